@@ -1,0 +1,1 @@
+//! bb-backtest (being written).

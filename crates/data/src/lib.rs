@@ -1,0 +1,1 @@
+//! bb-data (being written).

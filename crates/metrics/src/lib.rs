@@ -1,0 +1,1 @@
+//! bb-metrics (being written).

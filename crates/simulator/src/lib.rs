@@ -1,0 +1,1 @@
+//! bb-simulator (being written).

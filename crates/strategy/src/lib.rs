@@ -1,0 +1,1 @@
+//! bb-strategy (being written).
