@@ -1,0 +1,146 @@
+//! The shapes of catalogue entries: blocks, parameters and ports.
+
+use super::kind::BlockKind;
+use serde::Serialize;
+
+/// Where a block sits in the palette.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Inputs,
+    MovingAverages,
+    Momentum,
+    Trend,
+    Volatility,
+    Volume,
+    Math,
+    Conditions,
+    Logic,
+    Actions,
+    Risk,
+}
+
+/// What flows along an edge: a number per bar or a yes/no per bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PortType {
+    Number,
+    Boolean,
+}
+
+impl PortType {
+    /// How a beginner reads the type ("a number", "a yes/no").
+    pub fn plain(self) -> &'static str {
+        match self {
+            PortType::Number => "a number series",
+            PortType::Boolean => "a yes/no series",
+        }
+    }
+}
+
+/// An input or output of a block.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PortSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    #[serde(rename = "type")]
+    pub ty: PortType,
+}
+
+/// The type and range of a parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ParamKind {
+    Integer { min: i64, max: i64, default: i64 },
+    Number { min: f64, max: f64, default: f64 },
+    Choice { options: &'static [&'static str], default: &'static str },
+}
+
+/// A parameter of a block.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub label: &'static str,
+    #[serde(flatten)]
+    pub kind: ParamKind,
+    pub unit: Option<&'static str>,
+}
+
+/// One catalogue entry.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct BlockSpec {
+    pub kind: BlockKind,
+    pub category: Category,
+    /// Plain-language name shown on the canvas.
+    pub name: &'static str,
+    /// One paragraph for a beginner: what it measures and how traders use it.
+    pub explanation: &'static str,
+    pub params: &'static [ParamSpec],
+    pub inputs: &'static [PortSpec],
+    pub outputs: &'static [PortSpec],
+    /// Bars this block needs before its first value, as a formula of its parameters
+    /// (the exact number comes from `warmup::own_warmup`).
+    pub warmup: &'static str,
+}
+
+impl BlockSpec {
+    pub fn param(&self, name: &str) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    pub fn input(&self, name: &str) -> Option<(usize, &'static PortSpec)> {
+        self.inputs.iter().enumerate().find(|(_, p)| p.name == name)
+    }
+
+    pub fn output(&self, name: &str) -> Option<(usize, &'static PortSpec)> {
+        self.outputs.iter().enumerate().find(|(_, p)| p.name == name)
+    }
+}
+
+pub(super) const fn int(
+    name: &'static str,
+    label: &'static str,
+    min: i64,
+    max: i64,
+    default: i64,
+    unit: Option<&'static str>,
+) -> ParamSpec {
+    ParamSpec { name, label, kind: ParamKind::Integer { min, max, default }, unit }
+}
+
+pub(super) const fn num(
+    name: &'static str,
+    label: &'static str,
+    min: f64,
+    max: f64,
+    default: f64,
+    unit: Option<&'static str>,
+) -> ParamSpec {
+    ParamSpec { name, label, kind: ParamKind::Number { min, max, default }, unit }
+}
+
+pub(super) const fn choice(
+    name: &'static str,
+    label: &'static str,
+    options: &'static [&'static str],
+    default: &'static str,
+) -> ParamSpec {
+    ParamSpec { name, label, kind: ParamKind::Choice { options, default }, unit: None }
+}
+
+pub(super) const fn number_port(name: &'static str, label: &'static str) -> PortSpec {
+    PortSpec { name, label, ty: PortType::Number }
+}
+
+pub(super) const fn boolean_port(name: &'static str, label: &'static str) -> PortSpec {
+    PortSpec { name, label, ty: PortType::Boolean }
+}
+
+pub(super) const BARS: Option<&str> = Some("bars");
+pub(super) const PERCENT: Option<&str> = Some("%");
+pub(super) const IN: &[PortSpec] = &[number_port("in", "Input")];
+pub(super) const OUT: &[PortSpec] = &[number_port("out", "Value")];
+pub(super) const AB: &[PortSpec] = &[number_port("a", "A"), number_port("b", "B")];
+pub(super) const YES_NO: &[PortSpec] = &[boolean_port("out", "Yes/no")];
+pub(super) const WHEN: &[PortSpec] = &[boolean_port("when", "When")];
+pub(super) const NONE: &[PortSpec] = &[];

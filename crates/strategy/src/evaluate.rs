@@ -1,0 +1,200 @@
+//! Evaluation of a plan over candle columns: every step's outputs, then the action signals.
+//!
+//! Every operation reads only the current and earlier bars, and a higher-timeframe value is
+//! only exposed once its higher bar has closed, so appending future bars never changes an
+//! earlier value (proven by a property test).
+
+use std::borrow::Cow;
+
+use bb_domain::{Candles, Signals, Timeframe, resample};
+use bb_indicators as ind;
+
+use crate::ops;
+use crate::plan::{Context, Field, Indicator, Op, Plan, Slot, Step};
+use crate::series::Series;
+
+/// Every step's outputs and the resulting signals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// Outputs per step, in plan order. Steps in a higher-timeframe context hold one value
+    /// per higher bar; see [`Evaluation::higher_bars`].
+    pub outputs: Vec<Vec<Series>>,
+    pub signals: Signals,
+    /// ATR series the risk rules need, by period, on base bars.
+    pub atr: Vec<(usize, Vec<f64>)>,
+    /// For each higher timeframe used, its bars' open times.
+    pub higher_bars: Vec<(Timeframe, Vec<i64>)>,
+}
+
+/// Why a plan cannot run on some candles.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EvaluateError {
+    #[error("the data's timeframe cannot be determined (fewer than two bars or irregular timestamps), so a higher-timeframe block cannot be used")]
+    UnknownTimeframe,
+    #[error("the data has {base} bars; a higher timeframe of {higher} is not a larger multiple of it")]
+    TimeframeNotHigher { base: Timeframe, higher: Timeframe },
+}
+
+impl Plan {
+    /// Runs every step over `candles` and combines the action inputs into signals.
+    pub fn evaluate(&self, candles: &Candles) -> Result<Evaluation, EvaluateError> {
+        let contexts = self.contexts(candles)?;
+        let base_ms = self.base_timeframe.or_else(|| candles.timeframe()).map_or(0, Timeframe::millis);
+        let mut outputs: Vec<Vec<Series>> = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            let data = contexts.iter().find(|(c, _)| *c == step.context).map(|(_, d)| d.as_ref()).unwrap_or(candles);
+            let result = run_step(step, data, &outputs, (candles, base_ms), &contexts);
+            outputs.push(result);
+        }
+        let any = |slots: &[Slot]| combine(slots, &outputs, candles.len());
+        let signals = Signals {
+            enter_long: any(&self.enter_long),
+            exit_long: any(&self.exit_long),
+            enter_short: any(&self.enter_short),
+            exit_short: any(&self.exit_short),
+        };
+        let atr = self.risk.atr_periods().into_iter().map(|p| (p, ind::atr(&candles.high, &candles.low, &candles.close, p))).collect();
+        let higher_bars = contexts
+            .iter()
+            .filter_map(|(c, d)| match c {
+                Context::Higher(tf) => Some((*tf, d.ts.clone())),
+                Context::Base => None,
+            })
+            .collect();
+        Ok(Evaluation { outputs, signals, atr, higher_bars })
+    }
+
+    /// The candles of every context the plan uses: the data itself and each higher
+    /// timeframe, resampled once.
+    fn contexts<'c>(&self, candles: &'c Candles) -> Result<Vec<(Context, Cow<'c, Candles>)>, EvaluateError> {
+        let mut out: Vec<(Context, Cow<'c, Candles>)> = vec![(Context::Base, Cow::Borrowed(candles))];
+        for step in &self.steps {
+            let Context::Higher(tf) = step.context else { continue };
+            if out.iter().any(|(c, _)| *c == step.context) {
+                continue;
+            }
+            let base = self.base_timeframe.or_else(|| candles.timeframe()).ok_or(EvaluateError::UnknownTimeframe)?;
+            if tf <= base || !tf.is_multiple_of(base) {
+                return Err(EvaluateError::TimeframeNotHigher { base, higher: tf });
+            }
+            out.push((step.context, Cow::Owned(resample(candles, base, tf))));
+        }
+        Ok(out)
+    }
+}
+
+fn combine(slots: &[Slot], outputs: &[Vec<Series>], len: usize) -> Vec<bool> {
+    let mut acc = vec![false; len];
+    for slot in slots {
+        let values = outputs[slot.step][slot.output].booleans();
+        for (a, v) in acc.iter_mut().zip(values.iter()) {
+            *a |= *v;
+        }
+    }
+    acc
+}
+
+fn run_step(step: &Step, data: &Candles, outputs: &[Vec<Series>], (base, base_ms): (&Candles, i64), contexts: &[(Context, Cow<'_, Candles>)]) -> Vec<Series> {
+    let input = |k: usize| -> &Series { &outputs[step.inputs[k].step][step.inputs[k].output] };
+    let num = |k: usize| -> Cow<'_, [f64]> { input(k).numbers() };
+    let boolean = |k: usize| -> Cow<'_, [bool]> { input(k).booleans() };
+    let n = data.len();
+    let one_number = |v: Vec<f64>| vec![Series::Number(v)];
+    let one_bool = |v: Vec<bool>| vec![Series::Boolean(v)];
+    match step.op {
+        Op::Field(f) => one_number(field(data, f)),
+        Op::Constant(c) => one_number(vec![c; n]),
+        Op::HigherTimeframe(tf) => {
+            let higher = contexts.iter().find(|(c, _)| *c == Context::Higher(tf)).map(|(_, d)| d.as_ref());
+            match higher {
+                Some(h) => one_number(ops::last_closed(&base.ts, base_ms, &h.ts, tf.millis(), &num(0))),
+                None => one_number(vec![f64::NAN; n]),
+            }
+        }
+        Op::Indicator(i) => indicator(i, data, &|k| num(k)),
+        Op::Arithmetic(a) => one_number(ops::arithmetic(a, &num(0), &num(1))),
+        Op::Absolute => one_number(num(0).iter().map(|x| x.abs()).collect()),
+        Op::Window(w, bars) => one_number(ops::window(w, bars, &num(0))),
+        Op::Compare(c) => one_bool(ops::compare(c, &num(0), &num(1))),
+        Op::Cross(d) => one_bool(ops::cross(d, &num(0), &num(1))),
+        Op::Trend(d, bars) => one_bool(ops::trend(d, bars, &num(0))),
+        Op::Between => {
+            let (x, lo, hi) = (num(0), num(1), num(2));
+            one_bool((0..n).map(|i| x[i] >= lo[i] && x[i] <= hi[i]).collect())
+        }
+        Op::And => one_bool(boolean(0).iter().zip(boolean(1).iter()).map(|(a, b)| *a && *b).collect()),
+        Op::Or => one_bool(boolean(0).iter().zip(boolean(1).iter()).map(|(a, b)| *a || *b).collect()),
+        Op::Not => one_bool(boolean(0).iter().map(|a| !a).collect()),
+    }
+}
+
+fn field(c: &Candles, f: Field) -> Vec<f64> {
+    match f {
+        Field::Open => c.open.clone(),
+        Field::High => c.high.clone(),
+        Field::Low => c.low.clone(),
+        Field::Close => c.close.clone(),
+        Field::Volume => c.volume.clone(),
+        Field::Hl2 => c.hl2(),
+        Field::Hlc3 => c.hlc3(),
+        Field::Ohlc4 => c.ohlc4(),
+    }
+}
+
+fn indicator<'a>(i: Indicator, c: &Candles, input: &dyn Fn(usize) -> Cow<'a, [f64]>) -> Vec<Series> {
+    let (h, l, cl, v) = (&c.high[..], &c.low[..], &c.close[..], &c.volume[..]);
+    let nums = |vs: Vec<Vec<f64>>| vs.into_iter().map(Series::Number).collect();
+    let one = |v: Vec<f64>| vec![Series::Number(v)];
+    match i {
+        Indicator::Sma(p) => one(ind::sma(&input(0), p)),
+        Indicator::Ema(p) => one(ind::ema(&input(0), p)),
+        Indicator::Wma(p) => one(ind::wma(&input(0), p)),
+        Indicator::Dema(p) => one(ind::dema(&input(0), p)),
+        Indicator::Tema(p) => one(ind::tema(&input(0), p)),
+        Indicator::Kama(p) => one(ind::kama(&input(0), p)),
+        Indicator::Rsi(p) => one(ind::rsi(&input(0), p)),
+        Indicator::Stochastic { fastk, slowk, slowd } => {
+            let s = ind::stoch(h, l, cl, fastk, slowk, slowd);
+            nums(vec![s.k, s.d])
+        }
+        Indicator::StochasticRsi { period, fastk, fastd } => {
+            let s = ind::stoch_rsi(&input(0), period, fastk, fastd);
+            nums(vec![s.k, s.d])
+        }
+        Indicator::Macd { fast, slow, signal } => {
+            let m = ind::macd(&input(0), fast, slow, signal);
+            nums(vec![m.macd, m.signal, m.histogram])
+        }
+        Indicator::Ppo { fast, slow } => one(ind::ppo(&input(0), fast, slow)),
+        Indicator::Roc(p) => one(ind::roc(&input(0), p)),
+        Indicator::Momentum(p) => one(ind::momentum(&input(0), p)),
+        Indicator::WilliamsR(p) => one(ind::williams_r(h, l, cl, p)),
+        Indicator::Cci(p) => one(ind::cci(h, l, cl, p)),
+        Indicator::Mfi(p) => one(ind::mfi(h, l, cl, v, p)),
+        Indicator::Adx(p) => {
+            let a = ind::adx(h, l, cl, p);
+            nums(vec![a.adx, a.plus_di, a.minus_di])
+        }
+        Indicator::Aroon(p) => {
+            let a = ind::aroon(h, l, p);
+            let osc = a.up.iter().zip(&a.down).map(|(u, d)| u - d).collect();
+            nums(vec![a.up, a.down, osc])
+        }
+        Indicator::Bollinger { period, deviations } => {
+            let b = ind::bollinger(&input(0), period, deviations);
+            nums(vec![b.upper, b.middle, b.lower, b.percent_b, b.width])
+        }
+        Indicator::Atr(p) => one(ind::atr(h, l, cl, p)),
+        Indicator::Natr(p) => one(ind::natr(h, l, cl, p)),
+        Indicator::StdDev { period, deviations } => one(ind::stddev(&input(0), period, deviations)),
+        Indicator::ParabolicSar { acceleration, maximum } => one(ind::parabolic_sar(h, l, acceleration, maximum)),
+        Indicator::Obv => one(ind::obv(cl, v)),
+        Indicator::ChaikinAd => one(ind::chaikin_ad(h, l, cl, v)),
+        Indicator::Vwap(p) => one(ind::rolling_vwap(h, l, cl, v, p)),
+        Indicator::Donchian(p) => {
+            let d = ind::donchian(h, l, p);
+            nums(vec![d.upper, d.lower, d.middle])
+        }
+        Indicator::LinregSlope(p) => one(ind::linreg_slope(&input(0), p)),
+    }
+}

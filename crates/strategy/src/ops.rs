@@ -1,0 +1,175 @@
+//! The element-wise and windowed operations of math, condition and higher-timeframe blocks.
+//! Each reads bar `i` and earlier bars only.
+
+use crate::plan::{Arithmetic, Comparison, Direction, Window};
+use bb_indicators as ind;
+
+pub(crate) fn arithmetic(op: Arithmetic, a: &[f64], b: &[f64]) -> Vec<f64> {
+    let f: fn(f64, f64) -> f64 = match op {
+        Arithmetic::Add => |x, y| x + y,
+        Arithmetic::Subtract => |x, y| x - y,
+        Arithmetic::Multiply => |x, y| x * y,
+        Arithmetic::Divide => |x, y| if y == 0.0 { f64::NAN } else { x / y },
+        // NaN-propagating, unlike f64::min/max.
+        Arithmetic::Min => |x, y| if x.is_nan() || y.is_nan() { f64::NAN } else { x.min(y) },
+        Arithmetic::Max => |x, y| if x.is_nan() || y.is_nan() { f64::NAN } else { x.max(y) },
+    };
+    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+}
+
+pub(crate) fn window(op: Window, bars: usize, x: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    match op {
+        Window::BarsAgo => (0..n).map(|i| if i >= bars { x[i - bars] } else { f64::NAN }).collect(),
+        Window::PercentChange => (0..n)
+            .map(|i| {
+                if i < bars || x[i - bars] == 0.0 {
+                    f64::NAN
+                } else {
+                    (x[i] / x[i - bars] - 1.0) * 100.0
+                }
+            })
+            .collect(),
+        Window::Highest if bars <= 1 => x.to_vec(),
+        Window::Lowest if bars <= 1 => x.to_vec(),
+        Window::Highest => ind::highest(x, bars),
+        Window::Lowest => ind::lowest(x, bars),
+    }
+}
+
+/// Comparisons are false whenever either side has no value.
+pub(crate) fn compare(op: Comparison, a: &[f64], b: &[f64]) -> Vec<bool> {
+    let f: fn(f64, f64) -> bool = match op {
+        Comparison::Greater => |x, y| x > y,
+        Comparison::GreaterOrEqual => |x, y| x >= y,
+        Comparison::Less => |x, y| x < y,
+        Comparison::LessOrEqual => |x, y| x <= y,
+    };
+    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+}
+
+/// Strict crossings. `a` crosses above `b` on bar `i` when `a[i] > b[i]` and, on the most
+/// recent earlier bar where the two differed, `a` was below `b`. Bars where `a == b` exactly
+/// (common with two-decimal prices) belong to neither side: below → equal → above fires once,
+/// on the "above" bar; above → equal → above never fires. A bar with no value on either side
+/// forgets the side, so the first bars after warm-up never fire.
+pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
+    let mut out = vec![false; a.len()];
+    let mut side = 0i8;
+    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+        if x.is_nan() || y.is_nan() {
+            side = 0;
+            continue;
+        }
+        let now = if x > y {
+            1
+        } else if x < y {
+            -1
+        } else {
+            0
+        };
+        out[i] = match dir {
+            Direction::Up => now == 1 && side == -1,
+            Direction::Down => now == -1 && side == 1,
+        };
+        if now != 0 {
+            side = now;
+        }
+    }
+    out
+}
+
+/// True when each of the last `bars` bars moved in `dir` compared with the bar before.
+pub(crate) fn trend(dir: Direction, bars: usize, x: &[f64]) -> Vec<bool> {
+    let mut out = vec![false; x.len()];
+    let mut run = 0usize;
+    for i in 1..x.len() {
+        let moved = match dir {
+            Direction::Up => x[i] > x[i - 1],
+            Direction::Down => x[i] < x[i - 1],
+        };
+        run = if moved { run + 1 } else { 0 };
+        out[i] = bars > 0 && run >= bars;
+    }
+    out
+}
+
+/// Maps values of higher-timeframe bars onto base bars: base bar `i` (closing at
+/// `base_ts[i] + base_ms`) sees the value of the latest higher bar that has closed by then
+/// (`higher_ts[k] + higher_ms <= base close`), and NaN before the first one closes.
+pub(crate) fn last_closed(base_ts: &[i64], base_ms: i64, higher_ts: &[i64], higher_ms: i64, values: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(base_ts.len());
+    let mut k = 0;
+    for &ts in base_ts {
+        let close = ts + base_ms;
+        while k < higher_ts.len() && higher_ts[k] + higher_ms <= close {
+            k += 1;
+        }
+        out.push(if k == 0 { f64::NAN } else { values[k - 1] });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const N: f64 = f64::NAN;
+
+    fn check_cross(a: &[f64], b: &[f64], up: &[bool], down: &[bool]) {
+        assert_eq!(cross(Direction::Up, a, b), up, "up: a={a:?} b={b:?}");
+        assert_eq!(cross(Direction::Down, a, b), down, "down: a={a:?} b={b:?}");
+    }
+
+    #[test]
+    fn crosses_are_strict_and_ties_belong_to_no_side() {
+        let (f, t) = (false, true);
+        // below -> above
+        check_cross(&[1.0, 3.0], &[2.0, 2.0], &[f, t], &[f, f]);
+        // below -> tie -> above: fires once, on the bar that goes above
+        check_cross(&[1.0, 2.0, 3.0], &[2.0, 2.0, 2.0], &[f, f, t], &[f, f, f]);
+        // above -> tie -> above: a touch is not a cross
+        check_cross(&[3.0, 2.0, 3.0], &[2.0, 2.0, 2.0], &[f, f, f], &[f, f, f]);
+        // above -> tie -> below
+        check_cross(&[3.0, 2.0, 1.0], &[2.0, 2.0, 2.0], &[f, f, f], &[f, f, t]);
+        // starting on a tie: no known side yet
+        check_cross(&[2.0, 3.0], &[2.0, 2.0], &[f, f], &[f, f]);
+        // warm-up NaN forgets the side
+        check_cross(&[1.0, N, 3.0], &[2.0, 2.0, 2.0], &[f, f, f], &[f, f, f]);
+    }
+
+    #[test]
+    fn windows_read_only_the_past() {
+        let x = [1.0, 2.0, 4.0, 3.0];
+        assert!(window(Window::BarsAgo, 1, &x)[0].is_nan());
+        assert_eq!(window(Window::BarsAgo, 1, &x)[1..], [1.0, 2.0, 4.0]);
+        assert_eq!(window(Window::PercentChange, 1, &x)[2], 100.0);
+        assert_eq!(window(Window::Highest, 2, &x)[1..], [2.0, 4.0, 4.0]);
+        assert_eq!(window(Window::Lowest, 1, &x), x);
+    }
+
+    #[test]
+    fn division_by_zero_has_no_value() {
+        let out = arithmetic(Arithmetic::Divide, &[1.0, 1.0], &[0.0, 2.0]);
+        assert!(out[0].is_nan());
+        assert_eq!(out[1], 0.5);
+    }
+
+    #[test]
+    fn rising_needs_consecutive_rises() {
+        let x = [1.0, 2.0, 3.0, 3.0, 4.0, 5.0];
+        assert_eq!(trend(Direction::Up, 2, &x), [false, false, true, false, false, true]);
+        assert_eq!(trend(Direction::Down, 1, &[3.0, 2.0, 2.0]), [false, true, false]);
+    }
+
+    #[test]
+    fn higher_bars_are_seen_only_after_they_close() {
+        // Hourly base bars at 0h..4h; 2h bars opening at 0h and 2h.
+        let h = 3_600_000;
+        let base: Vec<i64> = (0..5).map(|i| i * h).collect();
+        let out = last_closed(&base, h, &[0, 2 * h], 2 * h, &[10.0, 20.0]);
+        // Bar 0 closes at 1h: nothing closed. Bar 1 closes at 2h: the 0h-2h bar has closed.
+        assert!(out[0].is_nan());
+        assert_eq!(out[1..], [10.0, 10.0, 20.0, 20.0]);
+    }
+}
