@@ -1,0 +1,4 @@
+//! Price channels and bands.
+
+pub mod bollinger;
+pub mod donchian;

@@ -1,0 +1,6 @@
+//! Rolling statistics.
+
+pub mod highest;
+pub mod linreg_slope;
+pub mod lowest;
+pub mod stddev;

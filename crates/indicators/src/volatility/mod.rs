@@ -1,0 +1,4 @@
+//! Volatility indicators.
+
+pub mod atr;
+pub mod natr;

@@ -1,0 +1,5 @@
+//! Volume indicators.
+
+pub mod chaikin_ad;
+pub mod obv;
+pub mod rolling_vwap;
