@@ -1,1 +1,50 @@
-fn main() {}
+//! The `blockbuilders` command. Thin: it parses arguments, reads files and prints; all the
+//! work happens in the library crates.
+
+mod commands;
+mod input;
+
+use clap::{Parser, Subcommand};
+
+/// mimalloc keeps freed pages for reuse; with the system allocator, page faults on the
+/// large per-step columns cost more than the indicator arithmetic.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "blockbuilders",
+    version,
+    about = "Blockbuilders: build, check and backtest trading strategies made of blocks."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print every block's output on every bar, labelled by node id and port.
+    Inspect(commands::inspect::Args),
+    /// Check a strategy and list every problem, with the block it is on.
+    Validate(commands::validate::Args),
+    /// Print the block catalogue (every block, its ports, parameters and explanation) as JSON.
+    Blocks,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Validate(args) => commands::validate::run(&args),
+        Command::Blocks => commands::blocks::run(),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

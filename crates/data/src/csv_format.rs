@@ -5,29 +5,77 @@
 use crate::error::DataError;
 use crate::time::{TimestampUnit, parse_timestamp};
 
-const TIME_NAMES: &[&str] = &["timestamp", "time", "date", "datetime", "open_time", "open time", "ts"];
+const TIME_NAMES: &[&str] = &[
+    "timestamp",
+    "time",
+    "date",
+    "datetime",
+    "open_time",
+    "open time",
+    "ts",
+];
 const FIELDS: [&str; 5] = ["open", "high", "low", "close", "volume"];
 
-pub(crate) fn parse(text: &str, unit: Option<TimestampUnit>) -> Result<bb_domain::Candles, DataError> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| DataError::Row { line: 1, message: e.to_string() })?.clone();
-    let names: Vec<String> = headers.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+pub(crate) fn parse(
+    text: &str,
+    unit: Option<TimestampUnit>,
+) -> Result<bb_domain::Candles, DataError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| DataError::Row {
+            line: 1,
+            message: e.to_string(),
+        })?
+        .clone();
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim().to_ascii_lowercase())
+        .collect();
     let found = || headers.iter().collect::<Vec<_>>().join(", ");
-    let time = names.iter().position(|n| TIME_NAMES.contains(&n.as_str())).ok_or_else(|| DataError::MissingColumn { column: "time", found: found() })?;
+    let time = names
+        .iter()
+        .position(|n| TIME_NAMES.contains(&n.as_str()))
+        .ok_or_else(|| DataError::MissingColumn {
+            column: "time",
+            found: found(),
+        })?;
     let mut cols = [0usize; 5];
     for (slot, field) in cols.iter_mut().zip(FIELDS) {
-        *slot = names.iter().position(|n| n == field).ok_or_else(|| DataError::MissingColumn { column: field, found: found() })?;
+        *slot = names
+            .iter()
+            .position(|n| n == field)
+            .ok_or_else(|| DataError::MissingColumn {
+                column: field,
+                found: found(),
+            })?;
     }
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| DataError::Row { line: e.position().map_or(0, |p| p.line() as usize), message: e.to_string() })?;
+        let record = record.map_err(|e| DataError::Row {
+            line: e.position().map_or(0, |p| p.line() as usize),
+            message: e.to_string(),
+        })?;
         let line = record.position().map_or(0, |p| p.line() as usize);
         let cell = |i: usize| record.get(i).unwrap_or("");
-        let ts = parse_timestamp(cell(time), unit).map_err(|message| DataError::Row { line, message: format!("column {}: {message}", &headers[time]) })?;
+        let ts = parse_timestamp(cell(time), unit).map_err(|message| DataError::Row {
+            line,
+            message: format!("column {}: {message}", &headers[time]),
+        })?;
         let mut values = [0.0; 5];
         for ((v, &col), field) in values.iter_mut().zip(&cols).zip(FIELDS) {
             let raw = cell(col).trim();
-            *v = raw.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| DataError::Row { line, message: format!("{field} is \"{raw}\", not a number") })?;
+            *v = raw
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| DataError::Row {
+                    line,
+                    message: format!("{field} is \"{raw}\", not a number"),
+                })?;
         }
         rows.push((line, values, ts));
     }
@@ -50,12 +98,30 @@ mod tests {
     #[test]
     fn errors_name_the_line_and_field() {
         let bad = "timestamp,open,high,low,close,volume\n0,1,2,0.5,1.5,10\n60,1,2,x,1.5,10\n";
-        assert_eq!(parse(bad, None).unwrap_err(), DataError::Row { line: 3, message: "low is \"x\", not a number".into() });
+        assert_eq!(
+            parse(bad, None).unwrap_err(),
+            DataError::Row {
+                line: 3,
+                message: "low is \"x\", not a number".into()
+            }
+        );
         let missing = "time,open,high,low,volume\n";
-        assert!(matches!(parse(missing, None).unwrap_err(), DataError::MissingColumn { column: "close", .. }));
+        assert!(matches!(
+            parse(missing, None).unwrap_err(),
+            DataError::MissingColumn {
+                column: "close",
+                ..
+            }
+        ));
         let dup = "time,open,high,low,close,volume\n60,1,2,0.5,1.5,10\n60,1,2,0.5,1.5,10\n";
-        assert!(matches!(parse(dup, None).unwrap_err(), DataError::Row { line: 3, .. }));
+        assert!(matches!(
+            parse(dup, None).unwrap_err(),
+            DataError::Row { line: 3, .. }
+        ));
         let unsorted = "time,open,high,low,close,volume\n120,1,2,0.5,1.5,10\n60,1,2,0.5,1.5,10\n";
-        assert!(matches!(parse(unsorted, None).unwrap_err(), DataError::Row { line: 3, .. }));
+        assert!(matches!(
+            parse(unsorted, None).unwrap_err(),
+            DataError::Row { line: 3, .. }
+        ));
     }
 }

@@ -18,7 +18,10 @@ use std::path::Path;
 /// Reads a candle file, choosing the format from its content: a JSON array or a CSV with a
 /// header.
 pub fn read_candles(path: &Path) -> Result<Candles, DataError> {
-    let text = std::fs::read_to_string(path).map_err(|e| DataError::Io { path: path.display().to_string(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|e| DataError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
     parse_candles(&text, None)
 }
 
@@ -39,12 +42,22 @@ pub(crate) fn assemble(rows: Vec<(usize, [f64; 5], i64)>) -> Result<Candles, Dat
     for (line, [o, h, l, cl, v], ts) in rows {
         if let Some((prev_line, prev_ts)) = prev {
             if ts == prev_ts {
-                return Err(DataError::Row { line, message: format!("duplicate timestamp {} (also on line {prev_line})", format_utc(ts)) });
+                return Err(DataError::Row {
+                    line,
+                    message: format!(
+                        "duplicate timestamp {} (also on line {prev_line})",
+                        format_utc(ts)
+                    ),
+                });
             }
             if ts < prev_ts {
                 return Err(DataError::Row {
                     line,
-                    message: format!("timestamp {} is earlier than the previous row's {} (line {prev_line}); rows must be sorted by time", format_utc(ts), format_utc(prev_ts)),
+                    message: format!(
+                        "timestamp {} is earlier than the previous row's {} (line {prev_line}); rows must be sorted by time",
+                        format_utc(ts),
+                        format_utc(prev_ts)
+                    ),
                 });
             }
         }

@@ -18,7 +18,9 @@ impl FromStr for TimestampUnit {
             "s" | "seconds" => Ok(TimestampUnit::Seconds),
             "ms" | "milliseconds" => Ok(TimestampUnit::Milliseconds),
             "us" | "µs" | "microseconds" => Ok(TimestampUnit::Microseconds),
-            other => Err(format!("unknown timestamp unit \"{other}\" (use s, ms or us)")),
+            other => Err(format!(
+                "unknown timestamp unit \"{other}\" (use s, ms or us)"
+            )),
         }
     }
 }
@@ -66,7 +68,11 @@ fn parse_iso(t: &str) -> Option<i64> {
         let h: i64 = hms.next()?.parse().ok()?;
         let mi: i64 = hms.next()?.parse().ok()?;
         let s: f64 = hms.next().unwrap_or("0").parse().ok()?;
-        if hms.next().is_some() || !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0.0..61.0).contains(&s) {
+        if hms.next().is_some()
+            || !(0..24).contains(&h)
+            || !(0..60).contains(&mi)
+            || !(0.0..61.0).contains(&s)
+        {
             return None;
         }
         ms += h * 3_600_000 + mi * 60_000 + (s * 1000.0).round() as i64;
@@ -98,7 +104,12 @@ pub fn format_utc(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem / 60 % 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]
@@ -108,11 +119,21 @@ mod tests {
     #[test]
     fn parses_every_supported_form() {
         let expected = 1_641_038_400_000; // 2022-01-01 12:00:00 UTC
-        for text in ["2022-01-01 12:00:00", "2022-01-01T12:00:00Z", "2022-01-01 12:00:00.000000", "1641038400", "1641038400000", "1641038400000000"] {
+        for text in [
+            "2022-01-01 12:00:00",
+            "2022-01-01T12:00:00Z",
+            "2022-01-01 12:00:00.000000",
+            "1641038400",
+            "1641038400000",
+            "1641038400000000",
+        ] {
             assert_eq!(parse_timestamp(text, None), Ok(expected), "{text}");
         }
         assert_eq!(parse_timestamp("2014-09-17", None), Ok(1_410_912_000_000));
-        assert_eq!(parse_timestamp("1641038400", Some(TimestampUnit::Milliseconds)), Ok(1_641_038_400));
+        assert_eq!(
+            parse_timestamp("1641038400", Some(TimestampUnit::Milliseconds)),
+            Ok(1_641_038_400)
+        );
         assert!(parse_timestamp("2022-13-01", None).is_err());
         assert!(parse_timestamp("yesterday", None).is_err());
     }

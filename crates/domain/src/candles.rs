@@ -18,7 +18,9 @@ pub struct Candles {
 pub enum CandleError {
     #[error("candle columns have different lengths")]
     RaggedColumns,
-    #[error("row {row}: timestamp {ts} is not after the previous one ({prev}); candles must be sorted with no duplicates")]
+    #[error(
+        "row {row}: timestamp {ts} is not after the previous one ({prev}); candles must be sorted with no duplicates"
+    )]
     NotIncreasing { row: usize, prev: i64, ts: i64 },
     #[error("row {row}: {field} is not a finite number")]
     NotFinite { row: usize, field: &'static str },
@@ -43,7 +45,11 @@ impl Candles {
         }
         for row in 1..n {
             if ts[row] <= ts[row - 1] {
-                return Err(CandleError::NotIncreasing { row, prev: ts[row - 1], ts: ts[row] });
+                return Err(CandleError::NotIncreasing {
+                    row,
+                    prev: ts[row - 1],
+                    ts: ts[row],
+                });
             }
         }
         for (field, col) in [
@@ -57,7 +63,14 @@ impl Candles {
                 return Err(CandleError::NotFinite { row, field });
             }
         }
-        Ok(Candles { ts, open, high, low, close, volume })
+        Ok(Candles {
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -125,12 +138,18 @@ impl Candles {
 
     /// (high + low) / 2 per bar.
     pub fn hl2(&self) -> Vec<f64> {
-        self.high.iter().zip(&self.low).map(|(h, l)| (h + l) / 2.0).collect()
+        self.high
+            .iter()
+            .zip(&self.low)
+            .map(|(h, l)| (h + l) / 2.0)
+            .collect()
     }
 
     /// (high + low + close) / 3 per bar.
     pub fn hlc3(&self) -> Vec<f64> {
-        (0..self.len()).map(|i| (self.high[i] + self.low[i] + self.close[i]) / 3.0).collect()
+        (0..self.len())
+            .map(|i| (self.high[i] + self.low[i] + self.close[i]) / 3.0)
+            .collect()
     }
 
     /// (open + high + low + close) / 4 per bar.
@@ -147,14 +166,25 @@ mod tests {
 
     fn bars(ts: &[i64]) -> Result<Candles, CandleError> {
         let n = ts.len();
-        Candles::new(ts.to_vec(), vec![1.0; n], vec![2.0; n], vec![0.5; n], vec![1.5; n], vec![10.0; n])
+        Candles::new(
+            ts.to_vec(),
+            vec![1.0; n],
+            vec![2.0; n],
+            vec![0.5; n],
+            vec![1.5; n],
+            vec![10.0; n],
+        )
     }
 
     #[test]
     fn rejects_unsorted_and_duplicate_timestamps() {
         assert_eq!(
             bars(&[0, 60_000, 60_000]).unwrap_err(),
-            CandleError::NotIncreasing { row: 2, prev: 60_000, ts: 60_000 }
+            CandleError::NotIncreasing {
+                row: 2,
+                prev: 60_000,
+                ts: 60_000
+            }
         );
         assert!(bars(&[60_000, 0]).is_err());
         assert!(bars(&[0, 60_000]).is_ok());
@@ -162,8 +192,21 @@ mod tests {
 
     #[test]
     fn rejects_non_finite_prices() {
-        let err = Candles::new(vec![0], vec![1.0], vec![f64::NAN], vec![1.0], vec![1.0], vec![1.0]);
-        assert_eq!(err.unwrap_err(), CandleError::NotFinite { row: 0, field: "high" });
+        let err = Candles::new(
+            vec![0],
+            vec![1.0],
+            vec![f64::NAN],
+            vec![1.0],
+            vec![1.0],
+            vec![1.0],
+        );
+        assert_eq!(
+            err.unwrap_err(),
+            CandleError::NotFinite {
+                row: 0,
+                field: "high"
+            }
+        );
     }
 
     #[test]
@@ -176,7 +219,10 @@ mod tests {
     #[test]
     fn between_is_half_open() {
         let c = bars(&[0, 60_000, 120_000, 180_000]).unwrap();
-        assert_eq!(c.between(Some(60_000), Some(180_000)).ts, vec![60_000, 120_000]);
+        assert_eq!(
+            c.between(Some(60_000), Some(180_000)).ts,
+            vec![60_000, 120_000]
+        );
         assert_eq!(c.between(None, None).len(), 4);
         assert_eq!(c.between(Some(500_000), None).len(), 0);
     }

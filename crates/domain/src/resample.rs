@@ -23,7 +23,8 @@ pub fn resample(base: &Candles, base_tf: Timeframe, target: Timeframe) -> Candle
             j += 1;
         }
         let leading_partial = i == 0 && base.ts[0] != bucket;
-        let trailing_partial = j == n && base.ts[n - 1] + base_tf.millis() < bucket + target.millis();
+        let trailing_partial =
+            j == n && base.ts[n - 1] + base_tf.millis() < bucket + target.millis();
         if !leading_partial && !trailing_partial {
             out.push(bucket, base.open[i], high, low, base.close[j - 1], volume);
         }
@@ -41,7 +42,14 @@ mod tests {
         let mut c = Candles::default();
         for k in 0..n {
             let p = 100.0 + (k as f64 * 0.7).sin() * 5.0;
-            c.push(start + k as i64 * 60_000, p, p + 1.0, p - 1.0, p + 0.5, k as f64);
+            c.push(
+                start + k as i64 * 60_000,
+                p,
+                p + 1.0,
+                p - 1.0,
+                p + 0.5,
+                k as f64,
+            );
         }
         c
     }

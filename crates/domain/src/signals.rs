@@ -65,10 +65,17 @@ pub enum StopRule {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TargetRule {
-    Percent { percent: f64 },
-    Atr { period: usize, multiple: f64 },
+    Percent {
+        percent: f64,
+    },
+    Atr {
+        period: usize,
+        multiple: f64,
+    },
     /// `ratio` × the stop-loss distance. Requires a stop loss.
-    RewardRisk { ratio: f64 },
+    RewardRisk {
+        ratio: f64,
+    },
 }
 
 /// A stop that follows the best price since entry at a fixed distance.

@@ -19,7 +19,9 @@ pub struct Timeframe {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("\"{0}\" is not a timeframe; use a number and a unit such as 1m, 5m, 15m, 1h, 4h, 1d or 1w")]
+#[error(
+    "\"{0}\" is not a timeframe; use a number and a unit such as 1m, 5m, 15m, 1h, 4h, 1d or 1w"
+)]
 pub struct TimeframeError(pub String);
 
 impl Timeframe {
@@ -38,7 +40,9 @@ impl Timeframe {
         if ms <= 0 || ms % MINUTE_MS != 0 {
             return None;
         }
-        u32::try_from(ms / MINUTE_MS).ok().and_then(Timeframe::from_minutes)
+        u32::try_from(ms / MINUTE_MS)
+            .ok()
+            .and_then(Timeframe::from_minutes)
     }
 
     pub fn minutes(self) -> u32 {
@@ -57,24 +61,28 @@ impl Timeframe {
     /// Open time of the bucket of this timeframe that contains `ts_ms` (UTC).
     pub fn bucket_start(self, ts_ms: i64) -> i64 {
         let len = self.millis();
-        let anchor = if self.minutes % 10080 == 0 { WEEK_ANCHOR_MS } else { 0 };
+        let anchor = if self.minutes.is_multiple_of(10080) {
+            WEEK_ANCHOR_MS
+        } else {
+            0
+        };
         (ts_ms - anchor).div_euclid(len) * len + anchor
     }
 
     /// True when `self` is a whole multiple of `base` (so `base` bars aggregate into it).
     pub fn is_multiple_of(self, base: Timeframe) -> bool {
-        self.minutes % base.minutes == 0
+        self.minutes.is_multiple_of(base.minutes)
     }
 }
 
 impl fmt::Display for Timeframe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let m = self.minutes;
-        if m % 10080 == 0 {
+        if m.is_multiple_of(10080) {
             write!(f, "{}w", m / 10080)
-        } else if m % 1440 == 0 {
+        } else if m.is_multiple_of(1440) {
             write!(f, "{}d", m / 1440)
-        } else if m % 60 == 0 {
+        } else if m.is_multiple_of(60) {
             write!(f, "{}h", m / 60)
         } else {
             write!(f, "{m}m")
@@ -98,7 +106,9 @@ impl FromStr for Timeframe {
             "w" => 10080,
             _ => return Err(err()),
         };
-        n.checked_mul(per).and_then(Timeframe::from_minutes).ok_or_else(err)
+        n.checked_mul(per)
+            .and_then(Timeframe::from_minutes)
+            .ok_or_else(err)
     }
 }
 
@@ -121,7 +131,13 @@ mod tests {
 
     #[test]
     fn parses_and_prints() {
-        for (text, minutes) in [("1m", 1), ("15m", 15), ("4h", 240), ("1d", 1440), ("1w", 10080)] {
+        for (text, minutes) in [
+            ("1m", 1),
+            ("15m", 15),
+            ("4h", 240),
+            ("1d", 1440),
+            ("1w", 10080),
+        ] {
             let tf: Timeframe = text.parse().unwrap();
             assert_eq!(tf.minutes(), minutes);
             assert_eq!(tf.to_string(), text);

@@ -25,11 +25,23 @@ pub struct CompileOptions {
 /// Compiles a validated graph. Fails with every error when the graph has errors or does not
 /// fit the data.
 pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, Vec<Diagnostic>> {
-    let (errors, warnings): (Vec<_>, Vec<_>) = validated.diagnostics.iter().cloned().partition(Diagnostic::is_error);
+    let (errors, warnings): (Vec<_>, Vec<_>) = validated
+        .diagnostics
+        .iter()
+        .cloned()
+        .partition(Diagnostic::is_error);
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut c = Compiler { graph: &validated.graph, options, steps: Vec::new(), memo: HashMap::new(), dedupe: HashMap::new(), errors: Vec::new(), node_steps: HashMap::new() };
+    let mut c = Compiler {
+        graph: &validated.graph,
+        options,
+        steps: Vec::new(),
+        memo: HashMap::new(),
+        dedupe: HashMap::new(),
+        errors: Vec::new(),
+        node_steps: HashMap::new(),
+    };
     let g = &validated.graph;
     let mut actions: [Vec<Slot>; 4] = Default::default();
     for (i, node) in g.nodes.iter().enumerate() {
@@ -43,7 +55,10 @@ pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, 
         if let Some(src) = node.inputs[0] {
             let step = c.lower(src.node, Context::Base);
             if let Some(step) = step {
-                actions[which].push(Slot { step, output: src.output });
+                actions[which].push(Slot {
+                    step,
+                    output: src.output,
+                });
             }
         }
         let _ = i;
@@ -58,7 +73,12 @@ pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, 
     if !c.errors.is_empty() {
         return Err(c.errors);
     }
-    let warmup_bars = actions.iter().flatten().map(|s| c.steps[s.step].warmup[s.output]).max().unwrap_or(0);
+    let warmup_bars = actions
+        .iter()
+        .flatten()
+        .map(|s| c.steps[s.step].warmup[s.output])
+        .max()
+        .unwrap_or(0);
     if let Some(bars) = options.bar_count
         && warmup_bars >= bars
     {
@@ -77,8 +97,15 @@ pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, 
         .node_steps
         .iter()
         .flat_map(|(&node, steps)| {
-            let ports: Vec<&'static str> = g.nodes[node].spec.map(|s| s.outputs.iter().map(|p| p.name).collect()).unwrap_or_default();
-            steps.iter().map(move |&step| NodeOutputs { node: g.nodes[node].id.clone(), step, ports: ports.clone() })
+            let ports: Vec<&'static str> = g.nodes[node]
+                .spec
+                .map(|s| s.outputs.iter().map(|p| p.name).collect())
+                .unwrap_or_default();
+            steps.iter().map(move |&step| NodeOutputs {
+                node: g.nodes[node].id.clone(),
+                step,
+                ports: ports.clone(),
+            })
         })
         .collect();
     nodes.sort_by_key(|n| (g.index_of(&n.node), n.step));
@@ -124,7 +151,10 @@ impl Compiler<'_> {
         let mut inputs = Vec::with_capacity(n.inputs.len());
         for src in n.inputs.iter().flatten() {
             let step = self.lower(src.node, input_context)?;
-            inputs.push(Slot { step, output: src.output });
+            inputs.push(Slot {
+                step,
+                output: src.output,
+            });
         }
         let key = format!("{op:?}|{inputs:?}|{context:?}");
         let step = match self.dedupe.get(&key) {
@@ -135,14 +165,24 @@ impl Compiler<'_> {
                 let warmup = own
                     .iter()
                     .map(|w| {
-                        let upstream = inputs.iter().map(|s| self.steps[s.step].warmup[s.output]).max().unwrap_or(0);
+                        let upstream = inputs
+                            .iter()
+                            .map(|s| self.steps[s.step].warmup[s.output])
+                            .max()
+                            .unwrap_or(0);
                         match op {
                             Op::HigherTimeframe(tf) => self.higher_warmup(tf, upstream),
                             _ => w.saturating_add(upstream),
                         }
                     })
                     .collect();
-                self.steps.push(Step { op, inputs, context, outputs, warmup });
+                self.steps.push(Step {
+                    op,
+                    inputs,
+                    context,
+                    outputs,
+                    warmup,
+                });
                 self.dedupe.insert(key, self.steps.len() - 1);
                 self.steps.len() - 1
             }
@@ -156,7 +196,10 @@ impl Compiler<'_> {
     /// the first usable higher bar closes after (upstream + 1) higher bars, plus at most one
     /// more for a leading partial bar.
     fn higher_warmup(&self, tf: Timeframe, upstream: usize) -> usize {
-        let ratio = self.options.base_timeframe.map_or(1, |b| (tf.minutes() / b.minutes().max(1)).max(1) as usize);
+        let ratio = self
+            .options
+            .base_timeframe
+            .map_or(1, |b| (tf.minutes() / b.minutes().max(1)).max(1) as usize);
         upstream.saturating_add(2).saturating_mul(ratio) - 1
     }
 
@@ -166,7 +209,14 @@ impl Compiler<'_> {
         if kind == BlockKind::HigherTimeframe {
             let text = p.choice("timeframe");
             let Ok(tf) = text.parse::<Timeframe>() else {
-                self.errors.push(Diagnostic::error(Code::UnknownTimeframe, format!("\"{text}\" is not a timeframe.")).on_node(&n.id).on_param("timeframe"));
+                self.errors.push(
+                    Diagnostic::error(
+                        Code::UnknownTimeframe,
+                        format!("\"{text}\" is not a timeframe."),
+                    )
+                    .on_node(&n.id)
+                    .on_param("timeframe"),
+                );
                 return None;
             };
             if context != Context::Base {
@@ -193,17 +243,33 @@ impl Compiler<'_> {
     /// The node most responsible for the longest warm-up feeding `slots`: follow the input
     /// with the longest warm-up and keep the node whose own warm-up is largest.
     fn culprit(&self, slots: impl Iterator<Item = Slot>) -> (usize, usize) {
-        let step_node: HashMap<usize, usize> = self.node_steps.iter().flat_map(|(&n, s)| s.iter().map(move |&s| (s, n))).collect();
+        let step_node: HashMap<usize, usize> = self
+            .node_steps
+            .iter()
+            .flat_map(|(&n, s)| s.iter().map(move |&s| (s, n)))
+            .collect();
         let mut slot = slots.max_by_key(|s| self.steps[s.step].warmup[s.output]);
         let mut best = (0usize, 0usize);
         while let Some(s) = slot {
             let step = &self.steps[s.step];
-            let upstream = step.inputs.iter().map(|i| self.steps[i.step].warmup[i.output]).max().unwrap_or(0);
+            let upstream = step
+                .inputs
+                .iter()
+                .map(|i| self.steps[i.step].warmup[i.output])
+                .max()
+                .unwrap_or(0);
             let own = step.warmup[s.output].saturating_sub(upstream);
             if own >= best.1 {
-                best = (step_node.get(&s.step).copied().unwrap_or(0), step.warmup[s.output]);
+                best = (
+                    step_node.get(&s.step).copied().unwrap_or(0),
+                    step.warmup[s.output],
+                );
             }
-            slot = step.inputs.iter().copied().max_by_key(|i| self.steps[i.step].warmup[i.output]);
+            slot = step
+                .inputs
+                .iter()
+                .copied()
+                .max_by_key(|i| self.steps[i.step].warmup[i.output]);
         }
         best
     }
@@ -214,28 +280,51 @@ fn risk_rules(g: &Graph) -> RiskRules {
     let first = |k| g.of_kind(k).next().map(|i| &g.nodes[i].params);
     if let Some(p) = first(BlockKind::PositionSize) {
         rules.sizing = match p.choice("mode") {
-            "fixed_amount" => Sizing::FixedQuote { amount: p.f64("amount") },
-            "risk_percent" => Sizing::RiskPercent { percent: p.f64("percent") },
-            _ => Sizing::PercentOfEquity { percent: p.f64("percent") },
+            "fixed_amount" => Sizing::FixedQuote {
+                amount: p.f64("amount"),
+            },
+            "risk_percent" => Sizing::RiskPercent {
+                percent: p.f64("percent"),
+            },
+            _ => Sizing::PercentOfEquity {
+                percent: p.f64("percent"),
+            },
         };
     }
     if let Some(p) = first(BlockKind::StopLoss) {
         rules.stop_loss = Some(match p.choice("mode") {
-            "atr" => StopRule::Atr { period: p.usize("atr_period"), multiple: p.f64("atr_multiple") },
-            _ => StopRule::Percent { percent: p.f64("percent") },
+            "atr" => StopRule::Atr {
+                period: p.usize("atr_period"),
+                multiple: p.f64("atr_multiple"),
+            },
+            _ => StopRule::Percent {
+                percent: p.f64("percent"),
+            },
         });
     }
     if let Some(p) = first(BlockKind::TakeProfit) {
         rules.take_profit = Some(match p.choice("mode") {
-            "atr" => TargetRule::Atr { period: p.usize("atr_period"), multiple: p.f64("atr_multiple") },
-            "reward_risk" => TargetRule::RewardRisk { ratio: p.f64("ratio") },
-            _ => TargetRule::Percent { percent: p.f64("percent") },
+            "atr" => TargetRule::Atr {
+                period: p.usize("atr_period"),
+                multiple: p.f64("atr_multiple"),
+            },
+            "reward_risk" => TargetRule::RewardRisk {
+                ratio: p.f64("ratio"),
+            },
+            _ => TargetRule::Percent {
+                percent: p.f64("percent"),
+            },
         });
     }
     if let Some(p) = first(BlockKind::TrailingStop) {
         rules.trailing_stop = Some(match p.choice("mode") {
-            "atr" => TrailingRule::Atr { period: p.usize("atr_period"), multiple: p.f64("atr_multiple") },
-            _ => TrailingRule::Percent { percent: p.f64("percent") },
+            "atr" => TrailingRule::Atr {
+                period: p.usize("atr_period"),
+                multiple: p.f64("atr_multiple"),
+            },
+            _ => TrailingRule::Percent {
+                percent: p.f64("percent"),
+            },
         });
     }
     if let Some(p) = first(BlockKind::TimeStop) {

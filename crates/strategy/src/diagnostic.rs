@@ -89,11 +89,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { code, severity: Severity::Error, node: None, port: None, param: None, message: message.into() }
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            node: None,
+            port: None,
+            param: None,
+            message: message.into(),
+        }
     }
 
     pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
     }
 
     pub fn on_node(mut self, node: &str) -> Diagnostic {

@@ -66,7 +66,10 @@ pub struct PortRef {
 
 impl PortRef {
     pub fn new(node: &str, port: &str) -> PortRef {
-        PortRef { node: node.to_string(), port: port.to_string() }
+        PortRef {
+            node: node.to_string(),
+            port: port.to_string(),
+        }
     }
 }
 
@@ -74,7 +77,11 @@ impl PortRef {
 #[derive(Debug, thiserror::Error)]
 pub enum DocumentError {
     #[error("line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String },
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("the document has no \"schema_version\" number")]
     MissingVersion,
     #[error(
@@ -89,7 +96,11 @@ pub enum DocumentError {
 
 impl DocumentError {
     fn from_serde(e: serde_json::Error) -> DocumentError {
-        DocumentError::Syntax { line: e.line(), column: e.column(), message: strip_position(&e) }
+        DocumentError::Syntax {
+            line: e.line(),
+            column: e.column(),
+            message: strip_position(&e),
+        }
     }
 }
 
@@ -106,12 +117,14 @@ impl StrategyDocument {
     /// Reads a document, migrating older schema versions and rejecting newer ones and
     /// unknown fields.
     pub fn from_json(text: &str) -> Result<StrategyDocument, DocumentError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(DocumentError::from_serde)?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(DocumentError::from_serde)?;
         let version = value
             .get("schema_version")
             .and_then(serde_json::Value::as_u64)
             .ok_or(DocumentError::MissingVersion)?;
-        let version = u32::try_from(version).map_err(|_| DocumentError::NewerVersion { found: u32::MAX })?;
+        let version =
+            u32::try_from(version).map_err(|_| DocumentError::NewerVersion { found: u32::MAX })?;
         if version > SCHEMA_VERSION {
             return Err(DocumentError::NewerVersion { found: version });
         }
@@ -120,12 +133,16 @@ impl StrategyDocument {
             return serde_json::from_str(text).map_err(DocumentError::from_serde);
         }
         let current = migrate::to_current(value, version)?;
-        serde_json::from_value(current).map_err(|e| DocumentError::Migration { from: version, message: e.to_string() })
+        serde_json::from_value(current).map_err(|e| DocumentError::Migration {
+            from: version,
+            message: e.to_string(),
+        })
     }
 
     /// Pretty JSON in the current schema version.
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|_| unreachable!("documents always serialise"))
+        serde_json::to_string_pretty(self)
+            .unwrap_or_else(|_| unreachable!("documents always serialise"))
     }
 
     pub fn node(&self, id: &str) -> Option<&Node> {

@@ -29,9 +29,13 @@ pub struct Evaluation {
 /// Why a plan cannot run on some candles.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvaluateError {
-    #[error("the data's timeframe cannot be determined (fewer than two bars or irregular timestamps), so a higher-timeframe block cannot be used")]
+    #[error(
+        "the data's timeframe cannot be determined (fewer than two bars or irregular timestamps), so a higher-timeframe block cannot be used"
+    )]
     UnknownTimeframe,
-    #[error("the data has {base} bars; a higher timeframe of {higher} is not a larger multiple of it")]
+    #[error(
+        "the data has {base} bars; a higher timeframe of {higher} is not a larger multiple of it"
+    )]
     TimeframeNotHigher { base: Timeframe, higher: Timeframe },
 }
 
@@ -39,10 +43,17 @@ impl Plan {
     /// Runs every step over `candles` and combines the action inputs into signals.
     pub fn evaluate(&self, candles: &Candles) -> Result<Evaluation, EvaluateError> {
         let contexts = self.contexts(candles)?;
-        let base_ms = self.base_timeframe.or_else(|| candles.timeframe()).map_or(0, Timeframe::millis);
+        let base_ms = self
+            .base_timeframe
+            .or_else(|| candles.timeframe())
+            .map_or(0, Timeframe::millis);
         let mut outputs: Vec<Vec<Series>> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
-            let data = contexts.iter().find(|(c, _)| *c == step.context).map(|(_, d)| d.as_ref()).unwrap_or(candles);
+            let data = contexts
+                .iter()
+                .find(|(c, _)| *c == step.context)
+                .map(|(_, d)| d.as_ref())
+                .unwrap_or(candles);
             let result = run_step(step, data, &outputs, (candles, base_ms), &contexts);
             outputs.push(result);
         }
@@ -53,7 +64,12 @@ impl Plan {
             enter_short: any(&self.enter_short),
             exit_short: any(&self.exit_short),
         };
-        let atr = self.risk.atr_periods().into_iter().map(|p| (p, ind::atr(&candles.high, &candles.low, &candles.close, p))).collect();
+        let atr = self
+            .risk
+            .atr_periods()
+            .into_iter()
+            .map(|p| (p, ind::atr(&candles.high, &candles.low, &candles.close, p)))
+            .collect();
         let higher_bars = contexts
             .iter()
             .filter_map(|(c, d)| match c {
@@ -61,19 +77,33 @@ impl Plan {
                 Context::Base => None,
             })
             .collect();
-        Ok(Evaluation { outputs, signals, atr, higher_bars })
+        Ok(Evaluation {
+            outputs,
+            signals,
+            atr,
+            higher_bars,
+        })
     }
 
     /// The candles of every context the plan uses: the data itself and each higher
     /// timeframe, resampled once.
-    fn contexts<'c>(&self, candles: &'c Candles) -> Result<Vec<(Context, Cow<'c, Candles>)>, EvaluateError> {
-        let mut out: Vec<(Context, Cow<'c, Candles>)> = vec![(Context::Base, Cow::Borrowed(candles))];
+    fn contexts<'c>(
+        &self,
+        candles: &'c Candles,
+    ) -> Result<Vec<(Context, Cow<'c, Candles>)>, EvaluateError> {
+        let mut out: Vec<(Context, Cow<'c, Candles>)> =
+            vec![(Context::Base, Cow::Borrowed(candles))];
         for step in &self.steps {
-            let Context::Higher(tf) = step.context else { continue };
+            let Context::Higher(tf) = step.context else {
+                continue;
+            };
             if out.iter().any(|(c, _)| *c == step.context) {
                 continue;
             }
-            let base = self.base_timeframe.or_else(|| candles.timeframe()).ok_or(EvaluateError::UnknownTimeframe)?;
+            let base = self
+                .base_timeframe
+                .or_else(|| candles.timeframe())
+                .ok_or(EvaluateError::UnknownTimeframe)?;
             if tf <= base || !tf.is_multiple_of(base) {
                 return Err(EvaluateError::TimeframeNotHigher { base, higher: tf });
             }
@@ -94,7 +124,13 @@ fn combine(slots: &[Slot], outputs: &[Vec<Series>], len: usize) -> Vec<bool> {
     acc
 }
 
-fn run_step(step: &Step, data: &Candles, outputs: &[Vec<Series>], (base, base_ms): (&Candles, i64), contexts: &[(Context, Cow<'_, Candles>)]) -> Vec<Series> {
+fn run_step(
+    step: &Step,
+    data: &Candles,
+    outputs: &[Vec<Series>],
+    (base, base_ms): (&Candles, i64),
+    contexts: &[(Context, Cow<'_, Candles>)],
+) -> Vec<Series> {
     let input = |k: usize| -> &Series { &outputs[step.inputs[k].step][step.inputs[k].output] };
     let num = |k: usize| -> Cow<'_, [f64]> { input(k).numbers() };
     let boolean = |k: usize| -> Cow<'_, [bool]> { input(k).booleans() };
@@ -105,9 +141,18 @@ fn run_step(step: &Step, data: &Candles, outputs: &[Vec<Series>], (base, base_ms
         Op::Field(f) => one_number(field(data, f)),
         Op::Constant(c) => one_number(vec![c; n]),
         Op::HigherTimeframe(tf) => {
-            let higher = contexts.iter().find(|(c, _)| *c == Context::Higher(tf)).map(|(_, d)| d.as_ref());
+            let higher = contexts
+                .iter()
+                .find(|(c, _)| *c == Context::Higher(tf))
+                .map(|(_, d)| d.as_ref());
             match higher {
-                Some(h) => one_number(ops::last_closed(&base.ts, base_ms, &h.ts, tf.millis(), &num(0))),
+                Some(h) => one_number(ops::last_closed(
+                    &base.ts,
+                    base_ms,
+                    &h.ts,
+                    tf.millis(),
+                    &num(0),
+                )),
                 None => one_number(vec![f64::NAN; n]),
             }
         }
@@ -122,8 +167,20 @@ fn run_step(step: &Step, data: &Candles, outputs: &[Vec<Series>], (base, base_ms
             let (x, lo, hi) = (num(0), num(1), num(2));
             one_bool((0..n).map(|i| x[i] >= lo[i] && x[i] <= hi[i]).collect())
         }
-        Op::And => one_bool(boolean(0).iter().zip(boolean(1).iter()).map(|(a, b)| *a && *b).collect()),
-        Op::Or => one_bool(boolean(0).iter().zip(boolean(1).iter()).map(|(a, b)| *a || *b).collect()),
+        Op::And => one_bool(
+            boolean(0)
+                .iter()
+                .zip(boolean(1).iter())
+                .map(|(a, b)| *a && *b)
+                .collect(),
+        ),
+        Op::Or => one_bool(
+            boolean(0)
+                .iter()
+                .zip(boolean(1).iter())
+                .map(|(a, b)| *a || *b)
+                .collect(),
+        ),
         Op::Not => one_bool(boolean(0).iter().map(|a| !a).collect()),
     }
 }
@@ -141,7 +198,11 @@ fn field(c: &Candles, f: Field) -> Vec<f64> {
     }
 }
 
-fn indicator<'a>(i: Indicator, c: &Candles, input: &dyn Fn(usize) -> Cow<'a, [f64]>) -> Vec<Series> {
+fn indicator<'a>(
+    i: Indicator,
+    c: &Candles,
+    input: &dyn Fn(usize) -> Cow<'a, [f64]>,
+) -> Vec<Series> {
     let (h, l, cl, v) = (&c.high[..], &c.low[..], &c.close[..], &c.volume[..]);
     let nums = |vs: Vec<Vec<f64>>| vs.into_iter().map(Series::Number).collect();
     let one = |v: Vec<f64>| vec![Series::Number(v)];
@@ -153,11 +214,19 @@ fn indicator<'a>(i: Indicator, c: &Candles, input: &dyn Fn(usize) -> Cow<'a, [f6
         Indicator::Tema(p) => one(ind::tema(&input(0), p)),
         Indicator::Kama(p) => one(ind::kama(&input(0), p)),
         Indicator::Rsi(p) => one(ind::rsi(&input(0), p)),
-        Indicator::Stochastic { fastk, slowk, slowd } => {
+        Indicator::Stochastic {
+            fastk,
+            slowk,
+            slowd,
+        } => {
             let s = ind::stoch(h, l, cl, fastk, slowk, slowd);
             nums(vec![s.k, s.d])
         }
-        Indicator::StochasticRsi { period, fastk, fastd } => {
+        Indicator::StochasticRsi {
+            period,
+            fastk,
+            fastd,
+        } => {
             let s = ind::stoch_rsi(&input(0), period, fastk, fastd);
             nums(vec![s.k, s.d])
         }
@@ -187,7 +256,10 @@ fn indicator<'a>(i: Indicator, c: &Candles, input: &dyn Fn(usize) -> Cow<'a, [f6
         Indicator::Atr(p) => one(ind::atr(h, l, cl, p)),
         Indicator::Natr(p) => one(ind::natr(h, l, cl, p)),
         Indicator::StdDev { period, deviations } => one(ind::stddev(&input(0), period, deviations)),
-        Indicator::ParabolicSar { acceleration, maximum } => one(ind::parabolic_sar(h, l, acceleration, maximum)),
+        Indicator::ParabolicSar {
+            acceleration,
+            maximum,
+        } => one(ind::parabolic_sar(h, l, acceleration, maximum)),
         Indicator::Obv => one(ind::obv(cl, v)),
         Indicator::ChaikinAd => one(ind::chaikin_ad(h, l, cl, v)),
         Indicator::Vwap(p) => one(ind::rolling_vwap(h, l, cl, v, p)),

@@ -41,7 +41,10 @@ impl GraphNode {
     pub fn display_start(&self) -> String {
         let text = self.display();
         let mut chars = text.chars();
-        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+        chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -59,7 +62,11 @@ impl Graph {
 
     /// Nodes of a kind, by index.
     pub fn of_kind(&self, kind: BlockKind) -> impl Iterator<Item = usize> + '_ {
-        self.nodes.iter().enumerate().filter(move |(_, n)| n.kind() == Some(kind)).map(|(i, _)| i)
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(move |(_, n)| n.kind() == Some(kind))
+            .map(|(i, _)| i)
     }
 
     /// Every node whose output eventually feeds `roots` (the roots included).

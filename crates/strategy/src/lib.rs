@@ -17,6 +17,7 @@ mod diagnostic;
 mod document;
 mod evaluate;
 mod graph;
+mod inspect;
 mod lower;
 mod migrate;
 mod ops;
@@ -28,11 +29,17 @@ mod warmup;
 
 pub use compile::{CompileOptions, compile};
 pub use diagnostic::{Code, Diagnostic, Severity};
-pub use document::{DocumentError, Edge, Node, PortRef, Position, SCHEMA_VERSION, StrategyDocument};
+pub use document::{
+    DocumentError, Edge, Node, PortRef, Position, SCHEMA_VERSION, StrategyDocument,
+};
 pub use evaluate::{EvaluateError, Evaluation};
 pub use graph::{Graph, GraphNode, Source};
+pub use inspect::Column;
 pub use params::{ParamValue, ParamValues};
-pub use plan::{Arithmetic, Comparison, Context, Direction, Field, Indicator, NodeOutputs, Op, Plan, Slot, Step, Window};
+pub use plan::{
+    Arithmetic, Comparison, Context, Direction, Field, Indicator, NodeOutputs, Op, Plan, Slot,
+    Step, Window,
+};
 pub use series::Series;
 pub use validate::{Validated, validate};
 

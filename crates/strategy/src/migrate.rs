@@ -10,7 +10,9 @@ use serde_json::{Map, Value, json};
 pub(crate) fn to_current(mut value: Value, mut version: u32) -> Result<Value, DocumentError> {
     while version < SCHEMA_VERSION {
         value = match version {
-            1 => v1_to_v2(value).map_err(|message| DocumentError::Migration { from: 1, message })?,
+            1 => {
+                v1_to_v2(value).map_err(|message| DocumentError::Migration { from: 1, message })?
+            }
             other => return Err(DocumentError::UnknownVersion { found: other }),
         };
         version += 1;
@@ -19,7 +21,9 @@ pub(crate) fn to_current(mut value: Value, mut version: u32) -> Result<Value, Do
 }
 
 fn v1_to_v2(value: Value) -> Result<Value, String> {
-    let Value::Object(mut doc) = value else { return Err("the document is not a JSON object".into()) };
+    let Value::Object(mut doc) = value else {
+        return Err("the document is not a JSON object".into());
+    };
     let blocks = match doc.remove("blocks") {
         Some(Value::Array(b)) => b,
         None => Vec::new(),
@@ -32,7 +36,9 @@ fn v1_to_v2(value: Value) -> Result<Value, String> {
     };
     let mut nodes = Vec::with_capacity(blocks.len());
     for (i, block) in blocks.into_iter().enumerate() {
-        let Value::Object(mut b) = block else { return Err(format!("block {} is not an object", i + 1)) };
+        let Value::Object(mut b) = block else {
+            return Err(format!("block {} is not an object", i + 1));
+        };
         let mut node = Map::new();
         node.insert("id".into(), b.remove("id").unwrap_or(Value::Null));
         node.insert("kind".into(), b.remove("type").unwrap_or(Value::Null));
@@ -52,14 +58,22 @@ fn v1_to_v2(value: Value) -> Result<Value, String> {
     }
     let mut edges = Vec::with_capacity(links.len());
     for (i, link) in links.into_iter().enumerate() {
-        let from = link.get("from").and_then(Value::as_str).and_then(split_port);
+        let from = link
+            .get("from")
+            .and_then(Value::as_str)
+            .and_then(split_port);
         let to = link.get("to").and_then(Value::as_str).and_then(split_port);
         match (from, to) {
             (Some((fnode, fport)), Some((tnode, tport))) => edges.push(json!({
                 "from": { "node": fnode, "port": fport },
                 "to": { "node": tnode, "port": tport },
             })),
-            _ => return Err(format!("link {} must look like {{\"from\": \"node.port\", \"to\": \"node.port\"}}", i + 1)),
+            _ => {
+                return Err(format!(
+                    "link {} must look like {{\"from\": \"node.port\", \"to\": \"node.port\"}}",
+                    i + 1
+                ));
+            }
         }
     }
     doc.insert("schema_version".into(), json!(2));

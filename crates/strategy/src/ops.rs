@@ -11,8 +11,20 @@ pub(crate) fn arithmetic(op: Arithmetic, a: &[f64], b: &[f64]) -> Vec<f64> {
         Arithmetic::Multiply => |x, y| x * y,
         Arithmetic::Divide => |x, y| if y == 0.0 { f64::NAN } else { x / y },
         // NaN-propagating, unlike f64::min/max.
-        Arithmetic::Min => |x, y| if x.is_nan() || y.is_nan() { f64::NAN } else { x.min(y) },
-        Arithmetic::Max => |x, y| if x.is_nan() || y.is_nan() { f64::NAN } else { x.max(y) },
+        Arithmetic::Min => |x, y| {
+            if x.is_nan() || y.is_nan() {
+                f64::NAN
+            } else {
+                x.min(y)
+            }
+        },
+        Arithmetic::Max => |x, y| {
+            if x.is_nan() || y.is_nan() {
+                f64::NAN
+            } else {
+                x.max(y)
+            }
+        },
     };
     a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
 }
@@ -20,7 +32,9 @@ pub(crate) fn arithmetic(op: Arithmetic, a: &[f64], b: &[f64]) -> Vec<f64> {
 pub(crate) fn window(op: Window, bars: usize, x: &[f64]) -> Vec<f64> {
     let n = x.len();
     match op {
-        Window::BarsAgo => (0..n).map(|i| if i >= bars { x[i - bars] } else { f64::NAN }).collect(),
+        Window::BarsAgo => (0..n)
+            .map(|i| if i >= bars { x[i - bars] } else { f64::NAN })
+            .collect(),
         Window::PercentChange => (0..n)
             .map(|i| {
                 if i < bars || x[i - bars] == 0.0 {
@@ -54,29 +68,28 @@ pub(crate) fn compare(op: Comparison, a: &[f64], b: &[f64]) -> Vec<bool> {
 /// on the "above" bar; above → equal → above never fires. A bar with no value on either side
 /// forgets the side, so the first bars after warm-up never fire.
 pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
-    let mut out = vec![false; a.len()];
+    let want = match dir {
+        Direction::Up => 1i8,
+        Direction::Down => -1i8,
+    };
     let mut side = 0i8;
-    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
-        if x.is_nan() || y.is_nan() {
-            side = 0;
-            continue;
-        }
-        let now = if x > y {
-            1
-        } else if x < y {
-            -1
-        } else {
-            0
-        };
-        out[i] = match dir {
-            Direction::Up => now == 1 && side == -1,
-            Direction::Down => now == -1 && side == 1,
-        };
-        if now != 0 {
-            side = now;
-        }
-    }
-    out
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| {
+            // Branch-free: +1 above, -1 below, 0 on a tie or when either side is NaN.
+            let now = i8::from(x > y) - i8::from(x < y);
+            let fired = now == want && side == -want;
+            let valid = !(x.is_nan() || y.is_nan());
+            side = if !valid {
+                0
+            } else if now != 0 {
+                now
+            } else {
+                side
+            };
+            fired
+        })
+        .collect()
 }
 
 /// True when each of the last `bars` bars moved in `dir` compared with the bar before.
@@ -97,7 +110,13 @@ pub(crate) fn trend(dir: Direction, bars: usize, x: &[f64]) -> Vec<bool> {
 /// Maps values of higher-timeframe bars onto base bars: base bar `i` (closing at
 /// `base_ts[i] + base_ms`) sees the value of the latest higher bar that has closed by then
 /// (`higher_ts[k] + higher_ms <= base close`), and NaN before the first one closes.
-pub(crate) fn last_closed(base_ts: &[i64], base_ms: i64, higher_ts: &[i64], higher_ms: i64, values: &[f64]) -> Vec<f64> {
+pub(crate) fn last_closed(
+    base_ts: &[i64],
+    base_ms: i64,
+    higher_ts: &[i64],
+    higher_ms: i64,
+    values: &[f64],
+) -> Vec<f64> {
     let mut out = Vec::with_capacity(base_ts.len());
     let mut k = 0;
     for &ts in base_ts {
@@ -158,8 +177,14 @@ mod tests {
     #[test]
     fn rising_needs_consecutive_rises() {
         let x = [1.0, 2.0, 3.0, 3.0, 4.0, 5.0];
-        assert_eq!(trend(Direction::Up, 2, &x), [false, false, true, false, false, true]);
-        assert_eq!(trend(Direction::Down, 1, &[3.0, 2.0, 2.0]), [false, true, false]);
+        assert_eq!(
+            trend(Direction::Up, 2, &x),
+            [false, false, true, false, false, true]
+        );
+        assert_eq!(
+            trend(Direction::Down, 1, &[3.0, 2.0, 2.0]),
+            [false, true, false]
+        );
     }
 
     #[test]

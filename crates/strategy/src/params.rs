@@ -67,16 +67,29 @@ pub(crate) fn resolve(
                 format!("its settings are {}", known.join(", "))
             };
             out.push(
-                Diagnostic::error(Code::UnknownParam, format!("The \"{}\" block has no setting called \"{name}\"; {hint}.", spec.name))
-                    .on_node(node)
-                    .on_param(name),
+                Diagnostic::error(
+                    Code::UnknownParam,
+                    format!(
+                        "The \"{}\" block has no setting called \"{name}\"; {hint}.",
+                        spec.name
+                    ),
+                )
+                .on_node(node)
+                .on_param(name),
             );
         }
     }
     ParamValues(
         spec.params
             .iter()
-            .map(|p| (p.name, given.get(p.name).map_or(default(p), |v| check(node, spec, p, v, out))))
+            .map(|p| {
+                (
+                    p.name,
+                    given
+                        .get(p.name)
+                        .map_or(default(p), |v| check(node, spec, p, v, out)),
+                )
+            })
             .collect(),
     )
 }
@@ -89,9 +102,19 @@ fn default(p: &ParamSpec) -> ParamValue {
     }
 }
 
-fn check(node: &str, spec: &BlockSpec, p: &ParamSpec, v: &Value, out: &mut Vec<Diagnostic>) -> ParamValue {
+fn check(
+    node: &str,
+    spec: &BlockSpec,
+    p: &ParamSpec,
+    v: &Value,
+    out: &mut Vec<Diagnostic>,
+) -> ParamValue {
     let mut fail = |code, message: String| {
-        out.push(Diagnostic::error(code, message).on_node(node).on_param(p.name));
+        out.push(
+            Diagnostic::error(code, message)
+                .on_node(node)
+                .on_param(p.name),
+        );
         default(p)
     };
     let what = format!("The \"{}\" setting of the \"{}\" block", p.label, spec.name);
@@ -99,32 +122,56 @@ fn check(node: &str, spec: &BlockSpec, p: &ParamSpec, v: &Value, out: &mut Vec<D
     match p.kind {
         ParamKind::Integer { min, max, .. } => {
             let Some(x) = v.as_f64() else {
-                return fail(Code::ParamWrongType, format!("{what} must be a whole number, not {v}."));
+                return fail(
+                    Code::ParamWrongType,
+                    format!("{what} must be a whole number, not {v}."),
+                );
             };
             if x.fract() != 0.0 {
-                return fail(Code::ParamWrongType, format!("{what} must be a whole number, not {x}."));
+                return fail(
+                    Code::ParamWrongType,
+                    format!("{what} must be a whole number, not {x}."),
+                );
             }
             if x < min as f64 || x > max as f64 {
-                return fail(Code::ParamOutOfRange, format!("{what} is {x}{unit}; it must be between {min} and {max}{unit}."));
+                return fail(
+                    Code::ParamOutOfRange,
+                    format!("{what} is {x}{unit}; it must be between {min} and {max}{unit}."),
+                );
             }
             ParamValue::Integer(x as i64)
         }
         ParamKind::Number { min, max, .. } => {
             let Some(x) = v.as_f64() else {
-                return fail(Code::ParamWrongType, format!("{what} must be a number, not {v}."));
+                return fail(
+                    Code::ParamWrongType,
+                    format!("{what} must be a number, not {v}."),
+                );
             };
             if x < min || x > max {
-                return fail(Code::ParamOutOfRange, format!("{what} is {x}{unit}; it must be between {min} and {max}{unit}."));
+                return fail(
+                    Code::ParamOutOfRange,
+                    format!("{what} is {x}{unit}; it must be between {min} and {max}{unit}."),
+                );
             }
             ParamValue::Number(x)
         }
         ParamKind::Choice { options, .. } => {
             let Some(s) = v.as_str() else {
-                return fail(Code::ParamWrongType, format!("{what} must be one of {}, not {v}.", options.join(", ")));
+                return fail(
+                    Code::ParamWrongType,
+                    format!("{what} must be one of {}, not {v}.", options.join(", ")),
+                );
             };
             match options.iter().find(|o| **o == s) {
                 Some(o) => ParamValue::Choice(o),
-                None => fail(Code::ParamUnknownOption, format!("{what} is \"{s}\"; it must be one of {}.", options.join(", "))),
+                None => fail(
+                    Code::ParamUnknownOption,
+                    format!(
+                        "{what} is \"{s}\"; it must be one of {}.",
+                        options.join(", ")
+                    ),
+                ),
             }
         }
     }

@@ -23,7 +23,9 @@ impl Series {
     pub fn numbers(&self) -> std::borrow::Cow<'_, [f64]> {
         match self {
             Series::Number(v) => std::borrow::Cow::Borrowed(v),
-            Series::Boolean(v) => std::borrow::Cow::Owned(v.iter().map(|&b| f64::from(u8::from(b))).collect()),
+            Series::Boolean(v) => {
+                std::borrow::Cow::Owned(v.iter().map(|&b| f64::from(u8::from(b))).collect())
+            }
         }
     }
 
@@ -31,7 +33,9 @@ impl Series {
     pub fn booleans(&self) -> std::borrow::Cow<'_, [bool]> {
         match self {
             Series::Boolean(v) => std::borrow::Cow::Borrowed(v),
-            Series::Number(v) => std::borrow::Cow::Owned(v.iter().map(|x| *x != 0.0 && !x.is_nan()).collect()),
+            Series::Number(v) => {
+                std::borrow::Cow::Owned(v.iter().map(|x| *x != 0.0 && !x.is_nan()).collect())
+            }
         }
     }
 }

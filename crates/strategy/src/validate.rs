@@ -29,8 +29,14 @@ pub fn validate(doc: &StrategyDocument) -> Validated {
     for node in &doc.nodes {
         if ids.contains_key(node.id.as_str()) {
             out.push(
-                Diagnostic::error(Code::DuplicateNodeId, format!("Two blocks share the id \"{}\"; every block needs its own.", node.id))
-                    .on_node(&node.id),
+                Diagnostic::error(
+                    Code::DuplicateNodeId,
+                    format!(
+                        "Two blocks share the id \"{}\"; every block needs its own.",
+                        node.id
+                    ),
+                )
+                .on_node(&node.id),
             );
             continue;
         }
@@ -38,11 +44,14 @@ pub fn validate(doc: &StrategyDocument) -> Validated {
         let kind = BlockKind::from_name(&node.kind);
         if kind.is_none() {
             out.push(
-                Diagnostic::error(Code::UnknownBlockKind, unknown_kind_message(&node.kind)).on_node(&node.id),
+                Diagnostic::error(Code::UnknownBlockKind, unknown_kind_message(&node.kind))
+                    .on_node(&node.id),
             );
         }
         let spec = kind.map(catalogue::spec);
-        let params = spec.map(|s| params::resolve(&node.id, s, &node.params, &mut out)).unwrap_or_default();
+        let params = spec
+            .map(|s| params::resolve(&node.id, s, &node.params, &mut out))
+            .unwrap_or_default();
         graph.nodes.push(GraphNode {
             id: node.id.clone(),
             label: node.label.clone(),
@@ -58,7 +67,9 @@ pub fn validate(doc: &StrategyDocument) -> Validated {
     for node in &graph.nodes {
         let Some(spec) = node.spec else { continue };
         for (port, source) in spec.inputs.iter().zip(&node.inputs) {
-            let already_reported = out.iter().any(|d| d.node.as_deref() == Some(&node.id) && d.port.as_deref() == Some(port.name));
+            let already_reported = out.iter().any(|d| {
+                d.node.as_deref() == Some(&node.id) && d.port.as_deref() == Some(port.name)
+            });
             if source.is_none() && !already_reported {
                 out.push(
                     Diagnostic::error(
@@ -83,7 +94,10 @@ pub fn validate(doc: &StrategyDocument) -> Validated {
         check_higher_timeframes(&graph, &mut out);
     }
     check_unused(doc, &ids, &graph, &mut out);
-    Validated { graph, diagnostics: out }
+    Validated {
+        graph,
+        diagnostics: out,
+    }
 }
 
 fn unknown_kind_message(kind: &str) -> String {
@@ -115,7 +129,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn check_param_combinations(node: &GraphNode, out: &mut Vec<Diagnostic>) {
     let conflict = |param: &str, message: String| {
-        Diagnostic::error(Code::ParamConflict, message).on_node(&node.id).on_param(param)
+        Diagnostic::error(Code::ParamConflict, message)
+            .on_node(&node.id)
+            .on_param(param)
     };
     match node.kind() {
         Some(BlockKind::Macd | BlockKind::Ppo) => {
@@ -134,32 +150,69 @@ fn check_param_combinations(node: &GraphNode, out: &mut Vec<Diagnostic>) {
     }
 }
 
-fn connect_edges(doc: &StrategyDocument, ids: &HashMap<&str, usize>, graph: &mut Graph, out: &mut Vec<Diagnostic>) {
+fn connect_edges(
+    doc: &StrategyDocument,
+    ids: &HashMap<&str, usize>,
+    graph: &mut Graph,
+    out: &mut Vec<Diagnostic>,
+) {
     for edge in &doc.edges {
-        let (from, to) = (ids.get(edge.from.node.as_str()).copied(), ids.get(edge.to.node.as_str()).copied());
+        let (from, to) = (
+            ids.get(edge.from.node.as_str()).copied(),
+            ids.get(edge.to.node.as_str()).copied(),
+        );
         for (end, found, other) in [(&edge.from, from, &edge.to), (&edge.to, to, &edge.from)] {
             if found.is_none() {
-                let at = if ids.contains_key(other.node.as_str()) { other.node.as_str() } else { end.node.as_str() };
+                let at = if ids.contains_key(other.node.as_str()) {
+                    other.node.as_str()
+                } else {
+                    end.node.as_str()
+                };
                 out.push(
-                    Diagnostic::error(Code::UnknownNode, format!("A connection refers to a block \"{}\" that is not in the strategy.", end.node))
-                        .on_node(at),
+                    Diagnostic::error(
+                        Code::UnknownNode,
+                        format!(
+                            "A connection refers to a block \"{}\" that is not in the strategy.",
+                            end.node
+                        ),
+                    )
+                    .on_node(at),
                 );
             }
         }
-        let (Some(from), Some(to)) = (from, to) else { continue };
-        let (Some(from_spec), Some(to_spec)) = (graph.nodes[from].spec, graph.nodes[to].spec) else { continue };
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        let (Some(from_spec), Some(to_spec)) = (graph.nodes[from].spec, graph.nodes[to].spec)
+        else {
+            continue;
+        };
         let Some((output, out_port)) = from_spec.output(&edge.from.port) else {
-            out.push(port_error(&graph.nodes[from], &edge.from.port, "output", from_spec.outputs.iter().map(|p| p.name)));
+            out.push(port_error(
+                &graph.nodes[from],
+                &edge.from.port,
+                "output",
+                from_spec.outputs.iter().map(|p| p.name),
+            ));
             continue;
         };
         let Some((input, in_port)) = to_spec.input(&edge.to.port) else {
-            out.push(port_error(&graph.nodes[to], &edge.to.port, "input", to_spec.inputs.iter().map(|p| p.name)));
+            out.push(port_error(
+                &graph.nodes[to],
+                &edge.to.port,
+                "input",
+                to_spec.inputs.iter().map(|p| p.name),
+            ));
             continue;
         };
         if out_port.ty != in_port.ty {
             let hint = match in_port.ty {
-                PortType::Boolean => " Use a condition block (such as 'Is above') to turn numbers into yes/no.",
-                PortType::Number => " Conditions give yes/no; connect a price, an indicator or a number here.",
+                PortType::Boolean => {
+                    " Use a condition block (such as 'Is above') to turn numbers into yes/no."
+                }
+                PortType::Number => {
+                    " Conditions give yes/no; connect a price, an indicator or a number here."
+                }
             };
             out.push(
                 Diagnostic::error(
@@ -183,7 +236,11 @@ fn connect_edges(doc: &StrategyDocument, ids: &HashMap<&str, usize>, graph: &mut
             out.push(
                 Diagnostic::error(
                     Code::InputAlreadyConnected,
-                    format!("The \"{}\" input of {} has more than one connection; keep only one.", in_port.label, graph.nodes[to].display()),
+                    format!(
+                        "The \"{}\" input of {} has more than one connection; keep only one.",
+                        in_port.label,
+                        graph.nodes[to].display()
+                    ),
                 )
                 .on_node(&graph.nodes[to].id)
                 .on_port(in_port.name),
@@ -194,12 +251,27 @@ fn connect_edges(doc: &StrategyDocument, ids: &HashMap<&str, usize>, graph: &mut
     }
 }
 
-fn port_error<'a>(node: &GraphNode, port: &str, direction: &str, known: impl Iterator<Item = &'a str>) -> Diagnostic {
+fn port_error<'a>(
+    node: &GraphNode,
+    port: &str,
+    direction: &str,
+    known: impl Iterator<Item = &'a str>,
+) -> Diagnostic {
     let known: Vec<_> = known.collect();
-    let hint = if known.is_empty() { format!("it has no {direction}s") } else { format!("its {direction}s are {}", known.join(", ")) };
-    Diagnostic::error(Code::UnknownPort, format!("{} has no {direction} called \"{port}\"; {hint}.", node.display_start()))
-        .on_node(&node.id)
-        .on_port(port)
+    let hint = if known.is_empty() {
+        format!("it has no {direction}s")
+    } else {
+        format!("its {direction}s are {}", known.join(", "))
+    };
+    Diagnostic::error(
+        Code::UnknownPort,
+        format!(
+            "{} has no {direction} called \"{port}\"; {hint}.",
+            node.display_start()
+        ),
+    )
+    .on_node(&node.id)
+    .on_port(port)
 }
 
 /// Reports each cycle once; returns true when there is none.
@@ -233,7 +305,10 @@ fn check_cycles(graph: &Graph, out: &mut Vec<Diagnostic>) -> bool {
                     Mark::Active => {
                         acyclic = false;
                         let from = path.iter().position(|(n, _)| *n == src.node).unwrap_or(0);
-                        let mut names: Vec<&str> = path[from..].iter().map(|(n, _)| graph.nodes[*n].id.as_str()).collect();
+                        let mut names: Vec<&str> = path[from..]
+                            .iter()
+                            .map(|(n, _)| graph.nodes[*n].id.as_str())
+                            .collect();
                         // The path runs from consumers to their inputs; data flows the other way.
                         names.reverse();
                         names.push(names[0]);
@@ -264,7 +339,10 @@ fn check_actions(graph: &Graph, out: &mut Vec<Diagnostic>) {
             "The strategy never opens a position: add a 'Buy (enter long)' or 'Sell short (enter short)' block and connect a condition to it.",
         ));
     }
-    for (exit, entry, side) in [(BlockKind::ExitLong, BlockKind::EnterLong, "long"), (BlockKind::ExitShort, BlockKind::EnterShort, "short")] {
+    for (exit, entry, side) in [
+        (BlockKind::ExitLong, BlockKind::EnterLong, "long"),
+        (BlockKind::ExitShort, BlockKind::EnterShort, "short"),
+    ] {
         if has(entry) {
             continue;
         }
@@ -326,7 +404,10 @@ fn check_higher_timeframes(graph: &Graph, out: &mut Vec<Diagnostic>) {
     for outer in graph.of_kind(BlockKind::HigherTimeframe) {
         let inputs = graph.nodes[outer].inputs.iter().flatten().map(|s| s.node);
         let upstream = graph.upstream_of(inputs);
-        for inner in graph.of_kind(BlockKind::HigherTimeframe).filter(|&i| upstream[i]) {
+        for inner in graph
+            .of_kind(BlockKind::HigherTimeframe)
+            .filter(|&i| upstream[i])
+        {
             out.push(
                 Diagnostic::error(
                     Code::NestedHigherTimeframe,
@@ -343,15 +424,28 @@ fn check_higher_timeframes(graph: &Graph, out: &mut Vec<Diagnostic>) {
 
 /// Warns about blocks that lead to no action. Every edge of the document counts here, even
 /// one with an error of its own, so a miswired block is not also called unused.
-fn check_unused(doc: &StrategyDocument, ids: &HashMap<&str, usize>, graph: &Graph, out: &mut Vec<Diagnostic>) {
+fn check_unused(
+    doc: &StrategyDocument,
+    ids: &HashMap<&str, usize>,
+    graph: &Graph,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut feeds: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
     for e in &doc.edges {
-        if let (Some(&from), Some(&to)) = (ids.get(e.from.node.as_str()), ids.get(e.to.node.as_str())) {
+        if let (Some(&from), Some(&to)) =
+            (ids.get(e.from.node.as_str()), ids.get(e.to.node.as_str()))
+        {
             feeds[to].push(from);
         }
     }
     let mut used = vec![false; graph.nodes.len()];
-    let mut stack: Vec<usize> = graph.nodes.iter().enumerate().filter(|(_, n)| n.kind().is_some_and(BlockKind::is_action)).map(|(i, _)| i).collect();
+    let mut stack: Vec<usize> = graph
+        .nodes
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.kind().is_some_and(BlockKind::is_action))
+        .map(|(i, _)| i)
+        .collect();
     while let Some(i) = stack.pop() {
         if !std::mem::replace(&mut used[i], true) {
             stack.extend(&feeds[i]);
@@ -363,7 +457,10 @@ fn check_unused(doc: &StrategyDocument, ids: &HashMap<&str, usize>, graph: &Grap
             out.push(
                 Diagnostic::warning(
                     Code::UnusedBlock,
-                    format!("{} does not lead to any buy or sell block, so it has no effect on trades.", node.display_start()),
+                    format!(
+                        "{} does not lead to any buy or sell block, so it has no effect on trades.",
+                        node.display_start()
+                    ),
                 )
                 .on_node(&node.id),
             );

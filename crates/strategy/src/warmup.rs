@@ -8,7 +8,11 @@ use bb_indicators as ind;
 pub(crate) fn own_warmup(op: &Op, outputs: usize) -> Vec<usize> {
     let same = |w: usize| vec![w; outputs];
     match *op {
-        Op::Indicator(Indicator::Adx(p)) => vec![ind::adx_lookback(p), ind::plus_di_lookback(p), ind::minus_di_lookback(p)],
+        Op::Indicator(Indicator::Adx(p)) => vec![
+            ind::adx_lookback(p),
+            ind::plus_di_lookback(p),
+            ind::minus_di_lookback(p),
+        ],
         Op::Indicator(i) => same(indicator(i)),
         Op::Window(Window::BarsAgo | Window::PercentChange, n) => same(n),
         Op::Window(Window::Highest | Window::Lowest, n) => same(n.saturating_sub(1)),
@@ -37,8 +41,16 @@ fn indicator(i: Indicator) -> usize {
         Indicator::Tema(p) => ind::tema_lookback(p),
         Indicator::Kama(p) => ind::kama_lookback(p),
         Indicator::Rsi(p) => ind::rsi_lookback(p),
-        Indicator::Stochastic { fastk, slowk, slowd } => ind::stoch_lookback(fastk, slowk, slowd),
-        Indicator::StochasticRsi { period, fastk, fastd } => ind::stoch_rsi_lookback(period, fastk, fastd),
+        Indicator::Stochastic {
+            fastk,
+            slowk,
+            slowd,
+        } => ind::stoch_lookback(fastk, slowk, slowd),
+        Indicator::StochasticRsi {
+            period,
+            fastk,
+            fastd,
+        } => ind::stoch_rsi_lookback(period, fastk, fastd),
         Indicator::Macd { fast, slow, signal } => ind::macd_lookback(fast, slow, signal),
         Indicator::Ppo { fast, slow } => ind::ppo_lookback(fast, slow),
         Indicator::Roc(p) => ind::roc_lookback(p),
@@ -52,7 +64,10 @@ fn indicator(i: Indicator) -> usize {
         Indicator::Atr(p) => ind::atr_lookback(p),
         Indicator::Natr(p) => ind::natr_lookback(p),
         Indicator::StdDev { period, deviations } => ind::stddev_lookback(period, deviations),
-        Indicator::ParabolicSar { acceleration, maximum } => ind::parabolic_sar_lookback(acceleration, maximum),
+        Indicator::ParabolicSar {
+            acceleration,
+            maximum,
+        } => ind::parabolic_sar_lookback(acceleration, maximum),
         Indicator::Obv => ind::obv_lookback(),
         Indicator::ChaikinAd => ind::chaikin_ad_lookback(),
         Indicator::Vwap(p) => ind::rolling_vwap_lookback(p),

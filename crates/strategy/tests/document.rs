@@ -28,11 +28,25 @@ fn unknown_fields_are_rejected_with_their_position() {
 
 #[test]
 fn newer_versions_are_rejected_and_missing_versions_explained() {
-    let newer = format!("{{\"schema_version\": {}, \"name\": \"x\", \"nodes\": []}}", SCHEMA_VERSION + 1);
-    assert!(matches!(StrategyDocument::from_json(&newer), Err(DocumentError::NewerVersion { found }) if found == SCHEMA_VERSION + 1));
-    assert!(matches!(StrategyDocument::from_json("{\"name\": \"x\", \"nodes\": []}"), Err(DocumentError::MissingVersion)));
-    assert!(matches!(StrategyDocument::from_json("{\"schema_version\": 0, \"name\": \"x\", \"nodes\": []}"), Err(DocumentError::UnknownVersion { found: 0 })));
-    assert!(matches!(StrategyDocument::from_json("{ not json"), Err(DocumentError::Syntax { line: 1, .. })));
+    let newer = format!(
+        "{{\"schema_version\": {}, \"name\": \"x\", \"nodes\": []}}",
+        SCHEMA_VERSION + 1
+    );
+    assert!(
+        matches!(StrategyDocument::from_json(&newer), Err(DocumentError::NewerVersion { found }) if found == SCHEMA_VERSION + 1)
+    );
+    assert!(matches!(
+        StrategyDocument::from_json("{\"name\": \"x\", \"nodes\": []}"),
+        Err(DocumentError::MissingVersion)
+    ));
+    assert!(matches!(
+        StrategyDocument::from_json("{\"schema_version\": 0, \"name\": \"x\", \"nodes\": []}"),
+        Err(DocumentError::UnknownVersion { found: 0 })
+    ));
+    assert!(matches!(
+        StrategyDocument::from_json("{ not json"),
+        Err(DocumentError::Syntax { line: 1, .. })
+    ));
 }
 
 #[test]
@@ -71,7 +85,9 @@ fn version_1_documents_migrate() {
 fn bad_version_1_documents_fail_with_the_reason() {
     let v1 = r#"{ "schema_version": 1, "name": "x", "blocks": [], "links": [ { "from": "a", "to": "b.in" } ] }"#;
     match StrategyDocument::from_json(v1) {
-        Err(DocumentError::Migration { from: 1, message }) => assert!(message.contains("link 1"), "{message}"),
+        Err(DocumentError::Migration { from: 1, message }) => {
+            assert!(message.contains("link 1"), "{message}")
+        }
         other => panic!("expected a migration error, got {other:?}"),
     }
 }

@@ -6,29 +6,49 @@ mod common;
 
 use bb_domain::Candles;
 use bb_strategy::catalogue::{self, BlockKind, PortType};
-use bb_strategy::{CompileOptions, Edge, Node, PortRef, Series, StrategyDocument, compile, validate};
+use bb_strategy::{
+    CompileOptions, Edge, Node, PortRef, Series, StrategyDocument, compile, validate,
+};
 use proptest::prelude::*;
 
 /// A document with every computing block twice: once used on base bars and once fed into a
 /// 4-hour higher-timeframe block, all wired to prices or a simple condition.
 fn every_block() -> StrategyDocument {
-    let mut nodes = vec![node("close", "candle_field"), node("open", "candle_field"), node("cond", "greater_than")];
-    nodes[1].params.insert("field".into(), serde_json::json!("open"));
-    let mut edges = vec![edge("close", "out", "cond", "a"), edge("open", "out", "cond", "b")];
+    let mut nodes = vec![
+        node("close", "candle_field"),
+        node("open", "candle_field"),
+        node("cond", "greater_than"),
+    ];
+    nodes[1]
+        .params
+        .insert("field".into(), serde_json::json!("open"));
+    let mut edges = vec![
+        edge("close", "out", "cond", "a"),
+        edge("open", "out", "cond", "b"),
+    ];
     let mut conditions = Vec::new();
     for spec in catalogue::blocks() {
         let k = spec.kind;
-        if k.is_action() || k.is_risk() || matches!(k, BlockKind::HigherTimeframe | BlockKind::CandleField) {
+        if k.is_action()
+            || k.is_risk()
+            || matches!(k, BlockKind::HigherTimeframe | BlockKind::CandleField)
+        {
             continue;
         }
         for copy in ["base", "htf"] {
             let id = format!("{}_{copy}", k.as_str());
             nodes.push(node(&id, k.as_str()));
             for port in spec.inputs {
-                let from = if port.ty == PortType::Boolean { "cond" } else { "close" };
+                let from = if port.ty == PortType::Boolean {
+                    "cond"
+                } else {
+                    "close"
+                };
                 edges.push(edge(from, "out", &id, port.name));
             }
-            let Some(out) = spec.outputs.first() else { continue };
+            let Some(out) = spec.outputs.first() else {
+                continue;
+            };
             match (copy, out.ty) {
                 ("htf", PortType::Number) => {
                     let h = format!("{id}_4h");
@@ -64,20 +84,47 @@ fn every_block() -> StrategyDocument {
     nodes.push(node("cover", "exit_short"));
     edges.push(edge("cond", "out", "short", "when"));
     edges.push(edge(&acc, "out", "cover", "when"));
-    StrategyDocument { schema_version: bb_strategy::SCHEMA_VERSION, name: "every block".into(), description: String::new(), nodes, edges }
+    StrategyDocument {
+        schema_version: bb_strategy::SCHEMA_VERSION,
+        name: "every block".into(),
+        description: String::new(),
+        nodes,
+        edges,
+    }
 }
 
 fn node(id: &str, kind: &str) -> Node {
-    Node { id: id.into(), kind: kind.into(), params: Default::default(), position: Default::default(), label: None }
+    Node {
+        id: id.into(),
+        kind: kind.into(),
+        params: Default::default(),
+        position: Default::default(),
+        label: None,
+    }
 }
 
 fn edge(from: &str, from_port: &str, to: &str, to_port: &str) -> Edge {
-    Edge { from: PortRef::new(from, from_port), to: PortRef::new(to, to_port) }
+    Edge {
+        from: PortRef::new(from, from_port),
+        to: PortRef::new(to, to_port),
+    }
 }
 
 /// Hourly candles from a random walk, with some bars missing.
 fn candles() -> impl Strategy<Value = Candles> {
-    (prop::collection::vec((-0.03f64..0.03, 0.0f64..0.02, 0.0f64..0.02, 1.0f64..100.0, 0u8..20), 150..400), 0i64..24)
+    (
+        prop::collection::vec(
+            (
+                -0.03f64..0.03,
+                0.0f64..0.02,
+                0.0f64..0.02,
+                1.0f64..100.0,
+                0u8..20,
+            ),
+            150..400,
+        ),
+        0i64..24,
+    )
         .prop_map(|(steps, offset_hours)| {
             let mut c = Candles::default();
             let (mut price, mut ts) = (100.0f64, 1_640_995_200_000 + offset_hours * 3_600_000);
@@ -134,7 +181,10 @@ fn every_block_document_uses_every_computing_kind() {
     let doc = every_block();
     for &kind in BlockKind::ALL {
         if !kind.is_risk() {
-            assert!(doc.nodes.iter().any(|n| n.kind == kind.as_str()), "{kind} missing");
+            assert!(
+                doc.nodes.iter().any(|n| n.kind == kind.as_str()),
+                "{kind} missing"
+            );
         }
     }
 }

@@ -8,7 +8,12 @@ const PERIOD_20: ParamSpec = int("period", "Period", 2, 1000, 20, BARS);
 const PERIOD_20_ONLY: &[ParamSpec] = &[PERIOD_20];
 const PERIOD_10: ParamSpec = int("period", "Period", 1, 1000, 10, BARS);
 
-const fn average(kind: BlockKind, name: &'static str, explanation: &'static str, warmup: &'static str) -> BlockSpec {
+const fn average(
+    kind: BlockKind,
+    name: &'static str,
+    explanation: &'static str,
+    warmup: &'static str,
+) -> BlockSpec {
     BlockSpec {
         kind,
         category: Category::MovingAverages,
@@ -22,11 +27,36 @@ const fn average(kind: BlockKind, name: &'static str, explanation: &'static str,
 }
 
 pub(super) const BLOCKS: &[BlockSpec] = &[
-    average(BlockKind::Sma, "Simple moving average (SMA)", "The average of the last N values, every bar weighted equally. It smooths out noise so the trend is easier to see; a short SMA crossing a long one is the classic trend signal. Larger periods are smoother but react later.", "period - 1"),
-    average(BlockKind::Ema, "Exponential moving average (EMA)", "An average that gives recent bars more weight than old ones, so it follows the price faster than an SMA of the same period. It starts from the SMA of the first N bars.", "period - 1"),
-    average(BlockKind::Wma, "Weighted moving average (WMA)", "An average where the newest bar counts N times, the one before N-1 times, and so on. It reacts faster than an SMA and is smoother than the raw price.", "period - 1"),
-    average(BlockKind::Dema, "Double EMA (DEMA)", "Combines an EMA with an EMA of that EMA to cancel most of the delay of a plain EMA. Useful when you want a smooth line that still turns quickly.", "2 × (period - 1)"),
-    average(BlockKind::Tema, "Triple EMA (TEMA)", "Like DEMA with a third layer of smoothing: very little delay, but it can overshoot in choppy markets.", "3 × (period - 1)"),
+    average(
+        BlockKind::Sma,
+        "Simple moving average (SMA)",
+        "The average of the last N values, every bar weighted equally. It smooths out noise so the trend is easier to see; a short SMA crossing a long one is the classic trend signal. Larger periods are smoother but react later.",
+        "period - 1",
+    ),
+    average(
+        BlockKind::Ema,
+        "Exponential moving average (EMA)",
+        "An average that gives recent bars more weight than old ones, so it follows the price faster than an SMA of the same period. It starts from the SMA of the first N bars.",
+        "period - 1",
+    ),
+    average(
+        BlockKind::Wma,
+        "Weighted moving average (WMA)",
+        "An average where the newest bar counts N times, the one before N-1 times, and so on. It reacts faster than an SMA and is smoother than the raw price.",
+        "period - 1",
+    ),
+    average(
+        BlockKind::Dema,
+        "Double EMA (DEMA)",
+        "Combines an EMA with an EMA of that EMA to cancel most of the delay of a plain EMA. Useful when you want a smooth line that still turns quickly.",
+        "2 × (period - 1)",
+    ),
+    average(
+        BlockKind::Tema,
+        "Triple EMA (TEMA)",
+        "Like DEMA with a third layer of smoothing: very little delay, but it can overshoot in choppy markets.",
+        "3 × (period - 1)",
+    ),
     BlockSpec {
         kind: BlockKind::Kama,
         category: Category::MovingAverages,
@@ -86,7 +116,11 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
             int("signal", "Signal period", 1, 1000, 9, BARS),
         ],
         inputs: IN,
-        outputs: &[number_port("macd", "MACD line"), number_port("signal", "Signal line"), number_port("histogram", "Histogram")],
+        outputs: &[
+            number_port("macd", "MACD line"),
+            number_port("signal", "Signal line"),
+            number_port("histogram", "Histogram"),
+        ],
         warmup: "slow - 1 + signal - 1",
     },
     BlockSpec {
@@ -94,7 +128,10 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         category: Category::Momentum,
         name: "Percentage price oscillator (PPO)",
         explanation: "Like the MACD line but in percent: (fast EMA - slow EMA) / slow EMA × 100. Because it is a percentage you can compare it across coins with very different prices.",
-        params: &[int("fast", "Fast period", 2, 1000, 12, BARS), int("slow", "Slow period", 2, 1000, 26, BARS)],
+        params: &[
+            int("fast", "Fast period", 2, 1000, 12, BARS),
+            int("slow", "Slow period", 2, 1000, 26, BARS),
+        ],
         inputs: IN,
         outputs: OUT,
         warmup: "slow - 1",
@@ -156,7 +193,11 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         explanation: "ADX measures how strong a trend is, whatever its direction, from 0 to 100; above about 25 is usually called trending. +DI and -DI show whether buyers or sellers are winning: +DI above -DI points up. Reads the candles directly.",
         params: &[PERIOD_14],
         inputs: NONE,
-        outputs: &[number_port("adx", "ADX"), number_port("plus_di", "+DI"), number_port("minus_di", "-DI")],
+        outputs: &[
+            number_port("adx", "ADX"),
+            number_port("plus_di", "+DI"),
+            number_port("minus_di", "-DI"),
+        ],
         warmup: "2 × period - 1 (ADX); period (+DI, -DI)",
     },
     BlockSpec {
@@ -166,7 +207,11 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         explanation: "Counts how recently the highest high (Aroon up) and the lowest low (Aroon down) of the last N bars happened, from 0 to 100. Up near 100 means new highs are fresh; the oscillator is up minus down. Reads the candles directly.",
         params: &[int("period", "Period", 2, 1000, 25, BARS)],
         inputs: NONE,
-        outputs: &[number_port("up", "Aroon up"), number_port("down", "Aroon down"), number_port("oscillator", "Oscillator")],
+        outputs: &[
+            number_port("up", "Aroon up"),
+            number_port("down", "Aroon down"),
+            number_port("oscillator", "Oscillator"),
+        ],
         warmup: "period",
     },
     BlockSpec {
@@ -174,7 +219,10 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         category: Category::Volatility,
         name: "Bollinger Bands",
         explanation: "A moving average (middle band) with bands a number of standard deviations above and below it. The bands widen when the market is volatile and narrow when it is calm. %B shows where the value sits between the bands (0 = lower, 1 = upper) and width is the band spread relative to the middle.",
-        params: &[PERIOD_20, num("deviations", "Standard deviations", 0.1, 10.0, 2.0, None)],
+        params: &[
+            PERIOD_20,
+            num("deviations", "Standard deviations", 0.1, 10.0, 2.0, None),
+        ],
         inputs: IN,
         outputs: &[
             number_port("upper", "Upper band"),
@@ -210,7 +258,10 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         category: Category::Volatility,
         name: "Standard deviation",
         explanation: "How spread out the last N values are around their average (population standard deviation), times a multiplier. Bigger means more volatile.",
-        params: &[PERIOD_20, num("deviations", "Multiplier", 0.1, 10.0, 1.0, None)],
+        params: &[
+            PERIOD_20,
+            num("deviations", "Multiplier", 0.1, 10.0, 1.0, None),
+        ],
         inputs: IN,
         outputs: OUT,
         warmup: "period - 1",
@@ -265,7 +316,11 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         explanation: "The highest high and lowest low of the last N bars, including the current one, and the middle between them. The turtle traders bought when the price broke above the channel; compare the close with the channel one bar ago to catch that breakout. Reads the candles directly.",
         params: &[PERIOD_20],
         inputs: NONE,
-        outputs: &[number_port("upper", "Highest high"), number_port("lower", "Lowest low"), number_port("middle", "Middle")],
+        outputs: &[
+            number_port("upper", "Highest high"),
+            number_port("lower", "Lowest low"),
+            number_port("middle", "Middle"),
+        ],
         warmup: "period - 1",
     },
     BlockSpec {

@@ -4,7 +4,9 @@ use super::kind::BlockKind;
 use super::spec::*;
 
 /// Fields a candle-field block can read.
-pub const CANDLE_FIELDS: &[&str] = &["open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4"];
+pub const CANDLE_FIELDS: &[&str] = &[
+    "open", "high", "low", "close", "volume", "hl2", "hlc3", "ohlc4",
+];
 
 /// Timeframes a higher-timeframe block can use.
 pub const HIGHER_TIMEFRAMES: &[&str] = &["5m", "15m", "30m", "1h", "4h", "1d", "1w"];

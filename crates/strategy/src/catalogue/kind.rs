@@ -106,7 +106,10 @@ impl BlockKind {
     pub fn is_action(self) -> bool {
         matches!(
             self,
-            BlockKind::EnterLong | BlockKind::ExitLong | BlockKind::EnterShort | BlockKind::ExitShort
+            BlockKind::EnterLong
+                | BlockKind::ExitLong
+                | BlockKind::EnterShort
+                | BlockKind::ExitShort
         )
     }
 

@@ -53,9 +53,18 @@ mod tests {
     #[test]
     fn entries_are_well_formed() {
         for b in blocks() {
-            assert!(b.explanation.len() > 30, "{} needs a real explanation", b.kind);
+            assert!(
+                b.explanation.len() > 30,
+                "{} needs a real explanation",
+                b.kind
+            );
             let names: HashSet<_> = b.params.iter().map(|p| p.name).collect();
-            assert_eq!(names.len(), b.params.len(), "{} has duplicate params", b.kind);
+            assert_eq!(
+                names.len(),
+                b.params.len(),
+                "{} has duplicate params",
+                b.kind
+            );
             for p in b.params {
                 match p.kind {
                     ParamKind::Integer { min, max, default } => {

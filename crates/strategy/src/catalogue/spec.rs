@@ -51,9 +51,20 @@ pub struct PortSpec {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ParamKind {
-    Integer { min: i64, max: i64, default: i64 },
-    Number { min: f64, max: f64, default: f64 },
-    Choice { options: &'static [&'static str], default: &'static str },
+    Integer {
+        min: i64,
+        max: i64,
+        default: i64,
+    },
+    Number {
+        min: f64,
+        max: f64,
+        default: f64,
+    },
+    Choice {
+        options: &'static [&'static str],
+        default: &'static str,
+    },
 }
 
 /// A parameter of a block.
@@ -93,7 +104,10 @@ impl BlockSpec {
     }
 
     pub fn output(&self, name: &str) -> Option<(usize, &'static PortSpec)> {
-        self.outputs.iter().enumerate().find(|(_, p)| p.name == name)
+        self.outputs
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.name == name)
     }
 }
 
@@ -105,7 +119,12 @@ pub(super) const fn int(
     default: i64,
     unit: Option<&'static str>,
 ) -> ParamSpec {
-    ParamSpec { name, label, kind: ParamKind::Integer { min, max, default }, unit }
+    ParamSpec {
+        name,
+        label,
+        kind: ParamKind::Integer { min, max, default },
+        unit,
+    }
 }
 
 pub(super) const fn num(
@@ -116,7 +135,12 @@ pub(super) const fn num(
     default: f64,
     unit: Option<&'static str>,
 ) -> ParamSpec {
-    ParamSpec { name, label, kind: ParamKind::Number { min, max, default }, unit }
+    ParamSpec {
+        name,
+        label,
+        kind: ParamKind::Number { min, max, default },
+        unit,
+    }
 }
 
 pub(super) const fn choice(
@@ -125,15 +149,28 @@ pub(super) const fn choice(
     options: &'static [&'static str],
     default: &'static str,
 ) -> ParamSpec {
-    ParamSpec { name, label, kind: ParamKind::Choice { options, default }, unit: None }
+    ParamSpec {
+        name,
+        label,
+        kind: ParamKind::Choice { options, default },
+        unit: None,
+    }
 }
 
 pub(super) const fn number_port(name: &'static str, label: &'static str) -> PortSpec {
-    PortSpec { name, label, ty: PortType::Number }
+    PortSpec {
+        name,
+        label,
+        ty: PortType::Number,
+    }
 }
 
 pub(super) const fn boolean_port(name: &'static str, label: &'static str) -> PortSpec {
-    PortSpec { name, label, ty: PortType::Boolean }
+    PortSpec {
+        name,
+        label,
+        ty: PortType::Boolean,
+    }
 }
 
 pub(super) const BARS: Option<&str> = Some("bars");

@@ -15,7 +15,8 @@ pub fn demo_candles(file: &str) -> Candles {
 }
 
 pub fn strategy_text(relative: &str) -> String {
-    std::fs::read_to_string(repo_root().join("strategies").join(relative)).expect("strategy file exists")
+    std::fs::read_to_string(repo_root().join("strategies").join(relative))
+        .expect("strategy file exists")
 }
 
 pub fn strategy(relative: &str) -> StrategyDocument {

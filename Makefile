@@ -1,0 +1,28 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+
+BIN := target/release/blockbuilders
+DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
+
+.PHONY: run test lint bench fixtures
+
+## Build and try the product on the bundled BTC data.
+run:
+	cargo build --release -p blockbuilders
+	$(BIN) validate --strategy strategies/sma_crossover.json
+	$(BIN) inspect --strategy strategies/sma_crossover.json --data $(DEMO) --from 2022-02-01
+
+## Run every test (unit, integration, golden, property) of the workspace.
+test:
+	cargo test --workspace
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## Print the benchmark numbers.
+bench:
+	cargo bench -p bb-strategy --bench evaluate
+
+## Regenerate the TA-Lib golden fixtures (needs: pip install ta-lib==0.8.2 numpy).
+fixtures:
+	python3 tools/gen_talib_fixtures.py

@@ -1,0 +1,5 @@
+//! One module per subcommand.
+
+pub mod blocks;
+pub mod inspect;
+pub mod validate;
