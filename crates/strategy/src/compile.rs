@@ -129,7 +129,7 @@ struct Compiler<'a> {
     options: &'a CompileOptions,
     steps: Vec<Step>,
     memo: HashMap<(usize, Context), usize>,
-    /// Canonical text of (op, inputs, context) → step, to merge identical sub-expressions.
+    /// Structural key (see [`Step::key`]) → step, to merge identical sub-expressions.
     dedupe: HashMap<String, usize>,
     errors: Vec<Diagnostic>,
     node_steps: HashMap<usize, Vec<usize>>,
@@ -156,7 +156,11 @@ impl Compiler<'_> {
                 output: src.output,
             });
         }
-        let key = format!("{op:?}|{inputs:?}|{context:?}");
+        let input_keys: Vec<String> = inputs
+            .iter()
+            .map(|s| format!("{}.{}", self.steps[s.step].key, s.output))
+            .collect();
+        let key = format!("{op:?}@{context:?}({})", input_keys.join(", "));
         let step = match self.dedupe.get(&key) {
             Some(&existing) => existing,
             None => {
@@ -182,6 +186,7 @@ impl Compiler<'_> {
                     context,
                     outputs,
                     warmup,
+                    key: key.clone(),
                 });
                 self.dedupe.insert(key, self.steps.len() - 1);
                 self.steps.len() - 1

@@ -5,6 +5,7 @@
 //! earlier value (proven by a property test).
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use bb_domain::{Candles, Signals, Timeframe, resample};
 use bb_indicators as ind;
@@ -18,7 +19,7 @@ use crate::series::Series;
 pub struct Evaluation {
     /// Outputs per step, in plan order. Steps in a higher-timeframe context hold one value
     /// per higher bar; see [`Evaluation::higher_bars`].
-    pub outputs: Vec<Vec<Series>>,
+    pub outputs: Vec<Arc<Vec<Series>>>,
     pub signals: Signals,
     /// ATR series the risk rules need, by period, on base bars.
     pub atr: Vec<(usize, Vec<f64>)>,
@@ -42,19 +43,34 @@ pub enum EvaluateError {
 impl Plan {
     /// Runs every step over `candles` and combines the action inputs into signals.
     pub fn evaluate(&self, candles: &Candles) -> Result<Evaluation, EvaluateError> {
+        self.evaluate_with(candles, &NoCache)
+    }
+
+    /// [`Plan::evaluate`], reusing step outputs from `cache` (keyed by [`crate::Step::key`])
+    /// and offering it new ones. A cache must only ever be used with one set of candles.
+    pub fn evaluate_with(
+        &self,
+        candles: &Candles,
+        cache: &dyn StepCache,
+    ) -> Result<Evaluation, EvaluateError> {
         let contexts = self.contexts(candles)?;
         let base_ms = self
             .base_timeframe
             .or_else(|| candles.timeframe())
             .map_or(0, Timeframe::millis);
-        let mut outputs: Vec<Vec<Series>> = Vec::with_capacity(self.steps.len());
+        let mut outputs: Vec<Arc<Vec<Series>>> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
+            if let Some(hit) = cache.get(&step.key) {
+                outputs.push(hit);
+                continue;
+            }
             let data = contexts
                 .iter()
                 .find(|(c, _)| *c == step.context)
                 .map(|(_, d)| d.as_ref())
                 .unwrap_or(candles);
-            let result = run_step(step, data, &outputs, (candles, base_ms), &contexts);
+            let result = Arc::new(run_step(step, data, &outputs, (candles, base_ms), &contexts));
+            cache.put(&step.key, &result);
             outputs.push(result);
         }
         let any = |slots: &[Slot]| combine(slots, &outputs, candles.len());
@@ -68,7 +84,18 @@ impl Plan {
             .risk
             .atr_periods()
             .into_iter()
-            .map(|p| (p, ind::atr(&candles.high, &candles.low, &candles.close, p)))
+            .map(|p| {
+                let key = format!("risk atr {p}");
+                let series = match cache.get(&key).as_deref().map(|s| &s[..]) {
+                    Some([Series::Number(v)]) => v.clone(),
+                    _ => {
+                        let v = ind::atr(&candles.high, &candles.low, &candles.close, p);
+                        cache.put(&key, &Arc::new(vec![Series::Number(v.clone())]));
+                        v
+                    }
+                };
+                (p, series)
+            })
             .collect();
         let higher_bars = contexts
             .iter()
@@ -113,7 +140,25 @@ impl Plan {
     }
 }
 
-fn combine(slots: &[Slot], outputs: &[Vec<Series>], len: usize) -> Vec<bool> {
+/// Step outputs shared between evaluations of different plans on the same candles (the
+/// plans of a parameter sweep). Implementations decide what to keep.
+pub trait StepCache: Sync {
+    fn get(&self, key: &str) -> Option<Arc<Vec<Series>>>;
+    fn put(&self, key: &str, outputs: &Arc<Vec<Series>>);
+}
+
+/// A cache that keeps nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoCache;
+
+impl StepCache for NoCache {
+    fn get(&self, _: &str) -> Option<Arc<Vec<Series>>> {
+        None
+    }
+    fn put(&self, _: &str, _: &Arc<Vec<Series>>) {}
+}
+
+fn combine(slots: &[Slot], outputs: &[Arc<Vec<Series>>], len: usize) -> Vec<bool> {
     let mut acc = vec![false; len];
     for slot in slots {
         let values = outputs[slot.step][slot.output].booleans();
@@ -127,7 +172,7 @@ fn combine(slots: &[Slot], outputs: &[Vec<Series>], len: usize) -> Vec<bool> {
 fn run_step(
     step: &Step,
     data: &Candles,
-    outputs: &[Vec<Series>],
+    outputs: &[Arc<Vec<Series>>],
     (base, base_ms): (&Candles, i64),
     contexts: &[(Context, Cow<'_, Candles>)],
 ) -> Vec<Series> {

@@ -32,7 +32,7 @@ pub use diagnostic::{Code, Diagnostic, Severity};
 pub use document::{
     DocumentError, Edge, Node, PortRef, Position, SCHEMA_VERSION, StrategyDocument,
 };
-pub use evaluate::{EvaluateError, Evaluation};
+pub use evaluate::{EvaluateError, Evaluation, NoCache, StepCache};
 pub use graph::{Graph, GraphNode, Source};
 pub use inspect::Column;
 pub use params::{ParamValue, ParamValues};

@@ -153,6 +153,10 @@ pub struct Step {
     pub outputs: usize,
     /// Bars before each output has its first value, in base bars.
     pub warmup: Vec<usize>,
+    /// What the step computes, spelled out with its inputs' keys recursively: equal keys
+    /// mean equal outputs on the same candles, in this plan or any other. Used to merge
+    /// identical blocks and to share indicator results across the plans of a sweep.
+    pub key: String,
 }
 
 /// Where a document node's outputs live in the plan (a node upstream of a higher-timeframe

@@ -161,7 +161,7 @@ proptest! {
         prop_assert_eq!(&a.signals.enter_short[..], &b.signals.enter_short[..k]);
         prop_assert_eq!(&a.signals.exit_short[..], &b.signals.exit_short[..k]);
         for (step_index, (pa, pb)) in a.outputs.iter().zip(&b.outputs).enumerate() {
-            for (sa, sb) in pa.iter().zip(pb) {
+            for (sa, sb) in pa.iter().zip(pb.iter()) {
                 match (sa, sb) {
                     (Series::Number(x), Series::Number(y)) => {
                         for i in 0..x.len() {
