@@ -1,1 +1,19 @@
-//! bb-backtest (being written).
+//! Backtests end to end: a compiled plan and candles in, an explainable [`BacktestReport`]
+//! out (metrics, equity and drawdown, every trade, monthly returns, the assumptions card and
+//! beginner warnings); and parameter [`sweep`]s over any numeric block parameters.
+//!
+//! Architecture Invariant: pure. No IO, no clock; sweeps use scoped OS threads, never an
+//! async runtime. Depends on the engine crates only.
+
+mod assumptions;
+mod equity;
+mod report;
+mod run;
+pub mod sweep;
+mod warnings;
+
+pub use assumptions::{Assumptions, DataGap, DataSummary};
+pub use equity::EquityPoint;
+pub use report::{BacktestReport, Counters};
+pub use run::{BacktestConfig, BacktestError, backtest};
+pub use warnings::{Warning, WarningCode};

@@ -28,6 +28,10 @@ enum Command {
     Inspect(commands::inspect::Args),
     /// Check a strategy and list every problem, with the block it is on.
     Validate(commands::validate::Args),
+    /// Backtest a strategy on candles and print the results, assumptions and warnings.
+    Backtest(commands::backtest::Args),
+    /// Backtest every combination of a grid of parameters, on all cores.
+    Sweep(commands::sweep::Args),
     /// Print the block catalogue (every block, its ports, parameters and explanation) as JSON.
     Blocks,
 }
@@ -38,6 +42,8 @@ fn main() -> std::process::ExitCode {
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Validate(args) => commands::validate::run(&args),
         Command::Blocks => commands::blocks::run(),
+        Command::Backtest(args) => commands::backtest::run(&args),
+        Command::Sweep(args) => commands::sweep::run(&args),
     };
     match result {
         Ok(code) => code,

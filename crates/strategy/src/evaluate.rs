@@ -60,7 +60,8 @@ impl Plan {
             .map_or(0, Timeframe::millis);
         let mut outputs: Vec<Arc<Vec<Series>>> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
-            if let Some(hit) = cache.get(&step.key) {
+            let shareable = step.is_shareable();
+            if shareable && let Some(hit) = cache.get(&step.key) {
                 outputs.push(hit);
                 continue;
             }
@@ -69,8 +70,16 @@ impl Plan {
                 .find(|(c, _)| *c == step.context)
                 .map(|(_, d)| d.as_ref())
                 .unwrap_or(candles);
-            let result = Arc::new(run_step(step, data, &outputs, (candles, base_ms), &contexts));
-            cache.put(&step.key, &result);
+            let result = Arc::new(run_step(
+                step,
+                data,
+                &outputs,
+                (candles, base_ms),
+                &contexts,
+            ));
+            if shareable {
+                cache.put(&step.key, &result);
+            }
             outputs.push(result);
         }
         let any = |slots: &[Slot]| combine(slots, &outputs, candles.len());

@@ -159,6 +159,19 @@ pub struct Step {
     pub key: String,
 }
 
+impl Step {
+    /// Whether the step is worth sharing between plans through a [`crate::StepCache`]:
+    /// indicators, candle fields and higher-timeframe values (costly, and the same across
+    /// the combinations of a sweep). Element-wise conditions and math are cheaper to
+    /// recompute than to keep.
+    pub fn is_shareable(&self) -> bool {
+        matches!(
+            self.op,
+            Op::Indicator(_) | Op::Field(_) | Op::HigherTimeframe(_)
+        )
+    }
+}
+
 /// Where a document node's outputs live in the plan (a node upstream of a higher-timeframe
 /// block lives in that context; shared sub-expressions point several nodes at one step).
 #[derive(Clone, Debug, PartialEq)]

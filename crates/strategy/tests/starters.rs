@@ -184,10 +184,7 @@ fn higher_timeframe_values_come_from_closed_bars_only() {
         let complete = candles.ts.first().is_some_and(|&t| t <= hour_start);
         match last {
             Some(j) if complete => assert_eq!(value, candles.close[j], "bar {i}"),
-            _ => assert!(
-                value.is_nan(),
-                "bar {i} should have no hourly value yet"
-            ),
+            _ => assert!(value.is_nan(), "bar {i} should have no hourly value yet"),
         }
     }
 }

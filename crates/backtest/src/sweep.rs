@@ -1,0 +1,384 @@
+//! Parameter sweeps: a grid over numeric block parameters, run on all cores.
+//!
+//! Each combination is a full backtest (validate, compile, evaluate, simulate, measure),
+//! but indicator outputs are shared between combinations through a bounded cache, so a
+//! fast × slow moving-average grid computes each moving average once. Memory is bounded by
+//! the number of workers plus the cache budget: combinations are streamed, never
+//! materialised as combinations × bars arrays.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use bb_domain::Candles;
+use bb_metrics::Metrics;
+use bb_strategy::catalogue::{self, BlockKind, ParamKind};
+use bb_strategy::{CompileOptions, Series, StepCache, StrategyDocument, compile, validate};
+use serde::{Deserialize, Serialize};
+
+use crate::run::{BacktestConfig, simulate_and_measure};
+
+/// One swept parameter: `node.param` and the values it takes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Axis {
+    pub node: String,
+    pub param: String,
+    pub values: Vec<f64>,
+}
+
+impl Axis {
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.node, self.param)
+    }
+}
+
+impl FromStr for Axis {
+    type Err = String;
+
+    /// `node.param=START..END:STEP` (END included) or `node.param=V1,V2,...`.
+    fn from_str(s: &str) -> Result<Axis, String> {
+        let usage = || {
+            format!(
+                "\"{s}\": write node.param=START..END:STEP (e.g. fast.period=5..50:5) or node.param=V1,V2,V3"
+            )
+        };
+        let (target, values) = s.split_once('=').ok_or_else(usage)?;
+        let (node, param) = target.trim().split_once('.').ok_or_else(usage)?;
+        let number = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(usage)
+        };
+        let values = if let Some((range, step)) = values.split_once(':') {
+            let (start, end) = range.split_once("..").ok_or_else(usage)?;
+            let (start, end, step) = (number(start)?, number(end)?, number(step)?);
+            if step <= 0.0 || end < start {
+                return Err(format!(
+                    "\"{s}\": the range must go up (START <= END) with a positive STEP"
+                ));
+            }
+            let count = ((end - start) / step + 1e-9).floor() as usize + 1;
+            if count > 100_000 {
+                return Err(format!("\"{s}\": {count} values on one axis is too many"));
+            }
+            (0..count).map(|k| start + k as f64 * step).collect()
+        } else {
+            values
+                .split(',')
+                .map(number)
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        Ok(Axis {
+            node: node.to_string(),
+            param: param.to_string(),
+            values,
+        })
+    }
+}
+
+/// A rule that filters combinations, e.g. `fast.period<slow.period`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Constraint {
+    pub left: String,
+    pub op: String,
+    pub right: String,
+}
+
+impl FromStr for Constraint {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Constraint, String> {
+        for op in ["<=", ">=", "<", ">"] {
+            if let Some((l, r)) = s.split_once(op) {
+                return Ok(Constraint {
+                    left: l.trim().into(),
+                    op: op.into(),
+                    right: r.trim().into(),
+                });
+            }
+        }
+        Err(format!(
+            "\"{s}\": write a comparison of two swept parameters, e.g. fast.period<slow.period"
+        ))
+    }
+}
+
+impl Constraint {
+    fn holds(&self, names: &[String], values: &[f64]) -> bool {
+        let get = |n: &str| names.iter().position(|x| x == n).map(|i| values[i]);
+        let (Some(l), Some(r)) = (get(&self.left), get(&self.right)) else {
+            return true;
+        };
+        match self.op.as_str() {
+            "<" => l < r,
+            "<=" => l <= r,
+            ">" => l > r,
+            _ => l >= r,
+        }
+    }
+}
+
+/// What to sweep.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SweepSpec {
+    pub axes: Vec<Axis>,
+    pub constraints: Vec<Constraint>,
+}
+
+/// The outcome of one combination.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepRow {
+    /// One value per axis, in axis order.
+    pub values: Vec<f64>,
+    /// The metrics, or why this combination could not run (e.g. a warm-up longer than the data).
+    pub metrics: Option<Metrics>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SweepResult {
+    /// `node.param` of each axis.
+    pub axes: Vec<String>,
+    /// Grid size before constraints.
+    pub grid_size: usize,
+    pub rows: Vec<SweepRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SweepError {
+    #[error("the sweep has no parameters")]
+    NoAxes,
+    #[error("{0}")]
+    BadAxis(String),
+    #[error("the data has fewer than two candles, so its timeframe is unknown")]
+    UnknownTimeframe,
+}
+
+impl SweepResult {
+    /// Sorts rows by a metric (a field name of [`Metrics`], e.g. `sharpe`), best first;
+    /// rows without that metric go last.
+    pub fn sort_by(&mut self, metric: &str, ascending: bool) {
+        let key = |r: &SweepRow| r.metrics.as_ref().and_then(|m| metric_value(m, metric));
+        self.rows.sort_by(|a, b| match (key(a), key(b)) {
+            (Some(x), Some(y)) => {
+                if ascending {
+                    x.total_cmp(&y)
+                } else {
+                    y.total_cmp(&x)
+                }
+            }
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+    }
+}
+
+/// A metric by its field name.
+pub fn metric_value(m: &Metrics, name: &str) -> Option<f64> {
+    serde_json::to_value(m).ok()?.get(name)?.as_f64()
+}
+
+/// Runs every combination of `spec` on `threads` workers. `progress(done, total)` is called
+/// as combinations finish.
+pub fn sweep(
+    doc: &StrategyDocument,
+    candles: &Candles,
+    spec: &SweepSpec,
+    config: &BacktestConfig,
+    threads: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SweepResult, SweepError> {
+    if spec.axes.is_empty() {
+        return Err(SweepError::NoAxes);
+    }
+    check_axes(doc, spec)?;
+    let timeframe = candles.timeframe().ok_or(SweepError::UnknownTimeframe)?;
+    let names: Vec<String> = spec.axes.iter().map(Axis::name).collect();
+    let grid_size = spec.axes.iter().map(|a| a.values.len()).product::<usize>();
+    let combo = |mut k: usize| -> Vec<f64> {
+        spec.axes
+            .iter()
+            .rev()
+            .map(|a| {
+                let v = a.values[k % a.values.len()];
+                k /= a.values.len();
+                v
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect()
+    };
+    let valid: Vec<usize> = (0..grid_size)
+        .filter(|&k| spec.constraints.iter().all(|c| c.holds(&names, &combo(k))))
+        .collect();
+    let total = valid.len();
+    let cache = SharedCache::new(CACHE_BUDGET_BYTES);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, SweepRow)>> = Mutex::new(Vec::with_capacity(total));
+    let options = CompileOptions {
+        base_timeframe: Some(timeframe),
+        bar_count: Some(candles.len()),
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let mut local = Vec::new();
+                let mut doc = doc.clone();
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    if k >= total {
+                        break;
+                    }
+                    let values = combo(valid[k]);
+                    for (axis, v) in spec.axes.iter().zip(&values) {
+                        if let Some(node) = doc.node_mut(&axis.node) {
+                            node.params.insert(axis.param.clone(), json_number(*v));
+                        }
+                    }
+                    let row = match compile(&validate(&doc), &options) {
+                        Err(errors) => SweepRow {
+                            values,
+                            metrics: None,
+                            error: errors.first().map(|d| d.message.clone()),
+                        },
+                        Ok(plan) => match plan.evaluate_with(candles, &cache) {
+                            Err(e) => SweepRow {
+                                values,
+                                metrics: None,
+                                error: Some(e.to_string()),
+                            },
+                            Ok(evaluation) => {
+                                let (_, metrics) = simulate_and_measure(
+                                    candles,
+                                    timeframe,
+                                    &plan,
+                                    &evaluation,
+                                    config,
+                                );
+                                SweepRow {
+                                    values,
+                                    metrics: Some(metrics),
+                                    error: None,
+                                }
+                            }
+                        },
+                    };
+                    local.push((k, row));
+                    progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                }
+                results
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(local);
+            });
+        }
+    });
+    let mut rows = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    rows.sort_by_key(|(k, _)| *k);
+    Ok(SweepResult {
+        axes: names,
+        grid_size,
+        rows: rows.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+fn json_number(v: f64) -> serde_json::Value {
+    if v.fract() == 0.0 && v.abs() < 9e15 {
+        serde_json::Value::from(v as i64)
+    } else {
+        serde_json::Value::from(v)
+    }
+}
+
+/// Every axis must name a numeric parameter of a block in the document.
+fn check_axes(doc: &StrategyDocument, spec: &SweepSpec) -> Result<(), SweepError> {
+    for axis in &spec.axes {
+        let node = doc.node(&axis.node).ok_or_else(|| {
+            SweepError::BadAxis(format!("the strategy has no block \"{}\"", axis.node))
+        })?;
+        let kind = BlockKind::from_name(&node.kind).ok_or_else(|| {
+            SweepError::BadAxis(format!("block \"{}\" has an unknown kind", axis.node))
+        })?;
+        let param = catalogue::spec(kind).param(&axis.param).ok_or_else(|| {
+            SweepError::BadAxis(format!(
+                "block \"{}\" ({}) has no parameter \"{}\"",
+                axis.node, kind, axis.param
+            ))
+        })?;
+        match param.kind {
+            ParamKind::Choice { .. } => {
+                return Err(SweepError::BadAxis(format!(
+                    "\"{}\" is a choice, not a number; only numeric parameters can be swept",
+                    axis.name()
+                )));
+            }
+            ParamKind::Integer { .. } if axis.values.iter().any(|v| v.fract() != 0.0) => {
+                return Err(SweepError::BadAxis(format!(
+                    "\"{}\" takes whole numbers",
+                    axis.name()
+                )));
+            }
+            _ => {}
+        }
+        if axis.values.is_empty() {
+            return Err(SweepError::BadAxis(format!(
+                "\"{}\" has no values",
+                axis.name()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Cache budget for shared step outputs; beyond it, outputs are recomputed.
+const CACHE_BUDGET_BYTES: usize = 512 << 20;
+
+/// A step cache shared by the sweep's workers, bounded in bytes.
+struct SharedCache {
+    map: RwLock<HashMap<String, Arc<Vec<Series>>>>,
+    bytes: AtomicUsize,
+    budget: usize,
+}
+
+impl SharedCache {
+    fn new(budget: usize) -> SharedCache {
+        SharedCache {
+            map: RwLock::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
+            budget,
+        }
+    }
+}
+
+impl StepCache for SharedCache {
+    fn get(&self, key: &str) -> Option<Arc<Vec<Series>>> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+    }
+
+    fn put(&self, key: &str, outputs: &Arc<Vec<Series>>) {
+        let size: usize = outputs
+            .iter()
+            .map(|s| match s {
+                Series::Number(v) => v.len() * 8,
+                Series::Boolean(v) => v.len(),
+            })
+            .sum();
+        if self.bytes.load(Ordering::Relaxed) + size > self.budget {
+            return;
+        }
+        let mut map = self.map.write().unwrap_or_else(|e| e.into_inner());
+        if map.insert(key.to_string(), outputs.clone()).is_none() {
+            self.bytes.fetch_add(size, Ordering::Relaxed);
+        }
+    }
+}
