@@ -31,11 +31,13 @@ pub fn document(path: &Path) -> Result<StrategyDocument> {
 }
 
 /// Validates and compiles a strategy for these candles; on failure, lists every problem.
-pub fn plan(path: &Path, candles: &Candles) -> Result<Plan> {
+/// With `need_decisions`, a warm-up longer than the data is an error (a backtest could
+/// never trade); the inspector shows the warm-up instead.
+pub fn plan(path: &Path, candles: &Candles, need_decisions: bool) -> Result<Plan> {
     let doc = document(path)?;
     let options = CompileOptions {
         base_timeframe: candles.timeframe(),
-        bar_count: Some(candles.len()),
+        bar_count: need_decisions.then_some(candles.len()),
     };
     bb_strategy::compile(&bb_strategy::validate(&doc), &options).map_err(|errors| {
         let list: Vec<String> = errors.iter().map(|d| format!("  - {d}")).collect();

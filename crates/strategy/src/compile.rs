@@ -246,7 +246,8 @@ impl Compiler<'_> {
     }
 
     /// The node most responsible for the longest warm-up feeding `slots`: follow the input
-    /// with the longest warm-up and keep the node whose own warm-up is largest.
+    /// with the longest warm-up and keep the node whose own warm-up is largest. Returns the
+    /// node and its own warm-up.
     fn culprit(&self, slots: impl Iterator<Item = Slot>) -> (usize, usize) {
         let step_node: HashMap<usize, usize> = self
             .node_steps
@@ -264,11 +265,8 @@ impl Compiler<'_> {
                 .max()
                 .unwrap_or(0);
             let own = step.warmup[s.output].saturating_sub(upstream);
-            if own >= best.1 {
-                best = (
-                    step_node.get(&s.step).copied().unwrap_or(0),
-                    step.warmup[s.output],
-                );
+            if own > best.1 {
+                best = (step_node.get(&s.step).copied().unwrap_or(0), own);
             }
             slot = step
                 .inputs

@@ -168,6 +168,9 @@ impl StepCache for NoCache {
 }
 
 fn combine(slots: &[Slot], outputs: &[Arc<Vec<Series>>], len: usize) -> Vec<bool> {
+    if let [slot] = slots {
+        return outputs[slot.step][slot.output].booleans().into_owned();
+    }
     let mut acc = vec![false; len];
     for slot in slots {
         let values = outputs[slot.step][slot.output].booleans();

@@ -72,24 +72,44 @@ pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
         Direction::Up => 1i8,
         Direction::Down => -1i8,
     };
-    let mut side = 0i8;
-    a.iter()
+    // Side of each bar: +1 above, -1 below, 0 tie, 2 no value. Branch-free, vectorised.
+    let side: Vec<i8> = a
+        .iter()
         .zip(b)
         .map(|(&x, &y)| {
-            // Branch-free: +1 above, -1 below, 0 on a tie or when either side is NaN.
-            let now = i8::from(x > y) - i8::from(x < y);
-            let fired = now == want && side == -want;
-            let valid = !(x.is_nan() || y.is_nan());
-            side = if !valid {
-                0
-            } else if now != 0 {
-                now
-            } else {
-                side
-            };
-            fired
+            let s = i8::from(x > y) - i8::from(x < y);
+            if x.is_nan() || y.is_nan() { 2 } else { s }
         })
-        .collect()
+        .collect();
+    // Fast path, vectorised: the previous bar was on the other side.
+    let n = side.len();
+    let mut out = vec![false; n];
+    if n < 2 {
+        return out;
+    }
+    for ((o, &now), &before) in out[1..].iter_mut().zip(&side[1..]).zip(&side[..n - 1]) {
+        *o = (now == want) & (before == -want);
+    }
+    // Slow path, only where the previous bar was a tie: the most recent earlier bar that
+    // was not a tie decides. A tie run precedes one non-tie bar, so this stays linear.
+    let after_tie = side[1..]
+        .iter()
+        .zip(&side[..n - 1])
+        .fold(false, |acc, (&now, &before)| {
+            acc | ((now == want) & (before == 0))
+        });
+    if after_tie {
+        for i in 1..side.len() {
+            if side[i] == want && side[i - 1] == 0 {
+                let mut j = i - 1;
+                while side[j] == 0 && j > 0 {
+                    j -= 1;
+                }
+                out[i] = side[j] == -want;
+            }
+        }
+    }
+    out
 }
 
 /// True when each of the last `bars` bars moved in `dir` compared with the bar before.

@@ -95,7 +95,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode> {
     let candles = crate::input::candles(&args.data, args.from.as_deref(), args.to.as_deref())?;
     let doc = crate::input::document(&args.strategy)?;
-    let plan = crate::input::plan(&args.strategy, &candles)?;
+    let plan = crate::input::plan(&args.strategy, &candles, true)?;
     let mut config = args.sim.config()?;
     if args.full_equity {
         config.equity_points = 0;

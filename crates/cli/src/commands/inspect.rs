@@ -32,7 +32,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<ExitCode> {
     // Evaluate on everything before --to so indicators are warm at --from.
     let candles = crate::input::candles(&args.data, None, args.to.as_deref())?;
-    let plan = crate::input::plan(&args.strategy, &candles)?;
+    let plan = crate::input::plan(&args.strategy, &candles, false)?;
     let evaluation = plan.evaluate(&candles)?;
     let columns = evaluation.columns(&plan, &candles);
     let start = match &args.from {

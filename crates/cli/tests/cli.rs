@@ -1,0 +1,264 @@
+//! The `blockbuilders` command as a user runs it: real files in, text out, exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_blockbuilders"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const DAILY: &str = "data/demo/yahoo_BTC-USD_1d_2014-2022.csv";
+
+#[test]
+fn inspect_prints_every_block_on_every_bar_in_the_range() {
+    let o = run(&[
+        "inspect",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        DAILY,
+        "--from",
+        "2022-02-20",
+        "--csv",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "time,close.out,fast.out,slow.out,golden_cross.out,death_cross.out,signal.enter_long,signal.exit_long,signal.enter_short,signal.exit_short"
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 10, "2022-02-20 .. 2022-03-01");
+    assert!(
+        rows[0].starts_with("2022-02-20 00:00:00,38431.378906,"),
+        "{}",
+        rows[0]
+    );
+    // The SMA(10) column equals the mean of the last 10 closes in the file.
+    let closes: Vec<f64> = std::fs::read_to_string(root().join(DAILY))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    let last = rows.last().unwrap().split(',').collect::<Vec<_>>();
+    let expected: f64 = closes[closes.len() - 10..].iter().sum::<f64>() / 10.0;
+    assert!((last[2].parse::<f64>().unwrap() - expected).abs() < 1e-9);
+}
+
+#[test]
+fn inspect_json_has_one_object_per_bar_with_null_during_warmup() {
+    let o = run(&[
+        "inspect",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        DAILY,
+        "--to",
+        "2014-09-20",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows[0]["fast.out"].is_null());
+    assert_eq!(rows[0]["signal.enter_long"], false);
+}
+
+#[test]
+fn validate_lists_every_problem_and_fails() {
+    let o = run(&[
+        "validate",
+        "--strategy",
+        "strategies/broken/bad_params.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 6, "{text}");
+    assert!(text.contains("block \"avg\" parameter \"period\""));
+    let ok = run(&["validate", "--strategy", "strategies/donchian_turtle.json"]);
+    assert!(ok.status.success());
+    assert!(stdout(&ok).contains("no problems found"));
+}
+
+#[test]
+fn backtest_prints_results_assumptions_and_warnings() {
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        DAILY,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for section in [
+        "RESULTS",
+        "Total return",
+        "Buy and hold",
+        "Max drawdown",
+        "ASSUMPTIONS",
+        "next bar's open",
+        "0.1% fee per fill",
+        "5 bps",
+        "WARNINGS",
+        "TRADES",
+    ] {
+        assert!(text.contains(section), "missing {section:?} in\n{text}");
+    }
+}
+
+#[test]
+fn backtest_json_and_trades_csv_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("trades.csv");
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/rsi_mean_reversion.json",
+        "--data",
+        DAILY,
+        "--json",
+        "--trades-csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let trades = report["trades"].as_array().unwrap().len();
+    assert!(trades > 0);
+    assert_eq!(report["metrics"]["trades"], trades);
+    let lines = std::fs::read_to_string(&csv).unwrap().lines().count();
+    assert_eq!(lines, trades + 1);
+    assert_eq!(report["assumptions"]["fee_pct"], 0.1);
+    assert_eq!(report["assumptions"]["slippage_bps"], 5.0);
+}
+
+#[test]
+fn bad_input_names_the_line_or_block_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "time,open,high,low,close,volume\n2022-01-01,1,2,0.5,1.5,10\n2022-01-02,1,2,0.5,oops,10\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("line 3: close is \"oops\", not a number"),
+        "{}",
+        stderr(&o)
+    );
+
+    let unsorted = dir.path().join("unsorted.csv");
+    std::fs::write(
+        &unsorted,
+        "time,open,high,low,close,volume\n2022-01-02,1,2,0.5,1.5,10\n2022-01-01,1,2,0.5,1.5,10\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        unsorted.to_str().unwrap(),
+    ]);
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/broken/missing_input.json",
+        "--data",
+        DAILY,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("block \"rsi\" port \"in\""),
+        "{}",
+        stderr(&o)
+    );
+
+    let missing_column = dir.path().join("nocol.csv");
+    std::fs::write(&missing_column, "time,open,high,low,volume\n").unwrap();
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        missing_column.to_str().unwrap(),
+    ]);
+    assert!(stderr(&o).contains("no close column"), "{}", stderr(&o));
+}
+
+#[test]
+fn sweep_ranks_combinations() {
+    let o = run(&[
+        "sweep",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        DAILY,
+        "--param",
+        "fast.period=5..15:5",
+        "--param",
+        "slow.period=10..30:10",
+        "--where",
+        "fast.period<slow.period",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let result: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(result["grid_size"], 9);
+    let rows = result["rows"].as_array().unwrap();
+    // (5,10) (5,20) (5,30) (10,20) (10,30) (15,20) (15,30)
+    assert_eq!(rows.len(), 7);
+    let returns: Vec<f64> = rows
+        .iter()
+        .map(|r| r["metrics"]["total_return_pct"].as_f64().unwrap())
+        .collect();
+    assert!(
+        returns.windows(2).all(|w| w[0] >= w[1]),
+        "sorted best first: {returns:?}"
+    );
+
+    let bad = run(&[
+        "sweep",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        DAILY,
+        "--param",
+        "fast.length=5..15:5",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("no parameter \"length\""),
+        "{}",
+        stderr(&bad)
+    );
+}

@@ -1,0 +1,238 @@
+//! **Monthly returns (%)**: the return of each UTC calendar month, for a month-by-year table.
+//!
+//! For each calendar month (UTC) that contains at least one bar:
+//! `(equity at the close of the month's last bar / equity at the close of the previous month's
+//! last bar − 1) × 100`. The first month starts from the initial capital instead. A bar
+//! belongs to the month in which it opens, so a daily bar opening on 31 January counts in
+//! January.
+//!
+//! - Compounding the monthly returns gives the total return.
+//! - Months without any bar (a gap in the data) are left out; the next month with bars
+//!   measures from the last equity before the gap.
+//! - A month that starts from zero or negative equity (or a non-positive initial capital) has
+//!   a return of `0`.
+//! - No bars: no months.
+
+use serde::{Deserialize, Serialize};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The return of one calendar month.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MonthlyReturn {
+    pub year: i32,
+    /// 1 = January ... 12 = December.
+    pub month: u32,
+    pub return_pct: f64,
+}
+
+/// The return of every UTC calendar month that has bars, oldest first; see the module
+/// documentation. `ts` are bar open times in Unix milliseconds, in increasing order.
+pub fn monthly_returns(ts: &[i64], equity: &[f64], initial_capital: f64) -> Vec<MonthlyReturn> {
+    let mut out = Vec::new();
+    let mut base = initial_capital;
+    let mut last = initial_capital;
+    // Current month and its bounds [start, end) in milliseconds.
+    let mut current: Option<(i32, u32)> = None;
+    let (mut start, mut end) = (i64::MAX, i64::MIN);
+    for (&t, &e) in ts.iter().zip(equity) {
+        if t < start || t >= end {
+            if let Some((year, month)) = current {
+                out.push(MonthlyReturn {
+                    year,
+                    month,
+                    return_pct: growth_pct(base, last),
+                });
+                base = last;
+            }
+            let (year, month) = year_month(t);
+            let (next_year, next_month) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+            start = days_from_civil(year, month, 1) * DAY_MS;
+            end = days_from_civil(next_year, next_month, 1) * DAY_MS;
+            current = Some((year, month));
+        }
+        last = e;
+    }
+    if let Some((year, month)) = current {
+        out.push(MonthlyReturn {
+            year,
+            month,
+            return_pct: growth_pct(base, last),
+        });
+    }
+    out
+}
+
+fn growth_pct(from: f64, to: f64) -> f64 {
+    if from > 0.0 {
+        (to / from - 1.0) * 100.0
+    } else {
+        0.0
+    }
+}
+
+/// UTC calendar year and month (1..=12) of a Unix millisecond timestamp.
+pub fn year_month(ts_ms: i64) -> (i32, u32) {
+    let (y, m, _) = civil_from_days(ts_ms.div_euclid(DAY_MS));
+    (y, m)
+}
+
+/// Proleptic Gregorian date `(year, month, day)` of a day count since 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097; // day of era, 0..=146096
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of era, 0..=399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year from 1 March, 0..=365
+    let mp = (5 * doy + 2) / 153; // month from March, 0..=11
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year as i32, month, day)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400; // 0..=399
+    let mp = i64::from((month + 9) % 12); // month from March, 0..=11
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1; // 0..=365
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // 0..=146096
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Unix ms of a UTC date at midnight.
+    fn at(year: i32, month: u32, day: u32) -> i64 {
+        days_from_civil(year, month, day) * DAY_MS
+    }
+
+    #[test]
+    fn known_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        // 2024-02-29 (leap day) and 2000-03-01.
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+        // 2022-01-05 12:00 UTC.
+        assert_eq!(year_month(1_641_384_000_000), (2022, 1));
+        // One millisecond before 2023-01-01.
+        assert_eq!(year_month(1_672_531_199_999), (2022, 12));
+        assert_eq!(year_month(1_672_531_200_000), (2023, 1));
+    }
+
+    #[test]
+    fn cases() {
+        let r = |year, month, return_pct| MonthlyReturn {
+            year,
+            month,
+            return_pct,
+        };
+        // (name, timestamps, equity, expected)
+        type Case = (&'static str, Vec<i64>, Vec<f64>, Vec<MonthlyReturn>);
+        let cases: Vec<Case> = vec![
+            ("no bars", vec![], vec![], vec![]),
+            (
+                "one bar",
+                vec![at(2024, 3, 5)],
+                vec![1100.0],
+                vec![r(2024, 3, 10.0)],
+            ),
+            (
+                "flat equity across a year end",
+                vec![at(2023, 12, 30), at(2023, 12, 31), at(2024, 1, 1)],
+                vec![1000.0; 3],
+                vec![r(2023, 12, 0.0), r(2024, 1, 0.0)],
+            ),
+            (
+                "all losing months",
+                vec![at(2024, 1, 10), at(2024, 2, 10), at(2024, 3, 10)],
+                vec![900.0, 810.0, 729.0],
+                vec![r(2024, 1, -10.0), r(2024, 2, -10.0), r(2024, 3, -10.0)],
+            ),
+            (
+                "gap month is skipped",
+                vec![at(2024, 1, 31), at(2024, 3, 1), at(2024, 3, 2)],
+                vec![1000.0, 1200.0, 1100.0],
+                vec![r(2024, 1, 0.0), r(2024, 3, 10.0)],
+            ),
+            (
+                "the last bar of the month decides",
+                vec![
+                    at(2024, 2, 1),
+                    at(2024, 2, 29) + DAY_MS - 60_000,
+                    at(2024, 3, 1),
+                ],
+                vec![2000.0, 1500.0, 3000.0],
+                vec![r(2024, 2, 50.0), r(2024, 3, 100.0)],
+            ),
+            (
+                "bust",
+                vec![at(2024, 1, 1), at(2024, 2, 1)],
+                vec![0.0, 0.0],
+                vec![r(2024, 1, -100.0), r(2024, 2, 0.0)],
+            ),
+        ];
+        for (name, ts, equity, want) in cases {
+            let got = monthly_returns(&ts, &equity, 1000.0);
+            assert_eq!(got.len(), want.len(), "{name}: {got:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!((g.year, g.month), (w.year, w.month), "{name}");
+                assert!(
+                    (g.return_pct - w.return_pct).abs() < 1e-9,
+                    "{name}: {got:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn serialises_as_plain_fields() {
+        let json = serde_json::to_string(&MonthlyReturn {
+            year: 2024,
+            month: 2,
+            return_pct: 1.5,
+        });
+        assert_eq!(json.unwrap(), r#"{"year":2024,"month":2,"return_pct":1.5}"#);
+    }
+
+    proptest! {
+        #[test]
+        fn day_conversions_round_trip(days in -1_000_000i64..1_000_000) {
+            let (y, m, d) = civil_from_days(days);
+            prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
+            prop_assert_eq!(days_from_civil(y, m, d), days);
+            // The next day is either the next day of the month or the 1st of the next month.
+            let (y2, m2, d2) = civil_from_days(days + 1);
+            let next_month = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            prop_assert!((y2, m2, d2) == (y, m, d + 1) || ((y2, m2) == next_month && d2 == 1));
+        }
+
+        #[test]
+        fn months_compound_to_the_total(
+            steps in prop::collection::vec((1i64..20 * DAY_MS, 0.5f64..1.5), 1..100),
+        ) {
+            let (mut ts, mut equity) = (vec![1_600_000_000_000i64], vec![1000.0]);
+            for (dt, g) in steps {
+                ts.push(ts.last().unwrap() + dt);
+                equity.push(equity.last().unwrap() * g);
+            }
+            let months = monthly_returns(&ts, &equity, 1000.0);
+            let growth: f64 = months.iter().map(|m| 1.0 + m.return_pct / 100.0).product();
+            let want = equity.last().unwrap() / 1000.0;
+            prop_assert!((growth - want).abs() < 1e-9 * want.max(1.0));
+            // Strictly increasing (year, month).
+            prop_assert!(months.windows(2).all(|w| (w[0].year, w[0].month) < (w[1].year, w[1].month)));
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The single-symbol simulator: a state machine advanced one bar at a time
+//! ([`Simulator::on_bar`]) and the [`simulate`] convenience that runs it over all bars.
+//!
+//! Order of work inside bar `i`:
+//! 1. `NextOpen`: the orders decided at bar `i − 1`'s close fill at `open[i]`, exit first,
+//!    then entry.
+//! 2. Protective exits walk bar `i`'s path for the open position (see `stops`).
+//! 3. Signals (and the time stop) are read on `close[i]` and become orders; with `SameClose`
+//!    they fill at `close[i]` right away, exit first, then entry.
+//! 4. `equity[i]` = cash + position value at `close[i]`.
+
+use bb_domain::{Candles, RiskRules, Side, Signals, Trade};
+
+use crate::book::{Book, OpenPosition, PendingOrder};
+use crate::config::{FillRule, SimConfig};
+use crate::fill::Costs;
+
+/// Everything one symbol's run reads. All series have the candles' length.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SimInput<'a> {
+    pub candles: &'a Candles,
+    pub signals: &'a Signals,
+    pub risk: &'a RiskRules,
+    /// ATR series per period, for the ATR-based rules (period -> series same length as
+    /// candles, NaN in warm-up). Must hold every period of `risk.atr_periods()`; an entry that
+    /// needs a missing or NaN ATR value is skipped.
+    pub atr: &'a [(usize, Vec<f64>)],
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SimResult {
+    /// Closed trades in exit order.
+    pub trades: Vec<Trade>,
+    /// Mark-to-market equity at each bar's close (same length as the candles). The last
+    /// point is after the end-of-data close, so it equals initial capital + Σ trade pnl.
+    pub equity: Vec<f64>,
+    /// Bars at whose close a position was open.
+    pub bars_in_market: usize,
+    /// Entry signals not acted on: fired while a position was open (and not reversing it), or
+    /// long and short entries fired on the same bar.
+    pub ignored_signals: usize,
+    /// Bars where both the stop and the target lay inside the bar; the OHLC path decided.
+    pub stop_and_target_same_bar: usize,
+    /// Entries skipped for lack of cash, a size of 0, or a missing ATR (warm-up).
+    pub skipped_entries: usize,
+    /// Fees of all trades.
+    pub total_fees: f64,
+    /// Slippage cost of all trades.
+    pub total_slippage: f64,
+}
+
+/// A single-symbol simulation advanced bar by bar: feed bars `0, 1, 2, …` to
+/// [`Simulator::on_bar`] (the same input may grow between calls), then [`Simulator::finish`].
+#[derive(Clone, Debug)]
+pub struct Simulator {
+    config: SimConfig,
+    costs: Costs,
+    cash: f64,
+    book: Book,
+    equity: Vec<f64>,
+}
+
+impl Simulator {
+    /// A fresh simulator; `capacity` is the expected number of bars (for the equity curve).
+    pub fn new(config: &SimConfig, capacity: usize) -> Simulator {
+        Simulator {
+            config: *config,
+            costs: Costs::new(config),
+            cash: config.initial_capital,
+            book: Book::default(),
+            equity: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Processes bar `i`, which must be the next bar (`i` = number of bars fed so far).
+    pub fn on_bar(&mut self, input: &SimInput, i: usize) {
+        self.step(input, i, true);
+    }
+
+    /// One bar; `allow_entry` is false on the final bar of a backtest, where a new position
+    /// could never be held.
+    #[inline]
+    pub(crate) fn step(&mut self, input: &SimInput, i: usize, allow_entry: bool) {
+        debug_assert_eq!(i, self.equity.len(), "bars must be fed in order from 0");
+        let c = input.candles;
+        let costs = self.costs;
+        let book = &mut self.book;
+        if self.config.fill == FillRule::NextOpen && book.has_pending() {
+            let raw = c.open[i];
+            book.fill_exit(c, i, raw, costs, &mut self.cash);
+            let cash = self.cash;
+            book.fill_entry(input, i, raw, costs, &mut self.cash, cash, cash);
+        }
+        book.protect(c, i, costs, &mut self.cash);
+        self.close_phase(input, i, allow_entry);
+    }
+
+    /// The close of bar `i`: signals and the time stop become orders (filled right away with
+    /// `SameClose`), then the equity point.
+    #[inline]
+    fn close_phase(&mut self, input: &SimInput, i: usize, allow_entry: bool) {
+        let c = input.candles;
+        let costs = self.costs;
+        let book = &mut self.book;
+        book.decide(input, i, &self.config, allow_entry);
+        if self.config.fill == FillRule::SameClose && book.has_pending() {
+            let raw = c.close[i];
+            book.fill_exit(c, i, raw, costs, &mut self.cash);
+            let cash = self.cash;
+            book.fill_entry(input, i, raw, costs, &mut self.cash, cash, cash);
+        }
+        let value = match &book.position {
+            Some(p) => {
+                book.tally.bars_in_market += 1;
+                p.value(c.close[i])
+            }
+            None => 0.0,
+        };
+        self.equity.push(self.cash + value);
+    }
+
+    /// Fast path of [`simulate`] for bars where a position is open and no order waits: the
+    /// same work as [`Simulator::step`] with the per-position lookups hoisted out of the loop.
+    /// Processes bars from `from` while nothing but a protective exit or an exit signal can
+    /// happen (stopping before the bar where the time stop is due) and returns the first bar
+    /// it did not process (`from` when it could not start).
+    fn hold(&mut self, input: &SimInput, from: usize, n: usize) -> usize {
+        let (c, s) = (input.candles, input.signals);
+        let Some(pos) = &self.book.position else {
+            return from;
+        };
+        if self.book.has_pending() {
+            return from;
+        }
+        let (exit, same, opposite, opposite_allowed) = match pos.side {
+            Side::Long => (
+                &s.exit_long,
+                &s.enter_long,
+                &s.enter_short,
+                self.config.allow_short,
+            ),
+            Side::Short => (&s.exit_short, &s.enter_short, &s.enter_long, true),
+        };
+        let mut end = n.min(exit.len()).min(same.len()).min(opposite.len());
+        if let Some(bars) = input.risk.time_stop_bars {
+            let offset = usize::from(self.config.fill == FillRule::NextOpen);
+            end = end.min(pos.entry_index + bars.max(1) as usize - offset);
+        }
+        if from >= end {
+            return from;
+        }
+        let mut ignored = 0;
+        let mut k = from;
+        if pos.protection.is_active() {
+            while k < end {
+                self.book.protect(c, k, self.costs, &mut self.cash);
+                let Some(pos) = &self.book.position else {
+                    break;
+                };
+                if exit[k] {
+                    break;
+                }
+                ignored += usize::from(same[k]) + usize::from(opposite[k] && opposite_allowed);
+                self.equity.push(self.cash + pos.value(c.close[k]));
+                k += 1;
+            }
+        } else {
+            // Nothing can happen before the next exit signal: whole-slice passes that vectorise.
+            k = exit[from..end]
+                .iter()
+                .position(|&x| x)
+                .map_or(end, |p| from + p);
+            let count = |column: &[bool]| column[from..k].iter().filter(|&&b| b).count();
+            ignored = count(same) + if opposite_allowed { count(opposite) } else { 0 };
+            let (cash, q, e) = (self.cash, pos.quantity, pos.entry_price);
+            let closes = c.close[from..k].iter();
+            // The same arithmetic as `Position::value`, with the side hoisted out of the loop.
+            match pos.side {
+                Side::Long => self.equity.extend(closes.map(|&p| cash + q * p)),
+                Side::Short => self
+                    .equity
+                    .extend(closes.map(|&p| cash + q * (2.0 * e - p))),
+            }
+        }
+        self.book.tally.ignored_signals += ignored;
+        self.book.tally.bars_in_market += k - from;
+        if k < end {
+            // Bar k was walked and ended with a stop hit or an exit signal: finish its close.
+            self.close_phase(input, k, k + 1 < n);
+            k += 1;
+        }
+        k
+    }
+
+    /// Flat with no order waiting.
+    #[inline]
+    fn is_idle(&self) -> bool {
+        self.book.position.is_none() && !self.book.has_pending()
+    }
+
+    /// Free cash now.
+    pub fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    /// Equity at the close of every bar fed so far.
+    pub fn equity_curve(&self) -> &[f64] {
+        &self.equity
+    }
+
+    /// Trades closed so far.
+    pub fn trades(&self) -> &[Trade] {
+        &self.book.trades
+    }
+
+    pub fn open_position(&self) -> Option<OpenPosition> {
+        self.book.open_position()
+    }
+
+    /// Orders waiting for the next bar's open (`NextOpen` only).
+    pub fn pending_order(&self) -> Option<PendingOrder> {
+        self.book.pending_order()
+    }
+
+    /// Ends the run: an open position is closed at the last fed bar's close (`EndOfData`,
+    /// with fees and slippage) and the last equity point is updated; pending orders are dropped.
+    pub fn finish(mut self, input: &SimInput) -> SimResult {
+        if let Some(last) = self.equity.len().checked_sub(1)
+            && self.book.position.is_some()
+        {
+            self.book
+                .close_at_end(input.candles, last, self.costs, &mut self.cash);
+            self.equity[last] = self.cash;
+        }
+        let t = self.book.tally;
+        SimResult {
+            trades: self.book.trades,
+            equity: self.equity,
+            bars_in_market: t.bars_in_market,
+            ignored_signals: t.ignored_signals,
+            stop_and_target_same_bar: t.stop_and_target_same_bar,
+            skipped_entries: t.skipped_entries,
+            total_fees: t.fees,
+            total_slippage: t.slippage,
+        }
+    }
+}
+
+/// Runs the whole series. Entries are not taken on the final bar (they could never be held).
+pub fn simulate(input: &SimInput, config: &SimConfig) -> SimResult {
+    let mut out = SimResult::default();
+    simulate_into(input, config, &mut out);
+    out
+}
+
+/// [`simulate`] writing into `out`, reusing its `trades` and `equity` allocations. Parameter
+/// sweeps can keep one `SimResult` per worker thread and call this, which avoids a fresh
+/// multi-megabyte equity allocation (and its page faults) per run.
+pub fn simulate_into(input: &SimInput, config: &SimConfig, out: &mut SimResult) {
+    let n = input.candles.len();
+    let mut trades = std::mem::take(&mut out.trades);
+    let mut equity = std::mem::take(&mut out.equity);
+    trades.clear();
+    equity.clear();
+    equity.reserve(n);
+    let mut sim = Simulator::new(config, 0);
+    sim.book.trades = trades;
+    sim.equity = equity;
+    let mut i = 0;
+    while i < n {
+        if sim.is_idle() {
+            // Flat with nothing pending: bars without an entry signal only record equity.
+            let next = next_entry(input.signals, i, n, config.allow_short);
+            sim.equity.resize(next, sim.cash);
+            i = next;
+            if i == n {
+                break;
+            }
+        }
+        let held_to = sim.hold(input, i, n);
+        if held_to > i {
+            i = held_to;
+            continue;
+        }
+        sim.step(input, i, i + 1 < n);
+        i += 1;
+    }
+    *out = sim.finish(input);
+}
+
+/// First bar in `from..to` with an entry signal (`to` if none).
+fn next_entry(s: &Signals, from: usize, to: usize, allow_short: bool) -> usize {
+    let end = to.min(s.enter_long.len()).min(s.enter_short.len());
+    if from >= end {
+        // Signal columns shorter than the candles: the per-bar path reads them as false.
+        return from;
+    }
+    let long = &s.enter_long[from..end];
+    let short = &s.enter_short[from..end];
+    let hit = if allow_short {
+        long.iter().zip(short).position(|(&l, &s)| l | s)
+    } else {
+        long.iter().position(|&l| l)
+    };
+    hit.map_or(end, |k| from + k)
+}
