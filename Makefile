@@ -5,11 +5,10 @@ DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
 
 .PHONY: run test lint bench fixtures
 
-## Build and try the product on the bundled BTC data.
+## Build and try the product: backtest the SMA-crossover starter on the bundled BTC data.
 run:
 	cargo build --release -p blockbuilders
-	$(BIN) validate --strategy strategies/sma_crossover.json
-	$(BIN) inspect --strategy strategies/sma_crossover.json --data $(DEMO) --from 2022-02-01
+	$(BIN) backtest --strategy strategies/sma_crossover.json --data $(DEMO)
 
 ## Run every test (unit, integration, golden, property) of the workspace.
 test:
@@ -22,6 +21,7 @@ lint:
 ## Print the benchmark numbers.
 bench:
 	cargo bench -p bb-strategy --bench evaluate
+	cargo bench -p bb-backtest --bench backtest
 
 ## Regenerate the TA-Lib golden fixtures (needs: pip install ta-lib==0.8.2 numpy).
 fixtures:

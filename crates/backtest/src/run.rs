@@ -2,7 +2,7 @@
 
 use bb_domain::{Candles, Timeframe};
 use bb_metrics::MetricsInput;
-use bb_simulator::{SimConfig, SimInput, simulate};
+use bb_simulator::{SimConfig, SimInput, SimResult, simulate_into};
 use bb_strategy::{Evaluation, NoCache, Plan, StepCache};
 use serde::{Deserialize, Serialize};
 
@@ -71,15 +71,29 @@ pub(crate) fn simulate_and_measure(
     plan: &Plan,
     evaluation: &Evaluation,
     config: &BacktestConfig,
-) -> (bb_simulator::SimResult, bb_metrics::Metrics) {
+) -> (SimResult, bb_metrics::Metrics) {
+    let mut sim = SimResult::default();
+    let metrics = simulate_and_measure_into(candles, timeframe, plan, evaluation, config, &mut sim);
+    (sim, metrics)
+}
+
+/// [`simulate_and_measure`] reusing `sim`'s buffers (a sweep worker keeps one).
+pub(crate) fn simulate_and_measure_into(
+    candles: &Candles,
+    timeframe: Timeframe,
+    plan: &Plan,
+    evaluation: &Evaluation,
+    config: &BacktestConfig,
+    sim: &mut SimResult,
+) -> bb_metrics::Metrics {
     let input = SimInput {
         candles,
         signals: &evaluation.signals,
         risk: &plan.risk,
         atr: &evaluation.atr,
     };
-    let sim = simulate(&input, &config.sim);
-    let metrics = bb_metrics::compute(&MetricsInput {
+    simulate_into(&input, &config.sim, sim);
+    bb_metrics::compute(&MetricsInput {
         ts: &candles.ts,
         equity: &sim.equity,
         close: &candles.close,
@@ -88,8 +102,7 @@ pub(crate) fn simulate_and_measure(
         timeframe,
         bars_in_market: sim.bars_in_market,
         risk_free_rate: config.risk_free_rate,
-    });
-    (sim, metrics)
+    })
 }
 
 fn report(

@@ -17,7 +17,7 @@ use bb_strategy::catalogue::{self, BlockKind, ParamKind};
 use bb_strategy::{CompileOptions, Series, StepCache, StrategyDocument, compile, validate};
 use serde::{Deserialize, Serialize};
 
-use crate::run::{BacktestConfig, simulate_and_measure};
+use crate::run::{BacktestConfig, simulate_and_measure_into};
 
 /// One swept parameter: `node.param` and the values it takes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -230,6 +230,7 @@ pub fn sweep(
             scope.spawn(|| {
                 let mut local = Vec::new();
                 let mut doc = doc.clone();
+                let mut sim = bb_simulator::SimResult::default();
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= total {
@@ -254,12 +255,13 @@ pub fn sweep(
                                 error: Some(e.to_string()),
                             },
                             Ok(evaluation) => {
-                                let (_, metrics) = simulate_and_measure(
+                                let metrics = simulate_and_measure_into(
                                     candles,
                                     timeframe,
                                     &plan,
                                     &evaluation,
                                     config,
+                                    &mut sim,
                                 );
                                 SweepRow {
                                     values,

@@ -68,44 +68,40 @@ pub(crate) fn compare(op: Comparison, a: &[f64], b: &[f64]) -> Vec<bool> {
 /// on the "above" bar; above → equal → above never fires. A bar with no value on either side
 /// forgets the side, so the first bars after warm-up never fire.
 pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
-    let want = match dir {
-        Direction::Up => 1i8,
-        Direction::Down => -1i8,
+    // Crossing below is crossing above with the sides swapped.
+    let (a, b) = match dir {
+        Direction::Up => (a, b),
+        Direction::Down => (b, a),
     };
-    // Side of each bar: +1 above, -1 below, 0 tie, 2 no value. Branch-free, vectorised.
-    let side: Vec<i8> = a
-        .iter()
-        .zip(b)
-        .map(|(&x, &y)| {
-            let s = i8::from(x > y) - i8::from(x < y);
-            if x.is_nan() || y.is_nan() { 2 } else { s }
-        })
-        .collect();
-    // Fast path, vectorised: the previous bar was on the other side.
-    let n = side.len();
+    let n = a.len().min(b.len());
     let mut out = vec![false; n];
     if n < 2 {
         return out;
     }
-    for ((o, &now), &before) in out[1..].iter_mut().zip(&side[1..]).zip(&side[..n - 1]) {
-        *o = (now == want) & (before == -want);
+    // Fast path, one vectorised pass: above now, strictly below on the bar before. NaN
+    // compares false on both sides, so bars without values never fire.
+    let mut after_tie = false;
+    for ((((o, &x1), &y1), &x0), &y0) in out[1..]
+        .iter_mut()
+        .zip(&a[1..n])
+        .zip(&b[1..n])
+        .zip(&a[..n - 1])
+        .zip(&b[..n - 1])
+    {
+        let above = x1 > y1;
+        *o = above & (x0 < y0);
+        after_tie |= above & (x0 == y0);
     }
-    // Slow path, only where the previous bar was a tie: the most recent earlier bar that
-    // was not a tie decides. A tie run precedes one non-tie bar, so this stays linear.
-    let after_tie = side[1..]
-        .iter()
-        .zip(&side[..n - 1])
-        .fold(false, |acc, (&now, &before)| {
-            acc | ((now == want) & (before == 0))
-        });
+    // Slow path, only when some bar goes above right after a tie: the most recent earlier
+    // bar that was not a tie decides. A tie run precedes one non-tie bar, so this is linear.
     if after_tie {
-        for i in 1..side.len() {
-            if side[i] == want && side[i - 1] == 0 {
+        for i in 1..n {
+            if a[i] > b[i] && a[i - 1] == b[i - 1] {
                 let mut j = i - 1;
-                while side[j] == 0 && j > 0 {
+                while j > 0 && a[j] == b[j] {
                     j -= 1;
                 }
-                out[i] = side[j] == -want;
+                out[i] = a[j] < b[j];
             }
         }
     }
