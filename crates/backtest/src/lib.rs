@@ -6,6 +6,7 @@
 //! async runtime. Depends on the engine crates only.
 
 mod assumptions;
+mod basket;
 mod equity;
 mod report;
 mod run;
@@ -13,6 +14,7 @@ pub mod sweep;
 mod warnings;
 
 pub use assumptions::{Assumptions, DataGap, DataSummary};
+pub use basket::{BasketInput, BasketReport, MemberReport, backtest_basket};
 pub use equity::EquityPoint;
 pub use report::{BacktestReport, Counters};
 pub use run::{BacktestConfig, BacktestError, backtest};

@@ -36,6 +36,8 @@ pub enum BacktestError {
     UnknownTimeframe,
     #[error("{0}")]
     Evaluate(#[from] bb_strategy::EvaluateError),
+    #[error("a basket needs at least one symbol")]
+    EmptyBasket,
 }
 
 /// Runs `plan` over `candles` and reports.

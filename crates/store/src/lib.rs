@@ -1,0 +1,51 @@
+//! `bb-store`: the storage layer of Blockbuilders.
+//!
+//! One repository code path serves two databases: embedded **SQLite** on a laptop and
+//! **PostgreSQL** when the service scales out. The backend is chosen once, from the URL given
+//! to [`Db::connect`], and every query is a single SQL string with `$1`-style placeholders run
+//! through sqlx's `Any` driver.
+//!
+//! **Architecture Invariant:** this is the only crate that talks SQL. Other crates see
+//! repositories ([`Users`], [`RefreshTokens`], [`Strategies`], [`Plans`]) and plain Rust
+//! types; no SQL string, pool or row type crosses this crate's boundary.
+//!
+//! **Architecture Invariant:** the schema keeps to a *portable subset* so one migration file
+//! runs on both databases: ids are `TEXT` (uuid v7 strings), timestamps are `BIGINT` Unix
+//! milliseconds, booleans are `INTEGER` 0/1 (decoded as `i64`), JSON is `TEXT`. No column is
+//! ever declared `UUID` or `BOOLEAN` (SQLite would give a `UUID` column numeric affinity and
+//! silently turn a numeric-looking id into a number; the `Any` driver cannot decode `BOOLEAN`).
+//!
+//! Backend-specific SQL is allowed only here and only where unavoidable. Today there are two
+//! such places, both marked `BACKEND-SPECIFIC`: the SQLite connection pragmas in
+//! [`Db::connect`] and the "does the bookkeeping table exist" check in
+//! [`Db::pending_migrations`].
+//!
+//! Migrations are append-only SQL files in the workspace's `migrations/` folder, embedded at
+//! build time and applied in order by [`Db::migrate`]; changing an applied one is an error.
+//!
+//! The store reads the clock itself (it is in the outer ring): timestamps are Unix
+//! milliseconds, strictly increasing within one process (see [`now_ms`]).
+
+mod clock;
+mod db;
+mod error;
+mod migrate;
+mod model;
+mod plans;
+mod sql;
+mod strategies;
+mod tokens;
+mod users;
+
+pub use clock::now_ms;
+pub use db::{Backend, Db, redact_url};
+pub use error::StoreError;
+pub use migrate::{MIGRATIONS, Migration};
+pub use model::{PlanTier, Role, StrategyStatus, Visibility};
+pub use plans::{PlanLimits, Plans};
+pub use strategies::{
+    MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,
+    StrategyFilter, StrategyPatch, StrategyVersion,
+};
+pub use tokens::{RefreshToken, RefreshTokens};
+pub use users::{NewUser, User, Users};
