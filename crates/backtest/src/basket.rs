@@ -123,7 +123,7 @@ pub fn backtest_basket(name: &str, inputs: &[BasketInput], config: &BacktestConf
         equity: equity::equity_points(&result.ts, &result.equity, &drawdown, config.equity_points),
         monthly_returns: bb_metrics::monthly_returns(&result.ts, &result.equity, config.sim.initial_capital),
         basket_rule: format!(
-            "All symbols share one cash balance; a new position may use at most {max_allocation_pct}% of the account's equity (and never more than the free cash). Bars are merged by time; at equal times symbols act in the order given ({}), exits before entries.",
+            "All symbols share one cash balance; a new position may use at most {max_allocation_pct:.1}% of the account's equity (and never more than the free cash). Bars are merged by time; at equal times symbols act in the order given ({}), exits before entries.",
             inputs.iter().map(|m| m.symbol).collect::<Vec<_>>().join(", ")
         ),
         max_allocation_pct,
