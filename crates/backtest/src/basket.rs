@@ -52,12 +52,21 @@ pub struct BasketReport {
 }
 
 /// Runs one basket backtest.
-pub fn backtest_basket(name: &str, inputs: &[BasketInput], config: &BacktestConfig, max_allocation_pct: f64) -> Result<BasketReport, BacktestError> {
+pub fn backtest_basket(
+    name: &str,
+    inputs: &[BasketInput],
+    config: &BacktestConfig,
+    max_allocation_pct: f64,
+) -> Result<BasketReport, BacktestError> {
     let first = inputs.first().ok_or(BacktestError::EmptyBasket)?;
     let mut evaluations = Vec::with_capacity(inputs.len());
     let mut timeframes = Vec::with_capacity(inputs.len());
     for m in inputs {
-        let tf = m.plan.base_timeframe.or_else(|| m.candles.timeframe()).ok_or(BacktestError::UnknownTimeframe)?;
+        let tf = m
+            .plan
+            .base_timeframe
+            .or_else(|| m.candles.timeframe())
+            .ok_or(BacktestError::UnknownTimeframe)?;
         timeframes.push(tf);
         evaluations.push(m.plan.evaluate(m.candles)?);
     }
@@ -66,11 +75,20 @@ pub fn backtest_basket(name: &str, inputs: &[BasketInput], config: &BacktestConf
         .zip(&evaluations)
         .map(|(m, e)| BasketMember {
             symbol: m.symbol.to_string(),
-            input: SimInput { candles: m.candles, signals: &e.signals, risk: &m.plan.risk, atr: &e.atr },
+            input: SimInput {
+                candles: m.candles,
+                signals: &e.signals,
+                risk: &m.plan.risk,
+                atr: &e.atr,
+            },
         })
         .collect();
     let result = simulate_basket(&members, &config.sim, max_allocation_pct);
-    let trades: Vec<Trade> = result.members.iter().flat_map(|m| m.trades.iter().cloned()).collect();
+    let trades: Vec<Trade> = result
+        .members
+        .iter()
+        .flat_map(|m| m.trades.iter().cloned())
+        .collect();
     // The merged timeline's step is the finest member timeframe.
     let timeframe = timeframes.iter().copied().min().unwrap_or(timeframes[0]);
     let mut metrics = bb_metrics::compute(&MetricsInput {
@@ -98,22 +116,51 @@ pub fn backtest_basket(name: &str, inputs: &[BasketInput], config: &BacktestConf
                 symbol: r.symbol.clone(),
                 trades: r.trades.clone(),
                 pnl: r.trades.iter().map(|t| t.pnl).sum(),
-                exposure_pct: if c.is_empty() { 0.0 } else { r.bars_in_market as f64 / c.len() as f64 * 100.0 },
+                exposure_pct: if c.is_empty() {
+                    0.0
+                } else {
+                    r.bars_in_market as f64 / c.len() as f64 * 100.0
+                },
                 buy_and_hold_return_pct: hold,
-                data: assumptions::assumptions(&config.sim, &m.plan.risk, c, tf, m.plan.warmup_bars).data,
+                data: assumptions::assumptions(
+                    &config.sim,
+                    &m.plan.risk,
+                    c,
+                    tf,
+                    m.plan.warmup_bars,
+                )
+                .data,
             }
         })
         .collect();
     let n = member_reports.len() as f64;
-    metrics.buy_and_hold_return_pct = member_reports.iter().map(|m| m.buy_and_hold_return_pct).sum::<f64>() / n;
+    metrics.buy_and_hold_return_pct = member_reports
+        .iter()
+        .map(|m| m.buy_and_hold_return_pct)
+        .sum::<f64>()
+        / n;
     metrics.exposure_pct = member_reports.iter().map(|m| m.exposure_pct).sum::<f64>() / n;
-    let assumptions = assumptions::assumptions(&config.sim, &first.plan.risk, first.candles, timeframes[0], first.plan.warmup_bars);
-    let mut warnings = warnings::warnings(&metrics, &trades, &assumptions.data, result.stop_and_target_same_bar);
+    let assumptions = assumptions::assumptions(
+        &config.sim,
+        &first.plan.risk,
+        first.candles,
+        timeframes[0],
+        first.plan.warmup_bars,
+    );
+    let mut warnings = warnings::warnings(
+        &metrics,
+        &trades,
+        &assumptions.data,
+        result.stop_and_target_same_bar,
+    );
     for m in member_reports.iter().skip(1) {
         if m.data.gap_count > 0 {
             warnings.push(Warning {
                 code: warnings::WarningCode::DataGaps,
-                message: format!("{} has {} gap(s) with {} missing bar(s).", m.symbol, m.data.gap_count, m.data.missing_bars),
+                message: format!(
+                    "{} has {} gap(s) with {} missing bar(s).",
+                    m.symbol, m.data.gap_count, m.data.missing_bars
+                ),
             });
         }
     }
@@ -121,10 +168,18 @@ pub fn backtest_basket(name: &str, inputs: &[BasketInput], config: &BacktestConf
     Ok(BasketReport {
         strategy: name.to_string(),
         equity: equity::equity_points(&result.ts, &result.equity, &drawdown, config.equity_points),
-        monthly_returns: bb_metrics::monthly_returns(&result.ts, &result.equity, config.sim.initial_capital),
+        monthly_returns: bb_metrics::monthly_returns(
+            &result.ts,
+            &result.equity,
+            config.sim.initial_capital,
+        ),
         basket_rule: format!(
             "All symbols share one cash balance; a new position may use at most {max_allocation_pct:.1}% of the account's equity (and never more than the free cash). Bars are merged by time; at equal times symbols act in the order given ({}), exits before entries.",
-            inputs.iter().map(|m| m.symbol).collect::<Vec<_>>().join(", ")
+            inputs
+                .iter()
+                .map(|m| m.symbol)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         max_allocation_pct,
         members: member_reports,

@@ -34,6 +34,10 @@ enum Command {
     Sweep(commands::sweep::Args),
     /// Print the block catalogue (every block, its ports, parameters and explanation) as JSON.
     Blocks,
+    /// Run the web app and its API (on SQLite by default; PostgreSQL with a postgres:// URL).
+    Serve(commands::serve::ServeArgs),
+    /// Apply the database migrations and list them.
+    Migrate(commands::serve::MigrateArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -44,6 +48,8 @@ fn main() -> std::process::ExitCode {
         Command::Blocks => commands::blocks::run(),
         Command::Backtest(args) => commands::backtest::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
+        Command::Serve(args) => commands::serve::serve(args),
+        Command::Migrate(args) => commands::serve::migrate(&args),
     };
     match result {
         Ok(code) => code,

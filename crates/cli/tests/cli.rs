@@ -262,3 +262,46 @@ fn sweep_ranks_combinations() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn several_data_files_make_a_basket_with_one_shared_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("trades.csv");
+    let o = run(&[
+        "backtest",
+        "--strategy",
+        "strategies/sma_crossover.json",
+        "--data",
+        "data/demo/ccxt_ADA_BTC-5m_2018-01.json",
+        "--data",
+        "data/demo/btc-perp_1m_2022-01.csv",
+        "--max-allocation",
+        "50",
+        "--json",
+        "--trades-csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let members = report["members"].as_array().unwrap();
+    assert_eq!(members.len(), 2);
+    assert_eq!(members[0]["symbol"], "ccxt_ADA_BTC-5m_2018-01");
+    assert_eq!(report["max_allocation_pct"], 50.0);
+    let trades: usize = members
+        .iter()
+        .map(|m| m["trades"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(report["metrics"]["trades"], trades);
+    let pnl: f64 = members.iter().map(|m| m["pnl"].as_f64().unwrap()).sum();
+    let end = report["equity"].as_array().unwrap().last().unwrap()["equity"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (end - (10_000.0 + pnl)).abs() < 1e-6 * end.abs(),
+        "{end} vs {}",
+        10_000.0 + pnl
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("symbol,side,"));
+    assert_eq!(text.lines().count(), trades + 1);
+}

@@ -8,7 +8,8 @@ use anyhow::{Context, Result};
 use bb_backtest::{BacktestConfig, BacktestReport};
 use bb_simulator::{FillRule, SimConfig};
 
-use super::format::{duration, money, opt_money, opt_pct, pct, ratio, time};
+use super::format::{money, pct, time};
+use super::report_text::{print_metrics, print_report, print_rules, print_warnings};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Fill {
@@ -70,9 +71,14 @@ pub struct Args {
     /// The strategy file (JSON).
     #[arg(long)]
     strategy: PathBuf,
-    /// Candles: CSV with a header, or ccxt-style JSON arrays.
+    /// Candles: CSV with a header, or ccxt-style JSON arrays. Give it several times for a
+    /// basket: the strategy trades every file's symbol from one shared cash balance.
+    #[arg(long, required = true)]
+    data: Vec<PathBuf>,
+    /// Basket only: the most one position may use, in % of the account's equity
+    /// (default: an equal share, 100 / number of symbols).
     #[arg(long)]
-    data: PathBuf,
+    max_allocation: Option<f64>,
     /// Start of the test (inclusive), e.g. 2020-01-01.
     #[arg(long)]
     from: Option<String>,
@@ -93,13 +99,17 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let candles = crate::input::candles(&args.data, args.from.as_deref(), args.to.as_deref())?;
     let doc = crate::input::document(&args.strategy)?;
-    let plan = crate::input::plan(&args.strategy, &candles, true)?;
     let mut config = args.sim.config()?;
     if args.full_equity {
         config.equity_points = 0;
     }
+    if args.data.len() > 1 {
+        return run_basket(args, &doc.name, &config);
+    }
+    let data = &args.data[0];
+    let candles = crate::input::candles(data, args.from.as_deref(), args.to.as_deref())?;
+    let plan = crate::input::plan(&args.strategy, &candles, true)?;
     let report = bb_backtest::backtest(&doc.name, &plan, &candles, &config)?;
     if let Some(path) = &args.trades_csv {
         write_trades(path, &report).with_context(|| format!("writing {}", path.display()))?;
@@ -112,7 +122,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         print_report(
             &mut out,
             &report,
-            &args.data.display().to_string(),
+            &data.display().to_string(),
             args.trades_csv.is_some(),
         )?;
     }
@@ -120,9 +130,100 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn run_basket(args: &Args, name: &str, config: &BacktestConfig) -> Result<ExitCode> {
+    let mut loaded = Vec::new();
+    for path in &args.data {
+        let candles = crate::input::candles(path, args.from.as_deref(), args.to.as_deref())?;
+        let plan = crate::input::plan(&args.strategy, &candles, true)?;
+        let symbol = path
+            .file_stem()
+            .map_or("data".into(), |s| s.to_string_lossy().into_owned());
+        loaded.push((symbol, plan, candles));
+    }
+    let inputs: Vec<bb_backtest::BasketInput> = loaded
+        .iter()
+        .map(|(symbol, plan, candles)| bb_backtest::BasketInput {
+            symbol,
+            plan,
+            candles,
+        })
+        .collect();
+    let max_allocation = args.max_allocation.unwrap_or(100.0 / inputs.len() as f64);
+    anyhow::ensure!(
+        max_allocation > 0.0 && max_allocation <= 100.0,
+        "--max-allocation is a percentage between 0 and 100"
+    );
+    let report = bb_backtest::backtest_basket(name, &inputs, config, max_allocation)?;
+    if let Some(path) = &args.trades_csv {
+        let trades: Vec<_> = report
+            .members
+            .iter()
+            .flat_map(|m| m.trades.iter().map(move |t| (m.symbol.as_str(), t)))
+            .collect();
+        write_trade_rows(path, &trades).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        let m = &report.metrics;
+        writeln!(
+            out,
+            "{} on a basket of {} symbols, one shared account",
+            report.strategy,
+            report.members.len()
+        )?;
+        writeln!(out)?;
+        writeln!(out, "RESULTS")?;
+        print_metrics(
+            &mut out,
+            m,
+            report.assumptions.initial_capital,
+            report.equity.last().map(|p| p.equity),
+        )?;
+        writeln!(out)?;
+        writeln!(out, "SYMBOLS")?;
+        writeln!(
+            out,
+            "  {:<32} {:>7} {:>14} {:>10} {:>12}  data",
+            "symbol", "trades", "P&L", "exposure", "buy & hold"
+        )?;
+        for s in &report.members {
+            writeln!(
+                out,
+                "  {:<32} {:>7} {:>14} {:>10} {:>12}  {} → {}, {} {} bars, {} gap(s)",
+                s.symbol,
+                s.trades.len(),
+                money(s.pnl),
+                format!("{:.1}%", s.exposure_pct),
+                pct(s.buy_and_hold_return_pct),
+                time(s.data.from_ts),
+                time(s.data.to_ts),
+                s.data.candles,
+                s.data.timeframe,
+                s.data.gap_count
+            )?;
+        }
+        writeln!(out)?;
+        writeln!(out, "ASSUMPTIONS")?;
+        writeln!(out, "  Basket     {}", report.basket_rule)?;
+        print_rules(&mut out, &report.assumptions)?;
+        print_warnings(&mut out, &report.warnings)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn write_trades(path: &std::path::Path, report: &BacktestReport) -> Result<()> {
+    let rows: Vec<_> = report.trades.iter().map(|t| ("", t)).collect();
+    write_trade_rows(path, &rows)
+}
+
+fn write_trade_rows(path: &std::path::Path, trades: &[(&str, &bb_domain::Trade)]) -> Result<()> {
+    let with_symbol = trades.iter().any(|(s, _)| !s.is_empty());
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record([
+    let mut header = vec![
         "side",
         "entry_time",
         "entry_price",
@@ -135,13 +236,14 @@ fn write_trades(path: &std::path::Path, report: &BacktestReport) -> Result<()> {
         "slippage",
         "bars_held",
         "exit_reason",
-    ])?;
-    for t in &report.trades {
-        w.write_record([
-            serde_json::to_value(t.side)?
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
+    ];
+    if with_symbol {
+        header.insert(0, "symbol");
+    }
+    w.write_record(&header)?;
+    for (symbol, t) in trades {
+        let mut row = vec![
+            word(&t.side)?,
             time(t.entry_ts),
             t.entry_price.to_string(),
             time(t.exit_ts),
@@ -152,194 +254,21 @@ fn write_trades(path: &std::path::Path, report: &BacktestReport) -> Result<()> {
             t.fees.to_string(),
             t.slippage.to_string(),
             t.bars_held().to_string(),
-            serde_json::to_value(t.exit_reason)?
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        ])?;
+            word(&t.exit_reason)?,
+        ];
+        if with_symbol {
+            row.insert(0, symbol.to_string());
+        }
+        w.write_record(&row)?;
     }
     w.flush()?;
     Ok(())
 }
 
-fn print_report(
-    out: &mut impl Write,
-    r: &BacktestReport,
-    data: &str,
-    wrote_csv: bool,
-) -> Result<()> {
-    let m = &r.metrics;
-    let a = &r.assumptions;
-    let d = &a.data;
-    writeln!(out, "{} on {data}", r.strategy)?;
-    writeln!(
-        out,
-        "{} → {} · {} bars · {} candles · first {} bars used to warm up indicators",
-        time(d.from_ts),
-        time(d.to_ts),
-        d.timeframe,
-        d.candles,
-        d.warmup_bars
-    )?;
-    writeln!(out)?;
-    writeln!(out, "RESULTS")?;
-    let end_equity = r.equity.last().map_or(a.initial_capital, |p| p.equity);
-    writeln!(
-        out,
-        "  Total return      {:>12}   ({} → {})",
-        pct(m.total_return_pct),
-        money(a.initial_capital),
-        money(end_equity)
-    )?;
-    writeln!(
-        out,
-        "  Buy and hold      {:>12}   (same data, no costs)",
-        pct(m.buy_and_hold_return_pct)
-    )?;
-    writeln!(out, "  CAGR              {:>12}", opt_pct(m.cagr_pct))?;
-    writeln!(
-        out,
-        "  Max drawdown      {:>12}   (longest time under a peak: {})",
-        pct(m.max_drawdown_pct),
-        duration(m.max_drawdown_duration_ms as f64)
-    )?;
-    writeln!(
-        out,
-        "  Volatility        {:>12}   (annualised)",
-        m.volatility_pct
-            .map_or("n/a".into(), |v| format!("{v:.2}%"))
-    )?;
-    writeln!(
-        out,
-        "  Sharpe / Sortino / Calmar   {} / {} / {}",
-        ratio(m.sharpe),
-        ratio(m.sortino),
-        ratio(m.calmar)
-    )?;
-    writeln!(
-        out,
-        "  Trades            {:>12}   win rate {}, profit factor {}",
-        m.trades,
-        opt_pct(m.win_rate_pct).trim_start_matches('+'),
-        ratio(m.profit_factor)
-    )?;
-    writeln!(
-        out,
-        "  Expectancy        {:>12}   per trade (avg win {}, avg loss {})",
-        opt_money(m.expectancy),
-        opt_money(m.average_win),
-        opt_money(m.average_loss)
-    )?;
-    writeln!(
-        out,
-        "  Best / worst      {} / {}",
-        opt_pct(m.best_trade_pct),
-        opt_pct(m.worst_trade_pct)
-    )?;
-    let holding = m.average_holding_ms.map_or("n/a".into(), duration);
-    writeln!(
-        out,
-        "  Exposure          {:>12}   average holding {holding}",
-        format!("{:.1}%", m.exposure_pct)
-    )?;
-    writeln!(
-        out,
-        "  Costs paid        fees {}, slippage {}",
-        money(m.total_fees),
-        money(m.total_slippage)
-    )?;
-    writeln!(out)?;
-    writeln!(out, "ASSUMPTIONS")?;
-    writeln!(out, "  Fills      {}", a.fill_rule_text)?;
-    writeln!(
-        out,
-        "  Costs      {}% fee per fill. {}",
-        a.fee_pct, a.slippage_text
-    )?;
-    writeln!(out, "  Sizing     {}", a.sizing)?;
-    for rule in &a.risk_rules {
-        writeln!(out, "  Risk       {rule}")?;
-    }
-    writeln!(out, "  Intrabar   {}", a.intrabar_path)?;
-    writeln!(out, "  Crossings  {}", a.crossing_rule)?;
-    writeln!(
-        out,
-        "  Shorts     {}",
-        if a.shorts_allowed {
-            "allowed"
-        } else {
-            "ignored (--no-short)"
-        }
-    )?;
-    if d.gap_count == 0 {
-        writeln!(out, "  Data gaps  none")?;
-    } else {
-        writeln!(
-            out,
-            "  Data gaps  {} gap(s), {} missing bar(s). {}",
-            d.gap_count, d.missing_bars, d.gap_handling
-        )?;
-        for g in d.gaps.iter().take(5) {
-            writeln!(
-                out,
-                "             {} → {} ({} bars missing)",
-                time(g.last_before_ts),
-                time(g.first_after_ts),
-                g.missing_bars
-            )?;
-        }
-    }
-    let c = &r.counters;
-    writeln!(
-        out,
-        "  Signals    {} entry and {} exit signals; {} entries ignored while in a position, {} skipped",
-        c.entry_signals, c.exit_signals, c.ignored_signals, c.skipped_entries
-    )?;
-    if !r.warnings.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "WARNINGS")?;
-        for w in &r.warnings {
-            writeln!(out, "  ! {}", w.message)?;
-        }
-    }
-    if !r.trades.is_empty() {
-        writeln!(out)?;
-        let shown = r.trades.len().min(10);
-        writeln!(
-            out,
-            "LAST {shown} OF {} TRADES{}",
-            r.trades.len(),
-            if wrote_csv {
-                ""
-            } else {
-                " (--trades-csv FILE for all)"
-            }
-        )?;
-        writeln!(
-            out,
-            "  {:<5}  {:<19}  {:>12}  {:<19}  {:>12}  {:>9}  {:>12}  exit",
-            "side", "entry", "price", "exit", "price", "P&L %", "P&L"
-        )?;
-        for t in &r.trades[r.trades.len() - shown..] {
-            let side = serde_json::to_value(t.side)?
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let reason = serde_json::to_value(t.exit_reason)?
-                .as_str()
-                .unwrap_or_default()
-                .replace('_', " ");
-            writeln!(
-                out,
-                "  {side:<5}  {}  {:>12.2}  {}  {:>12.2}  {:>9}  {:>12}  {reason}",
-                time(t.entry_ts),
-                t.entry_price,
-                time(t.exit_ts),
-                t.exit_price,
-                pct(t.pnl_pct),
-                money(t.pnl)
-            )?;
-        }
-    }
-    Ok(())
+/// The serde name of an enum value (`long`, `take_profit`).
+fn word(value: &impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_value(value)?
+        .as_str()
+        .unwrap_or_default()
+        .to_string())
 }

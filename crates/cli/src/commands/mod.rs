@@ -4,5 +4,7 @@ pub mod backtest;
 pub mod blocks;
 mod format;
 pub mod inspect;
+mod report_text;
+pub mod serve;
 pub mod sweep;
 pub mod validate;

@@ -1,0 +1,139 @@
+//! Who is calling: [`AuthUser`] (a valid `Authorization: Bearer` token is required),
+//! [`MaybeAuthUser`] (anonymous allowed, but a bad token is still refused) and [`AdminUser`]
+//! (the role is re-checked in the database, not trusted from the token).
+
+use crate::auth::supabase;
+use crate::auth::tokens::TokenError;
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use bb_store::{Role, StoreError, User};
+
+/// A signed-in caller.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: String,
+    /// The role when the token was issued; re-check in the database for admin actions.
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<AuthUser, ApiError> {
+        match bearer_token(parts)? {
+            Some(token) => authenticate(state, token).await,
+            None => Err(ApiError::Unauthorized(
+                "Sign in first: send `Authorization: Bearer <access token>`.".to_string(),
+            )),
+        }
+    }
+}
+
+/// A caller who may be anonymous. A token that is present but invalid is refused rather
+/// than silently treated as anonymous.
+#[derive(Debug, Clone)]
+pub struct MaybeAuthUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeAuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<MaybeAuthUser, ApiError> {
+        match bearer_token(parts)? {
+            Some(token) => Ok(MaybeAuthUser(Some(authenticate(state, token).await?))),
+            None => Ok(MaybeAuthUser(None)),
+        }
+    }
+}
+
+/// A caller whose account is an admin now, according to the database.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub User);
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<AdminUser, ApiError> {
+        let caller = AuthUser::from_request_parts(parts, state).await?;
+        let user = match state.db().users().get(&caller.id).await {
+            Ok(user) => user,
+            Err(StoreError::NotFound) => {
+                return Err(ApiError::Unauthorized(
+                    "This account no longer exists.".into(),
+                ));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        require_role(user.role, Role::Admin)?;
+        Ok(AdminUser(user))
+    }
+}
+
+/// Refuses with 403 unless `actual` is `required`.
+pub fn require_role(actual: Role, required: Role) -> Result<(), ApiError> {
+    if actual == required {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "This needs the {} role.",
+            required.as_str()
+        )))
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Result<Option<&str>, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let malformed = || {
+        ApiError::Unauthorized(
+            "The Authorization header must be `Bearer <access token>`.".to_string(),
+        )
+    };
+    let value = value.to_str().map_err(|_| malformed())?;
+    let (scheme, token) = value.split_once(' ').ok_or_else(malformed)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(malformed());
+    }
+    Ok(Some(token))
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let expired =
+        || ApiError::Unauthorized("The access token has expired; refresh it.".to_string());
+    match state.tokens().verify(token) {
+        Ok(claims) => {
+            return Ok(AuthUser {
+                id: claims.sub,
+                role: claims.role,
+            });
+        }
+        Err(TokenError::Expired) => return Err(expired()),
+        Err(TokenError::Invalid) => {}
+    }
+    if let Some(verifier) = state.supabase() {
+        match verifier.verify(token).await {
+            Ok(claims) => {
+                let user = supabase::local_user(state.db(), &claims).await?;
+                return Ok(AuthUser {
+                    id: user.id,
+                    role: user.role,
+                });
+            }
+            Err(TokenError::Expired) => return Err(expired()),
+            Err(TokenError::Invalid) => {}
+        }
+    }
+    Err(ApiError::Unauthorized(
+        "The access token is not valid.".to_string(),
+    ))
+}

@@ -1,0 +1,220 @@
+//! The server's configuration: one typed struct read from command-line flags and `BB_*`
+//! environment variables (clap is the only config layer). Secrets are wrapped in [`Secret`],
+//! whose `Debug` never shows the value, so the struct can be logged.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://blockbuilders.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+const DEFAULT_ACCESS_TOKEN_TTL: &str = "15m";
+const DEFAULT_REFRESH_TOKEN_TTL: &str = "30d";
+const DEFAULT_AUTH_RATE_LIMIT: &str = "10";
+const DEFAULT_REQUEST_TIMEOUT: &str = "30s";
+const DEFAULT_LOG: &str = "info";
+
+/// Everything `blockbuilders serve` can be told. Flags win over environment variables.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Config {
+    /// Where the data lives: `sqlite://path.db` (created if missing) or `postgres://...`.
+    #[arg(long, env = "BB_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "BB_BIND", default_value = DEFAULT_BIND)]
+    pub bind: SocketAddr,
+
+    /// Secret that signs access tokens (HS256). When unset a random one is generated at
+    /// start, so every restart signs everybody out.
+    #[arg(long, env = "BB_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+
+    /// Lifetime of an access token (`900`, `90s`, `15m`, `2h`, `30d`).
+    #[arg(long, env = "BB_ACCESS_TOKEN_TTL", default_value = DEFAULT_ACCESS_TOKEN_TTL, value_parser = parse_duration)]
+    pub access_token_ttl: Duration,
+
+    /// Lifetime of a refresh token (the sign-in session).
+    #[arg(long, env = "BB_REFRESH_TOKEN_TTL", default_value = DEFAULT_REFRESH_TOKEN_TTL, value_parser = parse_duration)]
+    pub refresh_token_ttl: Duration,
+
+    /// Origins allowed to call the API from a browser (comma separated). Empty: same origin
+    /// only.
+    #[arg(long, env = "BB_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// Add `Secure` to the refresh-token cookie (set this when served over HTTPS).
+    #[arg(long, env = "BB_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Supabase project JWT secret (legacy HS256 tokens).
+    #[arg(long, env = "BB_SUPABASE_JWT_SECRET", hide_env_values = true)]
+    pub supabase_jwt_secret: Option<Secret>,
+
+    /// Supabase JWKS address for asymmetric (ES256/RS256) tokens, e.g.
+    /// `https://<project>.supabase.co/auth/v1/.well-known/jwks.json`.
+    #[arg(long, env = "BB_SUPABASE_JWKS_URL")]
+    pub supabase_jwks_url: Option<String>,
+
+    /// Required `iss` of Supabase tokens, e.g. `https://<project>.supabase.co/auth/v1`.
+    #[arg(long, env = "BB_SUPABASE_ISSUER")]
+    pub supabase_issuer: Option<String>,
+
+    /// Serve the web UI from this directory instead of the copy embedded in the binary.
+    #[arg(long, env = "BB_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+
+    /// Register and login attempts allowed per client IP and minute.
+    #[arg(long, env = "BB_AUTH_RATE_LIMIT", default_value = DEFAULT_AUTH_RATE_LIMIT)]
+    pub auth_rate_limit: u32,
+
+    /// Take the client IP from the last `X-Forwarded-For` entry (only behind a proxy you run).
+    #[arg(long, env = "BB_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    /// Longest time a request may take before it is answered with an error.
+    #[arg(long, env = "BB_REQUEST_TIMEOUT", default_value = DEFAULT_REQUEST_TIMEOUT, value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Log format: `pretty` on a terminal and `json` otherwise when `auto`.
+    #[arg(long, env = "BB_LOG_FORMAT", value_enum, default_value_t = LogFormat::Auto)]
+    pub log_format: LogFormat,
+
+    /// Log filter in `RUST_LOG` syntax, e.g. `info,bb_server=debug`.
+    #[arg(long, env = "BB_LOG", default_value = DEFAULT_LOG)]
+    pub log: String,
+
+    /// Create the demo account and the five starter strategies (skipped when present).
+    #[arg(long, env = "BB_DEMO")]
+    pub demo: bool,
+}
+
+impl Config {
+    /// The defaults, with a database; what tests and embedders start from.
+    pub fn new(database_url: impl Into<String>) -> Config {
+        Config {
+            database_url: database_url.into(),
+            bind: DEFAULT_BIND.parse().unwrap_or_else(|_| unreachable!()),
+            jwt_secret: None,
+            access_token_ttl: parse_duration(DEFAULT_ACCESS_TOKEN_TTL)
+                .unwrap_or_else(|_| unreachable!()),
+            refresh_token_ttl: parse_duration(DEFAULT_REFRESH_TOKEN_TTL)
+                .unwrap_or_else(|_| unreachable!()),
+            cors_origins: Vec::new(),
+            secure_cookies: false,
+            supabase_jwt_secret: None,
+            supabase_jwks_url: None,
+            supabase_issuer: None,
+            web_dir: None,
+            auth_rate_limit: 10,
+            trust_proxy: false,
+            request_timeout: Duration::from_secs(30),
+            log_format: LogFormat::Auto,
+            log: DEFAULT_LOG.to_string(),
+            demo: false,
+        }
+    }
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Auto,
+    Pretty,
+    Json,
+}
+
+/// A value that must never appear in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself; call this only where the value is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Secret, String> {
+        if s.is_empty() {
+            return Err("the secret is empty".to_string());
+        }
+        Ok(Secret(s.to_string()))
+    }
+}
+
+/// Reads `900` (seconds), `90s`, `15m`, `2h` or `30d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a duration like 90s, 15m, 2h or 30d"))?;
+    let seconds = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "unknown unit \"{unit}\" in \"{text}\"; use s, m, h or d"
+            ));
+        }
+    };
+    if number == 0 {
+        return Err(format!("the duration \"{text}\" must be greater than zero"));
+    }
+    Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        for (text, secs) in [
+            ("900", 900),
+            ("90s", 90),
+            ("15m", 900),
+            ("2h", 7200),
+            ("30d", 2_592_000),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        for text in ["", "m", "15x", "-1s", "0"] {
+            assert!(parse_duration(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let mut config = Config::new("sqlite::memory:");
+        config.jwt_secret = Some(Secret::new("hunter2-hunter2"));
+        let text = format!("{config:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("[redacted]"));
+    }
+}

@@ -1,0 +1,244 @@
+//! Extractors whose rejections are [`ApiError`]s, so a client mistake (malformed JSON, a
+//! wrong type, an unknown or missing field, an oversized body, a bad path or query value)
+//! gets the error envelope with a message naming the field, never a framework default.
+
+use crate::error::ApiError;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+/// A JSON request body (parsed strictly) or a JSON response.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Json<T>, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::bad_request(
+                "The request body must be JSON: send the header `Content-Type: application/json`.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(body_rejection)?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        axum::Json(self.0).into_response()
+    }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let mime = value.split(';').next().unwrap_or("").trim();
+    mime.eq_ignore_ascii_case("application/json")
+        || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+fn body_rejection(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(
+            "The request body is larger than the server accepts (1 MiB).".to_string(),
+        )
+    } else {
+        ApiError::bad_request(format!(
+            "The request body could not be read: {}",
+            rejection.body_text()
+        ))
+    }
+}
+
+/// Parses a JSON document, naming the field (as a dotted path) on any data error.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| json_error(e.path().to_string(), e.into_inner()))?;
+    de.end().map_err(|e| json_error(".".to_string(), e))?;
+    Ok(value)
+}
+
+fn json_error(path: String, inner: serde_json::Error) -> ApiError {
+    let (line, column) = (inner.line(), inner.column());
+    let text = inner.to_string();
+    let message = match text.rfind(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    };
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            // For an unknown field the path already ends with it; for a missing one it is
+            // the parent's.
+            let field = match named_field(&message) {
+                Some(name) if path != name && !path.ends_with(&format!(".{name}")) => {
+                    Some(join_path(&path, name))
+                }
+                _ => (path != ".").then(|| path.clone()),
+            };
+            let sentence = match (&field, named_field(&message)) {
+                (Some(_), Some(_)) | (None, _) => message.clone(),
+                (Some(field), None) => format!("field `{field}`: {message}"),
+            };
+            ApiError::validation(
+                sentence,
+                Some(json!({ "field": field, "line": line, "column": column })),
+            )
+        }
+        _ => ApiError::BadRequest {
+            message: format!(
+                "The body is not valid JSON (line {line}, column {column}): {message}"
+            ),
+            details: Some(json!({ "line": line, "column": column })),
+        },
+    }
+}
+
+/// The field serde names in "unknown field `x`" or "missing field `x`".
+fn named_field(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("missing field `"))?;
+    rest.split('`').next()
+}
+
+fn join_path(path: &str, name: &str) -> String {
+    if path == "." || path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}.{name}")
+    }
+}
+
+/// Path parameters; a value of the wrong type is a `bad_request`.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Path<T>, ApiError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|r| ApiError::bad_request(r.body_text()))
+    }
+}
+
+/// Query-string parameters; a bad value is a `bad_request` naming the parameter.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Query<T>, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                ApiError::BadRequest {
+                    message: format!("query parameter `{field}`: {}", e.inner()),
+                    details: Some(json!({ "field": field })),
+                }
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        title: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    fn check(input: &str, code: &str, field: Option<&str>, needle: &str) {
+        let e = parse_json::<Body>(input.as_bytes()).expect_err(input);
+        assert_eq!(e.code(), code, "{input}: {e}");
+        assert!(e.to_string().contains(needle), "{input}: {e}");
+        if let ApiError::Validation {
+            details: Some(details),
+            ..
+        } = &e
+        {
+            assert_eq!(details["field"].as_str(), field, "{input}");
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        check(
+            r#"{"title": "x", "colour": 1}"#,
+            "validation_failed",
+            Some("colour"),
+            "colour",
+        );
+        check(r#"{}"#, "validation_failed", Some("title"), "title");
+        check(
+            r#"{"title": 5}"#,
+            "validation_failed",
+            Some("title"),
+            "title",
+        );
+        check(
+            r#"{"title": "x", "inner": {"count": "many"}}"#,
+            "validation_failed",
+            Some("inner.count"),
+            "inner.count",
+        );
+        check(
+            r#"{"title": "x", "inner": {"cnt": 1}}"#,
+            "validation_failed",
+            Some("inner.cnt"),
+            "cnt",
+        );
+        check(r#"{"title": "x""#, "bad_request", None, "not valid JSON");
+        check(
+            r#"{"title": "x"} trailing"#,
+            "bad_request",
+            None,
+            "not valid JSON",
+        );
+    }
+}

@@ -1,0 +1,198 @@
+//! `bb-server`: the HTTP API under `/api/v1`, its OpenAPI spec and docs, the operations
+//! endpoints, and the embedded web UI, in one router over [`bb_store::Db`].
+//!
+//! Entry points: [`serve`] (what `blockbuilders serve` runs), [`start`] + [`run`] (what
+//! tests use to serve on port 0), [`router`] and [`migrate`].
+//!
+//! Architecture Invariant: no SQL here (the store owns it) and no strategy logic (the
+//! strategy crate owns it); handlers check who may do what and translate. Errors become
+//! HTTP in one place ([`error`]). CPU-heavy work (password hashing, validating large
+//! graphs) runs on the blocking pool.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod middleware;
+pub mod openapi;
+pub mod rate_limit;
+pub mod routes;
+pub mod seed;
+pub mod state;
+pub mod telemetry;
+
+pub use config::{Config, LogFormat, Secret};
+pub use state::AppState;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Response};
+use bb_store::Db;
+use error::ApiError;
+use std::future::Future;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// The whole application: API, docs, operations endpoints and UI, with every layer.
+pub fn router(state: AppState) -> Router {
+    let (api, spec) = routes::api().split_for_parts();
+    let app = api
+        .merge(openapi::docs(spec))
+        .route_layer(axum::middleware::from_fn(middleware::record_route))
+        .fallback(routes::web::fallback)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(DefaultBodyLimit::max(middleware::BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(middleware::BODY_LIMIT));
+    let app = match middleware::cors(state.config()) {
+        Some(cors) => app.layer(cors),
+        None => app,
+    };
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        middleware::request_context,
+    ))
+    .with_state(state)
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    ApiError::Internal(format!("a handler panicked: {message}")).into_response()
+}
+
+/// Connects, applies migrations, seeds the demo data when asked, and builds the state.
+pub async fn start(config: Config) -> anyhow::Result<AppState> {
+    install_crypto_provider();
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("connecting to the database")?;
+    for name in db.migrate().await.context("applying migrations")? {
+        tracing::info!(migration = %name, "applied a migration");
+    }
+    if config.demo {
+        seed::demo(&db).await.context("creating the demo data")?;
+    }
+    AppState::new(db, config)
+}
+
+/// Serves the application on a bound listener until `shutdown` completes, then finishes
+/// the requests in flight.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// `blockbuilders serve`: everything, until Ctrl-C or SIGTERM.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    telemetry::init_tracing(&config);
+    tracing::debug!(?config, "configuration");
+    let bind = config.bind;
+    let demo = config.demo;
+    let state = start(config).await?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let addr = listener.local_addr()?;
+    let shown = if addr.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+    } else {
+        addr
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Blockbuilders is running at http://{shown}")?;
+    writeln!(out, "API docs: http://{shown}{}/", openapi::DOCS_PATH)?;
+    if demo {
+        writeln!(
+            out,
+            "Demo account: {} / {}",
+            seed::DEMO_EMAIL,
+            seed::DEMO_PASSWORD
+        )?;
+    }
+    if !routes::web::ui_is_built() && state.config().web_dir.is_none() {
+        writeln!(
+            out,
+            "The web UI is not built; run `npm ci && npm run build` in web/ (or `make run`)."
+        )?;
+    }
+    drop(out);
+    tracing::info!(%addr, backend = ?state.db().backend(), "listening");
+    let db = state.db().clone();
+    run(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `blockbuilders migrate`: applies pending migrations and returns their names.
+pub async fn migrate(database_url: &str) -> anyhow::Result<Vec<String>> {
+    install_crypto_provider();
+    let db = Db::connect(database_url)
+        .await
+        .context("connecting to the database")?;
+    let applied = db.migrate().await.context("applying migrations")?;
+    db.close().await;
+    Ok(applied)
+}
+
+/// Makes ring the process's TLS crypto provider (once; later calls do nothing).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_an_internal_error() {
+        let response = panic_response(Box::new("boom"));
+        assert_eq!(
+            response.status(),
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR
+        );
+        let payload = response.extensions().get::<error::ErrorPayload>().unwrap();
+        assert_eq!(payload.code, "internal");
+        assert!(!payload.message.contains("boom"), "{}", payload.message);
+    }
+}

@@ -1,0 +1,322 @@
+//! Accounts and sessions: register, login, refresh, logout, and who am I.
+//!
+//! A session is a short-lived access token (sent as `Authorization: Bearer`) plus a refresh
+//! token in the `bb_refresh` cookie (`HttpOnly; SameSite=Strict; Path=/api/v1/auth`).
+//! Non-browser clients may read the cookie's value and send it back as
+//! `{"refresh_token": "..."}` instead; such a refresh also returns the new token in the body.
+
+mod session;
+pub mod types;
+
+pub use session::REFRESH_COOKIE;
+
+use crate::auth::extractor::AuthUser;
+use crate::auth::password;
+use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::Json;
+use crate::rate_limit::{ClientIp, Scope};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bb_store::{NewUser, PlanTier, Role, StoreError, now_ms};
+use session::{
+    clear_cookie, presented_token, refresh_cookie, refresh_expiry, session_ended, session_for,
+    start_session,
+};
+use types::{LoginRequest, RefreshRequest, RegisterRequest, Session, UserView};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+const MIN_PASSWORD: usize = 10;
+const MAX_PASSWORD: usize = 1024;
+const MAX_DISPLAY_NAME: usize = 80;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+}
+
+/// Create an account and sign in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Signed in; the refresh token is in the `bb_refresh` cookie", body = Session),
+        (status = 409, description = "The email already has an account", body = ErrorEnvelope),
+        (status = 422, description = "Invalid email or a password shorter than 10 characters", body = ErrorEnvelope),
+        (status = 429, description = "Too many attempts from this address", body = ErrorEnvelope),
+    )
+)]
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<RegisterRequest>,
+) -> Result<Response, ApiError> {
+    state.limiter().check(Scope::Register, ip)?;
+    let email = normalize_email(&req.email)?;
+    let length = req.password.chars().count();
+    if length < MIN_PASSWORD {
+        return Err(field_error(
+            "password",
+            format!("The password needs at least {MIN_PASSWORD} characters."),
+        ));
+    }
+    if length > MAX_PASSWORD {
+        return Err(field_error(
+            "password",
+            format!("The password may have at most {MAX_PASSWORD} characters."),
+        ));
+    }
+    let display_name = req.display_name.unwrap_or_default().trim().to_string();
+    if display_name.chars().count() > MAX_DISPLAY_NAME {
+        return Err(field_error(
+            "display_name",
+            format!("The display name may have at most {MAX_DISPLAY_NAME} characters."),
+        ));
+    }
+    let password_hash = password::hash(req.password).await?;
+    let new = NewUser {
+        email,
+        password_hash: Some(password_hash),
+        display_name,
+        role: Role::Builder,
+        plan: PlanTier::Free,
+        external_subject: None,
+    };
+    let user = state.db().users().create(new).await.map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            ApiError::Conflict("An account with this email already exists.".to_string())
+        }
+        other => other.into(),
+    })?;
+    tracing::info!(user_id = %user.id, "account created");
+    let (session, cookie) = start_session(&state, user).await?;
+    Ok((StatusCode::CREATED, [(SET_COOKIE, cookie)], Json(session)).into_response())
+}
+
+/// Sign in with email and password.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in; the refresh token is in the `bb_refresh` cookie", body = Session),
+        (status = 401, description = "Wrong email or password", body = ErrorEnvelope),
+        (status = 429, description = "Too many attempts, or too many failures for this email", body = ErrorEnvelope),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    state.limiter().check(Scope::Login, ip)?;
+    let email = req.email.trim().to_lowercase();
+    state.login_guard().check(&email, ip)?;
+    let (user, hash) = match state.db().users().by_email(&email).await? {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, None),
+    };
+    let matches = password::verify(req.password, hash).await?;
+    match (matches, user) {
+        (true, Some(user)) => {
+            state.login_guard().succeeded(&email, ip);
+            let (session, cookie) = start_session(&state, user).await?;
+            Ok(([(SET_COOKIE, cookie)], Json(session)).into_response())
+        }
+        _ => {
+            state.login_guard().failed(&email, ip);
+            Err(ApiError::Unauthorized(
+                "The email or the password is wrong.".to_string(),
+            ))
+        }
+    }
+}
+
+/// Exchange a refresh token for a new access token and a new refresh token.
+///
+/// The old refresh token stops working. Presenting a refresh token that was already used
+/// ends the whole session family (someone else may hold a copy).
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/refresh",
+    tag = "auth",
+    request_body(content = RefreshRequest, description = "Optional: browsers send the `bb_refresh` cookie and no body"),
+    responses(
+        (status = 200, description = "A new session", body = Session),
+        (status = 401, description = "No valid refresh token; sign in again", body = ErrorEnvelope),
+    )
+)]
+async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let (token, from_body) = match presented_token(&headers, &body)? {
+        Some(found) => found,
+        None => {
+            return Ok(session_ended(
+                &state,
+                "No refresh token was sent; sign in again.",
+            ));
+        }
+    };
+    let db = state.db();
+    let Some(stored) = db.tokens().find(&hash_refresh_token(&token)).await? else {
+        return Ok(session_ended(
+            &state,
+            "The refresh token is not valid; sign in again.",
+        ));
+    };
+    if stored.revoked_at.is_some() {
+        let revoked = db.tokens().revoke_family(&stored.family_id).await?;
+        tracing::warn!(user_id = %stored.user_id, family = %stored.family_id, revoked,
+            "a used refresh token was presented again; the session family is revoked");
+        return Ok(session_ended(
+            &state,
+            "This session has ended; sign in again.",
+        ));
+    }
+    if stored.expires_at <= now_ms() {
+        return Ok(session_ended(
+            &state,
+            "The session has expired; sign in again.",
+        ));
+    }
+    let (new_token, new_hash) = new_refresh_token();
+    match db
+        .tokens()
+        .rotate(&stored.id, &new_hash, refresh_expiry(&state))
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => {
+            db.tokens().revoke_family(&stored.family_id).await?;
+            return Ok(session_ended(
+                &state,
+                "This session has ended; sign in again.",
+            ));
+        }
+        Err(StoreError::NotFound) => {
+            return Ok(session_ended(
+                &state,
+                "The refresh token is not valid; sign in again.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let user = db.users().get(&stored.user_id).await?;
+    let mut session = session_for(&state, user)?;
+    if from_body {
+        session.refresh_token = Some(new_token.clone());
+    }
+    let cookie = refresh_cookie(&state, &new_token)?;
+    Ok(([(SET_COOKIE, cookie)], Json(session)).into_response())
+}
+
+/// Sign out: ends the session family of the presented refresh token and clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    request_body(content = RefreshRequest, description = "Optional: browsers send the `bb_refresh` cookie and no body"),
+    responses((status = 204, description = "Signed out (also when there was no session)"))
+)]
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if let Some((token, _)) = presented_token(&headers, &body)?
+        && let Some(stored) = state
+            .db()
+            .tokens()
+            .find(&hash_refresh_token(&token))
+            .await?
+    {
+        state.db().tokens().revoke_family(&stored.family_id).await?;
+        tracing::info!(user_id = %stored.user_id, "signed out");
+    }
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, clear_cookie(&state))]).into_response())
+}
+
+/// The signed-in account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = UserView),
+        (status = 401, body = ErrorEnvelope),
+    )
+)]
+async fn me(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserView>, ApiError> {
+    match state.db().users().get(&caller.id).await {
+        Ok(user) => Ok(Json(user.into())),
+        Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
+            "This account no longer exists.".to_string(),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn normalize_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_lowercase();
+    let plausible = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        });
+    if plausible {
+        Ok(email)
+    } else {
+        Err(field_error(
+            "email",
+            "This does not look like an email address.".to_string(),
+        ))
+    }
+}
+
+fn field_error(field: &str, message: String) -> ApiError {
+    ApiError::validation(message, Some(serde_json::json!({ "field": field })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.io",
+            "a@.io",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The HTTP routes, one module per resource. Each owns its request and response types and
+//! a `router()` whose handlers carry their OpenAPI description, so the spec and the routes
+//! cannot drift apart.
+
+pub mod admin;
+pub mod auth;
+pub mod blocks;
+pub mod ops;
+pub mod schemas;
+pub mod strategies;
+pub mod validate;
+pub mod web;
+
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every documented route, with the spec they make.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(auth::router())
+        .merge(strategies::router())
+        .merge(validate::router())
+        .merge(blocks::router())
+        .merge(admin::router())
+        .merge(ops::router())
+}

@@ -1,0 +1,99 @@
+//! Operations endpoints, outside `/api`: liveness, readiness and Prometheus metrics.
+
+use crate::state::AppState;
+use crate::telemetry;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(ready))
+        .routes(routes!(metrics))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ready` or `unavailable`.
+    pub status: String,
+    /// `ok`, or what is wrong with the database.
+    pub database: String,
+    /// Migrations of this build not yet applied (`null` when the database is unreachable).
+    pub pending_migrations: Option<usize>,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", tag = "ops", responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_string(),
+    })
+}
+
+/// Readiness: the database answers and every migration is applied.
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "ops",
+    responses(
+        (status = 200, body = Readiness),
+        (status = 503, description = "Not ready", body = Readiness),
+    )
+)]
+async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+    let db = state.db();
+    let (database, pending) = match db.ping().await {
+        Ok(()) => match db.pending_migrations().await {
+            Ok(n) => ("ok".to_string(), Some(n)),
+            Err(e) => (e.to_string(), None),
+        },
+        Err(e) => (e.to_string(), None),
+    };
+    let ready = database == "ok" && pending == Some(0);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Readiness {
+            status: if ready { "ready" } else { "unavailable" }.to_string(),
+            database,
+            pending_migrations: pending,
+        }),
+    )
+}
+
+/// Prometheus metrics: requests and latency by route, method and status; database pool.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "ops",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
+async fn metrics(State(state): State<AppState>) -> Response {
+    telemetry::record_pool(state.db().pool_size(), state.db().pool_idle());
+    let handle = state.metrics();
+    handle.run_upkeep();
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; version=0.0.4"),
+        )],
+        handle.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,76 @@
+//! Preparing a version for saving: validating its graph (refusing errors unless
+//! `allow_invalid`), field lengths, and the rule that only a valid strategy can be active.
+
+use crate::auth::extractor::AuthUser;
+use crate::error::ApiError;
+use crate::routes::validate::{CheckedGraph, check_graph};
+use crate::state::AppState;
+use bb_store::{NewVersion, Strategy};
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+
+pub const MAX_DESCRIPTION: usize = 5_000;
+pub const MAX_NOTES: usize = 2_000;
+
+pub async fn checked_for_saving(
+    graph: Box<RawValue>,
+    allow_invalid: bool,
+) -> Result<CheckedGraph, ApiError> {
+    let checked = check_graph(graph).await?;
+    if checked.has_errors() && !allow_invalid {
+        let errors = checked.error_count();
+        return Err(ApiError::validation(
+            format!(
+                "The strategy graph has {errors} error(s); fix them, or save it as a draft with \"allow_invalid\": true."
+            ),
+            Some(json!({ "field": "graph", "diagnostics": checked.diagnostics })),
+        ));
+    }
+    Ok(checked)
+}
+
+pub async fn require_valid_latest(state: &AppState, strategy: &Strategy) -> Result<(), ApiError> {
+    let refuse = || {
+        ApiError::validation(
+            "A strategy can be active only when its latest version has no errors.",
+            Some(json!({ "field": "status" })),
+        )
+    };
+    if strategy.latest_version == 0 {
+        return Err(refuse());
+    }
+    let latest = state
+        .db()
+        .strategies()
+        .version(&strategy.id, strategy.latest_version)
+        .await?;
+    if latest.valid { Ok(()) } else { Err(refuse()) }
+}
+
+pub fn new_version(caller: &AuthUser, checked: CheckedGraph, notes: String) -> NewVersion {
+    let valid = !checked.has_errors();
+    NewVersion {
+        author_id: caller.id.clone(),
+        diagnostics: serde_json::to_value(&checked.diagnostics).unwrap_or_else(|_| json!([])),
+        graph: checked.document,
+        notes,
+        valid,
+    }
+}
+
+pub fn diagnostics_json(checked: Option<&CheckedGraph>) -> Result<Value, ApiError> {
+    match checked {
+        Some(c) => serde_json::to_value(&c.diagnostics).map_err(ApiError::internal),
+        None => Ok(json!([])),
+    }
+}
+
+pub fn check_length(field: &str, text: String, max: usize) -> Result<String, ApiError> {
+    if text.chars().count() > max {
+        return Err(ApiError::validation(
+            format!("The {field} may have at most {max} characters."),
+            Some(json!({ "field": field })),
+        ));
+    }
+    Ok(text)
+}

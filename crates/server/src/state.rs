@@ -1,0 +1,89 @@
+//! What every handler can reach: the database, the configuration, the token keys, the
+//! Supabase verifier, the rate limiters and the metrics handle. Cheap to clone (one `Arc`).
+
+use crate::auth::supabase::SupabaseVerifier;
+use crate::auth::tokens::{self, TokenKeys};
+use crate::config::Config;
+use crate::rate_limit::{LoginGuard, RateLimiter};
+use crate::telemetry;
+use bb_store::Db;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    db: Db,
+    config: Config,
+    tokens: TokenKeys,
+    supabase: Option<SupabaseVerifier>,
+    limiter: RateLimiter,
+    login_guard: LoginGuard,
+    metrics: PrometheusHandle,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("config", &self.0.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// Builds the state over a connected database. Without `BB_JWT_SECRET` a random secret
+    /// is generated (with a warning): tokens then do not survive a restart.
+    pub fn new(db: Db, config: Config) -> anyhow::Result<AppState> {
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => {
+                tracing::warn!(
+                    "BB_JWT_SECRET is not set; using a random secret, so every restart signs \
+                     everybody out"
+                );
+                tokens::random_secret()
+            }
+        };
+        let tokens = TokenKeys::new(&secret, config.access_token_ttl);
+        let supabase = SupabaseVerifier::from_config(&config)?;
+        let limiter = RateLimiter::new(config.auth_rate_limit);
+        Ok(AppState(Arc::new(Inner {
+            db,
+            tokens,
+            supabase,
+            limiter,
+            login_guard: LoginGuard::default(),
+            metrics: telemetry::metrics_handle(),
+            config,
+        })))
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.0.db
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+
+    pub fn tokens(&self) -> &TokenKeys {
+        &self.0.tokens
+    }
+
+    pub fn supabase(&self) -> Option<&SupabaseVerifier> {
+        self.0.supabase.as_ref()
+    }
+
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.0.limiter
+    }
+
+    pub fn login_guard(&self) -> &LoginGuard {
+        &self.0.login_guard
+    }
+
+    pub fn metrics(&self) -> &PrometheusHandle {
+        &self.0.metrics
+    }
+}

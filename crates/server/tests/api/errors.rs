@@ -1,0 +1,236 @@
+//! Client mistakes get the error envelope with a stable code and a message that names the
+//! field, never a framework default or a 500.
+
+use crate::common::{SMA_CROSSOVER, TestApp, graph};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn body_mistakes_name_the_field() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada@example.com").await;
+    let token = Some(ada.token.as_str());
+    let path = "/api/v1/strategies";
+
+    // (body, status, code, field named in details and message)
+    let cases: [(&str, StatusCode, &str, Option<&str>); 7] = [
+        (
+            r#"{"title": "x""#,
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            None,
+        ),
+        (
+            r#"{"title": 5}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("title"),
+        ),
+        (
+            r#"{"title": "x", "colour": 1}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("colour"),
+        ),
+        (
+            r#"{}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("title"),
+        ),
+        (
+            r#"{"title": "x", "visibility": "secret"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("visibility"),
+        ),
+        (
+            r#"{"title": "x", "tags": "one"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            Some("tags"),
+        ),
+        (
+            r#"[1, 2]"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            None,
+        ),
+    ];
+    for (body, status, code, field) in cases {
+        let reply = app.call_raw(Method::POST, path, token, body).await;
+        assert_eq!(reply.status, status, "{body}: {}", reply.text);
+        assert_eq!(reply.error_code(), code, "{body}");
+        if let Some(field) = field {
+            assert_eq!(
+                reply.body["error"]["details"]["field"], field,
+                "{body}: {}",
+                reply.text
+            );
+            let message = reply.body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(field), "{body}: {message}");
+        }
+    }
+
+    // A graph that is not a strategy document names the problem too.
+    let mut doc = graph(SMA_CROSSOVER);
+    doc["nodes"][1]["colour"] = json!("red");
+    let reply = app
+        .post(path, token, json!({ "title": "x", "graph": doc }))
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.error_code(), "validation_failed");
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("colour"),
+        "{}",
+        reply.text
+    );
+    let mut newer = graph(SMA_CROSSOVER);
+    newer["schema_version"] = json!(99);
+    let reply = app
+        .post(path, token, json!({ "title": "x", "graph": newer }))
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("newer"),
+        "{}",
+        reply.text
+    );
+
+    // Not JSON at all.
+    let response = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(&ada.token)
+        .body("title=x")
+        .send()
+        .await
+        .unwrap();
+    let reply = crate::common::Reply::from(response).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(reply.error_code(), "bad_request");
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada@example.com").await;
+    let big = format!(
+        r#"{{"title": "x", "description": "{}"}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let reply = app
+        .call_raw(Method::POST, "/api/v1/strategies", Some(&ada.token), big)
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.error_code(), "payload_too_large");
+}
+
+#[tokio::test]
+async fn path_query_and_method_mistakes() {
+    let app = TestApp::spawn().await;
+    let cases = [
+        (
+            Method::GET,
+            "/api/v1/strategies?limit=lots",
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/v1/strategies?visibility=secret",
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/v1/strategies/x/versions/first",
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/v1/strategies/nope",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/strategies",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/api/v1/nothing-here",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            "/api/nothing",
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+    ];
+    for (method, path, status, code) in cases {
+        let reply = app.call(method.clone(), path, None, None).await;
+        assert_eq!(reply.status, status, "{method} {path}: {}", reply.text);
+        assert_eq!(reply.error_code(), code, "{method} {path}");
+    }
+    let reply = app.get("/api/v1/strategies?limit=lots", None).await;
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit"),
+        "{}",
+        reply.text
+    );
+}
+
+#[tokio::test]
+async fn request_ids_are_echoed_or_made() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/api/v1/strategies/nope"))
+        .header("x-request-id", "client-chosen-id-42")
+        .send()
+        .await
+        .unwrap();
+    let reply = crate::common::Reply::from(response).await;
+    assert_eq!(reply.header("x-request-id"), Some("client-chosen-id-42"));
+    assert_eq!(reply.error_code(), "not_found");
+
+    // An id that could forge log lines is replaced.
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "bad id\twith spaces")
+        .send()
+        .await
+        .unwrap();
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(id, "bad id\twith spaces");
+    assert_eq!(id.len(), 36, "{id}");
+}

@@ -1,0 +1,12 @@
+//! End-to-end tests over real HTTP: each test starts the app on 127.0.0.1:0 with a fresh
+//! SQLite file in a temporary directory (or a fresh PostgreSQL database) and talks to it
+//! with reqwest.
+
+mod auth;
+mod authorization;
+mod common;
+mod errors;
+mod journey;
+mod ops;
+mod rate_limit;
+mod supabase;

@@ -1,0 +1,68 @@
+//! The committed OpenAPI spec (`openapi/openapi.json`) must equal the one the code makes,
+//! so the UI's generated client and the server cannot drift. Regenerate with
+//! `BB_UPDATE_OPENAPI=1 cargo test -p bb-server --test openapi`.
+
+use std::path::PathBuf;
+
+#[test]
+fn committed_spec_is_up_to_date() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../openapi/openapi.json");
+    let generated = bb_server::openapi::spec_json();
+    if std::env::var("BB_UPDATE_OPENAPI").is_ok_and(|v| v == "1") {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is out of date; run `BB_UPDATE_OPENAPI=1 cargo test -p bb-server --test openapi` and commit it",
+        path.display()
+    );
+}
+
+#[test]
+fn every_route_is_documented() {
+    let spec: serde_json::Value = serde_json::from_str(&bb_server::openapi::spec_json()).unwrap();
+    let paths = spec["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/register", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/me", "get"),
+        ("/api/v1/strategies", "get"),
+        ("/api/v1/strategies", "post"),
+        ("/api/v1/strategies/{id}", "get"),
+        ("/api/v1/strategies/{id}", "patch"),
+        ("/api/v1/strategies/{id}", "delete"),
+        ("/api/v1/strategies/{id}/versions", "get"),
+        ("/api/v1/strategies/{id}/versions", "post"),
+        ("/api/v1/strategies/{id}/versions/{version}", "get"),
+        ("/api/v1/strategies/{id}/clone", "post"),
+        ("/api/v1/validate", "post"),
+        ("/api/v1/blocks", "get"),
+        ("/api/v1/admin/users/{id}", "patch"),
+        ("/health", "get"),
+        ("/ready", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not in the spec"
+        );
+    }
+    for schema in [
+        "ErrorEnvelope",
+        "Session",
+        "StrategyView",
+        "VersionView",
+        "Diagnostic",
+        "Visibility",
+    ] {
+        assert!(
+            spec["components"]["schemas"].get(schema).is_some(),
+            "no schema {schema}"
+        );
+    }
+}
