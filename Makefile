@@ -3,10 +3,15 @@
 BIN := target/release/blockbuilders
 DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
 
-.PHONY: run test lint bench fixtures
+.PHONY: run backtest test lint bench fixtures
 
-## Build and try the product: backtest the SMA-crossover starter on the bundled BTC data.
+## Build and start the product on embedded SQLite with demo data; it prints the URL.
 run:
+	cargo build --release -p blockbuilders
+	$(BIN) serve --demo
+
+## Try the engine from the command line: backtest a starter on the bundled BTC data.
+backtest:
 	cargo build --release -p blockbuilders
 	$(BIN) backtest --strategy strategies/sma_crossover.json --data $(DEMO)
 
