@@ -19,32 +19,8 @@ use bb_strategy::{CompileOptions, StrategyDocument, compile, validate};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// A deterministic random walk (xorshift), one bar a minute.
 fn candles(n: usize) -> Candles {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut c = Candles::default();
-    let mut price = 40_000.0;
-    for i in 0..n {
-        let open = price;
-        price *= 1.0 + (next() - 0.5) * 0.004;
-        let high = open.max(price) * (1.0 + next() * 0.001);
-        let low = open.min(price) * (1.0 - next() * 0.001);
-        c.push(
-            1_640_995_200_000 + i as i64 * 60_000,
-            open,
-            high,
-            low,
-            price,
-            1.0 + next() * 100.0,
-        );
-    }
-    c
+    bb_domain::synthetic::random_walk(n, bb_domain::synthetic::BENCH_SEED)
 }
 
 fn best<T>(runs: usize, mut f: impl FnMut() -> T) -> Duration {

@@ -7,6 +7,7 @@
 mod candles;
 mod resample;
 mod signals;
+pub mod synthetic;
 mod timeframe;
 mod trade;
 
