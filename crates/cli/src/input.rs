@@ -2,8 +2,9 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
-use bb_domain::Candles;
+use anyhow::{Context, Result, anyhow, bail};
+use bb_data::{GapPolicy, QualityReport};
+use bb_domain::{Candles, Timeframe};
 use bb_strategy::{CompileOptions, Plan, StrategyDocument};
 
 /// Reads candles and keeps those in `[from, to)`.
@@ -22,6 +23,99 @@ pub fn candles(path: &Path, from: Option<&str>, to: Option<&str>) -> Result<Cand
         );
     }
     Ok(c)
+}
+
+/// Candles of a stored dataset, with its quality report.
+#[derive(Debug)]
+pub struct StoredCandles {
+    pub candles: Candles,
+    /// e.g. "dataset BTC-USD:1d (demo)".
+    pub label: String,
+    /// The stored quality report of the dataset the candles come from (checked now when none
+    /// is stored), with the gap policy applied.
+    pub quality: QualityReport,
+}
+
+/// Loads `SYMBOL:TIMEFRAME[:SOURCE]` from the database, keeping `[from, to)`. A timeframe with
+/// no dataset of its own is aggregated from the coarsest finer dataset of the symbol that
+/// divides it. With `fill_gaps`, missing bars are forward-filled.
+pub fn stored_candles(
+    spec: &str,
+    database_url: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+    fill_gaps: bool,
+) -> Result<StoredCandles> {
+    use crate::commands::data::{DbArgs, open, parse_spec, runtime};
+    let bound = |t: Option<&str>, name: &str| -> Result<Option<i64>> {
+        t.map(|t| bb_data::parse_timestamp(t, None).map_err(|e| anyhow!("--{name}: {e}")))
+            .transpose()
+    };
+    let (from, to) = (bound(from, "from")?, bound(to, "to")?);
+    let (symbol, timeframe, source) = parse_spec(spec)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let db = open(&DbArgs {
+            database_url: database_url.to_owned(),
+        })
+        .await?;
+        let all = db.candles().list_datasets().await?;
+        let same_symbol = |tf: Timeframe| {
+            all.iter()
+                .filter(|d| d.symbol == symbol && d.timeframe == tf)
+                .filter(|d| source.as_ref().is_none_or(|s| &d.source == s))
+                .max_by_key(|d| d.updated_at)
+        };
+        let dataset = same_symbol(timeframe)
+            .or_else(|| {
+                all.iter()
+                    .filter(|d| d.symbol == symbol && source.as_ref().is_none_or(|s| &d.source == s))
+                    .filter(|d| d.timeframe < timeframe && timeframe.is_multiple_of(d.timeframe))
+                    .max_by_key(|d| (d.timeframe, d.updated_at))
+            })
+            .cloned()
+            .ok_or_else(|| {
+                let have: Vec<String> = all.iter().map(|d| d.spec()).collect();
+                anyhow!(
+                    "no dataset {spec} in {} (it has: {}); import one with `blockbuilders data import` or load the demo with `blockbuilders data demo`",
+                    bb_store::redact_url(database_url),
+                    if have.is_empty() { "none".to_owned() } else { have.join(", ") }
+                )
+            })?;
+        let candles = db.candles().load_at(&dataset, timeframe, from, to).await?;
+        let quality = match bb_market::datasets::stored_quality(&dataset) {
+            Some(q) => q,
+            None => bb_market::datasets::refresh_quality(&db, &dataset.id, None).await?,
+        };
+        db.close().await;
+        Ok::<_, anyhow::Error>((dataset, candles, quality))
+    })
+    .and_then(|(dataset, candles, mut quality)| {
+        if candles.is_empty() {
+            bail!("dataset {} has no candles between the given --from and --to", dataset.spec());
+        }
+        let mut label = format!("dataset {} ({})", dataset.spec(), dataset.source);
+        if dataset.timeframe != timeframe {
+            label = format!(
+                "dataset {}:{timeframe} aggregated from {} ({})",
+                dataset.symbol,
+                dataset.spec(),
+                dataset.source
+            );
+        }
+        let policy = if fill_gaps {
+            GapPolicy::ForwardFill
+        } else {
+            GapPolicy::Leave
+        };
+        let filled = bb_data::apply_gap_policy(&candles, timeframe, policy);
+        quality.record_fill(&filled);
+        Ok(StoredCandles {
+            candles: filled.candles,
+            label,
+            quality,
+        })
+    })
 }
 
 pub fn document(path: &Path) -> Result<StrategyDocument> {

@@ -38,6 +38,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Apply the database migrations and list them.
     Migrate(commands::serve::MigrateArgs),
+    /// Candle datasets in the database: import files, list, check quality, fetch from providers.
+    Data(commands::data::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +52,7 @@ fn main() -> std::process::ExitCode {
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Serve(args) => commands::serve::serve(args),
         Command::Migrate(args) => commands::serve::migrate(&args),
+        Command::Data(args) => commands::data::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! The one error type of candle reading.
 
-/// Why candles could not be read. Row errors carry the 1-based line number.
+/// Why candles could not be read. Row errors carry the 1-based line number (the record
+/// number for formats without lines: JSON arrays, DBN records).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DataError {
     #[error("cannot read {path}: {message}")]
@@ -11,4 +12,22 @@ pub enum DataError {
     Row { line: usize, message: String },
     #[error("the file contains no candles")]
     Empty,
+    /// The content is not a format this build reads (or not the one asked for).
+    #[error("unsupported file: {0}")]
+    Format(String),
+    /// A compressed file could not be decompressed.
+    #[error("cannot decompress the file ({compression}): {message}")]
+    Decompress {
+        compression: &'static str,
+        message: String,
+    },
+}
+
+impl DataError {
+    pub(crate) fn row(line: usize, message: impl Into<String>) -> DataError {
+        DataError::Row {
+            line,
+            message: message.into(),
+        }
+    }
 }

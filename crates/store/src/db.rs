@@ -7,7 +7,7 @@ use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
 use crate::error::map_err;
-use crate::{Plans, RefreshTokens, StoreError, Strategies, Users};
+use crate::{CandleStore, Plans, RefreshTokens, StoreError, Strategies, Users};
 
 /// Which database a [`Db`] talks to; chosen once, from the URL, at connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl Backend {
 /// The database: a connection pool plus the backend it talks to. Cheap to clone.
 ///
 /// Get repositories from it: [`Db::users`], [`Db::tokens`], [`Db::strategies`],
-/// [`Db::plans`].
+/// [`Db::plans`], [`Db::candles`].
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pool: AnyPool,
@@ -179,6 +179,14 @@ impl Db {
     /// Plan limits and usage counters.
     pub fn plans(&self) -> Plans<'_> {
         Plans { db: self }
+    }
+
+    /// Candle datasets and their compressed chunks.
+    pub fn candles(&self) -> CandleStore<'_> {
+        CandleStore {
+            db: self,
+            chunk_rows: crate::CHUNK_ROWS,
+        }
     }
 }
 

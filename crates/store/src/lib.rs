@@ -6,12 +6,14 @@
 //! through sqlx's `Any` driver.
 //!
 //! **Architecture Invariant:** this is the only crate that talks SQL. Other crates see
-//! repositories ([`Users`], [`RefreshTokens`], [`Strategies`], [`Plans`]) and plain Rust
+//! repositories ([`Users`], [`RefreshTokens`], [`Strategies`], [`Plans`], [`CandleStore`]) and plain Rust
 //! types; no SQL string, pool or row type crosses this crate's boundary.
 //!
 //! **Architecture Invariant:** the schema keeps to a *portable subset* so one migration file
 //! runs on both databases: ids are `TEXT` (uuid v7 strings), timestamps are `BIGINT` Unix
-//! milliseconds, booleans are `INTEGER` 0/1 (decoded as `i64`), JSON is `TEXT`. No column is
+//! milliseconds, booleans are `INTEGER` 0/1 (decoded as `i64`), JSON is `TEXT`, bytes are
+//! `BYTEA` (PostgreSQL's type; SQLite gives the column NUMERIC affinity, which stores a BLOB
+//! unchanged; both decode as `Vec<u8>` through `Any`). No column is
 //! ever declared `UUID` or `BOOLEAN` (SQLite would give a `UUID` column numeric affinity and
 //! silently turn a numeric-looking id into a number; the `Any` driver cannot decode `BOOLEAN`).
 //!
@@ -26,6 +28,8 @@
 //! The store reads the clock itself (it is in the outer ring): timestamps are Unix
 //! milliseconds, strictly increasing within one process (see [`now_ms`]).
 
+mod candles;
+mod chunk;
 mod clock;
 mod db;
 mod error;
@@ -37,6 +41,9 @@ mod strategies;
 mod tokens;
 mod users;
 
+pub use candles::{
+    CHUNK_ROWS, CandleStore, ChunkInfo, Dataset, ImportSummary, NewDataset, SourceRange,
+};
 pub use clock::now_ms;
 pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_runs_and_sharing",
         sql: include_str!("../../../migrations/0003_runs_and_sharing.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_market_data",
+        sql: include_str!("../../../migrations/0004_market_data.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -99,7 +99,12 @@ conformance!(
         let applied = db.migrate().await.unwrap();
         assert_eq!(
             applied,
-            vec!["0001_accounts", "0002_strategies", "0003_runs_and_sharing"]
+            vec![
+                "0001_accounts",
+                "0002_strategies",
+                "0003_runs_and_sharing",
+                "0004_market_data"
+            ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
         assert_eq!(db.migrate().await.unwrap(), Vec::<String>::new());
@@ -138,12 +143,12 @@ conformance!(
 
         let appended = altered(|set| {
             set.push(Migration {
-                version: 4,
-                name: "0004_extra",
+                version: 1000,
+                name: "1000_extra",
                 sql: "CREATE TABLE extra_things (id TEXT PRIMARY KEY, n BIGINT NOT NULL);",
             });
         });
-        assert_eq!(db.migrate_with(appended).await.unwrap(), vec!["0004_extra"]);
+        assert_eq!(db.migrate_with(appended).await.unwrap(), vec!["1000_extra"]);
         assert_eq!(
             db.migrate_with(appended).await.unwrap(),
             Vec::<String>::new()

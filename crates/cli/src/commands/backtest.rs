@@ -73,8 +73,19 @@ pub struct Args {
     strategy: PathBuf,
     /// Candles: CSV with a header, or ccxt-style JSON arrays. Give it several times for a
     /// basket: the strategy trades every file's symbol from one shared cash balance.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "dataset", conflicts_with = "dataset")]
     data: Vec<PathBuf>,
+    /// Candles from the database instead of a file: SYMBOL:TIMEFRAME (e.g. BTC-USD:1d) or
+    /// SYMBOL:TIMEFRAME:SOURCE. The report includes the dataset's stored quality report.
+    #[arg(long)]
+    dataset: Option<String>,
+    /// With --dataset: the database (`sqlite://path.db` or `postgres://...`).
+    #[arg(long, env = "BB_DATABASE_URL", default_value = super::data::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// With --dataset: forward-fill missing bars (open = high = low = close = the previous
+    /// close, volume 0) instead of leaving them missing.
+    #[arg(long, requires = "dataset")]
+    fill_gaps: bool,
     /// Basket only: the most one position may use, in % of the account's equity
     /// (default: an equal share, 100 / number of symbols).
     #[arg(long)]
@@ -104,6 +115,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     if args.full_equity {
         config.equity_points = 0;
     }
+    if let Some(spec) = &args.dataset {
+        return run_dataset(args, spec, &doc.name, &config);
+    }
     if args.data.len() > 1 {
         return run_basket(args, &doc.name, &config);
     }
@@ -125,6 +139,40 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             &data.display().to_string(),
             args.trades_csv.is_some(),
         )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One strategy on a stored dataset; the dataset's quality report goes with the report.
+fn run_dataset(args: &Args, spec: &str, name: &str, config: &BacktestConfig) -> Result<ExitCode> {
+    let stored = crate::input::stored_candles(
+        spec,
+        &args.database_url,
+        args.from.as_deref(),
+        args.to.as_deref(),
+        args.fill_gaps,
+    )?;
+    let plan = crate::input::plan(&args.strategy, &stored.candles, true)?;
+    let report = bb_backtest::backtest(name, &plan, &stored.candles, config)?;
+    if let Some(path) = &args.trades_csv {
+        write_trades(path, &report).with_context(|| format!("writing {}", path.display()))?;
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    if args.json {
+        // The assumptions card's data section gains the stored quality report.
+        let mut value = serde_json::to_value(&report)?;
+        value["assumptions"]["data"]["source"] = serde_json::json!(stored.label);
+        value["assumptions"]["data"]["quality"] = serde_json::json!({
+            "summary": stored.quality.summary(),
+            "report": stored.quality,
+        });
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+    } else {
+        print_report(&mut out, &report, &stored.label, args.trades_csv.is_some())?;
+        writeln!(out)?;
+        super::data::print_quality(&mut out, &stored.quality)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod blocks;
+pub mod data;
 mod format;
 pub mod inspect;
 mod report_text;

@@ -1,0 +1,203 @@
+//! The file formats this crate reads, their compression, and how both are recognised from the
+//! first bytes of a file (never from its name).
+
+use std::fmt;
+use std::io::Read;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DataError;
+
+/// A candle file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// CSV with a header row naming a time column and open, high, low, close, volume.
+    Csv,
+    /// A Yahoo Finance export: `Date,Open,High,Low,Close,Adj Close,Volume` ("Adj Close" is
+    /// ignored). Read by the CSV reader; told apart by its "Adj Close" column.
+    YahooCsv,
+    /// CSV without a header whose first six columns are open time, open, high, low, close and
+    /// volume: the Binance public data dumps (twelve columns; open time in ms, in µs in newer
+    /// files).
+    BinanceKlines,
+    /// A JSON array of `[open_time_ms, open, high, low, close, volume]` (ccxt `fetch_ohlcv`).
+    CcxtJson,
+    /// Databento DBN OHLCV records (needs the `databento` feature).
+    Dbn,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::YahooCsv => "yahoo",
+            Format::BinanceKlines => "binance",
+            Format::CcxtJson => "ccxt",
+            Format::Dbn => "dbn",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "csv" => Ok(Format::Csv),
+            "yahoo" => Ok(Format::YahooCsv),
+            "binance" | "klines" => Ok(Format::BinanceKlines),
+            "ccxt" | "json" => Ok(Format::CcxtJson),
+            "dbn" | "databento" => Ok(Format::Dbn),
+            other => Err(format!(
+                "unknown format \"{other}\" (use csv, yahoo, binance, ccxt or dbn)"
+            )),
+        }
+    }
+}
+
+/// How a file was compressed (recognised by its magic bytes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    #[default]
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Compression::None => "none",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+const DBN_MAGIC: &[u8; 3] = b"DBN";
+
+/// Which compression `bytes` start with.
+pub fn sniff_compression(bytes: &[u8]) -> Compression {
+    if bytes.starts_with(&GZIP_MAGIC) {
+        Compression::Gzip
+    } else if bytes.starts_with(&ZSTD_MAGIC) {
+        Compression::Zstd
+    } else {
+        Compression::None
+    }
+}
+
+/// Decompresses `bytes` (one level); `None` when they are not compressed.
+pub(crate) fn decompress(
+    bytes: &[u8],
+    compression: Compression,
+) -> Result<Option<Vec<u8>>, DataError> {
+    match compression {
+        Compression::None => Ok(None),
+        Compression::Gzip => {
+            let mut out = Vec::with_capacity(bytes.len() * 4);
+            flate2::read::MultiGzDecoder::new(bytes)
+                .read_to_end(&mut out)
+                .map_err(|e| DataError::Decompress {
+                    compression: "gzip",
+                    message: e.to_string(),
+                })?;
+            Ok(Some(out))
+        }
+        Compression::Zstd => zstd_decompress(bytes).map(Some),
+    }
+}
+
+#[cfg(feature = "databento")]
+fn zstd_decompress(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    zstd::stream::decode_all(bytes).map_err(|e| DataError::Decompress {
+        compression: "zstd",
+        message: e.to_string(),
+    })
+}
+
+#[cfg(not(feature = "databento"))]
+fn zstd_decompress(_bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+    Err(DataError::Format(
+        "the file is zstd-compressed (e.g. a Databento .dbn.zst); this build reads zstd and \
+         DBN only with the `databento` feature"
+            .into(),
+    ))
+}
+
+/// The format of uncompressed `bytes`, from their first bytes.
+pub fn sniff_format(bytes: &[u8]) -> Format {
+    if bytes.starts_with(DBN_MAGIC) {
+        return Format::Dbn;
+    }
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let start = text
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(text.len());
+    let text = &text[start..];
+    if text.starts_with(b"[") {
+        return Format::CcxtJson;
+    }
+    // The first cell of the first line: a timestamp means there is no header.
+    let line_end = text
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r')
+        .unwrap_or(text.len());
+    let first_line = String::from_utf8_lossy(&text[..line_end]);
+    let first_cell = first_line.split(',').next().unwrap_or("");
+    if crate::time::parse_timestamp(first_cell, None).is_ok() {
+        Format::BinanceKlines
+    } else {
+        Format::Csv
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_recognised_by_content() {
+        for (bytes, format) in [
+            (&b"timestamp,open,high,low,close,volume\n"[..], Format::Csv),
+            (b"Date,Open,High,Low,Close,Adj Close,Volume\n", Format::Csv),
+            (
+                b"1637971200000,0.1,0.2,0.1,0.2,5,1637971259999,1,2,3,4,0\n",
+                Format::BinanceKlines,
+            ),
+            (b"  [[1,2,3,4,5,6]]", Format::CcxtJson),
+            (b"DBN\x02....", Format::Dbn),
+            (b"\xef\xbb\xbftime,open\n", Format::Csv),
+        ] {
+            assert_eq!(
+                sniff_format(bytes),
+                format,
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        assert_eq!(sniff_compression(&[0x1f, 0x8b, 8]), Compression::Gzip);
+        assert_eq!(
+            sniff_compression(&[0x28, 0xb5, 0x2f, 0xfd]),
+            Compression::Zstd
+        );
+        assert_eq!(sniff_compression(b"time"), Compression::None);
+    }
+
+    #[test]
+    fn format_names_parse() {
+        assert_eq!("Binance".parse::<Format>(), Ok(Format::BinanceKlines));
+        assert!("parquet".parse::<Format>().is_err());
+    }
+}
