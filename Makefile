@@ -27,6 +27,7 @@ lint:
 bench:
 	cargo bench -p bb-strategy --bench evaluate
 	cargo bench -p bb-backtest --bench backtest
+	cargo bench -p bb-store --bench candles
 
 ## Regenerate the TA-Lib golden fixtures (needs: pip install ta-lib==0.8.2 numpy).
 fixtures:

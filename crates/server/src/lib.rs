@@ -78,6 +78,10 @@ pub async fn start(config: Config) -> anyhow::Result<AppState> {
     }
     if config.demo {
         seed::demo(&db).await.context("creating the demo data")?;
+        let datasets = bb_market::demo::load_demo(&db)
+            .await
+            .context("loading the bundled demo candles")?;
+        tracing::info!(datasets = datasets.len(), "demo market data ready");
     }
     AppState::new(db, config)
 }
@@ -123,6 +127,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "Demo account: {} / {}",
             seed::DEMO_EMAIL,
             seed::DEMO_PASSWORD
+        )?;
+        writeln!(
+            out,
+            "Demo candles are stored; list them with `blockbuilders data list` and backtest one with\n  blockbuilders backtest --strategy strategies/sma_crossover.json --dataset BTC-USD:1d"
         )?;
     }
     if !routes::web::ui_is_built() && state.config().web_dir.is_none() {
