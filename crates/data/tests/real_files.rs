@@ -1,5 +1,5 @@
 //! The readers and the quality report on the real files of the shared data set: the repo's
-//! own copies in `data/demo` where they exist, else `<repo>/../shared/data` (CI clones the
+//! own copies in `data/demo` where they exist, then `testdata/market`, else `<repo>/../shared/data` (CI clones the
 //! repo with `shared/` beside it).
 
 use std::io::Write;
@@ -13,13 +13,17 @@ use bb_domain::Timeframe;
 
 fn data_file(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    for dir in [root.join("data/demo"), root.join("../shared/data")] {
+    for dir in [
+        root.join("data/demo"),
+        root.join("testdata/market"),
+        root.join("../shared/data"),
+    ] {
         let path = dir.join(name);
         if path.exists() {
             return path;
         }
     }
-    panic!("{name} is neither in data/demo nor in ../shared/data");
+    panic!("{name} is in none of data/demo, testdata/market and ../shared/data");
 }
 
 fn bytes(name: &str) -> Vec<u8> {
@@ -300,7 +304,7 @@ fn malformed_real_files_fail_whole_with_the_line_and_the_reason() {
 #[test]
 fn dbn_needs_the_databento_feature() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
-        "../../../shared/data/databento/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.dbn.zst",
+        "../../testdata/market/databento/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.dbn.zst",
     );
     let err = read_file(&path, &ReadOptions::default()).unwrap_err();
     assert!(err.to_string().contains("`databento` feature"), "{err}");
@@ -312,7 +316,7 @@ mod databento {
 
     fn dbn_path() -> PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join(
-            "../../../shared/data/databento/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.dbn.zst",
+            "../../testdata/market/databento/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.dbn.zst",
         )
     }
 
