@@ -149,18 +149,11 @@ impl CoinDesk {
             .map(str::to_owned);
         if !(200..300).contains(&reply.status) {
             let message = err_message.unwrap_or_else(|| reply.snippet());
-            let (kind, hint) = match reply.status {
-                401 | 403 => (
-                    SourceErrorKind::Unauthorized,
-                    if self.api_key.is_some() {
-                        " (check BB_COINDESK_API_KEY)"
-                    } else {
-                        " (set BB_COINDESK_API_KEY)"
-                    },
-                ),
-                400..=499 => (SourceErrorKind::BadRequest, ""),
-                _ => (SourceErrorKind::Server, ""),
-            };
+            let (kind, hint) = SourceErrorKind::of_refusal(
+                reply.status,
+                "BB_COINDESK_API_KEY",
+                self.api_key.is_some(),
+            );
             return Err(self.error(
                 kind,
                 Some(reply.status),

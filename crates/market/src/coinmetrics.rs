@@ -126,18 +126,11 @@ impl CoinMetrics {
                     .and_then(Value::as_str)
                     .map(str::to_owned)
                     .unwrap_or_else(|| reply.snippet());
-                let (kind, hint) = match reply.status {
-                    401 | 403 => (
-                        SourceErrorKind::Unauthorized,
-                        if self.api_key.is_some() {
-                            " (check BB_COINMETRICS_API_KEY)"
-                        } else {
-                            " (set BB_COINMETRICS_API_KEY)"
-                        },
-                    ),
-                    400..=499 => (SourceErrorKind::BadRequest, ""),
-                    _ => (SourceErrorKind::Server, ""),
-                };
+                let (kind, hint) = SourceErrorKind::of_refusal(
+                    reply.status,
+                    "BB_COINMETRICS_API_KEY",
+                    self.api_key.is_some(),
+                );
                 return Err(self.error(
                     kind,
                     Some(reply.status),

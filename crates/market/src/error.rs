@@ -23,6 +23,29 @@ pub enum SourceErrorKind {
     Unsupported,
 }
 
+impl SourceErrorKind {
+    /// How a keyed vendor's refusal reads: the kind of a non-2xx status and, for a refused
+    /// key (401/403), a hint naming the variable that holds it (`key_var`), worded by whether
+    /// a key was configured.
+    pub(crate) fn of_refusal(
+        status: u16,
+        key_var: &str,
+        has_key: bool,
+    ) -> (SourceErrorKind, String) {
+        match status {
+            401 | 403 => {
+                let verb = if has_key { "check" } else { "set" };
+                (
+                    SourceErrorKind::Unauthorized,
+                    format!(" ({verb} {key_var})"),
+                )
+            }
+            400..=499 => (SourceErrorKind::BadRequest, String::new()),
+            _ => (SourceErrorKind::Server, String::new()),
+        }
+    }
+}
+
 /// A failure of one source, with a sentence for the user that names the provider. Never
 /// contains an API key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -83,4 +106,29 @@ fn list(errors: &[SourceError]) -> String {
         .map(|e| e.message.as_str())
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceErrorKind as K;
+
+    #[test]
+    fn refusals_read_by_status_and_name_the_key_variable() {
+        assert_eq!(
+            K::of_refusal(401, "BB_X_KEY", false),
+            (K::Unauthorized, " (set BB_X_KEY)".into())
+        );
+        assert_eq!(
+            K::of_refusal(403, "BB_X_KEY", true),
+            (K::Unauthorized, " (check BB_X_KEY)".into())
+        );
+        assert_eq!(
+            K::of_refusal(404, "BB_X_KEY", true),
+            (K::BadRequest, String::new())
+        );
+        assert_eq!(
+            K::of_refusal(502, "BB_X_KEY", true),
+            (K::Server, String::new())
+        );
+    }
 }
