@@ -128,6 +128,43 @@ pub struct SweepSpec {
 }
 
 /// The outcome of one combination.
+impl SweepSpec {
+    /// Cells of the grid: the product of the axes' lengths, constraints ignored.
+    pub fn grid_size(&self) -> usize {
+        self.axes
+            .iter()
+            .map(|a| a.values.len())
+            .fold(1usize, usize::saturating_mul)
+    }
+
+    /// Combinations of the grid that satisfy every constraint (what a sweep runs).
+    pub fn combination_count(&self) -> usize {
+        let names: Vec<String> = self.axes.iter().map(Axis::name).collect();
+        (0..self.grid_size())
+            .filter(|&k| {
+                let values = self.combo(k);
+                self.constraints.iter().all(|c| c.holds(&names, &values))
+            })
+            .count()
+    }
+
+    /// The values of grid cell `k` (the last axis varies fastest).
+    fn combo(&self, mut k: usize) -> Vec<f64> {
+        let mut values: Vec<f64> = self
+            .axes
+            .iter()
+            .rev()
+            .map(|a| {
+                let v = a.values[k % a.values.len()];
+                k /= a.values.len();
+                v
+            })
+            .collect();
+        values.reverse();
+        values
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SweepRow {
     /// One value per axis, in axis order.
@@ -199,20 +236,7 @@ pub fn sweep(
     let timeframe = candles.timeframe().ok_or(SweepError::UnknownTimeframe)?;
     let names: Vec<String> = spec.axes.iter().map(Axis::name).collect();
     let grid_size = spec.axes.iter().map(|a| a.values.len()).product::<usize>();
-    let combo = |mut k: usize| -> Vec<f64> {
-        spec.axes
-            .iter()
-            .rev()
-            .map(|a| {
-                let v = a.values[k % a.values.len()];
-                k /= a.values.len();
-                v
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect()
-    };
+    let combo = |k: usize| spec.combo(k);
     let valid: Vec<usize> = (0..grid_size)
         .filter(|&k| spec.constraints.iter().all(|c| c.holds(&names, &combo(k))))
         .collect();

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use bb_data::{GapPolicy, QualityReport};
-use bb_domain::{Candles, Timeframe};
+use bb_domain::Candles;
 use bb_strategy::{CompileOptions, Plan, StrategyDocument};
 
 /// Reads candles and keeps those in `[from, to)`.
@@ -60,19 +60,7 @@ pub fn stored_candles(
         })
         .await?;
         let all = db.candles().list_datasets().await?;
-        let same_symbol = |tf: Timeframe| {
-            all.iter()
-                .filter(|d| d.symbol == symbol && d.timeframe == tf)
-                .filter(|d| source.as_ref().is_none_or(|s| &d.source == s))
-                .max_by_key(|d| d.updated_at)
-        };
-        let dataset = same_symbol(timeframe)
-            .or_else(|| {
-                all.iter()
-                    .filter(|d| d.symbol == symbol && source.as_ref().is_none_or(|s| &d.source == s))
-                    .filter(|d| d.timeframe < timeframe && timeframe.is_multiple_of(d.timeframe))
-                    .max_by_key(|d| (d.timeframe, d.updated_at))
-            })
+        let dataset = bb_market::loading::pick_dataset(&all, &symbol, timeframe, source.as_deref())
             .cloned()
             .ok_or_else(|| {
                 let have: Vec<String> = all.iter().map(|d| d.spec()).collect();
@@ -82,38 +70,27 @@ pub fn stored_candles(
                     if have.is_empty() { "none".to_owned() } else { have.join(", ") }
                 )
             })?;
-        let candles = db.candles().load_at(&dataset, timeframe, from, to).await?;
-        let quality = match bb_market::datasets::stored_quality(&dataset) {
-            Some(q) => q,
-            None => bb_market::datasets::refresh_quality(&db, &dataset.id, None).await?,
-        };
-        db.close().await;
-        Ok::<_, anyhow::Error>((dataset, candles, quality))
-    })
-    .and_then(|(dataset, candles, mut quality)| {
-        if candles.is_empty() {
-            bail!("dataset {} has no candles between the given --from and --to", dataset.spec());
-        }
-        let mut label = format!("dataset {} ({})", dataset.spec(), dataset.source);
-        if dataset.timeframe != timeframe {
-            label = format!(
-                "dataset {}:{timeframe} aggregated from {} ({})",
-                dataset.symbol,
-                dataset.spec(),
-                dataset.source
-            );
-        }
         let policy = if fill_gaps {
             GapPolicy::ForwardFill
         } else {
             GapPolicy::Leave
         };
-        let filled = bb_data::apply_gap_policy(&candles, timeframe, policy);
-        quality.record_fill(&filled);
+        let loaded =
+            bb_market::loading::load_for_backtest(&db, &dataset, timeframe, from, to, policy)
+                .await
+                .map_err(|e| match e {
+                    bb_market::MarketError::Invalid(_) => anyhow!(
+                        "dataset {} has no candles between the given --from and --to",
+                        dataset.spec()
+                    ),
+                    other => other.into(),
+                });
+        db.close().await;
+        let loaded = loaded?;
         Ok(StoredCandles {
-            candles: filled.candles,
-            label,
-            quality,
+            candles: loaded.candles,
+            label: loaded.label,
+            quality: loaded.quality,
         })
     })
 }

@@ -36,6 +36,9 @@ enum Command {
     Blocks,
     /// Run the web app and its API (on SQLite by default; PostgreSQL with a postgres:// URL).
     Serve(commands::serve::ServeArgs),
+    /// Run background workers only (backtests, sweeps, fetches), no HTTP: start several on
+    /// PostgreSQL to scale out, and `serve --no-workers` for the API alone.
+    Worker(commands::serve::WorkerArgs),
     /// Apply the database migrations and list them.
     Migrate(commands::serve::MigrateArgs),
     /// Candle datasets in the database: import files, list, check quality, fetch from providers.
@@ -51,6 +54,7 @@ fn main() -> std::process::ExitCode {
         Command::Backtest(args) => commands::backtest::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Serve(args) => commands::serve::serve(args),
+        Command::Worker(args) => commands::serve::worker(args),
         Command::Migrate(args) => commands::serve::migrate(&args),
         Command::Data(args) => commands::data::run(args),
     };

@@ -24,6 +24,7 @@ mod json_format;
 mod quality;
 mod rows;
 mod time;
+mod trades_csv;
 
 pub use error::DataError;
 pub use fill::{Filled, GapPolicy, apply_gap_policy, forward_fill};
@@ -34,6 +35,7 @@ pub use quality::{
 };
 pub use rows::DroppedDuplicate;
 pub use time::{TimestampUnit, format_utc, parse_timestamp};
+pub use trades_csv::write_trades_csv;
 
 use bb_domain::Candles;
 use serde::{Deserialize, Serialize};

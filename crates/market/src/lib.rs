@@ -9,6 +9,7 @@
 //!   and the stored chunks record which candles came from which source.
 //! - [`fetch_into`]: backfill or incremental update of a dataset in the candle store.
 //! - [`datasets`]: file imports into datasets, and their quality reports.
+//! - [`loading`]: a stored dataset's candles and quality report for a backtest.
 //! - [`demo::load_demo`]: the bundled demo datasets, loaded without a network.
 //!
 //! API keys come from [`MarketConfig`] (`BB_COINDESK_API_KEY`, `BB_COINMETRICS_API_KEY`) as
@@ -28,6 +29,7 @@ mod error;
 mod failover;
 mod fetch;
 mod http;
+pub mod loading;
 mod source;
 
 pub use binance::{Binance, binance_symbol, interval as binance_interval};

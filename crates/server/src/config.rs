@@ -89,9 +89,27 @@ pub struct Config {
     /// Create the demo account and the five starter strategies (skipped when present).
     #[arg(long, env = "BB_DEMO")]
     pub demo: bool,
+
+    /// Jobs (backtests, sweeps, fetches) this process runs at once; 0 runs none here (then
+    /// run `blockbuilders worker` elsewhere).
+    #[arg(long, env = "BB_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+
+    /// Serve the API only, with no workers in this process (same as `--workers 0`).
+    #[arg(long, env = "BB_NO_WORKERS")]
+    pub no_workers: bool,
+
+    /// How long a worker holds a job without a heartbeat before another may take it over.
+    #[arg(long, env = "BB_WORKER_LEASE", default_value = "30s", value_parser = parse_duration)]
+    pub worker_lease: Duration,
 }
 
 impl Config {
+    /// Worker slots to run in this process.
+    pub fn worker_slots(&self) -> usize {
+        if self.no_workers { 0 } else { self.workers }
+    }
+
     /// The defaults, with a database; what tests and embedders start from.
     pub fn new(database_url: impl Into<String>) -> Config {
         Config {
@@ -114,6 +132,9 @@ impl Config {
             log_format: LogFormat::Auto,
             log: DEFAULT_LOG.to_string(),
             demo: false,
+            workers: 2,
+            no_workers: false,
+            worker_lease: Duration::from_secs(30),
         }
     }
 }

@@ -40,8 +40,13 @@ pub enum ApiError {
     Conflict(String),
     #[error("too many requests; retry in {} s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
-    #[error("{0}")]
-    QuotaExceeded(String),
+    /// A plan limit refuses the request; `details` says which (metric, limit, used,
+    /// resets_at, upgrade).
+    #[error("{message}")]
+    QuotaExceeded {
+        message: String,
+        details: Option<Value>,
+    },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("the request took too long")]
@@ -95,7 +100,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::QuotaExceeded(_) => "quota_exceeded",
+            ApiError::QuotaExceeded { .. } => "quota_exceeded",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::Timeout => "timeout",
             ApiError::Internal(_) => "internal",
@@ -115,7 +120,8 @@ impl ApiError {
         let code = self.code();
         let (message, details) = match self {
             ApiError::Validation { message, details }
-            | ApiError::BadRequest { message, details } => (message, details),
+            | ApiError::BadRequest { message, details }
+            | ApiError::QuotaExceeded { message, details } => (message, details),
             ApiError::Internal(message) => {
                 tracing::error!(error = %message, "internal error");
                 (
@@ -308,7 +314,10 @@ mod tests {
             ApiError::RateLimited {
                 retry_after: Duration::from_secs(1),
             },
-            ApiError::QuotaExceeded("x".into()),
+            ApiError::QuotaExceeded {
+                message: "x".into(),
+                details: None,
+            },
             ApiError::PayloadTooLarge("x".into()),
             ApiError::Timeout,
             ApiError::Internal("x".into()),

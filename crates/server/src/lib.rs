@@ -26,7 +26,6 @@ pub use state::AppState;
 
 use anyhow::Context;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Response};
 use bb_store::Db;
 use error::ApiError;
@@ -35,7 +34,6 @@ use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 /// The whole application: API, docs, operations endpoints and UI, with every layer.
 pub fn router(state: AppState) -> Router {
@@ -45,8 +43,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(middleware::record_route))
         .fallback(routes::web::fallback)
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(DefaultBodyLimit::max(middleware::BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(middleware::BODY_LIMIT));
+        .layer(axum::middleware::from_fn(middleware::limit_body));
     let app = match middleware::cors(state.config()) {
         Some(cors) => app.layer(cors),
         None => app,
@@ -67,7 +64,8 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal(format!("a handler panicked: {message}")).into_response()
 }
 
-/// Connects, applies migrations, seeds the demo data when asked, and builds the state.
+/// Connects, applies migrations, seeds the demo data when asked, builds the state and
+/// starts the in-process workers (unless `--no-workers`).
 pub async fn start(config: Config) -> anyhow::Result<AppState> {
     install_crypto_provider();
     let db = Db::connect(&config.database_url)
@@ -83,7 +81,9 @@ pub async fn start(config: Config) -> anyhow::Result<AppState> {
             .context("loading the bundled demo candles")?;
         tracing::info!(datasets = datasets.len(), "demo market data ready");
     }
-    AppState::new(db, config)
+    let state = AppState::new(db, config)?;
+    state.start_workers();
+    Ok(state)
 }
 
 /// Serves the application on a bound listener until `shutdown` completes, then finishes
@@ -142,7 +142,44 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     drop(out);
     tracing::info!(%addr, backend = ?state.db().backend(), "listening");
     let db = state.db().clone();
-    run(listener, state, shutdown_signal()).await?;
+    run(listener, state.clone(), shutdown_signal()).await?;
+    state.stop_workers().await;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `blockbuilders worker`: workers only (no HTTP), on `config.database_url`, with
+/// `config.workers` slots, until Ctrl-C or SIGTERM; then the jobs in flight finish.
+pub async fn work(config: Config) -> anyhow::Result<()> {
+    telemetry::init_tracing(&config);
+    install_crypto_provider();
+    let db = Db::connect(&config.database_url)
+        .await
+        .context("connecting to the database")?;
+    for name in db.migrate().await.context("applying migrations")? {
+        tracing::info!(migration = %name, "applied a migration");
+    }
+    let slots = config.workers.max(1);
+    let workers = bb_jobs::Workers::spawn(
+        db.clone(),
+        bb_jobs::WorkerConfig {
+            concurrency: slots,
+            lease: config.worker_lease,
+            market: bb_market::MarketConfig::from_env(),
+            ..bb_jobs::WorkerConfig::default()
+        },
+    );
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Blockbuilders worker {} is running {slots} job slot(s) on {}",
+        workers.name(),
+        bb_store::redact_url(&config.database_url)
+    )?;
+    drop(out);
+    shutdown_signal().await;
+    workers.shutdown().await;
     db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -5,24 +5,63 @@
 //! error response into the JSON envelope with that id, sets the id and the security headers
 //! on the response, records metrics by matched route and logs one line per request.
 //! [`cors`] builds the configured CORS layer; [`record_route`] is a route layer that tells
-//! the outer middleware which route matched.
+//! the outer middleware which route matched; [`limit_body`] gives each request its route's
+//! body limit.
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorPayload};
 use crate::state::AppState;
 use crate::telemetry;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::time::{Duration, Instant};
+use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::Instrument;
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The largest request body accepted.
+/// The largest request body accepted, except by the routes in [`LARGE_BODY_ROUTES`].
 pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// Routes that take files, with the largest body each accepts.
+pub const LARGE_BODY_ROUTES: &[(&str, usize)] = &[(
+    crate::routes::market::IMPORTS_PATH,
+    crate::routes::market::IMPORT_BODY_LIMIT,
+)];
+
+/// The largest body a request to `path` may send.
+pub fn body_limit(path: &str) -> usize {
+    LARGE_BODY_ROUTES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(BODY_LIMIT, |&(_, limit)| limit)
+}
+
+/// Gives each request its route's body limit ([`body_limit`]): a declared `Content-Length`
+/// over it is refused at once (413, before the body is read), and the body extractors
+/// (every handler reads its body through one) stop reading at it.
+pub async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = body_limit(req.uri().path());
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::PayloadTooLarge(format!(
+            "The request body is larger than the server accepts ({} MiB).",
+            limit >> 20
+        ))
+        .into_response();
+    }
+    match DefaultBodyLimit::max(limit).layer(next).oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
+}
 
 /// Self-only; images may be data URIs and styles inline (the API docs page uses both).
 const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; \

@@ -27,6 +27,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "auth", description = "Accounts and sessions"),
         (name = "strategies", description = "Strategies, versions and validation"),
         (name = "blocks", description = "The block catalogue"),
+        (name = "market", description = "Candle datasets: coverage, quality, candles for charts, file imports"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness and metrics"),
     )

@@ -21,6 +21,8 @@ struct Inner {
     limiter: RateLimiter,
     login_guard: LoginGuard,
     metrics: PrometheusHandle,
+    /// The workers running in this process, if any (taken at shutdown).
+    workers: std::sync::Mutex<Option<bb_jobs::Workers>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -55,6 +57,7 @@ impl AppState {
             limiter,
             login_guard: LoginGuard::default(),
             metrics: telemetry::metrics_handle(),
+            workers: std::sync::Mutex::new(None),
             config,
         })))
     }
@@ -85,5 +88,31 @@ impl AppState {
 
     pub fn metrics(&self) -> &PrometheusHandle {
         &self.0.metrics
+    }
+
+    /// Starts `config.worker_slots()` workers in this process (none when 0). Call once.
+    pub fn start_workers(&self) {
+        let slots = self.0.config.worker_slots();
+        if slots == 0 {
+            return;
+        }
+        let config = bb_jobs::WorkerConfig {
+            concurrency: slots,
+            lease: self.0.config.worker_lease,
+            market: bb_market::MarketConfig::from_env(),
+            ..bb_jobs::WorkerConfig::default()
+        };
+        let workers = bb_jobs::Workers::spawn(self.0.db.clone(), config);
+        if let Ok(mut slot) = self.0.workers.lock() {
+            *slot = Some(workers);
+        }
+    }
+
+    /// Stops this process's workers, waiting for the jobs in flight.
+    pub async fn stop_workers(&self) {
+        let workers = self.0.workers.lock().ok().and_then(|mut w| w.take());
+        if let Some(workers) = workers {
+            workers.shutdown().await;
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! Candle datasets and their compressed columnar chunks (migration 0004).
 //!
-//! A dataset is one series (symbol, timeframe, source). Its candles are stored in chunks of
-//! up to [`CHUNK_ROWS`] consecutive candles, each one row of `candle_chunks` holding the
-//! columns encoded by the chunk codec (delta-encoded open times, XOR-ed float bits,
-//! byte-shuffled, LZ4) and the runs of candles each source supplied. Chunks of a dataset never
-//! overlap in time.
+//! A dataset is one series (symbol, timeframe, source), shared or owned by the user who
+//! imported it (`owner_id`, migration 0006; who may see what is the server's rule). Its
+//! candles are stored in chunks of up to [`CHUNK_ROWS`] consecutive candles, each one row of
+//! `candle_chunks` holding the columns encoded by the chunk codec (delta-encoded open times,
+//! XOR-ed float bits, byte-shuffled, LZ4) and the runs of candles each source supplied.
+//! Chunks of a dataset never overlap in time.
 //!
 //! Writes are one transaction each and all-or-nothing. They rewrite only the chunks they
 //! touch: an append fills the last chunk while it has room and then adds new chunks; an
@@ -60,6 +61,8 @@ pub struct Dataset {
     pub fetch_sources: Vec<String>,
     /// The quality report of the stored candles (bb-data's `QualityReport` as JSON).
     pub quality: Option<serde_json::Value>,
+    /// The user the dataset belongs to; `None` for a shared dataset (migration 0006).
+    pub owner_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -124,7 +127,7 @@ pub struct CandleStore<'a> {
 macro_rules! dataset_columns {
     () => {
         "id, source, symbol, timeframe, first_ts, last_ts, row_count, provenance, \
-         fetch_sources, quality, created_at, updated_at"
+         fetch_sources, quality, owner_id, created_at, updated_at"
     };
 }
 
@@ -144,9 +147,19 @@ impl CandleStore<'_> {
         }
     }
 
-    /// Creates an empty dataset. `Conflict` when one exists for the same symbol, timeframe
-    /// and source; `Invalid` when the source or the symbol is blank.
+    /// Creates an empty shared dataset. `Conflict` when one exists for the same symbol,
+    /// timeframe and source; `Invalid` when the source or the symbol is blank.
     pub async fn create_dataset(&self, new: NewDataset) -> Result<Dataset, StoreError> {
+        self.create_owned_dataset(new, None).await
+    }
+
+    /// [`Self::create_dataset`], owned by the user `owner_id` (`None`: shared). Names stay
+    /// unique across owners: `Conflict` whoever owns the existing one.
+    pub async fn create_owned_dataset(
+        &self,
+        new: NewDataset,
+        owner_id: Option<&str>,
+    ) -> Result<Dataset, StoreError> {
         let source = clean_name("source", &new.source)?;
         let symbol = clean_name("symbol", &new.symbol)?;
         let now = now_ms();
@@ -161,18 +174,20 @@ impl CandleStore<'_> {
             provenance: new.provenance,
             fetch_sources: Vec::new(),
             quality: None,
+            owner_id: owner_id.map(str::to_owned),
             created_at: now,
             updated_at: now,
         };
         sqlx::query(
             "INSERT INTO datasets (id, source, symbol, timeframe, row_count, provenance, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $6)",
+             owner_id, created_at, updated_at) VALUES ($1, $2, $3, $4, 0, $5, $6, $7, $7)",
         )
         .bind(&dataset.id)
         .bind(&dataset.source)
         .bind(&dataset.symbol)
         .bind(dataset.timeframe.to_string())
         .bind(&dataset.provenance)
+        .bind(&dataset.owner_id)
         .bind(now)
         .execute(&self.db.pool)
         .await
@@ -239,6 +254,16 @@ impl CandleStore<'_> {
         .fetch_optional(&self.db.pool)
         .await?;
         row.as_ref().map(dataset_from_row).transpose()
+    }
+
+    /// Deletes the dataset if it holds no candles (undoing a creation whose import failed);
+    /// `false` when it has candles or does not exist.
+    pub async fn delete_empty_dataset(&self, dataset_id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM datasets WHERE id = $1 AND row_count = 0")
+            .bind(dataset_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Stores the quality report (JSON) of a dataset. `NotFound` if there is no such dataset.
@@ -792,6 +817,7 @@ fn dataset_from_row(row: &AnyRow) -> Result<Dataset, StoreError> {
             Some(_) => Some(col_json(row, "quality")?),
             None => None,
         },
+        owner_id: col(row, "owner_id")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
     })

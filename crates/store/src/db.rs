@@ -6,8 +6,9 @@ use std::time::Duration;
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
+use crate::bus::Bus;
 use crate::error::map_err;
-use crate::{CandleStore, Plans, RefreshTokens, StoreError, Strategies, Users};
+use crate::{CandleStore, Jobs, Plans, RefreshTokens, Schedules, StoreError, Strategies, Users};
 
 /// Which database a [`Db`] talks to; chosen once, from the URL, at connect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,13 +39,16 @@ impl Backend {
 /// The database: a connection pool plus the backend it talks to. Cheap to clone.
 ///
 /// Get repositories from it: [`Db::users`], [`Db::tokens`], [`Db::strategies`],
-/// [`Db::plans`], [`Db::candles`].
+/// [`Db::plans`], [`Db::candles`], [`Db::jobs`], [`Db::schedules`]; events from
+/// [`Db::publish`] and [`Db::subscribe`].
 #[derive(Clone)]
 pub struct Db {
     pub(crate) pool: AnyPool,
     backend: Backend,
     /// The URL with any password replaced by `***`, for `Debug`.
     redacted_url: Arc<str>,
+    /// The event bus (see `bus.rs`), shared by the clones.
+    pub(crate) bus: Arc<Bus>,
 }
 
 impl std::fmt::Debug for Db {
@@ -77,7 +81,8 @@ impl Db {
     /// - `sqlite::memory:`: a private in-memory database, on exactly one connection (each
     ///   connection would otherwise get its own empty database), kept open for the life of
     ///   the pool.
-    /// - `postgres://user[:password]@host:port/db`.
+    /// - `postgres://user[:password]@host:port/db`. Besides the pool, one connection
+    ///   `LISTEN`s for the event bus (see [`Db::publish`]); it is listening when this returns.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         // Idempotent: only the first call installs the compiled-in drivers.
         sqlx::any::install_default_drivers();
@@ -119,10 +124,21 @@ impl Db {
             .connect(&url)
             .await
             .map_err(|e| connect_error(&redacted_url, e))?;
+        let bus = match backend {
+            Backend::Sqlite => Bus::local(),
+            Backend::Postgres => match Bus::postgres(&url).await {
+                Ok(bus) => bus,
+                Err(e) => {
+                    pool.close().await;
+                    return Err(e);
+                }
+            },
+        };
         Ok(Db {
             pool,
             backend,
             redacted_url,
+            bus: Arc::new(bus),
         })
     }
 
@@ -155,9 +171,11 @@ impl Db {
     }
 
     /// Closes the pool: waits for connections in use to come back, then closes them all.
-    /// Later calls fail. (Graceful shutdown; the test harness closes before dropping a test
+    /// Later calls fail. Stops the event bus's listener first (subscribers then receive
+    /// nothing more). (Graceful shutdown; the test harness closes before dropping a test
     /// database.)
     pub async fn close(&self) {
+        self.bus.stop().await;
         self.pool.close().await;
     }
 
@@ -179,6 +197,26 @@ impl Db {
     /// Plan limits and usage counters.
     pub fn plans(&self) -> Plans<'_> {
         Plans { db: self }
+    }
+
+    /// The job queue.
+    pub fn jobs(&self) -> Jobs<'_> {
+        Jobs { db: self }
+    }
+
+    /// Recurring jobs.
+    pub fn schedules(&self) -> Schedules<'_> {
+        Schedules { db: self }
+    }
+
+    /// Backtest and sweep runs and their event logs.
+    pub fn runs(&self) -> crate::Runs<'_> {
+        crate::Runs { db: self }
+    }
+
+    /// In-app notifications.
+    pub fn notifications(&self) -> crate::Notifications<'_> {
+        crate::Notifications { db: self }
     }
 
     /// Candle datasets and their compressed chunks.

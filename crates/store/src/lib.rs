@@ -17,10 +17,15 @@
 //! ever declared `UUID` or `BOOLEAN` (SQLite would give a `UUID` column numeric affinity and
 //! silently turn a numeric-looking id into a number; the `Any` driver cannot decode `BOOLEAN`).
 //!
-//! Backend-specific SQL is allowed only here and only where unavoidable. Today there are two
-//! such places, both marked `BACKEND-SPECIFIC`: the SQLite connection pragmas in
-//! [`Db::connect`] and the "does the bookkeeping table exist" check in
-//! [`Db::pending_migrations`].
+//! Backend-specific SQL is allowed only here and only where unavoidable. Today there are
+//! four such places, all marked `BACKEND-SPECIFIC`: the SQLite connection pragmas in
+//! [`Db::connect`], the "does the bookkeeping table exist" check in
+//! [`Db::pending_migrations`], `FOR UPDATE SKIP LOCKED` in [`Jobs::claim_at`] (PostgreSQL
+//! only) and `pg_notify` in [`Db::publish`] (PostgreSQL; SQLite's bus is in-process).
+//!
+//! Background work goes through the durable job queue ([`Jobs`], [`Schedules`]); the event
+//! bus ([`Db::publish`], [`Db::subscribe`], [`BusEvent`]) wakes workers and streams up at
+//! once, in every process on PostgreSQL (`LISTEN`/`NOTIFY`), in-process only on SQLite.
 //!
 //! Migrations are append-only SQL files in the workspace's `migrations/` folder, embedded at
 //! build time and applied in order by [`Db::migrate`]; changing an applied one is an error.
@@ -28,28 +33,43 @@
 //! The store reads the clock itself (it is in the outer ring): timestamps are Unix
 //! milliseconds, strictly increasing within one process (see [`now_ms`]).
 
+mod bus;
 mod candles;
 mod chunk;
 mod clock;
 mod db;
 mod error;
+mod jobs;
 mod migrate;
 mod model;
+mod notifications;
 mod plans;
+mod runs;
 mod sql;
 mod strategies;
 mod tokens;
 mod users;
 
+pub use bus::{BusEvent, MAX_EVENT_BYTES, RECONNECTED_TOPIC};
 pub use candles::{
     CHUNK_ROWS, CandleStore, ChunkInfo, Dataset, ImportSummary, NewDataset, SourceRange,
 };
 pub use clock::now_ms;
 pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;
+pub use jobs::{
+    DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, NewJob,
+    RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, Schedule, Schedules, WAKE_TOPIC as JOBS_TOPIC,
+    retry_backoff_ms,
+};
 pub use migrate::{MIGRATIONS, Migration};
-pub use model::{PlanTier, Role, StrategyStatus, Visibility};
-pub use plans::{PlanLimits, Plans};
+pub use model::{PlanTier, Role, RunKind, RunStatus, StrategyStatus, Visibility};
+pub use notifications::{NewNotification, Notification, Notifications, notify_topic};
+pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
+pub use runs::{
+    JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,
+    run_topic,
+};
 pub use strategies::{
     MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,
     StrategyFilter, StrategyPatch, StrategyVersion,

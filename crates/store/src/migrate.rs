@@ -53,6 +53,21 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_market_data",
         sql: include_str!("../../../migrations/0004_market_data.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_jobs",
+        sql: include_str!("../../../migrations/0005_jobs.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "0006_dataset_owners",
+        sql: include_str!("../../../migrations/0006_dataset_owners.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "0007_backtest_runs",
+        sql: include_str!("../../../migrations/0007_backtest_runs.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

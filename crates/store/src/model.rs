@@ -101,6 +101,38 @@ where
     text.parse().map_err(|_| crate::error::corrupt(what, text))
 }
 
+text_enum!(
+    /// Where a backtest or sweep run is. `Queued` and `Running` are live; the other three are
+    /// final and never change again.
+    RunStatus, "run status" {
+        Queued => "queued",
+        Running => "running",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Cancelled => "cancelled",
+    }
+);
+
+impl RunStatus {
+    /// Succeeded, failed or cancelled: the run will not change again.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Succeeded | RunStatus::Failed | RunStatus::Cancelled
+        )
+    }
+}
+
+text_enum!(
+    /// What a run computes.
+    RunKind, "run kind" {
+        /// One backtest of one strategy version.
+        Backtest => "backtest",
+        /// A grid of parameter combinations of one strategy version.
+        Sweep => "sweep",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

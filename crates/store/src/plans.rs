@@ -16,6 +16,11 @@ pub struct PlanLimits {
     pub max_backtests_per_day: i64,
     pub max_sweep_combinations: i64,
     pub max_paper_runs: i64,
+    pub max_template_publishes: i64,
+    /// Past runs the history keeps listing.
+    pub max_history_runs: i64,
+    /// Backtests and sweeps queued or running at once.
+    pub max_concurrent_runs: i64,
 }
 
 /// The plans repository (from [`Db::plans`]).
@@ -29,7 +34,8 @@ impl Plans<'_> {
     pub async fn get(&self, tier: PlanTier) -> Result<PlanLimits, StoreError> {
         let row = sqlx::query(
             "SELECT code, name, max_strategies, max_backtests_per_day, \
-             max_sweep_combinations, max_paper_runs FROM subscription_plans WHERE code = $1",
+             max_sweep_combinations, max_paper_runs, max_template_publishes, max_history_runs, \
+             max_concurrent_runs FROM subscription_plans WHERE code = $1",
         )
         .bind(tier.as_str())
         .fetch_optional(&self.db.pool)
@@ -42,6 +48,9 @@ impl Plans<'_> {
             max_backtests_per_day: col(&row, "max_backtests_per_day")?,
             max_sweep_combinations: col(&row, "max_sweep_combinations")?,
             max_paper_runs: col(&row, "max_paper_runs")?,
+            max_template_publishes: col(&row, "max_template_publishes")?,
+            max_history_runs: col(&row, "max_history_runs")?,
+            max_concurrent_runs: col(&row, "max_concurrent_runs")?,
         })
     }
 
@@ -91,6 +100,23 @@ impl Plans<'_> {
         Ok(count)
     }
 
+    /// Every counter of a user in `period`, by metric.
+    pub async fn usage_in(
+        &self,
+        user_id: &str,
+        period: &str,
+    ) -> Result<std::collections::BTreeMap<String, i64>, StoreError> {
+        let rows =
+            sqlx::query("SELECT metric, count FROM plan_usage WHERE user_id = $1 AND period = $2")
+                .bind(user_id)
+                .bind(period)
+                .fetch_all(&self.db.pool)
+                .await?;
+        rows.iter()
+            .map(|r| Ok((col::<String>(r, "metric")?, col::<i64>(r, "count")?)))
+            .collect()
+    }
+
     /// How many strategies a user owns, archived ones excluded (archiving frees a slot
     /// under `max_strategies`).
     pub async fn count_strategies(&self, owner_id: &str) -> Result<i64, StoreError> {
@@ -101,5 +127,86 @@ impl Plans<'_> {
         .fetch_one(&self.db.pool)
         .await?;
         Ok(n)
+    }
+}
+
+/// A unit of quota to take before work is queued: `by` of `metric` in `period`, refused
+/// when the counter would pass `limit`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuotaCharge {
+    pub period: String,
+    pub metric: String,
+    pub by: i64,
+    pub limit: i64,
+}
+
+/// A charge that would pass its limit: nothing was taken.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QuotaExceeded {
+    pub metric: String,
+    pub period: String,
+    pub limit: i64,
+    /// The counter now (unchanged).
+    pub used: i64,
+    /// What the refused request asked for.
+    pub requested: i64,
+}
+
+/// Takes `charge` in one statement: the counter grows only if the result stays within the
+/// limit, so two concurrent requests cannot both take the last unit. `Ok(Err(..))` when it
+/// would pass the limit (nothing changed); otherwise the new count.
+pub(crate) async fn consume(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    charge: &QuotaCharge,
+) -> Result<Result<i64, QuotaExceeded>, StoreError> {
+    let exceeded = |used: i64| QuotaExceeded {
+        metric: charge.metric.clone(),
+        period: charge.period.clone(),
+        limit: charge.limit,
+        used,
+        requested: charge.by,
+    };
+    if charge.by > charge.limit {
+        let used: Option<i64> = sqlx::query_scalar(
+            "SELECT count FROM plan_usage WHERE user_id = $1 AND period = $2 AND metric = $3",
+        )
+        .bind(user_id)
+        .bind(&charge.period)
+        .bind(&charge.metric)
+        .fetch_optional(&mut *conn)
+        .await?;
+        return Ok(Err(exceeded(used.unwrap_or(0))));
+    }
+    // The conditional DO UPDATE leaves the row alone (and returns nothing) when the sum
+    // would pass the limit; SQLite >= 3.35 and PostgreSQL.
+    let count: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO plan_usage (user_id, period, metric, count) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id, period, metric) \
+         DO UPDATE SET count = plan_usage.count + excluded.count \
+         WHERE plan_usage.count + excluded.count <= $5 \
+         RETURNING count",
+    )
+    .bind(user_id)
+    .bind(&charge.period)
+    .bind(&charge.metric)
+    .bind(charge.by)
+    .bind(charge.limit)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(|e| map_err(e, &[], "user does not exist"))?;
+    match count {
+        Some(n) => Ok(Ok(n)),
+        None => {
+            let used: i64 = sqlx::query_scalar(
+                "SELECT count FROM plan_usage WHERE user_id = $1 AND period = $2 AND metric = $3",
+            )
+            .bind(user_id)
+            .bind(&charge.period)
+            .bind(&charge.metric)
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok(Err(exceeded(used)))
+        }
     }
 }

@@ -67,6 +67,22 @@ impl DynSql {
         }
         q
     }
+
+    /// The scalar query with every argument bound.
+    pub(crate) fn query_scalar<O>(&self) -> sqlx::query::QueryScalar<'_, Any, O, AnyArguments>
+    where
+        O: Send + Unpin,
+        (O,): for<'r> sqlx::FromRow<'r, AnyRow>,
+    {
+        let mut q = sqlx::query_scalar(AssertSqlSafe(self.text.clone()));
+        for arg in &self.args {
+            q = match arg {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
 }
 
 /// Reads a column, turning a decode failure into [`StoreError::Database`].

@@ -5,7 +5,7 @@
 mod harness;
 
 use bb_domain::{Candles, Timeframe};
-use bb_store::{CHUNK_ROWS, Db, NewDataset, SourceRange, StoreError};
+use bb_store::{CHUNK_ROWS, Db, NewDataset, NewUser, PlanTier, Role, SourceRange, StoreError};
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------
@@ -171,6 +171,69 @@ conformance!(
             Err(StoreError::NotFound)
         );
         assert_eq!(store.get_dataset("no-such-id").await, Err(StoreError::NotFound));
+    }
+);
+
+conformance!(
+    /// A dataset may belong to a user (migration 0006); names stay unique across owners; an
+    /// empty dataset can be deleted (undoing a failed import), one with candles cannot.
+    async fn dataset_owners_and_deleting_empty_datasets(db) {
+        let owner = db
+            .users()
+            .create(NewUser {
+                email: "owner@example.com".into(),
+                password_hash: None,
+                display_name: "owner".into(),
+                role: Role::Builder,
+                plan: PlanTier::Free,
+                external_subject: None,
+            })
+            .await
+            .unwrap();
+        let store = db.candles();
+        let new = |symbol: &str| NewDataset {
+            source: "file".into(),
+            symbol: symbol.into(),
+            timeframe: Timeframe::MINUTE,
+            provenance: "an upload".into(),
+        };
+        let mine = store
+            .create_owned_dataset(new("MINE-USD"), Some(&owner.id))
+            .await
+            .unwrap();
+        assert_eq!(mine.owner_id.as_deref(), Some(owner.id.as_str()));
+        assert_eq!(store.get_dataset(&mine.id).await.unwrap(), mine);
+        let shared = store.create_dataset(new("SHARED-USD")).await.unwrap();
+        assert_eq!(shared.owner_id, None);
+        let owners: Vec<(String, Option<String>)> = store
+            .list_datasets()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.symbol, d.owner_id))
+            .collect();
+        assert_eq!(
+            owners,
+            vec![
+                ("MINE-USD".to_owned(), Some(owner.id.clone())),
+                ("SHARED-USD".to_owned(), None)
+            ]
+        );
+        let found = store
+            .find_dataset_from("MINE-USD", Timeframe::MINUTE, "file")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.owner_id, mine.owner_id);
+        let taken = store.create_owned_dataset(new("MINE-USD"), None).await;
+        assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+
+        store.import(&shared.id, &minutes(T0, 3, 7), "file").await.unwrap();
+        assert!(!store.delete_empty_dataset(&shared.id).await.unwrap());
+        assert_eq!(store.get_dataset(&shared.id).await.unwrap().row_count, 3);
+        assert!(store.delete_empty_dataset(&mine.id).await.unwrap());
+        assert_eq!(store.get_dataset(&mine.id).await, Err(StoreError::NotFound));
+        assert!(!store.delete_empty_dataset(&mine.id).await.unwrap());
     }
 );
 

@@ -103,7 +103,9 @@ conformance!(
                 "0001_accounts",
                 "0002_strategies",
                 "0003_runs_and_sharing",
-                "0004_market_data"
+                "0004_market_data",
+                "0005_jobs",
+                "0006_dataset_owners"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

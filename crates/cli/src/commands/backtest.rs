@@ -269,54 +269,7 @@ fn write_trades(path: &std::path::Path, report: &BacktestReport) -> Result<()> {
 }
 
 fn write_trade_rows(path: &std::path::Path, trades: &[(&str, &bb_domain::Trade)]) -> Result<()> {
-    let with_symbol = trades.iter().any(|(s, _)| !s.is_empty());
-    let mut w = csv::Writer::from_path(path)?;
-    let mut header = vec![
-        "side",
-        "entry_time",
-        "entry_price",
-        "exit_time",
-        "exit_price",
-        "quantity",
-        "pnl",
-        "pnl_pct",
-        "fees",
-        "slippage",
-        "bars_held",
-        "exit_reason",
-    ];
-    if with_symbol {
-        header.insert(0, "symbol");
-    }
-    w.write_record(&header)?;
-    for (symbol, t) in trades {
-        let mut row = vec![
-            word(&t.side)?,
-            time(t.entry_ts),
-            t.entry_price.to_string(),
-            time(t.exit_ts),
-            t.exit_price.to_string(),
-            t.quantity.to_string(),
-            t.pnl.to_string(),
-            t.pnl_pct.to_string(),
-            t.fees.to_string(),
-            t.slippage.to_string(),
-            t.bars_held().to_string(),
-            word(&t.exit_reason)?,
-        ];
-        if with_symbol {
-            row.insert(0, symbol.to_string());
-        }
-        w.write_record(&row)?;
-    }
-    w.flush()?;
+    let file = std::fs::File::create(path)?;
+    bb_data::write_trades_csv(std::io::BufWriter::new(file), trades)?;
     Ok(())
-}
-
-/// The serde name of an enum value (`long`, `take_profit`).
-fn word(value: &impl serde::Serialize) -> Result<String> {
-    Ok(serde_json::to_value(value)?
-        .as_str()
-        .unwrap_or_default()
-        .to_string())
 }

@@ -20,6 +20,31 @@ pub struct MigrateArgs {
     database_url: String,
 }
 
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// The database whose job queue to work on: `sqlite://path.db` or `postgres://...`.
+    #[arg(long, env = "BB_DATABASE_URL", default_value = bb_server::config::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// Jobs run at once.
+    #[arg(long, env = "BB_WORKERS", default_value_t = 2)]
+    workers: usize,
+    /// How long a job stays this worker's without a heartbeat before another may take it.
+    #[arg(long, env = "BB_WORKER_LEASE", default_value = "30s", value_parser = bb_server::config::parse_duration)]
+    lease: std::time::Duration,
+    /// Log filter in `RUST_LOG` syntax.
+    #[arg(long, env = "BB_LOG", default_value = "info")]
+    log: String,
+}
+
+pub fn worker(args: WorkerArgs) -> Result<ExitCode> {
+    let mut config = bb_server::Config::new(args.database_url);
+    config.workers = args.workers;
+    config.worker_lease = args.lease;
+    config.log = args.log;
+    runtime()?.block_on(bb_server::work(config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     runtime()?.block_on(bb_server::serve(args.config))?;
     Ok(ExitCode::SUCCESS)

@@ -77,6 +77,37 @@ impl FromRequestParts<AppState> for AdminUser {
     }
 }
 
+/// A signed-in caller of an event stream: the `Authorization` header as usual, or an
+/// `access_token` query parameter, because a browser's `EventSource` cannot send headers.
+#[derive(Debug, Clone)]
+pub struct StreamUser(pub AuthUser);
+
+impl FromRequestParts<AppState> for StreamUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<StreamUser, ApiError> {
+        if let Some(token) = bearer_token(parts)? {
+            return Ok(StreamUser(authenticate(state, token).await?));
+        }
+        let token = parts.uri.query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "access_token")
+                .map(|(_, v)| v.into_owned())
+        });
+        match token {
+            Some(token) if !token.is_empty() => Ok(StreamUser(authenticate(state, &token).await?)),
+            _ => Err(ApiError::Unauthorized(
+                "Sign in first: send `Authorization: Bearer <access token>` or \
+                 `?access_token=<access token>`."
+                    .to_string(),
+            )),
+        }
+    }
+}
+
 /// Refuses with 403 unless `actual` is `required`.
 pub fn require_role(actual: Role, required: Role) -> Result<(), ApiError> {
     if actual == required {

@@ -5,7 +5,11 @@
 pub mod admin;
 pub mod auth;
 pub mod blocks;
+pub mod market;
+pub mod notifications;
 pub mod ops;
+pub mod plan_usage;
+pub mod runs;
 pub mod schemas;
 pub mod strategies;
 pub mod validate;
@@ -23,6 +27,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(strategies::router())
         .merge(validate::router())
         .merge(blocks::router())
+        .merge(market::router())
+        .merge(runs::router())
+        .merge(plan_usage::router())
+        .merge(notifications::router())
         .merge(admin::router())
         .merge(ops::router())
 }

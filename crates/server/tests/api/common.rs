@@ -96,8 +96,13 @@ impl TestApp {
 
     /// On a fresh PostgreSQL database, dropped at the end of the test.
     pub async fn spawn_postgres() -> TestApp {
+        TestApp::spawn_postgres_with(|_| {}).await
+    }
+
+    pub async fn spawn_postgres_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let db = PostgresDb::create().await;
-        let config = test_config(db.url.clone());
+        let mut config = test_config(db.url.clone());
+        configure(&mut config);
         TestApp::start(config, None, Some(db)).await
     }
 

@@ -7,6 +7,8 @@ mod authorization;
 mod common;
 mod errors;
 mod journey;
+mod market;
 mod ops;
 mod rate_limit;
+mod runs;
 mod supabase;

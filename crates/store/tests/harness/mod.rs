@@ -14,6 +14,18 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection};
 /// The server the postgres half runs against when `BB_TEST_POSTGRES_URL` is not set.
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
+tokio::task_local! {
+    /// The URL of the database the running test body got.
+    static DATABASE_URL: String;
+}
+
+/// The URL of the test's database, for a body that needs a second [`Db`] on it (as a second
+/// process would have). Only inside the body's own task (not in tasks it spawns).
+#[allow(dead_code)]
+pub fn database_url() -> String {
+    DATABASE_URL.with(Clone::clone)
+}
+
 /// `conformance!(async fn NAME(db) { .. });` expands to a module `NAME` with two tests,
 /// `NAME::sqlite` and `NAME::postgres`, that run the body on a fresh database of each
 /// backend. The body gets a migrated [`Db`]; `unmigrated async fn` gives an empty one.
@@ -56,7 +68,7 @@ where
     let url = format!("sqlite://{}", dir.path().join("bb.db").display());
     let db = Db::connect(&url).await.expect("open a fresh SQLite file");
     assert_eq!(db.backend(), Backend::Sqlite);
-    let outcome = run(db, migrate, body).await;
+    let outcome = run(db, &url, migrate, body).await;
     drop(dir);
     if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
@@ -85,10 +97,11 @@ where
         .execute(&mut admin)
         .await
         .unwrap_or_else(|e| panic!("CREATE DATABASE {name} failed: {e}"));
-    let outcome = match Db::connect(&with_database(&admin_url, &name)).await {
+    let url = with_database(&admin_url, &name);
+    let outcome = match Db::connect(&url).await {
         Ok(db) => {
             assert_eq!(db.backend(), Backend::Postgres);
-            run(db, migrate, body).await
+            run(db, &url, migrate, body).await
         }
         Err(e) => Err(Box::new(format!("connect to the test database {name}: {e}")) as Panic),
     };
@@ -109,7 +122,7 @@ type Panic = Box<dyn std::any::Any + Send>;
 
 /// Migrates (when asked) and runs the body in its own task, so that a panic is caught and
 /// returned; closes the pool either way.
-async fn run<F, Fut>(db: Db, migrate: bool, body: F) -> Result<(), Panic>
+async fn run<F, Fut>(db: Db, url: &str, migrate: bool, body: F) -> Result<(), Panic>
 where
     F: FnOnce(Db) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -118,7 +131,7 @@ where
         db.close().await;
         return Err(Box::new(format!("migrate a fresh database: {e}")));
     }
-    let outcome = tokio::spawn(body(db.clone())).await;
+    let outcome = tokio::spawn(DATABASE_URL.scope(url.to_owned(), body(db.clone()))).await;
     db.close().await;
     outcome.map_err(|e| {
         if e.is_panic() {

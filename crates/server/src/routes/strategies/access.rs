@@ -57,10 +57,18 @@ pub async fn check_quota(state: &AppState, caller: &AuthUser) -> Result<(), ApiE
     let limits = state.db().plans().get(user.plan).await?;
     let owned = state.db().plans().count_strategies(&caller.id).await?;
     if owned >= limits.max_strategies {
-        return Err(ApiError::QuotaExceeded(format!(
-            "The {} plan allows {} strategies; archive one or upgrade.",
-            limits.name, limits.max_strategies
-        )));
+        return Err(ApiError::QuotaExceeded {
+            message: format!(
+                "The {} plan allows {} strategies; archive one or upgrade.",
+                limits.name, limits.max_strategies
+            ),
+            details: Some(serde_json::json!({
+                "metric": "strategies",
+                "limit": limits.max_strategies,
+                "used": owned,
+                "upgrade": crate::routes::plan_usage::upgrade_hint(limits.code),
+            })),
+        });
     }
     Ok(())
 }

@@ -10,7 +10,7 @@
 //! diagnostic) unless `allow_invalid` is set; it is then saved with `valid: false` and the
 //! strategy is (or becomes) a draft.
 
-mod access;
+pub mod access;
 mod handlers;
 mod saving;
 pub mod types;

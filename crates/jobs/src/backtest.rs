@@ -1,0 +1,277 @@
+//! Backtest and sweep runs: load the strategy version and the candles, compute on the
+//! blocking pool (never on the async runtime's threads), store the report, notify the user.
+//! Progress is recorded as run events: data loaded, computing (a sweep reports every 5% of
+//! its combinations), saving.
+
+use std::time::{Duration, Instant};
+
+use bb_backtest::sweep::SweepResult;
+use bb_market::loading::{LoadedCandles, load_for_backtest};
+use bb_store::{Job, NewNotification, Run, RunKind};
+use bb_strategy::{CompileOptions, StrategyDocument};
+use serde_json::{Value, json};
+
+use crate::request::{BacktestRequest, SweepRequest};
+use crate::run::{JobError, run_id};
+use crate::worker::Ctx;
+
+pub(crate) async fn run(
+    ctx: &Ctx,
+    job: &Job,
+    worker: &str,
+    kind: RunKind,
+) -> Result<Value, JobError> {
+    let id = run_id(job)
+        .ok_or_else(|| JobError::Permanent("the job does not name its run".into()))?
+        .to_owned();
+    let runs = ctx.db.runs();
+    let run = runs.get(&id).await?;
+    if run.status.is_final() {
+        // cancelled while queued, or finished by an earlier attempt
+        return Ok(json!({ "run_id": id, "skipped": run.status }));
+    }
+    runs.start(&id, job.attempts).await?;
+    let started = Instant::now();
+    let version = ctx
+        .db
+        .strategies()
+        .version(&run.strategy_id, run.version)
+        .await?;
+    let doc = StrategyDocument::from_json(&version.graph.to_string()).map_err(|e| {
+        JobError::Permanent(format!("version {} of the strategy cannot be read: {e}", run.version))
+    })?;
+    let (backtest, sweep) = match kind {
+        RunKind::Backtest => (parse::<BacktestRequest>(&run.config)?, None),
+        RunKind::Sweep => {
+            let s = parse::<SweepRequest>(&run.config)?;
+            (s.backtest.clone(), Some(s))
+        }
+    };
+    let dataset = ctx.db.candles().get_dataset(&backtest.dataset_id).await?;
+    let loaded = load_for_backtest(
+        &ctx.db,
+        &dataset,
+        backtest.timeframe,
+        backtest.from_ms,
+        backtest.to_ms,
+        backtest.gap_policy,
+    )
+    .await?;
+    runs.progress(
+        &id,
+        20,
+        &format!("Loaded {} candles from {}", loaded.candles.len(), loaded.label),
+    )
+    .await?;
+    let (report, summary) = match sweep {
+        None => {
+            let doc = doc.clone();
+            let config = backtest.clone();
+            blocking(move || compute_backtest(&doc, &loaded, &config)).await?
+        }
+        Some(request) => compute_sweep(ctx, &id, &doc, loaded, request).await?,
+    };
+    runs.progress(&id, 95, "Saving the results").await?;
+    let note = success_notification(&run, &doc.name, &summary);
+    let recorded = runs
+        .succeed(&id, &summary, &report, note, Some((&job.id, worker)))
+        .await?
+        .is_some();
+    tracing::info!(run = %id, recorded, elapsed_ms = started.elapsed().as_millis() as u64, "run finished");
+    Ok(json!({ "run_id": id, "recorded": recorded }))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(config: &Value) -> Result<T, JobError> {
+    serde_json::from_value(config.clone())
+        .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))
+}
+
+/// Runs CPU-heavy work on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, JobError> + Send + 'static,
+) -> Result<T, JobError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| JobError::Permanent(format!("the computation stopped unexpectedly: {e}")))?
+}
+
+fn compile(doc: &StrategyDocument, loaded: &LoadedCandles) -> Result<bb_strategy::Plan, JobError> {
+    let options = CompileOptions {
+        base_timeframe: Some(loaded.timeframe),
+        bar_count: Some(loaded.candles.len()),
+    };
+    bb_strategy::compile(&bb_strategy::validate(doc), &options).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        JobError::Permanent(format!(
+            "the strategy cannot run on {}: {}",
+            loaded.label,
+            list.join("; ")
+        ))
+    })
+}
+
+/// The data section of a report's assumptions card: where the candles come from and the
+/// dataset's quality report.
+fn data_card(loaded: &LoadedCandles) -> Value {
+    json!({
+        "source": loaded.label,
+        "dataset_id": loaded.dataset.id,
+        "quality": { "summary": loaded.quality.summary(), "report": loaded.quality },
+    })
+}
+
+/// One backtest: the whole report, and its headline numbers.
+pub fn compute_backtest(
+    doc: &StrategyDocument,
+    loaded: &LoadedCandles,
+    request: &BacktestRequest,
+) -> Result<(Value, Value), JobError> {
+    let plan = compile(doc, loaded)?;
+    let report = bb_backtest::backtest(&doc.name, &plan, &loaded.candles, &request.config())
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let mut value = serde_json::to_value(&report)
+        .map_err(|e| JobError::Permanent(format!("the report cannot be written: {e}")))?;
+    for (k, v) in data_card(loaded).as_object().into_iter().flatten() {
+        value["assumptions"]["data"][k] = v.clone();
+    }
+    let final_equity = report.equity.last().map(|p| p.equity);
+    let summary = json!({
+        "strategy": doc.name,
+        "dataset": loaded.label,
+        "timeframe": loaded.timeframe,
+        "from_ts": report.assumptions.data.from_ts,
+        "to_ts": report.assumptions.data.to_ts,
+        "initial_capital": report.assumptions.initial_capital,
+        "final_equity": final_equity,
+        "metrics": report.metrics,
+        "warnings": report.warnings.iter().map(|w| &w.code).collect::<Vec<_>>(),
+    });
+    Ok((value, summary))
+}
+
+/// A sweep on the blocking pool, reporting progress every 5% of its combinations.
+async fn compute_sweep(
+    ctx: &Ctx,
+    id: &str,
+    doc: &StrategyDocument,
+    loaded: LoadedCandles,
+    request: SweepRequest,
+) -> Result<(Value, Value), JobError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, usize)>();
+    let doc = doc.clone();
+    let card = data_card(&loaded);
+    let label = loaded.label.clone();
+    let work = blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let last = std::sync::atomic::AtomicUsize::new(0);
+        let mut result = bb_backtest::sweep::sweep(
+            &doc,
+            &loaded.candles,
+            &request.spec(),
+            &request.backtest.config(),
+            threads,
+            &|done, total| {
+                // one message per 5% step
+                let step = (done * 20) / total.max(1);
+                if last.fetch_max(step, std::sync::atomic::Ordering::Relaxed) < step {
+                    let _ = tx.send((done, total));
+                }
+            },
+        )
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+        result.sort_by(&request.sort, false);
+        Ok((result, request))
+    });
+    tokio::pin!(work);
+    let mut last_write = Instant::now() - Duration::from_secs(1);
+    let (result, request) = loop {
+        tokio::select! {
+            done = &mut work => break done?,
+            Some((done, total)) = rx.recv() => {
+                // at most a few writes a second, whatever the sweep's speed
+                if last_write.elapsed() >= Duration::from_millis(200) || done == total {
+                    last_write = Instant::now();
+                    let percent = 20 + i64::try_from(done * 70 / total.max(1)).unwrap_or(70);
+                    ctx.db
+                        .runs()
+                        .progress(id, percent, &format!("{done} of {total} combinations"))
+                        .await?;
+                }
+            }
+        }
+    };
+    Ok(sweep_report(&result, &request, card, &label))
+}
+
+fn sweep_report(
+    result: &SweepResult,
+    request: &SweepRequest,
+    card: Value,
+    label: &str,
+) -> (Value, Value) {
+    let best = result.rows.iter().find(|r| r.metrics.is_some());
+    let report = json!({
+        "axes": result.axes,
+        "grid_size": result.grid_size,
+        "combinations": result.rows.len(),
+        "sort": request.sort,
+        "rows": result.rows,
+        "assumptions": {
+            "initial_capital": request.backtest.initial_capital,
+            "fee_pct": request.backtest.fee_pct,
+            "slippage_bps": request.backtest.slippage_bps,
+            "fill_rule": request.backtest.fill,
+            "shorts_allowed": request.backtest.allow_short,
+            "gap_policy": request.backtest.gap_policy,
+            "data": card,
+        },
+    });
+    let summary = json!({
+        "dataset": label,
+        "axes": result.axes,
+        "combinations": result.rows.len(),
+        "sort": request.sort,
+        "best": best.map(|r| json!({ "values": r.values, "metrics": r.metrics })),
+    });
+    (report, summary)
+}
+
+fn success_notification(run: &Run, strategy: &str, summary: &Value) -> NewNotification {
+    let (kind, title, body) = match run.kind {
+        RunKind::Backtest => {
+            let m = &summary["metrics"];
+            let ret = m["total_return_pct"].as_f64().unwrap_or(0.0);
+            let trades = m["trades"].as_u64().unwrap_or(0);
+            let dd = m["max_drawdown_pct"].as_f64().unwrap_or(0.0);
+            (
+                "backtest.succeeded",
+                format!("Backtest finished: {strategy}"),
+                format!("{ret:+.2}% over {trades} trades; worst drawdown {dd:.2}%."),
+            )
+        }
+        RunKind::Sweep => {
+            let n = summary["combinations"].as_u64().unwrap_or(0);
+            let best = summary["best"]["metrics"]["total_return_pct"]
+                .as_f64()
+                .map_or_else(String::new, |r| format!(" Best return {r:+.2}%."));
+            (
+                "sweep.succeeded",
+                format!("Sweep finished: {strategy}"),
+                format!("{n} combinations tested.{best}"),
+            )
+        }
+    };
+    NewNotification {
+        user_id: run.user_id.clone(),
+        kind: kind.to_owned(),
+        title,
+        body,
+        link: Some(crate::run_link(run)),
+        payload: json!({
+            "run_id": run.id,
+            "kind": run.kind,
+            "status": "succeeded",
+            "summary": summary,
+        }),
+    }
+}

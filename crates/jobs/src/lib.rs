@@ -1,0 +1,35 @@
+//! `bb-jobs`: the background workers (outer ring).
+//!
+//! [`Workers::spawn`] starts a pool of slots in the current process that claim jobs from the
+//! durable queue in the store (`bb_store::Jobs`) and run them: backtests and sweeps
+//! (computed on the blocking pool, never on the async runtime's threads), and market-data
+//! fetches. Each claimed job holds a lease renewed by heartbeats; a worker that dies stops
+//! renewing, and the housekeeping task of any live worker re-queues its job once the lease
+//! has expired. Results are written idempotently: a run computed twice records one result
+//! and one notification.
+//!
+//! `blockbuilders serve` runs the workers in-process; `blockbuilders worker` runs them alone,
+//! so a PostgreSQL deployment scales to many worker processes.
+//!
+//! Architecture Invariant: the engine crates know nothing of this one; it hands them plans
+//! and candles and stores what they return.
+
+mod backtest;
+mod fetch;
+pub mod request;
+mod run;
+mod worker;
+
+pub use backtest::compute_backtest;
+pub use fetch::FetchRequest;
+pub use request::{BacktestRequest, SweepRequest};
+pub use run::{BACKTEST, JobError, MARKET_FETCH, SWEEP};
+pub use worker::{WorkerConfig, Workers, default_name};
+
+/// Where the web app shows a run.
+pub fn run_link(run: &bb_store::Run) -> String {
+    match run.kind {
+        bb_store::RunKind::Backtest => format!("/backtests/{}", run.id),
+        bb_store::RunKind::Sweep => format!("/sweeps/{}", run.id),
+    }
+}

@@ -1,0 +1,306 @@
+//! File imports: a candle file as the request body, stored all or nothing.
+
+use super::access::{Viewer, field_error};
+use super::types::{DatasetView, ImportCounts, ImportQuery, ImportResult};
+use super::{IMPORT_BODY_LIMIT, IMPORTS_PATH};
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::{Json, Query};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::StatusCode;
+use bb_data::{DataError, Format, ReadOptions, TimestampUnit};
+use bb_domain::Timeframe;
+use bb_market::MarketError;
+use bb_market::datasets::import_candles;
+use bb_store::{Dataset, NewDataset, StoreError};
+use serde_json::json;
+
+/// Source names only admins may import under: those of the bundled data and of the
+/// providers candles are fetched from, whose datasets are shared.
+const RESERVED_SOURCES: &[&str] = &["demo", "binance", "coindesk", "coinmetrics"];
+
+/// Import a candle file into a dataset.
+///
+/// The body is the file itself (`curl --data-binary @candles.csv`; any content type):
+/// CSV with a header (time, open, high, low, close, volume in any order and case; ISO-8601
+/// or Unix s/ms/µs times), a Yahoo export, a Binance dump, ccxt JSON, Databento DBN when
+/// the server is built with it, each optionally gzip-compressed; at most 64 MiB. The
+/// dataset is `symbol` at the timeframe (the file's own, or `timeframe`) from `source`; it
+/// is created when missing (yours, or shared when you are an admin). Nothing is stored
+/// unless every row is good.
+#[utoipa::path(
+    post,
+    path = "/api/v1/market/imports",
+    tag = "market",
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The candle file, as is"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = ImportResult),
+        (status = 400, description = "An unknown query parameter", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "The dataset belongs to someone else, or is shared (admins only); or a reserved `source`", body = ErrorEnvelope),
+        (status = 409, description = "A candle differs from the one stored at its time; nothing was stored", body = ErrorEnvelope),
+        (status = 413, description = "The file is larger than 64 MiB", body = ErrorEnvelope),
+        (status = 422, description = "A bad file (`details.line` and `details.reason`) or parameter (`details.field`); nothing was stored", body = ErrorEnvelope),
+    )
+)]
+pub async fn import_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ImportQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    let params = Params::check(query, &viewer)?;
+    let bytes = body.map_err(body_error)?;
+    if bytes.is_empty() {
+        return Err(ApiError::validation(
+            "The request body is empty: send the candle file as the body, e.g. \
+             `curl --data-binary @candles.csv`.",
+            Some(json!({ "reason": "empty body" })),
+        ));
+    }
+    let options = params.read.clone();
+    let file = tokio::task::spawn_blocking(move || bb_data::parse_bytes(&bytes, &options))
+        .await?
+        .map_err(file_error)?;
+    let timeframe = match params.timeframe.or_else(|| file.candles.timeframe()) {
+        Some(t) => t,
+        None => {
+            return Err(field_error(
+                "timeframe",
+                "The file's timeframe cannot be told (it has fewer than two candles); give \
+                 `timeframe`.",
+            ));
+        }
+    };
+    let provenance = params
+        .provenance
+        .clone()
+        .unwrap_or_else(|| format!("uploaded file ({})", file.notes.format));
+    let (target, created) = target(&state, &viewer, &params, timeframe, &provenance).await?;
+
+    let imported = import_candles(
+        state.db(),
+        &file.candles,
+        Some(&file.notes),
+        &params.symbol,
+        Some(timeframe),
+        &params.source,
+        &provenance,
+    )
+    .await;
+    let done = match imported {
+        Ok(done) => done,
+        Err(e) => {
+            if created {
+                // Undo the creation: the dataset holds nothing (the import was one
+                // transaction), so no trace of the failed upload is left.
+                if let Err(undo) = state.db().candles().delete_empty_dataset(&target.id).await {
+                    tracing::warn!(dataset_id = %target.id, error = %undo, "could not remove an empty dataset");
+                }
+            }
+            return Err(import_error(e));
+        }
+    };
+    tracing::info!(
+        dataset_id = %done.dataset.id,
+        inserted = done.summary.inserted,
+        created,
+        "candles imported"
+    );
+    let quality = serde_json::to_value(&done.quality).map_err(ApiError::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ImportResult {
+            dataset: DatasetView::from(&done.dataset),
+            created,
+            import: ImportCounts::new(&done.summary, &file.notes),
+            resampled_from: done.resampled_from.map(|t| t.to_string()),
+            quality,
+        }),
+    ))
+}
+
+/// The query parameters, checked.
+#[derive(Debug)]
+struct Params {
+    symbol: String,
+    source: String,
+    timeframe: Option<Timeframe>,
+    provenance: Option<String>,
+    read: ReadOptions,
+}
+
+impl Params {
+    fn check(q: ImportQuery, viewer: &Viewer) -> Result<Params, ApiError> {
+        let symbol = name("symbol", q.symbol.as_deref().unwrap_or(""), 64)?;
+        let source = name("source", q.source.as_deref().unwrap_or("file"), 32)?;
+        if !viewer.admin && RESERVED_SOURCES.contains(&source.to_ascii_lowercase().as_str()) {
+            return Err(ApiError::Forbidden(format!(
+                "The source name `{source}` is kept for shared data; only admins import under \
+                 it. Leave `source` out (it defaults to `file`) or choose another name."
+            )));
+        }
+        let timeframe = q
+            .timeframe
+            .as_deref()
+            .map(|t| {
+                t.parse::<Timeframe>()
+                    .map_err(|e| field_error("timeframe", e.to_string()))
+            })
+            .transpose()?;
+        let format = q
+            .format
+            .as_deref()
+            .map(|f| {
+                f.trim()
+                    .parse::<Format>()
+                    .map_err(|e| field_error("format", e))
+            })
+            .transpose()?;
+        let unit = q
+            .timestamp_unit
+            .as_deref()
+            .map(|u| {
+                u.trim()
+                    .parse::<TimestampUnit>()
+                    .map_err(|e| field_error("timestamp_unit", e))
+            })
+            .transpose()?;
+        let provenance = q
+            .provenance
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty());
+        if provenance.as_ref().is_some_and(|p| p.chars().count() > 500) {
+            return Err(field_error(
+                "provenance",
+                "`provenance` is limited to 500 characters.",
+            ));
+        }
+        Ok(Params {
+            symbol,
+            source,
+            timeframe,
+            provenance,
+            read: ReadOptions {
+                unit,
+                format,
+                instrument: q.instrument.filter(|i| !i.trim().is_empty()),
+            },
+        })
+    }
+}
+
+/// A symbol or source name: not blank, at most `max` characters, no spaces or colons (the
+/// command line names datasets `SYMBOL:TIMEFRAME:SOURCE`).
+fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(field_error(field, format!("`{field}` is required.")));
+    }
+    if value.chars().count() > max
+        || value
+            .chars()
+            .any(|c| c == ':' || c.is_whitespace() || c.is_control())
+    {
+        return Err(field_error(
+            field,
+            format!("`{field}` must be at most {max} characters, without spaces or colons."),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// The dataset the candles go to, and whether it was created now: an existing one the
+/// caller may import into (else 403), or a new one owned by the caller (shared for admins).
+async fn target(
+    state: &AppState,
+    viewer: &Viewer,
+    params: &Params,
+    timeframe: Timeframe,
+    provenance: &str,
+) -> Result<(Dataset, bool), ApiError> {
+    let store = state.db().candles();
+    let find = || store.find_dataset_from(&params.symbol, timeframe, &params.source);
+    let existing = match find().await? {
+        Some(d) => d,
+        None => {
+            let new = NewDataset {
+                source: params.source.clone(),
+                symbol: params.symbol.clone(),
+                timeframe,
+                provenance: provenance.to_string(),
+            };
+            match store.create_owned_dataset(new, viewer.new_owner()).await {
+                Ok(d) => return Ok((d, true)),
+                // created by someone else in the meantime
+                Err(StoreError::Conflict(_)) => find().await?.ok_or_else(|| {
+                    ApiError::Conflict("The dataset changed meanwhile; try again.".into())
+                })?,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    if !viewer.can_import_into(&existing) {
+        let whose = if existing.owner_id.is_none() {
+            "is shared; only admins add to shared datasets"
+        } else {
+            "belongs to another user"
+        };
+        return Err(ApiError::Forbidden(format!(
+            "The dataset {} from source `{}` {whose}. Import under another `source` name to \
+             make a dataset of your own.",
+            existing.spec(),
+            existing.source
+        )));
+    }
+    Ok((existing, false))
+}
+
+/// A file bb-data cannot read: 422 with the line and the reason.
+fn file_error(e: DataError) -> ApiError {
+    let details = match &e {
+        DataError::Row { line, message } => json!({ "line": line, "reason": message }),
+        DataError::MissingColumn { column, found } => {
+            json!({ "reason": e.to_string(), "column": column, "found": found })
+        }
+        other => json!({ "reason": other.to_string() }),
+    };
+    ApiError::validation(
+        format!("The file could not be read, so nothing was stored: {e}"),
+        Some(details),
+    )
+}
+
+fn import_error(e: MarketError) -> ApiError {
+    match e {
+        MarketError::Store(StoreError::Conflict(message)) => ApiError::Conflict(message),
+        MarketError::Store(StoreError::Invalid(message)) => ApiError::validation(
+            format!("The candles could not be stored, so nothing was: {message}"),
+            Some(json!({ "reason": message })),
+        ),
+        // import_candles' own refusals are about the timeframe asked for
+        MarketError::Invalid(message) => field_error("timeframe", message),
+        MarketError::Data(e) => file_error(e),
+        MarketError::Store(other) => other.into(),
+        other => ApiError::internal(other),
+    }
+}
+
+fn body_error(rejection: BytesRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(format!(
+            "The file is larger than the {} MiB an import accepts; split it (by month, for \
+             example) and import the parts one after another into the same dataset.",
+            IMPORT_BODY_LIMIT >> 20
+        ))
+    } else {
+        ApiError::bad_request(format!(
+            "The upload to {IMPORTS_PATH} could not be read: {}",
+            rejection.body_text()
+        ))
+    }
+}

@@ -1,0 +1,161 @@
+//! Live progress as server-sent events. The stream replays the run's stored event log after
+//! the client's `Last-Event-ID` (so a reconnect misses nothing), then follows the bus and
+//! sends each new event as it is stored, whichever process stored it; it ends after the
+//! final event (`succeeded`, `failed` or `cancelled`). Each SSE message has `id` = the event's
+//! number, `event` = its kind and `data` = `{seq, kind, created_at, ...payload}`.
+
+use super::read::load_own;
+use super::types::EventView;
+use crate::auth::extractor::StreamUser;
+use crate::error::{ApiError, ErrorEnvelope};
+use crate::extract::Path;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use bb_store::{BusEvent, RunKind, run_topic};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+
+/// How often a stream re-reads the log when no bus event arrives (several processes on one
+/// SQLite file do not share a bus).
+const POLL: Duration = Duration::from_secs(1);
+
+type EventStream =
+    Sse<axum::response::sse::KeepAliveStream<ReceiverStream<Result<Event, Infallible>>>>;
+
+/// Live events of a backtest.
+#[utoipa::path(
+    get,
+    path = "/api/v1/backtests/{id}/events",
+    tag = "backtests",
+    params(
+        ("id" = String, Path, description = "Run id"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event"),
+        ("access_token" = Option<String>, Query, description = "The access token, for clients that cannot send headers (EventSource)"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "An event stream: queued, started, progress {percent, message}, retrying, then succeeded {summary} | failed {error} | cancelled", content_type = "text/event-stream", body = EventView),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+pub async fn backtest_events(
+    State(state): State<AppState>,
+    StreamUser(caller): StreamUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<EventStream, ApiError> {
+    let run = load_own(&state, &id, &caller, RunKind::Backtest).await?;
+    Ok(stream(state, run.id, last_event_id(&headers)))
+}
+
+/// Live events of a sweep.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sweeps/{id}/events",
+    tag = "sweeps",
+    params(
+        ("id" = String, Path, description = "Run id"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event"),
+        ("access_token" = Option<String>, Query, description = "The access token, for EventSource"),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "An event stream, as for backtests", content_type = "text/event-stream", body = EventView),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+pub async fn sweep_events(
+    State(state): State<AppState>,
+    StreamUser(caller): StreamUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<EventStream, ApiError> {
+    let run = load_own(&state, &id, &caller, RunKind::Sweep).await?;
+    Ok(stream(state, run.id, last_event_id(&headers)))
+}
+
+fn last_event_id(headers: &HeaderMap) -> i64 {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn is_final(kind: &str) -> bool {
+    matches!(kind, "succeeded" | "failed" | "cancelled")
+}
+
+fn stream(state: AppState, id: String, after: i64) -> EventStream {
+    let (tx, rx) = mpsc::channel(64);
+    tokio::spawn(async move {
+        // Subscribe before the first read, so nothing stored in between is missed.
+        let mut bus = state.db().subscribe();
+        let topic = run_topic(&id);
+        let mut seq = after;
+        loop {
+            let events = match state.db().runs().events_after(&id, seq).await {
+                Ok(events) => events,
+                Err(e) => {
+                    tracing::warn!(run = %id, error = %e, "reading run events failed");
+                    return;
+                }
+            };
+            let had_events = !events.is_empty();
+            for event in events {
+                seq = event.seq;
+                let last = is_final(&event.kind);
+                if tx.send(Ok(to_sse(event.into()))).await.is_err() || last {
+                    return;
+                }
+            }
+            if !had_events {
+                // Resumed after the final event: nothing more will come.
+                match state.db().runs().get(&id).await {
+                    Ok(run) if run.status.is_final() => return,
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+            tokio::select! {
+                () = tx.closed() => return,
+                () = next_on(&mut bus, &topic) => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    });
+    Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::default())
+}
+
+/// Waits for an event on `topic` (or a reason to re-read: the bus reconnected or lagged).
+pub(crate) async fn next_on(bus: &mut broadcast::Receiver<BusEvent>, topic: &str) {
+    loop {
+        match bus.recv().await {
+            Ok(e) if e.topic == topic || e.topic == bb_store::RECONNECTED_TOPIC => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+        }
+    }
+}
+
+fn to_sse(event: EventView) -> Event {
+    let mut data = serde_json::json!({
+        "seq": event.seq,
+        "kind": event.kind,
+        "created_at": event.created_at,
+    });
+    if let (Some(out), Some(payload)) = (data.as_object_mut(), event.payload.as_object()) {
+        for (k, v) in payload {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    Event::default()
+        .id(event.seq.to_string())
+        .event(event.kind)
+        .data(data.to_string())
+}

@@ -1,0 +1,267 @@
+//! Request and response types of the backtest and sweep routes.
+
+use bb_store::{Page, Run, RunEvent};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+/// What to backtest, on which candles, with which costs. Everything but the strategy has a
+/// default: the strategy's newest version, the symbol's dataset at its own timeframe, all
+/// of its candles, 10,000 of capital, 0.1% fees, 5 bps slippage, next-open fills, shorts
+/// allowed, gaps left as they are.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBacktestRequest {
+    pub strategy_id: String,
+    /// Default: the newest version.
+    pub version: Option<i64>,
+    /// A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`.
+    pub dataset_id: Option<String>,
+    /// e.g. `BTC-USD`; the dataset of this symbol at `timeframe` (or a finer one that
+    /// divides it) is used.
+    pub symbol: Option<String>,
+    /// e.g. `1h`, `1d`. Default: the dataset's own.
+    pub timeframe: Option<String>,
+    /// Start (inclusive): an ISO-8601 date or time, or Unix ms.
+    pub from: Option<String>,
+    /// End (exclusive).
+    pub to: Option<String>,
+    pub initial_capital: Option<f64>,
+    /// Fee per fill, % of notional (default 0.1).
+    pub fee_pct: Option<f64>,
+    /// Slippage per fill, basis points (default 5).
+    pub slippage_bps: Option<f64>,
+    /// `next_open` (default) or `same_close`.
+    pub fill: Option<String>,
+    pub allow_short: Option<bool>,
+    /// Forward-fill missing candles instead of leaving the gaps.
+    pub fill_gaps: Option<bool>,
+}
+
+/// A sweep: a backtest's settings plus the parameters to vary.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSweepRequest {
+    pub strategy_id: String,
+    pub version: Option<i64>,
+    pub dataset_id: Option<String>,
+    pub symbol: Option<String>,
+    pub timeframe: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub initial_capital: Option<f64>,
+    pub fee_pct: Option<f64>,
+    pub slippage_bps: Option<f64>,
+    pub fill: Option<String>,
+    pub allow_short: Option<bool>,
+    pub fill_gaps: Option<bool>,
+    /// Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
+    /// `fast.period=5..50:5`.
+    pub params: Vec<String>,
+    /// Constraints between swept parameters, e.g. `fast.period<slow.period`.
+    #[serde(default)]
+    pub r#where: Vec<String>,
+    /// Metric the rows are sorted by, best first (default `total_return_pct`).
+    pub sort: Option<String>,
+}
+
+impl CreateSweepRequest {
+    /// The backtest part of the request.
+    pub fn backtest(&self) -> CreateBacktestRequest {
+        CreateBacktestRequest {
+            strategy_id: self.strategy_id.clone(),
+            version: self.version,
+            dataset_id: self.dataset_id.clone(),
+            symbol: self.symbol.clone(),
+            timeframe: self.timeframe.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            initial_capital: self.initial_capital,
+            fee_pct: self.fee_pct,
+            slippage_bps: self.slippage_bps,
+            fill: self.fill.clone(),
+            allow_short: self.allow_short,
+            fill_gaps: self.fill_gaps,
+        }
+    }
+}
+
+/// A backtest or sweep run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunView {
+    pub id: String,
+    /// `backtest` or `sweep`.
+    pub kind: String,
+    pub strategy_id: String,
+    pub version: i64,
+    pub dataset_id: Option<String>,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: String,
+    /// 0 to 100.
+    pub progress: i64,
+    /// The settings used (dataset, timeframe, period, capital, costs, fill rule, gaps).
+    #[schema(value_type = Object)]
+    pub parameters: Value,
+    /// Headline metrics once succeeded.
+    #[schema(value_type = Option<Object>)]
+    pub summary: Option<Value>,
+    /// Why it failed, for the user.
+    pub error: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// Where the live events are.
+    pub events_url: String,
+}
+
+impl From<Run> for RunView {
+    fn from(r: Run) -> RunView {
+        let base = match r.kind {
+            bb_store::RunKind::Backtest => "backtests",
+            bb_store::RunKind::Sweep => "sweeps",
+        };
+        RunView {
+            events_url: format!("/api/v1/{base}/{}/events", r.id),
+            id: r.id,
+            kind: r.kind.as_str().to_owned(),
+            strategy_id: r.strategy_id,
+            version: r.version,
+            dataset_id: r.dataset_id,
+            status: r.status.as_str().to_owned(),
+            progress: r.progress,
+            parameters: r.config,
+            summary: r.summary,
+            error: r.error,
+            created_at: r.created_at,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+        }
+    }
+}
+
+/// One run with its whole result: for a backtest the metrics, assumptions card, warnings and
+/// monthly returns (equity and trades have their own routes); for a sweep every row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunDetail {
+    #[serde(flatten)]
+    pub run: RunView,
+    #[schema(value_type = Option<Object>)]
+    pub metrics: Option<Value>,
+    /// Fill rule, fees, slippage, intrabar path, sizing, risk rules, data range and quality.
+    #[schema(value_type = Option<Object>)]
+    pub assumptions: Option<Value>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub warnings: Option<Value>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub monthly_returns: Option<Value>,
+    /// Sweeps: the swept parameters and every combination's metrics, sorted best first.
+    #[schema(value_type = Option<Object>)]
+    pub sweep: Option<Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RunPage {
+    pub items: Vec<RunView>,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl From<Page<Run>> for RunPage {
+    fn from(p: Page<Run>) -> RunPage {
+        RunPage {
+            items: p.items.into_iter().map(RunView::from).collect(),
+            total: p.total,
+            limit: p.limit,
+            offset: p.offset,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListRunsQuery {
+    pub strategy_id: Option<String>,
+    pub version: Option<i64>,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    pub status: Option<String>,
+    /// 1 to 100, default 20.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 to 1000, default 100.
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+    /// Trades only: sort by `entry_time` (default), `exit_time`, `pnl`, `pnl_pct` or
+    /// `bars_held`; prefix `-` for descending.
+    pub sort: Option<String>,
+}
+
+/// The equity curve and drawdown of a backtest (about 1,000 points; each bucket keeps its
+/// lowest and highest equity so the maximum drawdown survives).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EquityView {
+    pub run_id: String,
+    pub initial_capital: f64,
+    /// Each `{ts, equity, drawdown_pct}`.
+    #[schema(value_type = Vec<Object>)]
+    pub points: Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradePage {
+    pub run_id: String,
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// The event log of a run (what the live stream sends).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub seq: i64,
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub created_at: i64,
+}
+
+impl From<RunEvent> for EventView {
+    fn from(e: RunEvent) -> EventView {
+        EventView {
+            seq: e.seq,
+            kind: e.kind,
+            payload: e.payload,
+            created_at: e.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompareRequest {
+    /// Two to five succeeded backtests of the caller.
+    pub ids: Vec<String>,
+}
+
+/// Runs side by side: one row per metric with a value per run, and the equity curves on one
+/// time axis as percent of each run's starting capital.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompareView {
+    pub runs: Vec<RunView>,
+    /// `[{metric, values: [..one per run..]}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub metrics: Value,
+    /// Unix ms, the union of every run's equity times.
+    pub ts: Vec<i64>,
+    /// One series per run: equity as % of its starting capital at each `ts`, `null` before
+    /// the run starts and after it ends.
+    pub equity_pct: Vec<Vec<Option<f64>>>,
+}

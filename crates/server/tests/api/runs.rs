@@ -1,0 +1,697 @@
+//! Backtests and sweeps as jobs, over real HTTP with the workers in-process: submit → live
+//! events in order → results; cancel; plan quotas at their exact limit under concurrent
+//! requests; notifications stored and pushed; one user cannot read another's runs.
+
+use crate::common::{Account, Reply, TestApp};
+use bb_store::PlanTier;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// An upper bound on waiting for the workers; a test that reaches it has failed.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// One server-sent event.
+#[derive(Debug, Clone)]
+pub struct Sse {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: Value,
+}
+
+/// An open event stream.
+pub struct SseStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl SseStream {
+    pub async fn open(app: &TestApp, path: &str, token: &str) -> SseStream {
+        let response = app
+            .client
+            .get(app.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("stream opened");
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(kind.starts_with("text/event-stream"), "{kind}");
+        SseStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments and keep-alives skipped); `None` when the stream ended.
+    pub async fn next(&mut self) -> Option<Sse> {
+        tokio::time::timeout(PATIENCE, self.next_inner())
+            .await
+            .expect("an event within the patience bound")
+    }
+
+    async fn next_inner(&mut self) -> Option<Sse> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut event, mut data) = (None, String::from("message"), String::new());
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = Some(v.trim().to_owned());
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        event = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                let data = serde_json::from_str(&data).expect("event data is JSON");
+                return Some(Sse { id, event, data });
+            }
+            match self.response.chunk().await.expect("stream readable") {
+                Some(bytes) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                None => return None,
+            }
+        }
+    }
+
+    /// Every event until the stream ends.
+    pub async fn collect(mut self) -> Vec<Sse> {
+        let mut out = Vec::new();
+        while let Some(e) = self.next().await {
+            out.push(e);
+        }
+        out
+    }
+}
+
+async fn setup(app: &TestApp, email: &str) -> (Account, String) {
+    bb_market::demo::load_demo(app.state.db())
+        .await
+        .expect("demo data");
+    let user = app.register(email).await;
+    let strategy = app
+        .create_strategy(&user.token, "My crossover", "private")
+        .await;
+    (user, strategy)
+}
+
+fn daily(strategy: &str) -> Value {
+    json!({ "strategy_id": strategy, "symbol": "BTC-USD", "timeframe": "1d" })
+}
+
+async fn submit(app: &TestApp, token: &str, body: Value) -> String {
+    let reply = app.post("/api/v1/backtests", Some(token), body).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
+    assert_eq!(reply.body["status"], "queued", "{}", reply.text);
+    let id = reply.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/api/v1/backtests/{id}").as_str())
+    );
+    id
+}
+
+/// Follows a run's events to its end and returns them.
+async fn follow(app: &TestApp, token: &str, kind: &str, id: &str) -> Vec<Sse> {
+    SseStream::open(app, &format!("/api/v1/{kind}/{id}/events"), token)
+        .await
+        .collect()
+        .await
+}
+
+fn kinds(events: &[Sse]) -> Vec<&str> {
+    events.iter().map(|e| e.event.as_str()).collect()
+}
+
+#[tokio::test]
+async fn a_backtest_streams_its_progress_and_lands_in_the_history_on_sqlite() {
+    journey(&TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn a_backtest_streams_its_progress_and_lands_in_the_history_on_postgres() {
+    journey(&TestApp::spawn_postgres().await).await;
+}
+
+async fn journey(app: &TestApp) {
+    let (ada, strategy) = setup(app, "ada@example.com").await;
+    let mut notes = SseStream::open(app, "/api/v1/notifications/stream", &ada.token).await;
+    let first = notes.next().await.expect("the unread count first");
+    assert_eq!(first.event, "unread");
+    assert_eq!(first.data["unread"], 0);
+
+    let id = submit(app, &ada.token, daily(&strategy)).await;
+    let events = follow(app, &ada.token, "backtests", &id).await;
+    let names = kinds(&events);
+    assert_eq!(names.first(), Some(&"queued"), "{names:?}");
+    assert_eq!(names.get(1), Some(&"started"), "{names:?}");
+    assert_eq!(names.last(), Some(&"succeeded"), "{names:?}");
+    assert!(names.contains(&"progress"), "{names:?}");
+    // numbered 1, 2, 3, … in order, progress never going back
+    let seqs: Vec<i64> = events
+        .iter()
+        .map(|e| e.data["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>());
+    let ids: Vec<String> = events.iter().map(|e| e.id.clone().unwrap()).collect();
+    assert_eq!(ids, seqs.iter().map(i64::to_string).collect::<Vec<_>>());
+    let percents: Vec<i64> = events
+        .iter()
+        .filter(|e| e.event == "progress")
+        .map(|e| e.data["percent"].as_i64().unwrap())
+        .collect();
+    assert!(percents.windows(2).all(|w| w[0] <= w[1]), "{percents:?}");
+    let done = events.last().unwrap();
+    assert!(done.data["summary"]["metrics"]["trades"].as_u64().unwrap() > 0);
+
+    // a reconnect with Last-Event-ID gets only what came after
+    let resumed = app
+        .client
+        .get(app.url(&format!("/api/v1/backtests/{id}/events")))
+        .bearer_auth(&ada.token)
+        .header("last-event-id", (seqs.len() - 1).to_string())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(resumed.matches("event: succeeded").count(), 1, "{resumed}");
+    assert!(!resumed.contains("event: queued"), "{resumed}");
+
+    // the run and its report
+    let run = app
+        .get(&format!("/api/v1/backtests/{id}"), Some(&ada.token))
+        .await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.text);
+    assert_eq!(run.body["status"], "succeeded");
+    assert_eq!(run.body["progress"], 100);
+    assert_eq!(run.body["parameters"]["fee_pct"], 0.1);
+    assert_eq!(run.body["parameters"]["slippage_bps"], 5.0);
+    assert_eq!(run.body["parameters"]["fill"], "next_open");
+    let trades = run.body["metrics"]["trades"].as_u64().unwrap();
+    let card = &run.body["assumptions"];
+    assert!(
+        card["fill_rule_text"].as_str().unwrap().len() > 10,
+        "{card}"
+    );
+    assert!(card["intrabar_path"].is_string(), "{card}");
+    assert!(
+        card["data"]["source"]
+            .as_str()
+            .unwrap()
+            .contains("BTC-USD:1d"),
+        "{card}"
+    );
+    assert!(card["data"]["quality"]["summary"].is_array(), "{card}");
+    assert!(run.body["warnings"].is_array());
+
+    let equity = app
+        .get(&format!("/api/v1/backtests/{id}/equity"), Some(&ada.token))
+        .await;
+    assert_eq!(equity.status, StatusCode::OK, "{}", equity.text);
+    let points = equity.body["points"].as_array().unwrap();
+    assert!(points.len() > 100, "{}", points.len());
+    assert!(
+        points
+            .iter()
+            .all(|p| p["drawdown_pct"].as_f64().unwrap() <= 0.0)
+    );
+
+    let page = app
+        .get(
+            &format!("/api/v1/backtests/{id}/trades?limit=5&offset=2&sort=-pnl"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(page.body["total"], trades);
+    let items = page.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 5.min(trades as usize - 2));
+    let pnls: Vec<f64> = items.iter().map(|t| t["pnl"].as_f64().unwrap()).collect();
+    assert!(pnls.windows(2).all(|w| w[0] >= w[1]), "{pnls:?}");
+    let bad_sort = app
+        .get(
+            &format!("/api/v1/backtests/{id}/trades?sort=luck"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(bad_sort.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let csv = app
+        .client
+        .get(app.url(&format!("/api/v1/backtests/{id}/trades.csv")))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = csv.text().await.unwrap();
+    assert_eq!(csv.lines().count() as u64, trades + 1, "{csv}");
+    assert!(csv.starts_with("side,entry_time,entry_price"), "{csv}");
+
+    // the history, filtered
+    let history = app
+        .get(
+            &format!("/api/v1/backtests?strategy_id={strategy}&status=succeeded"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(history.body["total"], 1, "{}", history.text);
+    assert_eq!(history.body["items"][0]["id"], id.as_str());
+
+    // the notification was stored and pushed
+    let pushed = loop {
+        let e = notes.next().await.expect("the stream stays open");
+        if e.event == "notification" {
+            break e;
+        }
+    };
+    assert_eq!(pushed.data["kind"], "backtest.succeeded");
+    assert_eq!(pushed.data["payload"]["run_id"], id.as_str());
+    assert_eq!(pushed.data["link"], format!("/backtests/{id}"));
+    let unread = loop {
+        let e = notes.next().await.expect("the stream stays open");
+        if e.event == "unread" {
+            break e;
+        }
+    };
+    assert_eq!(unread.data["unread"], 1);
+    let list = app
+        .get("/api/v1/notifications?unread=true", Some(&ada.token))
+        .await;
+    assert_eq!(list.body["total"], 1, "{}", list.text);
+    assert_eq!(list.body["unread"], 1);
+    let note_id = list.body["items"][0]["id"].as_str().unwrap().to_owned();
+    let read = app
+        .post(
+            &format!("/api/v1/notifications/{note_id}/read"),
+            Some(&ada.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.body["read"], true);
+    let count = app
+        .get("/api/v1/notifications/unread-count", Some(&ada.token))
+        .await;
+    assert_eq!(count.body["unread"], 0);
+    let after_read = loop {
+        let e = notes.next().await.expect("the stream stays open");
+        if e.event == "unread" {
+            break e;
+        }
+    };
+    assert_eq!(after_read.data["unread"], 0);
+
+    // the plan banner counts the backtest
+    let usage = app.get("/api/v1/plan-usage", Some(&ada.token)).await;
+    assert_eq!(usage.status, StatusCode::OK, "{}", usage.text);
+    assert_eq!(usage.body["plan"], "free");
+    assert_eq!(usage.body["backtests_today"]["used"], 1);
+    assert!(
+        usage.body["backtests_today"]["resets_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("T00:00:00Z")
+    );
+    assert_eq!(usage.body["concurrent_runs"]["used"], 0);
+}
+
+#[tokio::test]
+async fn runs_are_private_to_their_owner() {
+    let app = TestApp::spawn().await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    let id = submit(&app, &ada.token, daily(&strategy)).await;
+    follow(&app, &ada.token, "backtests", &id).await;
+    for path in [
+        format!("/api/v1/backtests/{id}"),
+        format!("/api/v1/backtests/{id}/equity"),
+        format!("/api/v1/backtests/{id}/trades"),
+        format!("/api/v1/backtests/{id}/trades.csv"),
+        format!("/api/v1/backtests/{id}/events"),
+    ] {
+        let reply = app.get(&path, Some(&bob.token)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
+        assert_eq!(reply.error_code(), "not_found");
+        let anonymous = app.get(&path, None).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let cancel = app
+        .post(
+            &format!("/api/v1/backtests/{id}/cancel"),
+            Some(&bob.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::NOT_FOUND);
+    let compare = app
+        .post(
+            "/api/v1/backtests/compare",
+            Some(&bob.token),
+            json!({ "ids": [id, id.clone() + "x"] }),
+        )
+        .await;
+    assert_eq!(compare.status, StatusCode::NOT_FOUND, "{}", compare.text);
+    let theirs = app.get("/api/v1/backtests", Some(&bob.token)).await;
+    assert_eq!(theirs.body["total"], 0);
+    // nor can Bob backtest Ada's private strategy
+    let borrowed = app
+        .post("/api/v1/backtests", Some(&bob.token), daily(&strategy))
+        .await;
+    assert_eq!(borrowed.status, StatusCode::NOT_FOUND, "{}", borrowed.text);
+}
+
+#[tokio::test]
+async fn bad_settings_are_refused_with_the_field_and_nothing_is_queued() {
+    let app = TestApp::spawn().await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let cases = [
+        (json!({ "strategy_id": strategy }), "dataset_id"),
+        (
+            json!({ "strategy_id": strategy, "symbol": "DOGE-EUR" }),
+            "symbol",
+        ),
+        (
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "timeframe": "7m" }),
+            "timeframe",
+        ),
+        (
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "fee_pct": -1 }),
+            "fee_pct",
+        ),
+        (
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "fill": "whenever" }),
+            "fill",
+        ),
+        (
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "from": "2030-01-01" }),
+            "from",
+        ),
+        (
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "version": 9 }),
+            "version",
+        ),
+    ];
+    for (body, field) in cases {
+        let reply = app
+            .post("/api/v1/backtests", Some(&ada.token), body.clone())
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            reply.text
+        );
+        assert_eq!(reply.error_code(), "validation_failed");
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
+    }
+    let unknown = app
+        .post(
+            "/api/v1/backtests",
+            Some(&ada.token),
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "leverage": 100 }),
+        )
+        .await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.text
+    );
+    let history = app.get("/api/v1/backtests", Some(&ada.token)).await;
+    assert_eq!(history.body["total"], 0);
+    let usage = app.get("/api/v1/plan-usage", Some(&ada.token)).await;
+    assert_eq!(usage.body["backtests_today"]["used"], 0);
+}
+
+#[tokio::test]
+async fn a_queued_backtest_can_be_cancelled_once() {
+    // no workers: the run stays queued
+    let app = TestApp::spawn_with(|c| c.workers = 0).await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let id = submit(&app, &ada.token, daily(&strategy)).await;
+    let cancel = app
+        .post(
+            &format!("/api/v1/backtests/{id}/cancel"),
+            Some(&ada.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.text);
+    assert_eq!(cancel.body["status"], "cancelled");
+    let events = follow(&app, &ada.token, "backtests", &id).await;
+    assert_eq!(kinds(&events), vec!["queued", "cancelled"]);
+    let again = app
+        .post(
+            &format!("/api/v1/backtests/{id}/cancel"),
+            Some(&ada.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    // its job is cancelled too: nothing is left to claim
+    let claimed = app
+        .state
+        .db()
+        .jobs()
+        .claim("test", 1000, &[])
+        .await
+        .unwrap();
+    assert!(claimed.is_none(), "{claimed:?}");
+    let equity = app
+        .get(&format!("/api/v1/backtests/{id}/equity"), Some(&ada.token))
+        .await;
+    assert_eq!(equity.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn the_daily_quota_holds_at_its_exact_limit_under_concurrent_requests_on_sqlite() {
+    quota_race(&TestApp::spawn_with(|c| c.workers = 0).await).await;
+}
+
+#[tokio::test]
+async fn the_daily_quota_holds_at_its_exact_limit_under_concurrent_requests_on_postgres() {
+    quota_race(&TestApp::spawn_postgres_with(|c| c.workers = 0).await).await;
+}
+
+async fn quota_race(app: &TestApp) {
+    let (ada, strategy) = setup(app, "ada@example.com").await;
+    let db = app.state.db();
+    db.users()
+        .set_plan(&ada.id, PlanTier::Premium)
+        .await
+        .unwrap();
+    let limits = db.plans().get(PlanTier::Premium).await.unwrap();
+    // three units left today
+    let period = bb_server::routes::plan_usage::day_period(bb_store::now_ms());
+    db.plans()
+        .increment(
+            &ada.id,
+            &period,
+            "backtests",
+            limits.max_backtests_per_day - 3,
+        )
+        .await
+        .unwrap();
+    let replies = concurrently(app, 7, "/api/v1/backtests", &ada.token, daily(&strategy)).await;
+    let accepted = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::ACCEPTED)
+        .count();
+    let refused: Vec<_> = replies
+        .iter()
+        .filter(|r| r.status == StatusCode::FORBIDDEN)
+        .collect();
+    assert_eq!(
+        accepted,
+        3,
+        "{:?}",
+        replies.iter().map(|r| &r.text).collect::<Vec<_>>()
+    );
+    assert_eq!(refused.len(), 4);
+    for r in &refused {
+        assert_eq!(r.error_code(), "quota_exceeded");
+        let d = &r.body["error"]["details"];
+        assert_eq!(d["metric"], "backtests", "{}", r.text);
+        assert_eq!(d["limit"], limits.max_backtests_per_day);
+        assert_eq!(d["used"], limits.max_backtests_per_day);
+        assert!(d["resets_at"].as_str().unwrap().ends_with("T00:00:00Z"));
+        assert!(d["upgrade"].is_string());
+    }
+    let used = db
+        .plans()
+        .usage(&ada.id, &period, "backtests")
+        .await
+        .unwrap();
+    assert_eq!(used, limits.max_backtests_per_day);
+    let history = app.get("/api/v1/backtests", Some(&ada.token)).await;
+    assert_eq!(history.body["total"], 3);
+}
+
+/// Sends `n` copies of a POST at once, each on its own task.
+async fn concurrently(app: &TestApp, n: usize, path: &str, token: &str, body: Value) -> Vec<Reply> {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let request = app
+                .client
+                .post(app.url(path))
+                .bearer_auth(token)
+                .json(&body);
+            tokio::spawn(async move { Reply::from(request.send().await.expect("sent")).await })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("request task"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_free_plan_runs_two_at_once_and_small_sweeps() {
+    let app = TestApp::spawn_with(|c| c.workers = 0).await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    submit(&app, &ada.token, daily(&strategy)).await;
+    submit(&app, &ada.token, daily(&strategy)).await;
+    let third = app
+        .post("/api/v1/backtests", Some(&ada.token), daily(&strategy))
+        .await;
+    assert_eq!(third.status, StatusCode::FORBIDDEN, "{}", third.text);
+    assert_eq!(third.error_code(), "quota_exceeded");
+    assert_eq!(third.body["error"]["details"]["metric"], "concurrent_runs");
+    // the refused request took no daily unit
+    let usage = app.get("/api/v1/plan-usage", Some(&ada.token)).await;
+    assert_eq!(usage.body["backtests_today"]["used"], 2, "{}", usage.text);
+    assert_eq!(usage.body["concurrent_runs"]["used"], 2);
+
+    let big = app
+        .post(
+            "/api/v1/sweeps",
+            Some(&ada.token),
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD",
+                    "params": ["fast.period=2..60:1", "slow.period=10..200:5"] }),
+        )
+        .await;
+    assert_eq!(big.status, StatusCode::FORBIDDEN, "{}", big.text);
+    let d = &big.body["error"]["details"];
+    assert_eq!(d["metric"], "sweep_combinations");
+    assert_eq!(d["requested"], 59 * 39);
+    assert_eq!(d["limit"], 100);
+}
+
+#[tokio::test]
+async fn a_sweep_reports_every_combination_and_two_backtests_compare() {
+    let app = TestApp::spawn().await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let reply = app
+        .post(
+            "/api/v1/sweeps",
+            Some(&ada.token),
+            json!({ "strategy_id": strategy, "symbol": "BTC-USD", "from": "2018-01-01",
+                    "params": ["fast.period=5..20:5", "slow.period=20..60:10"],
+                    "where": ["fast.period<slow.period"], "sort": "sharpe" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
+    let id = reply.body["id"].as_str().unwrap().to_owned();
+    let events = follow(&app, &ada.token, "sweeps", &id).await;
+    assert_eq!(
+        kinds(&events).last(),
+        Some(&"succeeded"),
+        "{:?}",
+        kinds(&events)
+    );
+    let sweep = app
+        .get(&format!("/api/v1/sweeps/{id}"), Some(&ada.token))
+        .await;
+    assert_eq!(sweep.status, StatusCode::OK, "{}", sweep.text);
+    // fast 5,10,15,20 × slow 20..60 step 10, fast < slow: 4×5 minus (20,20) = 19
+    let rows = sweep.body["sweep"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 19, "{}", sweep.text);
+    assert_eq!(
+        sweep.body["sweep"]["axes"],
+        json!(["fast.period", "slow.period"])
+    );
+    let sharpe: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r["metrics"]["sharpe"].as_f64())
+        .collect();
+    assert!(sharpe.windows(2).all(|w| w[0] >= w[1]), "{sharpe:?}");
+    assert!(rows.iter().all(|r| {
+        let v = r["values"].as_array().unwrap();
+        v[0].as_f64() < v[1].as_f64()
+    }));
+
+    // two backtests with different costs, side by side
+    let cheap = submit(&app, &ada.token, json!({ "strategy_id": strategy, "symbol": "BTC-USD", "fee_pct": 0.0, "slippage_bps": 0.0 })).await;
+    follow(&app, &ada.token, "backtests", &cheap).await;
+    let costly = submit(
+        &app,
+        &ada.token,
+        json!({ "strategy_id": strategy, "symbol": "BTC-USD", "fee_pct": 0.5 }),
+    )
+    .await;
+    follow(&app, &ada.token, "backtests", &costly).await;
+    let compared = app
+        .post(
+            "/api/v1/backtests/compare",
+            Some(&ada.token),
+            json!({ "ids": [cheap, costly] }),
+        )
+        .await;
+    assert_eq!(compared.status, StatusCode::OK, "{}", compared.text);
+    let metrics = compared.body["metrics"].as_array().unwrap();
+    let total = metrics
+        .iter()
+        .find(|m| m["metric"] == "total_return_pct")
+        .unwrap();
+    let values: Vec<f64> = total["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(values[0] > values[1], "costs lower the return: {values:?}");
+    let ts = compared.body["ts"].as_array().unwrap();
+    let curves = compared.body["equity_pct"].as_array().unwrap();
+    assert_eq!(curves.len(), 2);
+    assert!(
+        curves
+            .iter()
+            .all(|c| c.as_array().unwrap().len() == ts.len())
+    );
+    assert_eq!(curves[0][0].as_f64(), Some(100.0));
+    let one = app
+        .post(
+            "/api/v1/backtests/compare",
+            Some(&ada.token),
+            json!({ "ids": [cheap] }),
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
