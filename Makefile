@@ -28,6 +28,7 @@ bench:
 	cargo bench -p bb-strategy --bench evaluate
 	cargo bench -p bb-backtest --bench backtest
 	cargo bench -p bb-store --bench candles
+	cargo bench -p blockbuilders --bench jobs
 
 ## Regenerate the TA-Lib golden fixtures (needs: pip install ta-lib==0.8.2 numpy).
 fixtures:

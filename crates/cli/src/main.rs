@@ -35,7 +35,7 @@ enum Command {
     /// Print the block catalogue (every block, its ports, parameters and explanation) as JSON.
     Blocks,
     /// Run the web app and its API (on SQLite by default; PostgreSQL with a postgres:// URL).
-    Serve(commands::serve::ServeArgs),
+    Serve(Box<commands::serve::ServeArgs>),
     /// Run background workers only (backtests, sweeps, fetches), no HTTP: start several on
     /// PostgreSQL to scale out, and `serve --no-workers` for the API alone.
     Worker(commands::serve::WorkerArgs),
@@ -53,7 +53,7 @@ fn main() -> std::process::ExitCode {
         Command::Blocks => commands::blocks::run(),
         Command::Backtest(args) => commands::backtest::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
-        Command::Serve(args) => commands::serve::serve(args),
+        Command::Serve(args) => commands::serve::serve(*args),
         Command::Worker(args) => commands::serve::worker(args),
         Command::Migrate(args) => commands::serve::migrate(&args),
         Command::Data(args) => commands::data::run(args),

@@ -91,7 +91,15 @@ fn start_server(url: &str, logs: &std::path::Path) -> (Proc, String) {
 
 fn start_worker(url: &str, logs: &std::path::Path, n: usize) -> Proc {
     let child = command(logs, &format!("worker{n}"))
-        .args(["worker", "--database-url", url, "--workers", "1", "--lease", LEASE])
+        .args([
+            "worker",
+            "--database-url",
+            url,
+            "--workers",
+            "1",
+            "--lease",
+            LEASE,
+        ])
         .stdout(Stdio::null())
         .spawn()
         .expect("the worker starts");
@@ -212,7 +220,10 @@ async fn fault(url: &str, workers: usize) {
         .await
         .unwrap()
         .expect("the demo account");
-    db.users().set_plan(&demo.id, PlanTier::Premium).await.unwrap();
+    db.users()
+        .set_plan(&demo.id, PlanTier::Premium)
+        .await
+        .unwrap();
     let graph: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("strategies/sma_crossover.json")).unwrap(),
     )
@@ -250,12 +261,17 @@ async fn fault(url: &str, workers: usize) {
     server.kill();
     let (_server, addr) = start_server(url, logs.path());
     let api = Api::sign_in(&addr).await;
-    for path in [format!("/api/v1/sweeps/{sweep}"), format!("/api/v1/backtests/{small}")] {
+    for path in [
+        format!("/api/v1/sweeps/{sweep}"),
+        format!("/api/v1/backtests/{small}"),
+    ] {
         assert_eq!(api.get(&path).await["status"], "queued", "{path}");
     }
 
     // Workers start; the one that takes the sweep is killed while it computes.
-    let mut pool: Vec<Proc> = (0..workers).map(|n| start_worker(url, logs.path(), n)).collect();
+    let mut pool: Vec<Proc> = (0..workers)
+        .map(|n| start_worker(url, logs.path(), n))
+        .collect();
     let events_path = format!("/api/v1/sweeps/{sweep}/events");
     let first = api.events_until("sweep", &events_path, "progress").await;
     assert!(first.iter().any(|(k, _)| k == "started"), "{first:?}");
@@ -278,7 +294,11 @@ async fn fault(url: &str, workers: usize) {
     // Another worker re-claims it once the lease has run out, and finishes it.
     let rest = api.events_until("sweep", &events_path, "succeeded").await;
     let kinds: Vec<&str> = rest.iter().map(|(k, _)| k.as_str()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "succeeded").count(), 1, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "succeeded").count(),
+        1,
+        "{kinds:?}"
+    );
     let job = db.jobs().get(&job_id).await.unwrap();
     assert_eq!(job.status, JobStatus::Succeeded, "{job:?}");
     assert_eq!(job.attempts, 2, "{job:?}");
@@ -294,8 +314,15 @@ async fn fault(url: &str, workers: usize) {
     let run = db.runs().get(&sweep).await.unwrap();
     assert_eq!(run.status, RunStatus::Succeeded);
     let detail = api.get(&format!("/api/v1/sweeps/{sweep}")).await;
-    assert!(detail["sweep"]["rows"].as_array().unwrap().len() > 400, "{detail}");
-    let notes = db.notifications().list(&demo.id, false, 100, 0).await.unwrap();
+    assert!(
+        detail["sweep"]["rows"].as_array().unwrap().len() > 400,
+        "{detail}"
+    );
+    let notes = db
+        .notifications()
+        .list(&demo.id, false, 100, 0)
+        .await
+        .unwrap();
     let about_sweep = notes
         .items
         .iter()
@@ -305,9 +332,16 @@ async fn fault(url: &str, workers: usize) {
 
     // The small backtest queued before the restart ran too.
     let small_events = api
-        .events_until("backtest", &format!("/api/v1/backtests/{small}/events"), "succeeded")
+        .events_until(
+            "backtest",
+            &format!("/api/v1/backtests/{small}/events"),
+            "succeeded",
+        )
         .await;
-    assert_eq!(small_events.last().map(|(k, _)| k.as_str()), Some("succeeded"));
+    assert_eq!(
+        small_events.last().map(|(k, _)| k.as_str()),
+        Some("succeeded")
+    );
     db.close().await;
 }
 

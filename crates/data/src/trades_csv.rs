@@ -1,5 +1,5 @@
-//! Trades as CSV: one row per closed trade, times in ISO-8601 UTC, the way a spreadsheet
-//! reads them. The command line's `--trades-csv` and the API's `trades.csv` write this.
+//! Trades as CSV: one row per closed trade, times as `YYYY-MM-DD HH:MM:SS` UTC, the way a
+//! spreadsheet reads them. The command line's `--trades-csv` and the API's `trades.csv` write this.
 
 use std::io::Write;
 
@@ -67,7 +67,7 @@ mod tests {
     use bb_domain::{ExitReason, Side};
 
     #[test]
-    fn one_row_per_trade_with_iso_times() {
+    fn one_row_per_trade_with_utc_times() {
         let t = Trade {
             side: Side::Long,
             entry_index: 0,
@@ -89,7 +89,10 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("side,entry_time"), "{text}");
-        assert!(lines[1].starts_with("long,2022-01-01T00:00:00Z,100,"), "{text}");
+        assert!(
+            lines[1].starts_with("long,2022-01-01 00:00:00,100,2022-01-04 00:00:00,110,"),
+            "{text}"
+        );
         assert!(lines[1].ends_with(",3,signal"), "{text}");
         let mut out = Vec::new();
         write_trades_csv(&mut out, &[("BTC", &t)]).unwrap();

@@ -38,7 +38,10 @@ pub(crate) async fn run(
         .version(&run.strategy_id, run.version)
         .await?;
     let doc = StrategyDocument::from_json(&version.graph.to_string()).map_err(|e| {
-        JobError::Permanent(format!("version {} of the strategy cannot be read: {e}", run.version))
+        JobError::Permanent(format!(
+            "version {} of the strategy cannot be read: {e}",
+            run.version
+        ))
     })?;
     let (backtest, sweep) = match kind {
         RunKind::Backtest => (parse::<BacktestRequest>(&run.config)?, None),
@@ -60,7 +63,11 @@ pub(crate) async fn run(
     runs.progress(
         &id,
         20,
-        &format!("Loaded {} candles from {}", loaded.candles.len(), loaded.label),
+        &format!(
+            "Loaded {} candles from {}",
+            loaded.candles.len(),
+            loaded.label
+        ),
     )
     .await?;
     let (report, summary) = match sweep {

@@ -22,7 +22,9 @@ impl From<StoreError> for JobError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Database(m) => JobError::Transient(format!("database error: {m}")),
-            StoreError::NotFound => JobError::Permanent("a record it needs no longer exists".into()),
+            StoreError::NotFound => {
+                JobError::Permanent("a record it needs no longer exists".into())
+            }
             other => JobError::Permanent(other.to_string()),
         }
     }
@@ -90,7 +92,10 @@ pub(crate) async fn retrying(ctx: &Ctx, job: &Job, message: &str) {
         && let Err(e) = ctx
             .db
             .runs()
-            .retrying(id, &format!("Attempt {} failed ({message}); trying again.", job.attempts))
+            .retrying(
+                id,
+                &format!("Attempt {} failed ({message}); trying again.", job.attempts),
+            )
             .await
     {
         tracing::warn!(run = %id, error = %e, "recording a retry failed");

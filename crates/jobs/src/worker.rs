@@ -13,8 +13,8 @@ use std::time::Duration;
 use bb_market::MarketConfig;
 use bb_store::{Db, Heartbeat, Job, JobStatus};
 use tokio::sync::watch;
-use tracing::Instrument;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::run::{self, JobError};
 
@@ -177,7 +177,9 @@ async fn run_one_in_span(ctx: &Ctx, worker: &str, job: Job) {
         Ok(Err(JobError::Permanent(message))) => {
             tracing::info!(%message, "job failed");
             run::failed(ctx, &job, &message).await;
-            jobs.fail(&job.id, worker, &message, false).await.map(|_| ())
+            jobs.fail(&job.id, worker, &message, false)
+                .await
+                .map(|_| ())
         }
         Ok(Err(JobError::Transient(message))) => {
             tracing::warn!(%message, "job attempt failed");
@@ -206,6 +208,13 @@ async fn run_one_in_span(ctx: &Ctx, worker: &str, job: Job) {
     };
     if let Err(e) = done {
         tracing::warn!(error = %e, "recording the job's outcome failed");
+    }
+    // Whoever waits on this job (an API answering about a fetch) re-reads it.
+    if let Ok(after) = jobs.get(&job.id).await {
+        let _ = ctx
+            .db
+            .publish(&bb_store::job_topic(&job.id), after.status.as_str())
+            .await;
     }
 }
 

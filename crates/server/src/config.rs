@@ -102,6 +102,11 @@ pub struct Config {
     /// How long a worker holds a job without a heartbeat before another may take it over.
     #[arg(long, env = "BB_WORKER_LEASE", default_value = "30s", value_parser = parse_duration)]
     pub worker_lease: Duration,
+
+    /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
+    /// start. Set by embedders and tests.
+    #[arg(skip)]
+    pub market: Option<bb_market::MarketConfig>,
 }
 
 impl Config {
@@ -135,6 +140,7 @@ impl Config {
             workers: 2,
             no_workers: false,
             worker_lease: Duration::from_secs(30),
+            market: None,
         }
     }
 }

@@ -27,7 +27,11 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "auth", description = "Accounts and sessions"),
         (name = "strategies", description = "Strategies, versions and validation"),
         (name = "blocks", description = "The block catalogue"),
-        (name = "market", description = "Candle datasets: coverage, quality, candles for charts, file imports"),
+        (name = "market", description = "Candle datasets: coverage, quality, candles for charts, file imports, connector fetches"),
+        (name = "backtests", description = "Backtests as jobs: submit, live events (SSE), results, trades, cancel, compare"),
+        (name = "sweeps", description = "Parameter sweeps as jobs: submit, live events (SSE), every combination's metrics"),
+        (name = "plans", description = "The caller's plan, its limits and usage"),
+        (name = "notifications", description = "The in-app notification center and its push stream"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness and metrics"),
     )

@@ -99,13 +99,22 @@ impl AppState {
         let config = bb_jobs::WorkerConfig {
             concurrency: slots,
             lease: self.0.config.worker_lease,
-            market: bb_market::MarketConfig::from_env(),
+            market: self.market_config(),
             ..bb_jobs::WorkerConfig::default()
         };
         let workers = bb_jobs::Workers::spawn(self.0.db.clone(), config);
         if let Ok(mut slot) = self.0.workers.lock() {
             *slot = Some(workers);
         }
+    }
+
+    /// The market-data providers' configuration (the `BB_*` variables unless set).
+    pub fn market_config(&self) -> bb_market::MarketConfig {
+        self.0
+            .config
+            .market
+            .clone()
+            .unwrap_or_else(bb_market::MarketConfig::from_env)
     }
 
     /// Stops this process's workers, waiting for the jobs in flight.

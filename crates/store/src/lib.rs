@@ -68,7 +68,7 @@ pub use notifications::{NewNotification, Notification, Notifications, notify_top
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,
-    run_topic,
+    job_topic, run_topic,
 };
 pub use strategies::{
     MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,

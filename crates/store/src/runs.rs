@@ -114,6 +114,12 @@ pub struct Runs<'a> {
 const COLUMNS: &str = "id, kind, user_id, strategy_id, version, dataset_id, status, config, \
      progress, summary, error, job_id, created_at, started_at, finished_at, updated_at";
 
+/// The bus topic on which a worker announces that it stopped working on a job (its status
+/// is the payload).
+pub fn job_topic(job_id: &str) -> String {
+    format!("job.{job_id}")
+}
+
 /// Bus topic on which a cancelled job's id is announced, so its worker stops at once.
 pub const JOB_CANCEL_TOPIC: &str = "jobs.cancel";
 

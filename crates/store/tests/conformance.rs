@@ -105,7 +105,8 @@ conformance!(
                 "0003_runs_and_sharing",
                 "0004_market_data",
                 "0005_jobs",
-                "0006_dataset_owners"
+                "0006_dataset_owners",
+                "0007_backtest_runs"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
@@ -1165,11 +1166,17 @@ conformance!(
                 free.max_strategies,
                 free.max_backtests_per_day,
                 free.max_sweep_combinations,
-                free.max_paper_runs
+                free.max_paper_runs,
+                free.max_template_publishes,
+                free.max_history_runs,
+                free.max_concurrent_runs
             ),
-            (5, 20, 50, 1)
+            (5, 50, 100, 1, 0, 100, 2)
         );
         for paid in [&premium, &educator] {
+            assert!(paid.max_history_runs > free.max_history_runs);
+            assert!(paid.max_concurrent_runs > free.max_concurrent_runs);
+            assert!(paid.max_template_publishes > free.max_template_publishes);
             assert!(paid.max_strategies > free.max_strategies);
             assert!(paid.max_backtests_per_day > free.max_backtests_per_day);
             assert!(paid.max_sweep_combinations > free.max_sweep_combinations);

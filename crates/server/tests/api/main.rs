@@ -6,6 +6,7 @@ mod auth;
 mod authorization;
 mod common;
 mod errors;
+mod fetches;
 mod journey;
 mod market;
 mod ops;

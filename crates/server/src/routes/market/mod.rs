@@ -1,5 +1,5 @@
-//! Market data: candle datasets, their coverage and quality, candles for charts, and file
-//! imports.
+//! Market data: candle datasets, their coverage and quality, candles for charts, file
+//! imports, and connector fetches queued as jobs (admins).
 //!
 //! Who may do what (every route needs a signed-in caller; anonymous calls are 401):
 //! - a dataset with no owner is **shared** (the demo data, imports by admins): every
@@ -16,6 +16,7 @@ pub mod access;
 mod candles;
 mod datasets;
 mod downsample;
+mod fetches;
 mod imports;
 pub mod types;
 
@@ -39,4 +40,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(datasets::get_dataset))
         .routes(routes!(candles::get_candles))
         .routes(routes!(imports::import_file))
+        .routes(routes!(fetches::create_fetch))
+        .routes(routes!(fetches::get_fetch))
 }
