@@ -1,0 +1,81 @@
+// The browser tests' harness: the real `blockbuilders` binary on a fresh SQLite database
+// with the demo data (`serve --demo`, workers in-process), the built UI (`web/dist`), and
+// Debian's Chromium driven by playwright-core (no browser download).
+//
+// BB_BIN overrides the binary (default: ../target/debug/blockbuilders, which `make test`
+// builds); CHROMIUM overrides the browser (default: /usr/bin/chromium).
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, existsSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { chromium } from "playwright-core";
+
+const here = new URL(".", import.meta.url).pathname;
+export const webDir = resolve(here, "..");
+export const repoDir = resolve(webDir, "..");
+export const artifacts = resolve(here, "artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+/** Starts the server; resolves to `{ url, stop() }` once it prints its address. */
+export async function startServer() {
+  const bin = process.env.BB_BIN ?? join(repoDir, "target/debug/blockbuilders");
+  if (!existsSync(bin)) throw new Error(`no binary at ${bin}: run \`cargo build -p blockbuilders\` first`);
+  if (!existsSync(join(webDir, "dist/index.html"))) throw new Error("the UI is not built: run `npm run build`");
+  const dir = mkdtempSync(join(tmpdir(), "bb-e2e-"));
+  const child = spawn(
+    bin,
+    ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "e2e.db")}`],
+    {
+      cwd: repoDir,
+      env: { ...process.env, BB_WEB_DIR: join(webDir, "dist"), BB_LOG: "warn", BB_JWT_SECRET: "e2e-secret-that-is-long-enough-for-hs256" },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const url = await new Promise((ok, fail) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const m = line.match(/running at (http:\/\/\S+)/);
+      if (m) ok(m[1]);
+    });
+    child.on("exit", (code) => fail(new Error(`the server exited with ${code}`)));
+  });
+  return {
+    url,
+    dbPath: join(dir, "e2e.db"),
+    stop: () => new Promise((ok) => { child.once("exit", ok); child.kill("SIGTERM"); }),
+  };
+}
+
+/** Launches headless Chromium with the flags this machine needs. */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+}
+
+/** Runs axe-core on the page; returns the serious and critical violations. */
+export async function axe(page) {
+  const source = readFileSync(join(webDir, "node_modules/axe-core/axe.min.js"), "utf8");
+  await page.addScriptTag({ content: source });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    return await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+  });
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Saves a full-page screenshot under e2e/artifacts. */
+export async function screenshot(page, name) {
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,3 @@
+export default function CanvasPage() {
+  return <h1>Strategy canvas</h1>;
+}
