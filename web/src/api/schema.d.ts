@@ -748,6 +748,11 @@ export interface components {
             timeframe: string;
             v: number[];
         };
+        /**
+         * Format: binary
+         * @description A candle file, sent as the raw request body (documentation only).
+         */
+        CandleFile: string;
         CloneRequest: {
             /** @description Title of the copy; default: the source's title. */
             title?: string | null;
@@ -2323,10 +2328,10 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        /** @description The candle file, as is */
+        /** @description The candle file, as is (CSV, Yahoo, Binance, ccxt JSON or DBN; gzip allowed) */
         requestBody: {
             content: {
-                "application/octet-stream": number[];
+                "application/octet-stream": components["schemas"]["CandleFile"];
             };
         };
         responses: {

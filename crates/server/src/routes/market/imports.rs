@@ -1,7 +1,7 @@
 //! File imports: a candle file as the request body, stored all or nothing.
 
 use super::access::{Viewer, field_error};
-use super::types::{DatasetView, ImportCounts, ImportQuery, ImportResult};
+use super::types::{CandleFile, DatasetView, ImportCounts, ImportQuery, ImportResult};
 use super::{IMPORT_BODY_LIMIT, IMPORTS_PATH};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Json, Query};
@@ -35,7 +35,7 @@ const RESERVED_SOURCES: &[&str] = &["demo", "binance", "coindesk", "coinmetrics"
     path = "/api/v1/market/imports",
     tag = "market",
     params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The candle file, as is"),
+    request_body(content = CandleFile, content_type = "application/octet-stream", description = "The candle file, as is (CSV, Yahoo, Binance, ccxt JSON or DBN; gzip allowed)"),
     security(("bearer" = [])),
     responses(
         (status = 201, body = ImportResult),

@@ -244,6 +244,12 @@ pub struct ImportQuery {
     pub instrument: Option<String>,
 }
 
+/// A candle file, sent as the raw request body (documentation only).
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct CandleFile(Vec<u8>);
+
 /// What an import stored.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResult {
