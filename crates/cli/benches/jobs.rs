@@ -241,7 +241,7 @@ async fn throughput(admin_url: &str, processes: usize) {
         .execute(&mut admin)
         .await
         .unwrap();
-    let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+    let url = with_database(admin_url, &name);
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let candles =
@@ -342,12 +342,33 @@ async fn throughput(admin_url: &str, processes: usize) {
     .unwrap();
 }
 
+/// `url` with its database name replaced by `name` (query parameters kept).
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
 #[tokio::main]
 async fn main() {
     bb_server::install_crypto_provider();
     latency().await;
-    let admin = std::env::var("BB_TEST_POSTGRES_URL")
+    let tcp = std::env::var("BB_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    throughput(&admin, 1).await;
-    throughput(&admin, 2).await;
+    println!("PostgreSQL over TCP ({}):", bb_store::redact_url(&tcp));
+    throughput(&tcp, 1).await;
+    throughput(&tcp, 2).await;
+    // sqlx 0.9.0 does not set TCP_NODELAY on PostgreSQL connections, so each small write
+    // over TCP can wait for a delayed ACK; a Unix socket has no such wait.
+    let socket = "postgres://postgres@localhost/postgres?host=/var/run/postgresql";
+    if std::path::Path::new("/var/run/postgresql/.s.PGSQL.5432").exists() {
+        println!("PostgreSQL over its Unix socket ({socket}):");
+        throughput(socket, 1).await;
+        throughput(socket, 2).await;
+    }
 }

@@ -78,7 +78,6 @@ pub(crate) async fn run(
         }
         Some(request) => compute_sweep(ctx, &id, &doc, loaded, request).await?,
     };
-    runs.progress(&id, 95, "Saving the results").await?;
     let note = success_notification(&run, &doc.name, &summary);
     let recorded = runs
         .succeed(&id, &summary, &report, note, Some((&job.id, worker)))
