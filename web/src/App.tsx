@@ -1,23 +1,103 @@
-import { lazy, Suspense } from "react";
-import { Route, Routes } from "react-router-dom";
+import { lazy, Suspense, type ReactNode } from "react";
+import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
+import { Shell } from "./components/Shell";
+import { useAuth } from "./hooks/auth";
+import { ToastProvider } from "./hooks/toasts";
+import { UpgradeProvider } from "./hooks/upgrade";
+import { LoginPage, SignupPage } from "./pages/AuthPages";
+import HomePage from "./pages/HomePage";
+import StrategiesPage from "./pages/StrategiesPage";
 
-// The canvas (React Flow) loads on demand so the logged-in shell stays small.
+// The canvas (React Flow) and the chart pages (lightweight-charts) load on demand so the
+// logged-in shell stays small.
 const CanvasPage = lazy(() => import("./canvas/CanvasPage"));
+const ResultsPage = lazy(() => import("./pages/ResultsPage"));
+const ComparePage = lazy(() => import("./pages/ComparePage"));
+const SweepPage = lazy(() => import("./pages/SweepPage"));
+const StrategyPage = lazy(() => import("./pages/StrategyPage"));
+const HistoryPage = lazy(() => import("./pages/HistoryPage"));
+const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
+const PlanPage = lazy(() => import("./pages/PlanPage"));
+
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { status } = useAuth();
+  const location = useLocation();
+  if (status === "loading") return <p role="status" className="boot">Loading…</p>;
+  if (status === "out") {
+    const next = `${location.pathname}${location.search}${location.hash}`;
+    return <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
+  }
+  return <>{children}</>;
+}
+
+function PublicOnly({ children }: { children: ReactNode }) {
+  const { status } = useAuth();
+  const location = useLocation();
+  if (status === "loading") return <p role="status" className="boot">Loading…</p>;
+  if (status === "in") {
+    const next = new URLSearchParams(location.search).get("next");
+    return <Navigate to={next && next.startsWith("/") && !next.startsWith("//") ? next : "/"} replace />;
+  }
+  return <>{children}</>;
+}
+
+function Page({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<p role="status">Loading…</p>}>{children}</Suspense>;
+}
+
+function NotFound() {
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing here. <Link to="/">Go to the home page</Link>.
+      </p>
+    </>
+  );
+}
 
 export function App() {
   return (
-    <div className="app">
-      <header className="app-header">
-        <a href="/" className="brand">Blockbuilders</a>
-      </header>
-      <main id="main">
-        <Suspense fallback={<p role="status">Loading…</p>}>
-          <Routes>
-            <Route path="/strategies/:id/edit" element={<CanvasPage />} />
-            <Route path="*" element={<h1>Blockbuilders</h1>} />
-          </Routes>
-        </Suspense>
-      </main>
-    </div>
+    <ToastProvider>
+      <UpgradeProvider>
+        <Routes>
+          <Route
+            path="/login"
+            element={
+              <PublicOnly>
+                <LoginPage />
+              </PublicOnly>
+            }
+          />
+          <Route
+            path="/signup"
+            element={
+              <PublicOnly>
+                <SignupPage />
+              </PublicOnly>
+            }
+          />
+          <Route
+            element={
+              <RequireAuth>
+                <Shell />
+              </RequireAuth>
+            }
+          >
+            <Route index element={<HomePage />} />
+            <Route path="strategies" element={<StrategiesPage />} />
+            <Route path="strategies/:id" element={<Page><StrategyPage /></Page>} />
+            <Route path="strategies/:id/edit" element={<Page><CanvasPage /></Page>} />
+            <Route path="backtests" element={<Page><HistoryPage /></Page>} />
+            <Route path="backtests/:id" element={<Page><ResultsPage /></Page>} />
+            <Route path="compare" element={<Page><ComparePage /></Page>} />
+            <Route path="sweeps/:id" element={<Page><SweepPage /></Page>} />
+            <Route path="notifications" element={<Page><NotificationsPage /></Page>} />
+            <Route path="plan" element={<Page><PlanPage /></Page>} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Routes>
+      </UpgradeProvider>
+    </ToastProvider>
   );
 }

@@ -36,12 +36,32 @@ export function onTokenChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-async function refresh(): Promise<boolean> {
-  const r = await fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" });
-  if (!r.ok) return false;
-  const session = (await r.json()) as Schemas["Session"];
-  setToken(session.access_token);
-  return true;
+// One refresh at a time: a refresh token presented twice ends the whole session family, so
+// concurrent 401s (or React's double effects) share the same exchange.
+let refreshing: Promise<boolean> | null = null;
+
+export function refresh(): Promise<boolean> {
+  if (!refreshing) {
+    refreshing = (async () => {
+      try {
+        const r = await fetch("/api/v1/auth/refresh", {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json" },
+          body: "{}",
+        });
+        if (!r.ok) return false;
+        const session = (await r.json()) as Schemas["Session"];
+        setToken(session.access_token);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        setTimeout(() => (refreshing = null), 0);
+      }
+    })();
+  }
+  return refreshing;
 }
 
 async function toError(r: Response): Promise<ApiError> {
@@ -77,6 +97,16 @@ export async function request<T>(method: string, path: string, body?: unknown, r
   if (r.status === 204) return undefined as T;
   const type = r.headers.get("content-type") ?? "";
   return (type.includes("json") ? await r.json() : await r.text()) as T;
+}
+
+/** Fetches a file (e.g. a CSV export) with the access token, as a Blob. */
+export async function requestBlob(path: string, retried = false): Promise<Blob> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const r = await fetch(path, { headers, credentials: "same-origin" });
+  if (r.status === 401 && !retried && (await refresh())) return requestBlob(path, true);
+  if (!r.ok) throw await toError(r);
+  return await r.blob();
 }
 
 export const api = {

@@ -1,0 +1,183 @@
+// "Run backtest": the settings form, then the live progress of the queued run, then the
+// results page. A plan limit opens the upgrade prompt instead of an error.
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useNavigate } from "react-router-dom";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, ApiError } from "../api/client";
+import type { CreateBacktest, Diagnostic, Run } from "../api/types";
+import { useDatasets } from "../hooks/queries";
+import { useUpgradePrompt } from "../hooks/upgrade";
+import { useRunEvents, type RunProgress } from "../hooks/useRunEvents";
+import { defaultDataset } from "./DatasetSelect";
+import { Modal } from "./Modal";
+import { RunProgressView } from "./ProgressBar";
+import {
+  apiFieldToSetting,
+  DEFAULT_SETTINGS,
+  RunSettingsFields,
+  settingsToRequest,
+  type FieldErrors,
+  type RunSettings,
+} from "./RunSettings";
+
+export interface RunTarget {
+  id: string;
+  title: string;
+  latest_version: number;
+  version?: number;
+}
+
+interface Props {
+  strategy: RunTarget | null;
+  onClose(): void;
+}
+
+export function RunDialog({ strategy, onClose }: Props) {
+  return (
+    <Modal open={!!strategy} title={strategy ? `Run a backtest: ${strategy.title}` : "Run a backtest"} onClose={onClose} wide>
+      {strategy && <RunForm key={strategy.id} strategy={strategy} onClose={onClose} />}
+    </Modal>
+  );
+}
+
+function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }) {
+  const datasets = useDatasets();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const showQuota = useUpgradePrompt();
+  const [settings, setSettings] = useState<RunSettings | null>(null);
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
+  const [submitting, setSubmitting] = useState(false);
+  const [runId, setRunId] = useState<string | null>(null);
+  const [outcome, setOutcome] = useState<RunProgress | null>(null);
+  const version = strategy.version ?? strategy.latest_version;
+  const formRef = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    if (Object.keys(errors).length) formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
+
+  useEffect(() => {
+    if (settings || !datasets.data) return;
+    const d = defaultDataset(datasets.data.items);
+    setSettings({ ...DEFAULT_SETTINGS, datasetId: d?.id ?? "" });
+  }, [datasets.data, settings]);
+
+  const progress = useRunEvents("backtest", runId, (p) => {
+    queryClient.invalidateQueries({ queryKey: ["runs"] });
+    queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+    if (p.status === "succeeded" && runId) {
+      onClose();
+      navigate(`/backtests/${runId}`);
+    } else {
+      setOutcome(p);
+      setRunId(null);
+    }
+  });
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!settings || submitting) return;
+    setOutcome(null);
+    setDiagnostics([]);
+    const checked = settingsToRequest(settings);
+    if (!checked.ok) {
+      setErrors(checked.errors);
+      return;
+    }
+    setErrors({});
+    setSubmitting(true);
+    try {
+      const body: CreateBacktest = { strategy_id: strategy.id, version, ...checked.body };
+      const run = await api.post<Run>("/api/v1/backtests", body);
+      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      setRunId(run.id);
+    } catch (err) {
+      if (showQuota(err)) {
+        onClose();
+        return;
+      }
+      if (err instanceof ApiError) {
+        const field = apiFieldToSetting(err.details?.field);
+        setErrors(field ? { [field]: err.message } : { form: err.message });
+        const diags = err.details?.diagnostics;
+        if (Array.isArray(diags)) setDiagnostics(diags as Diagnostic[]);
+      } else {
+        setErrors({ form: "Could not reach the server. Check your connection and try again." });
+      }
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const cancel = async () => {
+    if (!runId) return;
+    try {
+      await api.post(`/api/v1/backtests/${runId}/cancel`, {});
+    } catch {
+      // it may have finished meanwhile; the stream tells
+    }
+  };
+
+  if (strategy.latest_version < 1) {
+    return (
+      <p>
+        This strategy has no saved version yet. Open it in the editor, add blocks and save, then run a backtest.
+      </p>
+    );
+  }
+  if (runId) {
+    return (
+      <div className="run-live">
+        <p>
+          Testing version {version} of <strong>{strategy.title}</strong>. The results open as soon as it is done.
+        </p>
+        <RunProgressView progress={progress} label="Backtest progress" />
+        <div className="actions">
+          <button type="button" className="button" onClick={cancel}>
+            Cancel the run
+          </button>
+        </div>
+      </div>
+    );
+  }
+  if (datasets.isLoading || !settings) return <p role="status">Loading the market data…</p>;
+  if (datasets.error) return <p className="error-box">{(datasets.error as Error).message}</p>;
+
+  return (
+    <form ref={formRef} onSubmit={submit} noValidate className="run-form">
+      <p className="help">
+        Testing version {version}. The defaults are the honest ones: every trade pays a fee and a little slippage, and
+        orders fill at the next price you could really get. Change them only if you know your costs.
+      </p>
+      {outcome?.status === "failed" && (
+        <p className="error-box" role="alert">
+          The backtest failed: {outcome.error}
+        </p>
+      )}
+      {outcome?.status === "cancelled" && <p role="status">The backtest was cancelled.</p>}
+      {errors.form && (
+        <div className="error-box" role="alert">
+          <p>{errors.form}</p>
+          {diagnostics.length > 0 && (
+            <ul>
+              {diagnostics.map((d, i) => (
+                <li key={i}>{d.message}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <RunSettingsFields value={settings} onChange={setSettings} datasets={datasets.data?.items ?? []} errors={errors} />
+      <div className="actions">
+        <button type="submit" className="button primary" disabled={submitting}>
+          {submitting ? "Starting…" : "Run backtest"}
+        </button>
+        <button type="button" className="button" onClick={onClose}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,250 @@
+// The settings every backtest and sweep shares: which candles, which period, how much money
+// and what trading costs. The defaults are the honest ones (fees and slippage on, next-open
+// fills) and each is explained next to its field.
+import { useId } from "react";
+import type { CreateBacktest, Dataset } from "../api/types";
+import { date, timeframeMinutes, timeframeWords } from "../lib/format";
+import { DatasetOptions } from "./DatasetSelect";
+import { Field } from "./Field";
+
+export interface RunSettings {
+  datasetId: string;
+  timeframe: string;
+  from: string;
+  to: string;
+  capital: string;
+  fee: string;
+  slippage: string;
+  fill: "next_open" | "same_close";
+  allowShort: boolean;
+}
+
+export const DEFAULT_SETTINGS: Omit<RunSettings, "datasetId"> = {
+  timeframe: "",
+  from: "",
+  to: "",
+  capital: "10000",
+  fee: "0.1",
+  slippage: "5",
+  fill: "next_open",
+  allowShort: true,
+};
+
+export type FieldErrors = Partial<Record<keyof RunSettings | "form", string>>;
+
+const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d", "1w"];
+
+export function timeframeChoices(stored: string): string[] {
+  const base = timeframeMinutes(stored);
+  if (!base) return [];
+  return TIMEFRAMES.filter((tf) => {
+    const m = timeframeMinutes(tf)!;
+    return m > base && m % base === 0;
+  });
+}
+
+/** Checks the form and builds the request fields; errors are per field. */
+export function settingsToRequest(
+  s: RunSettings,
+): { ok: true; body: Omit<CreateBacktest, "strategy_id"> } | { ok: false; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const capital = Number(s.capital);
+  const fee = Number(s.fee);
+  const slippage = Number(s.slippage);
+  if (!s.datasetId) errors.datasetId = "Choose the market data to test on.";
+  if (s.capital.trim() === "" || !Number.isFinite(capital) || capital <= 0)
+    errors.capital = "Enter the starting money as a number above 0, e.g. 10000.";
+  if (s.fee.trim() === "" || !Number.isFinite(fee) || fee < 0 || fee >= 100)
+    errors.fee = "Enter the fee as a percentage from 0 to under 100, e.g. 0.1.";
+  if (s.slippage.trim() === "" || !Number.isFinite(slippage) || slippage < 0)
+    errors.slippage = "Enter the slippage in basis points, 0 or more, e.g. 5.";
+  if (s.from && s.to && s.from >= s.to) errors.to = "The end date must come after the start date.";
+  if (Object.keys(errors).length) return { ok: false, errors };
+  return {
+    ok: true,
+    body: {
+      dataset_id: s.datasetId,
+      ...(s.timeframe ? { timeframe: s.timeframe } : {}),
+      ...(s.from ? { from: s.from } : {}),
+      ...(s.to ? { to: s.to } : {}),
+      initial_capital: capital,
+      fee_pct: fee,
+      slippage_bps: slippage,
+      fill: s.fill,
+      allow_short: s.allowShort,
+    },
+  };
+}
+
+/** Maps the API's `details.field` onto the form's field names. */
+export function apiFieldToSetting(field: unknown): keyof RunSettings | null {
+  switch (field) {
+    case "dataset_id":
+    case "symbol":
+      return "datasetId";
+    case "timeframe":
+      return "timeframe";
+    case "from":
+      return "from";
+    case "to":
+      return "to";
+    case "initial_capital":
+      return "capital";
+    case "fee_pct":
+      return "fee";
+    case "slippage_bps":
+      return "slippage";
+    case "fill":
+      return "fill";
+    case "allow_short":
+      return "allowShort";
+    default:
+      return null;
+  }
+}
+
+interface Props {
+  value: RunSettings;
+  onChange(next: RunSettings): void;
+  datasets: Dataset[];
+  errors: FieldErrors;
+}
+
+export function RunSettingsFields({ value, onChange, datasets, errors }: Props) {
+  const uid = useId();
+  const set = <K extends keyof RunSettings>(k: K, v: RunSettings[K]) => onChange({ ...value, [k]: v });
+  const ds = datasets.find((d) => d.id === value.datasetId);
+  const choices = ds ? timeframeChoices(ds.timeframe) : [];
+  const first = ds?.first_ts ? date(ds.first_ts) : undefined;
+  const last = ds?.last_ts ? date(ds.last_ts) : undefined;
+  return (
+    <>
+      <fieldset>
+        <legend>Market data</legend>
+        <Field
+          label="Candles to test on"
+          error={errors.datasetId}
+          help={ds ? ds.provenance : "The price history the strategy is tested against."}
+        >
+          <select
+            value={value.datasetId}
+            onChange={(e) => onChange({ ...value, datasetId: e.target.value, timeframe: "", from: "", to: "" })}
+          >
+            <DatasetOptions items={datasets} />
+          </select>
+        </Field>
+        <Field
+          label="Timeframe"
+          error={errors.timeframe}
+          help="How long one candle lasts. Longer candles are combined from the stored ones."
+        >
+          <select value={value.timeframe} onChange={(e) => set("timeframe", e.target.value)}>
+            <option value="">As stored ({ds ? timeframeWords(ds.timeframe) : "default"})</option>
+            {choices.map((tf) => (
+              <option key={tf} value={tf}>
+                {timeframeWords(tf)} ({tf})
+              </option>
+            ))}
+          </select>
+        </Field>
+        <div className="field-row">
+          <Field label="Start date" error={errors.from} help={first ? `Empty: from the first candle (${first}).` : undefined}>
+            <input type="date" value={value.from} min={first} max={last} onChange={(e) => set("from", e.target.value)} />
+          </Field>
+          <Field
+            label="End date (not included)"
+            error={errors.to}
+            help={last ? `Empty: up to the last candle (${last}).` : undefined}
+          >
+            <input type="date" value={value.to} min={first} onChange={(e) => set("to", e.target.value)} />
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>Money and costs</legend>
+        <div className="field-row">
+          <Field label="Starting money" error={errors.capital} help="Default 10,000. Every trade uses the strategy's sizing rule.">
+            <input
+              type="number"
+              inputMode="decimal"
+              min="1"
+              step="any"
+              value={value.capital}
+              onChange={(e) => set("capital", e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Fee per trade (%)"
+            error={errors.fee}
+            help="Default 0.1%, a typical exchange fee, paid on every buy and every sell."
+          >
+            <input
+              type="number"
+              inputMode="decimal"
+              min="0"
+              max="99"
+              step="0.01"
+              value={value.fee}
+              onChange={(e) => set("fee", e.target.value)}
+            />
+          </Field>
+          <Field
+            label="Slippage (basis points)"
+            error={errors.slippage}
+            help="Default 5 bps = 0.05%: each fill gets a slightly worse price than on screen, as in real markets."
+          >
+            <input
+              type="number"
+              inputMode="decimal"
+              min="0"
+              step="0.5"
+              value={value.slippage}
+              onChange={(e) => set("slippage", e.target.value)}
+            />
+          </Field>
+        </div>
+      </fieldset>
+      <fieldset>
+        <legend>When orders fill</legend>
+        <div className="radio">
+          <input
+            type="radio"
+            id={`${uid}-next-open`}
+            name={`${uid}-fill`}
+            value="next_open"
+            checked={value.fill === "next_open"}
+            onChange={() => set("fill", "next_open")}
+          />
+          <label htmlFor={`${uid}-next-open`}>
+            <strong>At the next candle's open</strong> (default, realistic): a signal seen at a candle's close is
+            traded at the next price you could actually get.
+          </label>
+        </div>
+        <div className="radio">
+          <input
+            type="radio"
+            id={`${uid}-same-close`}
+            name={`${uid}-fill`}
+            value="same_close"
+            checked={value.fill === "same_close"}
+            onChange={() => set("fill", "same_close")}
+          />
+          <label htmlFor={`${uid}-same-close`}>
+            <strong>At the same candle's close</strong> (optimistic): assumes you trade at the very price that gave the
+            signal.
+          </label>
+        </div>
+        {errors.fill && <p className="field-error">{errors.fill}</p>}
+        <div className="checkbox">
+          <input
+            type="checkbox"
+            id={`${uid}-short`}
+            checked={value.allowShort}
+            onChange={(e) => set("allowShort", e.target.checked)}
+          />
+          <label htmlFor={`${uid}-short`}>Allow short trades (betting on a fall) when the strategy has them</label>
+        </div>
+      </fieldset>
+    </>
+  );
+}

@@ -1,0 +1,76 @@
+// A starter strategy as a card: what it does in one plain paragraph, and "Use this template",
+// which copies it into the user's strategies and offers to run it straight away.
+import { useId, useState } from "react";
+import { Link } from "react-router-dom";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, ApiError } from "../api/client";
+import type { Strategy, StrategyCreated } from "../api/types";
+import { useUpgradePrompt } from "../hooks/upgrade";
+import type { RunTarget } from "./RunDialog";
+
+interface Props {
+  template: Strategy;
+  onRun(target: RunTarget): void;
+}
+
+export function TemplateCard({ template, onRun }: Props) {
+  const titleId = useId();
+  const queryClient = useQueryClient();
+  const showQuota = useUpgradePrompt();
+  const [copy, setCopy] = useState<Strategy | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const use = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const created = await api.post<StrategyCreated>(`/api/v1/strategies/${template.id}/clone`, {});
+      setCopy(created.strategy);
+      queryClient.invalidateQueries({ queryKey: ["strategies"] });
+      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+    } catch (e) {
+      if (!showQuota(e)) setError(e instanceof ApiError ? e.message : "Could not copy the template. Try again.");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <article className="card template-card" aria-labelledby={titleId}>
+      <h3 id={titleId}>{template.title}</h3>
+      <p className="card-text">{template.description}</p>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {copy ? (
+        <div className="card-actions" role="group" aria-label={`Your copy of ${template.title}`}>
+          <p className="done-note" role="status">
+            <span aria-hidden="true">✓</span> Copied to your strategies.
+          </p>
+          <button
+            type="button"
+            className="button primary"
+            onClick={() => onRun({ id: copy.id, title: copy.title, latest_version: copy.latest_version })}
+          >
+            Run backtest
+          </button>
+          <Link className="button" to={`/strategies/${copy.id}`}>
+            Open my copy
+          </Link>
+        </div>
+      ) : (
+        <div className="card-actions">
+          <button type="button" className="button primary" onClick={use} disabled={busy} aria-describedby={titleId}>
+            {busy ? "Copying…" : "Use this template"}
+          </button>
+          <Link className="button" to={`/strategies/${template.id}`} aria-describedby={titleId}>
+            Look inside
+          </Link>
+        </div>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,115 @@
+// The upgrade prompt: any `quota_exceeded` answer (backtests per day, runs at once, sweep size,
+// strategies) opens one dialog that says which limit, when it resets and what upgrading gives.
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { Link } from "react-router-dom";
+import { useQueryClient } from "@tanstack/react-query";
+import { ApiError } from "../api/client";
+import { Modal } from "../components/Modal";
+import { localTime, relative } from "../lib/format";
+
+interface Quota {
+  message: string;
+  metric: string;
+  limit?: number;
+  used?: number;
+  requested?: number;
+  resets_at?: string | null;
+  plan?: string;
+  upgrade?: string | null;
+}
+
+const UpgradeContext = createContext<(e: unknown) => boolean>(() => false);
+
+const METRIC_WORDS: Record<string, string> = {
+  backtests: "backtests per day",
+  concurrent_runs: "runs at the same time",
+  sweep_combinations: "combinations in one sweep",
+  strategies: "saved strategies",
+};
+
+const PLAN_NAMES: Record<string, string> = { free: "Free", premium: "Premium", educator: "Educator" };
+
+export function UpgradeProvider({ children }: { children: ReactNode }) {
+  const [quota, setQuota] = useState<Quota | null>(null);
+  const queryClient = useQueryClient();
+  const show = useCallback(
+    (e: unknown) => {
+      if (!(e instanceof ApiError) || e.code !== "quota_exceeded") return false;
+      const d = (e.details ?? {}) as Partial<Quota>;
+      setQuota({ ...d, metric: String(d.metric ?? "limit"), message: e.message });
+      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      return true;
+    },
+    [queryClient],
+  );
+  const close = useCallback(() => setQuota(null), []);
+  const value = useMemo(() => show, [show]);
+  const plan = quota?.plan ? PLAN_NAMES[quota.plan] ?? quota.plan : "your";
+  const what = quota ? METRIC_WORDS[quota.metric] ?? quota.metric.replace(/_/g, " ") : "";
+  return (
+    <UpgradeContext.Provider value={value}>
+      {children}
+      <Modal
+        open={!!quota}
+        title="You have reached a limit of your plan"
+        onClose={close}
+        role="alertdialog"
+        describedBy="upgrade-message"
+      >
+        {quota && (
+          <div className="upgrade">
+            <p id="upgrade-message" className="lead">
+              {quota.message}
+            </p>
+            <dl className="facts">
+              <div>
+                <dt>Limit reached</dt>
+                <dd>
+                  {quota.limit !== undefined ? `${quota.limit} ${what}` : what} on the {plan} plan
+                </dd>
+              </div>
+              <div>
+                <dt>When you can go on</dt>
+                <dd>
+                  {quota.resets_at ? (
+                    <>
+                      The count starts again {relative(Date.parse(quota.resets_at))}, at{" "}
+                      <time dateTime={quota.resets_at}>{localTime(Date.parse(quota.resets_at))}</time> (00:00 UTC).
+                    </>
+                  ) : quota.metric === "concurrent_runs" ? (
+                    "As soon as one of your running backtests or sweeps finishes."
+                  ) : quota.metric === "sweep_combinations" ? (
+                    "Right away with a smaller sweep: narrow a range or take bigger steps."
+                  ) : quota.metric === "strategies" ? (
+                    "After you archive a strategy you no longer need."
+                  ) : (
+                    "When your usage drops below the limit."
+                  )}
+                </dd>
+              </div>
+              <div>
+                <dt>What upgrading gives you</dt>
+                <dd>{quota.upgrade ?? "You are on the biggest plan already."}</dd>
+              </div>
+            </dl>
+            <div className="actions">
+              {quota.upgrade && (
+                <Link to="/plan" className="button primary" onClick={close}>
+                  See plans and upgrade
+                </Link>
+              )}
+              <button type="button" className="button" onClick={close}>
+                Not now
+              </button>
+            </div>
+          </div>
+        )}
+      </Modal>
+    </UpgradeContext.Provider>
+  );
+}
+
+/** Returns `showQuota(error)`: opens the upgrade prompt and returns true for a quota error. */
+export function useUpgradePrompt() {
+  return useContext(UpgradeContext);
+}

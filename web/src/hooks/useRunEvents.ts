@@ -1,0 +1,145 @@
+// Follows a backtest or sweep live: the run's event stream (queued, started, progress,
+// retrying, then succeeded | failed | cancelled), with a fallback to polling the run when the
+// stream cannot be used (an expired token, a proxy that buffers).
+import { useEffect, useRef, useState } from "react";
+import { api, eventSource, refresh } from "../api/client";
+import type { Run } from "../api/types";
+
+export type RunKind = "backtest" | "sweep";
+
+export interface RunProgress {
+  status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "unknown";
+  percent: number;
+  message: string;
+  error?: string;
+}
+
+export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+interface EventPayload {
+  kind?: string;
+  status?: string;
+  percent?: number;
+  message?: string;
+  error?: string;
+  attempt?: number;
+}
+
+export function runPath(kind: RunKind, id: string) {
+  return `/api/v1/${kind === "sweep" ? "sweeps" : "backtests"}/${id}`;
+}
+
+/** Live progress of run `id` (null: nothing to follow). Calls `onDone` once when it ends. */
+export function useRunEvents(
+  kind: RunKind,
+  id: string | null,
+  onDone?: (p: RunProgress) => void,
+  initial?: Partial<RunProgress>,
+): RunProgress {
+  const [progress, setProgress] = useState<RunProgress>({
+    status: "queued",
+    percent: 0,
+    message: "Waiting for a free worker…",
+    ...initial,
+  });
+  const done = useRef(onDone);
+  done.current = onDone;
+
+  useEffect(() => {
+    if (!id) return;
+    let finished = false;
+    let source: EventSource | null = null;
+    let poll: ReturnType<typeof setTimeout> | null = null;
+    let stopped = false;
+
+    const finish = (p: RunProgress) => {
+      if (finished) return;
+      finished = true;
+      source?.close();
+      setProgress(p);
+      done.current?.(p);
+    };
+
+    const apply = (kindName: string, data: EventPayload) => {
+      if (finished) return;
+      switch (kindName) {
+        case "queued":
+          setProgress((p) => ({ ...p, status: "queued", message: "Waiting for a free worker…" }));
+          break;
+        case "started":
+          setProgress((p) => ({ ...p, status: "running", message: "Started" }));
+          break;
+        case "retrying":
+          setProgress((p) => ({ ...p, status: "queued", message: "Something went wrong on the worker; trying again…" }));
+          break;
+        case "progress":
+          setProgress((p) => ({
+            ...p,
+            status: "running",
+            percent: Math.max(p.percent, Number(data.percent ?? p.percent)),
+            message: data.message ?? p.message,
+          }));
+          break;
+        case "succeeded":
+          finish({ status: "succeeded", percent: 100, message: "Finished" });
+          break;
+        case "failed":
+          finish({ status: "failed", percent: 100, message: "Failed", error: data.error ?? "The run failed." });
+          break;
+        case "cancelled":
+          finish({ status: "cancelled", percent: 0, message: "Cancelled" });
+          break;
+      }
+    };
+
+    const pollOnce = async () => {
+      if (stopped || finished) return;
+      try {
+        const run = await api.get<Run>(runPath(kind, id));
+        if (TERMINAL.has(run.status)) {
+          apply(run.status, { error: run.error ?? undefined });
+          return;
+        }
+        setProgress((p) => ({
+          ...p,
+          status: run.status === "running" ? "running" : "queued",
+          percent: Math.max(p.percent, run.progress),
+        }));
+      } catch {
+        // try again below
+      }
+      if (!stopped && !finished) poll = setTimeout(pollOnce, 1000);
+    };
+
+    const open = (retry: boolean) => {
+      source = eventSource(`${runPath(kind, id)}/events`);
+      for (const name of ["queued", "started", "retrying", "progress", "succeeded", "failed", "cancelled"]) {
+        source.addEventListener(name, (ev) => {
+          let data: EventPayload = {};
+          try {
+            data = JSON.parse((ev as MessageEvent).data);
+          } catch {
+            // keep {}
+          }
+          apply(name, data);
+        });
+      }
+      source.onerror = async () => {
+        if (finished || stopped || !source) return;
+        if (source.readyState === EventSource.CLOSED) {
+          // Refused (e.g. the token expired): refresh once and reopen, else poll.
+          if (retry && (await refresh()) && !stopped) open(false);
+          else pollOnce();
+        }
+      };
+    };
+    open(true);
+    return () => {
+      stopped = true;
+      source?.close();
+      if (poll) clearTimeout(poll);
+    };
+  }, [kind, id]);
+
+  return progress;
+}

@@ -1,0 +1,104 @@
+// Number and date formatting in one place, so every page says things the same way.
+
+const nf = (digits: number) =>
+  new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+export function num(v: number | null | undefined, digits = 2): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  return nf(digits).format(v);
+}
+
+export function pct(v: number | null | undefined, digits = 1, signed = true): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  const s = num(v, digits);
+  return `${signed && v > 0 ? "+" : ""}${s}%`;
+}
+
+export function money(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2 }).format(v);
+}
+
+export function price(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "–";
+  const abs = Math.abs(v);
+  const digits = abs >= 1000 ? 2 : abs >= 1 ? 4 : 8;
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(v);
+}
+
+/** A UTC date (market data is in UTC): 2021-03-04. */
+export function date(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "–";
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** A UTC date and time, minutes precision: 2021-03-04 13:05. */
+export function dateTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "–";
+  const iso = new Date(ms).toISOString();
+  const time = iso.slice(11, 16);
+  return time === "00:00" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${time}`;
+}
+
+/** A local time for things that happened to the user: "5 Mar, 14:02". */
+export function localTime(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return "–";
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(ms));
+}
+
+/** "in 5 hours", "3 minutes ago". */
+export function relative(ms: number, now = Date.now()): string {
+  const diff = ms - now;
+  const rtf = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  const abs = Math.abs(diff);
+  if (abs < 60_000) return rtf.format(Math.round(diff / 1000), "second");
+  if (abs < 3_600_000) return rtf.format(Math.round(diff / 60_000), "minute");
+  if (abs < 86_400_000) return rtf.format(Math.round(diff / 3_600_000), "hour");
+  return rtf.format(Math.round(diff / 86_400_000), "day");
+}
+
+const TF_WORDS: Record<string, string> = {
+  "1m": "1-minute",
+  "5m": "5-minute",
+  "15m": "15-minute",
+  "30m": "30-minute",
+  "1h": "hourly",
+  "4h": "4-hour",
+  "1d": "daily",
+  "1w": "weekly",
+};
+
+export function timeframeWords(tf: string | null | undefined): string {
+  if (!tf) return "";
+  return TF_WORDS[tf] ?? tf;
+}
+
+/** Minutes in a timeframe like `5m`, `1h`, `1d`, `1w`; null when unknown. */
+export function timeframeMinutes(tf: string): number | null {
+  const m = tf.match(/^(\d+)([mhdw])$/);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return n * { m: 1, h: 60, d: 1440, w: 10080 }[m[2] as "m" | "h" | "d" | "w"];
+}
+
+export function statusWords(status: string): string {
+  return (
+    { queued: "Waiting to start", running: "Running", succeeded: "Finished", failed: "Failed", cancelled: "Cancelled" }[
+      status
+    ] ?? status
+  );
+}
+
+export function exitReasonWords(reason: string): string {
+  return (
+    {
+      signal: "Exit rule",
+      stop_loss: "Stop loss",
+      take_profit: "Take profit",
+      trailing_stop: "Trailing stop",
+      end_of_data: "End of data",
+      reverse: "Reversed",
+    }[reason] ?? reason.replace(/_/g, " ")
+  );
+}

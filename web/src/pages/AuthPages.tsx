@@ -1,0 +1,181 @@
+// Sign up and log in.
+import { useEffect, useRef, useState, type FormEvent } from "react";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router-dom";
+import { ApiError } from "../api/client";
+import { Field } from "../components/Field";
+import { useAuth } from "../hooks/auth";
+import { useTitle } from "../hooks/useTitle";
+
+function useNext(): string {
+  const [params] = useSearchParams();
+  const next = params.get("next");
+  return next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+function AuthFrame({ title, children }: { title: string; children: React.ReactNode }) {
+  useTitle(title);
+  return (
+    <div className="auth">
+      <a href="#main" className="skip-link">
+        Skip to the main content
+      </a>
+      <header className="auth-header">
+        <span className="brand">
+          <span aria-hidden="true" className="brand-mark">
+            ▦
+          </span>{" "}
+          Blockbuilders
+        </span>
+        <p className="tagline">Build trading strategies from blocks and test them honestly. No code needed.</p>
+      </header>
+      <main id="main" className="auth-main">
+        <h1>{title}</h1>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+export function LoginPage() {
+  const { login } = useAuth();
+  const navigate = useNavigate();
+  const next = useNext();
+  const location = useLocation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const errorRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (error) errorRef.current?.focus();
+  }, [error]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    if (!email || !password) {
+      setError("Enter your email and password.");
+      return;
+    }
+    setBusy(true);
+    try {
+      await login(email.trim(), password);
+      navigate(next, { replace: true });
+    } catch (err) {
+      setError(
+        err instanceof ApiError
+          ? err.status === 401
+            ? "That email and password do not match an account. Check them and try again."
+            : err.message
+          : "Could not reach the server. Check your connection and try again.",
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame title="Log in">
+      <form onSubmit={submit} noValidate className="auth-form">
+        {error && (
+          <p className="error-box" role="alert" tabIndex={-1} ref={errorRef}>
+            {error}
+          </p>
+        )}
+        <Field label="Email">
+          <input type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </Field>
+        <Field label="Password">
+          <input
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+          />
+        </Field>
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Logging in…" : "Log in"}
+        </button>
+      </form>
+      <p>
+        New here? <Link to={`/signup${location.search}`}>Create a free account</Link>
+      </p>
+    </AuthFrame>
+  );
+}
+
+export function SignupPage() {
+  const { register } = useAuth();
+  const navigate = useNavigate();
+  const next = useNext();
+  const location = useLocation();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [name, setName] = useState("");
+  const [errors, setErrors] = useState<{ email?: string; password?: string; form?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .error-box')?.focus();
+  }, [errors]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const errs: typeof errors = {};
+    if (!/^\S+@\S+\.\S+$/.test(email.trim())) errs.email = "Enter an email address like ada@example.com.";
+    if (password.length < 10) errs.password = "Use at least 10 characters.";
+    setErrors(errs);
+    if (Object.keys(errs).length) return;
+    setBusy(true);
+    try {
+      await register(email.trim(), password, name.trim() || undefined);
+      navigate(next, { replace: true });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409)
+        setErrors({ email: "This email already has an account. Log in instead." });
+      else if (err instanceof ApiError && err.details?.field === "password") setErrors({ password: err.message });
+      else if (err instanceof ApiError && err.details?.field === "email") setErrors({ email: err.message });
+      else
+        setErrors({
+          form: err instanceof ApiError ? err.message : "Could not reach the server. Check your connection and try again.",
+        });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame title="Create your account">
+      <form ref={formRef} onSubmit={submit} noValidate className="auth-form">
+        {errors.form && (
+          <p className="error-box" role="alert" tabIndex={-1}>
+            {errors.form}
+          </p>
+        )}
+        <Field label="Your name (optional)" help="Shown to others when you share a strategy.">
+          <input type="text" autoComplete="nickname" value={name} onChange={(e) => setName(e.target.value)} />
+        </Field>
+        <Field label="Email" error={errors.email}>
+          <input type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+        </Field>
+        <Field label="Password" error={errors.password} help="At least 10 characters. A short sentence is easy to remember.">
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            required
+            minLength={10}
+          />
+        </Field>
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Creating your account…" : "Sign up"}
+        </button>
+      </form>
+      <p>
+        Already have an account? <Link to={`/login${location.search}`}>Log in</Link>
+      </p>
+    </AuthFrame>
+  );
+}

@@ -1,0 +1,75 @@
+// The plan: its limits, what is used today, and what upgrading gives.
+import { useTitle } from "../hooks/useTitle";
+import { usePlanUsage } from "../hooks/queries";
+import { ErrorMessage } from "../components/Field";
+import { localTime, relative } from "../lib/format";
+import type { Usage } from "../api/types";
+
+export default function PlanPage() {
+  useTitle("Your plan");
+  const plan = usePlanUsage();
+  const p = plan.data;
+  return (
+    <>
+      <h1>Your plan</h1>
+      {plan.isLoading && <p role="status">Loading…</p>}
+      <ErrorMessage error={plan.error} />
+      {p && (
+        <>
+          <p className="lead">
+            You are on the <strong>{p.plan_name}</strong> plan.
+          </p>
+          <section className="section card" aria-labelledby="usage-title">
+            <h2 id="usage-title">What you use</h2>
+            <dl className="facts">
+              <UsageRow label="Backtests today" u={p.backtests_today} />
+              <UsageRow label="Runs at the same time" u={p.concurrent_runs} />
+              <UsageRow label="Saved strategies" u={p.strategies} />
+              <div>
+                <dt>Combinations in one sweep</dt>
+                <dd>up to {p.max_sweep_combinations}</dd>
+              </div>
+              <div>
+                <dt>Past runs kept in the history</dt>
+                <dd>{p.max_history_runs}</dd>
+              </div>
+            </dl>
+          </section>
+          <section className="section card" aria-labelledby="upgrade-title">
+            <h2 id="upgrade-title">Upgrading</h2>
+            {p.upgrade ? (
+              <>
+                <p>{p.upgrade}</p>
+                <p className="help">
+                  Online payment is not available yet. To upgrade, ask your Blockbuilders administrator to change your
+                  plan.
+                </p>
+              </>
+            ) : (
+              <p>You are on the biggest plan.</p>
+            )}
+          </section>
+        </>
+      )}
+    </>
+  );
+}
+
+function UsageRow({ label, u }: { label: string; u: Usage }) {
+  const full = u.used >= u.limit;
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        {u.used} of {u.limit}
+        {full && <strong> · limit reached</strong>}
+        {u.resets_at && (
+          <span className="meta">
+            {" "}
+            · starts again {relative(Date.parse(u.resets_at))} ({localTime(Date.parse(u.resets_at))})
+          </span>
+        )}
+      </dd>
+    </div>
+  );
+}

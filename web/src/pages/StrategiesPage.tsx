@@ -1,0 +1,141 @@
+// The user's strategies with their versions: open, edit on the canvas, run a backtest.
+import { useId, useState } from "react";
+import { Link, useNavigate } from "react-router-dom";
+import { useQueryClient } from "@tanstack/react-query";
+import { api } from "../api/client";
+import type { Strategy, StrategyCreated } from "../api/types";
+import { ErrorMessage } from "../components/Field";
+import { RunDialog, type RunTarget } from "../components/RunDialog";
+import { useMyStrategies, useVersions } from "../hooks/queries";
+import { useUpgradePrompt } from "../hooks/upgrade";
+import { useTitle } from "../hooks/useTitle";
+import { localTime } from "../lib/format";
+
+export default function StrategiesPage() {
+  useTitle("My strategies");
+  const mine = useMyStrategies();
+  const [runTarget, setRunTarget] = useState<RunTarget | null>(null);
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const showQuota = useUpgradePrompt();
+  const [createError, setCreateError] = useState<unknown>(null);
+
+  const createBlank = async () => {
+    setCreateError(null);
+    try {
+      const created = await api.post<StrategyCreated>("/api/v1/strategies", { title: "My new strategy" });
+      queryClient.invalidateQueries({ queryKey: ["strategies"] });
+      navigate(`/strategies/${created.strategy.id}/edit`);
+    } catch (e) {
+      if (!showQuota(e)) setCreateError(e);
+    }
+  };
+
+  const items = mine.data?.items ?? [];
+  return (
+    <>
+      <div className="page-head">
+        <h1>My strategies</h1>
+        <div className="actions">
+          <Link to="/#templates" className="button">
+            Start from a template
+          </Link>
+          <button type="button" className="button" onClick={createBlank}>
+            Start from scratch
+          </button>
+        </div>
+      </div>
+      <ErrorMessage error={createError} />
+      {mine.isLoading && <p role="status">Loading your strategies…</p>}
+      <ErrorMessage error={mine.error} />
+      {mine.data && items.length === 0 && (
+        <div className="empty card">
+          <h2>No strategies yet</h2>
+          <p>
+            The quickest start is a template: <Link to="/#templates">pick one on the home page</Link>, then run its
+            backtest.
+          </p>
+        </div>
+      )}
+      <ul className="strategy-list" aria-label="Strategies">
+        {items.map((s) => (
+          <li key={s.id}>
+            <StrategyCard strategy={s} onRun={setRunTarget} />
+          </li>
+        ))}
+      </ul>
+      <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
+    </>
+  );
+}
+
+const STATUS_WORDS: Record<string, string> = { draft: "Draft", active: "Ready", archived: "Archived" };
+
+function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: RunTarget): void }) {
+  const titleId = useId();
+  const [showVersions, setShowVersions] = useState(false);
+  const versions = useVersions(s.id, showVersions);
+  return (
+    <article className="card strategy-card" aria-labelledby={titleId}>
+      <div className="strategy-card-head">
+        <h2 id={titleId} className="h3">
+          <Link to={`/strategies/${s.id}`}>{s.title}</Link>
+        </h2>
+        <span className={`pill pill-${s.status}`}>{STATUS_WORDS[s.status] ?? s.status}</span>
+      </div>
+      {s.description && <p className="card-text">{s.description}</p>}
+      <p className="meta">
+        {s.latest_version > 0 ? `Version ${s.latest_version}` : "No version saved yet"} · {visibilityWords(s.visibility)} ·
+        changed {localTime(s.updated_at)}
+      </p>
+      <div className="card-actions">
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => onRun({ id: s.id, title: s.title, latest_version: s.latest_version })}
+          disabled={s.latest_version < 1}
+          aria-describedby={titleId}
+        >
+          Run backtest
+        </button>
+        <Link className="button" to={`/strategies/${s.id}/edit`} aria-describedby={titleId}>
+          Edit on the canvas
+        </Link>
+        <Link className="button" to={`/strategies/${s.id}`} aria-describedby={titleId}>
+          Details, settings and sweeps
+        </Link>
+        {s.latest_version > 0 && (
+          <button
+            type="button"
+            className="button link-button"
+            aria-expanded={showVersions}
+            aria-controls={`${titleId}-versions`}
+            onClick={() => setShowVersions((v) => !v)}
+          >
+            {showVersions ? "Hide versions" : `Show versions (${s.latest_version})`}
+          </button>
+        )}
+      </div>
+      {showVersions && (
+        <div id={`${titleId}-versions`}>
+          {versions.isLoading && <p role="status">Loading versions…</p>}
+          <ErrorMessage error={versions.error} />
+          <ul className="versions">
+            {[...(versions.data ?? [])].reverse().map((v) => (
+              <li key={v.version}>
+                <strong>Version {v.version}</strong> · {localTime(v.created_at)}
+                {!v.valid && <span className="pill pill-draft">Has problems</span>}
+                {v.notes && <span className="meta"> · {v.notes}</span>}{" "}
+                <Link to={`/backtests?strategy=${s.id}&version=${v.version}`}>Its backtests</Link>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </article>
+  );
+}
+
+export function visibilityWords(v: string): string {
+  return { private: "Only you", cohort: "Your group", public: "Public" }[v] ?? v;
+}

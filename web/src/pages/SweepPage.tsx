@@ -1,0 +1,243 @@
+// A parameter sweep: live progress, then every combination in a sortable table and, for two
+// settings, a heatmap that shows whether good results form a broad area or a lucky spike.
+import { useMemo, useState } from "react";
+import { Link, useParams } from "react-router-dom";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { api } from "../api/client";
+import type { Metrics, RunDetail, RunParameters, SweepResult } from "../api/types";
+import { ErrorMessage, Field } from "../components/Field";
+import { RunProgressView } from "../components/ProgressBar";
+import { runDataWords } from "../components/RunTable";
+import { useStrategy } from "../hooks/queries";
+import { useRunEvents } from "../hooks/useRunEvents";
+import { useTitle } from "../hooks/useTitle";
+import { localTime, num } from "../lib/format";
+import { metricInfo, paramLabel } from "../lib/metrics";
+
+const COLUMNS = ["total_return_pct", "cagr_pct", "max_drawdown_pct", "sharpe", "win_rate_pct", "profit_factor", "trades"];
+
+export default function SweepPage() {
+  const { id = "" } = useParams();
+  const queryClient = useQueryClient();
+  const sweep = useQuery({ queryKey: ["sweep", id], queryFn: () => api.get<RunDetail>(`/api/v1/sweeps/${id}`) });
+  const r = sweep.data;
+  const strategy = useStrategy(r?.strategy_id);
+  const title = strategy.data?.title ?? "Sweep";
+  useTitle(`Sweep: ${title}`);
+  const live = !!r && (r.status === "queued" || r.status === "running");
+  const progress = useRunEvents("sweep", live ? id : null, () => {
+    queryClient.invalidateQueries({ queryKey: ["sweep", id] });
+    queryClient.invalidateQueries({ queryKey: ["runs"] });
+  });
+
+  if (sweep.isLoading) return <p role="status">Loading the sweep…</p>;
+  if (sweep.error || !r) return <ErrorMessage error={sweep.error ?? new Error("No such sweep.")} />;
+  const result = r.sweep as SweepResult | null | undefined;
+  const p = r.parameters as RunParameters;
+
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/backtests">Backtests</Link> <span aria-hidden="true">›</span> Sweep
+      </p>
+      <h1>
+        Sweep: {title} <span className="version">version {r.version}</span>
+      </h1>
+      <p className="meta">
+        {runDataWords(r)} · varying {(p.axes ?? []).map((a) => `${a.node}.${a.param}`).join(" and ")} · started{" "}
+        {localTime(r.created_at)}
+      </p>
+      {live && <RunProgressView progress={progress} label="Sweep progress" />}
+      {r.status === "failed" && (
+        <p className="error-box" role="alert">
+          <strong>This sweep failed.</strong> {r.error}
+        </p>
+      )}
+      {r.status === "cancelled" && <p className="error-box">This sweep was cancelled.</p>}
+      {r.status === "succeeded" && result && <SweepResults result={result} params={p} strategyId={r.strategy_id} />}
+    </>
+  );
+}
+
+function SweepResults({ result, params, strategyId }: { result: SweepResult; params: RunParameters; strategyId: string }) {
+  const [metric, setMetric] = useState(result.sort ?? "total_return_pct");
+  const rows = result.rows;
+  const best = rows[0];
+  return (
+    <>
+      <section className="section card" aria-labelledby="sweep-best">
+        <h2 id="sweep-best">Best combination</h2>
+        {best ? (
+          <p>
+            {result.axes.map((a, i) => `${paramLabel(a)} = ${num(best.values[i], 4).replace(/\.?0+$/, "")}`).join(", ")}:{" "}
+            {metricInfo(result.sort ?? "total_return_pct").label.toLowerCase()}{" "}
+            <strong>{metricInfo(result.sort ?? "total_return_pct").format(best.metrics[result.sort ?? "total_return_pct"] as number)}</strong>{" "}
+            over {result.combinations ?? rows.length} combinations. A value that is best only by itself, surrounded by poor
+            ones, is probably luck; prefer one inside a broad good area. To use it, set these values in the strategy's{" "}
+            <Link to={`/strategies/${strategyId}#settings`}>settings</Link>.
+          </p>
+        ) : (
+          <p>No combination could run.</p>
+        )}
+      </section>
+      {result.axes.length === 2 && (
+        <section className="section" aria-labelledby="heatmap-title">
+          <h2 id="heatmap-title">Heatmap</h2>
+          <Field label="Colour by">
+            <select value={metric} onChange={(e) => setMetric(e.target.value)}>
+              {COLUMNS.map((k) => (
+                <option key={k} value={k}>
+                  {metricInfo(k).label}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Heatmap result={result} params={params} metric={metric} />
+        </section>
+      )}
+      <SweepTable result={result} />
+    </>
+  );
+}
+
+function axisValuesOf(result: SweepResult, params: RunParameters, i: number): number[] {
+  const fromParams = params.axes?.[i]?.values;
+  if (fromParams?.length) return fromParams;
+  return [...new Set(result.rows.map((r) => r.values[i]))].sort((a, b) => a - b);
+}
+
+const clean = (v: number) => num(v, 4).replace(/\.?0+$/, "");
+
+function Heatmap({ result, params, metric }: { result: SweepResult; params: RunParameters; metric: string }) {
+  const xs = axisValuesOf(result, params, 0);
+  const ys = axisValuesOf(result, params, 1);
+  const info = metricInfo(metric);
+  const cells = useMemo(() => {
+    const m = new Map<string, Metrics>();
+    for (const r of result.rows) m.set(`${r.values[0]}|${r.values[1]}`, r.metrics);
+    return m;
+  }, [result.rows]);
+  const values = result.rows
+    .map((r) => r.metrics[metric] as number | null)
+    .filter((v): v is number => v !== null && Number.isFinite(v));
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const color = (v: number | null | undefined) => {
+    if (v === null || v === undefined || !Number.isFinite(v) || hi === lo) return "#f4f6f9";
+    let t = (v - lo) / (hi - lo);
+    if (!info.higherIsBetter) t = 1 - t;
+    // Red (worst) through pale yellow to green (best); light enough for dark text (AA).
+    const hue = t * 130;
+    const light = 92 - Math.abs(t - 0.5) * 2 * 27;
+    return `hsl(${hue.toFixed(0)} 65% ${light.toFixed(0)}%)`;
+  };
+  return (
+    <div className="table-wrap" role="region" aria-label={`Heatmap of ${info.label}`} tabIndex={0}>
+      <table className="heatmap">
+        <caption>
+          {info.label} for each combination: {paramLabel(result.axes[0])} across, {paramLabel(result.axes[1])} down. Greener
+          is better, redder is worse; empty cells were skipped by the sweep's rule.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">
+              <span aria-hidden="true">
+                {paramLabel(result.axes[1])} ↓ / {paramLabel(result.axes[0])} →
+              </span>
+              <span className="visually-hidden">{paramLabel(result.axes[1])}</span>
+            </th>
+            {xs.map((x) => (
+              <th scope="col" key={x}>
+                {clean(x)}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {ys.map((y) => (
+            <tr key={y}>
+              <th scope="row">{clean(y)}</th>
+              {xs.map((x) => {
+                const m = cells.get(`${x}|${y}`);
+                const v = m?.[metric] as number | null | undefined;
+                return (
+                  <td key={x} style={{ background: m ? color(v) : undefined }} className={m ? undefined : "empty-cell"}>
+                    {m ? info.format(v) : <span className="visually-hidden">skipped</span>}
+                  </td>
+                );
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function SweepTable({ result }: { result: SweepResult }) {
+  const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: result.sort ?? "total_return_pct", desc: true });
+  const [showAll, setShowAll] = useState(false);
+  const rows = useMemo(() => {
+    const get = (r: SweepResult["rows"][number]) => {
+      if (sort.key.startsWith("axis:")) return r.values[Number(sort.key.slice(5))];
+      const v = r.metrics[sort.key];
+      return typeof v === "number" && Number.isFinite(v) ? v : -Infinity;
+    };
+    return [...result.rows].sort((a, b) => (sort.desc ? get(b) - get(a) : get(a) - get(b)));
+  }, [result.rows, sort]);
+  const shown = showAll ? rows : rows.slice(0, 50);
+  const head = (key: string, label: string) => {
+    const active = sort.key === key;
+    return (
+      <th scope="col" className="num" aria-sort={active ? (sort.desc ? "descending" : "ascending") : "none"} key={key}>
+        <button
+          type="button"
+          className="sort-button"
+          onClick={() => setSort((s) => ({ key, desc: s.key === key ? !s.desc : !key.startsWith("axis:") }))}
+        >
+          {label}
+          <span aria-hidden="true" className="sort-mark">
+            {active ? (sort.desc ? " ▼" : " ▲") : " ↕"}
+          </span>
+        </button>
+      </th>
+    );
+  };
+  return (
+    <section className="section" aria-labelledby="sweep-table-title">
+      <h2 id="sweep-table-title">Every combination ({rows.length})</h2>
+      <p className="help">Press a column title to sort.</p>
+      <div className="table-wrap" role="region" aria-label="Every combination" tabIndex={0}>
+        <table className="table">
+          <thead>
+            <tr>
+              {result.axes.map((a, i) => head(`axis:${i}`, paramLabel(a)))}
+              {COLUMNS.map((k) => head(k, metricInfo(k).label))}
+            </tr>
+          </thead>
+          <tbody>
+            {shown.map((r) => (
+              <tr key={r.values.join("|")}>
+                {r.values.map((v, i) => (
+                  <td key={i} className="num" data-label={paramLabel(result.axes[i])}>
+                    {clean(v)}
+                  </td>
+                ))}
+                {COLUMNS.map((k) => (
+                  <td key={k} className="num" data-label={metricInfo(k).label}>
+                    {metricInfo(k).format(r.metrics[k] as number)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {rows.length > 50 && (
+        <button type="button" className="button" onClick={() => setShowAll((v) => !v)}>
+          {showAll ? "Show the first 50" : `Show all ${rows.length}`}
+        </button>
+      )}
+    </section>
+  );
+}
