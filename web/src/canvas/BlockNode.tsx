@@ -1,0 +1,121 @@
+// One block on the canvas: its name, its typed input ports (left) and output ports (right),
+// a summary of its settings and a badge with its problems. Memoised: React Flow gives it a
+// new `data` object only when that block, its problems or its selection change.
+import { memo } from "react";
+import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { typeWord } from "./catalogue";
+import type { BlockSpec, Diagnostic } from "./types";
+
+export interface BlockData extends Record<string, unknown> {
+  nodeId: string;
+  kind: string;
+  title: string;
+  spec: BlockSpec | undefined;
+  params: Record<string, unknown>;
+  diags: Diagnostic[];
+  readOnly: boolean;
+}
+
+export type BlockFlowNode = Node<BlockData, "block">;
+
+export function countProblems(diags: Diagnostic[]): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const d of diags) {
+    if (d.severity === "error") errors++;
+    else warnings++;
+  }
+  return { errors, warnings };
+}
+
+export function problemWords(errors: number, warnings: number): string {
+  const parts: string[] = [];
+  if (errors) parts.push(`${errors} ${errors === 1 ? "error" : "errors"}`);
+  if (warnings) parts.push(`${warnings} ${warnings === 1 ? "warning" : "warnings"}`);
+  return parts.join(", ");
+}
+
+export function humanOption(v: unknown): string {
+  return String(v).replace(/_/g, " ");
+}
+
+export function paramSummary(spec: BlockSpec | undefined, params: Record<string, unknown>): string {
+  if (!spec || spec.params.length === 0) return "";
+  const shown = spec.params.slice(0, 3).map((p) => {
+    const v = params[p.name] ?? p.default;
+    const unit = p.unit && p.type !== "choice" ? (p.unit === "%" ? "%" : ` ${p.unit}`) : "";
+    return `${p.label}: ${p.type === "choice" ? humanOption(v) : String(v)}${unit}`;
+  });
+  return shown.join(" · ") + (spec.params.length > 3 ? " · …" : "");
+}
+
+function BlockNodeView({ data }: NodeProps<BlockFlowNode>) {
+  const { spec, diags, readOnly } = data;
+  const { errors, warnings } = countProblems(diags);
+  const badPorts = new Set(diags.filter((d) => d.port && d.severity === "error").map((d) => d.port));
+  const summary = paramSummary(spec, data.params);
+  const state = errors ? "has-error" : warnings ? "has-warning" : "";
+  return (
+    <div className={`bb-node cat-${spec?.category ?? "unknown"} ${state}`}>
+      <div className="bb-node-head">
+        <span className="bb-node-title">{data.title}</span>
+        {diags.length > 0 && (
+          <span className={`bb-badge ${errors ? "error" : "warning"}`} data-testid="problem-badge">
+            <span aria-hidden="true">{errors ? "✖" : "▲"}</span> {problemWords(errors, warnings)}
+          </span>
+        )}
+      </div>
+      <div className="bb-node-id">{data.nodeId}</div>
+      {spec && (spec.inputs.length > 0 || spec.outputs.length > 0) && (
+        <div className="bb-ports">
+          <div className="bb-inputs">
+            {spec.inputs.map((p) => (
+              <div key={p.name} className={`bb-port bb-in${badPorts.has(p.name) ? " bad" : ""}`} data-port={p.name}>
+                <Handle
+                  type="target"
+                  position={Position.Left}
+                  id={p.name}
+                  className={`bb-handle t-${p.type}`}
+                  isConnectable={!readOnly}
+                  title={`Input "${p.label}": takes a ${typeWord(p.type)}`}
+                />
+                <span className="bb-port-label">{p.label}</span>
+                <span className="bb-ptype">{typeWord(p.type)}</span>
+              </div>
+            ))}
+          </div>
+          <div className="bb-outputs">
+            {spec.outputs.map((p) => (
+              <div key={p.name} className="bb-port bb-out" data-port={p.name}>
+                <span className="bb-ptype">{typeWord(p.type)}</span>
+                <span className="bb-port-label">{p.label}</span>
+                <Handle
+                  type="source"
+                  position={Position.Right}
+                  id={p.name}
+                  className={`bb-handle t-${p.type}`}
+                  isConnectable={!readOnly}
+                  title={`Output "${p.label}": gives a ${typeWord(p.type)}`}
+                />
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+      {summary && <div className="bb-node-params">{summary}</div>}
+      {diags.length > 0 && (
+        <div className="bb-tip" role="tooltip">
+          <ul>
+            {diags.map((d, i) => (
+              <li key={i} className={d.severity}>
+                {d.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const BlockNode = memo(BlockNodeView);

@@ -1,0 +1,243 @@
+// Saving versions (with notes), the version history (open one read-only, restore it as the
+// draft) and running a backtest of the saved version.
+import { useId, useMemo, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router-dom";
+import { api, ApiError, type Schemas } from "../api/client";
+import { toWire } from "./doc";
+import type { Diagnostic, StrategyDoc } from "./types";
+
+type StrategyView = Schemas["StrategyView"];
+type VersionView = Schemas["VersionView"];
+type RunDetail = Schemas["RunDetail"];
+
+interface Props {
+  strategy: StrategyView;
+  doc: StrategyDoc;
+  dirty: boolean;
+  editable: boolean;
+  errors: number;
+  viewingVersion: number | null;
+  onSaved: (v: VersionView) => void;
+  onView: (n: number) => void;
+  onRestore: (n: number) => void;
+  onNotice: (text: string) => void;
+}
+
+function when(ms: number): string {
+  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+function pct(v: unknown): string {
+  return typeof v === "number" ? `${v >= 0 ? "+" : ""}${v.toFixed(1)}%` : "—";
+}
+
+function RunSection({ strategy, dirty }: { strategy: StrategyView; dirty: boolean }) {
+  const id = useId();
+  const qc = useQueryClient();
+  const [dataset, setDataset] = useState("");
+  const [runId, setRunId] = useState<string | null>(null);
+  const datasets = useQuery({
+    queryKey: ["market-datasets"],
+    queryFn: () => api.get<Schemas["DatasetList"]>("/api/v1/market/datasets"),
+    staleTime: 60_000,
+  });
+  const choices = useMemo(() => {
+    const seen = new Set<string>();
+    const out: { key: string; symbol: string; timeframe: string }[] = [];
+    for (const d of datasets.data?.items ?? []) {
+      const key = `${d.symbol} ${d.timeframe}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push({ key, symbol: d.symbol, timeframe: d.timeframe });
+      }
+    }
+    return out;
+  }, [datasets.data]);
+  const fallback = choices.find((c) => c.key === "BTC-USD 1d") ?? choices[0] ?? { key: "BTC-USD 1d", symbol: "BTC-USD", timeframe: "1d" };
+  const chosen = choices.find((c) => c.key === dataset) ?? fallback;
+
+  const submit = useMutation({
+    mutationFn: () =>
+      api.post<Schemas["RunView"]>("/api/v1/backtests", {
+        strategy_id: strategy.id,
+        version: strategy.latest_version,
+        symbol: chosen.symbol,
+        timeframe: chosen.timeframe,
+      }),
+    onSuccess: (run) => {
+      setRunId(run.id);
+      qc.invalidateQueries({ queryKey: ["runs"] });
+      qc.invalidateQueries({ queryKey: ["plan-usage"] });
+    },
+  });
+  const run = useQuery({
+    queryKey: ["backtest", runId],
+    enabled: !!runId,
+    queryFn: () => api.get<RunDetail>(`/api/v1/backtests/${runId}`),
+    refetchInterval: (q) => (q.state.data && FINAL.has(q.state.data.status) ? false : 1000),
+  });
+
+  const latest = strategy.latest_version;
+  const status = run.data?.status ?? (runId ? "queued" : null);
+  const metrics = (run.data?.summary as { metrics?: Record<string, unknown> } | null | undefined)?.metrics;
+  return (
+    <section className="bb-section" aria-labelledby={`${id}-h`}>
+      <h3 id={`${id}-h`}>Run a backtest</h3>
+      {latest === 0 ? (
+        <p className="bb-hint">Save a version first: a backtest runs a saved version.</p>
+      ) : (
+        <>
+          <p className="bb-hint">
+            Runs version {latest}
+            {dirty ? " (your unsaved changes are not included: save them first)" : ""} with 0.1% fees and 5 bps slippage.
+          </p>
+          <div className="bb-field">
+            <label htmlFor={`${id}-data`}>Market data</label>
+            <select id={`${id}-data`} value={chosen.key} onChange={(e) => setDataset(e.target.value)}>
+              {(choices.length ? choices : [fallback]).map((c) => (
+                <option key={c.key} value={c.key}>
+                  {c.symbol}, {c.timeframe} candles
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="button" className="bb-primary" disabled={submit.isPending || (!!status && !FINAL.has(status))} onClick={() => submit.mutate()}>
+            Run backtest
+          </button>
+        </>
+      )}
+      {submit.error && (
+        <p className="bb-error" role="alert">
+          {submit.error instanceof ApiError ? submit.error.message : "The backtest could not be started."}
+        </p>
+      )}
+      {status && (
+        <div className="bb-run" data-status={status} role="status">
+          {status === "queued" && <p>Waiting for a worker…</p>}
+          {status === "running" && (
+            <p>
+              Running… <progress max={100} value={run.data?.progress ?? 0} aria-label="Backtest progress" /> {run.data?.progress ?? 0}%
+            </p>
+          )}
+          {status === "succeeded" && (
+            <p>
+              <strong>Backtest succeeded.</strong> Total return {pct(metrics?.total_return_pct)}, max drawdown {pct(metrics?.max_drawdown_pct)},{" "}
+              {typeof metrics?.trades === "number" ? `${metrics.trades} trades` : "trades unknown"}.{" "}
+              <Link to={`/backtests/${runId}`}>See the full results</Link>
+            </p>
+          )}
+          {status === "failed" && <p className="bb-error">The backtest failed: {run.data?.error ?? "no reason given"}.</p>}
+          {status === "cancelled" && <p>The backtest was cancelled.</p>}
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function SavePanel({ strategy, doc, dirty, editable, errors, viewingVersion, onSaved, onView, onRestore, onNotice }: Props) {
+  const id = useId();
+  const qc = useQueryClient();
+  const [notes, setNotes] = useState("");
+  const [refused, setRefused] = useState<{ message: string; diagnostics: Diagnostic[] } | null>(null);
+  const versions = useQuery({
+    queryKey: ["strategy-versions", strategy.id],
+    queryFn: () => api.get<Schemas["VersionSummary"][]>(`/api/v1/strategies/${strategy.id}/versions`),
+  });
+  const save = useMutation({
+    mutationFn: (allowInvalid: boolean) =>
+      api.post<Schemas["VersionCreated"]>(`/api/v1/strategies/${strategy.id}/versions`, {
+        graph: toWire(doc),
+        notes: notes.trim() || null,
+        ...(allowInvalid ? { allow_invalid: true } : {}),
+      }),
+    onSuccess: (r) => {
+      setRefused(null);
+      setNotes("");
+      onSaved(r.version);
+      onNotice(`Saved as version ${r.version.version}${r.version.valid ? "" : " (a draft: it still has errors)"}.`);
+      qc.invalidateQueries({ queryKey: ["strategy", strategy.id] });
+      qc.invalidateQueries({ queryKey: ["strategy-versions", strategy.id] });
+      // the rest of the app's caches of this strategy
+      qc.invalidateQueries({ queryKey: ["strategies"] });
+    },
+    onError: (e) => {
+      if (e instanceof ApiError && e.code === "validation_failed" && Array.isArray(e.details?.diagnostics)) {
+        setRefused({ message: e.message, diagnostics: e.details.diagnostics as Diagnostic[] });
+      }
+    },
+  });
+  const list = [...(versions.data ?? [])].reverse();
+  const canSave = editable && viewingVersion === null && (dirty || strategy.latest_version === 0) && !save.isPending;
+
+  return (
+    <div className="bb-savepanel">
+      {editable && (
+        <section className="bb-section" aria-labelledby={`${id}-save`}>
+          <h3 id={`${id}-save`}>Save a version</h3>
+          <p className="bb-hint">
+            {strategy.latest_version === 0
+              ? "Nothing is saved yet. Saving makes version 1; versions never change once saved."
+              : dirty
+                ? `You have changes since version ${strategy.latest_version}. Saving makes version ${strategy.latest_version + 1}.`
+                : `No changes since version ${strategy.latest_version}.`}
+          </p>
+          <div className="bb-field">
+            <label htmlFor={`${id}-notes`}>Notes for this version (optional)</label>
+            <textarea id={`${id}-notes`} rows={2} value={notes} onChange={(e) => setNotes(e.target.value)} placeholder="What did you change, and why?" />
+          </div>
+          <button type="button" className="bb-primary" disabled={!canSave} onClick={() => save.mutate(false)}>
+            Save version
+          </button>
+          {errors > 0 && !refused && <p className="bb-hint">The strategy has {errors === 1 ? "1 error" : `${errors} errors`}; fix them before saving, or save it anyway as a draft.</p>}
+          {refused && (
+            <div className="bb-refused" role="alert">
+              <p>
+                Not saved: the strategy has {refused.diagnostics.filter((d) => d.severity === "error").length} error(s). Fix them (see Problems), or save it anyway as a
+                draft that cannot be backtested yet.
+              </p>
+              <button type="button" onClick={() => save.mutate(true)} disabled={save.isPending}>
+                Save anyway as a draft
+              </button>
+            </div>
+          )}
+          {save.error && !refused && (
+            <p className="bb-error" role="alert">
+              {save.error instanceof ApiError ? save.error.message : "Saving failed; your draft is kept on this device."}
+            </p>
+          )}
+        </section>
+      )}
+      {editable && <RunSection strategy={strategy} dirty={dirty} />}
+      <section className="bb-section" aria-labelledby={`${id}-hist`}>
+        <h3 id={`${id}-hist`}>Version history</h3>
+        {versions.isLoading && <p role="status">Loading versions…</p>}
+        {versions.error && <p className="bb-error">The versions could not be loaded.</p>}
+        {versions.data && list.length === 0 && <p className="bb-hint">No saved versions yet.</p>}
+        <ol className="bb-versions" reversed>
+          {list.map((v) => (
+            <li key={v.version} className={viewingVersion === v.version ? "viewing" : ""} data-version={v.version}>
+              <div>
+                <strong>Version {v.version}</strong> <span className="bb-muted">{when(v.created_at)}</span>{" "}
+                <span className={v.valid ? "bb-ok" : "bb-bad"}>{v.valid ? "valid" : "has errors"}</span>
+              </div>
+              {v.notes && <p className="bb-notes">{v.notes}</p>}
+              <div className="bb-version-actions">
+                <button type="button" onClick={() => onView(v.version)}>
+                  Open <span className="bb-sr-only">version {v.version} </span>read-only
+                </button>
+                {editable && (
+                  <button type="button" onClick={() => onRestore(v.version)}>
+                    Restore <span className="bb-sr-only">version {v.version} </span>as the draft
+                  </button>
+                )}
+              </div>
+            </li>
+          ))}
+        </ol>
+      </section>
+    </div>
+  );
+}
