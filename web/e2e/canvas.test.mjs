@@ -256,17 +256,6 @@ describe("strategy canvas", () => {
       assert.equal(saved.body.graph.edges.length, 7);
       assert.equal(await page.evaluate((id) => localStorage.getItem(`bb.canvas.draft.${id}`), id), null, "saving clears the draft");
 
-      // Run it from the canvas and wait for the backtest to succeed.
-      await page.getByRole("button", { name: "Run backtest" }).click();
-      await page.locator('.bb-run[data-status="succeeded"]').waitFor({ timeout: 90_000 });
-      const href = await page.getByRole("link", { name: "See the full results" }).getAttribute("href");
-      const runId = href.split("/").pop();
-      const run = await apiCall(page, "GET", `/api/v1/backtests/${runId}`);
-      assert.equal(run.body.status, "succeeded");
-      assert.equal(run.body.strategy_id, id);
-      assert.equal(run.body.version, 1);
-      assert.equal(run.body.parameters.timeframe, "1d");
-
       // The history: open version 1 read-only, then go back to the draft.
       await page.getByRole("button", { name: "Open version 1 read-only" }).click();
       await page.getByTestId("viewing-banner").waitFor(WAIT);
@@ -274,12 +263,41 @@ describe("strategy canvas", () => {
       await page.getByRole("button", { name: "Back to my draft" }).click();
       await page.getByTestId("viewing-banner").waitFor({ state: "detached", ...WAIT });
 
+      // Restore: delete a block, then load version 1 back as the draft.
+      await page.getByRole("tab", { name: "Block" }).click();
+      await selectBlock(page, "exit_long");
+      await page.getByRole("button", { name: "Delete this block" }).click();
+      await node(page, "exit_long").waitFor({ state: "detached", ...WAIT });
+      await page.getByTestId("save-status").filter({ hasText: "Unsaved changes" }).waitFor(WAIT);
+      await page.getByRole("tab", { name: /Save, run, versions/ }).click();
+      await page.getByRole("button", { name: "Restore version 1 as the draft" }).click();
+      await node(page, "exit_long").waitFor(WAIT);
+      await page.getByTestId("save-status").filter({ hasText: "Saved as version 1" }).waitFor(WAIT);
+
       // No serious accessibility problems on the canvas.
       const violations = await axeCanvas(page);
       assert.deepEqual(
         violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
         [],
       );
+
+      // Run it from the canvas (the app's run dialog: BTC-USD daily by default) and wait for
+      // the backtest to succeed; the dialog then opens the results page.
+      await page.getByRole("button", { name: "Run a backtest…" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Candles to test on").waitFor(WAIT);
+      const candles = await dialog.getByLabel("Candles to test on").evaluate((el) => el.options[el.selectedIndex].textContent);
+      assert.match(candles, /^BTC-USD · /);
+      await dialog.getByRole("button", { name: "Run backtest" }).click();
+      await page.waitForURL(/\/backtests\/[^/]+$/, { timeout: 90_000 });
+      const runId = new URL(page.url()).pathname.split("/").pop();
+      const run = await apiCall(page, "GET", `/api/v1/backtests/${runId}`);
+      assert.equal(run.body.status, "succeeded");
+      assert.equal(run.body.strategy_id, id);
+      assert.equal(run.body.version, 1);
+      assert.equal(run.body.parameters.timeframe, "1d");
+      const dataset = await apiCall(page, "GET", `/api/v1/market/datasets/${run.body.dataset_id}`);
+      assert.equal(dataset.body.symbol, "BTC-USD");
     }),
   );
 
@@ -368,6 +386,54 @@ describe("strategy canvas", () => {
       assert.ok(edited < 3000, `editing stays quick (${edited} ms)`);
     }),
   );
+
+  test("a tablet gets a simpler canvas: the palette folds away", () =>
+    withPage("tablet", async (page) => {
+      const id = await createStrategy(page, "Tablet");
+      await page.goto(`${server.url}/strategies/${id}/edit`);
+      const toggle = page.getByRole("button", { name: "Show blocks" });
+      await toggle.waitFor(WAIT);
+      assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+      assert.equal(await page.getByLabel("Search blocks").isVisible(), false, "the palette starts folded on a tablet");
+      await toggle.click();
+      await page.getByLabel("Search blocks").waitFor(WAIT);
+      await addFromPalette(page, "Price / volume");
+      await node(page, "candle_field").waitFor(WAIT);
+      await page.getByLabel("Search blocks").waitFor({ state: "hidden", ...WAIT });
+      await page.waitForFunction(() => document.activeElement?.dataset?.id === "candle_field", null, WAIT);
+      await screenshot(page, "canvas-tablet");
+    }, { width: 900, height: 1180 }),
+  );
+
+  test("someone else's strategy opens read-only, with a way to make an own copy", async () => {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.url}/login`);
+      await page.evaluate(async () => {
+        const r = await fetch("/api/v1/auth/register", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ email: `learner-${Date.now()}@example.com`, password: "a-long-enough-password" }),
+        });
+        if (!r.ok) throw new Error(`register answered ${r.status}`);
+        sessionStorage.setItem("bb.token", (await r.json()).access_token);
+      });
+      const list = await apiCall(page, "GET", "/api/v1/strategies?visibility=public&q=RSI");
+      const starter = list.body.items.find((s) => s.title === "RSI mean reversion");
+      assert.ok(starter, "the RSI starter is public");
+      await page.goto(`${server.url}/strategies/${starter.id}/edit`);
+      await page.getByText("belongs to someone else").waitFor(WAIT);
+      assert.equal(await page.getByLabel("Search blocks").count(), 0);
+      assert.ok((await page.locator(".react-flow__node").count()) > 3);
+      await page.getByRole("button", { name: "Make my own copy to edit" }).click();
+      await page.waitForURL((u) => u.pathname.endsWith("/edit") && !u.pathname.includes(starter.id), WAIT);
+      await page.getByLabel("Search blocks").waitFor(WAIT);
+      assert.ok((await page.locator(".react-flow__node").count()) > 3, "the copy has the starter's blocks");
+    } finally {
+      await context.close();
+    }
+  });
 
   test("a phone shows the strategy read-only", () =>
     withPage("phone", async (page) => {

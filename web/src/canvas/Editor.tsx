@@ -111,7 +111,14 @@ function focusNode(id: string): boolean {
   const el = document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`);
   if (!el) return false;
   el.focus();
-  return true;
+  return document.activeElement === el;
+}
+
+/** Focuses a block once React Flow has measured and shown it (a few frames at most). */
+function focusNodeSoon(id: string, frames = 10): void {
+  requestAnimationFrame(() => {
+    if (!focusNode(id) && frames > 0) focusNodeSoon(id, frames - 1);
+  });
 }
 
 /** While a connection is being dragged over a port it may not join, says why. */
@@ -377,6 +384,11 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
       setSelectedId(id);
       setSelectedEdge(null);
       setTab("block");
+      // On a tablet the palette covers the canvas: fold it away and go to the new block.
+      if (layout === "tablet" && !at) {
+        setPaletteOpen(false);
+        focusNodeSoon(id);
+      }
       // Bring it into view if it landed outside.
       const rect = flowRef.current?.getBoundingClientRect();
       if (rect) {
@@ -390,7 +402,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
       }
       say(`Added ${spec.name} (${id}). Its settings and connections are in the side panel.`);
     },
-    [catalogue, rf, apply, say],
+    [catalogue, rf, apply, say, layout],
   );
 
   const removeBlocks = useCallback(
@@ -411,7 +423,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
         const rest = order.filter((id) => !gone.has(id));
         const nextId = rest[Math.min(at, rest.length - 1)];
         requestAnimationFrame(() => {
-          if (!(nextId && focusNode(nextId))) document.getElementById("bb-palette-search")?.focus();
+          if (!(nextId && focusNode(nextId))) (document.getElementById("bb-palette-search") ?? headingRef.current)?.focus();
         });
       } else {
         say("Connection removed. Undo (Ctrl+Z) brings it back.");
@@ -481,7 +493,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
     setSelectedId(id);
     setSelectedEdge(null);
     setTab("block");
-    requestAnimationFrame(() => focusNode(id));
+    focusNodeSoon(id);
   }, []);
 
   // --- versions ---------------------------------------------------------------------------
@@ -754,14 +766,16 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
                 </p>
               </div>
             )}
-            {notice && (
-              <div className="bb-notice" role="status" data-testid="canvas-notice" key={notice.n}>
-                <span>{notice.text}</span>
-                <button type="button" aria-label="Dismiss message" onClick={() => setNotice(null)}>
-                  ×
-                </button>
-              </div>
-            )}
+            <div role="status" className="bb-notice-region">
+              {notice && (
+                <div className="bb-notice" data-testid="canvas-notice" key={notice.n}>
+                  <span>{notice.text}</span>
+                  <button type="button" aria-label="Dismiss message" onClick={() => setNotice(null)}>
+                    ×
+                  </button>
+                </div>
+              )}
+            </div>
           </section>
           <section className="bb-problems" aria-labelledby="bb-problems-heading">
             <Problems

@@ -1,15 +1,14 @@
 // Saving versions (with notes), the version history (open one read-only, restore it as the
 // draft) and running a backtest of the saved version.
-import { useId, useMemo, useState } from "react";
+import { useId, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Link } from "react-router-dom";
 import { api, ApiError, type Schemas } from "../api/client";
+import { RunDialog } from "../components/RunDialog";
 import { toWire } from "./doc";
 import type { Diagnostic, StrategyDoc } from "./types";
 
 type StrategyView = Schemas["StrategyView"];
 type VersionView = Schemas["VersionView"];
-type RunDetail = Schemas["RunDetail"];
 
 interface Props {
   strategy: StrategyView;
@@ -28,61 +27,11 @@ function when(ms: number): string {
   return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-const FINAL = new Set(["succeeded", "failed", "cancelled"]);
-
-function pct(v: unknown): string {
-  return typeof v === "number" ? `${v >= 0 ? "+" : ""}${v.toFixed(1)}%` : "—";
-}
-
+/** Runs go through the app's run dialog (settings, quotas, live progress, then the results page). */
 function RunSection({ strategy, dirty }: { strategy: StrategyView; dirty: boolean }) {
   const id = useId();
-  const qc = useQueryClient();
-  const [dataset, setDataset] = useState("");
-  const [runId, setRunId] = useState<string | null>(null);
-  const datasets = useQuery({
-    queryKey: ["market-datasets"],
-    queryFn: () => api.get<Schemas["DatasetList"]>("/api/v1/market/datasets"),
-    staleTime: 60_000,
-  });
-  const choices = useMemo(() => {
-    const seen = new Set<string>();
-    const out: { key: string; symbol: string; timeframe: string }[] = [];
-    for (const d of datasets.data?.items ?? []) {
-      const key = `${d.symbol} ${d.timeframe}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push({ key, symbol: d.symbol, timeframe: d.timeframe });
-      }
-    }
-    return out;
-  }, [datasets.data]);
-  const fallback = choices.find((c) => c.key === "BTC-USD 1d") ?? choices[0] ?? { key: "BTC-USD 1d", symbol: "BTC-USD", timeframe: "1d" };
-  const chosen = choices.find((c) => c.key === dataset) ?? fallback;
-
-  const submit = useMutation({
-    mutationFn: () =>
-      api.post<Schemas["RunView"]>("/api/v1/backtests", {
-        strategy_id: strategy.id,
-        version: strategy.latest_version,
-        symbol: chosen.symbol,
-        timeframe: chosen.timeframe,
-      }),
-    onSuccess: (run) => {
-      setRunId(run.id);
-      qc.invalidateQueries({ queryKey: ["runs"] });
-      qc.invalidateQueries({ queryKey: ["plan-usage"] });
-    },
-  });
-  const run = useQuery({
-    queryKey: ["backtest", runId],
-    enabled: !!runId,
-    queryFn: () => api.get<RunDetail>(`/api/v1/backtests/${runId}`),
-    refetchInterval: (q) => (q.state.data && FINAL.has(q.state.data.status) ? false : 1000),
-  });
-
+  const [open, setOpen] = useState(false);
   const latest = strategy.latest_version;
-  const status = run.data?.status ?? (runId ? "queued" : null);
-  const metrics = (run.data?.summary as { metrics?: Record<string, unknown> } | null | undefined)?.metrics;
   return (
     <section className="bb-section" aria-labelledby={`${id}-h`}>
       <h3 id={`${id}-h`}>Run a backtest</h3>
@@ -91,48 +40,15 @@ function RunSection({ strategy, dirty }: { strategy: StrategyView; dirty: boolea
       ) : (
         <>
           <p className="bb-hint">
-            Runs version {latest}
-            {dirty ? " (your unsaved changes are not included: save them first)" : ""} with 0.1% fees and 5 bps slippage.
+            Tests version {latest} on past candles
+            {dirty ? "; your unsaved changes are not included, so save them first if they should be" : ""}. The results open when it is done.
           </p>
-          <div className="bb-field">
-            <label htmlFor={`${id}-data`}>Market data</label>
-            <select id={`${id}-data`} value={chosen.key} onChange={(e) => setDataset(e.target.value)}>
-              {(choices.length ? choices : [fallback]).map((c) => (
-                <option key={c.key} value={c.key}>
-                  {c.symbol}, {c.timeframe} candles
-                </option>
-              ))}
-            </select>
-          </div>
-          <button type="button" className="bb-primary" disabled={submit.isPending || (!!status && !FINAL.has(status))} onClick={() => submit.mutate()}>
-            Run backtest
+          <button type="button" className="bb-primary" onClick={() => setOpen(true)}>
+            Run a backtest…
           </button>
         </>
       )}
-      {submit.error && (
-        <p className="bb-error" role="alert">
-          {submit.error instanceof ApiError ? submit.error.message : "The backtest could not be started."}
-        </p>
-      )}
-      {status && (
-        <div className="bb-run" data-status={status} role="status">
-          {status === "queued" && <p>Waiting for a worker…</p>}
-          {status === "running" && (
-            <p>
-              Running… <progress max={100} value={run.data?.progress ?? 0} aria-label="Backtest progress" /> {run.data?.progress ?? 0}%
-            </p>
-          )}
-          {status === "succeeded" && (
-            <p>
-              <strong>Backtest succeeded.</strong> Total return {pct(metrics?.total_return_pct)}, max drawdown {pct(metrics?.max_drawdown_pct)},{" "}
-              {typeof metrics?.trades === "number" ? `${metrics.trades} trades` : "trades unknown"}.{" "}
-              <Link to={`/backtests/${runId}`}>See the full results</Link>
-            </p>
-          )}
-          {status === "failed" && <p className="bb-error">The backtest failed: {run.data?.error ?? "no reason given"}.</p>}
-          {status === "cancelled" && <p>The backtest was cancelled.</p>}
-        </div>
-      )}
+      <RunDialog strategy={open ? { id: strategy.id, title: strategy.title, latest_version: latest } : null} onClose={() => setOpen(false)} />
     </section>
   );
 }
