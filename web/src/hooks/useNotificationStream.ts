@@ -35,6 +35,11 @@ export function useNotificationStream(userId: string | undefined): number | null
         } catch {
           return;
         }
+        // No toast for the run the user is already looking at.
+        if (n.link && window.location.pathname === n.link) {
+          queryClient.invalidateQueries({ queryKey: ["notifications"] });
+          return;
+        }
         toast({
           title: n.title,
           body: n.body,

@@ -10,6 +10,8 @@ export interface MetricInfo {
   format: (v: number | null | undefined) => string;
   /** Whether a larger value is better (for colouring and sorting). */
   higherIsBetter: boolean;
+  /** Neither more nor less is better in itself (trades, time in the market). */
+  neutral?: boolean;
 }
 
 const ratio = (v: number | null | undefined) => num(v, 2);
@@ -92,6 +94,7 @@ export const METRICS: Record<MetricKey, MetricInfo> = {
     explain: "How many round trips (in and out of the market) the strategy made. With only a few trades the result may be luck.",
     format: count,
     higherIsBetter: true,
+    neutral: true,
   },
   exposure_pct: {
     key: "exposure_pct",
@@ -99,6 +102,7 @@ export const METRICS: Record<MetricKey, MetricInfo> = {
     explain: "The share of the time the strategy held a position. The rest of the time the money waited in cash.",
     format: plainPct,
     higherIsBetter: true,
+    neutral: true,
   },
   expectancy: {
     key: "expectancy",

@@ -96,7 +96,7 @@ export default function ComparePage() {
                   {(c.metrics as unknown as { metric: string; values: (number | null)[] }[]).map((row) => {
                     const info = metricInfo(row.metric);
                     const finite = row.values.filter((v): v is number => v !== null && Number.isFinite(v));
-                    const best = finite.length > 1 ? (info.higherIsBetter ? Math.max(...finite) : Math.min(...finite)) : null;
+                    const best = finite.length > 1 && !info.neutral ? (info.higherIsBetter ? Math.max(...finite) : Math.min(...finite)) : null;
                     return (
                       <tr key={row.metric}>
                         <th scope="row">

@@ -16,7 +16,7 @@ import type {
   TradePage,
 } from "../api/types";
 import { CandleChart, ChartsCredit, DrawdownChart, EquityChart } from "../components/charts";
-import { ErrorMessage } from "../components/Field";
+import { ErrorMessage, Field } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
 import { RunProgressView } from "../components/ProgressBar";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
@@ -402,6 +402,27 @@ function TradesTable({ runId, total }: { runId: string; total: number }) {
       ) : (
         <>
           <p className="help">Press a column title to sort. Times are in UTC.</p>
+          <div className="phone-only">
+            <Field label="Sort the trades by" className="narrow-field">
+              <select
+                value={`${sort.desc ? "-" : ""}${sort.key}`}
+                onChange={(e) => {
+                  const v = e.target.value;
+                  setPage(0);
+                  setSort({ key: v.replace(/^-/, "") as SortKey, desc: v.startsWith("-") });
+                }}
+              >
+                <option value="entry_time">Entry, oldest first</option>
+                <option value="-entry_time">Entry, newest first</option>
+                <option value="-pnl">Profit, biggest first</option>
+                <option value="pnl">Loss, biggest first</option>
+                <option value="-pnl_pct">Profit %, biggest first</option>
+                <option value="pnl_pct">Loss %, biggest first</option>
+                <option value="-bars_held">Held longest first</option>
+                <option value="bars_held">Held shortest first</option>
+              </select>
+            </Field>
+          </div>
           <div className="table-wrap" role="region" aria-label="Trades" tabIndex={0}>
             <table className="table trade-table">
               <caption className="visually-hidden">

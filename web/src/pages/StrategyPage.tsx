@@ -1,6 +1,6 @@
 // One strategy: what it is, its settings (change a parameter = a new version), its versions,
 // its recent backtests, and a parameter sweep.
-import { useEffect, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError } from "../api/client";
@@ -155,8 +155,9 @@ function nodeName(node: GraphNode, block?: BlockInfo): string {
   return node.label ?? block?.name ?? node.id;
 }
 
-/** Every parameter of every block in the graph, with its catalogue entry. */
-function graphParams(graph: Record<string, unknown>, catalogue: Map<string, BlockInfo>): ParamRef[] {
+/** The parameters of the graph's blocks with their catalogue entries: those the strategy sets,
+ * or with `all` every parameter (the rest at their defaults). */
+function graphParams(graph: Record<string, unknown>, catalogue: Map<string, BlockInfo>, all = false): ParamRef[] {
   const nodes = (graph.nodes as GraphNode[] | undefined) ?? [];
   const out: ParamRef[] = [];
   for (const node of nodes) {
@@ -164,7 +165,9 @@ function graphParams(graph: Record<string, unknown>, catalogue: Map<string, Bloc
     const params: BlockParam[] =
       block?.params ?? Object.keys(node.params ?? {}).map((name) => ({ name, label: name, type: "number" }));
     for (const param of params) {
-      const value = node.params?.[param.name] ?? param.default;
+      const set = node.params?.[param.name];
+      if (set === undefined && !all) continue;
+      const value = set ?? param.default;
       if (value === undefined) continue;
       out.push({ node, block, param, value });
     }
@@ -186,7 +189,8 @@ function SettingsSection({
   onRun(version: number): void;
 }) {
   const queryClient = useQueryClient();
-  const params = useMemo(() => graphParams(version.graph, catalogue), [version.graph, catalogue]);
+  const [showAll, setShowAll] = useState(false);
+  const params = useMemo(() => graphParams(version.graph, catalogue, showAll), [version.graph, catalogue, showAll]);
   const key = (p: ParamRef) => `${p.node.id}.${p.param.name}`;
   const [values, setValues] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
@@ -194,9 +198,13 @@ function SettingsSection({
   const [diagnostics, setDiagnostics] = useState<Diagnostic[]>([]);
   const [saved, setSaved] = useState<VersionCreated | null>(null);
 
+  const shownVersion = useRef(version.version);
   useEffect(() => {
-    setValues(Object.fromEntries(params.map((p) => [key(p), String(p.value)])));
-  }, [params]);
+    // A new version starts from its own values; showing more settings keeps the edits made.
+    const fresh = shownVersion.current !== version.version;
+    shownVersion.current = version.version;
+    setValues((old) => Object.fromEntries(params.map((p) => [key(p), (!fresh && old[key(p)]) || String(p.value)])));
+  }, [params, version.version]);
 
   const changes = params.filter((p) => values[key(p)] !== undefined && values[key(p)] !== String(p.value));
 
@@ -284,6 +292,14 @@ function SettingsSection({
               />
             ))}
           </div>
+          <button
+            type="button"
+            className="button link-button"
+            aria-expanded={showAll}
+            onClick={() => setShowAll((v) => !v)}
+          >
+            {showAll ? "Show only the settings this strategy uses" : "Show every setting, including unused defaults"}
+          </button>
           {editable && (
             <div className="actions">
               <button type="submit" className="button primary" disabled={!changes.length || saving}>
@@ -319,7 +335,9 @@ function ParamField({
 }) {
   const label = `${name}: ${p.param.label}${p.param.unit ? ` (${p.param.unit})` : ""}`;
   const range =
-    p.param.min !== undefined && p.param.max !== undefined ? `From ${num(p.param.min, 0)} to ${num(p.param.max, 0)}.` : undefined;
+    p.param.min !== undefined && p.param.max !== undefined && Math.max(Math.abs(p.param.min), Math.abs(p.param.max)) < 1e6
+      ? `From ${num(p.param.min, p.param.type === "integer" ? 0 : 2).replace(/\.00$/, "")} to ${num(p.param.max, 0)}.`
+      : undefined;
   if (p.param.type === "choice" && p.param.options) {
     return (
       <Field label={label} error={error}>
@@ -550,7 +568,7 @@ function SweepSection({
         {axes.map((a, i) => (
           <fieldset key={i} className="axis">
             <legend>{i === 0 ? "First setting" : "Second setting"}</legend>
-            <div className="field-row">
+            <div className="field-row axis-row">
               <Field label="Setting">
                 <select value={a.key} onChange={(e) => setAxis(i, defaultAxis(byKey.get(e.target.value)!))}>
                   {numeric.map((p) => {

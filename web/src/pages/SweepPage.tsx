@@ -4,11 +4,11 @@ import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../api/client";
-import type { Metrics, RunDetail, RunParameters, SweepResult } from "../api/types";
+import type { BlockInfo, GraphNode, Metrics, RunDetail, RunParameters, SweepResult } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
 import { RunProgressView } from "../components/ProgressBar";
 import { runDataWords } from "../components/RunTable";
-import { useStrategy } from "../hooks/queries";
+import { useBlocks, useStrategy, useVersion } from "../hooks/queries";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { localTime, num } from "../lib/format";
@@ -23,6 +23,19 @@ export default function SweepPage() {
   const r = sweep.data;
   const strategy = useStrategy(r?.strategy_id);
   const title = strategy.data?.title ?? "Sweep";
+  const version = useVersion(r?.strategy_id, r?.version);
+  const blocks = useBlocks();
+  const label = useMemo(() => {
+    const nodes = ((version.data?.graph as { nodes?: GraphNode[] } | undefined)?.nodes ?? []) as GraphNode[];
+    const catalogue = new Map<string, BlockInfo>((blocks.data?.blocks ?? []).map((b) => [b.kind, b]));
+    return (axis: string) => {
+      const [nodeId, param] = axis.split(".");
+      const node = nodes.find((n) => n.id === nodeId);
+      const block = node ? catalogue.get(node.kind) : undefined;
+      const p = block?.params.find((x) => x.name === param);
+      return node && p ? `${node.label ?? block!.name}: ${p.label}` : paramLabel(axis);
+    };
+  }, [version.data, blocks.data]);
   useTitle(`Sweep: ${title}`);
   const live = !!r && (r.status === "queued" || r.status === "running");
   const progress = useRunEvents("sweep", live ? id : null, () => {
@@ -44,7 +57,7 @@ export default function SweepPage() {
         Sweep: {title} <span className="version">version {r.version}</span>
       </h1>
       <p className="meta">
-        {runDataWords(r)} · varying {(p.axes ?? []).map((a) => `${a.node}.${a.param}`).join(" and ")} · started{" "}
+        {runDataWords(r)} · varying {(p.axes ?? []).map((a) => label(`${a.node}.${a.param}`)).join(" and ")} · started{" "}
         {localTime(r.created_at)}
       </p>
       {live && <RunProgressView progress={progress} label="Sweep progress" />}
@@ -54,12 +67,24 @@ export default function SweepPage() {
         </p>
       )}
       {r.status === "cancelled" && <p className="error-box">This sweep was cancelled.</p>}
-      {r.status === "succeeded" && result && <SweepResults result={result} params={p} strategyId={r.strategy_id} />}
+      {r.status === "succeeded" && result && <SweepResults result={result} params={p} strategyId={r.strategy_id} label={label} />}
     </>
   );
 }
 
-function SweepResults({ result, params, strategyId }: { result: SweepResult; params: RunParameters; strategyId: string }) {
+type Label = (axis: string) => string;
+
+function SweepResults({
+  result,
+  params,
+  strategyId,
+  label,
+}: {
+  result: SweepResult;
+  params: RunParameters;
+  strategyId: string;
+  label: Label;
+}) {
   const [metric, setMetric] = useState(result.sort ?? "total_return_pct");
   const rows = result.rows;
   const best = rows[0];
@@ -69,7 +94,7 @@ function SweepResults({ result, params, strategyId }: { result: SweepResult; par
         <h2 id="sweep-best">Best combination</h2>
         {best ? (
           <p>
-            {result.axes.map((a, i) => `${paramLabel(a)} = ${num(best.values[i], 4).replace(/\.?0+$/, "")}`).join(", ")}:{" "}
+            {result.axes.map((a, i) => `${label(a)} = ${num(best.values[i], 4).replace(/\.?0+$/, "")}`).join(", ")}:{" "}
             {metricInfo(result.sort ?? "total_return_pct").label.toLowerCase()}{" "}
             <strong>{metricInfo(result.sort ?? "total_return_pct").format(best.metrics[result.sort ?? "total_return_pct"] as number)}</strong>{" "}
             over {result.combinations ?? rows.length} combinations. A value that is best only by itself, surrounded by poor
@@ -83,7 +108,7 @@ function SweepResults({ result, params, strategyId }: { result: SweepResult; par
       {result.axes.length === 2 && (
         <section className="section" aria-labelledby="heatmap-title">
           <h2 id="heatmap-title">Heatmap</h2>
-          <Field label="Colour by">
+          <Field label="Colour by" className="narrow-field">
             <select value={metric} onChange={(e) => setMetric(e.target.value)}>
               {COLUMNS.map((k) => (
                 <option key={k} value={k}>
@@ -92,10 +117,10 @@ function SweepResults({ result, params, strategyId }: { result: SweepResult; par
               ))}
             </select>
           </Field>
-          <Heatmap result={result} params={params} metric={metric} />
+          <Heatmap result={result} params={params} metric={metric} label={label} />
         </section>
       )}
-      <SweepTable result={result} />
+      <SweepTable result={result} label={label} />
     </>
   );
 }
@@ -108,7 +133,17 @@ function axisValuesOf(result: SweepResult, params: RunParameters, i: number): nu
 
 const clean = (v: number) => num(v, 4).replace(/\.?0+$/, "");
 
-function Heatmap({ result, params, metric }: { result: SweepResult; params: RunParameters; metric: string }) {
+function Heatmap({
+  result,
+  params,
+  metric,
+  label,
+}: {
+  result: SweepResult;
+  params: RunParameters;
+  metric: string;
+  label: Label;
+}) {
   const xs = axisValuesOf(result, params, 0);
   const ys = axisValuesOf(result, params, 1);
   const info = metricInfo(metric);
@@ -135,16 +170,16 @@ function Heatmap({ result, params, metric }: { result: SweepResult; params: RunP
     <div className="table-wrap" role="region" aria-label={`Heatmap of ${info.label}`} tabIndex={0}>
       <table className="heatmap">
         <caption>
-          {info.label} for each combination: {paramLabel(result.axes[0])} across, {paramLabel(result.axes[1])} down. Greener
+          {info.label} for each combination: {label(result.axes[0])} across, {label(result.axes[1])} down. Greener
           is better, redder is worse; empty cells were skipped by the sweep's rule.
         </caption>
         <thead>
           <tr>
             <th scope="col">
               <span aria-hidden="true">
-                {paramLabel(result.axes[1])} ↓ / {paramLabel(result.axes[0])} →
+                {label(result.axes[1])} ↓ / {label(result.axes[0])} →
               </span>
-              <span className="visually-hidden">{paramLabel(result.axes[1])}</span>
+              <span className="visually-hidden">{label(result.axes[1])}</span>
             </th>
             {xs.map((x) => (
               <th scope="col" key={x}>
@@ -174,7 +209,7 @@ function Heatmap({ result, params, metric }: { result: SweepResult; params: RunP
   );
 }
 
-function SweepTable({ result }: { result: SweepResult }) {
+function SweepTable({ result, label }: { result: SweepResult; label: Label }) {
   const [sort, setSort] = useState<{ key: string; desc: boolean }>({ key: result.sort ?? "total_return_pct", desc: true });
   const [showAll, setShowAll] = useState(false);
   const rows = useMemo(() => {
@@ -211,7 +246,7 @@ function SweepTable({ result }: { result: SweepResult }) {
         <table className="table">
           <thead>
             <tr>
-              {result.axes.map((a, i) => head(`axis:${i}`, paramLabel(a)))}
+              {result.axes.map((a, i) => head(`axis:${i}`, label(a)))}
               {COLUMNS.map((k) => head(k, metricInfo(k).label))}
             </tr>
           </thead>
@@ -219,7 +254,7 @@ function SweepTable({ result }: { result: SweepResult }) {
             {shown.map((r) => (
               <tr key={r.values.join("|")}>
                 {r.values.map((v, i) => (
-                  <td key={i} className="num" data-label={paramLabel(result.axes[i])}>
+                  <td key={i} className="num" data-label={label(result.axes[i])}>
                     {clean(v)}
                   </td>
                 ))}
