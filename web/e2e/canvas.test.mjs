@@ -214,6 +214,7 @@ describe("strategy canvas", () => {
       await badge(page, "crosses_above").waitFor({ state: "detached", ...WAIT });
       await summary(page).filter({ hasText: "No problems found" }).waitFor(WAIT);
       assert.equal(await page.getByTestId("problem-badge").count(), 0);
+      await screenshot(page, "canvas-fixed");
 
       // Undo brings the problem back, redo fixes it again.
       await page.locator(".bb-toolbar h1").click();
@@ -233,7 +234,6 @@ describe("strategy canvas", () => {
       await period.fill("20");
       await badge(page, "sma").waitFor({ state: "detached", ...WAIT });
       await summary(page).filter({ hasText: "No problems found" }).waitFor(WAIT);
-      await screenshot(page, "canvas-fixed");
 
       // The draft survives a reload.
       await page.getByTestId("save-status").filter({ hasText: "Unsaved changes" }).waitFor(WAIT);

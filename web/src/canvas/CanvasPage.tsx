@@ -68,8 +68,9 @@ export default function CanvasPage() {
     };
   }
 
+  const started = start.current?.id === id ? start.current : null;
   const failure = strategy.error ?? catalogue.error ?? version.error;
-  if (failure && !start.current) {
+  if (failure && !started) {
     const notFound = failure instanceof ApiError && (failure.status === 404 || failure.status === 401);
     return (
       <div className="canvas-page-message">
@@ -87,7 +88,7 @@ export default function CanvasPage() {
       </div>
     );
   }
-  if (!start.current || !s || !catalogue.data) {
+  if (!started || !s || !catalogue.data) {
     return (
       <p role="status" className="canvas-page-message">
         Loading the canvas…
@@ -103,7 +104,7 @@ export default function CanvasPage() {
         ? "This strategy is archived, so it opens read-only. Restore it from its page to edit it."
         : me.data && me.data.id !== s.owner_id
           ? "This strategy belongs to someone else, so it opens read-only. Make your own copy to change it."
-          : null;
+          : "Your account could not be checked just now, so this strategy opens read-only. Reload the page to try again.";
   const canClone = signedIn && !!me.data && me.data.id !== s.owner_id;
   const onClone = canClone
     ? async () => {
@@ -130,9 +131,9 @@ export default function CanvasPage() {
           editable={editable}
           lockedReason={lockedReason}
           onClone={onClone}
-          initialDoc={start.current.initialDoc}
-          base={start.current.base}
-          restoredDraft={start.current.restoredDraft}
+          initialDoc={started.initialDoc}
+          base={started.base}
+          restoredDraft={started.restoredDraft}
         />
       </ReactFlowProvider>
     </>

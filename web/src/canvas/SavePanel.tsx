@@ -1,6 +1,6 @@
 // Saving versions (with notes), the version history (open one read-only, restore it as the
 // draft) and running a backtest of the saved version.
-import { useId, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, type Schemas } from "../api/client";
 import { RunDialog } from "../components/RunDialog";
@@ -28,7 +28,7 @@ function when(ms: number): string {
 }
 
 /** Runs go through the app's run dialog (settings, quotas, live progress, then the results page). */
-function RunSection({ strategy, dirty }: { strategy: StrategyView; dirty: boolean }) {
+function RunSection({ strategy, dirty, latestValid }: { strategy: StrategyView; dirty: boolean; latestValid: boolean | null }) {
   const id = useId();
   const [open, setOpen] = useState(false);
   const latest = strategy.latest_version;
@@ -37,6 +37,10 @@ function RunSection({ strategy, dirty }: { strategy: StrategyView; dirty: boolea
       <h3 id={`${id}-h`}>Run a backtest</h3>
       {latest === 0 ? (
         <p className="bb-hint">Save a version first: a backtest runs a saved version.</p>
+      ) : latestValid === false ? (
+        <p className="bb-hint">
+          Version {latest} was saved with errors, so it cannot be backtested. Fix the problems and save a new version.
+        </p>
       ) : (
         <>
           <p className="bb-hint">
@@ -85,6 +89,8 @@ export function SavePanel({ strategy, doc, dirty, editable, errors, viewingVersi
       }
     },
   });
+  // A refusal is about the graph as it was; any edit makes it stale.
+  useEffect(() => setRefused(null), [doc]);
   const list = [...(versions.data ?? [])].reverse();
   const canSave = editable && viewingVersion === null && (dirty || strategy.latest_version === 0) && !save.isPending;
 
@@ -126,7 +132,13 @@ export function SavePanel({ strategy, doc, dirty, editable, errors, viewingVersi
           )}
         </section>
       )}
-      {editable && <RunSection strategy={strategy} dirty={dirty} />}
+      {editable && (
+        <RunSection
+          strategy={strategy}
+          dirty={dirty}
+          latestValid={versions.data?.find((v) => v.version === strategy.latest_version)?.valid ?? null}
+        />
+      )}
       <section className="bb-section" aria-labelledby={`${id}-hist`}>
         <h3 id={`${id}-hist`}>Version history</h3>
         {versions.isLoading && <p role="status">Loading versions…</p>}

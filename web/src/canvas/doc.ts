@@ -41,7 +41,45 @@ export function normalizeDoc(raw: unknown, fallbackName: string): StrategyDoc {
     edges,
   };
   if (typeof raw.description === "string" && raw.description) doc.description = raw.description;
-  return doc;
+  return autoLayout(doc);
+}
+
+/**
+ * Documents written by hand often leave positions out, which stacks every block on one spot.
+ * When all blocks share one position, lay them out left to right by how far they are from
+ * the inputs (a block one column right of everything feeding it).
+ */
+export function autoLayout(doc: StrategyDoc): StrategyDoc {
+  if (doc.nodes.length < 2) return doc;
+  const p0 = doc.nodes[0].position;
+  if (!doc.nodes.every((n) => n.position.x === p0.x && n.position.y === p0.y)) return doc;
+  const inputs = new Map<string, string[]>();
+  for (const e of doc.edges) {
+    if (!inputs.has(e.to.node)) inputs.set(e.to.node, []);
+    inputs.get(e.to.node)!.push(e.from.node);
+  }
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depthOf = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return 0; // a loop: the validator reports it
+    visiting.add(id);
+    const d = Math.max(-1, ...(inputs.get(id) ?? []).map(depthOf)) + 1;
+    visiting.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+  const rows = new Map<number, number>();
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => {
+      const col = depthOf(n.id);
+      const row = rows.get(col) ?? 0;
+      rows.set(col, row + 1);
+      return { ...n, position: { x: p0.x + col * 290, y: p0.y + row * 150 } };
+    }),
+  };
 }
 
 /** The document as the API takes it (no empty optional fields; positions rounded). */
