@@ -3,21 +3,32 @@
 BIN := target/release/blockbuilders
 DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
 
-.PHONY: run backtest test lint bench fixtures
+.PHONY: run web backtest test test-rust test-web lint bench fixtures
 
 ## Build and start the product on embedded SQLite with demo data; it prints the URL.
-run:
+run: web
 	cargo build --release -p blockbuilders
 	$(BIN) serve --demo
+
+## Build the web app into web/dist (the release binary embeds it).
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 ## Try the engine from the command line: backtest a starter on the bundled BTC data.
 backtest:
 	cargo build --release -p blockbuilders
 	$(BIN) backtest --strategy strategies/sma_crossover.json --data $(DEMO)
 
-## Run every test (unit, integration, golden, property) of the workspace.
-test:
+## Run every test: the workspace's (unit, integration, golden, property, fault) and the
+## browser tests (the real binary, Debian's chromium at /usr/bin/chromium).
+test: test-rust test-web
+
+test-rust:
 	cargo test --workspace
+
+test-web: web
+	cargo build -p blockbuilders
+	cd web && npm test
 
 lint:
 	cargo fmt --all -- --check
