@@ -90,8 +90,10 @@ export async function request<T>(method: string, path: string, body?: unknown, r
     payload = JSON.stringify(body);
   }
   const r = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
-  if (r.status === 401 && !retried && path !== "/api/v1/auth/refresh" && (await refresh())) {
-    return request<T>(method, path, body, true);
+  if (r.status === 401 && !retried && !path.startsWith("/api/v1/auth/")) {
+    if (await refresh()) return request<T>(method, path, body, true);
+    // The session is over: forget the token so the app asks to log in again.
+    if (token) setToken(null);
   }
   if (!r.ok) throw await toError(r);
   if (r.status === 204) return undefined as T;

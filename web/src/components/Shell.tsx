@@ -1,6 +1,7 @@
 // The signed-in frame: skip link, header with the main navigation, the live notification
 // bell, the plan banner and sign out.
-import { NavLink, Link, Outlet, useNavigate } from "react-router-dom";
+import { useEffect, useRef } from "react";
+import { NavLink, Link, Outlet, useLocation, useNavigate } from "react-router-dom";
 import { useAuth, useUser } from "../hooks/auth";
 import { usePlanUsage } from "../hooks/queries";
 import { useNotificationStream } from "../hooks/useNotificationStream";
@@ -10,6 +11,18 @@ export function Shell() {
   const { logout } = useAuth();
   const navigate = useNavigate();
   const unread = useNotificationStream(user.id);
+  const location = useLocation();
+  const mainRef = useRef<HTMLElement>(null);
+  const firstPath = useRef(location.pathname);
+  useEffect(() => {
+    // After moving to another page, start reading (and tabbing) from its content.
+    if (location.pathname === firstPath.current) return;
+    firstPath.current = "";
+    // The canvas manages its own focus.
+    if (location.hash || location.pathname.endsWith("/edit")) return;
+    window.scrollTo(0, 0);
+    mainRef.current?.focus({ preventScroll: true });
+  }, [location.pathname, location.hash]);
   return (
     <div className="app">
       <a href="#main" className="skip-link">
@@ -65,7 +78,7 @@ export function Shell() {
         </div>
       </header>
       <PlanBanner />
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} ref={mainRef}>
         <Outlet />
       </main>
     </div>

@@ -71,6 +71,11 @@ function logIfWide(chart: IChartApi, values: number[]) {
   if (lo > 0 && hi / lo > 20) chart.priceScale("right").applyOptions({ mode: PriceScaleMode.Logarithmic });
 }
 
+/** Times of day on the axis when points are less than a day apart. */
+function timesIfIntraday(chart: IChartApi, ms: number[]) {
+  if (ms.length > 1 && ms[1] - ms[0] < 86_400_000) chart.applyOptions({ timeScale: { timeVisible: true } });
+}
+
 function strictlyIncreasing<T extends { time: UTCTimestamp }>(rows: T[]): T[] {
   const out: T[] = [];
   for (const r of rows) {
@@ -113,6 +118,7 @@ export function EquityChart({ points, initial, summary }: { points: EquityPoint[
       });
       s.setData(strictlyIncreasing(points.map((p) => ({ time: sec(p.ts), value: p.equity }))));
       logIfWide(chart, points.map((p) => p.equity));
+      timesIfIntraday(chart, points.map((p) => p.ts));
       s.createPriceLine({ price: initial, color: "#4a5261", lineWidth: 1, lineStyle: 2, title: "Start" });
     },
     [points, initial],
@@ -134,6 +140,7 @@ export function DrawdownChart({ points, summary }: { points: EquityPoint[]; summ
         priceFormat: { type: "custom", formatter: (v: number) => `${v.toFixed(1)}%` },
       });
       s.setData(strictlyIncreasing(points.map((p) => ({ time: sec(p.ts), value: p.drawdown_pct }))));
+      timesIfIntraday(chart, points.map((p) => p.ts));
     },
     [points],
   );
@@ -172,6 +179,7 @@ export function CandleChart({ candles, trades, summary }: { candles: CandleColum
       );
       if (!candles.t.length) return;
       logIfWide(chart, [...candles.l, ...candles.h]);
+      timesIfIntraday(chart, candles.t);
       const labelled = trades.length <= 20;
       const markers: SeriesMarker<Time>[] = [];
       for (const tr of trades) {
@@ -234,6 +242,7 @@ export function CompareChart({
   const ref = useChart(
     320,
     (chart) => {
+      timesIfIntraday(chart, ts);
       series.forEach((sr, i) => {
         const s = chart.addSeries(LineSeries, {
           color: SERIES_COLORS[i % SERIES_COLORS.length],

@@ -33,7 +33,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       })
       .catch(() => {
         if (!live) return;
-        setToken(null);
+        // Only drop a token this page holds (the client clears an expired one itself).
+        if (getToken()) setToken(null);
         setUser(null);
         setStatus("out");
       });

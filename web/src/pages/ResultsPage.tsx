@@ -447,11 +447,15 @@ function TradesTable({ runId, total }: { runId: string; total: number }) {
                 {items.map((t, i) => (
                   <tr key={`${t.entry_ts}-${i}`}>
                     <td data-label="Side">{t.side === "short" ? "Short" : "Long"}</td>
-                    <td data-label="Entry">{dateTime(t.entry_ts)}</td>
+                    <td data-label="Entry" className="nowrap">
+                      {dateTime(t.entry_ts)}
+                    </td>
                     <td data-label="Entry price" className="num">
                       {price(t.entry_price)}
                     </td>
-                    <td data-label="Exit">{dateTime(t.exit_ts)}</td>
+                    <td data-label="Exit" className="nowrap">
+                      {dateTime(t.exit_ts)}
+                    </td>
                     <td data-label="Exit price" className="num">
                       {price(t.exit_price)}
                     </td>
