@@ -6,12 +6,13 @@ import { ToastProvider } from "./hooks/toasts";
 import { UpgradeProvider } from "./hooks/upgrade";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
 import HomePage from "./pages/HomePage";
+import ResultsPage from "./pages/ResultsPage";
 import StrategiesPage from "./pages/StrategiesPage";
 
 // The canvas (React Flow) and the chart pages (lightweight-charts) load on demand so the
-// logged-in shell stays small.
+// logged-in shell stays small. The results page itself is in the shell (its charts are not),
+// so a finished run shows its numbers without waiting for a download.
 const CanvasPage = lazy(() => import("./canvas/CanvasPage"));
-const ResultsPage = lazy(() => import("./pages/ResultsPage"));
 const ComparePage = lazy(() => import("./pages/ComparePage"));
 const SweepPage = lazy(() => import("./pages/SweepPage"));
 const StrategyPage = lazy(() => import("./pages/StrategyPage"));
@@ -89,7 +90,7 @@ export function App() {
             <Route path="strategies/:id" element={<Page><StrategyPage /></Page>} />
             <Route path="strategies/:id/edit" element={<Page><CanvasPage /></Page>} />
             <Route path="backtests" element={<Page><HistoryPage /></Page>} />
-            <Route path="backtests/:id" element={<Page><ResultsPage /></Page>} />
+            <Route path="backtests/:id" element={<ResultsPage />} />
             <Route path="compare" element={<Page><ComparePage /></Page>} />
             <Route path="sweeps/:id" element={<Page><SweepPage /></Page>} />
             <Route path="notifications" element={<Page><NotificationsPage /></Page>} />

@@ -59,6 +59,11 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   }, [errors]);
 
   useEffect(() => {
+    // Warm the results page's charts while the user looks at the settings.
+    import("./ResultCharts").catch(() => {});
+  }, []);
+
+  useEffect(() => {
     if (settings || !datasets.data) return;
     const d = defaultDataset(datasets.data.items);
     setSettings({ ...DEFAULT_SETTINGS, datasetId: d?.id ?? "" });
@@ -68,6 +73,7 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
     queryClient.invalidateQueries({ queryKey: ["runs"] });
     queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
     if (p.status === "succeeded" && runId) {
+      queryClient.prefetchQuery({ queryKey: ["run", runId], queryFn: () => api.get(`/api/v1/backtests/${runId}`) });
       onClose();
       navigate(`/backtests/${runId}`);
     } else {

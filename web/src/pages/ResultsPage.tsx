@@ -1,21 +1,10 @@
 // One backtest's result: warnings and assumptions first (what the numbers rest on), the
 // headline numbers, the charts, and every trade.
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, requestBlob } from "../api/client";
-import type {
-  Assumptions,
-  CandleColumns,
-  EquityPoint,
-  RunDetail,
-  RunParameters,
-  RunSummary,
-  RunWarning,
-  Trade,
-  TradePage,
-} from "../api/types";
-import { CandleChart, ChartsCredit, DrawdownChart, EquityChart } from "../components/charts";
+import type { Assumptions, RunDetail, RunParameters, RunSummary, RunWarning, Trade, TradePage } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
 import { RunProgressView } from "../components/ProgressBar";
@@ -28,6 +17,9 @@ import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { date, dateTime, exitReasonWords, localTime, money, num, pct, price, timeframeWords } from "../lib/format";
 import { KPI_KEYS, METRICS } from "../lib/metrics";
+
+// The charts (lightweight-charts) load on their own, so the numbers show at once.
+const ResultCharts = lazy(() => import("../components/ResultCharts"));
 
 export default function ResultsPage() {
   const { id = "" } = useParams();
@@ -164,9 +156,17 @@ function SucceededResult({ run }: { run: RunDetail }) {
         </section>
         <AssumptionsCard a={a} />
       </div>
-      <Charts run={run} initial={initial} />
+      <Suspense fallback={<p role="status">Loading the charts…</p>}>
+        <ResultCharts run={run} initial={initial} />
+      </Suspense>
       <TradesTable runId={run.id} total={Number(m.trades ?? 0)} />
-      <ChartsCredit />
+      <p className="meta credit">
+        Charts drawn with{" "}
+        <a href="https://www.tradingview.com/" rel="noopener noreferrer" target="_blank">
+          TradingView Lightweight Charts
+        </a>
+        .
+      </p>
     </>
   );
 }
@@ -240,83 +240,6 @@ function AssumptionsCard({ a }: { a: Assumptions }) {
           </dd>
         </div>
       </dl>
-    </section>
-  );
-}
-
-function Charts({ run, initial }: { run: RunDetail; initial: number }) {
-  const equity = useQuery({
-    queryKey: ["run", run.id, "equity"],
-    queryFn: () => api.get<{ points: EquityPoint[]; initial_capital: number }>(`/api/v1/backtests/${run.id}/equity`),
-    staleTime: Infinity,
-  });
-  const a = (run.assumptions ?? {}) as Assumptions;
-  const p = run.parameters as RunParameters;
-  const datasetId = run.dataset_id ?? a.data?.dataset_id;
-  const from = a.data?.from_ts;
-  const to = a.data?.to_ts;
-  const candles = useQuery({
-    queryKey: ["candles", datasetId, from, to, p.timeframe],
-    queryFn: () =>
-      api.get<CandleColumns>(
-        `/api/v1/market/datasets/${datasetId}/candles${qs({
-          from,
-          to: to !== undefined ? to + 1 : undefined,
-          timeframe: p.timeframe ?? undefined,
-          max_points: 1500,
-        })}`,
-      ),
-    enabled: !!datasetId,
-    staleTime: Infinity,
-  });
-  const trades = useQuery({
-    queryKey: ["run", run.id, "all-trades"],
-    queryFn: () => api.get<TradePage>(`/api/v1/backtests/${run.id}/trades?limit=1000`),
-    staleTime: Infinity,
-  });
-  const points = equity.data?.points ?? [];
-  const eqSummary = useMemo(() => {
-    if (!points.length) return "";
-    let lo = points[0];
-    let hi = points[0];
-    for (const pt of points) {
-      if (pt.equity < lo.equity) lo = pt;
-      if (pt.equity > hi.equity) hi = pt;
-    }
-    const last = points[points.length - 1];
-    return `From ${money(initial)} on ${date(points[0].ts)} to ${money(last.equity)} on ${date(last.ts)}; highest ${money(
-      hi.equity,
-    )} on ${date(hi.ts)}, lowest ${money(lo.equity)} on ${date(lo.ts)}.`;
-  }, [points, initial]);
-  const ddSummary = useMemo(() => {
-    if (!points.length) return "";
-    const worst = points.reduce((w, pt) => (pt.drawdown_pct < w.drawdown_pct ? pt : w), points[0]);
-    return `The deepest drop was ${pct(worst.drawdown_pct)} below the previous high, on ${date(worst.ts)}.`;
-  }, [points]);
-  const tradeItems = (trades.data?.items ?? []) as unknown as Trade[];
-  return (
-    <section aria-labelledby="charts-title" className="section">
-      <h2 id="charts-title">Charts</h2>
-      <ErrorMessage error={equity.error} />
-      {equity.isLoading && <p role="status">Loading the account value…</p>}
-      {points.length > 0 && (
-        <div className="chart-grid">
-          <EquityChart points={points} initial={initial} summary={eqSummary} />
-          <DrawdownChart points={points} summary={ddSummary} />
-        </div>
-      )}
-      <ErrorMessage error={candles.error ?? trades.error} />
-      {candles.data && trades.data && (
-        <CandleChart
-          candles={candles.data}
-          trades={tradeItems}
-          summary={`${candles.data.candles} candles${
-            candles.data.candles_per_point > 1 ? ` (shown ${candles.data.candles_per_point} per bar)` : ""
-          } with ${tradeItems.length} trade${tradeItems.length === 1 ? "" : "s"} marked${
-            trades.data.total > tradeItems.length ? ` (the first ${tradeItems.length} of ${trades.data.total})` : ""
-          }.`}
-        />
-      )}
     </section>
   );
 }

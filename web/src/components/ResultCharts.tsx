@@ -1,0 +1,87 @@
+// The results page's charts: account value, drawdown, and the candles with entries and exits.
+// A chunk of its own (lightweight-charts), so the numbers and trades render first.
+import { useMemo } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { api } from "../api/client";
+import type { Assumptions, CandleColumns, EquityPoint, RunDetail, RunParameters, Trade, TradePage } from "../api/types";
+import { qs } from "../hooks/queries";
+import { date, money, pct } from "../lib/format";
+import { CandleChart, DrawdownChart, EquityChart } from "./charts";
+import { ErrorMessage } from "./Field";
+
+export default function ResultCharts({ run, initial }: { run: RunDetail; initial: number }) {
+  const equity = useQuery({
+    queryKey: ["run", run.id, "equity"],
+    queryFn: () => api.get<{ points: EquityPoint[]; initial_capital: number }>(`/api/v1/backtests/${run.id}/equity`),
+    staleTime: Infinity,
+  });
+  const a = (run.assumptions ?? {}) as Assumptions;
+  const p = run.parameters as RunParameters;
+  const datasetId = run.dataset_id ?? a.data?.dataset_id;
+  const from = a.data?.from_ts;
+  const to = a.data?.to_ts;
+  const candles = useQuery({
+    queryKey: ["candles", datasetId, from, to, p.timeframe],
+    queryFn: () =>
+      api.get<CandleColumns>(
+        `/api/v1/market/datasets/${datasetId}/candles${qs({
+          from,
+          to: to !== undefined ? to + 1 : undefined,
+          timeframe: p.timeframe ?? undefined,
+          max_points: 1500,
+        })}`,
+      ),
+    enabled: !!datasetId,
+    staleTime: Infinity,
+  });
+  const trades = useQuery({
+    queryKey: ["run", run.id, "all-trades"],
+    queryFn: () => api.get<TradePage>(`/api/v1/backtests/${run.id}/trades?limit=1000`),
+    staleTime: Infinity,
+  });
+  const points = equity.data?.points ?? [];
+  const eqSummary = useMemo(() => {
+    if (!points.length) return "";
+    let lo = points[0];
+    let hi = points[0];
+    for (const pt of points) {
+      if (pt.equity < lo.equity) lo = pt;
+      if (pt.equity > hi.equity) hi = pt;
+    }
+    const last = points[points.length - 1];
+    return `From ${money(initial)} on ${date(points[0].ts)} to ${money(last.equity)} on ${date(last.ts)}; highest ${money(
+      hi.equity,
+    )} on ${date(hi.ts)}, lowest ${money(lo.equity)} on ${date(lo.ts)}.`;
+  }, [points, initial]);
+  const ddSummary = useMemo(() => {
+    if (!points.length) return "";
+    const worst = points.reduce((w, pt) => (pt.drawdown_pct < w.drawdown_pct ? pt : w), points[0]);
+    return `The deepest drop was ${pct(worst.drawdown_pct)} below the previous high, on ${date(worst.ts)}.`;
+  }, [points]);
+  const tradeItems = (trades.data?.items ?? []) as unknown as Trade[];
+  return (
+    <section aria-labelledby="charts-title" className="section">
+      <h2 id="charts-title">Charts</h2>
+      <ErrorMessage error={equity.error} />
+      {equity.isLoading && <p role="status">Loading the account value…</p>}
+      {points.length > 0 && (
+        <div className="chart-grid">
+          <EquityChart points={points} initial={initial} summary={eqSummary} />
+          <DrawdownChart points={points} summary={ddSummary} />
+        </div>
+      )}
+      <ErrorMessage error={candles.error ?? trades.error} />
+      {candles.data && trades.data && (
+        <CandleChart
+          candles={candles.data}
+          trades={tradeItems}
+          summary={`${candles.data.candles} candles${
+            candles.data.candles_per_point > 1 ? ` (shown ${candles.data.candles_per_point} per bar)` : ""
+          } with ${tradeItems.length} trade${tradeItems.length === 1 ? "" : "s"} marked${
+            trades.data.total > tradeItems.length ? ` (the first ${tradeItems.length} of ${trades.data.total})` : ""
+          }.`}
+        />
+      )}
+    </section>
+  );
+}
