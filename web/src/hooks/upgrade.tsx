@@ -44,7 +44,7 @@ export function UpgradeProvider({ children }: { children: ReactNode }) {
   );
   const close = useCallback(() => setQuota(null), []);
   const value = useMemo(() => show, [show]);
-  const plan = quota?.plan ? PLAN_NAMES[quota.plan] ?? quota.plan : "your";
+  const plan = quota?.plan ? `the ${PLAN_NAMES[quota.plan] ?? quota.plan} plan` : "your plan";
   const what = quota ? METRIC_WORDS[quota.metric] ?? quota.metric.replace(/_/g, " ") : "";
   return (
     <UpgradeContext.Provider value={value}>
@@ -65,7 +65,7 @@ export function UpgradeProvider({ children }: { children: ReactNode }) {
               <div>
                 <dt>Limit reached</dt>
                 <dd>
-                  {quota.limit !== undefined ? `${quota.limit} ${what}` : what} on the {plan} plan
+                  {quota.limit !== undefined ? `${quota.limit} ${what}` : what} on {plan}
                 </dd>
               </div>
               <div>

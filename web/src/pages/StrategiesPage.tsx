@@ -1,9 +1,9 @@
 // The user's strategies with their versions: open, edit on the canvas, run a backtest.
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import { useQueryClient } from "@tanstack/react-query";
-import { api } from "../api/client";
-import type { Strategy, StrategyCreated } from "../api/types";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError } from "../api/client";
+import type { Strategy, StrategyCreated, StrategyPage } from "../api/types";
 import { ErrorMessage } from "../components/Field";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { useMyStrategies, useVersions } from "../hooks/queries";
@@ -64,8 +64,60 @@ export default function StrategiesPage() {
           </li>
         ))}
       </ul>
+      <Archived />
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
     </>
+  );
+}
+
+function Archived() {
+  const [show, setShow] = useState(false);
+  const queryClient = useQueryClient();
+  const showQuota = useUpgradePrompt();
+  const [error, setError] = useState<unknown>(null);
+  const archived = useQuery({
+    queryKey: ["strategies", "archived"],
+    queryFn: () => api.get<StrategyPage>("/api/v1/strategies?mine=true&status=archived&limit=100"),
+    enabled: show,
+  });
+  const restore = async (s: Strategy) => {
+    setError(null);
+    try {
+      try {
+        await api.patch(`/api/v1/strategies/${s.id}`, { status: "active" });
+      } catch (e) {
+        // `active` needs a version without errors; otherwise it comes back as a draft.
+        if (!(e instanceof ApiError) || e.code !== "validation_failed") throw e;
+        await api.patch(`/api/v1/strategies/${s.id}`, { status: "draft" });
+      }
+      queryClient.invalidateQueries({ queryKey: ["strategies"] });
+      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+    } catch (e) {
+      if (!showQuota(e)) setError(e);
+    }
+  };
+  return (
+    <section className="section" aria-labelledby="archived-title">
+      <h2 id="archived-title" className="h3">
+        <button type="button" className="button link-button" aria-expanded={show} onClick={() => setShow((v) => !v)}>
+          {show ? "Hide archived strategies" : "Show archived strategies"}
+        </button>
+      </h2>
+      <ErrorMessage error={error ?? archived.error} />
+      {show && archived.data?.items.length === 0 && <p className="meta">Nothing archived.</p>}
+      {show && !!archived.data?.items.length && (
+        <ul className="versions">
+          {archived.data.items.map((s) => (
+            <li key={s.id}>
+              {s.title}{" "}
+              <button type="button" className="button small" onClick={() => restore(s)} aria-label={`Restore ${s.title}`}>
+                Restore
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
   );
 }
 
@@ -73,6 +125,18 @@ const STATUS_WORDS: Record<string, string> = { draft: "Draft", active: "Ready", 
 
 function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: RunTarget): void }) {
   const titleId = useId();
+  const queryClient = useQueryClient();
+  const [archiveError, setArchiveError] = useState<unknown>(null);
+  const archive = async () => {
+    if (!window.confirm(`Archive “${s.title}”? It leaves your list (its backtests stay), and you can restore it from “Show archived strategies”.`)) return;
+    try {
+      await api.del(`/api/v1/strategies/${s.id}`);
+      queryClient.invalidateQueries({ queryKey: ["strategies"] });
+      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+    } catch (e) {
+      setArchiveError(e);
+    }
+  };
   const [showVersions, setShowVersions] = useState(false);
   const versions = useVersions(s.id, showVersions);
   return (
@@ -115,7 +179,11 @@ function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: Run
             {showVersions ? "Hide versions" : `Show versions (${s.latest_version})`}
           </button>
         )}
+        <button type="button" className="button link-button" onClick={archive} aria-describedby={titleId}>
+          Archive
+        </button>
       </div>
+      <ErrorMessage error={archiveError} />
       {showVersions && (
         <div id={`${titleId}-versions`}>
           {versions.isLoading && <p role="status">Loading versions…</p>}
