@@ -10,9 +10,11 @@ run: web
 	cargo build --release -p blockbuilders
 	$(BIN) serve --demo
 
-## Build the web app into web/dist (the release binary embeds it).
+## Build the web app into web/dist (the release binary embeds it). `npm install` keeps to the
+## committed lockfile; `npm ci` would refuse it, because one of Vite's optional, Windows-only
+## dependencies cannot be fetched from the registry here and so is not in the lockfile.
 web:
-	cd web && npm ci --no-audit --no-fund && npm run build
+	cd web && npm install --no-audit --no-fund && npm run build
 
 ## Try the engine from the command line: backtest a starter on the bundled BTC data.
 backtest:
