@@ -52,6 +52,50 @@ pub async fn find_or_create(
     }
 }
 
+/// The dataset to fetch `symbol` at `timeframe` into, and its sources in failover order:
+/// `given` sources (remembered with the dataset from now on), else the ones remembered,
+/// else Binance. The dataset is found by its first source, or created (shared) with a
+/// provenance that names the sources.
+pub async fn dataset_for_fetch(
+    db: &Db,
+    symbol: &str,
+    timeframe: Timeframe,
+    given: Option<Vec<String>>,
+) -> Result<(Dataset, Vec<String>), MarketError> {
+    let store = db.candles();
+    let existing = match &given {
+        Some(names) if !names.is_empty() => {
+            store
+                .find_dataset_from(symbol, timeframe, &names[0])
+                .await?
+        }
+        _ => store.find_dataset(symbol, timeframe).await?,
+    };
+    let names = given
+        .filter(|g| !g.is_empty())
+        .or_else(|| existing.as_ref().map(|d| d.fetch_sources.clone()))
+        .unwrap_or_else(|| vec!["binance".to_owned()]);
+    let dataset = match existing {
+        Some(d) => d,
+        None => {
+            let provenance = match names.as_slice() {
+                [one] => format!("fetched from {one}"),
+                [first, rest @ ..] => {
+                    format!("fetched from {first} (fallback: {})", rest.join(", "))
+                }
+                [] => String::new(),
+            };
+            find_or_create(db, symbol, timeframe, &names[0], &provenance)
+                .await?
+                .0
+        }
+    };
+    if dataset.fetch_sources != names {
+        store.set_fetch_sources(&dataset.id, &names).await?;
+    }
+    Ok((dataset, names))
+}
+
 /// Stores `candles` read from a file as the dataset (`symbol`, `timeframe`, `source`) — made
 /// if missing — in one transaction, then checks the stored dataset and saves its quality
 /// report. `timeframe` defaults to the candles' own; a coarser multiple aggregates them.

@@ -352,41 +352,13 @@ async fn fetch(a: FetchArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let db = open(&a.db).await?;
     // The dataset, and the sources to fetch it from: as given (and remembered), else as
     // remembered with the dataset, else Binance.
-    let existing = match &given {
-        Some(names) => {
-            db.candles()
-                .find_dataset_from(&a.symbol, a.timeframe, &names[0])
-                .await?
-        }
-        None => db.candles().find_dataset(&a.symbol, a.timeframe).await?,
-    };
-    let names = given
-        .clone()
-        .or_else(|| existing.as_ref().map(|d| d.fetch_sources.clone()))
-        .unwrap_or_else(|| vec!["binance".to_owned()]);
+    let (dataset, names) =
+        datasets::dataset_for_fetch(&db, &a.symbol, a.timeframe, given.clone()).await?;
     let sources = names
         .iter()
         .map(|n| config.source(n, clock.clone()))
         .collect::<Result<Vec<_>, _>>()?;
     let failover = Failover::new(sources, clock.clone());
-    let dataset = match existing {
-        Some(d) => d,
-        None => {
-            let provenance = match names.as_slice() {
-                [one] => format!("fetched from {one}"),
-                [first, rest @ ..] => {
-                    format!("fetched from {first} (fallback: {})", rest.join(", "))
-                }
-                [] => String::new(),
-            };
-            datasets::find_or_create(&db, &a.symbol, a.timeframe, &names[0], &provenance)
-                .await?
-                .0
-        }
-    };
-    if dataset.fetch_sources != names {
-        db.candles().set_fetch_sources(&dataset.id, &names).await?;
-    }
 
     let bar = ProgressBar::with_draw_target(
         Some(1000),

@@ -145,41 +145,13 @@ pub async fn create_fetch(
             .source_on_system_clock(name)
             .map_err(|e| field_error(&format!("sources[{i}]"), e.to_string()))?;
     }
-    let store = state.db().candles();
-    let existing = match &given {
-        Some(names) => {
-            store
-                .find_dataset_from(&symbol, timeframe, &names[0])
-                .await?
-        }
-        None => store.find_dataset(&symbol, timeframe).await?,
-    };
-    let names = given
-        .clone()
-        .or_else(|| existing.as_ref().map(|d| d.fetch_sources.clone()))
-        .unwrap_or_else(|| vec!["binance".to_owned()]);
-    let dataset = match existing {
-        Some(d) => d,
-        None => {
-            let provenance = match names.as_slice() {
-                [one] => format!("fetched from {one}"),
-                [first, rest @ ..] => {
-                    format!("fetched from {first} (fallback: {})", rest.join(", "))
-                }
-                [] => String::new(),
-            };
-            bb_market::datasets::find_or_create(
-                &state.db().clone(),
-                &symbol,
-                timeframe,
-                &names[0],
-                &provenance,
-            )
+    let (dataset, _) =
+        bb_market::datasets::dataset_for_fetch(state.db(), &symbol, timeframe, given)
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .0
-        }
-    };
+            .map_err(|e| match e {
+                bb_market::MarketError::Store(s) => ApiError::from(s),
+                other => ApiError::Internal(other.to_string()),
+            })?;
     if dataset.row_count == 0 && from_ms.is_none() {
         return Err(field_error(
             "from",
@@ -188,9 +160,6 @@ pub async fn create_fetch(
                 dataset.spec()
             ),
         ));
-    }
-    if dataset.fetch_sources != names {
-        store.set_fetch_sources(&dataset.id, &names).await?;
     }
     let payload = serde_json::to_value(FetchRequest {
         dataset_id: dataset.id.clone(),
