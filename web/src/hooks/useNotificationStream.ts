@@ -5,6 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, eventSource, refresh } from "../api/client";
 import type { Notification } from "../api/types";
 import { useToast } from "./toasts";
+import { followedRuns } from "./useRunEvents";
 
 export function useNotificationStream(userId: string | undefined): number | null {
   const [unread, setUnread] = useState<number | null>(null);
@@ -35,8 +36,9 @@ export function useNotificationStream(userId: string | undefined): number | null
         } catch {
           return;
         }
-        // No toast for the run the user is already looking at.
-        if (n.link && window.location.pathname === n.link) {
+        // No toast for the run the user is already looking at or has just followed live.
+        const runId = (n.payload as { run_id?: string } | undefined)?.run_id;
+        if ((n.link && window.location.pathname === n.link) || (runId && followedRuns.has(runId))) {
           queryClient.invalidateQueries({ queryKey: ["notifications"] });
           return;
         }

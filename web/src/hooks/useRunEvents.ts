@@ -30,12 +30,16 @@ export function runPath(kind: RunKind, id: string) {
 }
 
 /** Live progress of run `id` (null: nothing to follow). Calls `onDone` once when it ends. */
+/** Runs the user has followed live on screen: their finish needs no toast. */
+export const followedRuns = new Set<string>();
+
 export function useRunEvents(
   kind: RunKind,
   id: string | null,
   onDone?: (p: RunProgress) => void,
   initial?: Partial<RunProgress>,
 ): RunProgress {
+  if (id) followedRuns.add(id);
   const [progress, setProgress] = useState<RunProgress>({
     status: "queued",
     percent: 0,
