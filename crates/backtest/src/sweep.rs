@@ -323,7 +323,8 @@ fn json_number(v: f64) -> serde_json::Value {
 }
 
 /// Every axis must name a numeric parameter of a block in the document.
-fn check_axes(doc: &StrategyDocument, spec: &SweepSpec) -> Result<(), SweepError> {
+/// Every axis names a numeric parameter of a block of `doc`, with values of its kind.
+pub fn check_axes(doc: &StrategyDocument, spec: &SweepSpec) -> Result<(), SweepError> {
     for axis in &spec.axes {
         let node = doc.node(&axis.node).ok_or_else(|| {
             SweepError::BadAxis(format!("the strategy has no block \"{}\"", axis.node))

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
-use bb_data::{GapPolicy, QualityReport};
+use bb_data::GapPolicy;
 use bb_domain::Candles;
 use bb_strategy::{CompileOptions, Plan, StrategyDocument};
 
@@ -25,17 +25,6 @@ pub fn candles(path: &Path, from: Option<&str>, to: Option<&str>) -> Result<Cand
     Ok(c)
 }
 
-/// Candles of a stored dataset, with its quality report.
-#[derive(Debug)]
-pub struct StoredCandles {
-    pub candles: Candles,
-    /// e.g. "dataset BTC-USD:1d (demo)".
-    pub label: String,
-    /// The stored quality report of the dataset the candles come from (checked now when none
-    /// is stored), with the gap policy applied.
-    pub quality: QualityReport,
-}
-
 /// Loads `SYMBOL:TIMEFRAME[:SOURCE]` from the database, keeping `[from, to)`. A timeframe with
 /// no dataset of its own is aggregated from the coarsest finer dataset of the symbol that
 /// divides it. With `fill_gaps`, missing bars are forward-filled.
@@ -45,7 +34,7 @@ pub fn stored_candles(
     from: Option<&str>,
     to: Option<&str>,
     fill_gaps: bool,
-) -> Result<StoredCandles> {
+) -> Result<bb_market::loading::LoadedCandles> {
     use crate::commands::data::{DbArgs, open, parse_spec, runtime};
     let bound = |t: Option<&str>, name: &str| -> Result<Option<i64>> {
         t.map(|t| bb_data::parse_timestamp(t, None).map_err(|e| anyhow!("--{name}: {e}")))
@@ -86,12 +75,7 @@ pub fn stored_candles(
                     other => other.into(),
                 });
         db.close().await;
-        let loaded = loaded?;
-        Ok(StoredCandles {
-            candles: loaded.candles,
-            label: loaded.label,
-            quality: loaded.quality,
-        })
+        loaded
     })
 }
 

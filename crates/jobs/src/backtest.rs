@@ -116,16 +116,6 @@ fn compile(doc: &StrategyDocument, loaded: &LoadedCandles) -> Result<bb_strategy
     })
 }
 
-/// The data section of a report's assumptions card: where the candles come from and the
-/// dataset's quality report.
-fn data_card(loaded: &LoadedCandles) -> Value {
-    json!({
-        "source": loaded.label,
-        "dataset_id": loaded.dataset.id,
-        "quality": { "summary": loaded.quality.summary(), "report": loaded.quality },
-    })
-}
-
 /// One backtest: the whole report, and its headline numbers.
 pub fn compute_backtest(
     doc: &StrategyDocument,
@@ -137,9 +127,7 @@ pub fn compute_backtest(
         .map_err(|e| JobError::Permanent(e.to_string()))?;
     let mut value = serde_json::to_value(&report)
         .map_err(|e| JobError::Permanent(format!("the report cannot be written: {e}")))?;
-    for (k, v) in data_card(loaded).as_object().into_iter().flatten() {
-        value["assumptions"]["data"][k] = v.clone();
-    }
+    loaded.annotate_report(&mut value);
     let final_equity = report.equity.last().map(|p| p.equity);
     let summary = json!({
         "strategy": doc.name,
@@ -165,8 +153,6 @@ async fn compute_sweep(
 ) -> Result<(Value, Value), JobError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, usize)>();
     let doc = doc.clone();
-    let card = data_card(&loaded);
-    let label = loaded.label.clone();
     let work = blocking(move || {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let last = std::sync::atomic::AtomicUsize::new(0);
@@ -186,11 +172,11 @@ async fn compute_sweep(
         )
         .map_err(|e| JobError::Permanent(e.to_string()))?;
         result.sort_by(&request.sort, false);
-        Ok((result, request))
+        Ok((result, request, loaded))
     });
     tokio::pin!(work);
     let mut last_write = Instant::now() - Duration::from_secs(1);
-    let (result, request) = loop {
+    let (result, request, loaded) = loop {
         tokio::select! {
             done = &mut work => break done?,
             Some((done, total)) = rx.recv() => {
@@ -206,17 +192,16 @@ async fn compute_sweep(
             }
         }
     };
-    Ok(sweep_report(&result, &request, card, &label))
+    Ok(sweep_report(&result, &request, &loaded))
 }
 
 fn sweep_report(
     result: &SweepResult,
     request: &SweepRequest,
-    card: Value,
-    label: &str,
+    loaded: &LoadedCandles,
 ) -> (Value, Value) {
     let best = result.rows.iter().find(|r| r.metrics.is_some());
-    let report = json!({
+    let mut report = json!({
         "axes": result.axes,
         "grid_size": result.grid_size,
         "combinations": result.rows.len(),
@@ -229,11 +214,11 @@ fn sweep_report(
             "fill_rule": request.backtest.fill,
             "shorts_allowed": request.backtest.allow_short,
             "gap_policy": request.backtest.gap_policy,
-            "data": card,
         },
     });
+    loaded.annotate_report(&mut report);
     let summary = json!({
-        "dataset": label,
+        "dataset": loaded.label,
         "axes": result.axes,
         "combinations": result.rows.len(),
         "sort": request.sort,

@@ -172,49 +172,49 @@ async fn run_one_in_span(ctx: &Ctx, worker: &str, job: Job) {
     };
     keeper.abort();
     let jobs = ctx.db.jobs();
-    let done = match outcome {
-        Ok(Ok(result)) => jobs.complete(&job.id, worker, result).await.map(|_| ()),
+    // What became of the job, as its status: `None` when another worker has it now.
+    let done: Result<Option<JobStatus>, _> = match outcome {
+        Ok(Ok(result)) => jobs
+            .complete(&job.id, worker, result)
+            .await
+            .map(|_| Some(JobStatus::Succeeded)),
         Ok(Err(JobError::Permanent(message))) => {
             tracing::info!(%message, "job failed");
             run::failed(ctx, &job, &message).await;
-            jobs.fail(&job.id, worker, &message, false)
-                .await
-                .map(|_| ())
+            jobs.fail(&job.id, worker, &message, false).await
         }
         Ok(Err(JobError::Transient(message))) => {
             tracing::warn!(%message, "job attempt failed");
-            match jobs.fail(&job.id, worker, &message, true).await {
-                Ok(Some(JobStatus::Queued)) => {
-                    run::retrying(ctx, &job, &message).await;
-                    Ok(())
-                }
-                Ok(Some(JobStatus::Failed)) => {
-                    run::failed(ctx, &job, &message).await;
-                    Ok(())
-                }
-                Ok(_) => Ok(()),
-                Err(e) => Err(e),
+            let status = jobs.fail(&job.id, worker, &message, true).await;
+            match status {
+                Ok(Some(JobStatus::Queued)) => run::retrying(ctx, &job, &message).await,
+                Ok(Some(JobStatus::Failed)) => run::failed(ctx, &job, &message).await,
+                _ => {}
             }
+            status
         }
         Err(LeaseState::CancelRequested) => {
             tracing::info!("job cancelled");
             run::cancelled(ctx, &job).await;
-            jobs.finish_cancelled(&job.id, worker).await.map(|_| ())
+            jobs.finish_cancelled(&job.id, worker)
+                .await
+                .map(|_| Some(JobStatus::Cancelled))
         }
         Err(_) => {
             tracing::warn!("lost the job's lease; another worker has it");
-            Ok(())
+            Ok(None)
         }
     };
-    if let Err(e) = done {
-        tracing::warn!(error = %e, "recording the job's outcome failed");
-    }
-    // Whoever waits on this job (an API answering about a fetch) re-reads it.
-    if let Ok(after) = jobs.get(&job.id).await {
-        let _ = ctx
-            .db
-            .publish(&bb_store::job_topic(&job.id), after.status.as_str())
-            .await;
+    match done {
+        // Whoever waits on this job (an API answering about a fetch) re-reads it.
+        Ok(Some(status)) => {
+            let _ = ctx
+                .db
+                .publish(&bb_store::job_topic(&job.id), status.as_str())
+                .await;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "recording the job's outcome failed"),
     }
 }
 

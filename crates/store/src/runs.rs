@@ -5,6 +5,8 @@
 //! (`queued`) and enqueues the job that computes it — so a refused request leaves nothing
 //! behind and two concurrent requests cannot both take the last unit of a quota.
 //!
+//! The job of a run has the run's kind (`backtest`, `sweep`) as its kind.
+//!
 //! A run moves queued → running → succeeded | failed | cancelled. Every change appends an
 //! event (`run_events`, numbered from 1) in the same transaction and is published on the bus
 //! as `run.<id>` after commit; the live progress stream replays the log and follows the bus.
@@ -23,11 +25,6 @@ use crate::notifications::{self, NewNotification, Notification, notify_topic};
 use crate::plans::{QuotaCharge, QuotaExceeded, consume};
 use crate::sql::{DynSql, col, col_json};
 use crate::{Db, Page, RunKind, RunStatus, StoreError};
-
-/// The job kind that computes runs of `kind` (`backtest` or `sweep`).
-pub fn job_kind(kind: RunKind) -> &'static str {
-    kind.as_str()
-}
 
 /// What is needed to submit a run.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,7 +173,7 @@ impl Runs<'_> {
             NewJob {
                 priority,
                 user_id: Some(new.user_id.clone()),
-                ..NewJob::new(job_kind(new.kind), serde_json::json!({ "run_id": id }))
+                ..NewJob::new(new.kind.as_str(), serde_json::json!({ "run_id": id }))
             },
         )
         .await?;
@@ -205,9 +202,7 @@ impl Runs<'_> {
         )
         .await?;
         tx.commit().await?;
-        self.db
-            .publish(jobs::WAKE_TOPIC, job_kind(new.kind))
-            .await?;
+        self.db.publish(jobs::WAKE_TOPIC, new.kind.as_str()).await?;
         self.db.publish(&run_topic(&id), "1").await?;
         self.get(&id).await.map(Ok)
     }
@@ -363,7 +358,7 @@ impl Runs<'_> {
         let now = now_ms();
         let done = sqlx::query(
             "UPDATE backtest_runs SET status = 'succeeded', progress = 100, summary = $2, \
-             result = $2, report = $3, finished_at = $4, updated_at = $4 \
+             report = $3, finished_at = $4, updated_at = $4 \
              WHERE id = $1 AND status IN ('queued', 'running')",
         )
         .bind(id)
@@ -381,17 +376,10 @@ impl Runs<'_> {
                 return Ok(None);
             }
         }
-        let event = append(
-            &mut tx,
-            id,
-            "succeeded",
-            serde_json::json!({ "status": "succeeded", "summary": summary }),
-        )
-        .await?;
-        let note = notifications::insert(&mut tx, notification).await?;
-        tx.commit().await?;
-        self.published(id, &event, Some(&note)).await?;
-        Ok(Some((event, note)))
+        let payload = serde_json::json!({ "status": "succeeded", "summary": summary });
+        self.close_with_note(tx, id, "succeeded", payload, notification)
+            .await
+            .map(Some)
     }
 
     /// A live run failed for good: `error` in words for the user, with its notification.
@@ -416,17 +404,27 @@ impl Runs<'_> {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
-        let event = append(
-            &mut tx,
-            id,
-            "failed",
-            serde_json::json!({ "status": "failed", "error": error }),
-        )
-        .await?;
+        let payload = serde_json::json!({ "status": "failed", "error": error });
+        self.close_with_note(tx, id, "failed", payload, notification)
+            .await
+            .map(Some)
+    }
+
+    /// The end of a final change: its event and the user's notification in the same
+    /// transaction, committed, then announced.
+    async fn close_with_note(
+        &self,
+        mut tx: sqlx::Transaction<'static, sqlx::Any>,
+        id: &str,
+        kind: &str,
+        payload: serde_json::Value,
+        notification: NewNotification,
+    ) -> Result<(RunEvent, Notification), StoreError> {
+        let event = append(&mut tx, id, kind, payload).await?;
         let note = notifications::insert(&mut tx, notification).await?;
         tx.commit().await?;
         self.published(id, &event, Some(&note)).await?;
-        Ok(Some((event, note)))
+        Ok((event, note))
     }
 
     /// Cancels a live run. `None` when it is already final.

@@ -162,11 +162,7 @@ fn run_dataset(args: &Args, spec: &str, name: &str, config: &BacktestConfig) -> 
     if args.json {
         // The assumptions card's data section gains the stored quality report.
         let mut value = serde_json::to_value(&report)?;
-        value["assumptions"]["data"]["source"] = serde_json::json!(stored.label);
-        value["assumptions"]["data"]["quality"] = serde_json::json!({
-            "summary": stored.quality.summary(),
-            "report": stored.quality,
-        });
+        stored.annotate_report(&mut value);
         serde_json::to_writer_pretty(&mut out, &value)?;
         writeln!(out)?;
     } else {

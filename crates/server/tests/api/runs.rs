@@ -602,6 +602,38 @@ async fn a_free_plan_runs_two_at_once_and_small_sweeps() {
     assert_eq!(d["metric"], "sweep_combinations");
     assert_eq!(d["requested"], 59 * 39);
     assert_eq!(d["limit"], 100);
+    // a parameter the block does not have is named before anything is queued
+    for (param, says) in [
+        ("fast.window=5..10:5", "no parameter"),
+        ("nobody.period=5,10", "no block"),
+    ] {
+        let wrong = app
+            .post(
+                "/api/v1/sweeps",
+                Some(&ada.token),
+                json!({ "strategy_id": strategy, "symbol": "BTC-USD", "params": ["slow.period=30,40", param] }),
+            )
+            .await;
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            wrong.text
+        );
+        assert_eq!(
+            wrong.body["error"]["details"]["field"], "params[1]",
+            "{}",
+            wrong.text
+        );
+        assert!(
+            wrong.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(says),
+            "{}",
+            wrong.text
+        );
+    }
 }
 
 #[tokio::test]

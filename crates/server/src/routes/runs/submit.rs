@@ -359,18 +359,19 @@ async fn prepare(
     })
 }
 
-/// Every swept `node.param` must name a numeric parameter of a block in the graph.
+/// Every swept `node.param` must name a numeric parameter of a block in the graph (the
+/// engine's own check, one axis at a time so the error names its field).
 fn check_sweep_targets(
     doc: &bb_strategy::StrategyDocument,
     spec: &SweepSpec,
 ) -> Result<(), ApiError> {
     for (i, axis) in spec.axes.iter().enumerate() {
-        if !doc.nodes.iter().any(|n| n.id == axis.node) {
-            return Err(field_error(
-                &format!("params[{i}]"),
-                format!("The strategy has no block \"{}\".", axis.node),
-            ));
-        }
+        let one = SweepSpec {
+            axes: vec![axis.clone()],
+            constraints: Vec::new(),
+        };
+        bb_backtest::sweep::check_axes(doc, &one)
+            .map_err(|e| field_error(&format!("params[{i}]"), e.to_string()))?;
     }
     Ok(())
 }
