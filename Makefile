@@ -1,36 +1,53 @@
-# The two commands a newcomer needs: `make run` and `make test`.
+# The two commands a newcomer needs: `make run` and `make test`. Both start with
+# `scripts/setup`, which installs or starts what they need (and says what to install when it
+# cannot), so CI takes exactly the newcomer's path.
 
 BIN := target/release/blockbuilders
 DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
 
-.PHONY: run web backtest test test-rust test-web lint bench fixtures
+.PHONY: run test setup setup-run web server-release test-rust test-web rust-tests web-tests \
+	backtest lint bench fixtures
+# Prerequisites run in the order written (set-up first), also under `make -j`.
+.NOTPARALLEL:
 
 ## Build and start the product on embedded SQLite with demo data; it prints the URL.
-run: web
-	cargo build --release -p blockbuilders
+run: setup-run web server-release
 	$(BIN) serve --demo
-
-## Build the web app into web/dist (the release binary embeds it). `npm install` keeps to the
-## committed lockfile; `npm ci` would refuse it, because one of Vite's optional, Windows-only
-## dependencies cannot be fetched from the registry here and so is not in the lockfile.
-web:
-	cd web && npm install --no-audit --no-fund && npm run build
-
-## Try the engine from the command line: backtest a starter on the bundled BTC data.
-backtest:
-	cargo build --release -p blockbuilders
-	$(BIN) backtest --strategy strategies/sma_crossover.json --data $(DEMO)
 
 ## Run every test: the workspace's (unit, integration, golden, property, fault) and the
 ## browser tests (the real binary, Debian's chromium at /usr/bin/chromium).
-test: test-rust test-web
+test: setup rust-tests web-tests
 
-test-rust:
+## One part alone (each with its set-up): the Rust tests, or the browser tests.
+test-rust: setup rust-tests
+test-web: setup web-tests
+
+## What the tests need: Rust with rustfmt and clippy, Node.js and the web app's packages,
+## Debian's chromium, a running PostgreSQL, the test-side Python tools in .venv.
+setup:
+	scripts/setup test
+
+## What `make run` needs: Rust, Node.js and the web app's packages.
+setup-run:
+	scripts/setup run
+
+## Build the web app into web/dist (the release binary embeds it).
+web:
+	cd web && npm run build
+
+server-release:
+	cargo build --release -p blockbuilders
+
+rust-tests:
 	cargo test --workspace
 
-test-web: web
+web-tests: web
 	cargo build -p blockbuilders
 	cd web && npm test
+
+## Try the engine from the command line: backtest a starter on the bundled BTC data.
+backtest: server-release
+	$(BIN) backtest --strategy strategies/sma_crossover.json --data $(DEMO)
 
 lint:
 	cargo fmt --all -- --check
