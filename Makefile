@@ -6,7 +6,7 @@ BIN := target/release/blockbuilders
 DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
 
 .PHONY: run test setup setup-run web server-release test-rust test-web rust-tests web-tests \
-	backtest lint bench fixtures
+	spec-tests test-spec backtest lint bench fixtures
 # Prerequisites run in the order written (set-up first), also under `make -j`.
 .NOTPARALLEL:
 
@@ -15,12 +15,14 @@ run: setup-run web server-release
 	$(BIN) serve --demo
 
 ## Run every test: the workspace's (unit, integration, golden, property, fault) and the
-## browser tests (the real binary, Debian's chromium at /usr/bin/chromium).
-test: setup rust-tests web-tests
+## browser tests (the real binary, Debian's chromium at /usr/bin/chromium), then schemathesis
+## against the committed OpenAPI spec (every check on, bounded).
+test: setup rust-tests web-tests spec-tests
 
 ## One part alone (each with its set-up): the Rust tests, or the browser tests.
 test-rust: setup rust-tests
 test-web: setup web-tests
+test-spec: setup spec-tests
 
 ## What the tests need: Rust with rustfmt and clippy, Node.js and the web app's packages,
 ## Debian's chromium, a running PostgreSQL, the test-side Python tools in .venv.
@@ -44,6 +46,10 @@ rust-tests:
 web-tests: web
 	cargo build -p blockbuilders
 	cd web && npm test
+
+spec-tests:
+	cargo build -p blockbuilders
+	tools/spec-test target/debug/blockbuilders
 
 ## Try the engine from the command line: backtest a starter on the bundled BTC data.
 backtest: server-release

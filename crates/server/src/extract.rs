@@ -68,6 +68,40 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
+/// `#[serde(default, deserialize_with = "empty_as_none")]` for an optional text query
+/// parameter: an empty value (`?status=`, as a form sends an untouched field) means absent.
+pub fn empty_as_none<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(deserializer)?.filter(|v| !v.is_empty()))
+}
+
+/// An optional JSON body: none, only whitespace, or `null` is the default value.
+pub fn parse_optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    Ok(parse_json::<Option<T>>(bytes)?.unwrap_or_default())
+}
+
+/// `#[serde(default, deserialize_with = "page_limit::<MAX>")]` for a paged list's `limit`:
+/// 1 to `MAX`, anything else refused with the range.
+pub fn page_limit<'de, D, const MAX: u32>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let limit = Option::<u32>::deserialize(deserializer)?;
+    match limit {
+        Some(n) if n == 0 || n > MAX => Err(serde::de::Error::custom(format!(
+            "{n} is not a page size from 1 to {MAX}"
+        ))),
+        other => Ok(other),
+    }
+}
+
 /// Parses a JSON document, naming the field (as a dotted path) on any data error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
@@ -170,6 +204,25 @@ where
                     details: Some(json!({ "field": field })),
                 }
             })
+    }
+}
+
+/// The largest `offset` a paged list accepts (the spec says so too).
+pub const MAX_OFFSET: u32 = 1_000_000;
+
+/// `#[serde(default, deserialize_with = "bounded_offset")]` for a paged list's `offset`:
+/// past [`MAX_OFFSET`] is refused rather than silently read as an empty page.
+pub fn bounded_offset<'de, D>(deserializer: D) -> Result<Option<u32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    let offset = Option::<u32>::deserialize(deserializer)?;
+    match offset {
+        Some(n) if n > MAX_OFFSET => Err(serde::de::Error::custom(format!(
+            "{n} is past the largest offset, {MAX_OFFSET}"
+        ))),
+        other => Ok(other),
     }
 }
 

@@ -37,7 +37,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 /// The whole application: API, docs, operations endpoints and UI, with every layer.
 pub fn router(state: AppState) -> Router {
-    let (api, spec) = routes::api().split_for_parts();
+    let (api, mut spec) = routes::api().split_for_parts();
+    openapi::complete(&mut spec);
     let app = api
         .merge(openapi::docs(spec))
         .route_layer(axum::middleware::from_fn(middleware::record_route))

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::Router;
 use utoipa::Modify;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_swagger_ui::SwaggerUi;
 
 pub const SPEC_PATH: &str = "/api/v1/openapi.json";
@@ -56,12 +56,103 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "access_token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "access_token",
+                "The same access token in the query string, for the event streams \
+                 (EventSource cannot send headers).",
+            ))),
+        );
+    }
+}
+
+/// The answers every route can give, whatever its handler: 401 where a token is read, 400
+/// for a path, query or body that cannot be read (including a body without the JSON content
+/// type), 413 for an oversized body and 422 for a body with a wrong field. Added to each
+/// operation that lacks them, so the spec lists every status the server can send.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let envelope = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let signed_in = operation.security.as_ref().is_some_and(|requirements| {
+                    serde_json::to_string(requirements).is_ok_and(|text| text.contains("bearer"))
+                });
+                let has_query = operation.parameters.as_ref().is_some_and(|p| {
+                    serde_json::to_string(p).is_ok_and(|text| text.contains("\"in\":\"query\""))
+                });
+                let has_body = operation.request_body.is_some();
+                let has_params = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| envelope(description));
+                };
+                if signed_in {
+                    add("401", "Not signed in, or the session has ended (`unauthorized`)");
+                }
+                if has_body || has_params {
+                    add(
+                        "400",
+                        "The request cannot be read: a path or query value of the wrong type, \
+                         or a body that is not JSON or lacks `Content-Type: application/json` \
+                         (`bad_request`)",
+                    );
+                }
+                if has_query {
+                    add(
+                        "422",
+                        "A query value is out of range or unknown (`validation_failed`, \
+                         `details.field` names it)",
+                    );
+                }
+                if has_body {
+                    add("413", "The body is larger than the route accepts (`payload_too_large`)");
+                    add(
+                        "422",
+                        "A field is missing, unknown or out of range (`validation_failed`, \
+                         `details.field` names it)",
+                    );
+                }
+            }
+        }
     }
 }
 
 /// The whole spec.
 pub fn spec() -> utoipa::openapi::OpenApi {
-    crate::routes::api().into_openapi()
+    let mut spec = crate::routes::api().into_openapi();
+    complete(&mut spec);
+    spec
+}
+
+/// What is added once the routes are collected: the answers common to every route.
+pub fn complete(spec: &mut utoipa::openapi::OpenApi) {
+    CommonErrors.modify(spec);
 }
 
 /// The spec as the committed `openapi/openapi.json` holds it.

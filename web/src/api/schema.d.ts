@@ -754,11 +754,11 @@ export interface components {
          */
         CandleFile: string;
         CloneRequest: {
-            /** @description Title of the copy; default: the source's title. */
+            /** @description Title of the copy (1 to 200 characters, not only spaces); default: the source's title. */
             title?: string | null;
         };
         CompareRequest: {
-            /** @description Two to five succeeded backtests of the caller. */
+            /** @description Two to five succeeded backtests of the caller, each once. */
             ids: string[];
         };
         /**
@@ -844,12 +844,14 @@ export interface components {
             /** @description Save a graph that has errors (as a draft) instead of refusing it. */
             allow_invalid?: boolean;
             description?: string | null;
-            /** @description A strategy document; saved as version 1 when given. */
-            graph?: Record<string, never> | null;
+            graph?: components["schemas"]["StrategyGraph"] | null;
             /** @description Notes for version 1. */
             notes?: string | null;
             tags?: string[] | null;
-            /** @example My SMA crossover */
+            /**
+             * @description 1 to 200 characters, not only spaces.
+             * @example My SMA crossover
+             */
             title: string;
             visibility?: components["schemas"]["Visibility"] | null;
         };
@@ -994,15 +996,6 @@ export interface components {
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
         };
-        /** @description The event log of a run (what the live stream sends). */
-        EventView: {
-            /** Format: int64 */
-            created_at: number;
-            kind: string;
-            payload: Record<string, never>;
-            /** Format: int64 */
-            seq: number;
-        };
         /** @description A fetch job. */
         FetchView: {
             /** Format: int64 */
@@ -1076,7 +1069,7 @@ export interface components {
             /** @description Save a graph that has errors (the strategy becomes a draft) instead of refusing it. */
             allow_invalid?: boolean;
             /** @description A strategy document. */
-            graph: Record<string, never>;
+            graph: components["schemas"]["StrategyGraph"];
             notes?: string | null;
         };
         NotificationPage: {
@@ -1089,6 +1082,16 @@ export interface components {
             total: number;
             /** Format: int64 */
             unread: number;
+        };
+        /**
+         * @description One event of the push stream as sent (documentation only): `event: unread` carries
+         *     `data: {"unread": N}` (an [`UnreadCount`]), `event: notification` a new
+         *     [`NotificationView`], both as JSON text.
+         */
+        NotificationStreamEvent: {
+            /** @description JSON: an `UnreadCount` for `unread`, a `NotificationView` for `notification`. */
+            data: string;
+            event: string;
         };
         NotificationView: {
             body: string;
@@ -1229,6 +1232,17 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /**
+         * @description One event of a run's live stream as sent (documentation only): `id` is the event's
+         *     number (send it back as `Last-Event-ID` to resume), `event` its kind (`queued`,
+         *     `started`, `progress`, `retrying`, `succeeded`, `failed`, `cancelled`), and `data` a JSON
+         *     object with `seq`, `kind`, `created_at` and the kind's own fields.
+         */
+        RunStreamEvent: {
+            data: string;
+            event: string;
+            id: string;
+        };
         /** @description A backtest or sweep run. */
         RunView: {
             /**
@@ -1299,12 +1313,86 @@ export interface components {
             /** Format: int64 */
             to_ts: number;
         };
+        /** @description A version 1 block. */
+        StrategyBlockV1: {
+            id: string;
+            label?: string | null;
+            params?: Record<string, never> | null;
+            /** @description The block's wire name, as `kind` in version 2. */
+            type: string;
+            /** Format: double */
+            x?: number | null;
+            /** Format: double */
+            y?: number | null;
+        };
         /** @description A new strategy and its first version, if any. */
         StrategyCreated: {
             /** @description Every diagnostic of the first version (empty without a graph). */
             diagnostics: components["schemas"]["Diagnostic"][];
             strategy: components["schemas"]["StrategyView"];
             version?: components["schemas"]["VersionView"] | null;
+        };
+        /**
+         * @description A strategy document (schema version 2). Unknown fields are refused; unknown block kinds
+         *     and bad parameters are diagnostics.
+         */
+        StrategyDocument: {
+            description?: string | null;
+            edges?: components["schemas"]["StrategyEdge"][] | null;
+            name: string;
+            nodes: components["schemas"]["StrategyNode"][];
+            /**
+             * Format: int32
+             * @description The format's version: 2.
+             * @example 2
+             */
+            schema_version: number;
+        };
+        /**
+         * @description The first prototype's document (schema version 1): `blocks` with `type` and flat `x`/`y`,
+         *     and `links` as `"node.port"` strings. Migrated to version 2 on reading, so `nodes` and
+         *     `edges` given here are replaced.
+         */
+        StrategyDocumentV1: {
+            blocks?: components["schemas"]["StrategyBlockV1"][] | null;
+            description?: string | null;
+            /** @description Replaced by the migration. */
+            edges?: unknown;
+            links?: components["schemas"]["StrategyLinkV1"][] | null;
+            name: string;
+            /** @description Replaced by the migration. */
+            nodes?: unknown;
+            /**
+             * Format: int32
+             * @description The format's version: 1.
+             */
+            schema_version: number;
+        };
+        /** @description A wire from an output port to an input port. */
+        StrategyEdge: {
+            from: components["schemas"]["StrategyPortRef"];
+            to: components["schemas"]["StrategyPortRef"];
+        };
+        /**
+         * @description A strategy document: the current format (schema version 2), or the first prototype's
+         *     (version 1), which is migrated on reading.
+         */
+        StrategyGraph: components["schemas"]["StrategyDocument"] | components["schemas"]["StrategyDocumentV1"];
+        /** @description A version 1 link between `"node.port"` ends. */
+        StrategyLinkV1: {
+            from: string;
+            to: string;
+        };
+        /** @description A block on the canvas. */
+        StrategyNode: {
+            /** @description Unique within the document. */
+            id: string;
+            /** @description The block's wire name from `GET /api/v1/blocks`, e.g. `sma`. */
+            kind: string;
+            label?: string | null;
+            /** @description Parameter values by name (numbers, strings or booleans as the block asks). */
+            params?: Record<string, never> | null;
+            position?: components["schemas"]["StrategyPosition"] | null;
         };
         StrategyPage: {
             items: components["schemas"]["StrategyView"][];
@@ -1317,6 +1405,18 @@ export interface components {
              * @description How many strategies match, over all pages.
              */
             total: number;
+        };
+        /** @description One end of a wire. */
+        StrategyPortRef: {
+            node: string;
+            port: string;
+        };
+        /** @description Where a block sits on the canvas. */
+        StrategyPosition: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
         };
         /**
          * @description Where a strategy is in its life: `draft` (being built; also any strategy whose latest
@@ -1369,6 +1469,7 @@ export interface components {
             status?: components["schemas"]["StrategyStatus"] | null;
             /** @description Replaces all tags. */
             tags?: string[] | null;
+            /** @description 1 to 200 characters, not only spaces. */
             title?: string | null;
             visibility?: components["schemas"]["Visibility"] | null;
         };
@@ -1400,7 +1501,7 @@ export interface components {
         };
         ValidateRequest: {
             /** @description A strategy document (`schema_version`, `name`, `nodes`, `edges`). */
-            graph: Record<string, never>;
+            graph: components["schemas"]["StrategyGraph"];
         };
         ValidateResponse: {
             /** @description Every problem found, each tied to its block. */
@@ -1437,7 +1538,7 @@ export interface components {
             /** @description What validation found when the version was saved. */
             diagnostics: components["schemas"]["Diagnostic"][];
             /** @description The strategy document, in the current schema version. */
-            graph: Record<string, never>;
+            graph: components["schemas"]["StrategyDocument"];
             notes: string;
             strategy_id: string;
             /** @description True when validation found no errors. */
@@ -1487,6 +1588,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1506,6 +1616,24 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1537,8 +1665,35 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Wrong email or password */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1565,9 +1720,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional: browsers send the `bb_refresh` cookie and no body */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -1577,6 +1732,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -1588,9 +1770,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional: browsers send the `bb_refresh` cookie and no body */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -1603,8 +1785,35 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No valid refresh token; sign in again */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1636,8 +1845,26 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The email already has an account */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1672,8 +1899,9 @@ export interface operations {
                 version?: number;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
-                /** @description 1 to 100, default 20. */
+                /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -1688,6 +1916,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             401: {
@@ -1730,6 +1967,15 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1749,6 +1995,15 @@ export interface operations {
             };
             /** @description No such strategy or dataset visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1788,8 +2043,35 @@ export interface operations {
                     "application/json": components["schemas"]["CompareView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description A run that is not the caller's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1828,6 +2110,24 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1856,6 +2156,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -1897,6 +2215,24 @@ export interface operations {
                     "application/json": components["schemas"]["EquityView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1918,10 +2254,7 @@ export interface operations {
     };
     backtest_events: {
         parameters: {
-            query?: {
-                /** @description The access token, for clients that cannot send headers (EventSource) */
-                access_token?: string;
-            };
+            query?: never;
             header?: {
                 /** @description Resume after this event */
                 "Last-Event-ID"?: number | null;
@@ -1940,7 +2273,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["EventView"];
+                    "text/event-stream": components["schemas"]["RunStreamEvent"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -1956,8 +2307,9 @@ export interface operations {
     get_trades: {
         parameters: {
             query?: {
-                /** @description 1 to 1000, default 100. */
+                /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
                 /**
                  * @description Trades only: sort by `entry_time` (default), `exit_time`, `pnl`, `pnl_pct` or
@@ -1982,6 +2334,24 @@ export interface operations {
                     "application/json": components["schemas"]["TradePage"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1991,6 +2361,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2019,6 +2398,24 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2081,6 +2478,15 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetList"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2118,6 +2524,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             401: {
@@ -2178,6 +2593,15 @@ export interface operations {
                     "application/json": components["schemas"]["CandleColumns"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2228,6 +2652,15 @@ export interface operations {
                     "application/json": components["schemas"]["FetchView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2238,6 +2671,15 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2276,6 +2718,24 @@ export interface operations {
                     "application/json": components["schemas"]["FetchView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2297,7 +2757,10 @@ export interface operations {
     import_file: {
         parameters: {
             query: {
-                /** @description The symbol the candles are of, e.g. `BTC-USD` (required). */
+                /**
+                 * @description The symbol the candles are of, e.g. `BTC-USD` (required): 1 to 64 characters, no
+                 *     spaces, colons or control characters.
+                 */
                 symbol: string;
                 /**
                  * @description Store as this timeframe: the file's own (the default) or a multiple of it, which
@@ -2306,7 +2769,8 @@ export interface operations {
                 timeframe?: string;
                 /**
                  * @description The dataset's source name (default `file`). With `symbol` and the timeframe it names
-                 *     the dataset: importing again with the same three adds to it.
+                 *     the dataset: importing again with the same three adds to it. 1 to 32 characters, no
+                 *     spaces, colons or control characters.
                  */
                 source?: string;
                 /**
@@ -2430,8 +2894,9 @@ export interface operations {
             query?: {
                 /** @description Only unread ones. */
                 unread?: boolean;
-                /** @description 1 to 100, default 20. */
+                /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -2448,7 +2913,25 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2487,10 +2970,7 @@ export interface operations {
     };
     notification_stream: {
         parameters: {
-            query?: {
-                /** @description The access token, for EventSource */
-                access_token?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -2503,7 +2983,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["NotificationView"];
+                    "text/event-stream": components["schemas"]["NotificationStreamEvent"];
                 };
             };
             401: {
@@ -2563,6 +3043,24 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2613,6 +3111,7 @@ export interface operations {
                 mine?: boolean;
                 /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -2647,6 +3146,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
         };
     };
     create_strategy: {
@@ -2670,6 +3178,15 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyCreated"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2680,6 +3197,15 @@ export interface operations {
             };
             /** @description The plan's strategy limit is reached (`quota_exceeded`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2718,6 +3244,24 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No such strategy, or not visible to the caller */
             404: {
                 headers: {
@@ -2747,6 +3291,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
             /** @description Not the owner */
             403: {
@@ -2791,6 +3353,24 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Not the owner */
             403: {
                 headers: {
@@ -2801,6 +3381,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2829,9 +3418,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["CloneRequest"];
+                "application/json": components["schemas"]["CloneRequest"] | null;
             };
         };
         responses: {
@@ -2841,6 +3430,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyCreated"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description The plan's strategy limit is reached (`quota_exceeded`) */
@@ -2853,6 +3460,24 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2880,6 +3505,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionSummary"][];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2916,6 +3559,24 @@ export interface operations {
                     "application/json": components["schemas"]["VersionCreated"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Not the owner */
             403: {
                 headers: {
@@ -2935,6 +3596,15 @@ export interface operations {
             };
             /** @description The strategy is archived */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2975,6 +3645,24 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2992,8 +3680,9 @@ export interface operations {
                 version?: number;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
-                /** @description 1 to 100, default 20. */
+                /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -3010,7 +3699,25 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3042,6 +3749,15 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,6 +3776,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3097,6 +3822,24 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3127,6 +3870,24 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3147,10 +3908,7 @@ export interface operations {
     };
     sweep_events: {
         parameters: {
-            query?: {
-                /** @description The access token, for EventSource */
-                access_token?: string;
-            };
+            query?: never;
             header?: {
                 /** @description Resume after this event */
                 "Last-Event-ID"?: number | null;
@@ -3169,7 +3927,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["EventView"];
+                    "text/event-stream": components["schemas"]["RunStreamEvent"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -3202,6 +3978,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ValidateResponse"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description The graph is not a strategy document (unknown field, newer schema version) */

@@ -85,14 +85,32 @@ pub struct NotificationPage {
 pub struct ListQuery {
     /// Only unread ones.
     pub unread: Option<bool>,
-    /// 1 to 100, default 20.
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::extract::page_limit::<_, 100>")]
     pub limit: Option<u32>,
+    /// 0 to 1,000,000 (default 0).
+    #[param(maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::bounded_offset")]
     pub offset: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UnreadCount {
     pub unread: i64,
+}
+
+/// One event of the push stream as sent (documentation only): `event: unread` carries
+/// `data: {"unread": N}` (an [`UnreadCount`]), `event: notification` a new
+/// [`NotificationView`], both as JSON text.
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct NotificationStreamEvent {
+    #[schema(pattern = "^(unread|notification)$")]
+    pub event: String,
+    /// JSON: an `UnreadCount` for `unread`, a `NotificationView` for `notification`.
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -196,10 +214,9 @@ pub async fn mark_all_read(
     get,
     path = "/api/v1/notifications/stream",
     tag = "notifications",
-    params(("access_token" = Option<String>, Query, description = "The access token, for EventSource")),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("access_token" = [])),
     responses(
-        (status = 200, description = "An event stream of `unread` and `notification` events", content_type = "text/event-stream", body = NotificationView),
+        (status = 200, description = "An event stream of `unread` and `notification` events", content_type = "text/event-stream", body = NotificationStreamEvent),
         (status = 401, body = ErrorEnvelope),
     )
 )]

@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct ValidateRequest {
     /// A strategy document (`schema_version`, `name`, `nodes`, `edges`).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::routes::schemas::StrategyGraphSchema)]
     pub graph: Box<RawValue>,
 }
 

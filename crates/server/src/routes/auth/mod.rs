@@ -151,7 +151,7 @@ async fn login(
     post,
     path = "/api/v1/auth/refresh",
     tag = "auth",
-    request_body(content = RefreshRequest, description = "Optional: browsers send the `bb_refresh` cookie and no body"),
+    request_body(content = Option<RefreshRequest>, description = "Optional: browsers send the `bb_refresh` cookie and no body"),
     responses(
         (status = 200, description = "A new session", body = Session),
         (status = 401, description = "No valid refresh token; sign in again", body = ErrorEnvelope),
@@ -229,7 +229,7 @@ async fn refresh(
     post,
     path = "/api/v1/auth/logout",
     tag = "auth",
-    request_body(content = RefreshRequest, description = "Optional: browsers send the `bb_refresh` cookie and no body"),
+    request_body(content = Option<RefreshRequest>, description = "Optional: browsers send the `bb_refresh` cookie and no body"),
     responses((status = 204, description = "Signed out (also when there was no session)"))
 )]
 async fn logout(

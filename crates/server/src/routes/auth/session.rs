@@ -4,7 +4,7 @@
 use super::types::{RefreshRequest, Session};
 use crate::auth::tokens::new_refresh_token;
 use crate::error::ApiError;
-use crate::extract::parse_json;
+use crate::extract::parse_optional_json;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -85,11 +85,9 @@ pub fn presented_token(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Result<Option<(String, bool)>, ApiError> {
-    if !body.iter().all(u8::is_ascii_whitespace) {
-        let req: RefreshRequest = parse_json(body)?;
-        if let Some(token) = req.refresh_token.filter(|t| !t.is_empty()) {
-            return Ok(Some((token, true)));
-        }
+    let req: RefreshRequest = parse_optional_json(body)?;
+    if let Some(token) = req.refresh_token.filter(|t| !t.is_empty()) {
+        return Ok(Some((token, true)));
     }
     let from_cookie = headers
         .get_all(COOKIE)

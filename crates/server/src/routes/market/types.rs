@@ -166,8 +166,11 @@ impl From<SourceRange> for SourceRun {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only this symbol (case-insensitive), e.g. `BTC-USD`.
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub symbol: Option<String>,
     /// Only datasets stored at this timeframe, e.g. `1m`, `1d`.
+    #[param(pattern = r"^([1-9][0-9]{0,4}(m|min|h|d|w))?$")]
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub timeframe: Option<String>,
 }
 
@@ -181,16 +184,20 @@ pub struct DatasetList {
 pub struct CandlesQuery {
     /// First open time (inclusive): an ISO-8601 date or date-time (UTC), e.g. `2022-01-10`
     /// or `2022-01-10T12:00:00Z`, or Unix milliseconds. Default: the first candle.
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub from: Option<String>,
     /// Last open time (exclusive), in the same forms. Default: after the last candle.
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub to: Option<String>,
     /// Aggregate to this timeframe, a multiple of the stored one (e.g. `1h` from `1m`);
     /// complete UTC buckets only. Default: the stored timeframe.
+    #[param(pattern = r"^([1-9][0-9]{0,4}(m|min|h|d|w))?$")]
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub timeframe: Option<String>,
     /// At most this many points (1 to 50,000): consecutive candles are merged into
     /// buckets (first open, highest high, lowest low, last close, summed volume). Without
     /// it, a range of more than 50,000 candles is refused.
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50_000)]
     pub max_points: Option<String>,
 }
 
@@ -223,14 +230,17 @@ pub struct CandleColumns {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ImportQuery {
-    /// The symbol the candles are of, e.g. `BTC-USD` (required).
-    #[param(required = true)]
+    /// The symbol the candles are of, e.g. `BTC-USD` (required): 1 to 64 characters, no
+    /// spaces, colons or control characters.
+    #[param(required = true, pattern = r"^[^:\s\x00-\x1f\x7f-\x9f]{1,64}$")]
     pub symbol: Option<String>,
     /// Store as this timeframe: the file's own (the default) or a multiple of it, which
     /// aggregates the candles.
     pub timeframe: Option<String>,
     /// The dataset's source name (default `file`). With `symbol` and the timeframe it names
-    /// the dataset: importing again with the same three adds to it.
+    /// the dataset: importing again with the same three adds to it. 1 to 32 characters, no
+    /// spaces, colons or control characters.
+    #[param(pattern = r"^[^:\s\x00-\x1f\x7f-\x9f]{1,32}$")]
     pub source: Option<String>,
     /// The file format, when detection from the content is not wanted: `csv`, `yahoo`,
     /// `binance`, `ccxt` or `dbn`.

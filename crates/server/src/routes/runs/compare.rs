@@ -50,6 +50,10 @@ pub async fn compare(
     if !(2..=5).contains(&req.ids.len()) {
         return Err(field("Compare two to five backtests."));
     }
+    // Unknown runs answer 404 before a repeated one is pointed out.
+    for id in &req.ids {
+        load_own(&state, id, &caller, RunKind::Backtest).await?;
+    }
     let mut seen = std::collections::HashSet::new();
     if !req.ids.iter().all(|id| seen.insert(id)) {
         return Err(field("Each backtest can appear once."));

@@ -5,7 +5,7 @@
 //! number, `event` = its kind and `data` = `{seq, kind, created_at, ...payload}`.
 
 use super::read::load_own;
-use super::types::EventView;
+use super::types::{EventView, RunStreamEvent};
 use crate::auth::extractor::StreamUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Path;
@@ -34,11 +34,10 @@ type EventStream =
     params(
         ("id" = String, Path, description = "Run id"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event"),
-        ("access_token" = Option<String>, Query, description = "The access token, for clients that cannot send headers (EventSource)"),
     ),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("access_token" = [])),
     responses(
-        (status = 200, description = "An event stream: queued, started, progress {percent, message}, retrying, then succeeded {summary} | failed {error} | cancelled", content_type = "text/event-stream", body = EventView),
+        (status = 200, description = "An event stream: queued, started, progress {percent, message}, retrying, then succeeded {summary} | failed {error} | cancelled", content_type = "text/event-stream", body = RunStreamEvent),
         (status = 404, body = ErrorEnvelope),
     )
 )]
@@ -60,11 +59,10 @@ pub async fn backtest_events(
     params(
         ("id" = String, Path, description = "Run id"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event"),
-        ("access_token" = Option<String>, Query, description = "The access token, for EventSource"),
     ),
-    security(("bearer" = [])),
+    security(("bearer" = []), ("access_token" = [])),
     responses(
-        (status = 200, description = "An event stream, as for backtests", content_type = "text/event-stream", body = EventView),
+        (status = 200, description = "An event stream, as for backtests", content_type = "text/event-stream", body = RunStreamEvent),
         (status = 404, body = ErrorEnvelope),
     )
 )]

@@ -182,20 +182,33 @@ impl From<Page<Run>> for RunPage {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListRunsQuery {
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub strategy_id: Option<String>,
     pub version: Option<i64>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    #[param(pattern = "^(|queued|running|succeeded|failed|cancelled)$")]
+    #[serde(default, deserialize_with = "crate::extract::empty_as_none")]
     pub status: Option<String>,
-    /// 1 to 100, default 20.
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::extract::page_limit::<_, 100>")]
     pub limit: Option<u32>,
+    /// 0 to 1,000,000 (default 0).
+    #[param(maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::bounded_offset")]
     pub offset: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
-    /// 1 to 1000, default 100.
+    /// Page size, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    #[serde(default, deserialize_with = "crate::extract::page_limit::<_, 1000>")]
     pub limit: Option<u32>,
+    /// 0 to 1,000,000 (default 0).
+    #[param(maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::bounded_offset")]
     pub offset: Option<u32>,
     /// Trades only: sort by `entry_time` (default), `exit_time`, `pnl`, `pnl_pct` or
     /// `bars_held`; prefix `-` for descending.
@@ -223,6 +236,19 @@ pub struct TradePage {
     pub offset: u32,
 }
 
+/// One event of a run's live stream as sent (documentation only): `id` is the event's
+/// number (send it back as `Last-Event-ID` to resume), `event` its kind (`queued`,
+/// `started`, `progress`, `retrying`, `succeeded`, `failed`, `cancelled`), and `data` a JSON
+/// object with `seq`, `kind`, `created_at` and the kind's own fields.
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RunStreamEvent {
+    pub id: String,
+    pub event: String,
+    #[schema(content_media_type = "application/json")]
+    pub data: String,
+}
+
 /// The event log of a run (what the live stream sends).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {
@@ -247,7 +273,8 @@ impl From<RunEvent> for EventView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompareRequest {
-    /// Two to five succeeded backtests of the caller.
+    /// Two to five succeeded backtests of the caller, each once.
+    #[schema(min_items = 2, max_items = 5)]
     pub ids: Vec<String>,
 }
 

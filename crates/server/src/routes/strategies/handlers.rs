@@ -8,7 +8,7 @@ use super::saving::{
 use super::types::*;
 use crate::auth::extractor::{AuthUser, MaybeAuthUser};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{Json, Path, Query, parse_json};
+use crate::extract::{Json, Path, Query, parse_optional_json};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -204,7 +204,7 @@ pub async fn archive_strategy(
     path = "/api/v1/strategies/{id}/clone",
     tag = "strategies",
     params(("id" = String, Path, description = "Strategy id")),
-    request_body(content = CloneRequest, description = "Optional"),
+    request_body(content = Option<CloneRequest>, description = "Optional"),
     security(("bearer" = [])),
     responses(
         (status = 201, body = StrategyCreated),
@@ -218,11 +218,7 @@ pub async fn clone_strategy(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<StrategyCreated>), ApiError> {
-    let req: CloneRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        CloneRequest::default()
-    } else {
-        parse_json(&body)?
-    };
+    let req: CloneRequest = parse_optional_json(&body)?;
     let source = load_visible(&state, &id, Some(&caller)).await?;
     check_quota(&state, &caller).await?;
     let (strategy, version) = state

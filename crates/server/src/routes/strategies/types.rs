@@ -53,7 +53,7 @@ pub struct VersionView {
     /// 1, 2, 3, ... per strategy.
     pub version: i64,
     /// The strategy document, in the current schema version.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::routes::schemas::StrategyDocumentSchema)]
     pub graph: Value,
     pub notes: String,
     pub author_id: String,
@@ -126,14 +126,20 @@ pub struct ListQuery {
     /// Only the caller's own strategies (needs a token).
     pub mine: Option<bool>,
     /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    #[serde(default, deserialize_with = "crate::extract::page_limit::<_, 100>")]
     pub limit: Option<u32>,
+    /// 0 to 1,000,000 (default 0).
+    #[param(maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::bounded_offset")]
     pub offset: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateStrategyRequest {
-    #[schema(example = "My SMA crossover")]
+    /// 1 to 200 characters, not only spaces.
+    #[schema(example = "My SMA crossover", min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
@@ -141,7 +147,7 @@ pub struct CreateStrategyRequest {
     #[schema(value_type = Option<VisibilitySchema>)]
     pub visibility: Option<Visibility>,
     /// A strategy document; saved as version 1 when given.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::routes::schemas::StrategyGraphSchema>)]
     pub graph: Option<Box<RawValue>>,
     /// Notes for version 1.
     pub notes: Option<String>,
@@ -153,6 +159,8 @@ pub struct CreateStrategyRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateStrategyRequest {
+    /// 1 to 200 characters, not only spaces.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     pub description: Option<String>,
     /// Replaces all tags.
@@ -168,7 +176,7 @@ pub struct UpdateStrategyRequest {
 #[serde(deny_unknown_fields)]
 pub struct NewVersionRequest {
     /// A strategy document.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::routes::schemas::StrategyGraphSchema)]
     pub graph: Box<RawValue>,
     pub notes: Option<String>,
     /// Save a graph that has errors (the strategy becomes a draft) instead of refusing it.
@@ -179,7 +187,8 @@ pub struct NewVersionRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloneRequest {
-    /// Title of the copy; default: the source's title.
+    /// Title of the copy (1 to 200 characters, not only spaces); default: the source's title.
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
 }
 
