@@ -78,9 +78,9 @@ where
     Ok(Option::<String>::deserialize(deserializer)?.filter(|v| !v.is_empty()))
 }
 
-/// An optional JSON body: none, only whitespace, or `null` is the default value.
+/// An optional JSON body: none, or `null`, is the default value.
 pub fn parse_optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.is_empty() {
         return Ok(T::default());
     }
     Ok(parse_json::<Option<T>>(bytes)?.unwrap_or_default())
