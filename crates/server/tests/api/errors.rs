@@ -174,7 +174,7 @@ async fn path_query_and_method_mistakes() {
             Method::PUT,
             "/api/v1/strategies",
             StatusCode::METHOD_NOT_ALLOWED,
-            "bad_request",
+            "method_not_allowed",
         ),
         (
             Method::GET,
@@ -194,6 +194,12 @@ async fn path_query_and_method_mistakes() {
         assert_eq!(reply.status, status, "{method} {path}: {}", reply.text);
         assert_eq!(reply.error_code(), code, "{method} {path}");
     }
+    // a 405 keeps the Allow header that lists the methods the address accepts
+    let reply = app
+        .call(Method::PUT, "/api/v1/strategies", None, None)
+        .await;
+    let allow = reply.header("allow").unwrap_or_default();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     let reply = app.get("/api/v1/strategies?limit=lots", None).await;
     assert!(
         reply.body["error"]["message"]
