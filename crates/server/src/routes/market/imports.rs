@@ -4,7 +4,7 @@ use super::access::{Viewer, field_error};
 use super::types::{CandleFile, DatasetView, ImportCounts, ImportQuery, ImportResult};
 use super::{IMPORT_BODY_LIMIT, IMPORTS_PATH};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Lines, Query, check_text};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -174,6 +174,9 @@ impl Params {
             .provenance
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty());
+        if let Some(p) = &provenance {
+            check_text("provenance", p, Lines::One)?;
+        }
         if provenance.as_ref().is_some_and(|p| p.chars().count() > 500) {
             return Err(field_error(
                 "provenance",
@@ -201,6 +204,7 @@ fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     if value.is_empty() {
         return Err(field_error(field, format!("`{field}` is required.")));
     }
+    check_text(field, value, Lines::One)?;
     if value.chars().count() > max
         || value
             .chars()
