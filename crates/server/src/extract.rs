@@ -214,6 +214,27 @@ pub fn check_text(field: &str, value: &str, lines: Lines) -> Result<(), ApiError
     }
 }
 
+/// The earliest time a request may name: 1970-01-01T00:00:00Z, in Unix ms.
+pub const MIN_TIME_MS: i64 = 0;
+/// The latest time a request may name: 2200-01-01T00:00:00Z, in Unix ms.
+pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
+
+/// A time taken from a request (a `from` or `to`), refused with the field named when it is
+/// outside 1970 to 2200.
+pub fn check_time(field: &str, ms: i64) -> Result<i64, ApiError> {
+    if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(ApiError::validation(
+            format!(
+                "`{field}` is {ms} ms, outside the times this server handles: from \
+                 1970-01-01 (0) to 2200-01-01 ({MAX_TIME_MS})."
+            ),
+            Some(json!({ "field": field, "min": MIN_TIME_MS, "max": MAX_TIME_MS })),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

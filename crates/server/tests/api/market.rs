@@ -308,6 +308,13 @@ async fn journey(app: &TestApp) {
         (daily_id, "timeframe=1h", "timeframe"),
         (perp_id, "max_points=0", "max_points"),
         (perp_id, "max_points=many", "max_points"),
+        // times outside 1970..2200, and ones that are not numbers
+        (perp_id, "to=99999999999999999999", "to"),
+        (perp_id, "from=-1", "from"),
+        (perp_id, "from=2201-01-01", "from"),
+        (perp_id, "to=99999-01-01", "to"),
+        (perp_id, "to=inf", "to"),
+        (perp_id, "to=NaN", "to"),
     ] {
         let reply = candles(app, &ada.token, id, query).await;
         assert_field_error(&reply, field);
@@ -430,6 +437,27 @@ async fn malformed_uploads_are_422_with_the_line_and_store_nothing() {
             ),
             4,
             "",
+        ),
+        // impossible bars
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,10\n2024-01-02,-1,2,-2,1.5,10\n"),
+            3,
+            "open is -1; a price cannot be negative",
+        ),
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,-10\n"),
+            2,
+            "volume is -10; a volume cannot be negative",
+        ),
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,0.5,2,1,10\n"),
+            3,
+            "high 0.5 is below low 2",
+        ),
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,2.5,10\n"),
+            3,
+            "close 2.5 is outside the bar's range (low 0.5, high 2)",
         ),
     ] {
         let reply = upload(&app, "symbol=BAD-USD", Some(&ada.token), body.into_bytes()).await;
