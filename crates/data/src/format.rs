@@ -4,6 +4,8 @@
 use std::fmt;
 use std::io::Read;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -97,37 +99,119 @@ pub fn sniff_compression(bytes: &[u8]) -> Compression {
     }
 }
 
-/// Decompresses `bytes` (one level); `None` when they are not compressed.
+/// The most bytes a compressed file may expand to when [`crate::ReadOptions`] does not say:
+/// 256 MiB.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 256 << 20;
+
+/// Decompressed bytes are read, counted and checked for cancellation this many at a time.
+const CHUNK: usize = 64 << 10;
+
+/// A flag that stops a read between two chunks (set it when nobody waits for the result any
+/// more: the client went away, the request timed out). Clones share the flag.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks the reads holding this flag to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Cancel {}
+
+/// Decompresses `bytes` (one level) as a stream, refusing to produce more than `limit`
+/// bytes and stopping when `cancel` is set; `None` when they are not compressed.
 pub(crate) fn decompress(
     bytes: &[u8],
     compression: Compression,
+    limit: u64,
+    cancel: Option<&Cancel>,
 ) -> Result<Option<Vec<u8>>, DataError> {
     match compression {
         Compression::None => Ok(None),
-        Compression::Gzip => {
-            let mut out = Vec::with_capacity(bytes.len() * 4);
-            flate2::read::MultiGzDecoder::new(bytes)
-                .read_to_end(&mut out)
-                .map_err(|e| DataError::Decompress {
-                    compression: "gzip",
-                    message: e.to_string(),
-                })?;
-            Ok(Some(out))
+        Compression::Gzip => read_capped(
+            flate2::read::MultiGzDecoder::new(bytes),
+            "gzip",
+            limit,
+            bytes.len(),
+            cancel,
+        )
+        .map(Some),
+        Compression::Zstd => zstd_decompress(bytes, limit, cancel).map(Some),
+    }
+}
+
+/// Reads `reader` to its end, at most `limit` bytes, one chunk at a time.
+fn read_capped(
+    mut reader: impl Read,
+    compression: &'static str,
+    limit: u64,
+    compressed_len: usize,
+    cancel: Option<&Cancel>,
+) -> Result<Vec<u8>, DataError> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    // a guess at the size that never reserves more than the limit allows
+    let mut out = Vec::with_capacity(compressed_len.saturating_mul(4).min(limit).min(64 << 20));
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        if cancel.is_some_and(Cancel::is_cancelled) {
+            return Err(DataError::Cancelled);
         }
-        Compression::Zstd => zstd_decompress(bytes).map(Some),
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(out),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(DataError::Decompress {
+                    compression,
+                    message: e.to_string(),
+                });
+            }
+        };
+        if out.len().saturating_add(n) > limit {
+            return Err(DataError::TooLarge {
+                compression,
+                limit: limit as u64,
+            });
+        }
+        out.extend_from_slice(&chunk[..n]);
     }
 }
 
 #[cfg(feature = "databento")]
-fn zstd_decompress(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    zstd::stream::decode_all(bytes).map_err(|e| DataError::Decompress {
+fn zstd_decompress(
+    bytes: &[u8],
+    limit: u64,
+    cancel: Option<&Cancel>,
+) -> Result<Vec<u8>, DataError> {
+    let decoder = zstd::stream::read::Decoder::new(bytes).map_err(|e| DataError::Decompress {
         compression: "zstd",
         message: e.to_string(),
-    })
+    })?;
+    read_capped(decoder, "zstd", limit, bytes.len(), cancel)
 }
 
 #[cfg(not(feature = "databento"))]
-fn zstd_decompress(_bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+fn zstd_decompress(
+    _bytes: &[u8],
+    _limit: u64,
+    _cancel: Option<&Cancel>,
+) -> Result<Vec<u8>, DataError> {
     Err(DataError::Format(
         "the file is zstd-compressed (e.g. a Databento .dbn.zst); this build reads zstd and \
          DBN only with the `databento` feature"
@@ -193,6 +277,32 @@ mod tests {
             Compression::Zstd
         );
         assert_eq!(sniff_compression(b"time"), Compression::None);
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn decompression_stops_at_the_limit() {
+        let zeros = gzip(&vec![0u8; 1 << 20]);
+        let whole = decompress(&zeros, Compression::Gzip, 1 << 20, None).unwrap();
+        assert_eq!(whole.map(|v| v.len()), Some(1 << 20));
+        let err = decompress(&zeros, Compression::Gzip, (1 << 20) - 1, None).unwrap_err();
+        assert_eq!(
+            err,
+            DataError::TooLarge {
+                compression: "gzip",
+                limit: (1 << 20) - 1
+            }
+        );
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let err = decompress(&zeros, Compression::Gzip, 1 << 30, Some(&cancel)).unwrap_err();
+        assert_eq!(err, DataError::Cancelled);
     }
 
     #[test]
