@@ -146,6 +146,10 @@ impl SweepSpec {
     /// needs "none", "within the limit" or "over the limit" does not pay for the whole grid.
     /// Cells are visited without allocating; constraints are resolved to axis indices once.
     pub fn count_combinations(&self, stop_after: usize) -> usize {
+        if self.constraints.is_empty() {
+            let cells = self.checked_grid_size().unwrap_or(usize::MAX);
+            return cells.min(stop_after.saturating_add(1));
+        }
         let mut count = 0usize;
         self.for_each_valid(|_| {
             count += 1;

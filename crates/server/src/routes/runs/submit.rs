@@ -46,7 +46,7 @@ pub const MAX_EXPRESSION_CHARS: usize = 200;
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "A plan limit is reached (`quota_exceeded`, with `details.metric`, `limit`, `resets_at`, `upgrade`)", body = ErrorEnvelope),
         (status = 404, description = "No such strategy or dataset visible to the caller", body = ErrorEnvelope),
-        (status = 422, description = "A setting out of range, an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`)", body = ErrorEnvelope),
+        (status = 422, description = "A setting out of range (capital 1 to 1e12, fee 0 to under 100%, slippage 0 to under 10,000 bps, times 1970 to 2200), an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`)", body = ErrorEnvelope),
     )
 )]
 pub async fn create_backtest(
@@ -81,7 +81,7 @@ pub async fn create_backtest(
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "A plan limit is reached (`quota_exceeded`; `details.metric` is `sweep_combinations` when the grid is too big)", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        (status = 422, description = "A setting out of range; more than 10 `params` or 20 `where` entries, an expression longer than 200 characters, a malformed one, a constraint on a parameter that is not swept, or a grid of more than 1,000,000 cells (`details.field`, e.g. `where[3]`)", body = ErrorEnvelope),
     )
 )]
 pub async fn create_sweep(
