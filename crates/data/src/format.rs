@@ -136,6 +136,10 @@ impl Eq for Cancel {}
 
 /// Decompresses `bytes` (one level) as a stream, refusing to produce more than `limit`
 /// bytes and stopping when `cancel` is set; `None` when they are not compressed.
+///
+/// The stream is read twice: once to count (nothing is kept, so a "zip bomb" costs time up to
+/// the limit, never memory), then into a buffer of exactly the counted size (no growth by
+/// doubling, whose copies would double the peak).
 pub(crate) fn decompress(
     bytes: &[u8],
     compression: Compression,
@@ -145,10 +149,9 @@ pub(crate) fn decompress(
     match compression {
         Compression::None => Ok(None),
         Compression::Gzip => read_capped(
-            flate2::read::MultiGzDecoder::new(bytes),
+            || Ok(flate2::read::MultiGzDecoder::new(bytes)),
             "gzip",
             limit,
-            bytes.len(),
             cancel,
         )
         .map(Some),
@@ -156,40 +159,65 @@ pub(crate) fn decompress(
     }
 }
 
-/// Reads `reader` to its end, at most `limit` bytes, one chunk at a time.
-fn read_capped(
-    mut reader: impl Read,
+/// Reads the stream `open` makes to its end, at most `limit` bytes, one chunk at a time:
+/// first counting, then keeping.
+fn read_capped<R: Read>(
+    open: impl Fn() -> Result<R, DataError>,
     compression: &'static str,
     limit: u64,
-    compressed_len: usize,
     cancel: Option<&Cancel>,
 ) -> Result<Vec<u8>, DataError> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    // a guess at the size that never reserves more than the limit allows
-    let mut out = Vec::with_capacity(compressed_len.saturating_mul(4).min(limit).min(64 << 20));
     let mut chunk = vec![0u8; CHUNK];
+    let mut total = 0usize;
+    each_chunk(open()?, &mut chunk, compression, cancel, |piece| {
+        total = total.saturating_add(piece.len());
+        if total > limit {
+            return Err(DataError::TooLarge {
+                compression,
+                limit: limit as u64,
+            });
+        }
+        Ok(())
+    })?;
+    let mut out = Vec::with_capacity(total);
+    each_chunk(open()?, &mut chunk, compression, cancel, |piece| {
+        if out.len() + piece.len() > total {
+            // the same bytes cannot expand differently twice
+            return Err(DataError::Decompress {
+                compression,
+                message: "the stream changed between two reads".into(),
+            });
+        }
+        out.extend_from_slice(piece);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Feeds `reader`'s bytes to `f` one chunk at a time, checking `cancel` before each.
+fn each_chunk(
+    mut reader: impl Read,
+    chunk: &mut [u8],
+    compression: &'static str,
+    cancel: Option<&Cancel>,
+    mut f: impl FnMut(&[u8]) -> Result<(), DataError>,
+) -> Result<(), DataError> {
     loop {
         if cancel.is_some_and(Cancel::is_cancelled) {
             return Err(DataError::Cancelled);
         }
-        let n = match reader.read(&mut chunk) {
-            Ok(0) => return Ok(out),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+        match reader.read(chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => f(&chunk[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 return Err(DataError::Decompress {
                     compression,
                     message: e.to_string(),
                 });
             }
-        };
-        if out.len().saturating_add(n) > limit {
-            return Err(DataError::TooLarge {
-                compression,
-                limit: limit as u64,
-            });
         }
-        out.extend_from_slice(&chunk[..n]);
     }
 }
 
@@ -199,11 +227,13 @@ fn zstd_decompress(
     limit: u64,
     cancel: Option<&Cancel>,
 ) -> Result<Vec<u8>, DataError> {
-    let decoder = zstd::stream::read::Decoder::new(bytes).map_err(|e| DataError::Decompress {
-        compression: "zstd",
-        message: e.to_string(),
-    })?;
-    read_capped(decoder, "zstd", limit, bytes.len(), cancel)
+    let open = || {
+        zstd::stream::read::Decoder::new(bytes).map_err(|e| DataError::Decompress {
+            compression: "zstd",
+            message: e.to_string(),
+        })
+    };
+    read_capped(open, "zstd", limit, cancel)
 }
 
 #[cfg(not(feature = "databento"))]
