@@ -105,7 +105,6 @@ impl FromStr for Constraint {
     }
 }
 
-
 /// The most cells a grid may have (the product of the axes' lengths, before constraints).
 pub const MAX_GRID_CELLS: usize = 1_000_000;
 /// The most constraints a sweep may have.
@@ -535,12 +534,19 @@ mod tests {
         for (params, constraints) in [
             (&["a.p=1..10:1", "b.p=1..10:1"][..], &["a.p<b.p"][..]),
             (&["a.p=1..10:1", "b.p=1..10:1"], &["a.p<=b.p", "a.p>=b.p"]),
-            (&["a.p=1..5:1", "b.p=2,4", "c.p=1..3:1"], &["a.p>c.p", "b.p>a.p"]),
+            (
+                &["a.p=1..5:1", "b.p=2,4", "c.p=1..3:1"],
+                &["a.p>c.p", "b.p>a.p"],
+            ),
             (&["a.p=1..5:1"], &[]),
             (&["a.p=1..5:1", "b.p=1..5:1"], &["a.p<b.p", "b.p<a.p"]),
         ] {
             let s = spec(params, constraints);
-            assert_eq!(s.combination_count(), naive(&s), "{params:?} {constraints:?}");
+            assert_eq!(
+                s.combination_count(),
+                naive(&s),
+                "{params:?} {constraints:?}"
+            );
         }
     }
 

@@ -518,7 +518,10 @@ async fn a_job_that_stopped_two_workers_fails_without_a_third_try_on_sqlite() {
     let job = db.jobs().get(&job_id).await.unwrap();
     assert_eq!(job.status, JobStatus::Failed, "{job:?}");
     assert_eq!(job.attempts, 2, "{job:?}");
-    assert_eq!(job.last_error.as_deref(), Some(bb_store::STOPPED_ITS_WORKER));
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some(bb_store::STOPPED_ITS_WORKER)
+    );
     let run = db.runs().get(&sweep).await.unwrap();
     assert_eq!(run.status, RunStatus::Failed);
     assert!(

@@ -186,10 +186,19 @@ mod tests {
     #[test]
     fn impossible_bars_are_refused_with_their_line_and_reason() {
         for (v, says) in [
-            ([-1.0, 2.0, 0.5, 1.5, 10.0], "open is -1; a price cannot be negative"),
-            ([1.0, 2.0, 0.5, 1.5, -3.0], "volume is -3; a volume cannot be negative"),
+            (
+                [-1.0, 2.0, 0.5, 1.5, 10.0],
+                "open is -1; a price cannot be negative",
+            ),
+            (
+                [1.0, 2.0, 0.5, 1.5, -3.0],
+                "volume is -3; a volume cannot be negative",
+            ),
             ([1.0, 0.5, 2.0, 1.0, 1.0], "high 0.5 is below low 2"),
-            ([3.0, 2.0, 0.5, 1.5, 1.0], "open 3 is outside the bar's range (low 0.5, high 2)"),
+            (
+                [3.0, 2.0, 0.5, 1.5, 1.0],
+                "open 3 is outside the bar's range (low 0.5, high 2)",
+            ),
             ([1.0, 2.0, 0.5, 0.1, 1.0], "close 0.1 is outside"),
         ] {
             let mut s = RowSink::default();

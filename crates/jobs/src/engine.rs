@@ -34,7 +34,9 @@ pub(crate) async fn on_engine_thread<T: Send + 'static>(
             let _ = tx.send(outcome);
         })
         .map_err(|e| {
-            JobError::Transient(format!("no thread could be started for the computation: {e}"))
+            JobError::Transient(format!(
+                "no thread could be started for the computation: {e}"
+            ))
         })?;
     rx.await.map_err(|_| {
         JobError::Permanent("the computation stopped without an answer (an internal error)".into())
@@ -77,7 +79,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_panic_on_the_engine_thread_is_a_permanent_failure() {
-        let outcome: Result<(), JobError> = on_engine_thread(|| panic!("index out of bounds")).await;
+        let outcome: Result<(), JobError> =
+            on_engine_thread(|| panic!("index out of bounds")).await;
         let Err(JobError::Permanent(message)) = outcome else {
             panic!("{outcome:?}")
         };

@@ -115,17 +115,75 @@ mod tests {
     fn settings_out_of_range_name_their_field() {
         assert_eq!(SimConfig::default().check(), Ok(()));
         for (config, field) in [
-            (SimConfig { initial_capital: 1e308, ..SimConfig::default() }, "initial_capital"),
-            (SimConfig { initial_capital: f64::NAN, ..SimConfig::default() }, "initial_capital"),
-            (SimConfig { initial_capital: 0.5, ..SimConfig::default() }, "initial_capital"),
-            (SimConfig { initial_capital: f64::INFINITY, ..SimConfig::default() }, "initial_capital"),
-            (SimConfig { fee_pct: f64::NAN, ..SimConfig::default() }, "fee_pct"),
-            (SimConfig { fee_pct: -0.1, ..SimConfig::default() }, "fee_pct"),
-            (SimConfig { fee_pct: 100.0, ..SimConfig::default() }, "fee_pct"),
-            (SimConfig { slippage_bps: f64::INFINITY, ..SimConfig::default() }, "slippage_bps"),
-            (SimConfig { slippage_bps: 10_000.0, ..SimConfig::default() }, "slippage_bps"),
+            (
+                SimConfig {
+                    initial_capital: 1e308,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    initial_capital: f64::NAN,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    initial_capital: 0.5,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    initial_capital: f64::INFINITY,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    fee_pct: f64::NAN,
+                    ..SimConfig::default()
+                },
+                "fee_pct",
+            ),
+            (
+                SimConfig {
+                    fee_pct: -0.1,
+                    ..SimConfig::default()
+                },
+                "fee_pct",
+            ),
+            (
+                SimConfig {
+                    fee_pct: 100.0,
+                    ..SimConfig::default()
+                },
+                "fee_pct",
+            ),
+            (
+                SimConfig {
+                    slippage_bps: f64::INFINITY,
+                    ..SimConfig::default()
+                },
+                "slippage_bps",
+            ),
+            (
+                SimConfig {
+                    slippage_bps: 10_000.0,
+                    ..SimConfig::default()
+                },
+                "slippage_bps",
+            ),
         ] {
-            assert_eq!(config.check().map_err(|e| e.field), Err(field), "{config:?}");
+            assert_eq!(
+                config.check().map_err(|e| e.field),
+                Err(field),
+                "{config:?}"
+            );
         }
         let edge = SimConfig {
             initial_capital: MAX_CAPITAL,

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use bb_store::{
-    Backend, BusEvent, Db, Heartbeat, JOBS_TOPIC, Job, JobStatus, MAX_EVENT_BYTES, NewJob, NewUser,
-    MAX_LOST_LEASES, PlanTier, RECONNECTED_TOPIC, RETRY_BACKOFF_BASE_MS, Role, STOPPED_ITS_WORKER,
+    Backend, BusEvent, Db, Heartbeat, JOBS_TOPIC, Job, JobStatus, MAX_EVENT_BYTES, MAX_LOST_LEASES,
+    NewJob, NewUser, PlanTier, RECONNECTED_TOPIC, RETRY_BACKOFF_BASE_MS, Role, STOPPED_ITS_WORKER,
     StoreError, User, now_ms, retry_backoff_ms,
 };
 use serde_json::json;

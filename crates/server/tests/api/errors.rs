@@ -254,7 +254,11 @@ async fn text_fields_refuse_control_and_bidi_characters() {
             "{field}: {}",
             reply.text
         );
-        assert_eq!(reply.body["error"]["details"]["field"], field, "{}", reply.text);
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
         assert!(
             reply.body["error"]["message"]
                 .as_str()
@@ -287,8 +291,14 @@ async fn text_fields_refuse_control_and_bidi_characters() {
     let token = Some(ada.token.as_str());
     for (body, field) in [
         (json!({ "title": "a\u{0}b" }), "title"),
-        (json!({ "title": "ok", "tags": ["fine", "x\u{2066}y"] }), "tags[1]"),
-        (json!({ "title": "ok", "description": "bell \u{7}" }), "description"),
+        (
+            json!({ "title": "ok", "tags": ["fine", "x\u{2066}y"] }),
+            "tags[1]",
+        ),
+        (
+            json!({ "title": "ok", "description": "bell \u{7}" }),
+            "description",
+        ),
         (
             json!({ "title": "ok", "graph": graph(SMA_CROSSOVER), "notes": "\u{202A}" }),
             "notes",

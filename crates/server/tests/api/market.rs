@@ -784,7 +784,12 @@ async fn a_gzip_bomb_is_413_and_stores_nothing() {
     let bomb = gzip_zeros(64 << 20);
     assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
     let reply = upload(&app, "symbol=BOMB", Some(&ada.token), bomb).await;
-    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.text
+    );
     assert_eq!(reply.error_code(), "payload_too_large");
     let message = reply.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("more than 1 MiB"), "{message}");

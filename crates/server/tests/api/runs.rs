@@ -753,7 +753,11 @@ async fn sweep_requests_are_checked_cheapest_first() {
             "{}",
             reply.text
         );
-        assert_eq!(reply.body["error"]["details"]["field"], field, "{}", reply.text);
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(says), "{message}");
     };
@@ -766,7 +770,11 @@ async fn sweep_requests_are_checked_cheapest_first() {
     // an expression of 201 characters
     let long = format!("fast.period<slow.period{}", " ".repeat(178));
     let reply = app
-        .post("/api/v1/sweeps", Some(&ada.token), sweep(grid(), vec![long]))
+        .post(
+            "/api/v1/sweeps",
+            Some(&ada.token),
+            sweep(grid(), vec![long]),
+        )
         .await;
     refused(&reply, "where[0]", "at most 200");
     // eleven parameters
@@ -827,12 +835,20 @@ async fn simulation_settings_out_of_range_are_refused_with_their_field() {
             "{field}={value}: {}",
             reply.text
         );
-        assert_eq!(reply.body["error"]["details"]["field"], field, "{}", reply.text);
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
         let mut body = daily(&strategy);
         body["params"] = json!(["fast.period=5,10"]);
         body[field] = value.clone();
         let reply = app.post("/api/v1/sweeps", Some(&ada.token), body).await;
-        assert_eq!(reply.body["error"]["details"]["field"], field, "{}", reply.text);
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
     }
     let mut body = daily(&strategy);
     body["initial_capital"] = json!(1e12);

@@ -2,8 +2,8 @@
 
 use super::access::{check_quota, load_owned, load_visible};
 use super::saving::{
-    MAX_DESCRIPTION, MAX_NOTES, check_length, check_tags, check_title, checked_for_saving, diagnostics_json, new_version,
-    require_valid_latest,
+    MAX_DESCRIPTION, MAX_NOTES, check_length, check_tags, check_title, checked_for_saving,
+    diagnostics_json, new_version, require_valid_latest,
 };
 use super::types::*;
 use crate::auth::extractor::{AuthUser, MaybeAuthUser};
