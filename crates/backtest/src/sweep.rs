@@ -105,20 +105,10 @@ impl FromStr for Constraint {
     }
 }
 
-impl Constraint {
-    fn holds(&self, names: &[String], values: &[f64]) -> bool {
-        let get = |n: &str| names.iter().position(|x| x == n).map(|i| values[i]);
-        let (Some(l), Some(r)) = (get(&self.left), get(&self.right)) else {
-            return true;
-        };
-        match self.op.as_str() {
-            "<" => l < r,
-            "<=" => l <= r,
-            ">" => l > r,
-            _ => l >= r,
-        }
-    }
-}
+/// The most cells a grid may have (the product of the axes' lengths, before constraints).
+pub const MAX_GRID_CELLS: usize = 1_000_000;
+/// The most constraints a sweep may have.
+pub const MAX_CONSTRAINTS: usize = 20;
 
 /// What to sweep.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -137,15 +127,93 @@ impl SweepSpec {
             .fold(1usize, usize::saturating_mul)
     }
 
+    /// Cells of the grid, or `None` when the product of the axes' lengths overflows. Computed
+    /// from the lengths alone, never by enumerating.
+    pub fn checked_grid_size(&self) -> Option<usize> {
+        self.axes
+            .iter()
+            .try_fold(1usize, |n, a| n.checked_mul(a.values.len()))
+    }
+
     /// Combinations of the grid that satisfy every constraint (what a sweep runs).
     pub fn combination_count(&self) -> usize {
+        self.count_combinations(usize::MAX)
+    }
+
+    /// Like [`SweepSpec::combination_count`], but stops once more than `stop_after`
+    /// combinations were found (then the answer is `stop_after + 1`), so a caller that only
+    /// needs "none", "within the limit" or "over the limit" does not pay for the whole grid.
+    /// Cells are visited without allocating; constraints are resolved to axis indices once.
+    pub fn count_combinations(&self, stop_after: usize) -> usize {
+        if self.constraints.is_empty() {
+            let cells = self.checked_grid_size().unwrap_or(usize::MAX);
+            return cells.min(stop_after.saturating_add(1));
+        }
+        let mut count = 0usize;
+        self.for_each_valid(|_| {
+            count += 1;
+            count <= stop_after
+        });
+        count
+    }
+
+    /// Calls `f` with the index of every cell that satisfies every constraint, in order,
+    /// until `f` returns `false`.
+    fn for_each_valid(&self, mut f: impl FnMut(usize) -> bool) {
+        let Some(cells) = self.checked_grid_size() else {
+            return;
+        };
+        if cells == 0 {
+            return;
+        }
         let names: Vec<String> = self.axes.iter().map(Axis::name).collect();
-        (0..self.grid_size())
-            .filter(|&k| {
-                let values = self.combo(k);
-                self.constraints.iter().all(|c| c.holds(&names, &values))
-            })
-            .count()
+        let index = |n: &str| names.iter().position(|x| x == n);
+        // a constraint naming a parameter that is not swept holds trivially
+        let rules: Vec<(usize, &str, usize)> = self
+            .constraints
+            .iter()
+            .filter_map(|c| Some((index(&c.left)?, c.op.as_str(), index(&c.right)?)))
+            .collect();
+        let mut digits = vec![0usize; self.axes.len()];
+        let mut values: Vec<f64> = self.axes.iter().map(|a| a.values[0]).collect();
+        for k in 0..cells {
+            let ok = rules.iter().all(|&(l, op, r)| {
+                let (l, r) = (values[l], values[r]);
+                match op {
+                    "<" => l < r,
+                    "<=" => l <= r,
+                    ">" => l > r,
+                    _ => l >= r,
+                }
+            });
+            if ok && !f(k) {
+                return;
+            }
+            // odometer: the last axis varies fastest, as in `combo`
+            for axis in (0..digits.len()).rev() {
+                digits[axis] += 1;
+                if digits[axis] < self.axes[axis].values.len() {
+                    values[axis] = self.axes[axis].values[digits[axis]];
+                    break;
+                }
+                digits[axis] = 0;
+                values[axis] = self.axes[axis].values[0];
+            }
+        }
+    }
+
+    /// Constraints that name something other than a swept parameter: `(index, name)`.
+    pub fn unknown_constraint_names(&self) -> Vec<(usize, String)> {
+        let names: Vec<String> = self.axes.iter().map(Axis::name).collect();
+        let mut unknown = Vec::new();
+        for (i, c) in self.constraints.iter().enumerate() {
+            for side in [&c.left, &c.right] {
+                if !names.contains(side) {
+                    unknown.push((i, side.clone()));
+                }
+            }
+        }
+        unknown
     }
 
     /// The values of grid cell `k` (the last axis varies fastest).
@@ -192,6 +260,14 @@ pub enum SweepError {
     BadAxis(String),
     #[error("the data has fewer than two candles, so its timeframe is unknown")]
     UnknownTimeframe,
+    #[error(
+        "the grid has more than {max} cells (the product of the parameters' value counts); \
+         narrow a range or take bigger steps",
+        max = MAX_GRID_CELLS
+    )]
+    TooLarge,
+    #[error("{count} constraints is too many; at most {max} are allowed", max = MAX_CONSTRAINTS)]
+    TooManyConstraints { count: usize },
 }
 
 impl SweepResult {
@@ -232,14 +308,24 @@ pub fn sweep(
     if spec.axes.is_empty() {
         return Err(SweepError::NoAxes);
     }
+    if spec.constraints.len() > MAX_CONSTRAINTS {
+        return Err(SweepError::TooManyConstraints {
+            count: spec.constraints.len(),
+        });
+    }
+    let grid_size = spec
+        .checked_grid_size()
+        .filter(|&n| n <= MAX_GRID_CELLS)
+        .ok_or(SweepError::TooLarge)?;
     check_axes(doc, spec)?;
     let timeframe = candles.timeframe().ok_or(SweepError::UnknownTimeframe)?;
     let names: Vec<String> = spec.axes.iter().map(Axis::name).collect();
-    let grid_size = spec.axes.iter().map(|a| a.values.len()).product::<usize>();
     let combo = |k: usize| spec.combo(k);
-    let valid: Vec<usize> = (0..grid_size)
-        .filter(|&k| spec.constraints.iter().all(|c| c.holds(&names, &combo(k))))
-        .collect();
+    let mut valid: Vec<usize> = Vec::new();
+    spec.for_each_valid(|k| {
+        valid.push(k);
+        true
+    });
     let total = valid.len();
     let cache = SharedCache::new(CACHE_BUDGET_BYTES);
     let next = AtomicUsize::new(0);
@@ -407,5 +493,87 @@ impl StepCache for SharedCache {
         if map.insert(key.to_string(), outputs.clone()).is_none() {
             self.bytes.fetch_add(size, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(params: &[&str], constraints: &[&str]) -> SweepSpec {
+        SweepSpec {
+            axes: params.iter().map(|p| p.parse().unwrap()).collect(),
+            constraints: constraints.iter().map(|c| c.parse().unwrap()).collect(),
+        }
+    }
+
+    /// The count by enumeration, the slow way, as a reference.
+    fn naive(spec: &SweepSpec) -> usize {
+        let names: Vec<String> = spec.axes.iter().map(Axis::name).collect();
+        (0..spec.grid_size())
+            .filter(|&k| {
+                let v = spec.combo(k);
+                spec.constraints.iter().all(|c| {
+                    let get = |n: &str| names.iter().position(|x| x == n).map(|i| v[i]);
+                    match (get(&c.left), get(&c.right)) {
+                        (Some(l), Some(r)) => match c.op.as_str() {
+                            "<" => l < r,
+                            "<=" => l <= r,
+                            ">" => l > r,
+                            _ => l >= r,
+                        },
+                        _ => true,
+                    }
+                })
+            })
+            .count()
+    }
+
+    #[test]
+    fn counting_matches_enumeration() {
+        for (params, constraints) in [
+            (&["a.p=1..10:1", "b.p=1..10:1"][..], &["a.p<b.p"][..]),
+            (&["a.p=1..10:1", "b.p=1..10:1"], &["a.p<=b.p", "a.p>=b.p"]),
+            (
+                &["a.p=1..5:1", "b.p=2,4", "c.p=1..3:1"],
+                &["a.p>c.p", "b.p>a.p"],
+            ),
+            (&["a.p=1..5:1"], &[]),
+            (&["a.p=1..5:1", "b.p=1..5:1"], &["a.p<b.p", "b.p<a.p"]),
+        ] {
+            let s = spec(params, constraints);
+            assert_eq!(
+                s.combination_count(),
+                naive(&s),
+                "{params:?} {constraints:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn counting_stops_after_the_limit() {
+        let s = spec(&["a.p=1..1000:1", "b.p=1..1000:1"], &["a.p<b.p"]);
+        assert_eq!(s.count_combinations(100), 101);
+        assert_eq!(s.count_combinations(0), 1);
+        assert_eq!(s.combination_count(), 999 * 1000 / 2);
+    }
+
+    #[test]
+    fn grid_sizes_are_checked_not_enumerated() {
+        let s = spec(&["a.p=1..1000:1", "b.p=1..1000:1"], &[]);
+        assert_eq!(s.checked_grid_size(), Some(1_000_000));
+        let huge = SweepSpec {
+            axes: (0..8)
+                .map(|i| format!("n{i}.p=1..100000:1").parse().unwrap())
+                .collect(),
+            constraints: Vec::new(),
+        };
+        assert_eq!(huge.checked_grid_size(), None);
+    }
+
+    #[test]
+    fn constraints_on_unswept_parameters_are_listed() {
+        let s = spec(&["a.p=1..3:1"], &["a.p<b.p", "a.p>=a.p"]);
+        assert_eq!(s.unknown_constraint_names(), vec![(0, "b.p".to_string())]);
     }
 }

@@ -5,6 +5,8 @@
 //! - A worker killed with SIGKILL in the middle of a sweep: its lease runs out, another
 //!   worker re-claims the job, and the run completes exactly once (one result, one
 //!   `succeeded` event, one notification), on SQLite and on PostgreSQL with two workers.
+//! - A job whose worker is killed twice is not tried a third time: it fails with "this run
+//!   stopped its worker".
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -165,13 +167,30 @@ impl Api {
 
     /// Reads the run's event stream until an event of `kind` (returns every event seen).
     async fn events_until(&self, kind: &str, path: &str, stop: &str) -> Vec<(String, Value)> {
-        let mut response = self
+        self.events_after(kind, path, None, stop)
+            .await
+            .into_iter()
+            .map(|(_, event, data)| (event, data))
+            .collect()
+    }
+
+    /// Like [`Api::events_until`], after the event numbered `after`; every event comes with
+    /// its number.
+    async fn events_after(
+        &self,
+        kind: &str,
+        path: &str,
+        after: Option<i64>,
+        stop: &str,
+    ) -> Vec<(i64, String, Value)> {
+        let mut request = self
             .client
             .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .expect("events");
+            .bearer_auth(&self.token);
+        if let Some(after) = after {
+            request = request.header("Last-Event-ID", after.to_string());
+        }
+        let mut response = request.send().await.expect("events");
         assert_eq!(response.status().as_u16(), 200, "{kind} events");
         let mut buffer = String::new();
         let mut seen = Vec::new();
@@ -187,9 +206,14 @@ impl Api {
                         .lines()
                         .find_map(|l| l.strip_prefix("data:"))
                         .and_then(|v| serde_json::from_str::<Value>(v.trim()).ok());
+                    let id = frame
+                        .lines()
+                        .find_map(|l| l.strip_prefix("id:"))
+                        .and_then(|v| v.trim().parse::<i64>().ok())
+                        .unwrap_or(0);
                     if let (Some(event), Some(data)) = (event, data) {
                         let done = event == stop;
-                        seen.push((event, data));
+                        seen.push((id, event, data));
                         if done {
                             return;
                         }
@@ -390,4 +414,128 @@ fn uuid_like() -> String {
             .unwrap()
             .as_nanos()
     )
+}
+
+/// Kills the worker (among `pool`) that holds `job_id` and returns it removed from the pool.
+async fn kill_holder(db: &Db, job_id: &str, pool: &mut Vec<Proc>, attempt: i64) {
+    let job = db.jobs().get(job_id).await.unwrap();
+    assert_eq!(job.status, JobStatus::Running, "{job:?}");
+    assert_eq!(job.attempts, attempt, "{job:?}");
+    let holder = job.worker_id.clone().expect("a worker holds the job");
+    let at = pool
+        .iter()
+        .position(|p| holder.starts_with(&format!("worker-{}-", p.pid())))
+        .unwrap_or_else(|| panic!("{holder} is none of the workers"));
+    pool.remove(at).kill();
+}
+
+/// A job whose worker died twice while running it (here: killed with SIGKILL, as a stack
+/// overflow or the out-of-memory killer would) is not handed to a third worker: the reaper
+/// dead-letters it and its run fails with "this run stopped its worker".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_that_stopped_two_workers_fails_without_a_third_try_on_sqlite() {
+    bb_server::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("deadly.db").display());
+    let logs = tempfile::tempdir().expect("log directory");
+    let (_server, addr) = start_server(&url, logs.path());
+    let api = Api::sign_in(&addr).await;
+    let db = Db::connect(&url).await.expect("the test's own connection");
+    let (demo, _) = db
+        .users()
+        .by_email("demo@blockbuilders.local")
+        .await
+        .unwrap()
+        .expect("the demo account");
+    db.users()
+        .set_plan(&demo.id, PlanTier::Premium)
+        .await
+        .unwrap();
+    let graph: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("strategies/sma_crossover.json")).unwrap(),
+    )
+    .unwrap();
+    let (status, created) = api
+        .post(
+            "/api/v1/strategies",
+            json!({ "title": "Deadly", "graph": graph }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let strategy = created["strategy"]["id"].as_str().unwrap().to_owned();
+    let (status, sweep) = api
+        .post(
+            "/api/v1/sweeps",
+            json!({ "strategy_id": strategy, "symbol": "BTC-PERP", "timeframe": "1m",
+                    "params": ["fast.period=5..50:5", "slow.period=20..250:5"],
+                    "where": ["fast.period<slow.period"] }),
+        )
+        .await;
+    assert_eq!(status, 202, "{sweep}");
+    let sweep = sweep["id"].as_str().unwrap().to_owned();
+    let events_path = format!("/api/v1/sweeps/{sweep}/events");
+
+    // The first worker takes it and dies while computing.
+    let mut pool = vec![start_worker(&url, logs.path(), 1)];
+    let seen = api
+        .events_after("sweep", &events_path, None, "progress")
+        .await;
+    let job_id = db.runs().get(&sweep).await.unwrap().job_id.unwrap();
+    kill_holder(&db, &job_id, &mut pool, 1).await;
+    // The second takes it once the lease has run out, and dies too.
+    pool.push(start_worker(&url, logs.path(), 2));
+    let mut last = seen.last().map(|(id, _, _)| *id);
+    loop {
+        let more = api
+            .events_after("sweep", &events_path, last, "progress")
+            .await;
+        last = more.last().map(|(id, _, _)| *id).or(last);
+        assert!(
+            !more
+                .iter()
+                .any(|(_, kind, _)| kind == "failed" || kind == "succeeded"),
+            "the run ended before its second attempt: {more:?}"
+        );
+        let second_attempt = more
+            .iter()
+            .any(|(_, kind, data)| kind == "started" && data["attempt"] == 2);
+        if second_attempt {
+            break;
+        }
+    }
+    kill_holder(&db, &job_id, &mut pool, 2).await;
+    // A third worker's reaper dead-letters it instead of running it.
+    pool.push(start_worker(&url, logs.path(), 3));
+    let rest = api
+        .events_after("sweep", &events_path, last, "failed")
+        .await;
+    let (_, kind, failed) = rest.last().expect("events");
+    assert_eq!(kind, "failed", "{rest:?}");
+    assert!(
+        failed.to_string().contains("this run stopped its worker"),
+        "{failed}"
+    );
+    let job = db.jobs().get(&job_id).await.unwrap();
+    assert_eq!(job.status, JobStatus::Failed, "{job:?}");
+    assert_eq!(job.attempts, 2, "{job:?}");
+    assert_eq!(
+        job.last_error.as_deref(),
+        Some(bb_store::STOPPED_ITS_WORKER)
+    );
+    let run = db.runs().get(&sweep).await.unwrap();
+    assert_eq!(run.status, RunStatus::Failed);
+    assert!(
+        run.error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("this run stopped its worker")),
+        "{run:?}"
+    );
+    let log = db.runs().events_after(&sweep, 0).await.unwrap();
+    let started: Vec<i64> = log
+        .iter()
+        .filter(|e| e.kind == "started")
+        .map(|e| e.payload["attempt"].as_i64().unwrap())
+        .collect();
+    assert_eq!(started, [1, 2], "{log:?}");
+    db.close().await;
 }

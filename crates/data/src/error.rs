@@ -15,6 +15,19 @@ pub enum DataError {
     /// The content is not a format this build reads (or not the one asked for).
     #[error("unsupported file: {0}")]
     Format(String),
+    /// A compressed file expands to more than the limit (a "zip bomb", or simply too big).
+    #[error(
+        "the file is {compression}-compressed and expands to more than {limit} bytes ({} MiB), \
+         the most accepted; split it into smaller files",
+        limit >> 20
+    )]
+    TooLarge {
+        compression: &'static str,
+        limit: u64,
+    },
+    /// The read was stopped on request (nobody waits for it any more).
+    #[error("the read was cancelled")]
+    Cancelled,
     /// A compressed file could not be decompressed.
     #[error("cannot decompress the file ({compression}): {message}")]
     Decompress {

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::io::Read;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -97,37 +99,149 @@ pub fn sniff_compression(bytes: &[u8]) -> Compression {
     }
 }
 
-/// Decompresses `bytes` (one level); `None` when they are not compressed.
+/// The most bytes a compressed file may expand to when [`crate::ReadOptions`] does not say:
+/// 256 MiB.
+pub const DEFAULT_MAX_DECOMPRESSED: u64 = 256 << 20;
+
+/// Decompressed bytes are read, counted and checked for cancellation this many at a time.
+const CHUNK: usize = 64 << 10;
+
+/// A flag that stops a read between two chunks (set it when nobody waits for the result any
+/// more: the client went away, the request timed out). Clones share the flag.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks the reads holding this flag to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Cancel {}
+
+/// Decompresses `bytes` (one level) as a stream, refusing to produce more than `limit`
+/// bytes and stopping when `cancel` is set; `None` when they are not compressed.
+///
+/// The stream is read twice: once to count (nothing is kept, so a "zip bomb" costs time up to
+/// the limit, never memory), then into a buffer of exactly the counted size (no growth by
+/// doubling, whose copies would double the peak).
 pub(crate) fn decompress(
     bytes: &[u8],
     compression: Compression,
+    limit: u64,
+    cancel: Option<&Cancel>,
 ) -> Result<Option<Vec<u8>>, DataError> {
     match compression {
         Compression::None => Ok(None),
-        Compression::Gzip => {
-            let mut out = Vec::with_capacity(bytes.len() * 4);
-            flate2::read::MultiGzDecoder::new(bytes)
-                .read_to_end(&mut out)
-                .map_err(|e| DataError::Decompress {
-                    compression: "gzip",
-                    message: e.to_string(),
-                })?;
-            Ok(Some(out))
+        Compression::Gzip => read_capped(
+            || Ok(flate2::read::MultiGzDecoder::new(bytes)),
+            "gzip",
+            limit,
+            cancel,
+        )
+        .map(Some),
+        Compression::Zstd => zstd_decompress(bytes, limit, cancel).map(Some),
+    }
+}
+
+/// Reads the stream `open` makes to its end, at most `limit` bytes, one chunk at a time:
+/// first counting, then keeping.
+fn read_capped<R: Read>(
+    open: impl Fn() -> Result<R, DataError>,
+    compression: &'static str,
+    limit: u64,
+    cancel: Option<&Cancel>,
+) -> Result<Vec<u8>, DataError> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut chunk = vec![0u8; CHUNK];
+    let mut total = 0usize;
+    each_chunk(open()?, &mut chunk, compression, cancel, |piece| {
+        total = total.saturating_add(piece.len());
+        if total > limit {
+            return Err(DataError::TooLarge {
+                compression,
+                limit: limit as u64,
+            });
         }
-        Compression::Zstd => zstd_decompress(bytes).map(Some),
+        Ok(())
+    })?;
+    let mut out = Vec::with_capacity(total);
+    each_chunk(open()?, &mut chunk, compression, cancel, |piece| {
+        if out.len() + piece.len() > total {
+            // the same bytes cannot expand differently twice
+            return Err(DataError::Decompress {
+                compression,
+                message: "the stream changed between two reads".into(),
+            });
+        }
+        out.extend_from_slice(piece);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Feeds `reader`'s bytes to `f` one chunk at a time, checking `cancel` before each.
+fn each_chunk(
+    mut reader: impl Read,
+    chunk: &mut [u8],
+    compression: &'static str,
+    cancel: Option<&Cancel>,
+    mut f: impl FnMut(&[u8]) -> Result<(), DataError>,
+) -> Result<(), DataError> {
+    loop {
+        if cancel.is_some_and(Cancel::is_cancelled) {
+            return Err(DataError::Cancelled);
+        }
+        match reader.read(chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => f(&chunk[..n])?,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                return Err(DataError::Decompress {
+                    compression,
+                    message: e.to_string(),
+                });
+            }
+        }
     }
 }
 
 #[cfg(feature = "databento")]
-fn zstd_decompress(bytes: &[u8]) -> Result<Vec<u8>, DataError> {
-    zstd::stream::decode_all(bytes).map_err(|e| DataError::Decompress {
-        compression: "zstd",
-        message: e.to_string(),
-    })
+fn zstd_decompress(
+    bytes: &[u8],
+    limit: u64,
+    cancel: Option<&Cancel>,
+) -> Result<Vec<u8>, DataError> {
+    let open = || {
+        zstd::stream::read::Decoder::new(bytes).map_err(|e| DataError::Decompress {
+            compression: "zstd",
+            message: e.to_string(),
+        })
+    };
+    read_capped(open, "zstd", limit, cancel)
 }
 
 #[cfg(not(feature = "databento"))]
-fn zstd_decompress(_bytes: &[u8]) -> Result<Vec<u8>, DataError> {
+fn zstd_decompress(
+    _bytes: &[u8],
+    _limit: u64,
+    _cancel: Option<&Cancel>,
+) -> Result<Vec<u8>, DataError> {
     Err(DataError::Format(
         "the file is zstd-compressed (e.g. a Databento .dbn.zst); this build reads zstd and \
          DBN only with the `databento` feature"
@@ -193,6 +307,32 @@ mod tests {
             Compression::Zstd
         );
         assert_eq!(sniff_compression(b"time"), Compression::None);
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn decompression_stops_at_the_limit() {
+        let zeros = gzip(&vec![0u8; 1 << 20]);
+        let whole = decompress(&zeros, Compression::Gzip, 1 << 20, None).unwrap();
+        assert_eq!(whole.map(|v| v.len()), Some(1 << 20));
+        let err = decompress(&zeros, Compression::Gzip, (1 << 20) - 1, None).unwrap_err();
+        assert_eq!(
+            err,
+            DataError::TooLarge {
+                compression: "gzip",
+                limit: (1 << 20) - 1
+            }
+        );
+        let cancel = Cancel::new();
+        cancel.cancel();
+        let err = decompress(&zeros, Compression::Gzip, 1 << 30, Some(&cancel)).unwrap_err();
+        assert_eq!(err, DataError::Cancelled);
     }
 
     #[test]

@@ -28,7 +28,9 @@ mod trades_csv;
 
 pub use error::DataError;
 pub use fill::{Filled, GapPolicy, apply_gap_policy, forward_fill};
-pub use format::{Compression, Format, sniff_compression, sniff_format};
+pub use format::{
+    Cancel, Compression, DEFAULT_MAX_DECOMPRESSED, Format, sniff_compression, sniff_format,
+};
 pub use quality::{
     BarProblem, BarRun, FileNotes, GapRange, Listed, MAX_LISTED, PriceOutlier, QualityReport,
     Thresholds, VolumeOutlier, assess, assess_with,
@@ -51,6 +53,11 @@ pub struct ReadOptions {
     /// DBN only: the instrument to take (raw symbol or instrument id) when a file holds
     /// several.
     pub instrument: Option<String>,
+    /// The most bytes a compressed file may expand to; [`DEFAULT_MAX_DECOMPRESSED`] when
+    /// `None`. Beyond it the read fails with [`DataError::TooLarge`].
+    pub max_decompressed: Option<u64>,
+    /// Stops the read (with [`DataError::Cancelled`]) when set.
+    pub cancel: Option<Cancel>,
 }
 
 /// Candles read from a file, and what the reader noticed.
@@ -86,7 +93,11 @@ pub fn read_file(path: &Path, options: &ReadOptions) -> Result<Import, DataError
 /// Reads candles from the bytes of a file (see [`read_file`]).
 pub fn parse_bytes(bytes: &[u8], options: &ReadOptions) -> Result<Import, DataError> {
     let compression = sniff_compression(bytes);
-    let inflated = format::decompress(bytes, compression)?;
+    let limit = options.max_decompressed.unwrap_or(DEFAULT_MAX_DECOMPRESSED);
+    let inflated = format::decompress(bytes, compression, limit, options.cancel.as_ref())?;
+    if options.cancel.as_ref().is_some_and(Cancel::is_cancelled) {
+        return Err(DataError::Cancelled);
+    }
     let bytes = inflated.as_deref().unwrap_or(bytes);
     if sniff_compression(bytes) != Compression::None {
         return Err(DataError::Format(

@@ -45,6 +45,9 @@ impl RowSink {
     /// Adds the row read on `line`: `[open, high, low, close, volume]` at `ts` (Unix ms).
     pub(crate) fn push(&mut self, line: usize, ts: i64, v: [f64; 5]) -> Result<(), DataError> {
         self.rows_read += 1;
+        if let Some(reason) = impossible_bar(v) {
+            return Err(DataError::row(line, reason));
+        }
         let c = &self.candles;
         if let Some(&prev) = c.ts.last() {
             let kept_line = self.last_line;
@@ -94,6 +97,30 @@ impl RowSink {
         }
         Ok(self)
     }
+}
+
+/// Why a bar cannot be real, if it cannot: a negative price or volume, a high below the
+/// low, or an open or close outside the bar's range.
+fn impossible_bar([o, h, l, c, vol]: [f64; 5]) -> Option<String> {
+    for (name, x) in [("open", o), ("high", h), ("low", l), ("close", c)] {
+        if x < 0.0 {
+            return Some(format!("{name} is {x}; a price cannot be negative"));
+        }
+    }
+    if vol < 0.0 {
+        return Some(format!("volume is {vol}; a volume cannot be negative"));
+    }
+    if h < l {
+        return Some(format!("high {h} is below low {l}"));
+    }
+    for (name, x) in [("open", o), ("close", c)] {
+        if x < l || x > h {
+            return Some(format!(
+                "{name} {x} is outside the bar's range (low {l}, high {h})"
+            ));
+        }
+    }
+    None
 }
 
 fn ohlcv(v: [f64; 5]) -> String {
@@ -154,6 +181,41 @@ mod tests {
         assert_eq!(line, 8);
         assert!(message.contains("also on line 7"), "{message}");
         assert!(message.contains("volume 11"), "{message}");
+    }
+
+    #[test]
+    fn impossible_bars_are_refused_with_their_line_and_reason() {
+        for (v, says) in [
+            (
+                [-1.0, 2.0, 0.5, 1.5, 10.0],
+                "open is -1; a price cannot be negative",
+            ),
+            (
+                [1.0, 2.0, 0.5, 1.5, -3.0],
+                "volume is -3; a volume cannot be negative",
+            ),
+            ([1.0, 0.5, 2.0, 1.0, 1.0], "high 0.5 is below low 2"),
+            (
+                [3.0, 2.0, 0.5, 1.5, 1.0],
+                "open 3 is outside the bar's range (low 0.5, high 2)",
+            ),
+            ([1.0, 2.0, 0.5, 0.1, 1.0], "close 0.1 is outside"),
+        ] {
+            let mut s = RowSink::default();
+            s.push(2, 0, [1.0, 2.0, 0.5, 1.5, 10.0]).unwrap();
+            let err = s.push(3, 60_000, v).unwrap_err();
+            let DataError::Row { line, message } = err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(line, 3);
+            assert!(message.contains(says), "{message}");
+            // nothing of the bad row was kept
+            assert_eq!(s.candles.len(), 1);
+        }
+        // zero prices and volumes, and flat bars, are possible
+        let mut s = RowSink::default();
+        s.push(2, 0, [0.0, 0.0, 0.0, 0.0, 0.0]).unwrap();
+        s.push(3, 60_000, [1.0, 1.0, 1.0, 1.0, 0.0]).unwrap();
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub fn parse_timestamp(text: &str, unit: Option<TimestampUnit>) -> Result<i64, S
     let t = text.trim();
     if let Ok(n) = t.parse::<f64>()
         && !t.contains('-')
+        && n.is_finite()
     {
         let unit = unit.unwrap_or(if n.abs() < 1e11 {
             TimestampUnit::Seconds
@@ -58,7 +59,12 @@ fn parse_iso(t: &str) -> Option<i64> {
     let y: i64 = parts.next()?.parse().ok()?;
     let m: u32 = parts.next()?.parse().ok()?;
     let d: u32 = parts.next()?.parse().ok()?;
-    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    // four-digit years only: larger ones would overflow the arithmetic below
+    if parts.next().is_some()
+        || !(0..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+    {
         return None;
     }
     let mut ms = days_from_civil(y, m, d) * 86_400_000;

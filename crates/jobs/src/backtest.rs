@@ -1,5 +1,5 @@
-//! Backtest and sweep runs: load the strategy version and the candles, compute on the
-//! blocking pool (never on the async runtime's threads), store the report, notify the user.
+//! Backtest and sweep runs: load the strategy version and the candles, compute on an
+//! engine thread (never on the async runtime's threads), store the report, notify the user.
 //! Progress is recorded as run events: data loaded, computing (a sweep reports every 5% of
 //! its combinations), saving.
 
@@ -92,13 +92,11 @@ fn parse<T: serde::de::DeserializeOwned>(config: &Value) -> Result<T, JobError> 
         .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))
 }
 
-/// Runs CPU-heavy work on the blocking pool.
+/// Runs CPU-heavy work on an engine thread (a large stack; a panic is a failed run).
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, JobError> + Send + 'static,
 ) -> Result<T, JobError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| JobError::Permanent(format!("the computation stopped unexpectedly: {e}")))?
+    crate::engine::on_engine_thread(f).await
 }
 
 fn compile(doc: &StrategyDocument, loaded: &LoadedCandles) -> Result<bb_strategy::Plan, JobError> {

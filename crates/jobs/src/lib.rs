@@ -2,7 +2,8 @@
 //!
 //! [`Workers::spawn`] starts a pool of slots in the current process that claim jobs from the
 //! durable queue in the store (`bb_store::Jobs`) and run them: backtests and sweeps
-//! (computed on the blocking pool, never on the async runtime's threads), and market-data
+//! (computed on engine threads with a large stack, never on the async runtime's threads;
+//! a panic becomes a failed run), and market-data
 //! fetches. Each claimed job holds a lease renewed by heartbeats; a worker that dies stops
 //! renewing, and the housekeeping task of any live worker re-queues its job once the lease
 //! has expired. Results are written idempotently: a run computed twice records one result
@@ -15,12 +16,14 @@
 //! and candles and stores what they return.
 
 mod backtest;
+mod engine;
 mod fetch;
 pub mod request;
 mod run;
 mod worker;
 
 pub use backtest::compute_backtest;
+pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::FetchRequest;
 pub use request::{BacktestRequest, SweepRequest};
 pub use run::{BACKTEST, JobError, MARKET_FETCH, SWEEP};

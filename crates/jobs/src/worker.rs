@@ -16,6 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::Instrument;
 
+use crate::engine::{CatchUnwind, panicked};
 use crate::run::{self, JobError};
 
 /// How the workers run.
@@ -157,7 +158,13 @@ async fn run_one_in_span(ctx: &Ctx, worker: &str, job: Job) {
         ctx.config.lease,
         lease_tx,
     ));
-    let work = run::run(ctx, &job, worker);
+    // A panic anywhere in the job is a permanent failure of the job, not of this slot.
+    let work = async {
+        match CatchUnwind(Box::pin(run::run(ctx, &job, worker))).await {
+            Ok(result) => result,
+            Err(panic) => Err(panicked(panic.as_ref())),
+        }
+    };
     tokio::pin!(work);
     let outcome = loop {
         tokio::select! {

@@ -15,6 +15,7 @@ const DEFAULT_REFRESH_TOKEN_TTL: &str = "30d";
 const DEFAULT_AUTH_RATE_LIMIT: &str = "10";
 const DEFAULT_REQUEST_TIMEOUT: &str = "30s";
 const DEFAULT_LOG: &str = "info";
+const DEFAULT_MAX_DECOMPRESSED: &str = "256MiB";
 
 /// Everything `blockbuilders serve` can be told. Flags win over environment variables.
 #[derive(Clone, Debug, clap::Args)]
@@ -103,6 +104,11 @@ pub struct Config {
     #[arg(long, env = "BB_WORKER_LEASE", default_value = "30s", value_parser = parse_duration)]
     pub worker_lease: Duration,
 
+    /// The most bytes an imported compressed file may expand to (`268435456`, `512KiB`,
+    /// `256MiB`, `1GiB`); a larger one is refused with 413.
+    #[arg(long, env = "BB_MAX_DECOMPRESSED", default_value = DEFAULT_MAX_DECOMPRESSED, value_parser = parse_size)]
+    pub max_decompressed: u64,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -140,6 +146,7 @@ impl Config {
             workers: 2,
             no_workers: false,
             worker_lease: Duration::from_secs(30),
+            max_decompressed: bb_data::DEFAULT_MAX_DECOMPRESSED,
             market: None,
         }
     }
@@ -212,9 +219,60 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(number.saturating_mul(seconds)))
 }
 
+/// Reads a size in bytes: `1048576`, `512KiB`, `256MiB`, `1GiB` (also `KB`/`MB`/`GB` and
+/// `K`/`M`/`G`, all powers of 1024). At least 1 byte.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a size like 1048576, 512KiB, 256MiB or 1GiB"))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => {
+            return Err(format!(
+                "unknown unit \"{other}\" in \"{text}\"; use KiB, MiB or GiB"
+            ));
+        }
+    };
+    let bytes = number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("the size \"{text}\" is too large"))?;
+    if bytes == 0 {
+        return Err(format!("the size \"{text}\" must be greater than zero"));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes() {
+        for (text, bytes) in [
+            ("1048576", 1 << 20),
+            ("512KiB", 512 << 10),
+            ("256MiB", 256 << 20),
+            ("1GiB", 1 << 30),
+            ("2g", 2 << 30),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        assert_eq!(
+            parse_size(DEFAULT_MAX_DECOMPRESSED),
+            Ok(bb_data::DEFAULT_MAX_DECOMPRESSED)
+        );
+        for text in ["", "0", "MiB", "5TB", "-1", "99999999999GiB"] {
+            assert!(parse_size(text).is_err(), "{text}");
+        }
+    }
 
     #[test]
     fn durations() {

@@ -67,6 +67,7 @@ pub const CODES: &[(&str, u16)] = &[
     ("rate_limited", 429),
     ("quota_exceeded", 403),
     ("payload_too_large", 413),
+    ("method_not_allowed", 405),
     ("timeout", 503),
     ("internal", 500),
 ];
@@ -195,7 +196,10 @@ impl ErrorPayload {
     pub fn from_status(status: StatusCode) -> ErrorPayload {
         let (code, message) = match status.as_u16() {
             404 => ("not_found", "There is nothing at this address."),
-            405 => ("bad_request", "This address does not accept that method."),
+            405 => (
+                "method_not_allowed",
+                "This address does not accept that method; the `Allow` header lists those it does.",
+            ),
             408 | 503 | 504 => ("timeout", "The request took too long."),
             413 => (
                 "payload_too_large",
@@ -243,8 +247,8 @@ pub struct ErrorEnvelope {
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// Stable machine code: validation_failed, bad_request, not_found, forbidden,
-    /// unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large, timeout,
-    /// internal.
+    /// unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large,
+    /// method_not_allowed, timeout, internal.
     #[schema(example = "not_found")]
     pub code: String,
     /// A sentence for a person.

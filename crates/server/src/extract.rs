@@ -226,10 +226,101 @@ where
     }
 }
 
+/// Whether a text field may span lines (descriptions, notes) or is one line (emails,
+/// names, titles, tags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lines {
+    One,
+    /// Line feeds, carriage returns and tabs are allowed; other control characters are not.
+    Many,
+}
+
+/// The one check every free-text field of a request goes through: no NUL or other control
+/// characters (Unicode category Cc; line breaks and tabs only in [`Lines::Many`] fields),
+/// and no bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069), which make
+/// stored text display differently from what it is. The error names the field, the
+/// character and where it is.
+pub fn check_text(field: &str, value: &str, lines: Lines) -> Result<(), ApiError> {
+    let bad = value.chars().enumerate().find(|&(_, c)| {
+        let allowed_control = lines == Lines::Many && matches!(c, '\n' | '\r' | '\t');
+        (c.is_control() && !allowed_control)
+            || ('\u{202A}'..='\u{202E}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    });
+    match bad {
+        None => Ok(()),
+        Some((position, c)) => {
+            let what = if c.is_control() {
+                "a control character"
+            } else {
+                "a bidirectional-text override"
+            };
+            let code = format!("U+{:04X}", u32::from(c));
+            Err(ApiError::validation(
+                format!(
+                    "`{field}` contains {what} ({code}) at character {}; remove it.",
+                    position + 1
+                ),
+                Some(json!({ "field": field, "character": code, "position": position + 1 })),
+            ))
+        }
+    }
+}
+
+/// The earliest time a request may name: 1970-01-01T00:00:00Z, in Unix ms.
+pub const MIN_TIME_MS: i64 = 0;
+/// The latest time a request may name: 2200-01-01T00:00:00Z, in Unix ms.
+pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
+
+/// A time taken from a request (a `from` or `to`), refused with the field named when it is
+/// outside 1970 to 2200.
+pub fn check_time(field: &str, ms: i64) -> Result<i64, ApiError> {
+    if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(ApiError::validation(
+            format!(
+                "`{field}` is {ms} ms, outside the times this server handles: from \
+                 1970-01-01 (0) to 2200-01-01 ({MAX_TIME_MS})."
+            ),
+            Some(json!({ "field": field, "min": MIN_TIME_MS, "max": MAX_TIME_MS })),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde::Deserialize;
+
+    #[test]
+    fn text_fields_refuse_control_and_bidi_characters() {
+        for (value, lines) in [
+            ("Ada Lovelace", Lines::One),
+            ("café ✓ 日本", Lines::One),
+            ("line one\nline two\twith a tab\r\n", Lines::Many),
+        ] {
+            assert!(check_text("f", value, lines).is_ok(), "{value:?}");
+        }
+        for (value, lines, code, position) in [
+            ("a\0b", Lines::One, "U+0000", 2),
+            ("a\nb", Lines::One, "U+000A", 2),
+            ("a\u{7}b", Lines::Many, "U+0007", 2),
+            ("\u{202E}evil", Lines::Many, "U+202E", 1),
+            ("ab\u{2066}", Lines::One, "U+2066", 3),
+            ("x\u{85}", Lines::One, "U+0085", 2),
+        ] {
+            let Err(ApiError::Validation {
+                details: Some(d), ..
+            }) = check_text("title", value, lines)
+            else {
+                panic!("{value:?} was accepted");
+            };
+            assert_eq!(d["field"], "title");
+            assert_eq!(d["character"], code, "{value:?}");
+            assert_eq!(d["position"], position, "{value:?}");
+        }
+    }
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

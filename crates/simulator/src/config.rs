@@ -42,3 +42,155 @@ impl Default for SimConfig {
         }
     }
 }
+
+/// The smallest starting capital accepted by [`SimConfig::check`].
+pub const MIN_CAPITAL: f64 = 1.0;
+/// The largest starting capital accepted by [`SimConfig::check`] (one trillion): beyond it
+/// sums of fills lose the precision that fees and P&L need, and huge values overflow.
+pub const MAX_CAPITAL: f64 = 1e12;
+/// Fees are below this percentage of each fill.
+pub const MAX_FEE_PCT: f64 = 100.0;
+/// Slippage is below this many basis points (100%).
+pub const MAX_SLIPPAGE_BPS: f64 = 10_000.0;
+
+/// A setting out of its range: which one (`initial_capital`, `fee_pct` or
+/// `slippage_bps`) and why, in a sentence for a person.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SettingError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for SettingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for SettingError {}
+
+impl SimConfig {
+    /// Checks every number against its range (NaN and infinities are never in range).
+    pub fn check(&self) -> Result<(), SettingError> {
+        let err = |field, message: String| Err(SettingError { field, message });
+        let capital = self.initial_capital;
+        if !(capital.is_finite() && (MIN_CAPITAL..=MAX_CAPITAL).contains(&capital)) {
+            return err(
+                "initial_capital",
+                format!(
+                    "the starting capital is {capital}; it must be a number from {MIN_CAPITAL} \
+                     to {MAX_CAPITAL:e} (one trillion)"
+                ),
+            );
+        }
+        if !(self.fee_pct.is_finite() && (0.0..MAX_FEE_PCT).contains(&self.fee_pct)) {
+            return err(
+                "fee_pct",
+                format!(
+                    "the fee is {}; it is a percentage of each fill, from 0 to under {MAX_FEE_PCT}",
+                    self.fee_pct
+                ),
+            );
+        }
+        if !(self.slippage_bps.is_finite() && (0.0..MAX_SLIPPAGE_BPS).contains(&self.slippage_bps))
+        {
+            return err(
+                "slippage_bps",
+                format!(
+                    "the slippage is {}; it is in basis points (1 bp = 0.01%), from 0 to under \
+                     {MAX_SLIPPAGE_BPS}",
+                    self.slippage_bps
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_out_of_range_name_their_field() {
+        assert_eq!(SimConfig::default().check(), Ok(()));
+        for (config, field) in [
+            (
+                SimConfig {
+                    initial_capital: 1e308,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    initial_capital: f64::NAN,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    initial_capital: 0.5,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    initial_capital: f64::INFINITY,
+                    ..SimConfig::default()
+                },
+                "initial_capital",
+            ),
+            (
+                SimConfig {
+                    fee_pct: f64::NAN,
+                    ..SimConfig::default()
+                },
+                "fee_pct",
+            ),
+            (
+                SimConfig {
+                    fee_pct: -0.1,
+                    ..SimConfig::default()
+                },
+                "fee_pct",
+            ),
+            (
+                SimConfig {
+                    fee_pct: 100.0,
+                    ..SimConfig::default()
+                },
+                "fee_pct",
+            ),
+            (
+                SimConfig {
+                    slippage_bps: f64::INFINITY,
+                    ..SimConfig::default()
+                },
+                "slippage_bps",
+            ),
+            (
+                SimConfig {
+                    slippage_bps: 10_000.0,
+                    ..SimConfig::default()
+                },
+                "slippage_bps",
+            ),
+        ] {
+            assert_eq!(
+                config.check().map_err(|e| e.field),
+                Err(field),
+                "{config:?}"
+            );
+        }
+        let edge = SimConfig {
+            initial_capital: MAX_CAPITAL,
+            fee_pct: 0.0,
+            slippage_bps: 0.0,
+            ..SimConfig::default()
+        };
+        assert_eq!(edge.check(), Ok(()));
+    }
+}

@@ -70,5 +70,7 @@ mod stops;
 
 pub use basket::{BasketMember, BasketResult, MemberResult, simulate_basket};
 pub use book::{OpenPosition, PendingOrder};
-pub use config::{FillRule, SimConfig};
+pub use config::{
+    FillRule, MAX_CAPITAL, MAX_FEE_PCT, MAX_SLIPPAGE_BPS, MIN_CAPITAL, SettingError, SimConfig,
+};
 pub use simulator::{SimInput, SimResult, Simulator, simulate, simulate_into};

@@ -10,7 +10,8 @@
 //!    │  ▼                 │ fail (final, or no attempts left) ► failed (dead letter)
 //!  cancelled ◄────────────┘ cancel → cancel_requested; the worker sees it on heartbeat
 //!                            and calls finish_cancelled
-//!  reap: a running job whose lease ran out → queued again (attempts left) or failed
+//!  reap: a running job whose lease ran out → queued again (attempts left) or failed;
+//!        the second time a job's lease runs out it fails ("this run stopped its worker")
 //! ```
 //!
 //! A worker [claims](Jobs::claim) a job under a *lease* and renews it by
@@ -54,6 +55,14 @@ pub const MAX_KIND_LEN: usize = 64;
 const MAX_ERROR_CHARS: usize = 4_000;
 /// The error recorded on a job whose worker stopped heartbeating.
 const LEASE_EXPIRED: &str = "the worker stopped responding (lease expired)";
+/// A job whose lease ran out this many times (its worker died or hung while running it) is
+/// dead-lettered by the reaper instead of being handed to yet another worker: a job that
+/// crashes its process (a stack overflow, the kernel's out-of-memory killer) must not take
+/// down one worker after another.
+pub const MAX_LOST_LEASES: i64 = 2;
+/// The error recorded on a job dead-lettered after [`MAX_LOST_LEASES`] lost leases.
+pub const STOPPED_ITS_WORKER: &str = "this run stopped its worker: the process running it died \
+     twice while running it (a crash or running out of memory), so it is not tried a third time";
 
 /// The delay before the retry that follows failed attempt number `attempts` (1-based):
 /// [`RETRY_BACKOFF_BASE_MS`] × 2^(attempts − 1), at most [`RETRY_BACKOFF_MAX_MS`].
@@ -501,9 +510,11 @@ impl Jobs<'_> {
 
     /// Takes back running jobs whose lease ended before `now` (their worker died or hung) and
     /// returns their ids: a job with attempts left is queued again, runnable at once; one
-    /// without fails with "the worker stopped responding (lease expired) N times"; one that
-    /// was asked to stop is cancelled. The old worker's heartbeat then says
-    /// [`Heartbeat::Lost`]. Safe to run from several processes at once.
+    /// whose lease has now run out [`MAX_LOST_LEASES`] times fails with
+    /// [`STOPPED_ITS_WORKER`], whatever its attempts; one without attempts left fails with
+    /// "the worker stopped responding (lease expired) N times"; one that was asked to stop
+    /// is cancelled. The old worker's heartbeat then says [`Heartbeat::Lost`]. Safe to run
+    /// from several processes at once.
     pub async fn reap_at(&self, now: i64) -> Result<Vec<String>, StoreError> {
         let mut ids = Vec::new();
         let mut woken: Vec<String> = Vec::new();
@@ -522,12 +533,15 @@ impl Jobs<'_> {
         }
         let requeued = sqlx::query(
             "UPDATE jobs SET status = 'queued', worker_id = NULL, lease_until = NULL, \
-             heartbeat_at = NULL, last_error = $1, run_at = $2, updated_at = $2 \
+             heartbeat_at = NULL, last_error = $1, run_at = $2, updated_at = $2, \
+             lost_leases = lost_leases + 1 \
              WHERE status = 'running' AND lease_until < $2 AND attempts < max_attempts \
+             AND lost_leases + 1 < $3 \
              RETURNING id, kind",
         )
         .bind(LEASE_EXPIRED)
         .bind(now)
+        .bind(MAX_LOST_LEASES)
         .fetch_all(&self.db.pool)
         .await?;
         for row in &requeued {
@@ -539,12 +553,15 @@ impl Jobs<'_> {
         }
         let failed = sqlx::query(
             "UPDATE jobs SET status = 'failed', lease_until = NULL, \
-             last_error = $1 || ' ' || CAST(attempts AS TEXT) || ' times', \
-             finished_at = $2, updated_at = $2 \
+             last_error = CASE WHEN lost_leases + 1 >= $3 THEN $4 \
+             ELSE $1 || ' ' || CAST(attempts AS TEXT) || ' times' END, \
+             lost_leases = lost_leases + 1, finished_at = $2, updated_at = $2 \
              WHERE status = 'running' AND lease_until < $2 RETURNING id",
         )
         .bind(LEASE_EXPIRED)
         .bind(now)
+        .bind(MAX_LOST_LEASES)
+        .bind(STOPPED_ITS_WORKER)
         .fetch_all(&self.db.pool)
         .await?;
         for row in &failed {

@@ -58,9 +58,9 @@ pub use clock::now_ms;
 pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;
 pub use jobs::{
-    DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, NewJob,
-    RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, Schedule, Schedules, WAKE_TOPIC as JOBS_TOPIC,
-    retry_backoff_ms,
+    DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, MAX_LOST_LEASES, NewJob,
+    RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, STOPPED_ITS_WORKER, Schedule, Schedules,
+    WAKE_TOPIC as JOBS_TOPIC, retry_backoff_ms,
 };
 pub use migrate::{MIGRATIONS, Migration};
 pub use model::{PlanTier, Role, RunKind, RunStatus, StrategyStatus, Visibility};

@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_backtest_runs",
         sql: include_str!("../../../migrations/0007_backtest_runs.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_job_lost_leases",
+        sql: include_str!("../../../migrations/0008_job_lost_leases.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -11,9 +11,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use bb_store::{
-    Backend, BusEvent, Db, Heartbeat, JOBS_TOPIC, Job, JobStatus, MAX_EVENT_BYTES, NewJob, NewUser,
-    PlanTier, RECONNECTED_TOPIC, RETRY_BACKOFF_BASE_MS, Role, StoreError, User, now_ms,
-    retry_backoff_ms,
+    Backend, BusEvent, Db, Heartbeat, JOBS_TOPIC, Job, JobStatus, MAX_EVENT_BYTES, MAX_LOST_LEASES,
+    NewJob, NewUser, PlanTier, RECONNECTED_TOPIC, RETRY_BACKOFF_BASE_MS, Role, STOPPED_ITS_WORKER,
+    StoreError, User, now_ms, retry_backoff_ms,
 };
 use serde_json::json;
 use tokio::sync::broadcast;
@@ -271,12 +271,16 @@ conformance!(
         )
         .await;
         let t = now_ms();
+        // an ordinary failure first: retried, and it does not count as a dead worker
+        jobs.claim_at("w0", 1_000, &[], t).await.unwrap().unwrap();
+        assert_eq!(
+            jobs.fail_at(&job.id, "w0", "database away", true, t + 10).await.unwrap(),
+            Some(JobStatus::Queued)
+        );
+        let t = get(&db, &job.id).await.run_at;
         jobs.claim_at("w1", 1_000, &[], t).await.unwrap().unwrap();
+        assert_eq!(jobs.reap_at(t + 999).await.unwrap(), Vec::<String>::new());
         assert_eq!(jobs.reap_at(t + 1_001).await.unwrap(), vec![job.id.clone()]);
-        assert_eq!(get(&db, &job.id).await.status, JobStatus::Queued);
-        jobs.claim_at("w2", 1_000, &[], t + 2_000).await.unwrap().unwrap();
-        assert_eq!(jobs.reap_at(t + 2_999).await.unwrap(), Vec::<String>::new());
-        assert_eq!(jobs.reap_at(t + 3_001).await.unwrap(), vec![job.id.clone()]);
         let dead = get(&db, &job.id).await;
         assert_eq!(dead.status, JobStatus::Failed);
         assert_eq!(dead.attempts, 2);
@@ -293,6 +297,40 @@ conformance!(
         assert!(jobs.cancel(&cancelling.id).await.unwrap().unwrap().cancel_requested);
         assert_eq!(jobs.reap_at(t + 1_001).await.unwrap(), vec![cancelling.id.clone()]);
         assert_eq!(get(&db, &cancelling.id).await.status, JobStatus::Cancelled);
+    }
+);
+
+conformance!(
+    /// A job whose worker died twice while running it (its lease ran out twice) is
+    /// dead-lettered as "this run stopped its worker" without a third try, however many
+    /// attempts it had left: a job that crashes its process cannot take down the fleet one
+    /// worker after another.
+    async fn a_job_that_killed_two_workers_is_not_tried_a_third_time(db) {
+        let jobs = db.jobs();
+        let job = enqueue(
+            &db,
+            NewJob {
+                max_attempts: 5,
+                ..NewJob::new("backtest", json!({}))
+            },
+        )
+        .await;
+        let t = job.run_at;
+        jobs.claim_at("w1", 1_000, &[], t).await.unwrap().unwrap();
+        assert_eq!(jobs.reap_at(t + 1_001).await.unwrap(), vec![job.id.clone()]);
+        let once = get(&db, &job.id).await;
+        assert_eq!(once.status, JobStatus::Queued);
+        assert!(once.last_error.unwrap().contains("lease expired"));
+        jobs.claim_at("w2", 1_000, &[], t + 2_000).await.unwrap().unwrap();
+        assert_eq!(jobs.reap_at(t + 3_001).await.unwrap(), vec![job.id.clone()]);
+        let dead = get(&db, &job.id).await;
+        assert_eq!(dead.status, JobStatus::Failed);
+        assert_eq!(dead.attempts, 2);
+        assert_eq!(dead.last_error.as_deref(), Some(STOPPED_ITS_WORKER));
+        assert!(STOPPED_ITS_WORKER.starts_with("this run stopped its worker"));
+        assert!(dead.finished_at.is_some());
+        assert_eq!(claim_at(&db, "w3", t + 10_000).await, None);
+        assert_eq!(MAX_LOST_LEASES, 2);
     }
 );
 

@@ -355,7 +355,8 @@ export interface paths {
          * @description The body is the file itself (`curl --data-binary @candles.csv`; any content type):
          *     CSV with a header (time, open, high, low, close, volume in any order and case; ISO-8601
          *     or Unix s/ms/µs times), a Yahoo export, a Binance dump, ccxt JSON, Databento DBN when
-         *     the server is built with it, each optionally gzip-compressed; at most 64 MiB. The
+         *     the server is built with it, each optionally gzip-compressed; at most 64 MiB, expanding
+         *     to at most 256 MiB (the server's `BB_MAX_DECOMPRESSED`). The
          *     dataset is `symbol` at the timeframe (the file's own, or `timeframe`) from `source`; it
          *     is created when missing (yours, or shared when you are an admin). Nothing is stored
          *     unless every row is good.
@@ -789,7 +790,7 @@ export interface components {
             dataset_id?: string | null;
             /**
              * Format: double
-             * @description Fee per fill, % of notional (default 0.1).
+             * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
              */
             fee_pct?: number | null;
             /** @description `next_open` (default) or `same_close`. */
@@ -798,11 +799,14 @@ export interface components {
             fill_gaps?: boolean | null;
             /** @description Start (inclusive): an ISO-8601 date or time, or Unix ms. */
             from?: string | null;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Starting capital, from 1 to one trillion (default 10,000).
+             */
             initial_capital?: number | null;
             /**
              * Format: double
-             * @description Slippage per fill, basis points (default 5).
+             * @description Slippage per fill, basis points, from 0 to under 10,000 (default 5).
              */
             slippage_bps?: number | null;
             strategy_id: string;
@@ -868,7 +872,8 @@ export interface components {
             initial_capital?: number | null;
             /**
              * @description Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
-             *     `fast.period=5..50:5`.
+             *     `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
+             *     cells in all.
              */
             params: string[];
             /** Format: double */
@@ -881,7 +886,10 @@ export interface components {
             to?: string | null;
             /** Format: int64 */
             version?: number | null;
-            /** @description Constraints between swept parameters, e.g. `fast.period<slow.period`. */
+            /**
+             * @description Constraints between swept parameters, e.g. `fast.period<slow.period`. At most 20,
+             *     each at most 200 characters.
+             */
             where?: string[];
         };
         /** @description One dataset with its full quality report and which source supplied which candles. */
@@ -978,8 +986,8 @@ export interface components {
         ErrorBody: {
             /**
              * @description Stable machine code: validation_failed, bad_request, not_found, forbidden,
-             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large, timeout,
-             *     internal.
+             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large,
+             *     method_not_allowed, timeout, internal.
              * @example not_found
              */
             code: string;
@@ -1872,7 +1880,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Invalid email or a password shorter than 10 characters */
+            /** @description Invalid email, a password shorter than 10 characters, or an email or display name with control or bidirectional-override characters (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2011,7 +2019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A setting out of range, an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`) */
+            /** @description A setting out of range (capital 1 to 1e12, fee 0 to under 100%, slippage 0 to under 10,000 bps, times 1970 to 2200), an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2619,7 +2627,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A bad `from`, `to`, `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`) */
+            /** @description A bad `from`, `to` (or one outside 1970 to 2200), `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2842,7 +2850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The file is larger than 64 MiB */
+            /** @description The file is larger than 64 MiB, or is compressed and expands to more than the server's limit (`BB_MAX_DECOMPRESSED`, 256 MiB by default); nothing was stored */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3476,7 +3484,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            /** @description A title with control or bidirectional-override characters (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3792,6 +3800,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description A setting out of range; more than 10 `params` or 20 `where` entries, an expression longer than 200 characters, a malformed one, a constraint on a parameter that is not swept, or a grid of more than 1,000,000 cells (`details.field`, e.g. `where[3]`) */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -41,26 +41,26 @@ pub struct SimArgs {
 
 impl SimArgs {
     pub fn config(&self) -> Result<BacktestConfig> {
-        anyhow::ensure!(self.capital > 0.0, "--capital must be positive");
-        anyhow::ensure!(
-            (0.0..100.0).contains(&self.fee),
-            "--fee is a percentage between 0 and 100"
-        );
-        anyhow::ensure!(
-            (0.0..10_000.0).contains(&self.slippage),
-            "--slippage is in basis points, between 0 and 10000"
-        );
-        Ok(BacktestConfig {
-            sim: SimConfig {
-                initial_capital: self.capital,
-                fee_pct: self.fee,
-                slippage_bps: self.slippage,
-                fill: match self.fill {
-                    Fill::NextOpen => FillRule::NextOpen,
-                    Fill::SameClose => FillRule::SameClose,
-                },
-                allow_short: !self.no_short,
+        let sim = SimConfig {
+            initial_capital: self.capital,
+            fee_pct: self.fee,
+            slippage_bps: self.slippage,
+            fill: match self.fill {
+                Fill::NextOpen => FillRule::NextOpen,
+                Fill::SameClose => FillRule::SameClose,
             },
+            allow_short: !self.no_short,
+        };
+        sim.check().map_err(|e| {
+            let flag = match e.field {
+                "initial_capital" => "--capital",
+                "fee_pct" => "--fee",
+                _ => "--slippage",
+            };
+            anyhow::anyhow!("{flag}: {}", e.message)
+        })?;
+        Ok(BacktestConfig {
+            sim,
             ..BacktestConfig::default()
         })
     }

@@ -65,6 +65,9 @@ struct ReadArgs {
     /// DBN files with several instruments: which one (raw symbol or instrument id).
     #[arg(long)]
     instrument: Option<String>,
+    /// The most bytes a compressed file may expand to (`256MiB`, `1GiB`, ...).
+    #[arg(long, env = "BB_MAX_DECOMPRESSED", default_value = "256MiB", value_parser = bb_server::config::parse_size)]
+    max_decompressed: u64,
 }
 
 impl ReadArgs {
@@ -73,6 +76,8 @@ impl ReadArgs {
             unit: self.unit,
             format: self.format,
             instrument: self.instrument.clone(),
+            max_decompressed: Some(self.max_decompressed),
+            cancel: None,
         }
     }
 }

@@ -64,8 +64,14 @@ pub fn migrate(args: &MigrateArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The stack of the runtime's threads and of its blocking pool (where the API validates
+/// strategy graphs): 16 MiB of address space instead of tokio's 2 MiB. Jobs compute on
+/// their own engine threads (`bb_jobs::ENGINE_STACK_BYTES`).
+const RUNTIME_STACK_BYTES: usize = 16 << 20;
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(RUNTIME_STACK_BYTES)
         .enable_all()
         .build()?)
 }

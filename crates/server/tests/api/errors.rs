@@ -174,7 +174,7 @@ async fn path_query_and_method_mistakes() {
             Method::PUT,
             "/api/v1/strategies",
             StatusCode::METHOD_NOT_ALLOWED,
-            "bad_request",
+            "method_not_allowed",
         ),
         (
             Method::GET,
@@ -194,6 +194,12 @@ async fn path_query_and_method_mistakes() {
         assert_eq!(reply.status, status, "{method} {path}: {}", reply.text);
         assert_eq!(reply.error_code(), code, "{method} {path}");
     }
+    // a 405 keeps the Allow header that lists the methods the address accepts
+    let reply = app
+        .call(Method::PUT, "/api/v1/strategies", None, None)
+        .await;
+    let allow = reply.header("allow").unwrap_or_default();
+    assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     let reply = app.get("/api/v1/strategies?limit=lots", None).await;
     assert!(
         reply.body["error"]["message"]
@@ -233,4 +239,104 @@ async fn request_ids_are_echoed_or_made() {
         .to_string();
     assert_ne!(id, "bad id\twith spaces");
     assert_eq!(id.len(), 36, "{id}");
+}
+
+/// NUL, control and bidirectional-override characters were stored in emails, display names
+/// and strategy texts: every text field refuses them, naming the field and the character.
+#[tokio::test]
+async fn text_fields_refuse_control_and_bidi_characters() {
+    let app = TestApp::spawn().await;
+    let password = crate::common::PASSWORD;
+    let refused = |reply: &crate::common::Reply, field: &str| {
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            reply.text
+        );
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
+        assert!(
+            reply.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("`{field}`")),
+            "{}",
+            reply.text
+        );
+    };
+    for (body, field) in [
+        (
+            json!({ "email": "ada\u{0}@example.com", "password": password }),
+            "email",
+        ),
+        (
+            json!({ "email": "ada@example.com", "password": password,
+                    "display_name": "Ada \u{202E}nimda" }),
+            "display_name",
+        ),
+        (
+            json!({ "email": "ada@example.com", "password": password,
+                    "display_name": "Ada\u{7}" }),
+            "display_name",
+        ),
+    ] {
+        let reply = app.post("/api/v1/auth/register", None, body).await;
+        refused(&reply, field);
+    }
+    let ada = app.register("ada@example.com").await;
+    let token = Some(ada.token.as_str());
+    for (body, field) in [
+        (json!({ "title": "a\u{0}b" }), "title"),
+        (
+            json!({ "title": "ok", "tags": ["fine", "x\u{2066}y"] }),
+            "tags[1]",
+        ),
+        (
+            json!({ "title": "ok", "description": "bell \u{7}" }),
+            "description",
+        ),
+        (
+            json!({ "title": "ok", "graph": graph(SMA_CROSSOVER), "notes": "\u{202A}" }),
+            "notes",
+        ),
+    ] {
+        let reply = app.post("/api/v1/strategies", token, body).await;
+        refused(&reply, field);
+    }
+    // line breaks and tabs are fine in descriptions and notes
+    let reply = app
+        .post(
+            "/api/v1/strategies",
+            token,
+            json!({ "title": "Crossover", "description": "Line one\nLine two\tindented",
+                    "graph": graph(SMA_CROSSOVER), "notes": "first\r\nversion" }),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    let id = reply.body["strategy"]["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/strategies/{id}");
+    let reply = app
+        .patch(&path, token, json!({ "title": "two\nlines" }))
+        .await;
+    refused(&reply, "title");
+    let reply = app
+        .post(
+            &format!("{path}/clone"),
+            token,
+            json!({ "title": "copy \u{202D}" }),
+        )
+        .await;
+    refused(&reply, "title");
+    let reply = app
+        .post(
+            &format!("{path}/versions"),
+            token,
+            json!({ "graph": graph(SMA_CROSSOVER), "notes": "nul \u{0}" }),
+        )
+        .await;
+    refused(&reply, "notes");
 }

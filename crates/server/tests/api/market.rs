@@ -308,6 +308,13 @@ async fn journey(app: &TestApp) {
         (daily_id, "timeframe=1h", "timeframe"),
         (perp_id, "max_points=0", "max_points"),
         (perp_id, "max_points=many", "max_points"),
+        // times outside 1970..2200, and ones that are not numbers
+        (perp_id, "to=99999999999999999999", "to"),
+        (perp_id, "from=-1", "from"),
+        (perp_id, "from=2201-01-01", "from"),
+        (perp_id, "to=99999-01-01", "to"),
+        (perp_id, "to=inf", "to"),
+        (perp_id, "to=NaN", "to"),
     ] {
         let reply = candles(app, &ada.token, id, query).await;
         assert_field_error(&reply, field);
@@ -430,6 +437,27 @@ async fn malformed_uploads_are_422_with_the_line_and_store_nothing() {
             ),
             4,
             "",
+        ),
+        // impossible bars
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,10\n2024-01-02,-1,2,-2,1.5,10\n"),
+            3,
+            "open is -1; a price cannot be negative",
+        ),
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,-10\n"),
+            2,
+            "volume is -10; a volume cannot be negative",
+        ),
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,0.5,2,1,10\n"),
+            3,
+            "high 0.5 is below low 2",
+        ),
+        (
+            format!("{header}2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,2.5,10\n"),
+            3,
+            "close 2.5 is outside the bar's range (low 0.5, high 2)",
         ),
     ] {
         let reply = upload(&app, "symbol=BAD-USD", Some(&ada.token), body.into_bytes()).await;
@@ -730,4 +758,55 @@ async fn raw_request(app: &TestApp, head: &[u8], body: &[u8]) -> (u16, String) {
         .split_once("\r\n\r\n")
         .map_or(String::new(), |(_, b)| b.to_string());
     (status, body)
+}
+
+/// Gzip of `n` zero bytes, made here: a "zip bomb" in miniature.
+fn gzip_zeros(n: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let block = vec![0u8; 1 << 20];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(block.len());
+        e.write_all(&block[..k]).unwrap();
+        left -= k;
+    }
+    e.finish().unwrap()
+}
+
+/// The reproduction of issue 11: a small gzip file expanding to gigabytes of zeros drove the
+/// server's memory to 21 GB. Decompression is a stream with a cap (here 1 MiB): past it the
+/// answer is 413 in the error envelope, saying the limit, and nothing is stored.
+#[tokio::test]
+async fn a_gzip_bomb_is_413_and_stores_nothing() {
+    let app = TestApp::spawn_with(|c| c.max_decompressed = 1 << 20).await;
+    let ada = app.register("ada@example.com").await;
+    let bomb = gzip_zeros(64 << 20);
+    assert!(bomb.len() < 1 << 20, "{} bytes", bomb.len());
+    let reply = upload(&app, "symbol=BOMB", Some(&ada.token), bomb).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "{}",
+        reply.text
+    );
+    assert_eq!(reply.error_code(), "payload_too_large");
+    let message = reply.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("more than 1 MiB"), "{message}");
+    assert!(message.contains("nothing was stored"), "{message}");
+    assert!(list(&app, &ada.token, "").await.is_empty());
+    // a compressed file within the cap is read as before
+    let csv = minutes_csv(JAN_10, 1000);
+    assert!(csv.len() < 1 << 20);
+    let reply = upload(&app, "symbol=SMALL", Some(&ada.token), gzip_bytes(&csv)).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
+    assert_eq!(reply.body["import"]["compression"], "gzip");
+    assert_eq!(reply.body["dataset"]["row_count"], 1000);
+}
+
+fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
 }

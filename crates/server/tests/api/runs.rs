@@ -727,3 +727,130 @@ async fn a_sweep_reports_every_combination_and_two_backtests_compare() {
         .await;
     assert_eq!(one.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// The reproduction of issue 11: a 1,000 × 1,000 grid with its constraint repeated 1,000
+/// times held a runtime thread for seconds before answering 403. The request's shape is now
+/// checked first (counts and lengths, then the grid's size from the axes' lengths), and the
+/// counting that remains is bounded and runs on the blocking pool.
+#[tokio::test]
+async fn sweep_requests_are_checked_cheapest_first() {
+    let app = TestApp::spawn_with(|c| c.workers = 0).await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let sweep = |params: Vec<String>, constraints: Vec<String>| {
+        json!({ "strategy_id": strategy, "symbol": "BTC-USD",
+                "params": params, "where": constraints })
+    };
+    let grid = || {
+        vec![
+            "fast.period=1..1000:1".to_string(),
+            "slow.period=1..1000:1".to_string(),
+        ]
+    };
+    let refused = |reply: &Reply, field: &str, says: &str| {
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.text
+        );
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
+        let message = reply.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{message}");
+    };
+    // 1,000 constraints: refused before the grid is looked at
+    let many = vec!["fast.period<slow.period".to_string(); 1_000];
+    let reply = app
+        .post("/api/v1/sweeps", Some(&ada.token), sweep(grid(), many))
+        .await;
+    refused(&reply, "where", "at most 20");
+    // an expression of 201 characters
+    let long = format!("fast.period<slow.period{}", " ".repeat(178));
+    let reply = app
+        .post(
+            "/api/v1/sweeps",
+            Some(&ada.token),
+            sweep(grid(), vec![long]),
+        )
+        .await;
+    refused(&reply, "where[0]", "at most 200");
+    // eleven parameters
+    let eleven = (0..11).map(|i| format!("n{i}.period=5,10")).collect();
+    let reply = app
+        .post("/api/v1/sweeps", Some(&ada.token), sweep(eleven, vec![]))
+        .await;
+    refused(&reply, "params", "at most 10");
+    // a grid whose size overflows 64 bits is sized without enumerating
+    let huge = (0..5).map(|i| format!("n{i}.period=1..100000:1")).collect();
+    let reply = app
+        .post("/api/v1/sweeps", Some(&ada.token), sweep(huge, vec![]))
+        .await;
+    refused(&reply, "params", "at most 1000000 can be swept");
+    // a constraint on a parameter that is not swept
+    let reply = app
+        .post(
+            "/api/v1/sweeps",
+            Some(&ada.token),
+            sweep(grid(), vec!["fast.period<mid.period".into()]),
+        )
+        .await;
+    refused(&reply, "where[0]", "`mid.period` is not a swept parameter");
+    // twenty constraints over a million cells: counted on the blocking pool, then the plan's
+    // limit answers with the exact count
+    let twenty = vec!["fast.period<slow.period".to_string(); 20];
+    let reply = app
+        .post("/api/v1/sweeps", Some(&ada.token), sweep(grid(), twenty))
+        .await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
+    let d = &reply.body["error"]["details"];
+    assert_eq!(d["metric"], "sweep_combinations");
+    assert_eq!(d["requested"], 999 * 1000 / 2);
+    // the server still answers
+    assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
+}
+
+/// `initial_capital: 1e308` was accepted and gave a report of nulls: every simulation
+/// setting is bounded, for backtests and sweeps alike, and the error names the field.
+#[tokio::test]
+async fn simulation_settings_out_of_range_are_refused_with_their_field() {
+    let app = TestApp::spawn_with(|c| c.workers = 0).await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    for (field, value) in [
+        ("initial_capital", json!(1e308)),
+        ("initial_capital", json!(0.5)),
+        ("initial_capital", json!(-5)),
+        ("fee_pct", json!(100)),
+        ("fee_pct", json!(-1)),
+        ("slippage_bps", json!(1e9)),
+    ] {
+        let mut body = daily(&strategy);
+        body[field] = value.clone();
+        let reply = app.post("/api/v1/backtests", Some(&ada.token), body).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}={value}: {}",
+            reply.text
+        );
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
+        let mut body = daily(&strategy);
+        body["params"] = json!(["fast.period=5,10"]);
+        body[field] = value.clone();
+        let reply = app.post("/api/v1/sweeps", Some(&ada.token), body).await;
+        assert_eq!(
+            reply.body["error"]["details"]["field"], field,
+            "{}",
+            reply.text
+        );
+    }
+    let mut body = daily(&strategy);
+    body["initial_capital"] = json!(1e12);
+    submit(&app, &ada.token, body).await;
+}

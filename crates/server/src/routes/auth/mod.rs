@@ -14,7 +14,7 @@ use crate::auth::extractor::AuthUser;
 use crate::auth::password;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::Json;
+use crate::extract::{Json, Lines, check_text};
 use crate::rate_limit::{ClientIp, Scope};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -52,7 +52,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 201, description = "Signed in; the refresh token is in the `bb_refresh` cookie", body = Session),
         (status = 409, description = "The email already has an account", body = ErrorEnvelope),
-        (status = 422, description = "Invalid email or a password shorter than 10 characters", body = ErrorEnvelope),
+        (status = 422, description = "Invalid email, a password shorter than 10 characters, or an email or display name with control or bidirectional-override characters (`details.field`)", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts from this address", body = ErrorEnvelope),
     )
 )]
@@ -62,6 +62,7 @@ async fn register(
     Json(req): Json<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     state.limiter().check(Scope::Register, ip)?;
+    check_text("email", &req.email, Lines::One)?;
     let email = normalize_email(&req.email)?;
     let length = req.password.chars().count();
     if length < MIN_PASSWORD {
@@ -77,6 +78,7 @@ async fn register(
         ));
     }
     let display_name = req.display_name.unwrap_or_default().trim().to_string();
+    check_text("display_name", &display_name, Lines::One)?;
     if display_name.chars().count() > MAX_DISPLAY_NAME {
         return Err(field_error(
             "display_name",

@@ -6,7 +6,7 @@ use super::access::{Viewer, field_error, load_visible};
 use super::downsample::downsample;
 use super::types::{CandleColumns, CandlesQuery};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query, check_time};
 use crate::state::AppState;
 use axum::extract::State;
 use bb_data::TimestampUnit;
@@ -25,7 +25,7 @@ use serde_json::json;
         (status = 200, body = CandleColumns),
         (status = 401, body = ErrorEnvelope),
         (status = 404, description = "No such dataset, or not visible to the caller", body = ErrorEnvelope),
-        (status = 422, description = "A bad `from`, `to`, `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`)", body = ErrorEnvelope),
+        (status = 422, description = "A bad `from`, `to` (or one outside 1970 to 2200), `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`)", body = ErrorEnvelope),
     )
 )]
 pub async fn get_candles(
@@ -115,4 +115,5 @@ pub async fn get_candles(
 fn timestamp(field: &str, text: &str) -> Result<i64, ApiError> {
     bb_data::parse_timestamp(text, Some(TimestampUnit::Milliseconds))
         .map_err(|e| field_error(field, format!("`{field}`: {e}")))
+        .and_then(|ms| check_time(field, ms))
 }

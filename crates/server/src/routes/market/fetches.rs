@@ -122,7 +122,9 @@ pub async fn create_fetch(
     let time = |field: &str, t: &Option<String>| {
         t.as_deref()
             .map(|t| {
-                bb_data::parse_timestamp(t, None).map_err(|e| field_error(field, e.to_string()))
+                bb_data::parse_timestamp(t, None)
+                    .map_err(|e| field_error(field, e.to_string()))
+                    .and_then(|ms| crate::extract::check_time(field, ms))
             })
             .transpose()
     };

@@ -4,7 +4,7 @@ use super::access::{Viewer, field_error};
 use super::types::{CandleFile, DatasetView, ImportCounts, ImportQuery, ImportResult};
 use super::{IMPORT_BODY_LIMIT, IMPORTS_PATH};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{Json, Query};
+use crate::extract::{Json, Lines, Query, check_text};
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -26,7 +26,8 @@ const RESERVED_SOURCES: &[&str] = &["demo", "binance", "coindesk", "coinmetrics"
 /// The body is the file itself (`curl --data-binary @candles.csv`; any content type):
 /// CSV with a header (time, open, high, low, close, volume in any order and case; ISO-8601
 /// or Unix s/ms/µs times), a Yahoo export, a Binance dump, ccxt JSON, Databento DBN when
-/// the server is built with it, each optionally gzip-compressed; at most 64 MiB. The
+/// the server is built with it, each optionally gzip-compressed; at most 64 MiB, expanding
+/// to at most 256 MiB (the server's `BB_MAX_DECOMPRESSED`). The
 /// dataset is `symbol` at the timeframe (the file's own, or `timeframe`) from `source`; it
 /// is created when missing (yours, or shared when you are an admin). Nothing is stored
 /// unless every row is good.
@@ -43,7 +44,7 @@ const RESERVED_SOURCES: &[&str] = &["demo", "binance", "coindesk", "coinmetrics"
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "The dataset belongs to someone else, or is shared (admins only); or a reserved `source`", body = ErrorEnvelope),
         (status = 409, description = "A candle differs from the one stored at its time; nothing was stored", body = ErrorEnvelope),
-        (status = 413, description = "The file is larger than 64 MiB", body = ErrorEnvelope),
+        (status = 413, description = "The file is larger than 64 MiB, or is compressed and expands to more than the server's limit (`BB_MAX_DECOMPRESSED`, 256 MiB by default); nothing was stored", body = ErrorEnvelope),
         (status = 422, description = "A bad file (`details.line` and `details.reason`) or parameter (`details.field`); nothing was stored", body = ErrorEnvelope),
     )
 )]
@@ -62,10 +63,19 @@ pub async fn import_file(
             Some(json!({ "reason": "empty body" })),
         ));
     }
-    let options = params.read.clone();
+    // Decompression and parsing run on the blocking pool; when this handler is dropped
+    // (the client went away, the request timed out) the guard stops them between two chunks.
+    let cancel = CancelOnDrop(bb_data::Cancel::new());
+    let limit = state.config().max_decompressed;
+    let options = ReadOptions {
+        max_decompressed: Some(limit),
+        cancel: Some(cancel.0.clone()),
+        ..params.read.clone()
+    };
     let file = tokio::task::spawn_blocking(move || bb_data::parse_bytes(&bytes, &options))
         .await?
         .map_err(file_error)?;
+    drop(cancel);
     let timeframe = match params.timeframe.or_else(|| file.candles.timeframe()) {
         Some(t) => t,
         None => {
@@ -174,6 +184,9 @@ impl Params {
             .provenance
             .map(|p| p.trim().to_string())
             .filter(|p| !p.is_empty());
+        if let Some(p) = &provenance {
+            check_text("provenance", p, Lines::One)?;
+        }
         if provenance.as_ref().is_some_and(|p| p.chars().count() > 500) {
             return Err(field_error(
                 "provenance",
@@ -189,6 +202,7 @@ impl Params {
                 unit,
                 format,
                 instrument: q.instrument.filter(|i| !i.trim().is_empty()),
+                ..ReadOptions::default()
             },
         })
     }
@@ -201,6 +215,7 @@ fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     if value.is_empty() {
         return Err(field_error(field, format!("`{field}` is required.")));
     }
+    check_text(field, value, Lines::One)?;
     if value.chars().count() > max
         || value
             .chars()
@@ -260,8 +275,25 @@ async fn target(
     Ok((existing, false))
 }
 
-/// A file bb-data cannot read: 422 with the line and the reason.
+/// Cancels a read when dropped.
+struct CancelOnDrop(bb_data::Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+/// A file bb-data cannot read: 422 with the line and the reason; 413 when it expands past
+/// the limit.
 fn file_error(e: DataError) -> ApiError {
+    if let DataError::TooLarge { compression, limit } = &e {
+        return ApiError::PayloadTooLarge(format!(
+            "The file is {compression}-compressed and expands to more than {} (the most an \
+             import accepts), so nothing was stored; split it into smaller files.",
+            human_bytes(*limit)
+        ));
+    }
     let details = match &e {
         DataError::Row { line, message } => json!({ "line": line, "reason": message }),
         DataError::MissingColumn { column, found } => {
@@ -302,5 +334,16 @@ fn body_error(rejection: BytesRejection) -> ApiError {
             "The upload to {IMPORTS_PATH} could not be read: {}",
             rejection.body_text()
         ))
+    }
+}
+
+/// `256 MiB`, `512 KiB`, `1000 bytes`.
+fn human_bytes(n: u64) -> String {
+    if n >= 1 << 20 && n.is_multiple_of(1 << 20) {
+        format!("{} MiB", n >> 20)
+    } else if n >= 1 << 10 && n.is_multiple_of(1 << 10) {
+        format!("{} KiB", n >> 10)
+    } else {
+        format!("{n} bytes")
     }
 }

@@ -26,7 +26,13 @@ use bb_store::{
 
 /// The most cells a sweep grid may have before constraints are applied (counting them
 /// costs time too).
-const MAX_GRID: usize = 1_000_000;
+const MAX_GRID: usize = bb_backtest::sweep::MAX_GRID_CELLS;
+/// The most swept parameters in one sweep.
+pub const MAX_SWEEP_PARAMS: usize = 10;
+/// The most constraints in one sweep.
+pub const MAX_SWEEP_CONSTRAINTS: usize = bb_backtest::sweep::MAX_CONSTRAINTS;
+/// The longest `params` or `where` expression, in characters.
+pub const MAX_EXPRESSION_CHARS: usize = 200;
 
 /// Queue a backtest.
 #[utoipa::path(
@@ -40,7 +46,7 @@ const MAX_GRID: usize = 1_000_000;
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "A plan limit is reached (`quota_exceeded`, with `details.metric`, `limit`, `resets_at`, `upgrade`)", body = ErrorEnvelope),
         (status = 404, description = "No such strategy or dataset visible to the caller", body = ErrorEnvelope),
-        (status = 422, description = "A setting out of range, an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`)", body = ErrorEnvelope),
+        (status = 422, description = "A setting out of range (capital 1 to 1e12, fee 0 to under 100%, slippage 0 to under 10,000 bps, times 1970 to 2200), an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`)", body = ErrorEnvelope),
     )
 )]
 pub async fn create_backtest(
@@ -75,7 +81,7 @@ pub async fn create_backtest(
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "A plan limit is reached (`quota_exceeded`; `details.metric` is `sweep_combinations` when the grid is too big)", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
-        (status = 422, body = ErrorEnvelope),
+        (status = 422, description = "A setting out of range; more than 10 `params` or 20 `where` entries, an expression longer than 200 characters, a malformed one, a constraint on a parameter that is not swept, or a grid of more than 1,000,000 cells (`details.field`, e.g. `where[3]`)", body = ErrorEnvelope),
     )
 )]
 pub async fn create_sweep(
@@ -84,53 +90,26 @@ pub async fn create_sweep(
     Json(req): Json<CreateSweepRequest>,
 ) -> Result<(StatusCode, HeaderMap, Json<RunView>), ApiError> {
     let (user, limits) = caller_plan(&state, &caller).await?;
+    // The request's own shape first: counts, lengths and the grid's size are cheap.
+    let spec = sweep_spec(&req)?;
     let prepared = prepare(&state, &caller, &user, &req.backtest()).await?;
-    let axes = req
-        .params
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            p.parse::<Axis>()
-                .map_err(|e| field_error(&format!("params[{i}]"), e))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    if axes.is_empty() {
-        return Err(field_error(
-            "params",
-            "Give at least one parameter to sweep, e.g. fast.period=5..50:5.",
-        ));
-    }
-    let constraints = req
-        .r#where
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            c.parse::<Constraint>()
-                .map_err(|e| field_error(&format!("where[{i}]"), e))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let spec = SweepSpec {
-        axes: axes.clone(),
-        constraints: constraints.clone(),
-    };
-    if spec.grid_size() > MAX_GRID {
-        return Err(field_error(
-            "params",
-            format!(
-                "The grid has {} cells; at most {MAX_GRID} can be swept. Narrow a range or take \
-                 bigger steps.",
-                spec.grid_size()
-            ),
-        ));
-    }
-    let combinations = spec.combination_count();
+    check_sweep_targets(&prepared.graph, &spec)?;
+    // Counting the combinations that satisfy the constraints visits the grid (at most
+    // MAX_GRID cells × MAX_SWEEP_CONSTRAINTS comparisons), so it runs off the runtime's
+    // threads; a grid within the plan's limit is only checked for one combination.
+    let limit = usize::try_from(limits.max_sweep_combinations.max(0)).unwrap_or(usize::MAX);
+    let cells = spec.checked_grid_size().unwrap_or(usize::MAX);
+    let stop_after = if cells <= limit { 1 } else { usize::MAX };
+    let counted = spec.clone();
+    let combinations =
+        tokio::task::spawn_blocking(move || counted.count_combinations(stop_after)).await?;
     if combinations == 0 {
         return Err(field_error(
             "where",
             "No combination satisfies every constraint.",
         ));
     }
-    if i64::try_from(combinations).unwrap_or(i64::MAX) > limits.max_sweep_combinations {
+    if combinations > limit {
         let exceeded = QuotaExceeded {
             metric: SWEEP_METRIC.into(),
             period: "sweep".into(),
@@ -140,19 +119,102 @@ pub async fn create_sweep(
         };
         return Err(quota_error(&exceeded, &limits, bb_store::now_ms()));
     }
-    check_sweep_targets(&prepared.graph, &spec)?;
     let sort = req
         .sort
         .clone()
         .unwrap_or_else(|| "total_return_pct".into());
     let sweep = SweepRequest {
         backtest: prepared.request.clone(),
-        axes,
-        constraints,
+        axes: spec.axes,
+        constraints: spec.constraints,
         sort,
     };
     let config = serde_json::to_value(&sweep).map_err(ApiError::internal)?;
     submit(&state, &user, &limits, prepared, RunKind::Sweep, config, 0).await
+}
+
+/// The sweep's axes and constraints, checked from the cheapest test to the dearest: how
+/// many, how long, well formed, naming swept parameters, and a grid of at most [`MAX_GRID`]
+/// cells (a product of lengths with checked arithmetic, never an enumeration).
+fn sweep_spec(req: &CreateSweepRequest) -> Result<SweepSpec, ApiError> {
+    if req.params.is_empty() {
+        return Err(field_error(
+            "params",
+            "Give at least one parameter to sweep, e.g. fast.period=5..50:5.",
+        ));
+    }
+    if req.params.len() > MAX_SWEEP_PARAMS {
+        return Err(field_error(
+            "params",
+            format!(
+                "{} parameters is too many; a sweep varies at most {MAX_SWEEP_PARAMS}.",
+                req.params.len()
+            ),
+        ));
+    }
+    if req.r#where.len() > MAX_SWEEP_CONSTRAINTS {
+        return Err(field_error(
+            "where",
+            format!(
+                "{} constraints is too many; a sweep takes at most {MAX_SWEEP_CONSTRAINTS}.",
+                req.r#where.len()
+            ),
+        ));
+    }
+    let lists = [("params", &req.params), ("where", &req.r#where)];
+    for (name, list) in lists {
+        for (i, text) in list.iter().enumerate() {
+            let chars = text.chars().count();
+            if chars > MAX_EXPRESSION_CHARS {
+                return Err(field_error(
+                    &format!("{name}[{i}]"),
+                    format!(
+                        "This expression has {chars} characters; at most \
+                         {MAX_EXPRESSION_CHARS} are allowed."
+                    ),
+                ));
+            }
+        }
+    }
+    let axes = req
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.parse::<Axis>()
+                .map_err(|e| field_error(&format!("params[{i}]"), e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let constraints = req
+        .r#where
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            c.parse::<Constraint>()
+                .map_err(|e| field_error(&format!("where[{i}]"), e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let spec = SweepSpec { axes, constraints };
+    if let Some((i, name)) = spec.unknown_constraint_names().into_iter().next() {
+        return Err(field_error(
+            &format!("where[{i}]"),
+            format!(
+                "`{name}` is not a swept parameter; a constraint compares two of `params` \
+                 (e.g. fast.period<slow.period)."
+            ),
+        ));
+    }
+    match spec.checked_grid_size() {
+        Some(cells) if cells <= MAX_GRID => Ok(spec),
+        cells => Err(field_error(
+            "params",
+            format!(
+                "The grid has {} cells; at most {MAX_GRID} can be swept. Narrow a range or take \
+                 bigger steps.",
+                cells.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string())
+            ),
+        )),
+    }
 }
 
 /// A checked request, ready to store.
@@ -306,26 +368,17 @@ async fn prepare(
         ));
     }
     let initial_capital = req.initial_capital.unwrap_or(10_000.0);
-    if !(initial_capital.is_finite() && initial_capital > 0.0) {
-        return Err(field_error(
-            "initial_capital",
-            "The starting capital must be a positive number.",
-        ));
-    }
     let fee_pct = req.fee_pct.unwrap_or(0.1);
-    if !(0.0..100.0).contains(&fee_pct) {
-        return Err(field_error(
-            "fee_pct",
-            "The fee is a percentage of each fill, from 0 to under 100.",
-        ));
-    }
     let slippage_bps = req.slippage_bps.unwrap_or(5.0);
-    if !(0.0..10_000.0).contains(&slippage_bps) {
-        return Err(field_error(
-            "slippage_bps",
-            "Slippage is in basis points (1 bp = 0.01%), from 0 to under 10,000.",
-        ));
+    // the simulator's own ranges, one message per field
+    bb_simulator::SimConfig {
+        initial_capital,
+        fee_pct,
+        slippage_bps,
+        ..bb_simulator::SimConfig::default()
     }
+    .check()
+    .map_err(|e| field_error(e.field, capitalise(&e.message)))?;
     let fill = match req.fill.as_deref() {
         None | Some("next_open") => FillRule::NextOpen,
         Some("same_close") => FillRule::SameClose,
@@ -418,6 +471,13 @@ async fn submit(
     Ok((StatusCode::ACCEPTED, headers, Json(view)))
 }
 
+/// The sentence with a capital first letter and a full stop.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    let first = chars.next().map(|c| c.to_uppercase().to_string());
+    format!("{}{}.", first.unwrap_or_default(), chars.as_str())
+}
+
 fn parse_timeframe(text: &str) -> Result<Timeframe, ApiError> {
     text.parse::<Timeframe>()
         .map_err(|e| field_error("timeframe", e.to_string()))
@@ -426,7 +486,9 @@ fn parse_timeframe(text: &str) -> Result<Timeframe, ApiError> {
 fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
     text.filter(|t| !t.trim().is_empty())
         .map(|t| {
-            bb_data::parse_timestamp(t.trim(), None).map_err(|e| field_error(field, e.to_string()))
+            bb_data::parse_timestamp(t.trim(), None)
+                .map_err(|e| field_error(field, e.to_string()))
+                .and_then(|ms| crate::extract::check_time(field, ms))
         })
         .transpose()
 }

@@ -26,10 +26,14 @@ pub struct CreateBacktestRequest {
     pub from: Option<String>,
     /// End (exclusive).
     pub to: Option<String>,
+    /// Starting capital, from 1 to one trillion (default 10,000).
+    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0)]
     pub initial_capital: Option<f64>,
-    /// Fee per fill, % of notional (default 0.1).
+    /// Fee per fill, % of notional, from 0 to under 100 (default 0.1).
+    #[schema(minimum = 0.0, exclusive_maximum = 100.0)]
     pub fee_pct: Option<f64>,
-    /// Slippage per fill, basis points (default 5).
+    /// Slippage per fill, basis points, from 0 to under 10,000 (default 5).
+    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0)]
     pub slippage_bps: Option<f64>,
     /// `next_open` (default) or `same_close`.
     pub fill: Option<String>,
@@ -49,16 +53,23 @@ pub struct CreateSweepRequest {
     pub timeframe: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
+    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0)]
     pub initial_capital: Option<f64>,
+    #[schema(minimum = 0.0, exclusive_maximum = 100.0)]
     pub fee_pct: Option<f64>,
+    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0)]
     pub slippage_bps: Option<f64>,
     pub fill: Option<String>,
     pub allow_short: Option<bool>,
     pub fill_gaps: Option<bool>,
     /// Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
-    /// `fast.period=5..50:5`.
+    /// `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
+    /// cells in all.
+    #[schema(min_items = 1, max_items = 10)]
     pub params: Vec<String>,
-    /// Constraints between swept parameters, e.g. `fast.period<slow.period`.
+    /// Constraints between swept parameters, e.g. `fast.period<slow.period`. At most 20,
+    /// each at most 200 characters.
+    #[schema(max_items = 20)]
     #[serde(default)]
     pub r#where: Vec<String>,
     /// Metric the rows are sorted by, best first (default `total_return_pct`).

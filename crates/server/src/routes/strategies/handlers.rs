@@ -2,8 +2,8 @@
 
 use super::access::{check_quota, load_owned, load_visible};
 use super::saving::{
-    MAX_DESCRIPTION, MAX_NOTES, check_length, checked_for_saving, diagnostics_json, new_version,
-    require_valid_latest,
+    MAX_DESCRIPTION, MAX_NOTES, check_length, check_tags, check_title, checked_for_saving,
+    diagnostics_json, new_version, require_valid_latest,
 };
 use super::types::*;
 use crate::auth::extractor::{AuthUser, MaybeAuthUser};
@@ -82,6 +82,8 @@ pub async fn create_strategy(
         MAX_DESCRIPTION,
     )?;
     let notes = check_length("notes", req.notes.unwrap_or_default(), MAX_NOTES)?;
+    check_title(Some(&req.title))?;
+    check_tags(req.tags.as_deref())?;
     check_quota(&state, &caller).await?;
     let checked = match req.graph {
         Some(graph) => Some(checked_for_saving(graph, req.allow_invalid).await?),
@@ -150,6 +152,8 @@ pub async fn update_strategy(
     Path(id): Path<String>,
     Json(req): Json<UpdateStrategyRequest>,
 ) -> Result<Json<StrategyView>, ApiError> {
+    check_title(req.title.as_deref())?;
+    check_tags(req.tags.as_deref())?;
     let strategy = load_owned(&state, &id, &caller).await?;
     if req.status == Some(StrategyStatus::Active) {
         require_valid_latest(&state, &strategy).await?;
@@ -210,6 +214,7 @@ pub async fn archive_strategy(
         (status = 201, body = StrategyCreated),
         (status = 403, description = "The plan's strategy limit is reached (`quota_exceeded`)", body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
+        (status = 422, description = "A title with control or bidirectional-override characters (`details.field`)", body = ErrorEnvelope),
     )
 )]
 pub async fn clone_strategy(
@@ -219,6 +224,7 @@ pub async fn clone_strategy(
     body: Bytes,
 ) -> Result<(StatusCode, Json<StrategyCreated>), ApiError> {
     let req: CloneRequest = parse_optional_json(&body)?;
+    check_title(req.title.as_deref())?;
     let source = load_visible(&state, &id, Some(&caller)).await?;
     check_quota(&state, &caller).await?;
     let (strategy, version) = state

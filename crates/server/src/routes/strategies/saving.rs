@@ -3,6 +3,7 @@
 
 use crate::auth::extractor::AuthUser;
 use crate::error::ApiError;
+use crate::extract::{Lines, check_text};
 use crate::routes::validate::{CheckedGraph, check_graph};
 use crate::state::AppState;
 use bb_store::{NewVersion, Strategy};
@@ -65,7 +66,23 @@ pub fn diagnostics_json(checked: Option<&CheckedGraph>) -> Result<Value, ApiErro
     }
 }
 
+/// A title (one line, see [`check_text`]); its length is the store's rule.
+pub fn check_title(title: Option<&str>) -> Result<(), ApiError> {
+    title.map_or(Ok(()), |t| check_text("title", t, Lines::One))
+}
+
+/// Tags (one line each, see [`check_text`]), named `tags[i]`.
+pub fn check_tags(tags: Option<&[String]>) -> Result<(), ApiError> {
+    for (i, tag) in tags.unwrap_or_default().iter().enumerate() {
+        check_text(&format!("tags[{i}]"), tag, Lines::One)?;
+    }
+    Ok(())
+}
+
+/// A multi-line text (description, notes): no control characters but line breaks and tabs
+/// (see [`check_text`]), at most `max` characters.
 pub fn check_length(field: &str, text: String, max: usize) -> Result<String, ApiError> {
+    check_text(field, &text, Lines::Many)?;
     if text.chars().count() > max {
         return Err(ApiError::validation(
             format!("The {field} may have at most {max} characters."),
