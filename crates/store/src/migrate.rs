@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_backtest_runs",
         sql: include_str!("../../../migrations/0007_backtest_runs.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_account_security",
+        sql: include_str!("../../../migrations/0009_account_security.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

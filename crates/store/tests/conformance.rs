@@ -106,7 +106,8 @@ conformance!(
                 "0004_market_data",
                 "0005_jobs",
                 "0006_dataset_owners",
-                "0007_backtest_runs"
+                "0007_backtest_runs",
+                "0009_account_security"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
