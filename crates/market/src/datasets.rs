@@ -19,8 +19,8 @@ pub struct Imported {
     pub resampled_from: Option<Timeframe>,
 }
 
-/// The dataset of `symbol` at `timeframe` from `source`, created with `provenance` if
-/// missing. The bool is true when it was created now.
+/// The shared dataset of `symbol` at `timeframe` from `source`, created with `provenance`
+/// if missing. The bool is true when it was created now.
 pub async fn find_or_create(
     db: &Db,
     symbol: &str,
@@ -29,7 +29,10 @@ pub async fn find_or_create(
     provenance: &str,
 ) -> Result<(Dataset, bool), MarketError> {
     let store = db.candles();
-    if let Some(d) = store.find_dataset_from(symbol, timeframe, source).await? {
+    if let Some(d) = store
+        .find_owned_dataset(symbol, timeframe, source, None)
+        .await?
+    {
         return Ok((d, false));
     }
     match store
@@ -44,7 +47,7 @@ pub async fn find_or_create(
         Ok(d) => Ok((d, true)),
         // created by someone else in the meantime
         Err(StoreError::Conflict(_)) => store
-            .find_dataset_from(symbol, timeframe, source)
+            .find_owned_dataset(symbol, timeframe, source, None)
             .await?
             .map(|d| (d, false))
             .ok_or(MarketError::Store(StoreError::NotFound)),
@@ -66,7 +69,7 @@ pub async fn dataset_for_fetch(
     let existing = match &given {
         Some(names) if !names.is_empty() => {
             store
-                .find_dataset_from(symbol, timeframe, &names[0])
+                .find_owned_dataset(symbol, timeframe, &names[0], None)
                 .await?
         }
         _ => store.find_dataset(symbol, timeframe).await?,

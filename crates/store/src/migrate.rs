@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_account_security",
         sql: include_str!("../../../migrations/0009_account_security.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_dataset_names_per_owner",
+        sql: include_str!("../../../migrations/0010_dataset_names_per_owner.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
