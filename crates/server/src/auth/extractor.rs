@@ -82,8 +82,8 @@ impl FromRequestParts<AppState> for AdminUser {
         require_role(user.role, Role::Admin)?;
         if !user.two_factor_enabled {
             return Err(ApiError::TwoFactorRequired(
-                "Admin actions need two-factor sign-in. Turn it on under Plan & account → \
-                 Two-factor authentication (POST /api/v1/auth/2fa/setup, then \
+                "Admin actions need two-factor sign-in. Turn it on under Two-factor \
+                 authentication on the Plan page (POST /api/v1/auth/2fa/setup, then \
                  /api/v1/auth/2fa/enable), then try again."
                     .to_string(),
             ));

@@ -126,7 +126,7 @@ async fn notify_owner(state: &AppState, email: &str) -> Result<(), ApiError> {
             title: "Someone tried to sign up with your email".to_string(),
             body: "Someone tried to create a new account with your email address. Nothing \
                    changed. If it was you, just sign in; if not, you can ignore this, or turn \
-                   on two-factor authentication under Plan & account."
+                   on two-factor authentication on the Plan page."
                 .to_string(),
             link: Some("/plan".to_string()),
             payload: serde_json::json!({}),
