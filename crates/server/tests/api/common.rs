@@ -226,6 +226,22 @@ impl TestApp {
         (secret, codes)
     }
 
+    /// Signs in with the password and a TOTP code `steps` × 30 s ahead (each code works once:
+    /// use a step not used before).
+    pub async fn login_two_factor(&self, email: &str, secret: &str, steps: i64) -> Account {
+        let login = self.login(email, PASSWORD).await;
+        assert_eq!(login.body["two_factor_required"], true, "{}", login.text);
+        let verify = self
+            .post(
+                "/api/v1/auth/2fa/verify",
+                None,
+                json!({ "challenge": login.body["challenge"], "code": totp_code(secret, steps) }),
+            )
+            .await;
+        assert_eq!(verify.status, StatusCode::OK, "{}", verify.text);
+        account(&verify)
+    }
+
     /// Makes the account an admin with two-factor sign-in on (admin routes need both);
     /// its token keeps working. Returns the TOTP secret.
     pub async fn make_admin(&self, account: &Account) -> String {

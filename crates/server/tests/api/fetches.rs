@@ -6,7 +6,6 @@ use crate::common::TestApp;
 use axum::Router;
 use axum::extract::Query;
 use axum::routing::get;
-use bb_store::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use bb_data::{DataError, Format, ReadOptions, TimestampUnit};
 use bb_domain::Timeframe;
 use bb_market::MarketError;
-use bb_market::datasets::import_candles;
+use bb_market::datasets::import_candles_into;
 use bb_store::{Dataset, NewDataset, StoreError};
 use serde_json::json;
 
@@ -82,14 +82,12 @@ pub async fn import_file(
         .unwrap_or_else(|| format!("uploaded file ({})", file.notes.format));
     let (target, created) = target(&state, &viewer, &params, timeframe, &provenance).await?;
 
-    let imported = import_candles(
+    let imported = import_candles_into(
         state.db(),
+        &target,
         &file.candles,
         Some(&file.notes),
-        &params.symbol,
-        Some(timeframe),
         &params.source,
-        &provenance,
     )
     .await;
     let done = match imported {
