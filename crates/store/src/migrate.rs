@@ -263,9 +263,11 @@ mod tests {
 
     #[test]
     fn embedded_migrations_are_ordered_and_named_after_their_files() {
+        // Versions increase (check_set); a number may be missing while another branch that
+        // owns it is not merged yet (numbers are assigned per branch).
         check_set(MIGRATIONS).unwrap();
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i as i64 + 1);
+        assert_eq!(MIGRATIONS[0].version, 1);
+        for m in MIGRATIONS {
             assert!(m.name.starts_with(&format!("{:04}_", m.version)));
             assert!(
                 !m.sql.contains("BEGIN"),
