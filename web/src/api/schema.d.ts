@@ -17,8 +17,82 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a user's role and/or plan (admins only). */
+        /** Change a user's role, plan and/or disabled state (admins with two-factor sign-in on). */
         patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn off two-factor sign-in, confirmed with the password or a current code. */
+        post: operations["disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn on two-factor sign-in by confirming a code from the app; answers the recovery
+         *     codes, shown this once.
+         */
+        post: operations["enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start turning on two-factor sign-in: a new secret, its otpauth address and QR code.
+         * @description Nothing changes at sign-in until `POST /api/v1/auth/2fa/enable` confirms a code.
+         */
+        post: operations["setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a login challenge with a code from the app (or a recovery code) and sign in. */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/auth/login": {
@@ -47,7 +121,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: ends the session family of the presented refresh token and clears the cookie. */
+        /**
+         * Sign out: ends the session family of the presented refresh token and clears the cookie.
+         *     The session's access tokens stop working at once too.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -85,7 +162,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and sign in. */
+        /**
+         * Create an account.
+         * @description The answer is the same whether or not the email already has an account (so it never
+         *     reveals who has one): `202 {"status": "registered"}`. Sign in next with the same email
+         *     and password. When the email was taken, nothing changes and its owner is notified.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -656,7 +738,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a strategy graph without saving it. */
+        /**
+         * Check a strategy graph without saving it. Anonymous callers may; a token that is sent
+         *     must be valid (a signed-out session or a disabled account is refused).
+         */
         post: operations["validate"];
         delete?: never;
         options?: never;
@@ -688,7 +773,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics: requests and latency by route, method and status; database pool. */
+        /**
+         * Prometheus metrics: requests and latency by route, method and status; database pool.
+         * @description With `BB_METRICS_TOKEN` set, send `Authorization: Bearer <that token>`. Without a token
+         *     configured, `/metrics` does not exist (404) unless the server runs with
+         *     `--metrics-public`.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -962,6 +1052,18 @@ export interface components {
             port?: string | null;
             severity: components["schemas"]["Severity"];
         };
+        /** @description Either the account's password or a current code. */
+        DisableTwoFactorRequest: {
+            code?: string | null;
+            password?: string | null;
+        };
+        EnableTwoFactorRequest: {
+            /**
+             * @description The 6-digit code the app shows now.
+             * @example 123456
+             */
+            code: string;
+        };
         /**
          * @description The equity curve and drawdown of a backtest (about 1,000 points; each bucket keeps its
          *     lowest and highest equity so the maximum drawdown survives).
@@ -1058,6 +1160,8 @@ export interface components {
             /** @description The file's timeframe, when its candles were aggregated to the dataset's. */
             resampled_from?: string | null;
         };
+        /** @description A session, or a two-factor challenge. */
+        LoginReply: components["schemas"]["Session"] | components["schemas"]["TwoFactorChallenge"];
         LoginRequest: {
             /** @example ada@example.com */
             email: string;
@@ -1187,6 +1291,10 @@ export interface components {
             /** @description `ready` or `unavailable`. */
             status: string;
         };
+        /** @description Recovery codes, shown once: each signs in once instead of a code. */
+        RecoveryCodes: {
+            recovery_codes: string[];
+        };
         /** @description For clients that cannot keep cookies; browsers send an empty body and the cookie. */
         RefreshRequest: {
             refresh_token?: string | null;
@@ -1197,10 +1305,20 @@ export interface components {
             /** @example ada@example.com */
             email: string;
             /**
-             * @description At least 10 characters.
-             * @example correct horse battery
+             * @description At least 12 characters, not easy to guess (common and leaked passwords, names and
+             *     keyboard patterns are refused) and not containing the email.
+             * @example lunar tapestry quietly orbits
              */
             password: string;
+        };
+        /** @description The answer to a registration, the same whether or not the email was new. */
+        Registered: {
+            message: string;
+            /**
+             * @description Always `registered`.
+             * @example registered
+             */
+            status: string;
         };
         /**
          * @description What a user may do.
@@ -1360,6 +1478,26 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description Login with two-factor sign-in on: answer the challenge at `POST /api/v1/auth/2fa/verify`. */
+        TwoFactorChallenge: {
+            challenge: string;
+            /**
+             * Format: int64
+             * @description Seconds the challenge may be answered.
+             */
+            expires_in: number;
+            /** @description Always `true`. */
+            two_factor_required: boolean;
+        };
+        /** @description A new TOTP secret to add to an authenticator app. */
+        TwoFactorSetup: {
+            /** @description The `otpauth://totp/...` address the QR code holds. */
+            otpauth_uri: string;
+            /** @description The QR code as an SVG document. */
+            qr_svg: string;
+            /** @description Base32, for typing into the app by hand. */
+            secret: string;
+        };
         UnreadCount: {
             /** Format: int64 */
             unread: number;
@@ -1373,6 +1511,11 @@ export interface components {
             visibility?: components["schemas"]["Visibility"] | null;
         };
         UpdateUserRequest: {
+            /**
+             * @description `true` disables the account: it cannot sign in, and its tokens stop working on the
+             *     next request. `false` enables it again.
+             */
+            disabled?: boolean | null;
             plan?: components["schemas"]["PlanTier"] | null;
             role?: components["schemas"]["Role"] | null;
         };
@@ -1392,11 +1535,15 @@ export interface components {
              * @description Unix milliseconds.
              */
             created_at: number;
+            /** @description An admin disabled the account. */
+            disabled: boolean;
             display_name: string;
             email: string;
             id: string;
             plan: components["schemas"]["PlanTier"];
             role: components["schemas"]["Role"];
+            /** @description Two-factor sign-in (TOTP) is on. */
+            two_factor_enabled: boolean;
         };
         ValidateRequest: {
             /** @description A strategy document (`schema_version`, `name`, `nodes`, `edges`). */
@@ -1407,6 +1554,12 @@ export interface components {
             diagnostics: components["schemas"]["Diagnostic"][];
             /** @description True when no diagnostic is an error (warnings allowed). */
             valid: boolean;
+        };
+        /** @description The answer to a login challenge: a code from the app or one recovery code. */
+        VerifyTwoFactorRequest: {
+            challenge: string;
+            code?: string | null;
+            recovery_code?: string | null;
         };
         VersionCreated: {
             /** @description Every diagnostic, errors and warnings. */
@@ -1495,7 +1648,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The caller is not an admin */
+            /** @description The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1506,6 +1659,199 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableTwoFactorRequest"];
+            };
+        };
+        responses: {
+            /** @description Turned off; the secret and recovery codes are forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither a password nor a code, or a wrong one (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnableTwoFactorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Already on, or setup was not started */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The code is wrong (`details.field` = `code`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetup"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Two-factor sign-in is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyTwoFactorRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the refresh token is in the `bb_refresh` cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The challenge expired or is not valid, or the code is wrong or was already used */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither a code nor a recovery code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1528,16 +1874,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in; the refresh token is in the `bb_refresh` cookie */
+            /** @description Signed in (the refresh token is in the `bb_refresh` cookie), or, with two-factor sign-in on, `{"two_factor_required": true, "challenge": ...}` to answer at `/api/v1/auth/2fa/verify` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LoginReply"];
                 };
             };
-            /** @description Wrong email or password */
+            /** @description Wrong email or password, or a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1627,25 +1973,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in; the refresh token is in the `bb_refresh` cookie */
-            201: {
+            /** @description Registered (or the email already had an account); sign in next */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description The email already has an account */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Invalid email or a password shorter than 10 characters */
+            /** @description Invalid email, or a password that is too short, too easy to guess or contains the email (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3204,6 +3541,15 @@ export interface operations {
                     "application/json": components["schemas"]["ValidateResponse"];
                 };
             };
+            /** @description A token was sent and is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The graph is not a strategy document (unknown field, newer schema version) */
             422: {
                 headers: {
@@ -3250,6 +3596,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description A metrics token is configured and was not sent, or is wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No metrics token is configured and metrics are not public */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };
