@@ -114,7 +114,9 @@ test("two-factor sign-in: enrol on the account page, then log in with a code and
     await page.getByRole("alert").filter({ hasText: "wrong or was already used" }).waitFor(WAIT);
     await page.getByLabel("Authentication code").fill(totp(secret, 1));
     await page.getByRole("button", { name: "Verify" }).click();
-    await page.getByRole("heading", { level: 1, name: "Welcome, Tove" }).waitFor(WAIT);
+    // Signed in, back on the page the user left (the plan page).
+    await page.getByRole("heading", { level: 1, name: "Your plan" }).waitFor(WAIT);
+    await page.getByRole("button", { name: "Sign out" }).waitFor(WAIT);
 
     // Once more with a recovery code.
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -125,8 +127,11 @@ test("two-factor sign-in: enrol on the account page, then log in with a code and
     await page.getByRole("button", { name: "Use a recovery code instead" }).click(WAIT);
     await page.getByLabel("Recovery code").fill(recovery.toUpperCase());
     await page.getByRole("button", { name: "Verify" }).click();
-    await page.getByRole("heading", { level: 1, name: "Welcome, Tove" }).waitFor(WAIT);
+    await page.getByRole("heading", { level: 1, name: "Your plan" }).waitFor(WAIT);
+    const section2 = page.getByRole("region", { name: "Two-factor authentication" });
+    await section2.getByText("Two-factor authentication is on").waitFor(WAIT);
   } finally {
+    await screenshot(page, "two-factor-last");
     await context.close();
   }
 });
