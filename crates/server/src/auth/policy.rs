@@ -63,8 +63,17 @@ mod tests {
     fn short_common_and_email_passwords_are_refused() {
         let email = "grace.hopper@example.com";
         assert!(refuse("short", email).unwrap().contains("at least 12"));
-        assert!(refuse(&"x".repeat(1025), email).unwrap().contains("at most"));
-        for common in ["password1234", "qwertyuiop123", "123456789012", "iloveyou1234"] {
+        assert!(
+            refuse(&"x".repeat(1025), email)
+                .unwrap()
+                .contains("at most")
+        );
+        for common in [
+            "password1234",
+            "qwertyuiop123",
+            "123456789012",
+            "iloveyou1234",
+        ] {
             let reason = refuse(common, email).unwrap_or_default();
             assert!(reason.contains("too easy to guess"), "{common}: {reason}");
         }

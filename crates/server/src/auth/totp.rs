@@ -58,7 +58,8 @@ pub fn qr_svg(data: &str) -> Option<String> {
 pub fn check(secret_b32: &str, code: &str, now: u64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     let totp = totp(secret_b32, "check")?;
-    totp.check(&code, now).and_then(|step| i64::try_from(step).ok())
+    totp.check(&code, now)
+        .and_then(|step| i64::try_from(step).ok())
 }
 
 /// The code for `now` (Unix seconds); for tests and tools.
@@ -134,7 +135,10 @@ mod tests {
         assert_eq!(secret.len(), 32);
         assert_ne!(secret, new_secret());
         let uri = otpauth_uri(&secret, "ada@example.com").unwrap();
-        assert!(uri.starts_with("otpauth://totp/Blockbuilders:ada%40example.com?"), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Blockbuilders:ada%40example.com?"),
+            "{uri}"
+        );
         assert!(uri.contains(&format!("secret={secret}")), "{uri}");
         let svg = qr_svg(&uri).unwrap();
         assert!(svg.contains("<svg"), "{svg}");

@@ -1,14 +1,14 @@
 //! Operations endpoints, outside `/api`: liveness, readiness and Prometheus metrics.
 
+use crate::error::{ApiError, ErrorEnvelope};
 use crate::state::AppState;
 use crate::telemetry;
 use axum::Json;
 use axum::extract::State;
-use crate::error::{ApiError, ErrorEnvelope};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use sha2::{Digest, Sha256};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;

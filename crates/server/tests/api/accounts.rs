@@ -70,7 +70,9 @@ async fn registering_a_taken_email_answers_the_same_and_tells_the_owner() {
     assert!(new.header("set-cookie").is_none() && taken.header("set-cookie").is_none());
 
     // Nothing changed: the first password signs in, the second does not.
-    let wrong = app.login("ada@example.com", "violet harbour stamps quickly").await;
+    let wrong = app
+        .login("ada@example.com", "violet harbour stamps quickly")
+        .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     let ada = account(&app.login("ada@example.com", PASSWORD).await);
     let notes = app.get("/api/v1/notifications", Some(&ada.token)).await;
@@ -157,7 +159,12 @@ async fn a_disabled_user_is_refused_on_every_route_at_once() {
         (Method::POST, "/api/v1/validate", Some(validate.clone())),
     ] {
         let reply = app.call(method, path, Some(&ada.token), body).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}: {}",
+            reply.text
+        );
         assert!(
             reply.body["error"]["message"]
                 .as_str()
@@ -307,7 +314,12 @@ async fn two_factor_enrolment_and_sign_in() {
             json!({ "code": totp_code(&secret, 10) }),
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.text);
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        wrong.text
+    );
     assert_eq!(wrong.body["error"]["details"]["field"], "code");
     let enable = app
         .post(
@@ -397,7 +409,12 @@ async fn two_factor_attempts_are_limited() {
     let first = challenge(&app, "ada@example.com").await;
     for i in 0..5 {
         let wrong = verify(&app, &first, json!({ "code": totp_code(&secret, 10 + i) })).await;
-        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "{i}: {}", wrong.text);
+        assert_eq!(
+            wrong.status,
+            StatusCode::UNAUTHORIZED,
+            "{i}: {}",
+            wrong.text
+        );
     }
     // A new challenge does not reset the count, and now even the right code waits.
     let second = challenge(&app, "ada@example.com").await;
@@ -475,7 +492,8 @@ async fn admin_routes_need_two_factor() {
 
 #[tokio::test]
 async fn metrics_need_the_token_when_one_is_configured() {
-    let app = TestApp::spawn_with(|c| c.metrics_token = Some(Secret::new("scrape-token-1234"))).await;
+    let app =
+        TestApp::spawn_with(|c| c.metrics_token = Some(Secret::new("scrape-token-1234"))).await;
     let none = app.get("/metrics", None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.text);
     assert_eq!(none.error_code(), "unauthorized");

@@ -57,7 +57,6 @@ async fn register_and_login() {
     assert_eq!(me.status, StatusCode::OK);
     assert_eq!(me.body["id"], grace.id.as_str());
 
-
     let short = app
         .post(
             "/api/v1/auth/register",
@@ -185,7 +184,12 @@ async fn logout_ends_the_session() {
     // The session's access token stops working at once.
     let me = app.get("/api/v1/me", Some(&ada.token)).await;
     assert_eq!(me.status, StatusCode::UNAUTHORIZED, "{}", me.text);
-    assert!(me.body["error"]["message"].as_str().unwrap().contains("ended"));
+    assert!(
+        me.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ended")
+    );
     // Logging out without a session is fine.
     let again = app
         .call(reqwest::Method::POST, "/api/v1/auth/logout", None, None)

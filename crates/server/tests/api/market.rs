@@ -640,14 +640,33 @@ async fn dataset_names_are_per_owner() {
     assert_eq!(his.body["dataset"]["owner_id"], bob.id.as_str());
     let his_id = his.body["dataset"]["id"].as_str().unwrap().to_string();
     assert_ne!(his_id, her_id);
-    assert!(!his.text.contains(&her_id) && !his.text.contains(&ada.id), "{}", his.text);
+    assert!(
+        !his.text.contains(&her_id) && !his.text.contains(&ada.id),
+        "{}",
+        his.text
+    );
     let again = upload(&app, "symbol=BTC-USD", Some(&bob.token), file.clone()).await;
-    assert_eq!(again.body["dataset"]["id"], his_id.as_str(), "{}", again.text);
+    assert_eq!(
+        again.body["dataset"]["id"],
+        his_id.as_str(),
+        "{}",
+        again.text
+    );
     assert_eq!(again.body["created"], false);
     // A failing import names only Bob's own things.
-    let bad = upload(&app, "symbol=BTC-USD", Some(&bob.token), b"time,open\n1,2\n".to_vec()).await;
+    let bad = upload(
+        &app,
+        "symbol=BTC-USD",
+        Some(&bob.token),
+        b"time,open\n1,2\n".to_vec(),
+    )
+    .await;
     assert!(bad.status.is_client_error(), "{}", bad.text);
-    assert!(!bad.text.contains(&her_id) && !bad.text.contains(&ada.id), "{}", bad.text);
+    assert!(
+        !bad.text.contains(&her_id) && !bad.text.contains(&ada.id),
+        "{}",
+        bad.text
+    );
 
     // Each sees only their own.
     let ids = |items: Vec<(String, Value)>| -> Vec<String> {
@@ -656,8 +675,14 @@ async fn dataset_names_are_per_owner() {
             .map(|(_, d)| d["id"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(ids(list(&app, &bob.token, "?symbol=BTC-USD").await), [his_id.clone()]);
-    assert_eq!(ids(list(&app, &ada.token, "?symbol=BTC-USD").await), [her_id.clone()]);
+    assert_eq!(
+        ids(list(&app, &bob.token, "?symbol=BTC-USD").await),
+        [his_id.as_str()]
+    );
+    assert_eq!(
+        ids(list(&app, &ada.token, "?symbol=BTC-USD").await),
+        [her_id.as_str()]
+    );
     let theirs = app
         .get(&format!("{DATASETS}/{her_id}"), Some(&bob.token))
         .await;

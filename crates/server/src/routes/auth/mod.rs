@@ -17,8 +17,8 @@ pub mod types;
 pub use session::REFRESH_COOKIE;
 
 use crate::auth::extractor::AuthUser;
-use crate::auth::{password, policy};
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
+use crate::auth::{password, policy};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Json;
 use crate::rate_limit::{ClientIp, Scope};

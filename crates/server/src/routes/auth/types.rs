@@ -12,7 +12,11 @@ pub struct RegisterRequest {
     pub email: String,
     /// At least 12 characters, not easy to guess (common and leaked passwords, names and
     /// keyboard patterns are refused) and not containing the email.
-    #[schema(min_length = 12, max_length = 1024, example = "lunar tapestry quietly orbits")]
+    #[schema(
+        min_length = 12,
+        max_length = 1024,
+        example = "lunar tapestry quietly orbits"
+    )]
     pub password: String,
     /// Shown to others; defaults to the part of the email before `@`.
     pub display_name: Option<String>,

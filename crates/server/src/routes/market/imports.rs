@@ -253,9 +253,10 @@ async fn target(
     match store.create_owned_dataset(new, owner).await {
         Ok(d) => Ok((d, true)),
         // the same owner created it in the meantime
-        Err(StoreError::Conflict(_)) => find().await?.map(|d| (d, false)).ok_or_else(|| {
-            ApiError::Conflict("The dataset changed meanwhile; try again.".into())
-        }),
+        Err(StoreError::Conflict(_)) => find()
+            .await?
+            .map(|d| (d, false))
+            .ok_or_else(|| ApiError::Conflict("The dataset changed meanwhile; try again.".into())),
         Err(e) => Err(e.into()),
     }
 }
