@@ -46,11 +46,11 @@ test("the main pages have no serious or critical accessibility violations", asyn
   await page.getByRole("link", { name: "Create a free account" }).click();
   await page.getByRole("heading", { level: 1, name: "Create your account" }).waitFor();
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.getByText("Use at least 10 characters.").waitFor();
+  await page.getByText("Use at least 12 characters.").waitFor();
   await check(page, "sign up with errors");
   await page.getByLabel("Your name (optional)").fill("Grace");
   await page.getByLabel("Email").fill(`grace-${Date.now()}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByLabel("Password").fill("violet harbour stamps quickly");
   await page.getByRole("button", { name: "Sign up" }).click();
 
   // Home, a template, the run dialog.
@@ -170,7 +170,7 @@ test("keyboard: the run dialog traps focus and Escape closes it", async () => {
   await page.emulateMedia({ reducedMotion: "reduce" });
   await page.goto(`${server.url}/signup`);
   await page.getByLabel("Email").fill(`kay-${Date.now()}@example.com`);
-  await page.getByLabel("Password").fill("a long enough password");
+  await page.getByLabel("Password").fill("violet harbour stamps quickly");
   await page.getByLabel("Password").press("Enter");
   const card = page.getByRole("article", { name: "SMA crossover" });
   await card.getByRole("button", { name: "Use this template" }).focus();

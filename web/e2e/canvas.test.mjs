@@ -411,13 +411,14 @@ describe("strategy canvas", () => {
     try {
       await page.goto(`${server.url}/login`);
       await page.evaluate(async () => {
-        const r = await fetch("/api/v1/auth/register", {
-          method: "POST",
-          headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ email: `learner-${Date.now()}@example.com`, password: "a-long-enough-password" }),
-        });
-        if (!r.ok) throw new Error(`register answered ${r.status}`);
-        sessionStorage.setItem("bb.token", (await r.json()).access_token);
+        const account = { email: `learner-${Date.now()}@example.com`, password: "violet harbour stamps quickly" };
+        const post = (path) =>
+          fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(account) });
+        const r = await post("/api/v1/auth/register");
+        if (r.status !== 202) throw new Error(`register answered ${r.status}`);
+        const login = await post("/api/v1/auth/login");
+        if (!login.ok) throw new Error(`login answered ${login.status}`);
+        sessionStorage.setItem("bb.token", (await login.json()).access_token);
       });
       const list = await apiCall(page, "GET", "/api/v1/strategies?visibility=public&q=RSI");
       const starter = list.body.items.find((s) => s.title === "RSI mean reversion");

@@ -36,7 +36,7 @@ test("sign up, use a template, run its backtest and read the result", async () =
   await page.getByRole("heading", { level: 1, name: "Create your account" }).waitFor();
   await page.getByLabel("Your name (optional)").fill("Ada");
   await page.getByLabel("Email").fill(`ada-${Date.now()}@example.com`);
-  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByLabel("Password").fill("violet harbour stamps quickly");
   await page.getByRole("button", { name: "Sign up" }).click();
 
   // Back where the visitor wanted to go, signed in.

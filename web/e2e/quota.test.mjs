@@ -38,10 +38,12 @@ async function waitForRun(token, id) {
 
 test("the free plan's daily backtests run out and the upgrade prompt explains it", async () => {
   const email = `quota-${Date.now()}@example.com`;
-  const password = "quota-password-123";
+  const password = "violet harbour stamps quickly";
   const reg = await call("POST", "/api/v1/auth/register", null, { email, password, display_name: "Quinn" });
-  assert.equal(reg.status, 201);
-  const token = reg.body.access_token;
+  assert.equal(reg.status, 202);
+  const login = await call("POST", "/api/v1/auth/login", null, { email, password });
+  assert.equal(login.status, 200);
+  const token = login.body.access_token;
   const templates = await call("GET", "/api/v1/strategies?visibility=public", token);
   const rsi = templates.body.items.find((s) => s.title === "RSI mean reversion");
   const clone = await call("POST", `/api/v1/strategies/${rsi.id}/clone`, token, {});

@@ -19,8 +19,8 @@ pub struct Imported {
     pub resampled_from: Option<Timeframe>,
 }
 
-/// The dataset of `symbol` at `timeframe` from `source`, created with `provenance` if
-/// missing. The bool is true when it was created now.
+/// The shared dataset of `symbol` at `timeframe` from `source`, created with `provenance`
+/// if missing. The bool is true when it was created now.
 pub async fn find_or_create(
     db: &Db,
     symbol: &str,
@@ -29,7 +29,10 @@ pub async fn find_or_create(
     provenance: &str,
 ) -> Result<(Dataset, bool), MarketError> {
     let store = db.candles();
-    if let Some(d) = store.find_dataset_from(symbol, timeframe, source).await? {
+    if let Some(d) = store
+        .find_owned_dataset(symbol, timeframe, source, None)
+        .await?
+    {
         return Ok((d, false));
     }
     match store
@@ -44,7 +47,7 @@ pub async fn find_or_create(
         Ok(d) => Ok((d, true)),
         // created by someone else in the meantime
         Err(StoreError::Conflict(_)) => store
-            .find_dataset_from(symbol, timeframe, source)
+            .find_owned_dataset(symbol, timeframe, source, None)
             .await?
             .map(|d| (d, false))
             .ok_or(MarketError::Store(StoreError::NotFound)),
@@ -66,7 +69,7 @@ pub async fn dataset_for_fetch(
     let existing = match &given {
         Some(names) if !names.is_empty() => {
             store
-                .find_dataset_from(symbol, timeframe, &names[0])
+                .find_owned_dataset(symbol, timeframe, &names[0], None)
                 .await?
         }
         _ => store.find_dataset(symbol, timeframe).await?,
@@ -108,8 +111,7 @@ pub async fn import_candles(
     source: &str,
     provenance: &str,
 ) -> Result<Imported, MarketError> {
-    let own = candles.timeframe();
-    let tf = match (timeframe, own) {
+    let tf = match (timeframe, candles.timeframe()) {
         (Some(t), _) => t,
         (None, Some(t)) => t,
         (None, None) => {
@@ -118,19 +120,27 @@ pub async fn import_candles(
             ));
         }
     };
-    let (candles, resampled_from) = match own {
-        Some(own) if own != tf => {
-            if tf < own || !tf.is_multiple_of(own) {
-                return Err(MarketError::Invalid(format!(
-                    "the file holds {own} candles; they cannot be stored as {tf} (use {own} or \
-                     a multiple of it)"
-                )));
-            }
-            (bb_domain::resample(candles, own, tf), Some(own))
-        }
+    check_resample(candles, tf)?;
+    let (dataset, created) = find_or_create(db, symbol, tf, source, provenance).await?;
+    let done = import_candles_into(db, &dataset, candles, notes, source).await?;
+    Ok(Imported { created, ..done })
+}
+
+/// Imports candles into an existing dataset (any owner's: the caller decided it may),
+/// aggregated to the dataset's timeframe when the file's is finer. `created` is `false`.
+pub async fn import_candles_into(
+    db: &Db,
+    dataset: &Dataset,
+    candles: &Candles,
+    notes: Option<&ImportNotes>,
+    source: &str,
+) -> Result<Imported, MarketError> {
+    let tf = dataset.timeframe;
+    check_resample(candles, tf)?;
+    let (candles, resampled_from) = match candles.timeframe() {
+        Some(own) if own != tf => (bb_domain::resample(candles, own, tf), Some(own)),
         _ => (candles.clone(), None),
     };
-    let (dataset, created) = find_or_create(db, symbol, tf, source, provenance).await?;
     let summary = db.candles().import(&dataset.id, &candles, source).await?;
     let quality = refresh_quality(db, &dataset.id, notes).await?;
     let dataset = db.candles().get_dataset(&dataset.id).await?;
@@ -138,9 +148,22 @@ pub async fn import_candles(
         dataset,
         summary,
         quality,
-        created,
+        created: false,
         resampled_from,
     })
+}
+
+/// Refuses candles that cannot be stored at `tf` (finer than the file, or not a multiple).
+fn check_resample(candles: &Candles, tf: Timeframe) -> Result<(), MarketError> {
+    match candles.timeframe() {
+        Some(own) if own != tf && (tf < own || !tf.is_multiple_of(own)) => {
+            Err(MarketError::Invalid(format!(
+                "the file holds {own} candles; they cannot be stored as {tf} (use {own} or a \
+                 multiple of it)"
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Checks every stored candle of a dataset and saves the report. File notes are those given,

@@ -107,7 +107,11 @@ pub async fn load_demo(db: &Db) -> Result<Vec<Dataset>, MarketError> {
             .timeframe
             .parse()
             .map_err(|e| MarketError::Invalid(format!("demo file {}: {e}", f.file)))?;
-        if let Some(existing) = db.candles().find_dataset_from(f.symbol, tf, SOURCE).await? {
+        if let Some(existing) = db
+            .candles()
+            .find_owned_dataset(f.symbol, tf, SOURCE, None)
+            .await?
+        {
             out.push(existing);
             continue;
         }

@@ -109,6 +109,16 @@ pub struct Config {
     #[arg(long, env = "BB_MAX_DECOMPRESSED", default_value = DEFAULT_MAX_DECOMPRESSED, value_parser = parse_size)]
     pub max_decompressed: u64,
 
+    /// Bearer token that `GET /metrics` requires. Without it, `/metrics` answers 404 unless
+    /// `--metrics-public` is given.
+    #[arg(long, env = "BB_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
+
+    /// Serve `/metrics` without a token (only where the port is not reachable by users,
+    /// e.g. a private network scraped by Prometheus). Ignored when a token is set.
+    #[arg(long, env = "BB_METRICS_PUBLIC")]
+    pub metrics_public: bool,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -147,6 +157,8 @@ impl Config {
             no_workers: false,
             worker_lease: Duration::from_secs(30),
             max_decompressed: bb_data::DEFAULT_MAX_DECOMPRESSED,
+            metrics_token: None,
+            metrics_public: false,
             market: None,
         }
     }

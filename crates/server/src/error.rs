@@ -36,6 +36,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("{0}")]
     Unauthorized(String),
+    /// The action needs two-factor sign-in turned on (admins).
+    #[error("{0}")]
+    TwoFactorRequired(String),
     #[error("{0}")]
     Conflict(String),
     #[error("too many requests; retry in {} s", retry_after.as_secs().max(1))]
@@ -63,6 +66,7 @@ pub const CODES: &[(&str, u16)] = &[
     ("not_found", 404),
     ("forbidden", 403),
     ("unauthorized", 401),
+    ("two_factor_required", 403),
     ("conflict", 409),
     ("rate_limited", 429),
     ("quota_exceeded", 403),
@@ -99,6 +103,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::TwoFactorRequired(_) => "two_factor_required",
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::QuotaExceeded { .. } => "quota_exceeded",
@@ -314,6 +319,7 @@ mod tests {
             ApiError::NotFound("x".into()),
             ApiError::Forbidden("x".into()),
             ApiError::Unauthorized("x".into()),
+            ApiError::TwoFactorRequired("x".into()),
             ApiError::Conflict("x".into()),
             ApiError::RateLimited {
                 retry_after: Duration::from_secs(1),

@@ -133,7 +133,7 @@ macro_rules! dataset_columns {
 
 const UNIQUE: &[(&str, &str)] = &[(
     "symbol",
-    "a dataset for this symbol, timeframe and source already exists",
+    "you already have a dataset for this symbol, timeframe and source",
 )];
 
 impl CandleStore<'_> {
@@ -153,8 +153,9 @@ impl CandleStore<'_> {
         self.create_owned_dataset(new, None).await
     }
 
-    /// [`Self::create_dataset`], owned by the user `owner_id` (`None`: shared). Names stay
-    /// unique across owners: `Conflict` whoever owns the existing one.
+    /// [`Self::create_dataset`], owned by the user `owner_id` (`None`: shared). Names are
+    /// unique per owner (migration 0010): `Conflict` only when this owner (or the shared
+    /// space, for `None`) already has one; other owners' datasets never conflict.
     pub async fn create_owned_dataset(
         &self,
         new: NewDataset,
@@ -236,7 +237,32 @@ impl CandleStore<'_> {
         row.as_ref().map(dataset_from_row).transpose()
     }
 
-    /// The dataset of `symbol` at `timeframe` from `source`.
+    /// The dataset of `symbol` at `timeframe` from `source` owned by `owner_id` (`None`: the
+    /// shared one). Never another owner's.
+    pub async fn find_owned_dataset(
+        &self,
+        symbol: &str,
+        timeframe: Timeframe,
+        source: &str,
+        owner_id: Option<&str>,
+    ) -> Result<Option<Dataset>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            dataset_columns!(),
+            " FROM datasets WHERE symbol = $1 AND timeframe = $2 AND source = $3 \
+             AND COALESCE(owner_id, '') = $4"
+        ))
+        .bind(symbol.trim())
+        .bind(timeframe.to_string())
+        .bind(source.trim())
+        .bind(owner_id.unwrap_or_default())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.as_ref().map(dataset_from_row).transpose()
+    }
+
+    /// The dataset of `symbol` at `timeframe` from `source`: the shared one when there is
+    /// one, else any owner's (names are unique per owner; this is for operators' tools).
     pub async fn find_dataset_from(
         &self,
         symbol: &str,
@@ -246,7 +272,9 @@ impl CandleStore<'_> {
         let row = sqlx::query(concat!(
             "SELECT ",
             dataset_columns!(),
-            " FROM datasets WHERE symbol = $1 AND timeframe = $2 AND source = $3"
+            " FROM datasets WHERE symbol = $1 AND timeframe = $2 AND source = $3 \
+             ORDER BY CASE WHEN owner_id IS NULL THEN 0 ELSE 1 END, updated_at DESC, id DESC \
+             LIMIT 1"
         ))
         .bind(symbol.trim())
         .bind(timeframe.to_string())

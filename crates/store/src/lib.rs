@@ -75,4 +75,4 @@ pub use strategies::{
     StrategyFilter, StrategyPatch, StrategyVersion,
 };
 pub use tokens::{RefreshToken, RefreshTokens};
-pub use users::{NewUser, User, Users};
+pub use users::{NewUser, SessionCheck, TotpState, User, Users};

@@ -20,6 +20,37 @@ pub struct User {
     pub plan: PlanTier,
     /// Unix ms.
     pub created_at: i64,
+    /// When an admin disabled the account (Unix ms); a disabled account cannot sign in and
+    /// its tokens stop working.
+    pub disabled_at: Option<i64>,
+    /// Two-factor sign-in (TOTP) is on.
+    pub two_factor_enabled: bool,
+}
+
+/// What [`Users::session`] tells the auth extractor about a caller, in one query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionCheck {
+    pub user: User,
+    /// The session (refresh token family) still has an unrevoked token, i.e. the user has
+    /// not signed out of it and it was not ended for token reuse.
+    pub session_live: bool,
+}
+
+/// A user's TOTP state.
+#[derive(Clone, PartialEq)]
+pub struct TotpState {
+    /// Base32; set by setup, in use once `enabled`.
+    pub secret: Option<String>,
+    pub enabled: bool,
+}
+
+impl std::fmt::Debug for TotpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpState")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("enabled", &self.enabled)
+            .finish()
+    }
 }
 
 /// What is needed to create a user.
@@ -62,7 +93,7 @@ pub struct Users<'a> {
 /// The columns [`user_from_row`] reads, as a literal for `concat!`.
 macro_rules! user_columns {
     () => {
-        "id, email, display_name, role, plan, created_at"
+        "id, email, display_name, role, plan, created_at, disabled_at, totp_enabled_at"
     };
 }
 
@@ -98,6 +129,8 @@ impl Users<'_> {
             role: new.role,
             plan: new.plan,
             created_at: now_ms(),
+            disabled_at: None,
+            two_factor_enabled: false,
         };
         sqlx::query(
             "INSERT INTO users (id, email, password_hash, display_name, role, plan, \
@@ -200,6 +233,258 @@ impl Users<'_> {
     }
 }
 
+impl Users<'_> {
+    /// The caller behind an access token, and whether its session (`family_id`, the refresh
+    /// token family the access token was issued with) is still live, in one query. `None`
+    /// when the user no longer exists.
+    pub async fn session(
+        &self,
+        id: &str,
+        family_id: &str,
+    ) -> Result<Option<SessionCheck>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", (SELECT COUNT(*) FROM refresh_tokens t WHERE t.family_id = $2 \
+             AND t.user_id = users.id AND t.revoked_at IS NULL) AS live_tokens \
+             FROM users WHERE id = $1"
+        ))
+        .bind(id)
+        .bind(family_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => Ok(Some(SessionCheck {
+                user: user_from_row(&row)?,
+                session_live: col::<i64>(&row, "live_tokens")? > 0,
+            })),
+        }
+    }
+
+    /// Disables (or re-enables) an account. Disabling also revokes every refresh token of
+    /// the user in the same transaction. `NotFound` if there is no such user.
+    pub async fn set_disabled(&self, id: &str, disabled: bool) -> Result<User, StoreError> {
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let row = sqlx::query(concat!(
+            "UPDATE users SET disabled_at = CASE WHEN $1 = 1 THEN COALESCE(disabled_at, $2) \
+             ELSE NULL END, updated_at = $2 WHERE id = $3 RETURNING ",
+            user_columns!()
+        ))
+        .bind(i32::from(disabled))
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if disabled {
+            sqlx::query(
+                "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        user_from_row(&row)
+    }
+
+    /// Deletes a user and, by cascade, everything they own. `NotFound` if there is none.
+    pub async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The user's TOTP secret and whether two-factor sign-in is on.
+    pub async fn totp(&self, id: &str) -> Result<TotpState, StoreError> {
+        let row = sqlx::query("SELECT totp_secret, totp_enabled_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        Ok(TotpState {
+            secret: col(&row, "totp_secret")?,
+            enabled: col::<Option<i64>>(&row, "totp_enabled_at")?.is_some(),
+        })
+    }
+
+    /// Stores a new, not yet confirmed TOTP secret. `Conflict` when two-factor sign-in is
+    /// already on (turn it off first).
+    pub async fn set_pending_totp(&self, id: &str, secret: &str) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_last_step = NULL, updated_at = $2 \
+             WHERE id = $3 AND totp_enabled_at IS NULL",
+        )
+        .bind(secret)
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.db.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            self.get(id).await?;
+            return Err(StoreError::Conflict(
+                "two-factor sign-in is already on".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Turns two-factor sign-in on: records the confirmed code's time step (so it cannot be
+    /// used again) and replaces the recovery codes with `code_hashes`, in one transaction.
+    /// `Conflict` when it is already on or no secret is pending.
+    pub async fn enable_totp(
+        &self,
+        id: &str,
+        step: i64,
+        code_hashes: &[String],
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.db.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET totp_enabled_at = $1, totp_last_step = $2, updated_at = $1 \
+             WHERE id = $3 AND totp_enabled_at IS NULL AND totp_secret IS NOT NULL \
+             AND (totp_last_step IS NULL OR totp_last_step < $2)",
+        )
+        .bind(now)
+        .bind(step)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(
+                "two-factor sign-in is already on, or setup was not started".to_owned(),
+            ));
+        }
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        for hash in code_hashes {
+            sqlx::query(
+                "INSERT INTO recovery_codes (id, user_id, code_hash, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(new_id())
+            .bind(id)
+            .bind(hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Turns two-factor sign-in off and forgets the secret and the recovery codes.
+    pub async fn disable_totp(&self, id: &str) -> Result<(), StoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_enabled_at = NULL, \
+             totp_last_step = NULL, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a TOTP time step as used. `false` when that step or a later one was already
+    /// used, so a code is accepted at most once (atomic: two racing requests cannot both
+    /// win).
+    pub async fn use_totp_step(&self, id: &str, step: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 \
+             WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(id)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Uses a recovery code (by its hash). `false` when it is unknown or already used.
+    pub async fn use_recovery_code(&self, id: &str, code_hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1 \
+             WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .bind(code_hash)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// How many unused recovery codes the user has left.
+    pub async fn recovery_codes_left(&self, id: &str) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(id)
+        .fetch_one(&self.db.pool)
+        .await?;
+        Ok(n)
+    }
+
+    /// Counts one two-factor code attempt at `now` (Unix ms) in a window of `window_ms`,
+    /// atomically, and returns `Ok(())` while at most `max` attempts were made in the
+    /// current window, else `Err(retry_at)` (Unix ms when the window ends).
+    pub async fn count_totp_attempt_at(
+        &self,
+        id: &str,
+        now: i64,
+        window_ms: i64,
+        max: i64,
+    ) -> Result<Result<(), i64>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE users SET \
+             totp_attempts = CASE WHEN totp_window_start IS NULL OR totp_window_start <= $1 - $2 \
+                 THEN 1 ELSE totp_attempts + 1 END, \
+             totp_window_start = CASE WHEN totp_window_start IS NULL OR totp_window_start <= $1 - $2 \
+                 THEN $1 ELSE totp_window_start END \
+             WHERE id = $3 RETURNING totp_attempts, totp_window_start",
+        )
+        .bind(now)
+        .bind(window_ms)
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let attempts: i64 = col(&row, "totp_attempts")?;
+        let start: i64 = col(&row, "totp_window_start")?;
+        if attempts > max {
+            Ok(Err(start.saturating_add(window_ms)))
+        } else {
+            Ok(Ok(()))
+        }
+    }
+
+    /// Forgets the attempts after a correct code.
+    pub async fn reset_totp_attempts(&self, id: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET totp_attempts = 0, totp_window_start = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+}
+
 fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
         id: col(row, "id")?,
@@ -208,6 +493,8 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         role: parse_col("role", &col::<String>(row, "role")?)?,
         plan: parse_col("plan", &col::<String>(row, "plan")?)?,
         created_at: col(row, "created_at")?,
+        disabled_at: col(row, "disabled_at")?,
+        two_factor_enabled: col::<Option<i64>>(row, "totp_enabled_at")?.is_some(),
     })
 }
 

@@ -175,7 +175,7 @@ conformance!(
 );
 
 conformance!(
-    /// A dataset may belong to a user (migration 0006); names stay unique across owners; an
+    /// A dataset may belong to a user (migration 0006); names are unique per owner (0010); an
     /// empty dataset can be deleted (undoing a failed import), one with candles cannot.
     async fn dataset_owners_and_deleting_empty_datasets(db) {
         let owner = db
@@ -225,8 +225,38 @@ conformance!(
             .unwrap()
             .unwrap();
         assert_eq!(found.owner_id, mine.owner_id);
-        let taken = store.create_owned_dataset(new("MINE-USD"), None).await;
+        // Names are unique per owner: the same owner conflicts, the shared space and
+        // another owner do not, and lookups by owner never see another owner's.
+        let taken = store
+            .create_owned_dataset(new("MINE-USD"), Some(&owner.id))
+            .await;
         assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+        let shared_twin = store.create_owned_dataset(new("MINE-USD"), None).await.unwrap();
+        assert_eq!(
+            store
+                .find_owned_dataset("MINE-USD", Timeframe::MINUTE, "file", None)
+                .await
+                .unwrap(),
+            Some(shared_twin.clone())
+        );
+        assert_eq!(
+            store
+                .find_owned_dataset("MINE-USD", Timeframe::MINUTE, "file", Some(&owner.id))
+                .await
+                .unwrap()
+                .map(|d| d.id),
+            Some(mine.id.clone())
+        );
+        assert_eq!(
+            store
+                .find_owned_dataset("MINE-USD", Timeframe::MINUTE, "file", Some("someone-else"))
+                .await
+                .unwrap(),
+            None
+        );
+        let twice = store.create_owned_dataset(new("MINE-USD"), None).await;
+        assert!(matches!(twice, Err(StoreError::Conflict(_))), "{twice:?}");
+        assert!(store.delete_empty_dataset(&shared_twin.id).await.unwrap());
 
         store.import(&shared.id, &minutes(T0, 3, 7), "file").await.unwrap();
         assert!(!store.delete_empty_dataset(&shared.id).await.unwrap());

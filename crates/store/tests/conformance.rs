@@ -107,7 +107,9 @@ conformance!(
                 "0005_jobs",
                 "0006_dataset_owners",
                 "0007_backtest_runs",
-                "0008_job_lost_leases"
+                "0008_job_lost_leases",
+                "0009_account_security",
+                "0010_dataset_names_per_owner"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

@@ -17,8 +17,82 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a user's role and/or plan (admins only). */
+        /** Change a user's role, plan and/or disabled state (admins with two-factor sign-in on). */
         patch: operations["update_user"];
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn off two-factor sign-in, confirmed with the password or a current code. */
+        post: operations["disable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn on two-factor sign-in by confirming a code from the app; answers the recovery
+         *     codes, shown this once.
+         */
+        post: operations["enable"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start turning on two-factor sign-in: a new secret, its otpauth address and QR code.
+         * @description Nothing changes at sign-in until `POST /api/v1/auth/2fa/enable` confirms a code.
+         */
+        post: operations["setup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/2fa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a login challenge with a code from the app (or a recovery code) and sign in. */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/auth/login": {
@@ -47,7 +121,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign out: ends the session family of the presented refresh token and clears the cookie. */
+        /**
+         * Sign out: ends the session family of the presented refresh token and clears the cookie.
+         *     The session's access tokens stop working at once too.
+         */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -85,7 +162,12 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and sign in. */
+        /**
+         * Create an account.
+         * @description The answer is the same whether or not the email already has an account (so it never
+         *     reveals who has one): `202 {"status": "registered"}`. Sign in next with the same email
+         *     and password. When the email was taken, nothing changes and its owner is notified.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -355,8 +437,7 @@ export interface paths {
          * @description The body is the file itself (`curl --data-binary @candles.csv`; any content type):
          *     CSV with a header (time, open, high, low, close, volume in any order and case; ISO-8601
          *     or Unix s/ms/µs times), a Yahoo export, a Binance dump, ccxt JSON, Databento DBN when
-         *     the server is built with it, each optionally gzip-compressed; at most 64 MiB, expanding
-         *     to at most 256 MiB (the server's `BB_MAX_DECOMPRESSED`). The
+         *     the server is built with it, each optionally gzip-compressed; at most 64 MiB. The
          *     dataset is `symbol` at the timeframe (the file's own, or `timeframe`) from `source`; it
          *     is created when missing (yours, or shared when you are an admin). Nothing is stored
          *     unless every row is good.
@@ -657,7 +738,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a strategy graph without saving it. */
+        /**
+         * Check a strategy graph without saving it. Anonymous callers may; a token that is sent
+         *     must be valid (a signed-out session or a disabled account is refused).
+         */
         post: operations["validate"];
         delete?: never;
         options?: never;
@@ -689,7 +773,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics: requests and latency by route, method and status; database pool. */
+        /**
+         * Prometheus metrics: requests and latency by route, method and status; database pool.
+         * @description With `BB_METRICS_TOKEN` set, send `Authorization: Bearer <that token>`. Without a token
+         *     configured, `/metrics` does not exist (404) unless the server runs with
+         *     `--metrics-public`.
+         */
         get: operations["metrics"];
         put?: never;
         post?: never;
@@ -755,11 +844,11 @@ export interface components {
          */
         CandleFile: string;
         CloneRequest: {
-            /** @description Title of the copy (1 to 200 characters, not only spaces); default: the source's title. */
+            /** @description Title of the copy; default: the source's title. */
             title?: string | null;
         };
         CompareRequest: {
-            /** @description Two to five succeeded backtests of the caller, each once. */
+            /** @description Two to five succeeded backtests of the caller. */
             ids: string[];
         };
         /**
@@ -790,7 +879,7 @@ export interface components {
             dataset_id?: string | null;
             /**
              * Format: double
-             * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
+             * @description Fee per fill, % of notional (default 0.1).
              */
             fee_pct?: number | null;
             /** @description `next_open` (default) or `same_close`. */
@@ -799,14 +888,11 @@ export interface components {
             fill_gaps?: boolean | null;
             /** @description Start (inclusive): an ISO-8601 date or time, or Unix ms. */
             from?: string | null;
-            /**
-             * Format: double
-             * @description Starting capital, from 1 to one trillion (default 10,000).
-             */
+            /** Format: double */
             initial_capital?: number | null;
             /**
              * Format: double
-             * @description Slippage per fill, basis points, from 0 to under 10,000 (default 5).
+             * @description Slippage per fill, basis points (default 5).
              */
             slippage_bps?: number | null;
             strategy_id: string;
@@ -848,14 +934,12 @@ export interface components {
             /** @description Save a graph that has errors (as a draft) instead of refusing it. */
             allow_invalid?: boolean;
             description?: string | null;
-            graph?: components["schemas"]["StrategyGraph"] | null;
+            /** @description A strategy document; saved as version 1 when given. */
+            graph?: Record<string, never> | null;
             /** @description Notes for version 1. */
             notes?: string | null;
             tags?: string[] | null;
-            /**
-             * @description 1 to 200 characters, not only spaces.
-             * @example My SMA crossover
-             */
+            /** @example My SMA crossover */
             title: string;
             visibility?: components["schemas"]["Visibility"] | null;
         };
@@ -872,8 +956,7 @@ export interface components {
             initial_capital?: number | null;
             /**
              * @description Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
-             *     `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
-             *     cells in all.
+             *     `fast.period=5..50:5`.
              */
             params: string[];
             /** Format: double */
@@ -886,10 +969,7 @@ export interface components {
             to?: string | null;
             /** Format: int64 */
             version?: number | null;
-            /**
-             * @description Constraints between swept parameters, e.g. `fast.period<slow.period`. At most 20,
-             *     each at most 200 characters.
-             */
+            /** @description Constraints between swept parameters, e.g. `fast.period<slow.period`. */
             where?: string[];
         };
         /** @description One dataset with its full quality report and which source supplied which candles. */
@@ -972,6 +1052,18 @@ export interface components {
             port?: string | null;
             severity: components["schemas"]["Severity"];
         };
+        /** @description Either the account's password or a current code. */
+        DisableTwoFactorRequest: {
+            code?: string | null;
+            password?: string | null;
+        };
+        EnableTwoFactorRequest: {
+            /**
+             * @description The 6-digit code the app shows now.
+             * @example 123456
+             */
+            code: string;
+        };
         /**
          * @description The equity curve and drawdown of a backtest (about 1,000 points; each bucket keeps its
          *     lowest and highest equity so the maximum drawdown survives).
@@ -986,8 +1078,8 @@ export interface components {
         ErrorBody: {
             /**
              * @description Stable machine code: validation_failed, bad_request, not_found, forbidden,
-             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large,
-             *     method_not_allowed, timeout, internal.
+             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large, timeout,
+             *     internal.
              * @example not_found
              */
             code: string;
@@ -1003,6 +1095,15 @@ export interface components {
         /** @description The error envelope every failed request answers with. */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
+        };
+        /** @description The event log of a run (what the live stream sends). */
+        EventView: {
+            /** Format: int64 */
+            created_at: number;
+            kind: string;
+            payload: Record<string, never>;
+            /** Format: int64 */
+            seq: number;
         };
         /** @description A fetch job. */
         FetchView: {
@@ -1059,6 +1160,8 @@ export interface components {
             /** @description The file's timeframe, when its candles were aggregated to the dataset's. */
             resampled_from?: string | null;
         };
+        /** @description A session, or a two-factor challenge. */
+        LoginReply: components["schemas"]["Session"] | components["schemas"]["TwoFactorChallenge"];
         LoginRequest: {
             /** @example ada@example.com */
             email: string;
@@ -1077,7 +1180,7 @@ export interface components {
             /** @description Save a graph that has errors (the strategy becomes a draft) instead of refusing it. */
             allow_invalid?: boolean;
             /** @description A strategy document. */
-            graph: components["schemas"]["StrategyGraph"];
+            graph: Record<string, never>;
             notes?: string | null;
         };
         NotificationPage: {
@@ -1090,16 +1193,6 @@ export interface components {
             total: number;
             /** Format: int64 */
             unread: number;
-        };
-        /**
-         * @description One event of the push stream as sent (documentation only): `event: unread` carries
-         *     `data: {"unread": N}` (an [`UnreadCount`]), `event: notification` a new
-         *     [`NotificationView`], both as JSON text.
-         */
-        NotificationStreamEvent: {
-            /** @description JSON: an `UnreadCount` for `unread`, a `NotificationView` for `notification`. */
-            data: string;
-            event: string;
         };
         NotificationView: {
             body: string;
@@ -1198,6 +1291,10 @@ export interface components {
             /** @description `ready` or `unavailable`. */
             status: string;
         };
+        /** @description Recovery codes, shown once: each signs in once instead of a code. */
+        RecoveryCodes: {
+            recovery_codes: string[];
+        };
         /** @description For clients that cannot keep cookies; browsers send an empty body and the cookie. */
         RefreshRequest: {
             refresh_token?: string | null;
@@ -1208,10 +1305,20 @@ export interface components {
             /** @example ada@example.com */
             email: string;
             /**
-             * @description At least 10 characters.
-             * @example correct horse battery
+             * @description At least 12 characters, not easy to guess (common and leaked passwords, names and
+             *     keyboard patterns are refused) and not containing the email.
+             * @example lunar tapestry quietly orbits
              */
             password: string;
+        };
+        /** @description The answer to a registration, the same whether or not the email was new. */
+        Registered: {
+            message: string;
+            /**
+             * @description Always `registered`.
+             * @example registered
+             */
+            status: string;
         };
         /**
          * @description What a user may do.
@@ -1239,17 +1346,6 @@ export interface components {
             offset: number;
             /** Format: int64 */
             total: number;
-        };
-        /**
-         * @description One event of a run's live stream as sent (documentation only): `id` is the event's
-         *     number (send it back as `Last-Event-ID` to resume), `event` its kind (`queued`,
-         *     `started`, `progress`, `retrying`, `succeeded`, `failed`, `cancelled`), and `data` a JSON
-         *     object with `seq`, `kind`, `created_at` and the kind's own fields.
-         */
-        RunStreamEvent: {
-            data: string;
-            event: string;
-            id: string;
         };
         /** @description A backtest or sweep run. */
         RunView: {
@@ -1321,86 +1417,12 @@ export interface components {
             /** Format: int64 */
             to_ts: number;
         };
-        /** @description A version 1 block. */
-        StrategyBlockV1: {
-            id: string;
-            label?: string | null;
-            params?: Record<string, never> | null;
-            /** @description The block's wire name, as `kind` in version 2. */
-            type: string;
-            /** Format: double */
-            x?: number | null;
-            /** Format: double */
-            y?: number | null;
-        };
         /** @description A new strategy and its first version, if any. */
         StrategyCreated: {
             /** @description Every diagnostic of the first version (empty without a graph). */
             diagnostics: components["schemas"]["Diagnostic"][];
             strategy: components["schemas"]["StrategyView"];
             version?: components["schemas"]["VersionView"] | null;
-        };
-        /**
-         * @description A strategy document (schema version 2). Unknown fields are refused; unknown block kinds
-         *     and bad parameters are diagnostics.
-         */
-        StrategyDocument: {
-            description?: string | null;
-            edges?: components["schemas"]["StrategyEdge"][] | null;
-            name: string;
-            nodes: components["schemas"]["StrategyNode"][];
-            /**
-             * Format: int32
-             * @description The format's version: 2.
-             * @example 2
-             */
-            schema_version: number;
-        };
-        /**
-         * @description The first prototype's document (schema version 1): `blocks` with `type` and flat `x`/`y`,
-         *     and `links` as `"node.port"` strings. Migrated to version 2 on reading, so `nodes` and
-         *     `edges` given here are replaced.
-         */
-        StrategyDocumentV1: {
-            blocks?: components["schemas"]["StrategyBlockV1"][] | null;
-            description?: string | null;
-            /** @description Replaced by the migration. */
-            edges?: unknown;
-            links?: components["schemas"]["StrategyLinkV1"][] | null;
-            name: string;
-            /** @description Replaced by the migration. */
-            nodes?: unknown;
-            /**
-             * Format: int32
-             * @description The format's version: 1.
-             */
-            schema_version: number;
-        };
-        /** @description A wire from an output port to an input port. */
-        StrategyEdge: {
-            from: components["schemas"]["StrategyPortRef"];
-            to: components["schemas"]["StrategyPortRef"];
-        };
-        /**
-         * @description A strategy document: the current format (schema version 2), or the first prototype's
-         *     (version 1), which is migrated on reading.
-         */
-        StrategyGraph: components["schemas"]["StrategyDocument"] | components["schemas"]["StrategyDocumentV1"];
-        /** @description A version 1 link between `"node.port"` ends. */
-        StrategyLinkV1: {
-            from: string;
-            to: string;
-        };
-        /** @description A block on the canvas. */
-        StrategyNode: {
-            /** @description Unique within the document. */
-            id: string;
-            /** @description The block's wire name from `GET /api/v1/blocks`, e.g. `sma`. */
-            kind: string;
-            label?: string | null;
-            /** @description Parameter values by name (numbers, strings or booleans as the block asks). */
-            params?: Record<string, never> | null;
-            position?: components["schemas"]["StrategyPosition"] | null;
         };
         StrategyPage: {
             items: components["schemas"]["StrategyView"][];
@@ -1413,18 +1435,6 @@ export interface components {
              * @description How many strategies match, over all pages.
              */
             total: number;
-        };
-        /** @description One end of a wire. */
-        StrategyPortRef: {
-            node: string;
-            port: string;
-        };
-        /** @description Where a block sits on the canvas. */
-        StrategyPosition: {
-            /** Format: double */
-            x: number;
-            /** Format: double */
-            y: number;
         };
         /**
          * @description Where a strategy is in its life: `draft` (being built; also any strategy whose latest
@@ -1468,6 +1478,26 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description Login with two-factor sign-in on: answer the challenge at `POST /api/v1/auth/2fa/verify`. */
+        TwoFactorChallenge: {
+            challenge: string;
+            /**
+             * Format: int64
+             * @description Seconds the challenge may be answered.
+             */
+            expires_in: number;
+            /** @description Always `true`. */
+            two_factor_required: boolean;
+        };
+        /** @description A new TOTP secret to add to an authenticator app. */
+        TwoFactorSetup: {
+            /** @description The `otpauth://totp/...` address the QR code holds. */
+            otpauth_uri: string;
+            /** @description The QR code as an SVG document. */
+            qr_svg: string;
+            /** @description Base32, for typing into the app by hand. */
+            secret: string;
+        };
         UnreadCount: {
             /** Format: int64 */
             unread: number;
@@ -1477,11 +1507,15 @@ export interface components {
             status?: components["schemas"]["StrategyStatus"] | null;
             /** @description Replaces all tags. */
             tags?: string[] | null;
-            /** @description 1 to 200 characters, not only spaces. */
             title?: string | null;
             visibility?: components["schemas"]["Visibility"] | null;
         };
         UpdateUserRequest: {
+            /**
+             * @description `true` disables the account: it cannot sign in, and its tokens stop working on the
+             *     next request. `false` enables it again.
+             */
+            disabled?: boolean | null;
             plan?: components["schemas"]["PlanTier"] | null;
             role?: components["schemas"]["Role"] | null;
         };
@@ -1501,21 +1535,31 @@ export interface components {
              * @description Unix milliseconds.
              */
             created_at: number;
+            /** @description An admin disabled the account. */
+            disabled: boolean;
             display_name: string;
             email: string;
             id: string;
             plan: components["schemas"]["PlanTier"];
             role: components["schemas"]["Role"];
+            /** @description Two-factor sign-in (TOTP) is on. */
+            two_factor_enabled: boolean;
         };
         ValidateRequest: {
             /** @description A strategy document (`schema_version`, `name`, `nodes`, `edges`). */
-            graph: components["schemas"]["StrategyGraph"];
+            graph: Record<string, never>;
         };
         ValidateResponse: {
             /** @description Every problem found, each tied to its block. */
             diagnostics: components["schemas"]["Diagnostic"][];
             /** @description True when no diagnostic is an error (warnings allowed). */
             valid: boolean;
+        };
+        /** @description The answer to a login challenge: a code from the app or one recovery code. */
+        VerifyTwoFactorRequest: {
+            challenge: string;
+            code?: string | null;
+            recovery_code?: string | null;
         };
         VersionCreated: {
             /** @description Every diagnostic, errors and warnings. */
@@ -1546,7 +1590,7 @@ export interface components {
             /** @description What validation found when the version was saved. */
             diagnostics: components["schemas"]["Diagnostic"][];
             /** @description The strategy document, in the current schema version. */
-            graph: components["schemas"]["StrategyDocument"];
+            graph: Record<string, never>;
             notes: string;
             strategy_id: string;
             /** @description True when validation found no errors. */
@@ -1596,15 +1640,6 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,7 +1648,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The caller is not an admin */
+            /** @description The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1631,8 +1666,29 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
+        };
+    };
+    disable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisableTwoFactorRequest"];
+            };
+        };
+        responses: {
+            /** @description Turned off; the secret and recovery codes are forgotten */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1640,8 +1696,162 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            /** @description Neither a password nor a code, or a wrong one (`details.field`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    enable: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EnableTwoFactorRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodes"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Already on, or setup was not started */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The code is wrong (`details.field` = `code`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    setup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TwoFactorSetup"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Two-factor sign-in is already on */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyTwoFactorRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in; the refresh token is in the `bb_refresh` cookie */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description The challenge expired or is not valid, or the code is wrong or was already used */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Neither a code nor a recovery code */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1664,44 +1874,17 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in; the refresh token is in the `bb_refresh` cookie */
+            /** @description Signed in (the refresh token is in the `bb_refresh` cookie), or, with two-factor sign-in on, `{"two_factor_required": true, "challenge": ...}` to answer at `/api/v1/auth/2fa/verify` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["LoginReply"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Wrong email or password */
+            /** @description Wrong email or password, or a disabled account */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1728,9 +1911,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional: browsers send the `bb_refresh` cookie and no body */
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"] | null;
+                "application/json": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
@@ -1740,33 +1923,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
             };
         };
     };
@@ -1778,9 +1934,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional: browsers send the `bb_refresh` cookie and no body */
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"] | null;
+                "application/json": components["schemas"]["RefreshRequest"];
             };
         };
         responses: {
@@ -1793,35 +1949,8 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             /** @description No valid refresh token; sign in again */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1844,43 +1973,16 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Signed in; the refresh token is in the `bb_refresh` cookie */
-            201: {
+            /** @description Registered (or the email already had an account); sign in next */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Session"];
+                    "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The email already has an account */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Invalid email, a password shorter than 10 characters, or an email or display name with control or bidirectional-override characters (`details.field`) */
+            /** @description Invalid email, or a password that is too short, too easy to guess or contains the email (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1907,9 +2009,8 @@ export interface operations {
                 version?: number;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
-                /** @description Page size, 1 to 100 (default 20). */
+                /** @description 1 to 100, default 20. */
                 limit?: number;
-                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -1924,15 +2025,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunPage"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             401: {
@@ -1975,15 +2067,6 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2010,16 +2093,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A setting out of range (capital 1 to 1e12, fee 0 to under 100%, slippage 0 to under 10,000 bps, times 1970 to 2200), an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`) */
+            /** @description A setting out of range, an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2051,35 +2125,8 @@ export interface operations {
                     "application/json": components["schemas"]["CompareView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             /** @description A run that is not the caller's */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2118,24 +2165,6 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2164,24 +2193,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2223,24 +2234,6 @@ export interface operations {
                     "application/json": components["schemas"]["EquityView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2262,7 +2255,10 @@ export interface operations {
     };
     backtest_events: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The access token, for clients that cannot send headers (EventSource) */
+                access_token?: string;
+            };
             header?: {
                 /** @description Resume after this event */
                 "Last-Event-ID"?: number | null;
@@ -2281,25 +2277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["RunStreamEvent"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
+                    "text/event-stream": components["schemas"]["EventView"];
                 };
             };
             404: {
@@ -2315,9 +2293,8 @@ export interface operations {
     get_trades: {
         parameters: {
             query?: {
-                /** @description Page size, 1 to 1000 (default 100). */
+                /** @description 1 to 1000, default 100. */
                 limit?: number;
-                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
                 /**
                  * @description Trades only: sort by `entry_time` (default), `exit_time`, `pnl`, `pnl_pct` or
@@ -2342,24 +2319,6 @@ export interface operations {
                     "application/json": components["schemas"]["TradePage"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2369,15 +2328,6 @@ export interface operations {
                 };
             };
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2406,24 +2356,6 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2486,15 +2418,6 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetList"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2532,15 +2455,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetDetail"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             401: {
@@ -2601,15 +2515,6 @@ export interface operations {
                     "application/json": components["schemas"]["CandleColumns"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2627,7 +2532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A bad `from`, `to` (or one outside 1970 to 2200), `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`) */
+            /** @description A bad `from`, `to`, `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2660,15 +2565,6 @@ export interface operations {
                     "application/json": components["schemas"]["FetchView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2679,15 +2575,6 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2726,24 +2613,6 @@ export interface operations {
                     "application/json": components["schemas"]["FetchView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,10 +2634,7 @@ export interface operations {
     import_file: {
         parameters: {
             query: {
-                /**
-                 * @description The symbol the candles are of, e.g. `BTC-USD` (required): 1 to 64 characters, no
-                 *     spaces, colons or control characters.
-                 */
+                /** @description The symbol the candles are of, e.g. `BTC-USD` (required). */
                 symbol: string;
                 /**
                  * @description Store as this timeframe: the file's own (the default) or a multiple of it, which
@@ -2777,8 +2643,7 @@ export interface operations {
                 timeframe?: string;
                 /**
                  * @description The dataset's source name (default `file`). With `symbol` and the timeframe it names
-                 *     the dataset: importing again with the same three adds to it. 1 to 32 characters, no
-                 *     spaces, colons or control characters.
+                 *     the dataset: importing again with the same three adds to it.
                  */
                 source?: string;
                 /**
@@ -2850,7 +2715,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The file is larger than 64 MiB, or is compressed and expands to more than the server's limit (`BB_MAX_DECOMPRESSED`, 256 MiB by default); nothing was stored */
+            /** @description The file is larger than 64 MiB */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2902,9 +2767,8 @@ export interface operations {
             query?: {
                 /** @description Only unread ones. */
                 unread?: boolean;
-                /** @description Page size, 1 to 100 (default 20). */
+                /** @description 1 to 100, default 20. */
                 limit?: number;
-                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -2921,25 +2785,7 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2978,7 +2824,10 @@ export interface operations {
     };
     notification_stream: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The access token, for EventSource */
+                access_token?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2991,7 +2840,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["NotificationStreamEvent"];
+                    "text/event-stream": components["schemas"]["NotificationView"];
                 };
             };
             401: {
@@ -3051,24 +2900,6 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3119,7 +2950,6 @@ export interface operations {
                 mine?: boolean;
                 /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
-                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -3154,15 +2984,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
         };
     };
     create_strategy: {
@@ -3186,15 +3007,6 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyCreated"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3205,15 +3017,6 @@ export interface operations {
             };
             /** @description The plan's strategy limit is reached (`quota_exceeded`) */
             403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3252,24 +3055,6 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             /** @description No such strategy, or not visible to the caller */
             404: {
                 headers: {
@@ -3299,24 +3084,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
             };
             /** @description Not the owner */
             403: {
@@ -3361,24 +3128,6 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             /** @description Not the owner */
             403: {
                 headers: {
@@ -3389,15 +3138,6 @@ export interface operations {
                 };
             };
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3426,9 +3166,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional */
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": components["schemas"]["CloneRequest"] | null;
+                "application/json": components["schemas"]["CloneRequest"];
             };
         };
         responses: {
@@ -3438,24 +3178,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyCreated"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description The plan's strategy limit is reached (`quota_exceeded`) */
@@ -3468,24 +3190,6 @@ export interface operations {
                 };
             };
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A title with control or bidirectional-override characters (`details.field`) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3513,24 +3217,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionSummary"][];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -3567,24 +3253,6 @@ export interface operations {
                     "application/json": components["schemas"]["VersionCreated"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             /** @description Not the owner */
             403: {
                 headers: {
@@ -3604,15 +3272,6 @@ export interface operations {
             };
             /** @description The strategy is archived */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3653,24 +3312,6 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3688,9 +3329,8 @@ export interface operations {
                 version?: number;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
-                /** @description Page size, 1 to 100 (default 20). */
+                /** @description 1 to 100, default 20. */
                 limit?: number;
-                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -3707,25 +3347,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3757,15 +3379,6 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,16 +3404,6 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A setting out of range; more than 10 `params` or 20 `where` entries, an expression longer than 200 characters, a malformed one, a constraint on a parameter that is not swept, or a grid of more than 1,000,000 cells (`details.field`, e.g. `where[3]`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3829,24 +3432,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -3879,24 +3464,6 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3917,7 +3484,10 @@ export interface operations {
     };
     sweep_events: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The access token, for EventSource */
+                access_token?: string;
+            };
             header?: {
                 /** @description Resume after this event */
                 "Last-Event-ID"?: number | null;
@@ -3936,25 +3506,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["RunStreamEvent"];
-                };
-            };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
+                    "text/event-stream": components["schemas"]["EventView"];
                 };
             };
             404: {
@@ -3989,17 +3541,8 @@ export interface operations {
                     "application/json": components["schemas"]["ValidateResponse"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description The body is larger than the route accepts (`payload_too_large`) */
-            413: {
+            /** @description A token was sent and is not valid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4053,6 +3596,24 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description A metrics token is configured and was not sent, or is wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No metrics token is configured and metrics are not public */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
         };

@@ -7,13 +7,24 @@ import type { Session, User } from "../api/types";
 
 type Status = "loading" | "in" | "out";
 
+/** What the password step gives: a session, or a two-factor challenge to answer. */
+export type LoginResult = { user: User; challenge?: undefined } | { user?: undefined; challenge: string };
+
+/** The answer to a two-factor challenge: a code from the app, or a recovery code. */
+export type SecondFactor = { code: string } | { recovery_code: string };
+
 interface AuthValue {
   user: User | null;
   status: Status;
-  login(email: string, password: string): Promise<User>;
-  register(email: string, password: string, displayName?: string): Promise<User>;
+  login(email: string, password: string): Promise<LoginResult>;
+  verifyTwoFactor(challenge: string, answer: SecondFactor): Promise<User>;
+  register(email: string, password: string, displayName?: string): Promise<LoginResult>;
   logout(): Promise<void>;
+  /** Reads `/me` again (after a change to the account). */
+  reloadUser(): Promise<void>;
 }
+
+type LoginReply = Session | { two_factor_required: true; challenge: string; expires_in: number };
 
 const AuthContext = createContext<AuthValue | null>(null);
 
@@ -67,21 +78,37 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const login = useCallback(
-    async (email: string, password: string) => start(await api.post<Session>("/api/v1/auth/login", { email, password })),
+    async (email: string, password: string): Promise<LoginResult> => {
+      const reply = await api.post<LoginReply>("/api/v1/auth/login", { email, password });
+      if ("two_factor_required" in reply) return { challenge: reply.challenge };
+      return { user: start(reply) };
+    },
     [start],
   );
 
-  const register = useCallback(
-    async (email: string, password: string, displayName?: string) =>
-      start(
-        await api.post<Session>("/api/v1/auth/register", {
-          email,
-          password,
-          ...(displayName ? { display_name: displayName } : {}),
-        }),
-      ),
+  const verifyTwoFactor = useCallback(
+    async (challenge: string, answer: SecondFactor) =>
+      start(await api.post<Session>("/api/v1/auth/2fa/verify", { challenge, ...answer })),
     [start],
   );
+
+  // Registering answers the same whether or not the email was new (it never tells who has an
+  // account), so the app signs in next with the same email and password.
+  const register = useCallback(
+    async (email: string, password: string, displayName?: string) => {
+      await api.post("/api/v1/auth/register", {
+        email,
+        password,
+        ...(displayName ? { display_name: displayName } : {}),
+      });
+      return login(email, password);
+    },
+    [login],
+  );
+
+  const reloadUser = useCallback(async () => {
+    setUser(await api.get<User>("/api/v1/me"));
+  }, []);
 
   const logout = useCallback(async () => {
     try {
@@ -95,7 +122,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     queryClient.clear();
   }, [queryClient]);
 
-  const value = useMemo(() => ({ user, status, login, register, logout }), [user, status, login, register, logout]);
+  const value = useMemo(
+    () => ({ user, status, login, verifyTwoFactor, register, logout, reloadUser }),
+    [user, status, login, verifyTwoFactor, register, logout, reloadUser],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -45,6 +45,7 @@ export function LoginPage() {
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [challenge, setChallenge] = useState<string | null>(null);
   const errorRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
     if (error) errorRef.current?.focus();
@@ -59,13 +60,18 @@ export function LoginPage() {
     }
     setBusy(true);
     try {
-      await login(email.trim(), password);
-      navigate(next, { replace: true });
+      const result = await login(email.trim(), password);
+      if (result.challenge) {
+        setPassword("");
+        setChallenge(result.challenge);
+      } else navigate(next, { replace: true });
     } catch (err) {
       setError(
         err instanceof ApiError
           ? err.status === 401
-            ? "That email and password do not match an account. Check them and try again."
+            ? err.message.includes("disabled")
+              ? err.message
+              : "That email and password do not match an account. Check them and try again."
             : err.message
           : "Could not reach the server. Check your connection and try again.",
       );
@@ -73,6 +79,15 @@ export function LoginPage() {
       setBusy(false);
     }
   };
+
+  if (challenge)
+    return (
+      <TwoFactorStep
+        challenge={challenge}
+        onDone={() => navigate(next, { replace: true })}
+        onRestart={() => setChallenge(null)}
+      />
+    );
 
   return (
     <AuthFrame title="Log in">
@@ -105,6 +120,111 @@ export function LoginPage() {
   );
 }
 
+/** The second step of logging in with two-factor authentication on. */
+function TwoFactorStep({
+  challenge,
+  onDone,
+  onRestart,
+}: {
+  challenge: string;
+  onDone: () => void;
+  onRestart: () => void;
+}) {
+  const { verifyTwoFactor } = useAuth();
+  const [useRecovery, setUseRecovery] = useState(false);
+  const [code, setCode] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const inputRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    inputRef.current?.focus();
+  }, [useRecovery]);
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    const value = code.trim();
+    if (!value) {
+      setError(useRecovery ? "Enter one of your recovery codes." : "Enter the 6-digit code from your authenticator app.");
+      return;
+    }
+    setBusy(true);
+    try {
+      await verifyTwoFactor(challenge, useRecovery ? { recovery_code: value } : { code: value });
+      onDone();
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : "Could not reach the server. Check your connection and try again.");
+      setCode("");
+      inputRef.current?.focus();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <AuthFrame title="Two-factor authentication">
+      <form onSubmit={submit} noValidate className="auth-form">
+        <p>
+          {useRecovery
+            ? "Enter one of the recovery codes you saved when you turned on two-factor authentication. Each code works once."
+            : "Open your authenticator app and enter the 6-digit code it shows for Blockbuilders."}
+        </p>
+        {error && (
+          <p className="error-box" role="alert">
+            {error}
+          </p>
+        )}
+        {useRecovery ? (
+          <Field label="Recovery code">
+            <input
+              ref={inputRef}
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              required
+            />
+          </Field>
+        ) : (
+          <Field label="Authentication code">
+            <input
+              ref={inputRef}
+              type="text"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9 ]*"
+              maxLength={7}
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              required
+            />
+          </Field>
+        )}
+        <button type="submit" className="button primary" disabled={busy}>
+          {busy ? "Checking…" : "Verify"}
+        </button>
+        <button
+          type="button"
+          className="button"
+          onClick={() => {
+            setUseRecovery(!useRecovery);
+            setCode("");
+            setError(null);
+          }}
+        >
+          {useRecovery ? "Use a code from the app instead" : "Use a recovery code instead"}
+        </button>
+      </form>
+      <p>
+        <button type="button" className="link-button" onClick={onRestart}>
+          Start again with your password
+        </button>
+      </p>
+    </AuthFrame>
+  );
+}
+
 export function SignupPage() {
   const { register } = useAuth();
   const navigate = useNavigate();
@@ -124,16 +244,21 @@ export function SignupPage() {
     e.preventDefault();
     const errs: typeof errors = {};
     if (!/^\S+@\S+\.\S+$/.test(email.trim())) errs.email = "Enter an email address like ada@example.com.";
-    if (password.length < 10) errs.password = "Use at least 10 characters.";
+    if (password.length < 12) errs.password = "Use at least 12 characters.";
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
     try {
-      await register(email.trim(), password, name.trim() || undefined);
-      navigate(next, { replace: true });
+      const result = await register(email.trim(), password, name.trim() || undefined);
+      // With two-factor authentication on (an existing account), the login page asks for the code.
+      navigate(result.user ? next : `/login${location.search}`, { replace: true });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 409)
-        setErrors({ email: "This email already has an account. Log in instead." });
+      // Signing in right after registering fails only when the email already had an account
+      // with another password (the server does not say which, on purpose).
+      if (err instanceof ApiError && err.status === 401)
+        setErrors({
+          form: "We could not sign you in with this email and password. If you already have an account, log in instead.",
+        });
       else if (err instanceof ApiError && err.details?.field === "password") setErrors({ password: err.message });
       else if (err instanceof ApiError && err.details?.field === "email") setErrors({ email: err.message });
       else
@@ -159,14 +284,14 @@ export function SignupPage() {
         <Field label="Email" error={errors.email}>
           <input type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
         </Field>
-        <Field label="Password" error={errors.password} help="At least 10 characters. A short sentence is easy to remember.">
+        <Field label="Password" error={errors.password} help="At least 12 characters, not a common password and not your email. A few unrelated words are easy to remember.">
           <input
             type="password"
             autoComplete="new-password"
             value={password}
             onChange={(e) => setPassword(e.target.value)}
             required
-            minLength={10}
+            minLength={12}
           />
         </Field>
         <button type="submit" className="button primary" disabled={busy}>

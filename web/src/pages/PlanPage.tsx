@@ -4,6 +4,7 @@ import { usePlanUsage } from "../hooks/queries";
 import { ErrorMessage } from "../components/Field";
 import { localTime, relative } from "../lib/format";
 import type { Usage } from "../api/types";
+import { TwoFactorSection } from "./TwoFactorSection";
 
 export default function PlanPage() {
   useTitle("Your plan");
@@ -51,6 +52,7 @@ export default function PlanPage() {
           </section>
         </>
       )}
+      <TwoFactorSection />
     </>
   );
 }

@@ -1,6 +1,11 @@
 //! Who is calling: [`AuthUser`] (a valid `Authorization: Bearer` token is required),
 //! [`MaybeAuthUser`] (anonymous allowed, but a bad token is still refused) and [`AdminUser`]
-//! (the role is re-checked in the database, not trusted from the token).
+//! (an admin with two-factor sign-in on).
+//!
+//! Every token is checked against the database on every request, in one query: the user
+//! must still exist and not be disabled, and (for our own tokens) the session the token was
+//! issued in must not have ended (logout, refresh-token reuse, disabling). The role comes
+//! from the database too, never from the token.
 
 use crate::auth::supabase;
 use crate::auth::tokens::TokenError;
@@ -15,8 +20,10 @@ use bb_store::{Role, StoreError, User};
 #[derive(Debug, Clone)]
 pub struct AuthUser {
     pub id: String,
-    /// The role when the token was issued; re-check in the database for admin actions.
+    /// The role now, from the database.
     pub role: Role,
+    /// Two-factor sign-in is on for this account.
+    pub two_factor_enabled: bool,
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -73,6 +80,14 @@ impl FromRequestParts<AppState> for AdminUser {
             Err(e) => return Err(e.into()),
         };
         require_role(user.role, Role::Admin)?;
+        if !user.two_factor_enabled {
+            return Err(ApiError::TwoFactorRequired(
+                "Admin actions need two-factor sign-in. Turn it on under Two-factor \
+                 authentication on the Plan page (POST /api/v1/auth/2fa/setup, then \
+                 /api/v1/auth/2fa/enable), then try again."
+                    .to_string(),
+            ));
+        }
         Ok(AdminUser(user))
     }
 }
@@ -143,10 +158,17 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
         || ApiError::Unauthorized("The access token has expired; refresh it.".to_string());
     match state.tokens().verify(token) {
         Ok(claims) => {
-            return Ok(AuthUser {
-                id: claims.sub,
-                role: claims.role,
-            });
+            let check = state.db().users().session(&claims.sub, &claims.sid).await?;
+            let Some(check) = check else {
+                return Err(gone());
+            };
+            let user = active(check.user)?;
+            if !check.session_live {
+                return Err(ApiError::Unauthorized(
+                    "This session has ended (signed out); sign in again.".to_string(),
+                ));
+            }
+            return Ok(user);
         }
         Err(TokenError::Expired) => return Err(expired()),
         Err(TokenError::Invalid) => {}
@@ -155,10 +177,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
         match verifier.verify(token).await {
             Ok(claims) => {
                 let user = supabase::local_user(state.db(), &claims).await?;
-                return Ok(AuthUser {
-                    id: user.id,
-                    role: user.role,
-                });
+                return active(user);
             }
             Err(TokenError::Expired) => return Err(expired()),
             Err(TokenError::Invalid) => {}
@@ -167,4 +186,22 @@ async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiErro
     Err(ApiError::Unauthorized(
         "The access token is not valid.".to_string(),
     ))
+}
+
+fn gone() -> ApiError {
+    ApiError::Unauthorized("This account no longer exists.".to_string())
+}
+
+/// The caller, unless the account is disabled.
+fn active(user: User) -> Result<AuthUser, ApiError> {
+    if user.disabled_at.is_some() {
+        return Err(ApiError::Unauthorized(
+            "This account is disabled; contact support.".to_string(),
+        ));
+    }
+    Ok(AuthUser {
+        id: user.id,
+        role: user.role,
+        two_factor_enabled: user.two_factor_enabled,
+    })
 }

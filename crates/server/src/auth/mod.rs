@@ -3,5 +3,7 @@
 
 pub mod extractor;
 pub mod password;
+pub mod policy;
 pub mod supabase;
 pub mod tokens;
+pub mod totp;

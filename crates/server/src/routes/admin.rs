@@ -25,9 +25,12 @@ pub struct UpdateUserRequest {
     pub role: Option<Role>,
     #[schema(value_type = Option<PlanTierSchema>)]
     pub plan: Option<PlanTier>,
+    /// `true` disables the account: it cannot sign in, and its tokens stop working on the
+    /// next request. `false` enables it again.
+    pub disabled: Option<bool>,
 }
 
-/// Change a user's role and/or plan (admins only).
+/// Change a user's role, plan and/or disabled state (admins with two-factor sign-in on).
 #[utoipa::path(
     patch,
     path = "/api/v1/admin/users/{id}",
@@ -38,7 +41,7 @@ pub struct UpdateUserRequest {
     responses(
         (status = 200, body = UserView),
         (status = 401, body = ErrorEnvelope),
-        (status = 403, description = "The caller is not an admin", body = ErrorEnvelope),
+        (status = 403, description = "The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`)", body = ErrorEnvelope),
         (status = 404, description = "No such user", body = ErrorEnvelope),
     )
 )]
@@ -58,6 +61,9 @@ async fn update_user(
     }
     if let Some(plan) = req.plan {
         user = users.set_plan(&id, plan).await?;
+    }
+    if let Some(disabled) = req.disabled {
+        user = users.set_disabled(&id, disabled).await?;
     }
     tracing::info!(admin_id = %admin.id, user_id = %id, role = %user.role, plan = %user.plan, "user changed by an admin");
     Ok(Json(user.into()))

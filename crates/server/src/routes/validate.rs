@@ -6,6 +6,7 @@
 //! older versions are migrated. Validation collects every diagnostic; large graphs are
 //! checked on the blocking pool.
 
+use crate::auth::extractor::MaybeAuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Json;
 use crate::state::AppState;
@@ -41,18 +42,24 @@ pub struct ValidateResponse {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Check a strategy graph without saving it.
+/// Check a strategy graph without saving it. Anonymous callers may; a token that is sent
+/// must be valid (a signed-out session or a disabled account is refused).
 #[utoipa::path(
     post,
     path = "/api/v1/validate",
     tag = "strategies",
     request_body = ValidateRequest,
+    security((), ("bearer" = [])),
     responses(
         (status = 200, description = "Every diagnostic (valid or not)", body = ValidateResponse),
+        (status = 401, description = "A token was sent and is not valid", body = ErrorEnvelope),
         (status = 422, description = "The graph is not a strategy document (unknown field, newer schema version)", body = ErrorEnvelope),
     )
 )]
-async fn validate(Json(req): Json<ValidateRequest>) -> Result<Json<ValidateResponse>, ApiError> {
+async fn validate(
+    _caller: MaybeAuthUser,
+    Json(req): Json<ValidateRequest>,
+) -> Result<Json<ValidateResponse>, ApiError> {
     let checked = check_graph(req.graph).await?;
     Ok(Json(ValidateResponse {
         valid: !checked.has_errors(),

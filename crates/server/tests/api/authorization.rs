@@ -1,7 +1,7 @@
 //! Who may call what: every route as an anonymous caller, as another user, and as an
 //! admin.
 
-use crate::common::{PASSWORD, SMA_CROSSOVER, TestApp, account, graph};
+use crate::common::{SMA_CROSSOVER, TestApp, graph};
 use bb_store::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -229,6 +229,7 @@ async fn admins_are_checked_in_the_database() {
         .set_role(&admin.id, Role::Admin)
         .await
         .unwrap();
+    let (secret, _) = app.enable_two_factor(&admin.token).await;
 
     // The token still says builder; the database says admin, and wins.
     let path = format!("/api/v1/admin/users/{}", user.id);
@@ -260,8 +261,10 @@ async fn admins_are_checked_in_the_database() {
     assert_eq!(bad.error_code(), "validation_failed");
 
     // A token that says admin no longer works once the database says otherwise.
-    let relogin = app.login("admin@example.com", PASSWORD).await;
-    let admin_token = account(&relogin).token;
+    let admin_token = app
+        .login_two_factor("admin@example.com", &secret, 1)
+        .await
+        .token;
     app.state
         .db()
         .users()

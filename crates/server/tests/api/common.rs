@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256";
-pub const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "lunar tapestry quietly orbits";
 
 pub const SMA_CROSSOVER: &str = include_str!("../../../../strategies/sma_crossover.json");
 pub const MISSING_INPUT: &str = include_str!("../../../../strategies/broken/missing_input.json");
@@ -186,7 +186,7 @@ impl TestApp {
         self.call(Method::DELETE, path, token, None).await
     }
 
-    /// Registers a new account (password [`PASSWORD`]).
+    /// Registers a new account (password [`PASSWORD`]) and signs in.
     pub async fn register(&self, email: &str) -> Account {
         let reply = self
             .post(
@@ -195,8 +195,63 @@ impl TestApp {
                 json!({ "email": email, "password": PASSWORD }),
             )
             .await;
-        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-        account(&reply)
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.text);
+        let login = self.login(email, PASSWORD).await;
+        assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+        account(&login)
+    }
+
+    /// Turns on two-factor sign-in for the signed-in account; returns the TOTP secret and
+    /// the recovery codes.
+    pub async fn enable_two_factor(&self, token: &str) -> (String, Vec<String>) {
+        let setup = self
+            .post("/api/v1/auth/2fa/setup", Some(token), json!({}))
+            .await;
+        assert_eq!(setup.status, StatusCode::OK, "{}", setup.text);
+        let secret = setup.body["secret"].as_str().unwrap().to_string();
+        let enable = self
+            .post(
+                "/api/v1/auth/2fa/enable",
+                Some(token),
+                json!({ "code": totp_code(&secret, 0) }),
+            )
+            .await;
+        assert_eq!(enable.status, StatusCode::OK, "{}", enable.text);
+        let codes = enable.body["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        (secret, codes)
+    }
+
+    /// Signs in with the password and a TOTP code `steps` × 30 s ahead (each code works once:
+    /// use a step not used before).
+    pub async fn login_two_factor(&self, email: &str, secret: &str, steps: i64) -> Account {
+        let login = self.login(email, PASSWORD).await;
+        assert_eq!(login.body["two_factor_required"], true, "{}", login.text);
+        let verify = self
+            .post(
+                "/api/v1/auth/2fa/verify",
+                None,
+                json!({ "challenge": login.body["challenge"], "code": totp_code(secret, steps) }),
+            )
+            .await;
+        assert_eq!(verify.status, StatusCode::OK, "{}", verify.text);
+        account(&verify)
+    }
+
+    /// Makes the account an admin with two-factor sign-in on (admin routes need both);
+    /// its token keeps working. Returns the TOTP secret.
+    pub async fn make_admin(&self, account: &Account) -> String {
+        self.state
+            .db()
+            .users()
+            .set_role(&account.id, bb_store::Role::Admin)
+            .await
+            .unwrap();
+        self.enable_two_factor(&account.token).await.0
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Reply {
@@ -250,6 +305,22 @@ pub fn account(reply: &Reply) -> Account {
             .to_string(),
         refresh: reply.refresh_cookie().expect("refresh cookie"),
     }
+}
+
+/// The TOTP code for now plus `steps` × 30 s, computed from the secret with totp-rs
+/// (RFC 6238, SHA-1, 6 digits, 30 s).
+pub fn totp_code(secret: &str, steps: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let at = now.saturating_add_signed(steps * 30);
+    totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap()
+        .generate(at)
+        .to_string()
 }
 
 /// A strategy file as a JSON value.

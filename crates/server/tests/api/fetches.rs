@@ -6,7 +6,6 @@ use crate::common::TestApp;
 use axum::Router;
 use axum::extract::Query;
 use axum::routing::get;
-use bb_store::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -71,12 +70,7 @@ async fn an_admin_queues_a_backfill_that_a_worker_stores() {
     })
     .await;
     let admin = app.register("admin@example.com").await;
-    app.state
-        .db()
-        .users()
-        .set_role(&admin.id, Role::Admin)
-        .await
-        .unwrap();
+    app.make_admin(&admin).await;
     let ada = app.register("ada@example.com").await;
     let body = json!({ "symbol": "BTC-USDT", "timeframe": "1h", "sources": ["binance"],
                        "from": "2024-01-01", "to": "2024-01-05" });

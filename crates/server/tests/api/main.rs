@@ -2,6 +2,7 @@
 //! SQLite file in a temporary directory (or a fresh PostgreSQL database) and talks to it
 //! with reqwest.
 
+mod accounts;
 mod auth;
 mod authorization;
 mod common;

@@ -2,7 +2,6 @@
 //! imports with owners. The journey runs on SQLite and on PostgreSQL.
 
 use crate::common::{Account, Reply, TestApp};
-use bb_store::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -95,12 +94,7 @@ fn assert_field_error(reply: &Reply, field: &str) {
 
 async fn admin(app: &TestApp, email: &str) -> Account {
     let account = app.register(email).await;
-    app.state
-        .db()
-        .users()
-        .set_role(&account.id, Role::Admin)
-        .await
-        .unwrap();
+    app.make_admin(&account).await;
     account
 }
 
@@ -364,16 +358,13 @@ async fn journey(app: &TestApp) {
         assert_eq!(reply.error_code(), "not_found");
     }
 
-    // Importing again adds nothing; Bob may not import into Ada's dataset.
+    // Importing again adds nothing; Bob never touches Ada's dataset (see
+    // `dataset_names_are_per_owner`), and may not import into the shared demo data.
     let again = upload(app, "symbol=ADA-BTC", Some(&ada.token), file.clone()).await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
     assert_eq!(again.body["created"], false);
     assert_eq!(again.body["import"]["unchanged"], 10);
     assert_eq!(again.body["dataset"]["id"], mine_id.as_str());
-    let refused = upload(app, "symbol=ADA-BTC", Some(&bob.token), file.clone()).await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
-    assert_eq!(refused.error_code(), "forbidden");
-    // ...nor into the shared demo data.
     let demo = repo_file("data/demo/ccxt_ADA_BTC-5m_2018-01.json");
     let refused = upload(
         app,
@@ -641,7 +632,8 @@ async fn admins_import_shared_data_and_see_everything() {
     .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
 
-    // The admin sees Ada's private dataset and may add to it; it stays hers.
+    // The admin sees Ada's private dataset; an import under the same name goes to a shared
+    // dataset of that name (names are per owner), and Ada's stays hers.
     let hers = upload(&app, "symbol=ADA-BTC", Some(&ada.token), file.clone()).await;
     assert_eq!(hers.status, StatusCode::CREATED, "{}", hers.text);
     let id = hers.body["dataset"]["id"].as_str().unwrap();
@@ -652,8 +644,77 @@ async fn admins_import_shared_data_and_see_everything() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
     let reply = upload(&app, "symbol=ADA-BTC", Some(&root.token), file).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text);
-    assert_eq!(reply.body["dataset"]["id"], id);
-    assert_eq!(reply.body["dataset"]["owner_id"], ada.id.as_str());
+    assert_ne!(reply.body["dataset"]["id"], id);
+    assert!(reply.body["dataset"]["owner_id"].is_null());
+    assert_eq!(list(&app, &root.token, "").await.len(), 3);
+    assert_eq!(list(&app, &ada.token, "").await.len(), 3);
+}
+
+#[tokio::test]
+async fn dataset_names_are_per_owner() {
+    let app = TestApp::spawn().await;
+    let ada = app.register("ada@example.com").await;
+    let bob = app.register("bob@example.com").await;
+    let file = repo_file("testdata/market/binance_ADABTC-1m-2021-11-27.csv");
+    let hers = upload(&app, "symbol=BTC-USD", Some(&ada.token), file.clone()).await;
+    assert_eq!(hers.status, StatusCode::CREATED, "{}", hers.text);
+    let her_id = hers.body["dataset"]["id"].as_str().unwrap().to_string();
+
+    // Bob imports under the same name and gets a dataset of his own; nothing in the answer
+    // tells him Ada has one.
+    let his = upload(&app, "symbol=BTC-USD", Some(&bob.token), file.clone()).await;
+    assert_eq!(his.status, StatusCode::CREATED, "{}", his.text);
+    assert_eq!(his.body["created"], true);
+    assert_eq!(his.body["dataset"]["owner_id"], bob.id.as_str());
+    let his_id = his.body["dataset"]["id"].as_str().unwrap().to_string();
+    assert_ne!(his_id, her_id);
+    assert!(
+        !his.text.contains(&her_id) && !his.text.contains(&ada.id),
+        "{}",
+        his.text
+    );
+    let again = upload(&app, "symbol=BTC-USD", Some(&bob.token), file.clone()).await;
+    assert_eq!(
+        again.body["dataset"]["id"],
+        his_id.as_str(),
+        "{}",
+        again.text
+    );
+    assert_eq!(again.body["created"], false);
+    // A failing import names only Bob's own things.
+    let bad = upload(
+        &app,
+        "symbol=BTC-USD",
+        Some(&bob.token),
+        b"time,open\n1,2\n".to_vec(),
+    )
+    .await;
+    assert!(bad.status.is_client_error(), "{}", bad.text);
+    assert!(
+        !bad.text.contains(&her_id) && !bad.text.contains(&ada.id),
+        "{}",
+        bad.text
+    );
+
+    // Each sees only their own.
+    let ids = |items: Vec<(String, Value)>| -> Vec<String> {
+        items
+            .into_iter()
+            .map(|(_, d)| d["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        ids(list(&app, &bob.token, "?symbol=BTC-USD").await),
+        [his_id.as_str()]
+    );
+    assert_eq!(
+        ids(list(&app, &ada.token, "?symbol=BTC-USD").await),
+        [her_id.as_str()]
+    );
+    let theirs = app
+        .get(&format!("{DATASETS}/{her_id}"), Some(&bob.token))
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ async fn the_eleventh_register_in_a_minute_is_refused() {
             .await;
         assert_eq!(
             reply.status,
-            StatusCode::CREATED,
+            StatusCode::ACCEPTED,
             "register {i}: {}",
             reply.text
         );

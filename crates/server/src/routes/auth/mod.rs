@@ -4,15 +4,21 @@
 //! token in the `bb_refresh` cookie (`HttpOnly; SameSite=Strict; Path=/api/v1/auth`).
 //! Non-browser clients may read the cookie's value and send it back as
 //! `{"refresh_token": "..."}` instead; such a refresh also returns the new token in the body.
+//!
+//! Registering answers `202 {"status": "registered"}` whether or not the email already had an
+//! account, so the answer never tells who has an account; the client then signs in. For a
+//! taken email the owner gets a notification instead. With two-factor sign-in on, login
+//! answers a challenge that `POST /auth/2fa/verify` exchanges for the session.
 
 mod session;
+pub mod two_factor;
 pub mod types;
 
 pub use session::REFRESH_COOKIE;
 
 use crate::auth::extractor::AuthUser;
-use crate::auth::password;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
+use crate::auth::{password, policy};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Json, Lines, check_text};
 use crate::rate_limit::{ClientIp, Scope};
@@ -22,16 +28,17 @@ use axum::extract::State;
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use bb_store::{NewUser, PlanTier, Role, StoreError, now_ms};
+use bb_store::{NewNotification, NewUser, PlanTier, Role, StoreError, now_ms};
 use session::{
     clear_cookie, presented_token, refresh_cookie, refresh_expiry, session_ended, session_for,
     start_session,
 };
-use types::{LoginRequest, RefreshRequest, RegisterRequest, Session, UserView};
+use types::{
+    LoginReply, LoginRequest, RefreshRequest, RegisterRequest, Registered, Session,
+    TwoFactorChallenge, UserView,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-const MIN_PASSWORD: usize = 10;
-const MAX_PASSWORD: usize = 1024;
 const MAX_DISPLAY_NAME: usize = 80;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -41,18 +48,22 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(refresh))
         .routes(routes!(logout))
         .routes(routes!(me))
+        .merge(two_factor::router())
 }
 
-/// Create an account and sign in.
+/// Create an account.
+///
+/// The answer is the same whether or not the email already has an account (so it never
+/// reveals who has one): `202 {"status": "registered"}`. Sign in next with the same email
+/// and password. When the email was taken, nothing changes and its owner is notified.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/register",
     tag = "auth",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "Signed in; the refresh token is in the `bb_refresh` cookie", body = Session),
-        (status = 409, description = "The email already has an account", body = ErrorEnvelope),
-        (status = 422, description = "Invalid email, a password shorter than 10 characters, or an email or display name with control or bidirectional-override characters (`details.field`)", body = ErrorEnvelope),
+        (status = 202, description = "Registered (or the email already had an account); sign in next", body = Registered),
+        (status = 422, description = "Invalid email, or a password that is too short, too easy to guess or contains the email, or an email or display name with control or bidirectional-override characters (`details.field`)", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts from this address", body = ErrorEnvelope),
     )
 )]
@@ -64,19 +75,6 @@ async fn register(
     state.limiter().check(Scope::Register, ip)?;
     check_text("email", &req.email, Lines::One)?;
     let email = normalize_email(&req.email)?;
-    let length = req.password.chars().count();
-    if length < MIN_PASSWORD {
-        return Err(field_error(
-            "password",
-            format!("The password needs at least {MIN_PASSWORD} characters."),
-        ));
-    }
-    if length > MAX_PASSWORD {
-        return Err(field_error(
-            "password",
-            format!("The password may have at most {MAX_PASSWORD} characters."),
-        ));
-    }
     let display_name = req.display_name.unwrap_or_default().trim().to_string();
     check_text("display_name", &display_name, Lines::One)?;
     if display_name.chars().count() > MAX_DISPLAY_NAME {
@@ -85,24 +83,58 @@ async fn register(
             format!("The display name may have at most {MAX_DISPLAY_NAME} characters."),
         ));
     }
+    let (password, checked_email) = (req.password.clone(), email.clone());
+    let refused =
+        tokio::task::spawn_blocking(move || policy::refuse(&password, &checked_email)).await?;
+    if let Some(reason) = refused {
+        return Err(field_error("password", reason));
+    }
+    // Hashing comes before the existence check, so both answers take the same time.
     let password_hash = password::hash(req.password).await?;
     let new = NewUser {
-        email,
+        email: email.clone(),
         password_hash: Some(password_hash),
         display_name,
         role: Role::Builder,
         plan: PlanTier::Free,
         external_subject: None,
     };
-    let user = state.db().users().create(new).await.map_err(|e| match e {
-        StoreError::Conflict(_) => {
-            ApiError::Conflict("An account with this email already exists.".to_string())
-        }
-        other => other.into(),
-    })?;
-    tracing::info!(user_id = %user.id, "account created");
-    let (session, cookie) = start_session(&state, user).await?;
-    Ok((StatusCode::CREATED, [(SET_COOKIE, cookie)], Json(session)).into_response())
+    match state.db().users().create(new).await {
+        Ok(user) => tracing::info!(user_id = %user.id, "account created"),
+        Err(StoreError::Conflict(_)) => notify_owner(&state, &email).await?,
+        Err(e) => return Err(e.into()),
+    }
+    let body = Registered {
+        status: "registered".to_string(),
+        message: "If this email was new, the account is ready: sign in with this email and \
+                  password. If it already had an account, its owner has been told."
+            .to_string(),
+    };
+    Ok((StatusCode::ACCEPTED, Json(body)).into_response())
+}
+
+/// Tells the owner of a taken email that someone tried to register with it.
+async fn notify_owner(state: &AppState, email: &str) -> Result<(), ApiError> {
+    let Some((owner, _)) = state.db().users().by_email(email).await? else {
+        return Ok(());
+    };
+    tracing::info!(user_id = %owner.id, "registration attempted with a taken email");
+    state
+        .db()
+        .notifications()
+        .create(NewNotification {
+            user_id: owner.id,
+            kind: "account.register_attempt".to_string(),
+            title: "Someone tried to sign up with your email".to_string(),
+            body: "Someone tried to create a new account with your email address. Nothing \
+                   changed. If it was you, just sign in; if not, you can ignore this, or turn \
+                   on two-factor authentication on the Plan page."
+                .to_string(),
+            link: Some("/plan".to_string()),
+            payload: serde_json::json!({}),
+        })
+        .await?;
+    Ok(())
 }
 
 /// Sign in with email and password.
@@ -112,8 +144,8 @@ async fn register(
     tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in; the refresh token is in the `bb_refresh` cookie", body = Session),
-        (status = 401, description = "Wrong email or password", body = ErrorEnvelope),
+        (status = 200, description = "Signed in (the refresh token is in the `bb_refresh` cookie), or, with two-factor sign-in on, `{\"two_factor_required\": true, \"challenge\": ...}` to answer at `/api/v1/auth/2fa/verify`", body = LoginReply),
+        (status = 401, description = "Wrong email or password, or a disabled account", body = ErrorEnvelope),
         (status = 429, description = "Too many attempts, or too many failures for this email", body = ErrorEnvelope),
     )
 )]
@@ -133,8 +165,25 @@ async fn login(
     match (matches, user) {
         (true, Some(user)) => {
             state.login_guard().succeeded(&email, ip);
+            if user.disabled_at.is_some() {
+                return Err(ApiError::Unauthorized(
+                    "This account is disabled; contact support.".to_string(),
+                ));
+            }
+            if user.two_factor_enabled {
+                let challenge = state
+                    .tokens()
+                    .issue_challenge(&user.id)
+                    .map_err(|e| ApiError::internal(format!("signing a challenge: {e}")))?;
+                let reply = LoginReply::TwoFactor(TwoFactorChallenge {
+                    two_factor_required: true,
+                    challenge,
+                    expires_in: crate::auth::tokens::CHALLENGE_TTL_SECS,
+                });
+                return Ok(Json(reply).into_response());
+            }
             let (session, cookie) = start_session(&state, user).await?;
-            Ok(([(SET_COOKIE, cookie)], Json(session)).into_response())
+            Ok(([(SET_COOKIE, cookie)], Json(LoginReply::Session(session))).into_response())
         }
         _ => {
             state.login_guard().failed(&email, ip);
@@ -218,7 +267,14 @@ async fn refresh(
         Err(e) => return Err(e.into()),
     }
     let user = db.users().get(&stored.user_id).await?;
-    let mut session = session_for(&state, user)?;
+    if user.disabled_at.is_some() {
+        db.tokens().revoke_family(&stored.family_id).await?;
+        return Ok(session_ended(
+            &state,
+            "This account is disabled; contact support.",
+        ));
+    }
+    let mut session = session_for(&state, user, &stored.family_id)?;
     if from_body {
         session.refresh_token = Some(new_token.clone());
     }
@@ -227,6 +283,7 @@ async fn refresh(
 }
 
 /// Sign out: ends the session family of the presented refresh token and clears the cookie.
+/// The session's access tokens stop working at once too.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/logout",

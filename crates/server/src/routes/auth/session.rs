@@ -28,13 +28,14 @@ pub async fn start_session(
         .create(&user.id, &family, &hash, refresh_expiry(state))
         .await?;
     let cookie = refresh_cookie(state, &token)?;
-    Ok((session_for(state, user)?, cookie))
+    Ok((session_for(state, user, &family)?, cookie))
 }
 
-pub fn session_for(state: &AppState, user: User) -> Result<Session, ApiError> {
+/// The session answer for `user` in session (refresh token family) `family`.
+pub fn session_for(state: &AppState, user: User, family: &str) -> Result<Session, ApiError> {
     let access_token = state
         .tokens()
-        .issue(&user.id, user.role)
+        .issue(&user.id, user.role, family)
         .map_err(|e| ApiError::internal(format!("signing an access token: {e}")))?;
     Ok(Session {
         user: user.into(),

@@ -10,8 +10,13 @@ use utoipa::ToSchema;
 pub struct RegisterRequest {
     #[schema(example = "ada@example.com")]
     pub email: String,
-    /// At least 10 characters.
-    #[schema(min_length = 10, example = "correct horse battery")]
+    /// At least 12 characters, not easy to guess (common and leaked passwords, names and
+    /// keyboard patterns are refused) and not containing the email.
+    #[schema(
+        min_length = 12,
+        max_length = 1024,
+        example = "lunar tapestry quietly orbits"
+    )]
     pub password: String,
     /// Shown to others; defaults to the part of the email before `@`.
     pub display_name: Option<String>,
@@ -44,6 +49,10 @@ pub struct UserView {
     pub plan: PlanTier,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// Two-factor sign-in (TOTP) is on.
+    pub two_factor_enabled: bool,
+    /// An admin disabled the account.
+    pub disabled: bool,
 }
 
 impl From<User> for UserView {
@@ -55,6 +64,8 @@ impl From<User> for UserView {
             role: u.role,
             plan: u.plan,
             created_at: u.created_at,
+            two_factor_enabled: u.two_factor_enabled,
+            disabled: u.disabled_at.is_some(),
         }
     }
 }
@@ -72,4 +83,31 @@ pub struct Session {
     /// Only when the refresh was made with `{"refresh_token": ...}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+}
+
+/// The answer to a registration, the same whether or not the email was new.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    /// Always `registered`.
+    #[schema(example = "registered")]
+    pub status: String,
+    pub message: String,
+}
+
+/// Login with two-factor sign-in on: answer the challenge at `POST /api/v1/auth/2fa/verify`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TwoFactorChallenge {
+    /// Always `true`.
+    pub two_factor_required: bool,
+    pub challenge: String,
+    /// Seconds the challenge may be answered.
+    pub expires_in: u64,
+}
+
+/// A session, or a two-factor challenge.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum LoginReply {
+    Session(Session),
+    TwoFactor(TwoFactorChallenge),
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use bb_data::{DataError, Format, ReadOptions, TimestampUnit};
 use bb_domain::Timeframe;
 use bb_market::MarketError;
-use bb_market::datasets::import_candles;
+use bb_market::datasets::import_candles_into;
 use bb_store::{Dataset, NewDataset, StoreError};
 use serde_json::json;
 
@@ -92,14 +92,12 @@ pub async fn import_file(
         .unwrap_or_else(|| format!("uploaded file ({})", file.notes.format));
     let (target, created) = target(&state, &viewer, &params, timeframe, &provenance).await?;
 
-    let imported = import_candles(
+    let imported = import_candles_into(
         state.db(),
+        &target,
         &file.candles,
         Some(&file.notes),
-        &params.symbol,
-        Some(timeframe),
         &params.source,
-        &provenance,
     )
     .await;
     let done = match imported {
@@ -229,8 +227,11 @@ fn name(field: &str, value: &str, max: usize) -> Result<String, ApiError> {
     Ok(value.to_string())
 }
 
-/// The dataset the candles go to, and whether it was created now: an existing one the
-/// caller may import into (else 403), or a new one owned by the caller (shared for admins).
+/// The dataset the candles go to, and whether it was created now. Names are per owner
+/// (migration 0010): a user imports into their own dataset of that name (created when
+/// missing); another user's dataset of the same name is never looked at, so no answer can
+/// reveal it. A shared dataset of that name takes precedence and only admins add to it
+/// (else 403: shared datasets are visible to everyone anyway).
 async fn target(
     state: &AppState,
     viewer: &Viewer,
@@ -239,40 +240,40 @@ async fn target(
     provenance: &str,
 ) -> Result<(Dataset, bool), ApiError> {
     let store = state.db().candles();
-    let find = || store.find_dataset_from(&params.symbol, timeframe, &params.source);
-    let existing = match find().await? {
-        Some(d) => d,
-        None => {
-            let new = NewDataset {
-                source: params.source.clone(),
-                symbol: params.symbol.clone(),
-                timeframe,
-                provenance: provenance.to_string(),
-            };
-            match store.create_owned_dataset(new, viewer.new_owner()).await {
-                Ok(d) => return Ok((d, true)),
-                // created by someone else in the meantime
-                Err(StoreError::Conflict(_)) => find().await?.ok_or_else(|| {
-                    ApiError::Conflict("The dataset changed meanwhile; try again.".into())
-                })?,
-                Err(e) => return Err(e.into()),
-            }
+    let shared = store
+        .find_owned_dataset(&params.symbol, timeframe, &params.source, None)
+        .await?;
+    if let Some(shared) = shared {
+        if !viewer.can_import_into(&shared) {
+            return Err(ApiError::Forbidden(format!(
+                "The dataset {} from source `{}` is shared; only admins add to shared \
+                 datasets. Import under another `source` name to make a dataset of your own.",
+                shared.spec(),
+                shared.source
+            )));
         }
-    };
-    if !viewer.can_import_into(&existing) {
-        let whose = if existing.owner_id.is_none() {
-            "is shared; only admins add to shared datasets"
-        } else {
-            "belongs to another user"
-        };
-        return Err(ApiError::Forbidden(format!(
-            "The dataset {} from source `{}` {whose}. Import under another `source` name to \
-             make a dataset of your own.",
-            existing.spec(),
-            existing.source
-        )));
+        return Ok((shared, false));
     }
-    Ok((existing, false))
+    let owner = viewer.new_owner();
+    let find = || store.find_owned_dataset(&params.symbol, timeframe, &params.source, owner);
+    if let Some(own) = find().await? {
+        return Ok((own, false));
+    }
+    let new = NewDataset {
+        source: params.source.clone(),
+        symbol: params.symbol.clone(),
+        timeframe,
+        provenance: provenance.to_string(),
+    };
+    match store.create_owned_dataset(new, owner).await {
+        Ok(d) => Ok((d, true)),
+        // the same owner created it in the meantime
+        Err(StoreError::Conflict(_)) => find()
+            .await?
+            .map(|d| (d, false))
+            .ok_or_else(|| ApiError::Conflict("The dataset changed meanwhile; try again.".into())),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Cancels a read when dropped.
