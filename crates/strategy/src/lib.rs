@@ -18,6 +18,7 @@ mod document;
 mod evaluate;
 mod graph;
 mod inspect;
+mod limits;
 mod lower;
 mod migrate;
 mod ops;
@@ -41,7 +42,8 @@ pub use plan::{
     Step, Window,
 };
 pub use series::Series;
-pub use validate::{Validated, validate};
+pub use limits::{EVALUATION_BUDGET_BYTES, Keep, Limits};
+pub use validate::{Validated, validate, validate_with};
 
 /// Parses, validates and compiles in one go; the convenience the CLI and server use.
 pub fn load(text: &str, options: &CompileOptions) -> Result<Plan, LoadError> {

@@ -84,7 +84,7 @@ pub async fn create_strategy(
     let notes = check_length("notes", req.notes.unwrap_or_default(), MAX_NOTES)?;
     check_quota(&state, &caller).await?;
     let checked = match req.graph {
-        Some(graph) => Some(checked_for_saving(graph, req.allow_invalid).await?),
+        Some(graph) => Some(checked_for_saving(&state, &caller, graph, req.allow_invalid).await?),
         None => None,
     };
     let diagnostics = diagnostics_json(checked.as_ref())?;
