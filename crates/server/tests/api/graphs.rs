@@ -151,7 +151,7 @@ async fn a_3000_block_chain_saved_before_the_limits_is_refused_at_submit() {
     );
     assert_eq!(
         codes(&reply.body["error"]["details"]["diagnostics"]),
-        ["too_many_blocks"]
+        ["too_many_blocks", "too_many_connections"]
     );
     let health = app.get("/health", None).await;
     assert_eq!(health.status, StatusCode::OK);
