@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use bb_domain::Candles;
 use bb_metrics::Metrics;
 use bb_strategy::catalogue::{self, BlockKind, ParamKind};
-use bb_strategy::{
-    CompileOptions, Keep, Series, StepCache, StrategyDocument, compile, validate,
-};
+use bb_strategy::{CompileOptions, Keep, Series, StepCache, StrategyDocument, compile, validate};
 use serde::{Deserialize, Serialize};
 
 use crate::run::{BacktestConfig, simulate_and_measure_into};
@@ -248,7 +246,16 @@ pub fn sweep(
         base_timeframe: Some(timeframe),
         bar_count: Some(candles.len()),
     };
-    let threads = threads.clamp(1, max_workers(doc, spec, valid.first().map(|&k| combo(k)), &options, candles.len()));
+    let threads = threads.clamp(
+        1,
+        max_workers(
+            doc,
+            spec,
+            valid.first().map(|&k| combo(k)),
+            &options,
+            candles.len(),
+        ),
+    );
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let results: Mutex<Vec<(usize, SweepRow)>> = Mutex::new(Vec::with_capacity(total));
@@ -442,5 +449,32 @@ impl StepCache for SharedCache {
         if map.insert(key.to_string(), outputs.clone()).is_none() {
             self.bytes.fetch_add(size, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn crossover() -> StrategyDocument {
+        StrategyDocument::from_json(include_str!("../../../strategies/sma_crossover.json")).unwrap()
+    }
+
+    #[test]
+    fn workers_are_limited_by_the_evaluation_budget() {
+        let doc = crossover();
+        let spec = SweepSpec {
+            axes: vec!["fast.period=5..10:1".parse().unwrap()],
+            constraints: vec![],
+        };
+        let options = CompileOptions::default();
+        // Small data: the budget allows far more workers than any machine has.
+        assert!(max_workers(&doc, &spec, Some(vec![5.0]), &options, 1_000) > 1_000);
+        // 10 million bars: one plan alone takes most of the budget, so one worker.
+        let bars = 10_000_000;
+        let plan = compile(&validate(&doc), &options).unwrap();
+        let each = plan.evaluation_bytes(bars, Keep::Signals);
+        assert!(each > bb_strategy::EVALUATION_BUDGET_BYTES / 2, "{each}");
+        assert_eq!(max_workers(&doc, &spec, Some(vec![5.0]), &options, bars), 1);
     }
 }

@@ -8,8 +8,7 @@ use bb_backtest::{BacktestConfig, backtest};
 use bb_domain::Candles;
 use bb_strategy::catalogue::{self, BlockKind, ParamKind, PortType};
 use bb_strategy::{
-    CompileOptions, EVALUATION_BUDGET_BYTES, Keep, Limits, StrategyDocument, compile,
-    validate_with,
+    CompileOptions, EVALUATION_BUDGET_BYTES, Keep, Limits, StrategyDocument, compile, validate_with,
 };
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -62,9 +61,9 @@ fn param_value(kind: &ParamKind, choice: &ParamChoice) -> Option<Value> {
         (ParamChoice::InRange(f), ParamKind::Number { min, max, .. }) => {
             Some(json!(min + (max.min(min + 100.0) - min) * f))
         }
-        (ParamChoice::InRange(f), ParamKind::Choice { options, .. }) => {
-            Some(json!(options[((options.len() as f64 * f) as usize).min(options.len() - 1)]))
-        }
+        (ParamChoice::InRange(f), ParamKind::Choice { options, .. }) => Some(json!(
+            options[((options.len() as f64 * f) as usize).min(options.len() - 1)]
+        )),
         (ParamChoice::OutOfRange, ParamKind::Integer { max, .. }) => Some(json!(max + 1)),
         (ParamChoice::OutOfRange, ParamKind::Number { max, .. }) => Some(json!(max * 2.0 + 1.0)),
         (ParamChoice::OutOfRange, ParamKind::Choice { .. }) => Some(json!("no such option")),
@@ -133,7 +132,9 @@ fn document(nodes: &[NodeGen], entry: bool, clean: bool) -> String {
         }
         out_nodes.push(json!({"id": format!("n{i}"), "kind": kind.as_str(), "params": p}));
         for (port, wire) in spec.inputs.iter().zip(wiring) {
-            let Some((which, out, anywhere)) = wire else { continue };
+            let Some((which, out, anywhere)) = wire else {
+                continue;
+            };
             let pool = if *anywhere { nodes.len() } else { i };
             if pool == 0 {
                 continue;
@@ -226,7 +227,10 @@ fn chain_kinds() -> Vec<BlockKind> {
             s.inputs.len() == 1
                 && s.inputs[0].ty == PortType::Number
                 && s.outputs.first().is_some_and(|o| o.ty == PortType::Number)
-                && !matches!(k, BlockKind::HigherTimeframe | BlockKind::Macd | BlockKind::Ppo)
+                && !matches!(
+                    k,
+                    BlockKind::HigherTimeframe | BlockKind::Macd | BlockKind::Ppo
+                )
         })
         .collect()
 }

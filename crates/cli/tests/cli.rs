@@ -323,8 +323,9 @@ fn every_block_the_catalogue_lists_validates_by_its_listed_name() {
     assert!(kinds.iter().any(|k| k == "stddev"));
     let dir = tempfile::tempdir().unwrap();
     for listed in &kinds {
-        let kind = bb_strategy::catalogue::BlockKind::from_name(listed)
-            .unwrap_or_else(|| panic!("the catalogue lists \"{listed}\", which documents cannot use"));
+        let kind = bb_strategy::catalogue::BlockKind::from_name(listed).unwrap_or_else(|| {
+            panic!("the catalogue lists \"{listed}\", which documents cannot use")
+        });
         let doc = bb_strategy::catalogue::example(kind);
         let text = serde_json::to_string(&doc).unwrap();
         assert!(text.contains(&format!("\"kind\":\"{listed}\"")));
@@ -353,7 +354,8 @@ fn a_3000_block_chain_is_refused_by_name_not_by_a_crash() {
     edges.push(serde_json::json!({"from": {"node": "close", "port": "out"}, "to": {"node": "above", "port": "a"}}));
     edges.push(serde_json::json!({"from": {"node": previous, "port": "out"}, "to": {"node": "above", "port": "b"}}));
     edges.push(serde_json::json!({"from": {"node": "above", "port": "out"}, "to": {"node": "entry", "port": "when"}}));
-    let doc = serde_json::json!({"schema_version": 2, "name": "deep", "nodes": nodes, "edges": edges});
+    let doc =
+        serde_json::json!({"schema_version": 2, "name": "deep", "nodes": nodes, "edges": edges});
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("deep.json");
     std::fs::write(&path, doc.to_string()).unwrap();

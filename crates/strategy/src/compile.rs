@@ -173,7 +173,10 @@ impl Compiler<'_> {
                 .map(|src| src.node)
                 .filter(|&i| !self.memo.contains_key(&(i, input_context)))
                 .collect();
-            if missing.iter().any(|&i| self.failed.contains(&(i, input_context))) {
+            if missing
+                .iter()
+                .any(|&i| self.failed.contains(&(i, input_context)))
+            {
                 self.failed.insert((at, ctx));
                 continue;
             }

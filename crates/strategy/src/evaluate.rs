@@ -222,7 +222,11 @@ impl StepCache for NoCache {
 /// reads as a series of no values rather than a panic.
 fn live(outputs: &[Option<Arc<Vec<Series>>>], slot: Slot) -> &Series {
     static NOTHING: Series = Series::Number(Vec::new());
-    debug_assert!(outputs[slot.step].is_some(), "step {} read after it was freed", slot.step);
+    debug_assert!(
+        outputs[slot.step].is_some(),
+        "step {} read after it was freed",
+        slot.step
+    );
     outputs[slot.step]
         .as_deref()
         .and_then(|s| s.get(slot.output))

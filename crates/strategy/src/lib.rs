@@ -36,13 +36,13 @@ pub use document::{
 pub use evaluate::{EvaluateError, Evaluation, NoCache, StepCache};
 pub use graph::{Graph, GraphNode, Source};
 pub use inspect::Column;
+pub use limits::{EVALUATION_BUDGET_BYTES, Keep, Limits};
 pub use params::{ParamValue, ParamValues};
 pub use plan::{
     Arithmetic, Comparison, Context, Direction, Field, Indicator, NodeOutputs, Op, Plan, Slot,
     Step, Window,
 };
 pub use series::Series;
-pub use limits::{EVALUATION_BUDGET_BYTES, Keep, Limits};
 pub use validate::{Validated, validate, validate_with};
 
 /// Parses, validates and compiles in one go; the convenience the CLI and server use.

@@ -16,8 +16,9 @@ fn every_catalogue_entry_round_trips_through_a_document() {
     let candles = common::synthetic_candles(2_000);
     for block in served["blocks"].as_array().unwrap() {
         let name = block["kind"].as_str().unwrap();
-        let kind = bb_strategy::catalogue::BlockKind::from_name(name)
-            .unwrap_or_else(|| panic!("the catalogue serves \"{name}\", which documents cannot use"));
+        let kind = bb_strategy::catalogue::BlockKind::from_name(name).unwrap_or_else(|| {
+            panic!("the catalogue serves \"{name}\", which documents cannot use")
+        });
         assert_eq!(serde_json::to_value(kind).unwrap(), name);
         assert_eq!(
             serde_json::from_value::<bb_strategy::catalogue::BlockKind>(name.into()).unwrap(),
@@ -26,13 +27,17 @@ fn every_catalogue_entry_round_trips_through_a_document() {
         let text = serde_json::to_string(&bb_strategy::catalogue::example(kind)).unwrap();
         let doc = bb_strategy::StrategyDocument::from_json(&text).unwrap();
         let validated = bb_strategy::validate(&doc);
-        assert!(!validated.has_errors(), "{name}: {:?}", validated.diagnostics);
+        assert!(
+            !validated.has_errors(),
+            "{name}: {:?}",
+            validated.diagnostics
+        );
         let options = bb_strategy::CompileOptions {
             base_timeframe: candles.timeframe(),
             bar_count: Some(candles.len()),
         };
-        let plan = bb_strategy::compile(&validated, &options)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let plan =
+            bb_strategy::compile(&validated, &options).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         plan.evaluate(&candles)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }

@@ -39,7 +39,10 @@ fn run_unlimited(doc: StrategyDocument, candles: Candles) -> (usize, usize, usiz
     let plan = compile(&validated, &options(&candles)).expect("compiles");
     let evaluation = plan.evaluate(&candles).expect("evaluates");
     let kept = evaluation.outputs.iter().filter(|o| o.is_some()).count();
-    assert!(kept <= 2, "only the action inputs are kept, not {kept} steps");
+    assert!(
+        kept <= 2,
+        "only the action inputs are kept, not {kept} steps"
+    );
     let longest_key = plan.steps.iter().map(|s| s.key.len()).max().unwrap_or(0);
     (
         evaluation.signals.enter_long.len(),
@@ -57,16 +60,21 @@ fn chains_of_3000_and_4000_smas_run_on_a_small_stack() {
         assert_eq!(signals, 5_000);
         // close, every SMA, the comparison
         assert_eq!(steps, blocks + 2, "{blocks}");
-        assert!(peak <= 3, "a chain keeps at most 3 columns alive, not {peak}");
-        assert!(key < 200, "keys stay short however deep the graph ({key} bytes)");
+        assert!(
+            peak <= 3,
+            "a chain keeps at most 3 columns alive, not {peak}"
+        );
+        assert!(
+            key < 200,
+            "keys stay short however deep the graph ({key} bytes)"
+        );
     }
 }
 
 #[test]
 fn a_hundred_thousand_blocks_validate_compile_and_evaluate_on_a_small_stack() {
-    let (signals, steps, peak, _) = on_small_stack(|| {
-        run_unlimited(chain("absolute", 100_000), synthetic_candles(50))
-    });
+    let (signals, steps, peak, _) =
+        on_small_stack(|| run_unlimited(chain("absolute", 100_000), synthetic_candles(50)));
     assert_eq!((signals, steps), (50, 100_002));
     assert!(peak <= 3);
 }
@@ -157,9 +165,14 @@ fn a_3000_block_chain_on_a_million_bars_fits_the_budget() {
     });
     let bytes = plan.evaluation_bytes(1_000_000, Keep::Signals);
     assert!(bytes <= EVALUATION_BUDGET_BYTES, "{bytes}");
-    assert!(bytes < 200 << 20, "a chain needs a few columns, not {bytes} bytes");
+    assert!(
+        bytes < 200 << 20,
+        "a chain needs a few columns, not {bytes} bytes"
+    );
     // Keeping every output (the inspector) would not fit: refused with the reason.
-    let all = plan.check_budget(1_000_000, Keep::All).expect("over budget");
+    let all = plan
+        .check_budget(1_000_000, Keep::All)
+        .expect("over budget");
     assert!(
         all.contains("Showing all 3,002 block outputs over 1,000,000 bars"),
         "{all}"

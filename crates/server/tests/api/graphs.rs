@@ -13,9 +13,7 @@ fn sma_chain(blocks: usize) -> Value {
     let mut nodes = vec![json!({"id": "close", "kind": "candle_field"})];
     let mut edges = Vec::new();
     let mut previous = "close".to_string();
-    let link = |from: &str, to: &str, port: &str| {
-        json!({"from": {"node": from, "port": "out"}, "to": {"node": to, "port": port}})
-    };
+    let link = |from: &str, to: &str, port: &str| json!({"from": {"node": from, "port": "out"}, "to": {"node": to, "port": port}});
     for i in 0..blocks {
         let id = format!("b{i}");
         nodes.push(json!({"id": id, "kind": "sma", "params": {"period": 2}}));
@@ -56,9 +54,19 @@ async fn every_block_listed_by_get_blocks_validates_by_that_name() {
         let kind = bb_strategy::catalogue::BlockKind::from_name(name)
             .unwrap_or_else(|| panic!("GET /blocks lists \"{name}\", which documents cannot use"));
         let doc = serde_json::to_value(bb_strategy::catalogue::example(kind)).unwrap();
-        assert!(doc["nodes"].as_array().unwrap().iter().any(|n| n["kind"] == name.as_str()));
+        assert!(
+            doc["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|n| n["kind"] == name.as_str())
+        );
         let reply = app
-            .post("/api/v1/validate", Some(&user.token), json!({ "graph": doc }))
+            .post(
+                "/api/v1/validate",
+                Some(&user.token),
+                json!({ "graph": doc }),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{name}: {}", reply.text);
         assert_eq!(reply.body["valid"], true, "{name}: {}", reply.text);
@@ -71,7 +79,11 @@ async fn graph_limits_follow_the_plan_and_name_the_limit() {
     let user = app.register("ada@example.com").await;
     // Free plan: at most 300 blocks, 200 deep.
     let wide = app
-        .post("/api/v1/validate", Some(&user.token), json!({ "graph": sma_chain(400) }))
+        .post(
+            "/api/v1/validate",
+            Some(&user.token),
+            json!({ "graph": sma_chain(400) }),
+        )
         .await;
     assert_eq!(wide.status, StatusCode::OK, "{}", wide.text);
     assert_eq!(wide.body["valid"], false);
@@ -85,9 +97,17 @@ async fn graph_limits_follow_the_plan_and_name_the_limit() {
         wide.text
     );
     let deep = app
-        .post("/api/v1/validate", Some(&user.token), json!({ "graph": sma_chain(250) }))
+        .post(
+            "/api/v1/validate",
+            Some(&user.token),
+            json!({ "graph": sma_chain(250) }),
+        )
         .await;
-    assert!(codes(&deep.body["diagnostics"]).contains(&"graph_too_deep".to_owned()), "{}", deep.text);
+    assert!(
+        codes(&deep.body["diagnostics"]).contains(&"graph_too_deep".to_owned()),
+        "{}",
+        deep.text
+    );
     // Saving refuses it with the diagnostics.
     let saved = app
         .post(
@@ -96,7 +116,12 @@ async fn graph_limits_follow_the_plan_and_name_the_limit() {
             json!({ "title": "deep", "graph": sma_chain(250) }),
         )
         .await;
-    assert_eq!(saved.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", saved.text);
+    assert_eq!(
+        saved.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        saved.text
+    );
     assert!(saved.text.contains("graph_too_deep"), "{}", saved.text);
     // Premium allows it.
     app.state
@@ -106,7 +131,11 @@ async fn graph_limits_follow_the_plan_and_name_the_limit() {
         .await
         .unwrap();
     let premium = app
-        .post("/api/v1/validate", Some(&user.token), json!({ "graph": sma_chain(250) }))
+        .post(
+            "/api/v1/validate",
+            Some(&user.token),
+            json!({ "graph": sma_chain(250) }),
+        )
         .await;
     assert_eq!(premium.body["valid"], true, "{}", premium.text);
 }
@@ -117,7 +146,9 @@ async fn graph_limits_follow_the_plan_and_name_the_limit() {
 #[tokio::test]
 async fn a_3000_block_chain_saved_before_the_limits_is_refused_at_submit() {
     let app = TestApp::spawn().await;
-    bb_market::demo::load_demo(app.state.db()).await.expect("demo data");
+    bb_market::demo::load_demo(app.state.db())
+        .await
+        .expect("demo data");
     let user = app.register("ada@example.com").await;
     let strategy = app.create_strategy(&user.token, "deep", "private").await;
     app.state
@@ -142,7 +173,12 @@ async fn a_3000_block_chain_saved_before_the_limits_is_refused_at_submit() {
             json!({ "strategy_id": strategy, "version": 2, "symbol": "BTC-USD", "timeframe": "1d" }),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
     assert_eq!(reply.error_code(), "validation_failed");
     let message = reply.body["error"]["message"].as_str().unwrap();
     assert!(

@@ -84,7 +84,8 @@ pub fn chain(kind: &str, blocks: usize) -> StrategyDocument {
 pub fn mirrored_chain(blocks: usize) -> StrategyDocument {
     let mut doc = chain("sma", blocks);
     doc.nodes.retain(|n| n.id != "above" && n.id != "entry");
-    doc.edges.retain(|e| e.to.node != "above" && e.to.node != "entry");
+    doc.edges
+        .retain(|e| e.to.node != "above" && e.to.node != "entry");
     let mut acc: Option<String> = None;
     for i in 0..blocks / 2 {
         let c = format!("c{i}");

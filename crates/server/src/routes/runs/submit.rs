@@ -175,7 +175,10 @@ async fn check_plan_limits(
     match problems.first() {
         None => Ok(()),
         Some(first) => Err(ApiError::validation(
-            format!("Version {number} of this strategy cannot run on your plan: {}", first.message),
+            format!(
+                "Version {number} of this strategy cannot run on your plan: {}",
+                first.message
+            ),
             Some(serde_json::json!({ "field": "version", "diagnostics": problems })),
         )),
     }
