@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use bb_domain::Candles;
 use bb_metrics::Metrics;
 use bb_strategy::catalogue::{self, BlockKind, ParamKind};
-use bb_strategy::{CompileOptions, Series, StepCache, StrategyDocument, compile, validate};
+use bb_strategy::{CompileOptions, Keep, Series, StepCache, StrategyDocument, compile, validate};
 use serde::{Deserialize, Serialize};
 
 use crate::run::{BacktestConfig, simulate_and_measure_into};
@@ -328,15 +328,25 @@ pub fn sweep(
     });
     let total = valid.len();
     let cache = SharedCache::new(CACHE_BUDGET_BYTES);
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, SweepRow)>> = Mutex::new(Vec::with_capacity(total));
     let options = CompileOptions {
         base_timeframe: Some(timeframe),
         bar_count: Some(candles.len()),
     };
+    let threads = threads.clamp(
+        1,
+        max_workers(
+            doc,
+            spec,
+            valid.first().map(|&k| combo(k)),
+            &options,
+            candles.len(),
+        ),
+    );
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, SweepRow)>> = Mutex::new(Vec::with_capacity(total));
     std::thread::scope(|scope| {
-        for _ in 0..threads.max(1) {
+        for _ in 0..threads {
             scope.spawn(|| {
                 let mut local = Vec::new();
                 let mut doc = doc.clone();
@@ -449,8 +459,40 @@ pub fn check_axes(doc: &StrategyDocument, spec: &SweepSpec) -> Result<(), SweepE
     Ok(())
 }
 
-/// Cache budget for shared step outputs; beyond it, outputs are recomputed.
-const CACHE_BUDGET_BYTES: usize = 512 << 20;
+/// Cache budget for shared step outputs; beyond it, outputs are recomputed. The workers'
+/// own evaluations together stay within the same budget (see [`max_workers`]), so a sweep
+/// takes at most twice [`bb_strategy::EVALUATION_BUDGET_BYTES`].
+const CACHE_BUDGET_BYTES: usize = bb_strategy::EVALUATION_BUDGET_BYTES;
+
+/// How many workers can evaluate at once within [`bb_strategy::EVALUATION_BUDGET_BYTES`]:
+/// each evaluation's memory is estimated on the first combination's plan (every
+/// combination has the same blocks, so nearly the same estimate). At least one; a plan
+/// over the budget on its own is refused by `compile`.
+fn max_workers(
+    doc: &StrategyDocument,
+    spec: &SweepSpec,
+    first: Option<Vec<f64>>,
+    options: &CompileOptions,
+    bars: usize,
+) -> usize {
+    let mut doc = doc.clone();
+    for (axis, v) in spec.axes.iter().zip(first.unwrap_or_default()) {
+        if let Some(node) = doc.node_mut(&axis.node) {
+            node.params.insert(axis.param.clone(), json_number(v));
+        }
+    }
+    let unbounded = CompileOptions {
+        bar_count: None,
+        ..*options
+    };
+    match compile(&validate(&doc), &unbounded) {
+        Ok(plan) => {
+            let each = plan.evaluation_bytes(bars, Keep::Signals).max(1);
+            (bb_strategy::EVALUATION_BUDGET_BYTES / each).max(1)
+        }
+        Err(_) => 1,
+    }
+}
 
 /// A step cache shared by the sweep's workers, bounded in bytes.
 struct SharedCache {
@@ -575,5 +617,27 @@ mod tests {
     fn constraints_on_unswept_parameters_are_listed() {
         let s = spec(&["a.p=1..3:1"], &["a.p<b.p", "a.p>=a.p"]);
         assert_eq!(s.unknown_constraint_names(), vec![(0, "b.p".to_string())]);
+    }
+
+    fn crossover() -> StrategyDocument {
+        StrategyDocument::from_json(include_str!("../../../strategies/sma_crossover.json")).unwrap()
+    }
+
+    #[test]
+    fn workers_are_limited_by_the_evaluation_budget() {
+        let doc = crossover();
+        let spec = SweepSpec {
+            axes: vec!["fast.period=5..10:1".parse().unwrap()],
+            constraints: vec![],
+        };
+        let options = CompileOptions::default();
+        // Small data: the budget allows far more workers than any machine has.
+        assert!(max_workers(&doc, &spec, Some(vec![5.0]), &options, 1_000) > 1_000);
+        // 10 million bars: one plan alone takes most of the budget, so one worker.
+        let bars = 10_000_000;
+        let plan = compile(&validate(&doc), &options).unwrap();
+        let each = plan.evaluation_bytes(bars, Keep::Signals);
+        assert!(each > bb_strategy::EVALUATION_BUDGET_BYTES / 2, "{each}");
+        assert_eq!(max_workers(&doc, &spec, Some(vec![5.0]), &options, bars), 1);
     }
 }

@@ -305,3 +305,71 @@ fn several_data_files_make_a_basket_with_one_shared_account() {
     assert!(text.starts_with("symbol,side,"));
     assert_eq!(text.lines().count(), trades + 1);
 }
+
+/// One source of truth for block names: every kind `blockbuilders blocks` lists, put in a
+/// document with its default parameters, passes `blockbuilders validate`.
+#[test]
+fn every_block_the_catalogue_lists_validates_by_its_listed_name() {
+    let o = run(&["blocks"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let catalogue: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let kinds: Vec<String> = catalogue["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(kinds.len(), bb_strategy::catalogue::BlockKind::ALL.len());
+    assert!(kinds.iter().any(|k| k == "stddev"));
+    let dir = tempfile::tempdir().unwrap();
+    for listed in &kinds {
+        let kind = bb_strategy::catalogue::BlockKind::from_name(listed).unwrap_or_else(|| {
+            panic!("the catalogue lists \"{listed}\", which documents cannot use")
+        });
+        let doc = bb_strategy::catalogue::example(kind);
+        let text = serde_json::to_string(&doc).unwrap();
+        assert!(text.contains(&format!("\"kind\":\"{listed}\"")));
+        let path = dir.path().join(format!("{listed}.json"));
+        std::fs::write(&path, text).unwrap();
+        let o = run(&["validate", "--strategy", path.to_str().unwrap()]);
+        assert!(o.status.success(), "{listed}: {}{}", stdout(&o), stderr(&o));
+    }
+}
+
+/// The deep-graph reproduction through the binary: a 3,000-block chain is refused with the
+/// limit named, not a stack overflow.
+#[test]
+fn a_3000_block_chain_is_refused_by_name_not_by_a_crash() {
+    let mut nodes = vec![serde_json::json!({"id": "close", "kind": "candle_field"})];
+    let mut edges = Vec::new();
+    let mut previous = "close".to_string();
+    for i in 0..3_000 {
+        let id = format!("b{i}");
+        nodes.push(serde_json::json!({"id": id, "kind": "sma", "params": {"period": 2}}));
+        edges.push(serde_json::json!({"from": {"node": previous, "port": "out"}, "to": {"node": id, "port": "in"}}));
+        previous = id;
+    }
+    nodes.push(serde_json::json!({"id": "above", "kind": "greater_than"}));
+    nodes.push(serde_json::json!({"id": "entry", "kind": "enter_long"}));
+    edges.push(serde_json::json!({"from": {"node": "close", "port": "out"}, "to": {"node": "above", "port": "a"}}));
+    edges.push(serde_json::json!({"from": {"node": previous, "port": "out"}, "to": {"node": "above", "port": "b"}}));
+    edges.push(serde_json::json!({"from": {"node": "above", "port": "out"}, "to": {"node": "entry", "port": "when"}}));
+    let doc =
+        serde_json::json!({"schema_version": 2, "name": "deep", "nodes": nodes, "edges": edges});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("deep.json");
+    std::fs::write(&path, doc.to_string()).unwrap();
+    for command in ["validate", "backtest"] {
+        let mut args = vec![command, "--strategy", path.to_str().unwrap()];
+        if command == "backtest" {
+            args.extend(["--data", DAILY]);
+        }
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(1), "{command}: {}", stderr(&o));
+        let text = format!("{}{}", stdout(&o), stderr(&o));
+        assert!(
+            text.contains("This strategy has 3,003 blocks; your plan allows at most 2,000"),
+            "{command}: {text}"
+        );
+    }
+}

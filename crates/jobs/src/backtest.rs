@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bb_backtest::sweep::SweepResult;
 use bb_market::loading::{LoadedCandles, load_for_backtest};
 use bb_store::{Job, NewNotification, Run, RunKind};
-use bb_strategy::{CompileOptions, StrategyDocument};
+use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
 
 use crate::request::{BacktestRequest, SweepRequest};
@@ -43,6 +43,13 @@ pub(crate) async fn run(
             run.version
         ))
     })?;
+    // The graph limits of the owner's plan, checked again here: the version may have been
+    // saved before they existed or under a bigger plan.
+    let limits = match ctx.db.users().get(&run.user_id).await {
+        Ok(user) => bb_strategy::Limits::for_plan(user.plan.as_str()),
+        Err(bb_store::StoreError::NotFound) => bb_strategy::Limits::FREE,
+        Err(e) => return Err(e.into()),
+    };
     let (backtest, sweep) = match kind {
         RunKind::Backtest => (parse::<BacktestRequest>(&run.config)?, None),
         RunKind::Sweep => {
@@ -74,9 +81,13 @@ pub(crate) async fn run(
         None => {
             let doc = doc.clone();
             let config = backtest.clone();
-            blocking(move || compute_backtest(&doc, &loaded, &config)).await?
+            blocking(move || compute_backtest(&doc, &loaded, &config, &limits)).await?
         }
-        Some(request) => compute_sweep(ctx, &id, &doc, loaded, request).await?,
+        Some(request) => {
+            let checked = doc.clone();
+            blocking(move || check_limits(&checked, &limits)).await?;
+            compute_sweep(ctx, &id, &doc, loaded, request).await?
+        }
     };
     let note = success_notification(&run, &doc.name, &summary);
     let recorded = runs
@@ -99,12 +110,34 @@ async fn blocking<T: Send + 'static>(
     crate::engine::on_engine_thread(f).await
 }
 
-fn compile(doc: &StrategyDocument, loaded: &LoadedCandles) -> Result<bb_strategy::Plan, JobError> {
+/// Refuses a graph over the plan's size or depth limits, naming the limit.
+fn check_limits(doc: &StrategyDocument, limits: &Limits) -> Result<(), JobError> {
+    let problems: Vec<String> = bb_strategy::validate_with(doc, limits)
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.clone())
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(JobError::Permanent(format!(
+            "the strategy cannot run: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+fn compile(
+    doc: &StrategyDocument,
+    loaded: &LoadedCandles,
+    limits: &Limits,
+) -> Result<bb_strategy::Plan, JobError> {
     let options = CompileOptions {
         base_timeframe: Some(loaded.timeframe),
         bar_count: Some(loaded.candles.len()),
     };
-    bb_strategy::compile(&bb_strategy::validate(doc), &options).map_err(|problems| {
+    bb_strategy::compile(&bb_strategy::validate_with(doc, limits), &options).map_err(|problems| {
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         JobError::Permanent(format!(
             "the strategy cannot run on {}: {}",
@@ -114,13 +147,15 @@ fn compile(doc: &StrategyDocument, loaded: &LoadedCandles) -> Result<bb_strategy
     })
 }
 
-/// One backtest: the whole report, and its headline numbers.
+/// One backtest within the graph `limits` of the owner's plan: the whole report, and its
+/// headline numbers.
 pub fn compute_backtest(
     doc: &StrategyDocument,
     loaded: &LoadedCandles,
     request: &BacktestRequest,
+    limits: &Limits,
 ) -> Result<(Value, Value), JobError> {
-    let plan = compile(doc, loaded)?;
+    let plan = compile(doc, loaded, limits)?;
     let report = bb_backtest::backtest(&doc.name, &plan, &loaded.candles, &request.config())
         .map_err(|e| JobError::Permanent(e.to_string()))?;
     let mut value = serde_json::to_value(&report)

@@ -2,13 +2,14 @@
 //! order, identical sub-expressions merged, higher-timeframe contexts resolved, warm-up
 //! computed and checked against the data.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bb_domain::{RiskRules, Sizing, StopRule, TargetRule, Timeframe, TrailingRule};
 
 use crate::catalogue::BlockKind;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Graph, GraphNode};
+use crate::limits::Keep;
 use crate::plan::*;
 use crate::validate::Validated;
 use crate::warmup;
@@ -41,6 +42,7 @@ pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, 
         dedupe: HashMap::new(),
         errors: Vec::new(),
         node_steps: HashMap::new(),
+        failed: HashSet::new(),
     };
     let g = &validated.graph;
     let mut actions: [Vec<Slot>; 4] = Default::default();
@@ -93,24 +95,25 @@ pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, 
         )
         .on_node(&g.nodes[culprit.0].id)]);
     }
-    let mut nodes: Vec<NodeOutputs> = c
+    let mut placed: Vec<(usize, usize)> = c
         .node_steps
         .iter()
-        .flat_map(|(&node, steps)| {
-            let ports: Vec<&'static str> = g.nodes[node]
+        .flat_map(|(&node, steps)| steps.iter().map(move |&step| (node, step)))
+        .collect();
+    placed.sort_unstable();
+    let nodes: Vec<NodeOutputs> = placed
+        .into_iter()
+        .map(|(node, step)| NodeOutputs {
+            node: g.nodes[node].id.clone(),
+            step,
+            ports: g.nodes[node]
                 .spec
                 .map(|s| s.outputs.iter().map(|p| p.name).collect())
-                .unwrap_or_default();
-            steps.iter().map(move |&step| NodeOutputs {
-                node: g.nodes[node].id.clone(),
-                step,
-                ports: ports.clone(),
-            })
+                .unwrap_or_default(),
         })
         .collect();
-    nodes.sort_by_key(|n| (g.index_of(&n.node), n.step));
     let [enter_long, exit_long, enter_short, exit_short] = actions;
-    Ok(Plan {
+    let plan = Plan {
         steps: c.steps,
         enter_long,
         exit_long,
@@ -121,7 +124,13 @@ pub fn compile(validated: &Validated, options: &CompileOptions) -> Result<Plan, 
         nodes,
         base_timeframe: options.base_timeframe,
         warnings,
-    })
+    };
+    if let Some(bars) = options.bar_count
+        && let Some(message) = plan.check_budget(bars, Keep::Signals)
+    {
+        return Err(vec![Diagnostic::error(Code::EvaluationTooLarge, message)]);
+    }
+    Ok(plan)
 }
 
 struct Compiler<'a> {
@@ -133,68 +142,96 @@ struct Compiler<'a> {
     dedupe: HashMap<String, usize>,
     errors: Vec<Diagnostic>,
     node_steps: HashMap<usize, Vec<usize>>,
+    /// Nodes (in a context) that cannot be lowered; their error is reported once.
+    failed: HashSet<(usize, Context)>,
 }
 
 impl Compiler<'_> {
-    /// The step computing `node` in `context`, lowering its inputs first. The graph is
-    /// acyclic (validated), so the recursion ends.
+    /// The step computing `node` in `context`, lowering its inputs first. Iterative (an
+    /// explicit stack, depth-first over inputs), so a chain of any length lowers without
+    /// growing the call stack; the graph is acyclic (validated), so it ends.
     fn lower(&mut self, node: usize, context: Context) -> Option<usize> {
-        if let Some(&step) = self.memo.get(&(node, context)) {
-            return Some(step);
-        }
-        let n = &self.graph.nodes[node];
-        let op = self.op(n, context)?;
-        let input_context = match op {
-            Op::HigherTimeframe(tf) => Context::Higher(tf),
-            _ => context,
-        };
-        let mut inputs = Vec::with_capacity(n.inputs.len());
-        for src in n.inputs.iter().flatten() {
-            let step = self.lower(src.node, input_context)?;
-            inputs.push(Slot {
-                step,
-                output: src.output,
-            });
-        }
-        let input_keys: Vec<String> = inputs
-            .iter()
-            .map(|s| format!("{}.{}", self.steps[s.step].key, s.output))
-            .collect();
-        let key = format!("{op:?}@{context:?}({})", input_keys.join(", "));
-        let step = match self.dedupe.get(&key) {
-            Some(&existing) => existing,
-            None => {
-                let outputs = n.spec.map_or(1, |s| s.outputs.len());
-                let own = warmup::own_warmup(&op, outputs);
-                let warmup = own
-                    .iter()
-                    .map(|w| {
-                        let upstream = inputs
-                            .iter()
-                            .map(|s| self.steps[s.step].warmup[s.output])
-                            .max()
-                            .unwrap_or(0);
-                        match op {
-                            Op::HigherTimeframe(tf) => self.higher_warmup(tf, upstream),
-                            _ => w.saturating_add(upstream),
-                        }
-                    })
-                    .collect();
-                self.steps.push(Step {
-                    op,
-                    inputs,
-                    context,
-                    outputs,
-                    warmup,
-                    key: key.clone(),
-                });
-                self.dedupe.insert(key, self.steps.len() - 1);
-                self.steps.len() - 1
+        // (node, context, the node's op once its inputs have been scheduled)
+        let mut stack: Vec<(usize, Context, Option<Op>)> = vec![(node, context, None)];
+        while let Some((at, ctx, op)) = stack.pop() {
+            if self.memo.contains_key(&(at, ctx)) || self.failed.contains(&(at, ctx)) {
+                continue;
             }
-        };
-        self.memo.insert((node, context), step);
-        self.node_steps.entry(node).or_default().push(step);
-        Some(step)
+            let n = &self.graph.nodes[at];
+            let Some(op) = op.or_else(|| self.op(n, ctx)) else {
+                self.failed.insert((at, ctx));
+                continue;
+            };
+            let input_context = match op {
+                Op::HigherTimeframe(tf) => Context::Higher(tf),
+                _ => ctx,
+            };
+            let missing: Vec<usize> = n
+                .inputs
+                .iter()
+                .flatten()
+                .map(|src| src.node)
+                .filter(|&i| !self.memo.contains_key(&(i, input_context)))
+                .collect();
+            if missing
+                .iter()
+                .any(|&i| self.failed.contains(&(i, input_context)))
+            {
+                self.failed.insert((at, ctx));
+                continue;
+            }
+            if !missing.is_empty() {
+                stack.push((at, ctx, Some(op)));
+                // Reversed, so the first input is lowered first (stable step order).
+                stack.extend(missing.into_iter().rev().map(|i| (i, input_context, None)));
+                continue;
+            }
+            let inputs: Vec<Slot> = n
+                .inputs
+                .iter()
+                .flatten()
+                .map(|src| Slot {
+                    step: self.memo[&(src.node, input_context)],
+                    output: src.output,
+                })
+                .collect();
+            let step = self.add_step(at, op, ctx, inputs);
+            self.memo.insert((at, ctx), step);
+            self.node_steps.entry(at).or_default().push(step);
+        }
+        self.memo.get(&(node, context)).copied()
+    }
+
+    /// The step for `op` over `inputs`, merged with an existing step of the same key.
+    fn add_step(&mut self, node: usize, op: Op, context: Context, inputs: Vec<Slot>) -> usize {
+        let key = step_key(&op, context, &inputs, &self.steps);
+        if let Some(&existing) = self.dedupe.get(&key) {
+            return existing;
+        }
+        let outputs = self.graph.nodes[node].spec.map_or(1, |s| s.outputs.len());
+        let own = warmup::own_warmup(&op, outputs);
+        let upstream = inputs
+            .iter()
+            .map(|s| self.steps[s.step].warmup[s.output])
+            .max()
+            .unwrap_or(0);
+        let warmup = own
+            .iter()
+            .map(|w| match op {
+                Op::HigherTimeframe(tf) => self.higher_warmup(tf, upstream),
+                _ => w.saturating_add(upstream),
+            })
+            .collect();
+        self.steps.push(Step {
+            op,
+            inputs,
+            context,
+            outputs,
+            warmup,
+            key: key.clone(),
+        });
+        self.dedupe.insert(key, self.steps.len() - 1);
+        self.steps.len() - 1
     }
 
     /// Warm-up in base bars of a value computed on `tf` bars with `upstream` warm-up there:
@@ -337,4 +374,33 @@ fn risk_rules(g: &Graph) -> RiskRules {
         rules.break_even_after_pct = Some(p.f64("after_percent"));
     }
     rules
+}
+
+/// A step's structural key: its operation, context and its inputs' keys. Inputs are named
+/// by a 128-bit digest of their own key, so a key has a bounded length however deep the
+/// graph (spelling inputs out in full would make a chain's keys quadratic in its length),
+/// and equal keys still mean equal computations, in this plan or any other.
+fn step_key(op: &Op, context: Context, inputs: &[Slot], steps: &[Step]) -> String {
+    use std::fmt::Write;
+    let mut key = format!("{op:?}@{context:?}(");
+    for (k, slot) in inputs.iter().enumerate() {
+        let sep = if k == 0 { "" } else { ", " };
+        let _ = write!(
+            key,
+            "{sep}{:032x}.{}",
+            digest(&steps[slot.step].key),
+            slot.output
+        );
+    }
+    key.push(')');
+    key
+}
+
+/// FNV-1a, 128 bits: deterministic (the pure core uses no randomness), and a collision
+/// between two of a plan's few thousand keys is vanishingly unlikely.
+fn digest(text: &str) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    text.bytes()
+        .fold(OFFSET, |h, b| (h ^ u128::from(b)).wrapping_mul(PRIME))
 }

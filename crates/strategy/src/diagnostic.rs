@@ -30,6 +30,15 @@ pub enum Code {
     UnknownTimeframe,
     WarmupExceedsData,
     UnusedBlock,
+    /// More blocks than the plan allows ([`crate::Limits::max_nodes`]).
+    TooManyBlocks,
+    /// More connections than the plan allows ([`crate::Limits::max_edges`]).
+    TooManyConnections,
+    /// A chain of blocks longer than the plan allows ([`crate::Limits::max_depth`]).
+    GraphTooDeep,
+    /// Evaluating the strategy on the data would need more memory than the budget
+    /// ([`crate::EVALUATION_BUDGET_BYTES`]).
+    EvaluationTooLarge,
 }
 
 impl Code {
@@ -58,6 +67,10 @@ impl Code {
             Code::UnknownTimeframe => "unknown_timeframe",
             Code::WarmupExceedsData => "warmup_exceeds_data",
             Code::UnusedBlock => "unused_block",
+            Code::TooManyBlocks => "too_many_blocks",
+            Code::TooManyConnections => "too_many_connections",
+            Code::GraphTooDeep => "graph_too_deep",
+            Code::EvaluationTooLarge => "evaluation_too_large",
         }
     }
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use bb_domain::{Candles, Signals, Timeframe, resample};
 use bb_indicators as ind;
 
+use crate::limits::Keep;
 use crate::ops;
 use crate::plan::{Context, Field, Indicator, Op, Plan, Slot, Step};
 use crate::series::Series;
@@ -17,9 +18,11 @@ use crate::series::Series;
 /// Every step's outputs and the resulting signals.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Evaluation {
-    /// Outputs per step, in plan order. Steps in a higher-timeframe context hold one value
-    /// per higher bar; see [`Evaluation::higher_bars`].
-    pub outputs: Vec<Arc<Vec<Series>>>,
+    /// Outputs per step, in plan order; `None` for a step not kept (see [`Keep`]: after a
+    /// backtest's evaluation only the action inputs are left). Steps in a
+    /// higher-timeframe context hold one value per higher bar; see
+    /// [`Evaluation::higher_bars`].
+    pub outputs: Vec<Option<Arc<Vec<Series>>>>,
     pub signals: Signals,
     /// ATR series the risk rules need, by period, on base bars.
     pub atr: Vec<(usize, Vec<f64>)>,
@@ -38,12 +41,22 @@ pub enum EvaluateError {
         "the data has {base} bars; a higher timeframe of {higher} is not a larger multiple of it"
     )]
     TimeframeNotHigher { base: Timeframe, higher: Timeframe },
+    /// The evaluation would take more memory than [`crate::EVALUATION_BUDGET_BYTES`];
+    /// refused before anything is allocated.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl Plan {
-    /// Runs every step over `candles` and combines the action inputs into signals.
+    /// Runs the steps the actions need over `candles` and combines the action inputs into
+    /// signals, freeing each step's outputs after their last reader ([`Keep::Signals`]).
     pub fn evaluate(&self, candles: &Candles) -> Result<Evaluation, EvaluateError> {
         self.evaluate_with(candles, &NoCache)
+    }
+
+    /// Runs every step and keeps every output ([`Keep::All`]), for the inspector.
+    pub fn evaluate_all(&self, candles: &Candles) -> Result<Evaluation, EvaluateError> {
+        self.evaluate_keeping(candles, &NoCache, Keep::All)
     }
 
     /// [`Plan::evaluate`], reusing step outputs from `cache` (keyed by [`crate::Step::key`])
@@ -53,16 +66,50 @@ impl Plan {
         candles: &Candles,
         cache: &dyn StepCache,
     ) -> Result<Evaluation, EvaluateError> {
+        self.evaluate_keeping(candles, cache, Keep::Signals)
+    }
+
+    /// The evaluation, keeping what `keep` says. Refused up front when the estimate of
+    /// its memory ([`Plan::evaluation_bytes`]) is over the budget.
+    pub fn evaluate_keeping(
+        &self,
+        candles: &Candles,
+        cache: &dyn StepCache,
+        keep: Keep,
+    ) -> Result<Evaluation, EvaluateError> {
+        if let Some(message) = self.check_budget(candles.len(), keep) {
+            return Err(EvaluateError::TooLarge(message));
+        }
         let contexts = self.contexts(candles)?;
+        let needed = match keep {
+            Keep::Signals => self.needed_steps(),
+            Keep::All => vec![true; self.steps.len()],
+        };
+        // Steps whose outputs can be dropped once step `i` has run.
+        let mut frees: Vec<Vec<usize>> = vec![Vec::new(); self.steps.len()];
+        if keep == Keep::Signals {
+            for (step, last) in self.last_uses().into_iter().enumerate() {
+                if let Some(last) = last.filter(|&l| l < self.steps.len() && needed[step]) {
+                    frees[last].push(step);
+                }
+            }
+        }
         let base_ms = self
             .base_timeframe
             .or_else(|| candles.timeframe())
             .map_or(0, Timeframe::millis);
-        let mut outputs: Vec<Arc<Vec<Series>>> = Vec::with_capacity(self.steps.len());
-        for step in &self.steps {
+        let mut outputs: Vec<Option<Arc<Vec<Series>>>> = Vec::with_capacity(self.steps.len());
+        for (i, step) in self.steps.iter().enumerate() {
+            if !needed[i] {
+                outputs.push(None);
+                continue;
+            }
             let shareable = step.is_shareable();
             if shareable && let Some(hit) = cache.get(&step.key) {
-                outputs.push(hit);
+                outputs.push(Some(hit));
+                for &done in &frees[i] {
+                    outputs[done] = None;
+                }
                 continue;
             }
             let data = contexts
@@ -80,7 +127,10 @@ impl Plan {
             if shareable {
                 cache.put(&step.key, &result);
             }
-            outputs.push(result);
+            outputs.push(Some(result));
+            for &done in &frees[i] {
+                outputs[done] = None;
+            }
         }
         let any = |slots: &[Slot]| combine(slots, &outputs, candles.len());
         let signals = Signals {
@@ -167,13 +217,31 @@ impl StepCache for NoCache {
     fn put(&self, _: &str, _: &Arc<Vec<Series>>) {}
 }
 
-fn combine(slots: &[Slot], outputs: &[Arc<Vec<Series>>], len: usize) -> Vec<bool> {
+/// The output `slot` of a step that is still alive. The evaluation keeps every step until
+/// its last reader has run, and actions' inputs to the end, so a missing one is a bug; it
+/// reads as a series of no values rather than a panic.
+fn live(outputs: &[Option<Arc<Vec<Series>>>], slot: Slot) -> &Series {
+    static NOTHING: Series = Series::Number(Vec::new());
+    debug_assert!(
+        outputs[slot.step].is_some(),
+        "step {} read after it was freed",
+        slot.step
+    );
+    outputs[slot.step]
+        .as_deref()
+        .and_then(|s| s.get(slot.output))
+        .unwrap_or(&NOTHING)
+}
+
+fn combine(slots: &[Slot], outputs: &[Option<Arc<Vec<Series>>>], len: usize) -> Vec<bool> {
     if let [slot] = slots {
-        return outputs[slot.step][slot.output].booleans().into_owned();
+        let mut v = live(outputs, *slot).booleans().into_owned();
+        v.resize(len, false);
+        return v;
     }
     let mut acc = vec![false; len];
     for slot in slots {
-        let values = outputs[slot.step][slot.output].booleans();
+        let values = live(outputs, *slot).booleans();
         for (a, v) in acc.iter_mut().zip(values.iter()) {
             *a |= *v;
         }
@@ -184,11 +252,11 @@ fn combine(slots: &[Slot], outputs: &[Arc<Vec<Series>>], len: usize) -> Vec<bool
 fn run_step(
     step: &Step,
     data: &Candles,
-    outputs: &[Arc<Vec<Series>>],
+    outputs: &[Option<Arc<Vec<Series>>>],
     (base, base_ms): (&Candles, i64),
     contexts: &[(Context, Cow<'_, Candles>)],
 ) -> Vec<Series> {
-    let input = |k: usize| -> &Series { &outputs[step.inputs[k].step][step.inputs[k].output] };
+    let input = |k: usize| -> &Series { live(outputs, step.inputs[k]) };
     let num = |k: usize| -> Cow<'_, [f64]> { input(k).numbers() };
     let boolean = |k: usize| -> Cow<'_, [bool]> { input(k).booleans() };
     let n = data.len();

@@ -17,7 +17,8 @@ pub struct Column {
 }
 
 impl Evaluation {
-    /// Each node output as a column over `candles` (the bars the plan was evaluated on),
+    /// Each node output kept by the evaluation (use [`Plan::evaluate_all`] for all of them)
+    /// as a column over `candles` (the bars the plan was evaluated on),
     /// in document order, then the four action signals. Values computed on a higher
     /// timeframe are shown on the base bars where they are visible (last closed higher bar).
     pub fn columns(&self, plan: &Plan, candles: &Candles) -> Vec<Column> {
@@ -28,8 +29,12 @@ impl Evaluation {
         let mut out = Vec::new();
         for node in &plan.nodes {
             let step = &plan.steps[node.step];
+            // Only what the evaluation kept (all of it after `Plan::evaluate_all`).
+            let Some(kept) = self.outputs[node.step].as_deref() else {
+                continue;
+            };
             for (k, port) in node.ports.iter().enumerate().take(step.outputs) {
-                let series = &self.outputs[node.step][k];
+                let Some(series) = kept.get(k) else { continue };
                 let (name, values) = match step.context {
                     Context::Base => (format!("{}.{port}", node.node), series.clone()),
                     Context::Higher(tf) => {

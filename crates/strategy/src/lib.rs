@@ -18,6 +18,7 @@ mod document;
 mod evaluate;
 mod graph;
 mod inspect;
+mod limits;
 mod lower;
 mod migrate;
 mod ops;
@@ -35,13 +36,14 @@ pub use document::{
 pub use evaluate::{EvaluateError, Evaluation, NoCache, StepCache};
 pub use graph::{Graph, GraphNode, Source};
 pub use inspect::Column;
+pub use limits::{EVALUATION_BUDGET_BYTES, Keep, Limits};
 pub use params::{ParamValue, ParamValues};
 pub use plan::{
     Arithmetic, Comparison, Context, Direction, Field, Indicator, NodeOutputs, Op, Plan, Slot,
     Step, Window,
 };
 pub use series::Series;
-pub use validate::{Validated, validate};
+pub use validate::{Validated, validate, validate_with};
 
 /// Parses, validates and compiles in one go; the convenience the CLI and server use.
 pub fn load(text: &str, options: &CompileOptions) -> Result<Plan, LoadError> {

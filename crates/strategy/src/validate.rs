@@ -5,6 +5,7 @@ use crate::catalogue::{self, BlockKind, PortType};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::StrategyDocument;
 use crate::graph::{Graph, GraphNode, Source};
+use crate::limits::{Limits, group};
 use crate::params;
 use std::collections::HashMap;
 
@@ -21,9 +22,24 @@ impl Validated {
     }
 }
 
-/// Checks a document against the catalogue and the rules of the language.
+/// Checks a document against the catalogue and the rules of the language, within the
+/// default [`Limits`] (the largest any plan allows).
 pub fn validate(doc: &StrategyDocument) -> Validated {
+    validate_with(doc, &Limits::default())
+}
+
+/// Checks a document against the catalogue, the rules of the language and `limits`. A
+/// document with more blocks or connections than the limits gets only that diagnostic
+/// (checking the rest would cost what the limit is there to prevent).
+pub fn validate_with(doc: &StrategyDocument, limits: &Limits) -> Validated {
     let mut out = Vec::new();
+    check_size(doc, limits, &mut out);
+    if !out.is_empty() {
+        return Validated {
+            graph: Graph::default(),
+            diagnostics: out,
+        };
+    }
     let mut graph = Graph::default();
     let mut ids: HashMap<&str, usize> = HashMap::new();
     for node in &doc.nodes {
@@ -88,6 +104,9 @@ pub fn validate(doc: &StrategyDocument) -> Validated {
         }
     }
     let acyclic = check_cycles(&graph, &mut out);
+    if acyclic {
+        check_depth(&graph, limits, &mut out);
+    }
     check_actions(&graph, &mut out);
     check_risk(&graph, &mut out);
     if acyclic {
@@ -97,6 +116,73 @@ pub fn validate(doc: &StrategyDocument) -> Validated {
     Validated {
         graph,
         diagnostics: out,
+    }
+}
+
+fn check_size(doc: &StrategyDocument, limits: &Limits, out: &mut Vec<Diagnostic>) {
+    if doc.nodes.len() > limits.max_nodes {
+        out.push(Diagnostic::error(
+            Code::TooManyBlocks,
+            format!(
+                "This strategy has {} blocks; your plan allows at most {}. Remove blocks or split the idea into simpler strategies.",
+                group(doc.nodes.len()),
+                group(limits.max_nodes)
+            ),
+        ));
+    }
+    if doc.edges.len() > limits.max_edges {
+        out.push(Diagnostic::error(
+            Code::TooManyConnections,
+            format!(
+                "This strategy has {} connections; your plan allows at most {}. Remove connections you do not need.",
+                group(doc.edges.len()),
+                group(limits.max_edges)
+            ),
+        ));
+    }
+}
+
+/// The longest chain of blocks (in blocks), found in topological order without recursion,
+/// must stay within the limit. The diagnostic points at the block that ends the chain.
+fn check_depth(graph: &Graph, limits: &Limits, out: &mut Vec<Diagnostic>) {
+    let n = graph.nodes.len();
+    let mut consumers: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut pending: Vec<usize> = vec![0; n];
+    for (i, node) in graph.nodes.iter().enumerate() {
+        for src in node.inputs.iter().flatten() {
+            consumers[src.node].push(i);
+            pending[i] += 1;
+        }
+    }
+    let mut depth = vec![1usize; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&i| pending[i] == 0).collect();
+    let mut deepest: Option<usize> = None;
+    while let Some(i) = ready.pop() {
+        if deepest.is_none_or(|d| depth[i] > depth[d]) {
+            deepest = Some(i);
+        }
+        for &c in &consumers[i] {
+            depth[c] = depth[c].max(depth[i] + 1);
+            pending[c] -= 1;
+            if pending[c] == 0 {
+                ready.push(c);
+            }
+        }
+    }
+    let Some(end) = deepest else { return };
+    if depth[end] > limits.max_depth {
+        out.push(
+            Diagnostic::error(
+                Code::GraphTooDeep,
+                format!(
+                    "The longest chain of blocks is {} deep (it ends at {}); your plan allows at most {}. Shorten the chain.",
+                    group(depth[end]),
+                    graph.nodes[end].display(),
+                    group(limits.max_depth)
+                ),
+            )
+            .on_node(&graph.nodes[end].id),
+        );
     }
 }
 

@@ -165,14 +165,14 @@ fn higher_timeframe_values_come_from_closed_bars_only() {
         },
     )
     .unwrap();
-    let eval = plan.evaluate(&candles).unwrap();
+    let eval = plan.evaluate_all(&candles).unwrap();
     let step = plan
         .nodes
         .iter()
         .find(|n| n.node == "hourly_close")
         .unwrap()
         .step;
-    let Series::Number(values) = &eval.outputs[step][0] else {
+    let Series::Number(values) = &eval.outputs[step].as_ref().unwrap()[0] else {
         panic!("number output")
     };
     for (i, &value) in values.iter().enumerate() {

@@ -33,7 +33,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     // Evaluate on everything before --to so indicators are warm at --from.
     let candles = crate::input::candles(&args.data, None, args.to.as_deref())?;
     let plan = crate::input::plan(&args.strategy, &candles, false)?;
-    let evaluation = plan.evaluate(&candles)?;
+    let evaluation = plan.evaluate_all(&candles)?;
     let columns = evaluation.columns(&plan, &candles);
     let start = match &args.from {
         Some(from) => {

@@ -126,6 +126,27 @@ pub async fn caller_plan(
     Ok((user, limits))
 }
 
+/// How big a strategy graph the caller's plan allows (the per-plan numbers live in
+/// `bb_strategy::Limits::for_plan`); the free plan's for an anonymous caller.
+pub async fn graph_limits(
+    state: &AppState,
+    caller: Option<&AuthUser>,
+) -> Result<bb_strategy::Limits, ApiError> {
+    let Some(caller) = caller else {
+        return Ok(bb_strategy::Limits::FREE);
+    };
+    let user = state
+        .db()
+        .users()
+        .get(&caller.id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::Unauthorized("This account no longer exists.".into()),
+            other => other.into(),
+        })?;
+    Ok(bb_strategy::Limits::for_plan(user.plan.as_str()))
+}
+
 /// The UTC day of `now_ms`, e.g. `2026-12-01`: the period of daily counters.
 pub fn day_period(now_ms: i64) -> String {
     bb_data::format_utc(now_ms - now_ms.rem_euclid(DAY_MS))[..10].to_owned()

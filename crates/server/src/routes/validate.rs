@@ -9,8 +9,10 @@
 use crate::auth::extractor::MaybeAuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Json;
+use crate::routes::plan_usage::graph_limits;
 use crate::state::AppState;
-use bb_strategy::{Diagnostic, DocumentError, StrategyDocument};
+use axum::extract::State;
+use bb_strategy::{Diagnostic, DocumentError, Limits, StrategyDocument};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -57,10 +59,12 @@ pub struct ValidateResponse {
     )
 )]
 async fn validate(
-    _caller: MaybeAuthUser,
+    State(state): State<AppState>,
+    MaybeAuthUser(caller): MaybeAuthUser,
     Json(req): Json<ValidateRequest>,
 ) -> Result<Json<ValidateResponse>, ApiError> {
-    let checked = check_graph(req.graph).await?;
+    let limits = graph_limits(&state, caller.as_ref()).await?;
+    let checked = check_graph(req.graph, limits).await?;
     Ok(Json(ValidateResponse {
         valid: !checked.has_errors(),
         diagnostics: checked.diagnostics,
@@ -85,18 +89,19 @@ impl CheckedGraph {
     }
 }
 
-/// Reads and validates a graph. A graph that is not a strategy document at all is a 422.
-pub async fn check_graph(raw: Box<RawValue>) -> Result<CheckedGraph, ApiError> {
+/// Reads and validates a graph within the caller's plan `limits` (size and depth). A
+/// graph that is not a strategy document at all is a 422.
+pub async fn check_graph(raw: Box<RawValue>, limits: Limits) -> Result<CheckedGraph, ApiError> {
     if raw.get().len() > INLINE_LIMIT {
-        tokio::task::spawn_blocking(move || check_now(raw.get())).await?
+        tokio::task::spawn_blocking(move || check_now(raw.get(), &limits)).await?
     } else {
-        check_now(raw.get())
+        check_now(raw.get(), &limits)
     }
 }
 
-fn check_now(text: &str) -> Result<CheckedGraph, ApiError> {
+fn check_now(text: &str, limits: &Limits) -> Result<CheckedGraph, ApiError> {
     let doc = StrategyDocument::from_json(text).map_err(document_error)?;
-    let validated = bb_strategy::validate(&doc);
+    let validated = bb_strategy::validate_with(&doc, limits);
     let document = serde_json::to_value(&doc).map_err(ApiError::internal)?;
     Ok(CheckedGraph {
         document,
@@ -128,10 +133,10 @@ mod tests {
     #[tokio::test]
     async fn starters_are_valid_and_broken_ones_are_not() {
         let good = include_str!("../../../../strategies/sma_crossover.json");
-        let checked = check_graph(raw(good)).await.unwrap();
+        let checked = check_graph(raw(good), Limits::FREE).await.unwrap();
         assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
         let broken = include_str!("../../../../strategies/broken/missing_input.json");
-        let checked = check_graph(raw(broken)).await.unwrap();
+        let checked = check_graph(raw(broken), Limits::FREE).await.unwrap();
         assert!(checked.has_errors());
     }
 
@@ -142,7 +147,7 @@ mod tests {
             r#"{"schema_version": 99, "name": "x", "nodes": []}"#,
             r#"{"name": "x"}"#,
         ] {
-            let e = check_graph(raw(text)).await.unwrap_err();
+            let e = check_graph(raw(text), Limits::FREE).await.unwrap_err();
             assert_eq!(e.code(), "validation_failed", "{text}");
         }
     }

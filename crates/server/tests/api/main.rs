@@ -8,6 +8,7 @@ mod authorization;
 mod common;
 mod errors;
 mod fetches;
+mod graphs;
 mod journey;
 mod market;
 mod ops;

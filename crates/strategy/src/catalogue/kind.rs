@@ -6,9 +6,9 @@ use std::fmt;
 macro_rules! block_kinds {
     ($($variant:ident => $name:literal,)*) => {
         /// Every block a strategy can contain. The wire name (`"sma"`, `"crosses_above"`) is
-        /// what documents store in a node's `kind`.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
+        /// what documents store in a node's `kind`, and the only name serde reads or writes
+        /// (the catalogue served to the canvas uses the same one).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum BlockKind { $($variant,)* }
 
         impl BlockKind {
@@ -93,6 +93,20 @@ block_kinds! {
     TrailingStop => "trailing_stop",
     TimeStop => "time_stop",
     BreakEven => "break_even",
+}
+
+impl Serialize for BlockKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for BlockKind {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        BlockKind::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("there is no block called \"{name}\"")))
+    }
 }
 
 impl fmt::Display for BlockKind {

@@ -3,12 +3,14 @@
 //! documents against.
 
 mod actions;
+mod example;
 mod indicators;
 mod inputs;
 mod kind;
 mod spec;
 mod transforms;
 
+pub use example::example;
 pub use inputs::{CANDLE_FIELDS, HIGHER_TIMEFRAMES};
 pub use kind::BlockKind;
 pub use spec::{BlockSpec, Category, ParamKind, ParamSpec, PortSpec, PortType};

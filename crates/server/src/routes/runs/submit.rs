@@ -217,6 +217,35 @@ fn sweep_spec(req: &CreateSweepRequest) -> Result<SweepSpec, ApiError> {
     }
 }
 
+/// The version must fit the caller's plan limits now (it may have been saved before the
+/// limits existed, or under a bigger plan). Checked on the blocking pool.
+async fn check_plan_limits(
+    graph: &bb_strategy::StrategyDocument,
+    user: &User,
+    number: i64,
+) -> Result<(), ApiError> {
+    let limits = bb_strategy::Limits::for_plan(user.plan.as_str());
+    let doc = graph.clone();
+    let problems: Vec<bb_strategy::Diagnostic> = tokio::task::spawn_blocking(move || {
+        bb_strategy::validate_with(&doc, &limits)
+            .diagnostics
+            .into_iter()
+            .filter(bb_strategy::Diagnostic::is_error)
+            .collect()
+    })
+    .await?;
+    match problems.first() {
+        None => Ok(()),
+        Some(first) => Err(ApiError::validation(
+            format!(
+                "Version {number} of this strategy cannot run on your plan: {}",
+                first.message
+            ),
+            Some(serde_json::json!({ "field": "version", "diagnostics": problems })),
+        )),
+    }
+}
+
 /// A checked request, ready to store.
 struct Prepared {
     strategy_id: String,
@@ -265,6 +294,7 @@ async fn prepare(
         bb_strategy::StrategyDocument::from_json(&version.graph.to_string()).map_err(|e| {
             ApiError::validation(format!("The saved strategy cannot be read: {e}"), None)
         })?;
+    check_plan_limits(&graph, user, number).await?;
     let viewer = Viewer {
         id: user.id.clone(),
         admin: user.role == Role::Admin,

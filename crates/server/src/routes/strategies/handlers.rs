@@ -86,7 +86,7 @@ pub async fn create_strategy(
     check_tags(req.tags.as_deref())?;
     check_quota(&state, &caller).await?;
     let checked = match req.graph {
-        Some(graph) => Some(checked_for_saving(graph, req.allow_invalid).await?),
+        Some(graph) => Some(checked_for_saving(&state, &caller, graph, req.allow_invalid).await?),
         None => None,
     };
     let diagnostics = diagnostics_json(checked.as_ref())?;

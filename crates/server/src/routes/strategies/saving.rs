@@ -4,6 +4,7 @@
 use crate::auth::extractor::AuthUser;
 use crate::error::ApiError;
 use crate::extract::{Lines, check_text};
+use crate::routes::plan_usage::graph_limits;
 use crate::routes::validate::{CheckedGraph, check_graph};
 use crate::state::AppState;
 use bb_store::{NewVersion, Strategy};
@@ -14,10 +15,13 @@ pub const MAX_DESCRIPTION: usize = 5_000;
 pub const MAX_NOTES: usize = 2_000;
 
 pub async fn checked_for_saving(
+    state: &AppState,
+    caller: &AuthUser,
     graph: Box<RawValue>,
     allow_invalid: bool,
 ) -> Result<CheckedGraph, ApiError> {
-    let checked = check_graph(graph).await?;
+    let limits = graph_limits(state, Some(caller)).await?;
+    let checked = check_graph(graph, limits).await?;
     if checked.has_errors() && !allow_invalid {
         let errors = checked.error_count();
         return Err(ApiError::validation(

@@ -74,7 +74,7 @@ pub async fn add_version(
         ));
     }
     let notes = check_length("notes", req.notes.unwrap_or_default(), MAX_NOTES)?;
-    let checked = checked_for_saving(req.graph, req.allow_invalid).await?;
+    let checked = checked_for_saving(&state, &caller, req.graph, req.allow_invalid).await?;
     let valid = !checked.has_errors();
     let diagnostics = diagnostics_json(Some(&checked))?;
     let version = state
