@@ -113,7 +113,10 @@ impl Modify for CommonErrors {
                         .or_insert_with(|| envelope(description));
                 };
                 if signed_in {
-                    add("401", "Not signed in, or the session has ended (`unauthorized`)");
+                    add(
+                        "401",
+                        "Not signed in, or the session has ended (`unauthorized`)",
+                    );
                 }
                 if has_body || has_params {
                     add(
@@ -131,7 +134,10 @@ impl Modify for CommonErrors {
                     );
                 }
                 if has_body {
-                    add("413", "The body is larger than the route accepts (`payload_too_large`)");
+                    add(
+                        "413",
+                        "The body is larger than the route accepts (`payload_too_large`)",
+                    );
                     add(
                         "422",
                         "A field is missing, unknown or out of range (`validation_failed`, \

@@ -437,7 +437,8 @@ export interface paths {
          * @description The body is the file itself (`curl --data-binary @candles.csv`; any content type):
          *     CSV with a header (time, open, high, low, close, volume in any order and case; ISO-8601
          *     or Unix s/ms/µs times), a Yahoo export, a Binance dump, ccxt JSON, Databento DBN when
-         *     the server is built with it, each optionally gzip-compressed; at most 64 MiB. The
+         *     the server is built with it, each optionally gzip-compressed; at most 64 MiB, expanding
+         *     to at most 256 MiB (the server's `BB_MAX_DECOMPRESSED`). The
          *     dataset is `symbol` at the timeframe (the file's own, or `timeframe`) from `source`; it
          *     is created when missing (yours, or shared when you are an admin). Nothing is stored
          *     unless every row is good.
@@ -844,11 +845,11 @@ export interface components {
          */
         CandleFile: string;
         CloneRequest: {
-            /** @description Title of the copy; default: the source's title. */
+            /** @description Title of the copy (1 to 200 characters, not only spaces); default: the source's title. */
             title?: string | null;
         };
         CompareRequest: {
-            /** @description Two to five succeeded backtests of the caller. */
+            /** @description Two to five succeeded backtests of the caller, each once. */
             ids: string[];
         };
         /**
@@ -879,7 +880,7 @@ export interface components {
             dataset_id?: string | null;
             /**
              * Format: double
-             * @description Fee per fill, % of notional (default 0.1).
+             * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
              */
             fee_pct?: number | null;
             /** @description `next_open` (default) or `same_close`. */
@@ -888,11 +889,14 @@ export interface components {
             fill_gaps?: boolean | null;
             /** @description Start (inclusive): an ISO-8601 date or time, or Unix ms. */
             from?: string | null;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Starting capital, from 1 to one trillion (default 10,000).
+             */
             initial_capital?: number | null;
             /**
              * Format: double
-             * @description Slippage per fill, basis points (default 5).
+             * @description Slippage per fill, basis points, from 0 to under 10,000 (default 5).
              */
             slippage_bps?: number | null;
             strategy_id: string;
@@ -934,12 +938,14 @@ export interface components {
             /** @description Save a graph that has errors (as a draft) instead of refusing it. */
             allow_invalid?: boolean;
             description?: string | null;
-            /** @description A strategy document; saved as version 1 when given. */
-            graph?: Record<string, never> | null;
+            graph?: components["schemas"]["StrategyGraph"] | null;
             /** @description Notes for version 1. */
             notes?: string | null;
             tags?: string[] | null;
-            /** @example My SMA crossover */
+            /**
+             * @description 1 to 200 characters, not only spaces.
+             * @example My SMA crossover
+             */
             title: string;
             visibility?: components["schemas"]["Visibility"] | null;
         };
@@ -956,7 +962,8 @@ export interface components {
             initial_capital?: number | null;
             /**
              * @description Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
-             *     `fast.period=5..50:5`.
+             *     `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
+             *     cells in all.
              */
             params: string[];
             /** Format: double */
@@ -969,7 +976,10 @@ export interface components {
             to?: string | null;
             /** Format: int64 */
             version?: number | null;
-            /** @description Constraints between swept parameters, e.g. `fast.period<slow.period`. */
+            /**
+             * @description Constraints between swept parameters, e.g. `fast.period<slow.period`. At most 20,
+             *     each at most 200 characters.
+             */
             where?: string[];
         };
         /** @description One dataset with its full quality report and which source supplied which candles. */
@@ -1078,8 +1088,8 @@ export interface components {
         ErrorBody: {
             /**
              * @description Stable machine code: validation_failed, bad_request, not_found, forbidden,
-             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large, timeout,
-             *     internal.
+             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large,
+             *     method_not_allowed, timeout, internal.
              * @example not_found
              */
             code: string;
@@ -1095,15 +1105,6 @@ export interface components {
         /** @description The error envelope every failed request answers with. */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
-        };
-        /** @description The event log of a run (what the live stream sends). */
-        EventView: {
-            /** Format: int64 */
-            created_at: number;
-            kind: string;
-            payload: Record<string, never>;
-            /** Format: int64 */
-            seq: number;
         };
         /** @description A fetch job. */
         FetchView: {
@@ -1180,7 +1181,7 @@ export interface components {
             /** @description Save a graph that has errors (the strategy becomes a draft) instead of refusing it. */
             allow_invalid?: boolean;
             /** @description A strategy document. */
-            graph: Record<string, never>;
+            graph: components["schemas"]["StrategyGraph"];
             notes?: string | null;
         };
         NotificationPage: {
@@ -1193,6 +1194,16 @@ export interface components {
             total: number;
             /** Format: int64 */
             unread: number;
+        };
+        /**
+         * @description One event of the push stream as sent (documentation only): `event: unread` carries
+         *     `data: {"unread": N}` (an [`UnreadCount`]), `event: notification` a new
+         *     [`NotificationView`], both as JSON text.
+         */
+        NotificationStreamEvent: {
+            /** @description JSON: an `UnreadCount` for `unread`, a `NotificationView` for `notification`. */
+            data: string;
+            event: string;
         };
         NotificationView: {
             body: string;
@@ -1347,6 +1358,17 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /**
+         * @description One event of a run's live stream as sent (documentation only): `id` is the event's
+         *     number (send it back as `Last-Event-ID` to resume), `event` its kind (`queued`,
+         *     `started`, `progress`, `retrying`, `succeeded`, `failed`, `cancelled`), and `data` a JSON
+         *     object with `seq`, `kind`, `created_at` and the kind's own fields.
+         */
+        RunStreamEvent: {
+            data: string;
+            event: string;
+            id: string;
+        };
         /** @description A backtest or sweep run. */
         RunView: {
             /**
@@ -1417,12 +1439,86 @@ export interface components {
             /** Format: int64 */
             to_ts: number;
         };
+        /** @description A version 1 block. */
+        StrategyBlockV1: {
+            id: string;
+            label?: string | null;
+            params?: Record<string, never> | null;
+            /** @description The block's wire name, as `kind` in version 2. */
+            type: string;
+            /** Format: double */
+            x?: number | null;
+            /** Format: double */
+            y?: number | null;
+        };
         /** @description A new strategy and its first version, if any. */
         StrategyCreated: {
             /** @description Every diagnostic of the first version (empty without a graph). */
             diagnostics: components["schemas"]["Diagnostic"][];
             strategy: components["schemas"]["StrategyView"];
             version?: components["schemas"]["VersionView"] | null;
+        };
+        /**
+         * @description A strategy document (schema version 2). Unknown fields are refused; unknown block kinds
+         *     and bad parameters are diagnostics.
+         */
+        StrategyDocument: {
+            description?: string | null;
+            edges?: components["schemas"]["StrategyEdge"][] | null;
+            name: string;
+            nodes: components["schemas"]["StrategyNode"][];
+            /**
+             * Format: int32
+             * @description The format's version: 2.
+             * @example 2
+             */
+            schema_version: number;
+        };
+        /**
+         * @description The first prototype's document (schema version 1): `blocks` with `type` and flat `x`/`y`,
+         *     and `links` as `"node.port"` strings. Migrated to version 2 on reading, so `nodes` and
+         *     `edges` given here are replaced.
+         */
+        StrategyDocumentV1: {
+            blocks?: components["schemas"]["StrategyBlockV1"][] | null;
+            description?: string | null;
+            /** @description Replaced by the migration. */
+            edges?: unknown;
+            links?: components["schemas"]["StrategyLinkV1"][] | null;
+            name: string;
+            /** @description Replaced by the migration. */
+            nodes?: unknown;
+            /**
+             * Format: int32
+             * @description The format's version: 1.
+             */
+            schema_version: number;
+        };
+        /** @description A wire from an output port to an input port. */
+        StrategyEdge: {
+            from: components["schemas"]["StrategyPortRef"];
+            to: components["schemas"]["StrategyPortRef"];
+        };
+        /**
+         * @description A strategy document: the current format (schema version 2), or the first prototype's
+         *     (version 1), which is migrated on reading.
+         */
+        StrategyGraph: components["schemas"]["StrategyDocument"] | components["schemas"]["StrategyDocumentV1"];
+        /** @description A version 1 link between `"node.port"` ends. */
+        StrategyLinkV1: {
+            from: string;
+            to: string;
+        };
+        /** @description A block on the canvas. */
+        StrategyNode: {
+            /** @description Unique within the document. */
+            id: string;
+            /** @description The block's wire name from `GET /api/v1/blocks`, e.g. `sma`. */
+            kind: string;
+            label?: string | null;
+            /** @description Parameter values by name (numbers, strings or booleans as the block asks). */
+            params?: Record<string, never> | null;
+            position?: components["schemas"]["StrategyPosition"] | null;
         };
         StrategyPage: {
             items: components["schemas"]["StrategyView"][];
@@ -1435,6 +1531,18 @@ export interface components {
              * @description How many strategies match, over all pages.
              */
             total: number;
+        };
+        /** @description One end of a wire. */
+        StrategyPortRef: {
+            node: string;
+            port: string;
+        };
+        /** @description Where a block sits on the canvas. */
+        StrategyPosition: {
+            /** Format: double */
+            x: number;
+            /** Format: double */
+            y: number;
         };
         /**
          * @description Where a strategy is in its life: `draft` (being built; also any strategy whose latest
@@ -1507,6 +1615,7 @@ export interface components {
             status?: components["schemas"]["StrategyStatus"] | null;
             /** @description Replaces all tags. */
             tags?: string[] | null;
+            /** @description 1 to 200 characters, not only spaces. */
             title?: string | null;
             visibility?: components["schemas"]["Visibility"] | null;
         };
@@ -1547,7 +1656,7 @@ export interface components {
         };
         ValidateRequest: {
             /** @description A strategy document (`schema_version`, `name`, `nodes`, `edges`). */
-            graph: Record<string, never>;
+            graph: components["schemas"]["StrategyGraph"];
         };
         ValidateResponse: {
             /** @description Every problem found, each tied to its block. */
@@ -1590,7 +1699,7 @@ export interface components {
             /** @description What validation found when the version was saved. */
             diagnostics: components["schemas"]["Diagnostic"][];
             /** @description The strategy document, in the current schema version. */
-            graph: Record<string, never>;
+            graph: components["schemas"]["StrategyDocument"];
             notes: string;
             strategy_id: string;
             /** @description True when validation found no errors. */
@@ -1640,6 +1749,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1659,6 +1777,24 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1688,7 +1824,25 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1737,6 +1891,15 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodes"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1747,6 +1910,15 @@ export interface operations {
             };
             /** @description Already on, or setup was not started */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1832,8 +2004,26 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description The challenge expired or is not valid, or the code is wrong or was already used */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1883,8 +2073,35 @@ export interface operations {
                     "application/json": components["schemas"]["LoginReply"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Wrong email or password, or a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1911,9 +2128,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional: browsers send the `bb_refresh` cookie and no body */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -1923,6 +2140,33 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
         };
     };
@@ -1934,9 +2178,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional: browsers send the `bb_refresh` cookie and no body */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["RefreshRequest"];
+                "application/json": components["schemas"]["RefreshRequest"] | null;
             };
         };
         responses: {
@@ -1949,8 +2193,35 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No valid refresh token; sign in again */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1982,7 +2253,25 @@ export interface operations {
                     "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description Invalid email, or a password that is too short, too easy to guess or contains the email (`details.field`) */
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Invalid email, or a password that is too short, too easy to guess or contains the email, or an email or display name with control or bidirectional-override characters (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,8 +2298,9 @@ export interface operations {
                 version?: number;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
-                /** @description 1 to 100, default 20. */
+                /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -2025,6 +2315,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             401: {
@@ -2067,6 +2366,15 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2093,7 +2401,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A setting out of range, an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`) */
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A setting out of range (capital 1 to 1e12, fee 0 to under 100%, slippage 0 to under 10,000 bps, times 1970 to 2200), an unusable dataset or an invalid strategy version (`details.field` or `details.diagnostics`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2125,8 +2442,35 @@ export interface operations {
                     "application/json": components["schemas"]["CompareView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description A run that is not the caller's */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2165,6 +2509,24 @@ export interface operations {
                     "application/json": components["schemas"]["RunDetail"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2193,6 +2555,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2234,6 +2614,24 @@ export interface operations {
                     "application/json": components["schemas"]["EquityView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2255,10 +2653,7 @@ export interface operations {
     };
     backtest_events: {
         parameters: {
-            query?: {
-                /** @description The access token, for clients that cannot send headers (EventSource) */
-                access_token?: string;
-            };
+            query?: never;
             header?: {
                 /** @description Resume after this event */
                 "Last-Event-ID"?: number | null;
@@ -2277,7 +2672,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["EventView"];
+                    "text/event-stream": components["schemas"]["RunStreamEvent"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2293,8 +2706,9 @@ export interface operations {
     get_trades: {
         parameters: {
             query?: {
-                /** @description 1 to 1000, default 100. */
+                /** @description Page size, 1 to 1000 (default 100). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
                 /**
                  * @description Trades only: sort by `entry_time` (default), `exit_time`, `pnl`, `pnl_pct` or
@@ -2319,6 +2733,24 @@ export interface operations {
                     "application/json": components["schemas"]["TradePage"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2328,6 +2760,15 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2356,6 +2797,24 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -2418,6 +2877,15 @@ export interface operations {
                     "application/json": components["schemas"]["DatasetList"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2455,6 +2923,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             401: {
@@ -2515,6 +2992,15 @@ export interface operations {
                     "application/json": components["schemas"]["CandleColumns"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2532,7 +3018,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A bad `from`, `to`, `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`) */
+            /** @description A bad `from`, `to` (or one outside 1970 to 2200), `timeframe` (not a multiple of the stored one) or `max_points`, or more than 50,000 candles without `max_points` (`details.field`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2565,6 +3051,15 @@ export interface operations {
                     "application/json": components["schemas"]["FetchView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2575,6 +3070,15 @@ export interface operations {
             };
             /** @description Not an admin */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2613,6 +3117,24 @@ export interface operations {
                     "application/json": components["schemas"]["FetchView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,7 +3156,10 @@ export interface operations {
     import_file: {
         parameters: {
             query: {
-                /** @description The symbol the candles are of, e.g. `BTC-USD` (required). */
+                /**
+                 * @description The symbol the candles are of, e.g. `BTC-USD` (required): 1 to 64 characters, no
+                 *     spaces, colons or control characters.
+                 */
                 symbol: string;
                 /**
                  * @description Store as this timeframe: the file's own (the default) or a multiple of it, which
@@ -2643,7 +3168,8 @@ export interface operations {
                 timeframe?: string;
                 /**
                  * @description The dataset's source name (default `file`). With `symbol` and the timeframe it names
-                 *     the dataset: importing again with the same three adds to it.
+                 *     the dataset: importing again with the same three adds to it. 1 to 32 characters, no
+                 *     spaces, colons or control characters.
                  */
                 source?: string;
                 /**
@@ -2715,7 +3241,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description The file is larger than 64 MiB */
+            /** @description The file is larger than 64 MiB, or is compressed and expands to more than the server's limit (`BB_MAX_DECOMPRESSED`, 256 MiB by default); nothing was stored */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2767,8 +3293,9 @@ export interface operations {
             query?: {
                 /** @description Only unread ones. */
                 unread?: boolean;
-                /** @description 1 to 100, default 20. */
+                /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -2785,7 +3312,25 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2824,10 +3369,7 @@ export interface operations {
     };
     notification_stream: {
         parameters: {
-            query?: {
-                /** @description The access token, for EventSource */
-                access_token?: string;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -2840,7 +3382,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["NotificationView"];
+                    "text/event-stream": components["schemas"]["NotificationStreamEvent"];
                 };
             };
             401: {
@@ -2900,6 +3442,24 @@ export interface operations {
                     "application/json": components["schemas"]["NotificationView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2950,6 +3510,7 @@ export interface operations {
                 mine?: boolean;
                 /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -2984,6 +3545,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
         };
     };
     create_strategy: {
@@ -3007,6 +3577,15 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyCreated"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3017,6 +3596,15 @@ export interface operations {
             };
             /** @description The plan's strategy limit is reached (`quota_exceeded`) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3055,6 +3643,24 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description No such strategy, or not visible to the caller */
             404: {
                 headers: {
@@ -3084,6 +3690,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
             };
             /** @description Not the owner */
             403: {
@@ -3128,6 +3752,24 @@ export interface operations {
                     "application/json": components["schemas"]["StrategyView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Not the owner */
             403: {
                 headers: {
@@ -3138,6 +3780,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3166,9 +3817,9 @@ export interface operations {
             cookie?: never;
         };
         /** @description Optional */
-        requestBody: {
+        requestBody?: {
             content: {
-                "application/json": components["schemas"]["CloneRequest"];
+                "application/json": components["schemas"]["CloneRequest"] | null;
             };
         };
         responses: {
@@ -3178,6 +3829,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StrategyCreated"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             /** @description The plan's strategy limit is reached (`quota_exceeded`) */
@@ -3190,6 +3859,24 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A title with control or bidirectional-override characters (`details.field`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3217,6 +3904,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VersionSummary"][];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -3253,6 +3958,24 @@ export interface operations {
                     "application/json": components["schemas"]["VersionCreated"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description Not the owner */
             403: {
                 headers: {
@@ -3272,6 +3995,15 @@ export interface operations {
             };
             /** @description The strategy is archived */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3312,6 +4044,24 @@ export interface operations {
                     "application/json": components["schemas"]["VersionView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3329,8 +4079,9 @@ export interface operations {
                 version?: number;
                 /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
                 status?: string;
-                /** @description 1 to 100, default 20. */
+                /** @description Page size, 1 to 100 (default 20). */
                 limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
                 offset?: number;
             };
             header?: never;
@@ -3347,7 +4098,25 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3379,6 +4148,15 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3404,6 +4182,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A setting out of range; more than 10 `params` or 20 `where` entries, an expression longer than 200 characters, a malformed one, a constraint on a parameter that is not swept, or a grid of more than 1,000,000 cells (`details.field`, e.g. `where[3]`) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3432,6 +4220,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -3464,6 +4270,24 @@ export interface operations {
                     "application/json": components["schemas"]["RunView"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3484,10 +4308,7 @@ export interface operations {
     };
     sweep_events: {
         parameters: {
-            query?: {
-                /** @description The access token, for EventSource */
-                access_token?: string;
-            };
+            query?: never;
             header?: {
                 /** @description Resume after this event */
                 "Last-Event-ID"?: number | null;
@@ -3506,7 +4327,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["EventView"];
+                    "text/event-stream": components["schemas"]["RunStreamEvent"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
             404: {
@@ -3541,8 +4380,26 @@ export interface operations {
                     "application/json": components["schemas"]["ValidateResponse"];
                 };
             };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
             /** @description A token was sent and is not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -139,7 +139,12 @@ pub struct ListQuery {
 #[serde(deny_unknown_fields)]
 pub struct CreateStrategyRequest {
     /// 1 to 200 characters, not only spaces.
-    #[schema(example = "My SMA crossover", min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(
+        example = "My SMA crossover",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
     pub title: String,
     pub description: Option<String>,
     pub tags: Option<Vec<String>>,
