@@ -201,10 +201,19 @@ impl Runs<'_> {
             serde_json::json!({ "status": "queued" }),
         )
         .await?;
+        // The run as submitted: read inside the transaction, since a worker may start it the
+        // moment it commits.
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM backtest_runs WHERE id = $1"
+        )))
+        .bind(&id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let run = from_row(&row)?;
         tx.commit().await?;
         self.db.publish(jobs::WAKE_TOPIC, new.kind.as_str()).await?;
         self.db.publish(&run_topic(&id), "1").await?;
-        self.get(&id).await.map(Ok)
+        Ok(Ok(run))
     }
 
     /// How many of a user's runs are queued or running.
