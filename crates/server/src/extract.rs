@@ -278,10 +278,15 @@ pub fn check_time(field: &str, ms: i64) -> Result<i64, ApiError> {
     if (MIN_TIME_MS..=MAX_TIME_MS).contains(&ms) {
         Ok(ms)
     } else {
+        let given = if ms == i64::MAX || ms == i64::MIN {
+            "far".to_string()
+        } else {
+            format!("{ms} ms, which is")
+        };
         Err(ApiError::validation(
             format!(
-                "`{field}` is {ms} ms, outside the times this server handles: from \
-                 1970-01-01 (0) to 2200-01-01 ({MAX_TIME_MS})."
+                "`{field}` is {given} outside the times this server handles: from \
+                 1970-01-01 (0) to 2200-01-01 ({MAX_TIME_MS} ms)."
             ),
             Some(json!({ "field": field, "min": MIN_TIME_MS, "max": MAX_TIME_MS })),
         ))

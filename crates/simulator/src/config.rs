@@ -78,8 +78,9 @@ impl SimConfig {
             return err(
                 "initial_capital",
                 format!(
-                    "the starting capital is {capital}; it must be a number from {MIN_CAPITAL} \
-                     to {MAX_CAPITAL:e} (one trillion)"
+                    "the starting capital is {}; it must be a number from {MIN_CAPITAL} \
+                     to {MAX_CAPITAL:e} (one trillion)",
+                    shown(capital)
                 ),
             );
         }
@@ -104,6 +105,16 @@ impl SimConfig {
             );
         }
         Ok(())
+    }
+}
+
+/// A number as a person reads it: plain when it is of a usual size, in scientific notation
+/// (`1e308`) when it is huge or tiny.
+fn shown(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
