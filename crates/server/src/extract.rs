@@ -33,6 +33,7 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(body_rejection)?;
+        require_object(&bytes)?;
         parse_json(&bytes).map(Json)
     }
 }
@@ -83,7 +84,22 @@ pub fn parse_optional_json<T: DeserializeOwned + Default>(bytes: &[u8]) -> Resul
     if bytes.is_empty() {
         return Ok(T::default());
     }
-    Ok(parse_json::<Option<T>>(bytes)?.unwrap_or_default())
+    if bytes.trim_ascii() == b"null" {
+        return Ok(T::default());
+    }
+    require_object(bytes)?;
+    parse_json(bytes)
+}
+
+/// Every request body is a JSON object (serde would also read a struct from an array).
+fn require_object(bytes: &[u8]) -> Result<(), ApiError> {
+    match bytes.trim_ascii_start().first() {
+        Some(b'[') => Err(ApiError::validation(
+            "The request body must be a JSON object (`{...}`).",
+            Some(json!({ "field": null })),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `#[serde(default, deserialize_with = "page_limit::<MAX>")]` for a paged list's `limit`:

@@ -35,7 +35,7 @@ fn every_route_is_documented() {
         ("/api/v1/strategies", "post"),
         ("/api/v1/strategies/{id}", "get"),
         ("/api/v1/strategies/{id}", "patch"),
-        ("/api/v1/strategies/{id}", "delete"),
+        ("/api/v1/strategies/{id}/archive", "post"),
         ("/api/v1/strategies/{id}/versions", "get"),
         ("/api/v1/strategies/{id}/versions", "post"),
         ("/api/v1/strategies/{id}/versions/{version}", "get"),

@@ -130,7 +130,7 @@ function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: Run
   const archive = async () => {
     if (!window.confirm(`Archive “${s.title}”? It leaves your list (its backtests stay), and you can restore it from “Show archived strategies”.`)) return;
     try {
-      await api.del(`/api/v1/strategies/${s.id}`);
+      await api.post(`/api/v1/strategies/${s.id}/archive`);
       queryClient.invalidateQueries({ queryKey: ["strategies"] });
       queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
     } catch (e) {

@@ -58,7 +58,7 @@ async fn anonymous_callers() {
         (Method::GET, "/api/v1/strategies?mine=true".to_string()),
         (Method::POST, "/api/v1/strategies".to_string()),
         (Method::PATCH, format!("/api/v1/strategies/{public}")),
-        (Method::DELETE, format!("/api/v1/strategies/{public}")),
+        (Method::POST, format!("/api/v1/strategies/{public}/archive")),
         (
             Method::POST,
             format!("/api/v1/strategies/{public}/versions"),
@@ -115,8 +115,8 @@ async fn other_users() {
             Some(json!({ "title": "mine now" })),
         ),
         (
-            Method::DELETE,
-            format!("/api/v1/strategies/{private}"),
+            Method::POST,
+            format!("/api/v1/strategies/{private}/archive"),
             None,
         ),
         (
@@ -153,7 +153,11 @@ async fn other_users() {
             format!("/api/v1/strategies/{public}"),
             Some(json!({ "title": "mine now" })),
         ),
-        (Method::DELETE, format!("/api/v1/strategies/{public}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/strategies/{public}/archive"),
+            None,
+        ),
         (
             Method::POST,
             format!("/api/v1/strategies/{public}/versions"),

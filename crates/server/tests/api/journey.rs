@@ -174,7 +174,11 @@ async fn journey(app: &TestApp) {
 
     // Archive the original: it leaves the default list but can still be read.
     let archived = app
-        .delete(&format!("/api/v1/strategies/{id}"), Some(&ada.token))
+        .post(
+            &format!("/api/v1/strategies/{id}/archive"),
+            Some(&ada.token),
+            json!({}),
+        )
         .await;
     assert_eq!(archived.status, StatusCode::NO_CONTENT);
     let mine = app

@@ -48,7 +48,7 @@ pub async fn backtest_events(
     headers: HeaderMap,
 ) -> Result<EventStream, ApiError> {
     let run = load_own(&state, &id, &caller, RunKind::Backtest).await?;
-    Ok(stream(state, run.id, last_event_id(&headers)))
+    Ok(stream(state, run.id, last_event_id(&headers)?))
 }
 
 /// Live events of a sweep.
@@ -73,15 +73,25 @@ pub async fn sweep_events(
     headers: HeaderMap,
 ) -> Result<EventStream, ApiError> {
     let run = load_own(&state, &id, &caller, RunKind::Sweep).await?;
-    Ok(stream(state, run.id, last_event_id(&headers)))
+    Ok(stream(state, run.id, last_event_id(&headers)?))
 }
 
-fn last_event_id(headers: &HeaderMap) -> i64 {
-    headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0)
+/// The `Last-Event-ID` header: absent means from the start; anything but an event number
+/// (what this stream sent as `id`) is refused.
+fn last_event_id(headers: &HeaderMap) -> Result<i64, ApiError> {
+    let Some(value) = headers.get("last-event-id") else {
+        return Ok(0);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| ApiError::BadRequest {
+            message: "The `Last-Event-ID` header must be an event number this stream sent."
+                .to_string(),
+            details: Some(serde_json::json!({ "field": "Last-Event-ID" })),
+        })
 }
 
 fn is_final(kind: &str) -> bool {

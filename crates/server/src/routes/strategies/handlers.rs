@@ -172,10 +172,12 @@ pub async fn update_strategy(
     Ok(Json(updated.into()))
 }
 
-/// Archive a strategy (owner only). It disappears from lists; restore it with PATCH.
+/// Archive a strategy (owner only). It leaves the lists but stays readable with its versions
+/// and runs; restore it with PATCH `{"status": "draft"}`. (An action, not a DELETE: nothing
+/// is deleted.)
 #[utoipa::path(
-    delete,
-    path = "/api/v1/strategies/{id}",
+    post,
+    path = "/api/v1/strategies/{id}/archive",
     tag = "strategies",
     params(("id" = String, Path, description = "Strategy id")),
     security(("bearer" = [])),

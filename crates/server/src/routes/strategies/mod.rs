@@ -26,11 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             handlers::list_strategies,
             handlers::create_strategy
         ))
-        .routes(routes!(
-            handlers::get_strategy,
-            handlers::update_strategy,
-            handlers::archive_strategy
-        ))
+        .routes(routes!(handlers::get_strategy, handlers::update_strategy))
+        .routes(routes!(handlers::archive_strategy))
         .routes(routes!(versions::list_versions, versions::add_version))
         .routes(routes!(versions::get_version))
         .routes(routes!(handlers::clone_strategy))
