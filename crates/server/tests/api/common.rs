@@ -182,10 +182,6 @@ impl TestApp {
         self.call(Method::PATCH, path, token, Some(body)).await
     }
 
-    pub async fn delete(&self, path: &str, token: Option<&str>) -> Reply {
-        self.call(Method::DELETE, path, token, None).await
-    }
-
     /// Registers a new account (password [`PASSWORD`]) and signs in.
     pub async fn register(&self, email: &str) -> Account {
         let reply = self
