@@ -76,8 +76,8 @@ pub async fn sweep_events(
     Ok(stream(state, run.id, last_event_id(&headers)?))
 }
 
-/// The `Last-Event-ID` header: absent means from the start; anything but an event number
-/// (what this stream sent as `id`) is refused.
+/// The `Last-Event-ID` header: absent (or below 1) means from the start; anything but a
+/// number (what this stream sent as `id`) is refused.
 fn last_event_id(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get("last-event-id") else {
         return Ok(0);
@@ -86,7 +86,7 @@ fn last_event_id(headers: &HeaderMap) -> Result<i64, ApiError> {
         .to_str()
         .ok()
         .and_then(|v| v.trim().parse::<i64>().ok())
-        .filter(|n| *n >= 0)
+        .map(|n| n.max(0))
         .ok_or_else(|| ApiError::BadRequest {
             message: "The `Last-Event-ID` header must be an event number this stream sent."
                 .to_string(),
