@@ -82,6 +82,10 @@ fn last_event_id(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get("last-event-id") else {
         return Ok(0);
     };
+    // The spec's nullable integer, as header text.
+    if matches!(value.to_str().map(str::trim), Ok("" | "null")) {
+        return Ok(0);
+    }
     value
         .to_str()
         .ok()
