@@ -204,13 +204,18 @@ impl FromStr for Secret {
     }
 }
 
-/// Reads `900` (seconds), `90s`, `15m`, `2h` or `30d`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
+/// `"256MiB"` → `("256", "MiB")`: the leading digits and the rest.
+fn number_and_unit(text: &str) -> (&str, &str) {
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
+    text.split_at(split)
+}
+
+/// Reads `900` (seconds), `90s`, `15m`, `2h` or `30d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = number_and_unit(text);
     let number: u64 = number
         .parse()
         .map_err(|_| format!("\"{text}\" is not a duration like 90s, 15m, 2h or 30d"))?;
@@ -235,10 +240,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// `K`/`M`/`G`, all powers of 1024). At least 1 byte.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
+    let (number, unit) = number_and_unit(text);
     let number: u64 = number
         .parse()
         .map_err(|_| format!("\"{text}\" is not a size like 1048576, 512KiB, 256MiB or 1GiB"))?;
