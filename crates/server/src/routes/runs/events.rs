@@ -109,6 +109,7 @@ fn stream(state: AppState, id: String, after: i64) -> EventStream {
         let mut bus = state.db().subscribe();
         let topic = run_topic(&id);
         let mut seq = after;
+        let mut final_seen = false;
         loop {
             let events = match state.db().runs().events_after(&id, seq).await {
                 Ok(events) => events,
@@ -126,9 +127,17 @@ fn stream(state: AppState, id: String, after: i64) -> EventStream {
                 }
             }
             if !had_events {
-                // Resumed after the final event: nothing more will come.
+                if final_seen {
+                    // Resumed after the final event: nothing more will come.
+                    return;
+                }
                 match state.db().runs().get(&id).await {
-                    Ok(run) if run.status.is_final() => return,
+                    // The run may have ended between the read above and this one: read
+                    // the log once more so its final event is sent, then stop.
+                    Ok(run) if run.status.is_final() => {
+                        final_seen = true;
+                        continue;
+                    }
                     Ok(_) => {}
                     Err(_) => return,
                 }
