@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The stated conditions of one backtest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assumptions {
     pub initial_capital: f64,
     /// Machine-readable fill rule and its explanation.
@@ -30,6 +31,7 @@ pub struct Assumptions {
 
 /// What data the backtest ran on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataSummary {
     /// First and last bar open time, Unix ms.
     pub from_ts: i64,
@@ -45,10 +47,47 @@ pub struct DataSummary {
     pub missing_bars: i64,
     /// What the engine does across gaps.
     pub gap_handling: String,
+    /// Where the candles came from (filled in by the worker that loaded them).
+    #[serde(flatten)]
+    pub provenance: DataProvenance,
+}
+
+/// Where a run's candles came from and what is known about their quality. Empty for a
+/// file-based backtest in the CLI.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataProvenance {
+    /// The dataset in words, e.g. "dataset BTC-USD:1d (demo)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The stored dataset's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<DataQuality>,
+}
+
+/// The dataset's quality report, with one sentence per finding.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DataQuality {
+    /// One sentence per finding, for people.
+    pub summary: Vec<String>,
+    pub report: bb_data::QualityReport,
+}
+
+impl DataQuality {
+    pub fn of(report: &bb_data::QualityReport) -> DataQuality {
+        DataQuality {
+            summary: report.summary(),
+            report: report.clone(),
+        }
+    }
 }
 
 /// A run of missing bars.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataGap {
     /// Open time of the last bar before the gap and of the first bar after it.
     pub last_before_ts: i64,
@@ -108,6 +147,7 @@ pub(crate) fn assumptions(
             missing_bars: all_gaps.iter().map(|g| g.1).sum(),
             gaps,
             gap_handling: "Missing bars are left missing: indicators treat the bars on either side as neighbours, and no trade can fill inside a gap.".into(),
+            provenance: DataProvenance::default(),
         },
     }
 }

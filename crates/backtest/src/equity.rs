@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Equity at one bar's close and its drawdown from the running peak.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EquityPoint {
     pub ts: i64,
     pub equity: f64,

@@ -10,7 +10,12 @@ use crate::warnings::Warning;
 
 /// Everything a trader needs to read, question and trust a backtest.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BacktestReport {
+    /// The report's format: [`crate::REPORT_VERSION`] when written; reports stored before
+    /// versions existed read as 1.
+    #[serde(default = "crate::version::first")]
+    pub report_version: u32,
     /// The strategy's name.
     pub strategy: String,
     pub metrics: Metrics,
@@ -30,6 +35,7 @@ pub struct BacktestReport {
 
 /// Counts that explain what the simulator did with the signals.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counters {
     /// Bars on which an entry action fired.
     pub entry_signals: usize,

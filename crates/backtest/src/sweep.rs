@@ -21,6 +21,7 @@ use crate::run::{BacktestConfig, simulate_and_measure_into};
 
 /// One swept parameter: `node.param` and the values it takes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Axis {
     pub node: String,
     pub param: String,
@@ -81,6 +82,7 @@ impl FromStr for Axis {
 
 /// A rule that filters combinations, e.g. `fast.period<slow.period`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Constraint {
     pub left: String,
     pub op: String,
@@ -234,6 +236,7 @@ impl SweepSpec {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SweepRow {
     /// One value per axis, in axis order.
     pub values: Vec<f64>,
@@ -244,6 +247,7 @@ pub struct SweepRow {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SweepResult {
     /// `node.param` of each axis.
     pub axes: Vec<String>,

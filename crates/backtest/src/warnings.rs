@@ -8,6 +8,7 @@ use crate::assumptions::DataSummary;
 
 /// Stable codes; the UI switches on these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WarningCode {
     NeverEntered,
@@ -19,6 +20,7 @@ pub enum WarningCode {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Warning {
     pub code: WarningCode,
     pub message: String,

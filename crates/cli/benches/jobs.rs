@@ -269,12 +269,7 @@ async fn throughput(admin_url: &str, processes: usize) {
         timeframe: dataset.timeframe,
         from_ms: None,
         to_ms: None,
-        initial_capital: 10_000.0,
-        fee_pct: 0.1,
-        slippage_bps: 5.0,
-        fill: bb_simulator::FillRule::NextOpen,
-        allow_short: true,
-        gap_policy: bb_data::GapPolicy::Leave,
+        settings: bb_backtest::Settings::DEFAULT,
     };
     let config = serde_json::to_value(&request).unwrap();
     for _ in 0..QUEUED {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The gap policy of a backtest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum GapPolicy {
     /// Missing bars stay missing: indicators treat the bars on either side of a gap as

@@ -13,6 +13,7 @@ use crate::error::DataError;
 
 /// A candle file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// CSV with a header row naming a time column and open, high, low, close, volume.
@@ -66,6 +67,7 @@ impl FromStr for Format {
 
 /// How a file was compressed (recognised by its magic bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Compression {
     #[default]

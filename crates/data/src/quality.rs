@@ -24,6 +24,7 @@ pub const MAX_LISTED: usize = 100;
 
 /// A count and the first [`MAX_LISTED`] items.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Listed<T> {
     pub count: usize,
     pub items: Vec<T>,
@@ -53,6 +54,7 @@ impl<T> Listed<T> {
 
 /// A run of missing bars, by the bars around it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GapRange {
     /// Open time of the last bar before the gap and of the first bar after it (Unix ms).
     pub last_before_ts: i64,
@@ -62,6 +64,7 @@ pub struct GapRange {
 
 /// One bar and what is wrong with it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BarProblem {
     pub ts: i64,
     pub problem: String,
@@ -69,6 +72,7 @@ pub struct BarProblem {
 
 /// Consecutive bars sharing a property (e.g. zero volume).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BarRun {
     pub from_ts: i64,
     pub to_ts: i64,
@@ -77,6 +81,7 @@ pub struct BarRun {
 
 /// A bar whose volume is far above its recent median.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolumeOutlier {
     pub ts: i64,
     pub volume: f64,
@@ -88,6 +93,7 @@ pub struct VolumeOutlier {
 
 /// A close far from the previous close, measured in recent standard deviations.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceOutlier {
     pub ts: i64,
     pub close: f64,
@@ -100,6 +106,7 @@ pub struct PriceOutlier {
 
 /// How the candles were read, when they came from a file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FileNotes {
     pub format: Format,
     pub compression: Compression,
@@ -136,6 +143,7 @@ impl Default for Thresholds {
 
 /// Everything found about one candle series.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualityReport {
     pub rows: usize,
     pub first_ts: Option<i64>,

@@ -9,6 +9,7 @@ use crate::time::format_utc;
 
 /// A row dropped because an earlier row had the same time and the same values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DroppedDuplicate {
     /// The line of the dropped row.
     pub line: usize,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Direction of a position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Long,
@@ -12,6 +13,7 @@ pub enum Side {
 
 /// Why a position was closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExitReason {
     /// An exit action block fired.
@@ -33,6 +35,7 @@ pub enum ExitReason {
 /// One closed position. Prices are fill prices (slippage included); money is in the
 /// quote currency.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trade {
     pub side: Side,
     /// Index of the bar on which the entry filled.

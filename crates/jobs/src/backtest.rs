@@ -5,12 +5,13 @@
 
 use std::time::{Duration, Instant};
 
-use bb_backtest::sweep::SweepResult;
+use bb_backtest::{BacktestReport, SweepReport};
 use bb_market::loading::{LoadedCandles, load_for_backtest};
 use bb_store::{Job, NewNotification, Run, RunKind};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
 
+use crate::report::{BacktestSummary, RunSummary, SweepSummary};
 use crate::request::{BacktestRequest, SweepRequest};
 use crate::run::{JobError, run_id};
 use crate::worker::Ctx;
@@ -64,7 +65,7 @@ pub(crate) async fn run(
         backtest.timeframe,
         backtest.from_ms,
         backtest.to_ms,
-        backtest.gap_policy,
+        backtest.settings.gap_policy,
     )
     .await?;
     runs.progress(
@@ -81,21 +82,30 @@ pub(crate) async fn run(
         None => {
             let doc = doc.clone();
             let config = backtest.clone();
-            blocking(move || compute_backtest(&doc, &loaded, &config, &limits)).await?
+            let (report, summary) =
+                blocking(move || compute_backtest(&doc, &loaded, &config, &limits)).await?;
+            (to_value(&report)?, RunSummary::Backtest(summary))
         }
         Some(request) => {
             let checked = doc.clone();
             blocking(move || check_limits(&checked, &limits)).await?;
-            compute_sweep(ctx, &id, &doc, loaded, request).await?
+            let (report, summary) = compute_sweep(ctx, &id, &doc, loaded, request).await?;
+            (to_value(&report)?, RunSummary::Sweep(summary))
         }
     };
     let note = success_notification(&run, &doc.name, &summary);
+    let summary = to_value(&summary)?;
     let recorded = runs
         .succeed(&id, &summary, &report, note, Some((&job.id, worker)))
         .await?
         .is_some();
     tracing::info!(run = %id, recorded, elapsed_ms = started.elapsed().as_millis() as u64, "run finished");
     Ok(json!({ "run_id": id, "recorded": recorded }))
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, JobError> {
+    serde_json::to_value(value)
+        .map_err(|e| JobError::Permanent(format!("the report cannot be written: {e}")))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(config: &Value) -> Result<T, JobError> {
@@ -147,33 +157,30 @@ fn compile(
     })
 }
 
-/// One backtest within the graph `limits` of the owner's plan: the whole report, and its
-/// headline numbers.
+/// One backtest within the graph `limits` of the owner's plan: the whole report (with its
+/// data's provenance), and its headline numbers.
 pub fn compute_backtest(
     doc: &StrategyDocument,
     loaded: &LoadedCandles,
     request: &BacktestRequest,
     limits: &Limits,
-) -> Result<(Value, Value), JobError> {
+) -> Result<(BacktestReport, BacktestSummary), JobError> {
     let plan = compile(doc, loaded, limits)?;
-    let report = bb_backtest::backtest(&doc.name, &plan, &loaded.candles, &request.config())
+    let mut report = bb_backtest::backtest(&doc.name, &plan, &loaded.candles, &request.config())
         .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let mut value = serde_json::to_value(&report)
-        .map_err(|e| JobError::Permanent(format!("the report cannot be written: {e}")))?;
-    loaded.annotate_report(&mut value);
-    let final_equity = report.equity.last().map(|p| p.equity);
-    let summary = json!({
-        "strategy": doc.name,
-        "dataset": loaded.label,
-        "timeframe": loaded.timeframe,
-        "from_ts": report.assumptions.data.from_ts,
-        "to_ts": report.assumptions.data.to_ts,
-        "initial_capital": report.assumptions.initial_capital,
-        "final_equity": final_equity,
-        "metrics": report.metrics,
-        "warnings": report.warnings.iter().map(|w| &w.code).collect::<Vec<_>>(),
-    });
-    Ok((value, summary))
+    report.assumptions.data.provenance = crate::provenance(loaded);
+    let summary = BacktestSummary {
+        strategy: doc.name.clone(),
+        dataset: loaded.label.clone(),
+        timeframe: loaded.timeframe,
+        from_ts: report.assumptions.data.from_ts,
+        to_ts: report.assumptions.data.to_ts,
+        initial_capital: report.assumptions.initial_capital,
+        final_equity: report.equity.last().map(|p| p.equity),
+        metrics: report.metrics.clone(),
+        warnings: report.warnings.iter().map(|w| w.code).collect(),
+    };
+    Ok((report, summary))
 }
 
 /// A sweep on the blocking pool, reporting progress every 5% of its combinations.
@@ -183,7 +190,7 @@ async fn compute_sweep(
     doc: &StrategyDocument,
     loaded: LoadedCandles,
     request: SweepRequest,
-) -> Result<(Value, Value), JobError> {
+) -> Result<(SweepReport, SweepSummary), JobError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, usize)>();
     let doc = doc.clone();
     let work = blocking(move || {
@@ -225,63 +232,41 @@ async fn compute_sweep(
             }
         }
     };
-    Ok(sweep_report(&result, &request, &loaded))
+    let report = SweepReport::new(
+        result,
+        &request.sort,
+        &request.backtest.settings,
+        crate::provenance(&loaded),
+    );
+    let summary = SweepSummary::of(&report, &loaded.label);
+    Ok((report, summary))
 }
 
-fn sweep_report(
-    result: &SweepResult,
-    request: &SweepRequest,
-    loaded: &LoadedCandles,
-) -> (Value, Value) {
-    let best = result.rows.iter().find(|r| r.metrics.is_some());
-    let mut report = json!({
-        "axes": result.axes,
-        "grid_size": result.grid_size,
-        "combinations": result.rows.len(),
-        "sort": request.sort,
-        "rows": result.rows,
-        "assumptions": {
-            "initial_capital": request.backtest.initial_capital,
-            "fee_pct": request.backtest.fee_pct,
-            "slippage_bps": request.backtest.slippage_bps,
-            "fill_rule": request.backtest.fill,
-            "shorts_allowed": request.backtest.allow_short,
-            "gap_policy": request.backtest.gap_policy,
-        },
-    });
-    loaded.annotate_report(&mut report);
-    let summary = json!({
-        "dataset": loaded.label,
-        "axes": result.axes,
-        "combinations": result.rows.len(),
-        "sort": request.sort,
-        "best": best.map(|r| json!({ "values": r.values, "metrics": r.metrics })),
-    });
-    (report, summary)
-}
-
-fn success_notification(run: &Run, strategy: &str, summary: &Value) -> NewNotification {
-    let (kind, title, body) = match run.kind {
-        RunKind::Backtest => {
-            let m = &summary["metrics"];
-            let ret = m["total_return_pct"].as_f64().unwrap_or(0.0);
-            let trades = m["trades"].as_u64().unwrap_or(0);
-            let dd = m["max_drawdown_pct"].as_f64().unwrap_or(0.0);
+fn success_notification(run: &Run, strategy: &str, summary: &RunSummary) -> NewNotification {
+    let (kind, title, body) = match summary {
+        RunSummary::Backtest(s) => {
+            let m = &s.metrics;
             (
                 "backtest.succeeded",
                 format!("Backtest finished: {strategy}"),
-                format!("{ret:+.2}% over {trades} trades; worst drawdown {dd:.2}%."),
+                format!(
+                    "{:+.2}% over {} trades; worst drawdown {:.2}%.",
+                    m.total_return_pct, m.trades, m.max_drawdown_pct
+                ),
             )
         }
-        RunKind::Sweep => {
-            let n = summary["combinations"].as_u64().unwrap_or(0);
-            let best = summary["best"]["metrics"]["total_return_pct"]
-                .as_f64()
-                .map_or_else(String::new, |r| format!(" Best return {r:+.2}%."));
+        RunSummary::Sweep(s) => {
+            let best = s
+                .best
+                .as_ref()
+                .and_then(|b| b.metrics.as_ref())
+                .map_or_else(String::new, |m| {
+                    format!(" Best return {:+.2}%.", m.total_return_pct)
+                });
             (
                 "sweep.succeeded",
                 format!("Sweep finished: {strategy}"),
-                format!("{n} combinations tested.{best}"),
+                format!("{} combinations tested.{best}", s.combinations),
             )
         }
     };

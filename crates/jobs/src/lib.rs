@@ -18,6 +18,7 @@
 mod backtest;
 mod engine;
 mod fetch;
+pub mod report;
 pub mod request;
 mod run;
 mod worker;
@@ -25,9 +26,21 @@ mod worker;
 pub use backtest::compute_backtest;
 pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::FetchRequest;
+pub use report::{
+    BacktestSummary, ReadError, RunParameters, RunReport, RunSummary, SweepBest, SweepSummary,
+};
 pub use request::{BacktestRequest, SweepRequest};
 pub use run::{BACKTEST, JobError, MARKET_FETCH, SWEEP};
 pub use worker::{WorkerConfig, Workers, default_name};
+
+/// Where a run's candles came from and their quality report, for its assumptions card.
+pub fn provenance(loaded: &bb_market::loading::LoadedCandles) -> bb_backtest::DataProvenance {
+    bb_backtest::DataProvenance {
+        source: Some(loaded.label.clone()),
+        dataset_id: Some(loaded.dataset.id.clone()),
+        quality: Some(bb_backtest::DataQuality::of(&loaded.quality)),
+    }
+}
 
 /// Where the web app shows a run.
 pub fn run_link(run: &bb_store::Run) -> String {

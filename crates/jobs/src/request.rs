@@ -1,52 +1,39 @@
 //! What a run was asked to do, as stored in the run's `config` (JSON). The API builds these
 //! after checking them; the workers read them back.
 
-use bb_backtest::BacktestConfig;
 use bb_backtest::sweep::{Axis, Constraint, SweepSpec};
-use bb_data::GapPolicy;
+use bb_backtest::{BacktestConfig, Settings};
 use bb_domain::Timeframe;
-use bb_simulator::{FillRule, SimConfig};
 use serde::{Deserialize, Serialize};
 
-/// One backtest: which candles, which period, which costs.
+/// One backtest: which candles, which period, which settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BacktestRequest {
     /// The stored dataset the candles come from.
     pub dataset_id: String,
-    /// The bars the strategy runs on: the dataset's own timeframe or a multiple of it.
+    /// The bars the strategy runs on: the dataset's own timeframe or a multiple of it,
+    /// e.g. "1h", "1d".
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub timeframe: Timeframe,
-    /// Open time of the first and (exclusive) last candle, Unix ms; `None` for all.
+    /// Open time of the first candle, Unix ms; `null` for the dataset's first.
     pub from_ms: Option<i64>,
+    /// Open time of the first candle left out, Unix ms; `null` for up to the last.
     pub to_ms: Option<i64>,
-    pub initial_capital: f64,
-    /// Fee per fill, % of notional.
-    pub fee_pct: f64,
-    /// Slippage per fill, basis points against the trader.
-    pub slippage_bps: f64,
-    pub fill: FillRule,
-    pub allow_short: bool,
-    /// Leave gaps, or forward-fill missing candles.
-    pub gap_policy: GapPolicy,
+    #[serde(flatten)]
+    pub settings: Settings,
 }
 
 impl BacktestRequest {
     /// The engine's settings for this request.
     pub fn config(&self) -> BacktestConfig {
-        BacktestConfig {
-            sim: SimConfig {
-                initial_capital: self.initial_capital,
-                fee_pct: self.fee_pct,
-                slippage_bps: self.slippage_bps,
-                fill: self.fill,
-                allow_short: self.allow_short,
-            },
-            ..BacktestConfig::default()
-        }
+        self.settings.config()
     }
 }
 
-/// A grid of parameter combinations over one backtest's data and costs.
+/// A grid of parameter combinations over one backtest's data and settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SweepRequest {
     #[serde(flatten)]
     pub backtest: BacktestRequest,

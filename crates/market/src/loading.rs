@@ -25,21 +25,6 @@ pub struct LoadedCandles {
     pub quality: QualityReport,
 }
 
-impl LoadedCandles {
-    /// Writes where the candles come from and the dataset's quality report into a report's
-    /// assumptions card (`assumptions.data`: `source`, `dataset_id`, `quality.summary`,
-    /// `quality.report`), so every report states its data's gaps and defects.
-    pub fn annotate_report(&self, report: &mut serde_json::Value) {
-        let data = &mut report["assumptions"]["data"];
-        data["source"] = serde_json::json!(self.label);
-        data["dataset_id"] = serde_json::json!(self.dataset.id);
-        data["quality"] = serde_json::json!({
-            "summary": self.quality.summary(),
-            "report": self.quality,
-        });
-    }
-}
-
 /// The dataset that serves `symbol` at `timeframe` among `all`: one of that timeframe
 /// (the most recently updated), else the coarsest finer one that divides it. `source`
 /// narrows the choice.

@@ -70,6 +70,7 @@ pub struct MetricsInput<'a> {
 /// The headline numbers of a backtest. `None` (JSON `null`) marks a metric the data cannot
 /// define; see the module of each metric for its definition and edge cases.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Metrics {
     /// See [`total_return`].
     pub total_return_pct: f64,

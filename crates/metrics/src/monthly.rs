@@ -19,6 +19,7 @@ const DAY_MS: i64 = 86_400_000;
 
 /// The return of one calendar month.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthlyReturn {
     pub year: i32,
     /// 1 = January ... 12 = December.

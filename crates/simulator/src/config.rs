@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// When an order decided on a bar's close is filled.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FillRule {
     /// At the next bar's open (the default; no look-ahead). An order from the last bar never
@@ -31,14 +32,44 @@ pub struct SimConfig {
     pub allow_short: bool,
 }
 
+impl SimConfig {
+    /// The defaults, the honest ones: fees and slippage on, fills at the next open. Every
+    /// front end (CLI flags, API, web form through `GET /api/v1/settings/backtest`) takes
+    /// them from here.
+    pub const DEFAULT: SimConfig = SimConfig {
+        initial_capital: 10_000.0,
+        fee_pct: 0.1,
+        slippage_bps: 5.0,
+        fill: FillRule::NextOpen,
+        allow_short: true,
+    };
+}
+
 impl Default for SimConfig {
     fn default() -> Self {
-        SimConfig {
-            initial_capital: 10_000.0,
-            fee_pct: 0.1,
-            slippage_bps: 5.0,
-            fill: FillRule::NextOpen,
-            allow_short: true,
+        SimConfig::DEFAULT
+    }
+}
+
+impl FillRule {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FillRule::NextOpen => "next_open",
+            FillRule::SameClose => "same_close",
+        }
+    }
+}
+
+impl std::str::FromStr for FillRule {
+    type Err = String;
+    fn from_str(s: &str) -> Result<FillRule, String> {
+        match s {
+            "next_open" => Ok(FillRule::NextOpen),
+            "same_close" => Ok(FillRule::SameClose),
+            other => Err(format!(
+                "\"{other}\" is not a fill rule; use next_open or same_close."
+            )),
         }
     }
 }

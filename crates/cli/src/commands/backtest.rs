@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use bb_backtest::{BacktestConfig, BacktestReport};
-use bb_simulator::{FillRule, SimConfig};
+use bb_backtest::{BacktestConfig, BacktestReport, Settings, SettingsInput};
+use bb_simulator::FillRule;
 
 use super::format::{money, pct, time};
 use super::report_text::{print_metrics, print_report, print_rules, print_warnings};
@@ -19,17 +19,18 @@ pub enum Fill {
     SameClose,
 }
 
-/// Costs and fills shared by `backtest` and `sweep`.
+/// Costs and fills shared by `backtest` and `sweep`; defaults and ranges are
+/// [`Settings`]'s.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// Starting capital in the quote currency.
-    #[arg(long, default_value_t = 10_000.0)]
+    #[arg(long, default_value_t = Settings::DEFAULT.initial_capital)]
     pub capital: f64,
     /// Fee per fill, % of notional.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = Settings::DEFAULT.fee_pct)]
     pub fee: f64,
     /// Slippage per fill in basis points (against you).
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = Settings::DEFAULT.slippage_bps)]
     pub slippage: f64,
     /// When orders fill.
     #[arg(long, value_enum, default_value_t = Fill::NextOpen)]
@@ -40,29 +41,31 @@ pub struct SimArgs {
 }
 
 impl SimArgs {
-    pub fn config(&self) -> Result<BacktestConfig> {
-        let sim = SimConfig {
-            initial_capital: self.capital,
-            fee_pct: self.fee,
-            slippage_bps: self.slippage,
-            fill: match self.fill {
+    /// The settings through their one checked constructor; an error names the flag.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::new(SettingsInput {
+            initial_capital: Some(self.capital),
+            fee_pct: Some(self.fee),
+            slippage_bps: Some(self.slippage),
+            fill: Some(match self.fill {
                 Fill::NextOpen => FillRule::NextOpen,
                 Fill::SameClose => FillRule::SameClose,
-            },
-            allow_short: !self.no_short,
-        };
-        sim.check().map_err(|e| {
+            }),
+            allow_short: Some(!self.no_short),
+            fill_gaps: None,
+        })
+        .map_err(|e| {
             let flag = match e.field {
                 "initial_capital" => "--capital",
                 "fee_pct" => "--fee",
                 _ => "--slippage",
             };
             anyhow::anyhow!("{flag}: {}", e.message)
-        })?;
-        Ok(BacktestConfig {
-            sim,
-            ..BacktestConfig::default()
         })
+    }
+
+    pub fn config(&self) -> Result<BacktestConfig> {
+        Ok(self.settings()?.config())
     }
 }
 
@@ -154,16 +157,15 @@ fn run_dataset(args: &Args, spec: &str, name: &str, config: &BacktestConfig) -> 
         args.fill_gaps,
     )?;
     let plan = crate::input::plan(&args.strategy, &stored.candles, true)?;
-    let report = bb_backtest::backtest(name, &plan, &stored.candles, config)?;
+    let mut report = bb_backtest::backtest(name, &plan, &stored.candles, config)?;
+    // The assumptions card's data section gains the stored quality report.
+    report.assumptions.data.provenance = bb_jobs::provenance(&stored);
     if let Some(path) = &args.trades_csv {
         write_trades(path, &report).with_context(|| format!("writing {}", path.display()))?;
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if args.json {
-        // The assumptions card's data section gains the stored quality report.
-        let mut value = serde_json::to_value(&report)?;
-        stored.annotate_report(&mut value);
-        serde_json::to_writer_pretty(&mut out, &value)?;
+        serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
         print_report(&mut out, &report, &stored.label, args.trades_csv.is_some())?;

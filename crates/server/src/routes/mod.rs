@@ -11,6 +11,7 @@ pub mod ops;
 pub mod plan_usage;
 pub mod runs;
 pub mod schemas;
+pub mod settings;
 pub mod strategies;
 pub mod validate;
 pub mod web;
@@ -29,6 +30,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(blocks::router())
         .merge(market::router())
         .merge(runs::router())
+        .merge(settings::router())
         .merge(plan_usage::router())
         .merge(notifications::router())
         .merge(admin::router())

@@ -1,14 +1,14 @@
 //! Two to five backtests side by side: a metrics table and the equity curves on one time axis.
 
-use super::read::load_own;
-use super::types::{CompareRequest, CompareView, RunView};
+use super::read::{backtest_report, load_own};
+use super::types::{CompareRequest, CompareRow, CompareView, RunView};
 use crate::auth::extractor::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Json;
 use crate::state::AppState;
 use axum::extract::State;
 use bb_store::{RunKind, RunStatus};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The metrics shown, in order.
 const METRICS: &[&str] = &[
@@ -60,7 +60,7 @@ pub async fn compare(
     }
     let mut runs = Vec::new();
     let mut curves: Vec<Vec<(i64, f64)>> = Vec::new();
-    let mut metrics: Vec<Value> = Vec::new();
+    let mut metrics = Vec::new();
     for id in &req.ids {
         let run = load_own(&state, id, &caller, RunKind::Backtest).await?;
         if run.status != RunStatus::Succeeded {
@@ -69,39 +69,34 @@ pub async fn compare(
                 run.status
             )));
         }
-        let report = state
-            .db()
-            .runs()
-            .report(&run.id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("run {id} has no report")))?;
-        let capital = report["assumptions"]["initial_capital"]
-            .as_f64()
+        let report = backtest_report(&state, &run).await?;
+        let capital = Some(report.assumptions.initial_capital)
             .filter(|c| *c > 0.0)
             .unwrap_or(1.0);
-        let curve = report["equity"]
-            .as_array()
-            .map(|points| {
-                points
-                    .iter()
-                    .filter_map(|p| {
-                        Some((p["ts"].as_i64()?, p["equity"].as_f64()? / capital * 100.0))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        curves.push(curve);
-        metrics.push(report["metrics"].clone());
-        runs.push(RunView::from(run));
+        curves.push(
+            report
+                .equity
+                .iter()
+                .map(|p| (p.ts, p.equity / capital * 100.0))
+                .collect(),
+        );
+        metrics.push(report.metrics);
+        runs.push(RunView::try_from(run)?);
     }
-    let table: Vec<Value> = METRICS
+    let table = METRICS
         .iter()
-        .map(|name| json!({ "metric": name, "values": metrics.iter().map(|m| m[*name].clone()).collect::<Vec<_>>() }))
+        .map(|name| CompareRow {
+            metric: (*name).to_owned(),
+            values: metrics
+                .iter()
+                .map(|m| bb_backtest::sweep::metric_value(m, name))
+                .collect(),
+        })
         .collect();
     let (ts, equity_pct) = align(&curves);
     Ok(Json(CompareView {
         runs,
-        metrics: Value::Array(table),
+        metrics: table,
         ts,
         equity_pct,
     }))

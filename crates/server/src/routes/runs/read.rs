@@ -10,8 +10,10 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use bb_backtest::{BacktestReport, SweepReport};
+use bb_domain::Trade;
+use bb_jobs::RunReport;
 use bb_store::{Run, RunFilter, RunKind, RunStatus, StoreError};
-use serde_json::Value;
 
 /// A run of the caller's of this kind; anyone else's is "not found".
 pub async fn load_own(
@@ -30,20 +32,32 @@ pub async fn load_own(
     }
 }
 
-/// The stored report of a succeeded run; 409 while it is not.
-async fn report(state: &AppState, run: &Run) -> Result<Value, ApiError> {
+/// The stored report of a succeeded run, read into its type; 409 while it is not.
+pub(crate) async fn report(state: &AppState, run: &Run) -> Result<RunReport, ApiError> {
     if run.status != RunStatus::Succeeded {
         return Err(ApiError::Conflict(format!(
             "This run is {}; its results exist once it has succeeded.",
             run.status
         )));
     }
-    state
+    let value = state
         .db()
         .runs()
         .report(&run.id)
         .await?
-        .ok_or_else(|| ApiError::Internal(format!("run {} succeeded without a report", run.id)))
+        .ok_or_else(|| ApiError::Internal(format!("run {} succeeded without a report", run.id)))?;
+    RunReport::read(run.kind, value).map_err(|e| ApiError::Internal(format!("run {}: {e}", run.id)))
+}
+
+/// The report of a succeeded backtest.
+pub(crate) async fn backtest_report(
+    state: &AppState,
+    run: &Run,
+) -> Result<BacktestReport, ApiError> {
+    match report(state, run).await? {
+        RunReport::Backtest(r) => Ok(*r),
+        RunReport::Sweep(_) => Err(ApiError::Internal(format!("run {} is a sweep", run.id))),
+    }
 }
 
 pub(crate) async fn list(
@@ -72,7 +86,7 @@ pub(crate) async fn list(
         offset: query.offset.unwrap_or(0),
         keep: Some(limits.max_history_runs),
     };
-    Ok(state.db().runs().list(&filter).await?.into())
+    state.db().runs().list(&filter).await?.try_into()
 }
 
 /// The caller's backtests, newest first (as deep as the plan's history keeps).
@@ -98,25 +112,29 @@ pub(crate) async fn detail(state: &AppState, run: Run) -> Result<RunDetail, ApiE
     } else {
         None
     };
-    let field = |name: &str| report.as_ref().and_then(|r| r.get(name)).cloned();
-    let sweep = (run.kind == RunKind::Sweep)
-        .then(|| {
-            report.as_ref().map(|r| {
-                let mut r = r.clone();
-                if let Some(o) = r.as_object_mut() {
-                    o.remove("assumptions");
-                }
-                r
-            })
-        })
-        .flatten();
-    Ok(RunDetail {
-        metrics: field("metrics"),
-        assumptions: field("assumptions"),
-        warnings: field("warnings"),
-        monthly_returns: field("monthly_returns"),
-        sweep,
-        run: run.into(),
+    let (backtest, sweep): (Option<BacktestReport>, Option<SweepReport>) = match report {
+        Some(RunReport::Backtest(r)) => (Some(*r), None),
+        Some(RunReport::Sweep(r)) => (None, Some(*r)),
+        None => (None, None),
+    };
+    let run = RunView::try_from(run)?;
+    Ok(match backtest {
+        Some(r) => RunDetail {
+            metrics: Some(r.metrics),
+            assumptions: Some(r.assumptions),
+            warnings: Some(r.warnings),
+            monthly_returns: Some(r.monthly_returns),
+            sweep,
+            run,
+        },
+        None => RunDetail {
+            metrics: None,
+            assumptions: None,
+            warnings: None,
+            monthly_returns: None,
+            sweep,
+            run,
+        },
     })
 }
 
@@ -154,40 +172,27 @@ pub async fn get_equity(
     Path(id): Path<String>,
 ) -> Result<Json<EquityView>, ApiError> {
     let run = load_own(&state, &id, &caller, RunKind::Backtest).await?;
-    let report = report(&state, &run).await?;
+    let report = backtest_report(&state, &run).await?;
     Ok(Json(EquityView {
         run_id: run.id,
-        initial_capital: report["assumptions"]["initial_capital"]
-            .as_f64()
-            .unwrap_or_default(),
-        points: report
-            .get("equity")
-            .cloned()
-            .unwrap_or(Value::Array(vec![])),
+        initial_capital: report.assumptions.initial_capital,
+        points: report.equity,
     }))
 }
 
-fn trades_of(report: &Value) -> Vec<Value> {
-    report
-        .get("trades")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
-/// Sorts trade objects by one of their fields (`-field` for descending).
-fn sort_trades(trades: &mut [Value], sort: Option<&str>) -> Result<(), ApiError> {
+/// Sorts trades by one of their fields (`-field` for descending).
+fn sort_trades(trades: &mut [Trade], sort: Option<&str>) -> Result<(), ApiError> {
     let sort = sort.unwrap_or("entry_time");
     let (descending, name) = match sort.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, sort),
     };
-    let key = match name {
-        "entry_time" => "entry_ts",
-        "exit_time" => "exit_ts",
-        "pnl" => "pnl",
-        "pnl_pct" => "pnl_pct",
-        "bars_held" => "bars_held",
+    let key: fn(&Trade) -> f64 = match name {
+        "entry_time" => |t| t.entry_ts as f64,
+        "exit_time" => |t| t.exit_ts as f64,
+        "pnl" => |t| t.pnl,
+        "pnl_pct" => |t| t.pnl_pct,
+        "bars_held" => |t| t.bars_held() as f64,
         other => {
             return Err(ApiError::validation(
                 format!(
@@ -198,16 +203,9 @@ fn sort_trades(trades: &mut [Value], sort: Option<&str>) -> Result<(), ApiError>
             ));
         }
     };
-    let value = |t: &Value| -> f64 {
-        if key == "bars_held" {
-            let exit = t["exit_index"].as_f64().unwrap_or_default();
-            exit - t["entry_index"].as_f64().unwrap_or_default()
-        } else {
-            t[key].as_f64().unwrap_or_default()
-        }
-    };
+    // stable: equal keys keep their order
     trades.sort_by(|a, b| {
-        let order = value(a).total_cmp(&value(b));
+        let order = key(a).total_cmp(&key(b));
         if descending { order.reverse() } else { order }
     });
     Ok(())
@@ -229,7 +227,7 @@ pub async fn get_trades(
     Query(query): Query<PageQuery>,
 ) -> Result<Json<TradePage>, ApiError> {
     let run = load_own(&state, &id, &caller, RunKind::Backtest).await?;
-    let mut trades = trades_of(&report(&state, &run).await?);
+    let mut trades = backtest_report(&state, &run).await?.trades;
     sort_trades(&mut trades, query.sort.as_deref())?;
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let offset = query.offset.unwrap_or(0);
@@ -267,12 +265,8 @@ pub async fn get_trades_csv(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let run = load_own(&state, &id, &caller, RunKind::Backtest).await?;
-    let trades: Vec<bb_domain::Trade> = trades_of(&report(&state, &run).await?)
-        .into_iter()
-        .map(serde_json::from_value)
-        .collect::<Result<_, _>>()
-        .map_err(ApiError::internal)?;
-    let rows: Vec<(&str, &bb_domain::Trade)> = trades.iter().map(|t| ("", t)).collect();
+    let trades = backtest_report(&state, &run).await?.trades;
+    let rows: Vec<(&str, &Trade)> = trades.iter().map(|t| ("", t)).collect();
     let mut body = Vec::new();
     bb_data::write_trades_csv(&mut body, &rows).map_err(ApiError::internal)?;
     Ok((
@@ -302,7 +296,7 @@ pub(crate) async fn cancel(
         )));
     }
     state.db().runs().cancel_with_job(&run.id).await?;
-    Ok(state.db().runs().get(&run.id).await?.into())
+    state.db().runs().get(&run.id).await?.try_into()
 }
 
 /// Cancel a queued or running backtest.

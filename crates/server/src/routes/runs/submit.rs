@@ -16,7 +16,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use bb_backtest::sweep::{Axis, Constraint, SweepSpec};
-use bb_data::GapPolicy;
+use bb_backtest::{Settings, SettingsInput};
 use bb_domain::Timeframe;
 use bb_jobs::{BacktestRequest, SweepRequest};
 use bb_simulator::FillRule;
@@ -260,6 +260,8 @@ async fn prepare(
     user: &User,
     req: &CreateBacktestRequest,
 ) -> Result<Prepared, ApiError> {
+    // The settings first: they cost nothing to check.
+    let settings = settings(req)?;
     let strategy = load_strategy(state, &req.strategy_id, Some(caller)).await?;
     let number = match req.version {
         Some(n) => n,
@@ -397,28 +399,6 @@ async fn prepare(
             ),
         ));
     }
-    let initial_capital = req.initial_capital.unwrap_or(10_000.0);
-    let fee_pct = req.fee_pct.unwrap_or(0.1);
-    let slippage_bps = req.slippage_bps.unwrap_or(5.0);
-    // the simulator's own ranges, one message per field
-    bb_simulator::SimConfig {
-        initial_capital,
-        fee_pct,
-        slippage_bps,
-        ..bb_simulator::SimConfig::default()
-    }
-    .check()
-    .map_err(|e| field_error(e.field, capitalise(&e.message)))?;
-    let fill = match req.fill.as_deref() {
-        None | Some("next_open") => FillRule::NextOpen,
-        Some("same_close") => FillRule::SameClose,
-        Some(other) => {
-            return Err(field_error(
-                "fill",
-                format!("\"{other}\" is not a fill rule; use next_open or same_close."),
-            ));
-        }
-    };
     Ok(Prepared {
         strategy_id: strategy.id,
         version: number,
@@ -428,18 +408,29 @@ async fn prepare(
             timeframe,
             from_ms,
             to_ms,
-            initial_capital,
-            fee_pct,
-            slippage_bps,
-            fill,
-            allow_short: req.allow_short.unwrap_or(true),
-            gap_policy: if req.fill_gaps.unwrap_or(false) {
-                GapPolicy::ForwardFill
-            } else {
-                GapPolicy::Leave
-            },
+            settings,
         },
     })
+}
+
+/// The request's settings through their one checked constructor; an error names its field.
+fn settings(req: &CreateBacktestRequest) -> Result<Settings, ApiError> {
+    let fill = match req.fill.as_deref() {
+        None => None,
+        Some(text) => Some(
+            text.parse::<FillRule>()
+                .map_err(|message| field_error("fill", message))?,
+        ),
+    };
+    Settings::new(SettingsInput {
+        initial_capital: req.initial_capital,
+        fee_pct: req.fee_pct,
+        slippage_bps: req.slippage_bps,
+        fill,
+        allow_short: req.allow_short,
+        fill_gaps: req.fill_gaps,
+    })
+    .map_err(|e| field_error(e.field, capitalise(&e.message)))
 }
 
 /// Every swept `node.param` must name a numeric parameter of a block in the graph (the
@@ -489,7 +480,7 @@ async fn submit(
     let outcome = state.db().runs().submit(new, &run_limits, priority).await?;
     let run = outcome.map_err(|e| quota_error(&e, limits, now))?;
     tracing::info!(run_id = %run.id, kind = %run.kind, "run queued");
-    let view = RunView::from(run);
+    let view = RunView::try_from(run)?;
     let mut headers = HeaderMap::new();
     let location = match kind {
         RunKind::Backtest => format!("/api/v1/backtests/{}", view.id),

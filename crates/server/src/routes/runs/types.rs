@@ -1,5 +1,10 @@
 //! Request and response types of the backtest and sweep routes.
 
+use crate::error::ApiError;
+use bb_backtest::{Assumptions, EquityPoint, SweepReport, Warning};
+use bb_domain::Trade;
+use bb_jobs::{RunParameters, RunSummary};
+use bb_metrics::{Metrics, MonthlyReturn};
 use bb_store::{Page, Run, RunEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -26,19 +31,24 @@ pub struct CreateBacktestRequest {
     pub from: Option<String>,
     /// End (exclusive).
     pub to: Option<String>,
-    /// Starting capital, from 1 to one trillion (default 10,000).
-    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0)]
+    /// Starting capital, quote currency, from 1 to one trillion (default 10,000).
+    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0, default = 10_000.0)]
     pub initial_capital: Option<f64>,
     /// Fee per fill, % of notional, from 0 to under 100 (default 0.1).
-    #[schema(minimum = 0.0, exclusive_maximum = 100.0)]
+    #[schema(minimum = 0.0, exclusive_maximum = 100.0, default = 0.1)]
     pub fee_pct: Option<f64>,
-    /// Slippage per fill, basis points, from 0 to under 10,000 (default 5).
-    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0)]
+    /// Slippage per fill, basis points against the trader, from 0 to under 10,000
+    /// (default 5).
+    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0, default = 5.0)]
     pub slippage_bps: Option<f64>,
     /// `next_open` (default) or `same_close`.
+    #[schema(default = "next_open")]
     pub fill: Option<String>,
+    /// Whether enter-short signals open shorts (default true).
+    #[schema(default = true)]
     pub allow_short: Option<bool>,
-    /// Forward-fill missing candles instead of leaving the gaps.
+    /// Forward-fill missing candles instead of leaving the gaps (default false).
+    #[schema(default = false)]
     pub fill_gaps: Option<bool>,
 }
 
@@ -53,14 +63,17 @@ pub struct CreateSweepRequest {
     pub timeframe: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,
-    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0)]
+    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0, default = 10_000.0)]
     pub initial_capital: Option<f64>,
-    #[schema(minimum = 0.0, exclusive_maximum = 100.0)]
+    #[schema(minimum = 0.0, exclusive_maximum = 100.0, default = 0.1)]
     pub fee_pct: Option<f64>,
-    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0)]
+    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0, default = 5.0)]
     pub slippage_bps: Option<f64>,
+    #[schema(default = "next_open")]
     pub fill: Option<String>,
+    #[schema(default = true)]
     pub allow_short: Option<bool>,
+    #[schema(default = false)]
     pub fill_gaps: Option<bool>,
     /// Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
     /// `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
@@ -110,12 +123,11 @@ pub struct RunView {
     pub status: String,
     /// 0 to 100.
     pub progress: i64,
-    /// The settings used (dataset, timeframe, period, capital, costs, fill rule, gaps).
-    #[schema(value_type = Object)]
-    pub parameters: Value,
-    /// Headline metrics once succeeded.
-    #[schema(value_type = Option<Object>)]
-    pub summary: Option<Value>,
+    /// The settings used (dataset, timeframe, period, capital, costs, fill rule, gaps; for
+    /// a sweep also its axes, constraints and sort).
+    pub parameters: RunParameters,
+    /// Headline numbers once succeeded.
+    pub summary: Option<RunSummary>,
     /// Why it failed, for the user.
     pub error: Option<String>,
     /// Unix ms.
@@ -126,28 +138,34 @@ pub struct RunView {
     pub events_url: String,
 }
 
-impl From<Run> for RunView {
-    fn from(r: Run) -> RunView {
+impl TryFrom<Run> for RunView {
+    type Error = ApiError;
+
+    fn try_from(r: Run) -> Result<RunView, ApiError> {
         let base = match r.kind {
             bb_store::RunKind::Backtest => "backtests",
             bb_store::RunKind::Sweep => "sweeps",
         };
-        RunView {
+        let read = |e: bb_jobs::ReadError| ApiError::Internal(format!("run {}: {e}", r.id));
+        Ok(RunView {
             events_url: format!("/api/v1/{base}/{}/events", r.id),
-            id: r.id,
             kind: r.kind.as_str().to_owned(),
+            parameters: RunParameters::read(r.kind, r.config.clone()).map_err(read)?,
+            summary: match r.summary.clone() {
+                Some(v) => Some(RunSummary::read(r.kind, v).map_err(read)?),
+                None => None,
+            },
+            id: r.id,
             strategy_id: r.strategy_id,
             version: r.version,
             dataset_id: r.dataset_id,
             status: r.status.as_str().to_owned(),
             progress: r.progress,
-            parameters: r.config,
-            summary: r.summary,
             error: r.error,
             created_at: r.created_at,
             started_at: r.started_at,
             finished_at: r.finished_at,
-        }
+        })
     }
 }
 
@@ -157,18 +175,18 @@ impl From<Run> for RunView {
 pub struct RunDetail {
     #[serde(flatten)]
     pub run: RunView,
-    #[schema(value_type = Option<Object>)]
-    pub metrics: Option<Value>,
-    /// Fill rule, fees, slippage, intrabar path, sizing, risk rules, data range and quality.
-    #[schema(value_type = Option<Object>)]
-    pub assumptions: Option<Value>,
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub warnings: Option<Value>,
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub monthly_returns: Option<Value>,
-    /// Sweeps: the swept parameters and every combination's metrics, sorted best first.
-    #[schema(value_type = Option<Object>)]
-    pub sweep: Option<Value>,
+    /// Backtests: the headline numbers.
+    pub metrics: Option<Metrics>,
+    /// Backtests: fill rule, fees, slippage, intrabar path, sizing, risk rules, data range,
+    /// provenance and quality.
+    pub assumptions: Option<Assumptions>,
+    /// Backtests: cautions in plain words.
+    pub warnings: Option<Vec<Warning>>,
+    /// Backtests: the return of each calendar month (UTC).
+    pub monthly_returns: Option<Vec<MonthlyReturn>>,
+    /// Sweeps: the swept parameters, every combination's metrics sorted best first, and
+    /// the settings they shared.
+    pub sweep: Option<SweepReport>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -179,14 +197,20 @@ pub struct RunPage {
     pub offset: u32,
 }
 
-impl From<Page<Run>> for RunPage {
-    fn from(p: Page<Run>) -> RunPage {
-        RunPage {
-            items: p.items.into_iter().map(RunView::from).collect(),
+impl TryFrom<Page<Run>> for RunPage {
+    type Error = ApiError;
+
+    fn try_from(p: Page<Run>) -> Result<RunPage, ApiError> {
+        Ok(RunPage {
+            items: p
+                .items
+                .into_iter()
+                .map(RunView::try_from)
+                .collect::<Result<_, _>>()?,
             total: p.total,
             limit: p.limit,
             offset: p.offset,
-        }
+        })
     }
 }
 
@@ -231,17 +255,15 @@ pub struct PageQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EquityView {
     pub run_id: String,
+    /// Starting cash, quote currency.
     pub initial_capital: f64,
-    /// Each `{ts, equity, drawdown_pct}`.
-    #[schema(value_type = Vec<Object>)]
-    pub points: Value,
+    pub points: Vec<EquityPoint>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TradePage {
     pub run_id: String,
-    #[schema(value_type = Vec<Object>)]
-    pub items: Vec<Value>,
+    pub items: Vec<Trade>,
     pub total: u64,
     pub limit: u32,
     pub offset: u32,
@@ -294,12 +316,20 @@ pub struct CompareRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CompareView {
     pub runs: Vec<RunView>,
-    /// `[{metric, values: [..one per run..]}]`.
-    #[schema(value_type = Vec<Object>)]
-    pub metrics: Value,
+    /// One row per metric, in the order shown.
+    pub metrics: Vec<CompareRow>,
     /// Unix ms, the union of every run's equity times.
     pub ts: Vec<i64>,
     /// One series per run: equity as % of its starting capital at each `ts`, `null` before
     /// the run starts and after it ends.
     pub equity_pct: Vec<Vec<Option<f64>>>,
+}
+
+/// One metric of compared runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CompareRow {
+    /// A field name of `Metrics`, e.g. `total_return_pct`.
+    pub metric: String,
+    /// One value per run, in the order of `runs`; `null` where the metric is undefined.
+    pub values: Vec<Option<f64>>,
 }

@@ -1,0 +1,148 @@
+//! A run's result as stored and served: the engine's report ([`BacktestReport`] or
+//! [`SweepReport`], with its data provenance) and the headline numbers kept on the run
+//! itself (its summary). Every layer reads them back into these types; nothing downstream
+//! looks into the JSON by name.
+
+use bb_backtest::{BacktestReport, SweepReport, WarningCode};
+use bb_domain::Timeframe;
+use bb_metrics::Metrics;
+use bb_store::RunKind;
+use serde::{Deserialize, Serialize};
+
+use crate::request::{BacktestRequest, SweepRequest};
+
+/// The headline numbers of a succeeded backtest, kept on the run for lists and
+/// notifications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BacktestSummary {
+    /// The strategy's name.
+    pub strategy: String,
+    /// The candles, in words, e.g. "dataset BTC-USD:1d (demo)".
+    pub dataset: String,
+    /// The bars the strategy ran on, e.g. "1d".
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub timeframe: Timeframe,
+    /// Open time of the first and last bar, Unix ms.
+    pub from_ts: i64,
+    pub to_ts: i64,
+    /// Starting cash, quote currency.
+    pub initial_capital: f64,
+    /// Equity at the last bar, quote currency; `null` when there were no bars.
+    pub final_equity: Option<f64>,
+    pub metrics: Metrics,
+    /// The codes of the report's warnings.
+    pub warnings: Vec<WarningCode>,
+}
+
+/// The headline of a succeeded sweep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SweepSummary {
+    /// The candles, in words.
+    pub dataset: String,
+    /// `node.param` of each swept parameter.
+    pub axes: Vec<String>,
+    /// Combinations run.
+    pub combinations: usize,
+    /// The metric the rows are sorted by.
+    pub sort: String,
+    /// The best combination, when any could run.
+    pub best: Option<SweepBest>,
+}
+
+/// One combination: its values (one per axis) and metrics.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SweepBest {
+    pub values: Vec<f64>,
+    pub metrics: Option<Metrics>,
+}
+
+impl SweepSummary {
+    pub fn of(report: &SweepReport, dataset: &str) -> SweepSummary {
+        SweepSummary {
+            dataset: dataset.to_owned(),
+            axes: report.axes.clone(),
+            combinations: report.combinations,
+            sort: report.sort.clone(),
+            best: report.best().map(|r| SweepBest {
+                values: r.values.clone(),
+                metrics: r.metrics.clone(),
+            }),
+        }
+    }
+}
+
+/// A run's summary, by its kind.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum RunSummary {
+    Backtest(BacktestSummary),
+    Sweep(SweepSummary),
+}
+
+/// What a run was asked to do, by its kind.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum RunParameters {
+    Backtest(BacktestRequest),
+    Sweep(SweepRequest),
+}
+
+/// A stored run's report, by its kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunReport {
+    Backtest(Box<BacktestReport>),
+    Sweep(Box<SweepReport>),
+}
+
+/// A stored value that does not read as its type: a bug or a format without a migration.
+#[derive(Debug, thiserror::Error)]
+#[error("the stored {what} of a {kind} run cannot be read: {error}")]
+pub struct ReadError {
+    what: &'static str,
+    kind: &'static str,
+    error: serde_json::Error,
+}
+
+fn read<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    kind: RunKind,
+    value: serde_json::Value,
+) -> Result<T, ReadError> {
+    serde_json::from_value(value).map_err(|error| ReadError {
+        what,
+        kind: kind.as_str(),
+        error,
+    })
+}
+
+impl RunSummary {
+    pub fn read(kind: RunKind, value: serde_json::Value) -> Result<RunSummary, ReadError> {
+        Ok(match kind {
+            RunKind::Backtest => RunSummary::Backtest(read("summary", kind, value)?),
+            RunKind::Sweep => RunSummary::Sweep(read("summary", kind, value)?),
+        })
+    }
+}
+
+impl RunParameters {
+    pub fn read(kind: RunKind, value: serde_json::Value) -> Result<RunParameters, ReadError> {
+        Ok(match kind {
+            RunKind::Backtest => RunParameters::Backtest(read("settings", kind, value)?),
+            RunKind::Sweep => RunParameters::Sweep(read("settings", kind, value)?),
+        })
+    }
+}
+
+impl RunReport {
+    pub fn read(kind: RunKind, value: serde_json::Value) -> Result<RunReport, ReadError> {
+        Ok(match kind {
+            RunKind::Backtest => RunReport::Backtest(Box::new(read("report", kind, value)?)),
+            RunKind::Sweep => RunReport::Sweep(Box::new(read("report", kind, value)?)),
+        })
+    }
+}
