@@ -13,7 +13,6 @@ mod run;
 mod settings;
 pub mod sweep;
 mod sweep_report;
-mod version;
 mod warnings;
 
 pub use assumptions::{Assumptions, DataGap, DataProvenance, DataQuality, DataSummary};
@@ -23,5 +22,4 @@ pub use report::{BacktestReport, Counters};
 pub use run::{BacktestConfig, BacktestError, backtest};
 pub use settings::{Range, SettingError, Settings, SettingsInput, SettingsRanges};
 pub use sweep_report::{SweepAssumptions, SweepReport};
-pub use version::REPORT_VERSION;
 pub use warnings::{Warning, WarningCode};

@@ -12,10 +12,6 @@ use crate::warnings::Warning;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BacktestReport {
-    /// The report's format: [`crate::REPORT_VERSION`] when written; reports stored before
-    /// versions existed read as 1.
-    #[serde(default = "crate::version::first")]
-    pub report_version: u32,
     /// The strategy's name.
     pub strategy: String,
     pub metrics: Metrics,

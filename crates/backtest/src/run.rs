@@ -133,7 +133,6 @@ fn report(
     let count = |v: &[bool]| v.iter().filter(|&&b| b).count();
     let s = &evaluation.signals;
     BacktestReport {
-        report_version: crate::REPORT_VERSION,
         strategy: name.to_string(),
         equity: equity::equity_points(&candles.ts, &sim.equity, &drawdown, config.equity_points),
         monthly_returns: bb_metrics::monthly_returns(

@@ -155,7 +155,10 @@ mod tests {
 
     #[test]
     fn missing_fields_take_the_defaults() {
-        assert_eq!(Settings::new(SettingsInput::default()), Ok(Settings::DEFAULT));
+        assert_eq!(
+            Settings::new(SettingsInput::default()),
+            Ok(Settings::DEFAULT)
+        );
         let s = Settings::new(SettingsInput {
             fee_pct: Some(0.0),
             fill: Some(FillRule::SameClose),

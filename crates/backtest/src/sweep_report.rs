@@ -13,9 +13,6 @@ use crate::sweep::{SweepResult, SweepRow};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SweepReport {
-    /// See [`crate::REPORT_VERSION`].
-    #[serde(default = "crate::version::first")]
-    pub report_version: u32,
     /// `node.param` of each swept parameter, in the order of each row's `values`.
     pub axes: Vec<String>,
     /// Cells in the grid before constraints.
@@ -55,7 +52,6 @@ impl SweepReport {
         data: DataProvenance,
     ) -> SweepReport {
         SweepReport {
-            report_version: crate::REPORT_VERSION,
             combinations: result.rows.len(),
             axes: result.axes,
             grid_size: result.grid_size,

@@ -1,7 +1,9 @@
 //! Timestamps: ISO-8601 dates and times, or numbers in seconds, milliseconds or
-//! microseconds, all UTC; and formatting back to ISO-8601.
+//! microseconds, all UTC. The calendar itself is `bb_domain::calendar`.
 
 use std::str::FromStr;
+
+pub use bb_domain::calendar::format_utc;
 
 /// The unit of numeric timestamps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,75 +49,7 @@ pub fn parse_timestamp(text: &str, unit: Option<TimestampUnit>) -> Result<i64, S
         };
         return Ok(ms.round() as i64);
     }
-    parse_iso(t).ok_or_else(|| format!("\"{t}\" is not a timestamp (expected e.g. 2022-01-31 23:59:00, 2022-01-31T23:59:00Z or a Unix time)"))
-}
-
-fn parse_iso(t: &str) -> Option<i64> {
-    let (date, time) = match t.find(['T', ' ']) {
-        Some(i) => (&t[..i], t[i + 1..].trim()),
-        None => (t, ""),
-    };
-    let mut parts = date.split('-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let d: u32 = parts.next()?.parse().ok()?;
-    // four-digit years only: larger ones would overflow the arithmetic below
-    if parts.next().is_some()
-        || !(0..=9999).contains(&y)
-        || !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
-    {
-        return None;
-    }
-    let mut ms = days_from_civil(y, m, d) * 86_400_000;
-    let time = time.trim_end_matches('Z').trim_end_matches("+00:00");
-    if !time.is_empty() {
-        let mut hms = time.split(':');
-        let h: i64 = hms.next()?.parse().ok()?;
-        let mi: i64 = hms.next()?.parse().ok()?;
-        let s: f64 = hms.next().unwrap_or("0").parse().ok()?;
-        if hms.next().is_some()
-            || !(0..24).contains(&h)
-            || !(0..60).contains(&mi)
-            || !(0.0..61.0).contains(&s)
-        {
-            return None;
-        }
-        ms += h * 3_600_000 + mi * 60_000 + (s * 1000.0).round() as i64;
-    }
-    Some(ms)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `YYYY-MM-DD HH:MM:SS` (UTC) of Unix milliseconds.
-pub fn format_utc(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    bb_domain::calendar::parse_iso(t).ok_or_else(|| format!("\"{t}\" is not a timestamp (expected e.g. 2022-01-31 23:59:00, 2022-01-31T23:59:00Z or a Unix time)"))
 }
 
 #[cfg(test)]

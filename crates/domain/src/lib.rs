@@ -4,6 +4,7 @@
 //! Architecture Invariant: this crate does no IO, reads no clock and has no randomness.
 //! It depends on nothing but `serde` and `thiserror`.
 
+pub mod calendar;
 mod candles;
 mod resample;
 mod signals;

@@ -11,7 +11,7 @@ use bb_store::{Job, NewNotification, Run, RunKind};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
 
-use crate::report::{BacktestSummary, RunSummary, SweepSummary};
+use crate::report::{BacktestSummary, RunSummary, Stored, SweepSummary};
 use crate::request::{BacktestRequest, SweepRequest};
 use crate::run::{JobError, run_id};
 use crate::worker::Ctx;
@@ -84,13 +84,16 @@ pub(crate) async fn run(
             let config = backtest.clone();
             let (report, summary) =
                 blocking(move || compute_backtest(&doc, &loaded, &config, &limits)).await?;
-            (to_value(&report)?, RunSummary::Backtest(summary))
+            (
+                to_value(&Stored::new(report))?,
+                RunSummary::Backtest(summary),
+            )
         }
         Some(request) => {
             let checked = doc.clone();
             blocking(move || check_limits(&checked, &limits)).await?;
             let (report, summary) = compute_sweep(ctx, &id, &doc, loaded, request).await?;
-            (to_value(&report)?, RunSummary::Sweep(summary))
+            (to_value(&Stored::new(report))?, RunSummary::Sweep(summary))
         }
     };
     let note = success_notification(&run, &doc.name, &summary);

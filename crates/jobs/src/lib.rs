@@ -27,7 +27,8 @@ pub use backtest::compute_backtest;
 pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::FetchRequest;
 pub use report::{
-    BacktestSummary, ReadError, RunParameters, RunReport, RunSummary, SweepBest, SweepSummary,
+    BacktestSummary, REPORT_VERSION, ReadError, RunParameters, RunReport, RunSummary, Stored,
+    SweepBest, SweepSummary,
 };
 pub use request::{BacktestRequest, SweepRequest};
 pub use run::{BACKTEST, JobError, MARKET_FETCH, SWEEP};

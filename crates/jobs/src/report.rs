@@ -92,6 +92,38 @@ pub enum RunParameters {
     Sweep(SweepRequest),
 }
 
+/// The stored report's format version, written beside the report's own fields.
+///
+/// - 1: reports stored before versions existed (no `report_version` field).
+/// - 2: the same fields, typed end to end, with `report_version`.
+///
+/// An older version reads through serde defaults; a change that cannot be defaulted adds a
+/// migration step in [`RunReport::read`].
+pub const REPORT_VERSION: u32 = 2;
+
+fn first_version() -> u32 {
+    1
+}
+
+/// A report as stored: its version and its own fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stored<T> {
+    #[serde(default = "first_version")]
+    pub report_version: u32,
+    #[serde(flatten)]
+    pub report: T,
+}
+
+impl<T> Stored<T> {
+    /// A report written today.
+    pub fn new(report: T) -> Stored<T> {
+        Stored {
+            report_version: REPORT_VERSION,
+            report,
+        }
+    }
+}
+
 /// A stored run's report, by its kind.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunReport {
@@ -139,10 +171,26 @@ impl RunParameters {
 }
 
 impl RunReport {
+    /// Reads a stored report of any version into today's types.
     pub fn read(kind: RunKind, value: serde_json::Value) -> Result<RunReport, ReadError> {
         Ok(match kind {
-            RunKind::Backtest => RunReport::Backtest(Box::new(read("report", kind, value)?)),
-            RunKind::Sweep => RunReport::Sweep(Box::new(read("report", kind, value)?)),
+            RunKind::Backtest => {
+                let stored: Stored<BacktestReport> = read("report", kind, value)?;
+                RunReport::Backtest(Box::new(stored.report))
+            }
+            RunKind::Sweep => {
+                let stored: Stored<SweepReport> = read("report", kind, value)?;
+                RunReport::Sweep(Box::new(stored.report))
+            }
         })
+    }
+
+    /// The version a stored report was written with.
+    pub fn version_of(value: &serde_json::Value) -> u32 {
+        value
+            .get("report_version")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or_else(first_version)
     }
 }

@@ -13,9 +13,8 @@
 //!   a return of `0`.
 //! - No bars: no months.
 
+use bb_domain::calendar;
 use serde::{Deserialize, Serialize};
-
-const DAY_MS: i64 = 86_400_000;
 
 /// The return of one calendar month.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,8 +51,8 @@ pub fn monthly_returns(ts: &[i64], equity: &[f64], initial_capital: f64) -> Vec<
             } else {
                 (year, month + 1)
             };
-            start = days_from_civil(year, month, 1) * DAY_MS;
-            end = days_from_civil(next_year, next_month, 1) * DAY_MS;
+            start = calendar::month_start_ms(i64::from(year), month);
+            end = calendar::month_start_ms(i64::from(next_year), next_month);
             current = Some((year, month));
         }
         last = e;
@@ -78,53 +77,23 @@ fn growth_pct(from: f64, to: f64) -> f64 {
 
 /// UTC calendar year and month (1..=12) of a Unix millisecond timestamp.
 pub fn year_month(ts_ms: i64) -> (i32, u32) {
-    let (y, m, _) = civil_from_days(ts_ms.div_euclid(DAY_MS));
-    (y, m)
-}
-
-/// Proleptic Gregorian date `(year, month, day)` of a day count since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i32, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097; // day of era, 0..=146096
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // year of era, 0..=399
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year from 1 March, 0..=365
-    let mp = (5 * doy + 2) / 153; // month from March, 0..=11
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year as i32, month, day)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let y = i64::from(year) - i64::from(month <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400; // 0..=399
-    let mp = i64::from((month + 9) % 12); // month from March, 0..=11
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1; // 0..=365
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // 0..=146096
-    era * 146_097 + doe - 719_468
+    let (y, m) = calendar::year_month(ts_ms);
+    (y as i32, m)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bb_domain::calendar::DAY_MS;
     use proptest::prelude::*;
 
     /// Unix ms of a UTC date at midnight.
     fn at(year: i32, month: u32, day: u32) -> i64 {
-        days_from_civil(year, month, day) * DAY_MS
+        calendar::days_from_civil(i64::from(year), month, day) * DAY_MS
     }
 
     #[test]
-    fn known_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        // 2024-02-29 (leap day) and 2000-03-01.
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(11_017), (2000, 3, 1));
+    fn known_months() {
         // 2022-01-05 12:00 UTC.
         assert_eq!(year_month(1_641_384_000_000), (2022, 1));
         // One millisecond before 2023-01-01.
@@ -208,17 +177,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn day_conversions_round_trip(days in -1_000_000i64..1_000_000) {
-            let (y, m, d) = civil_from_days(days);
-            prop_assert!((1..=12).contains(&m) && (1..=31).contains(&d));
-            prop_assert_eq!(days_from_civil(y, m, d), days);
-            // The next day is either the next day of the month or the 1st of the next month.
-            let (y2, m2, d2) = civil_from_days(days + 1);
-            let next_month = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-            prop_assert!((y2, m2, d2) == (y, m, d + 1) || ((y2, m2) == next_month && d2 == 1));
-        }
-
         #[test]
         fn months_compound_to_the_total(
             steps in prop::collection::vec((1i64..20 * DAY_MS, 0.5f64..1.5), 1..100),

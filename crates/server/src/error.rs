@@ -9,7 +9,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bb_store::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use utoipa::ToSchema;
@@ -59,22 +59,103 @@ pub enum ApiError {
     Internal(String),
 }
 
-/// The stable codes, with their HTTP status. The UI switches on these.
-pub const CODES: &[(&str, u16)] = &[
-    ("validation_failed", 422),
-    ("bad_request", 400),
-    ("not_found", 404),
-    ("forbidden", 403),
-    ("unauthorized", 401),
-    ("two_factor_required", 403),
-    ("conflict", 409),
-    ("rate_limited", 429),
-    ("quota_exceeded", 403),
-    ("payload_too_large", 413),
-    ("method_not_allowed", 405),
-    ("timeout", 503),
-    ("internal", 500),
-];
+/// The stable machine codes of every error, each with its HTTP status. The UI and the tests
+/// switch on these, never on messages; the spec lists them (`ErrorBody.code`) and so does the
+/// README's error table (a test keeps it true).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 422: the request is well formed but its content is wrong (`details.field` or
+    /// `details.diagnostics` say where).
+    ValidationFailed,
+    /// 400: the request cannot be read (malformed JSON, a bad path or query parameter).
+    BadRequest,
+    /// 404: nothing there, or nothing the caller may see.
+    NotFound,
+    /// 403: signed in, but not allowed.
+    Forbidden,
+    /// 401: not signed in, or the session ended.
+    Unauthorized,
+    /// 403: the action needs two-factor sign-in turned on.
+    TwoFactorRequired,
+    /// 409: the state does not allow it (a duplicate, a run not finished yet).
+    Conflict,
+    /// 429: too many requests; `Retry-After` says when to try again.
+    RateLimited,
+    /// 403: a plan limit (`details`: metric, limit, used, resets_at, upgrade).
+    QuotaExceeded,
+    /// 413: the body or an upload's expanded size is over its limit.
+    PayloadTooLarge,
+    /// 405: the address does not take that method; `Allow` lists those it does.
+    MethodNotAllowed,
+    /// 503: the request took too long.
+    Timeout,
+    /// 500: a bug or an outage, logged with the request id.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code, in the README's order.
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::ValidationFailed,
+        ErrorCode::BadRequest,
+        ErrorCode::NotFound,
+        ErrorCode::Forbidden,
+        ErrorCode::Unauthorized,
+        ErrorCode::TwoFactorRequired,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::Timeout,
+        ErrorCode::Internal,
+    ];
+
+    /// The wire name, e.g. `not_found`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::TwoFactorRequired => "two_factor_required",
+            ErrorCode::Conflict => "conflict",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    /// The HTTP status it answers with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Forbidden | ErrorCode::TwoFactorRequired | ErrorCode::QuotaExceeded => {
+                StatusCode::FORBIDDEN
+            }
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 impl ApiError {
     pub fn validation(message: impl Into<String>, details: Option<Value>) -> ApiError {
@@ -96,30 +177,25 @@ impl ApiError {
     }
 
     /// The stable machine code.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            ApiError::Validation { .. } => "validation_failed",
-            ApiError::BadRequest { .. } => "bad_request",
-            ApiError::NotFound(_) => "not_found",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::TwoFactorRequired(_) => "two_factor_required",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::QuotaExceeded { .. } => "quota_exceeded",
-            ApiError::PayloadTooLarge(_) => "payload_too_large",
-            ApiError::Timeout => "timeout",
-            ApiError::Internal(_) => "internal",
+            ApiError::Validation { .. } => ErrorCode::ValidationFailed,
+            ApiError::BadRequest { .. } => ErrorCode::BadRequest,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::Forbidden(_) => ErrorCode::Forbidden,
+            ApiError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ApiError::TwoFactorRequired(_) => ErrorCode::TwoFactorRequired,
+            ApiError::Conflict(_) => ErrorCode::Conflict,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
+            ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
+            ApiError::Timeout => ErrorCode::Timeout,
+            ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
 
     pub fn status(&self) -> StatusCode {
-        let code = self.code();
-        let status = CODES
-            .iter()
-            .find(|(c, _)| *c == code)
-            .map_or(500, |(_, status)| *status);
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        self.code().status()
     }
 
     fn into_payload(self) -> ErrorPayload {
@@ -190,7 +266,7 @@ impl IntoResponse for ApiError {
 /// added to the body.
 #[derive(Clone, Debug)]
 pub struct ErrorPayload {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub details: Option<Value>,
 }
@@ -200,23 +276,26 @@ impl ErrorPayload {
     /// rejection or a framework default), judged by its status.
     pub fn from_status(status: StatusCode) -> ErrorPayload {
         let (code, message) = match status.as_u16() {
-            404 => ("not_found", "There is nothing at this address."),
+            404 => (ErrorCode::NotFound, "There is nothing at this address."),
             405 => (
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "This address does not accept that method; the `Allow` header lists those it does.",
             ),
-            408 | 503 | 504 => ("timeout", "The request took too long."),
+            408 | 503 | 504 => (ErrorCode::Timeout, "The request took too long."),
             413 => (
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 "The request body is larger than the server accepts (1 MiB).",
             ),
-            415 => ("bad_request", "The request body must be JSON."),
-            429 => ("rate_limited", "Too many requests."),
-            401 => ("unauthorized", "Sign in first."),
-            403 => ("forbidden", "You are not allowed to do this."),
-            400..=499 => ("bad_request", "The request could not be understood."),
+            415 => (ErrorCode::BadRequest, "The request body must be JSON."),
+            429 => (ErrorCode::RateLimited, "Too many requests."),
+            401 => (ErrorCode::Unauthorized, "Sign in first."),
+            403 => (ErrorCode::Forbidden, "You are not allowed to do this."),
+            400..=499 => (
+                ErrorCode::BadRequest,
+                "The request could not be understood.",
+            ),
             _ => (
-                "internal",
+                ErrorCode::Internal,
                 "Something went wrong on our side; the error has been logged.",
             ),
         };
@@ -231,7 +310,7 @@ impl ErrorPayload {
     pub fn render(&self, status: StatusCode, request_id: Option<&str>) -> Response {
         let body = ErrorEnvelope {
             error: ErrorBody {
-                code: self.code.to_string(),
+                code: self.code,
                 message: self.message.clone(),
                 details: self.details.clone(),
                 timestamp: rfc3339(SystemTime::now()),
@@ -251,11 +330,8 @@ pub struct ErrorEnvelope {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
-    /// Stable machine code: validation_failed, bad_request, not_found, forbidden,
-    /// unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large,
-    /// method_not_allowed, timeout, internal.
-    #[schema(example = "not_found")]
-    pub code: String,
+    /// Stable machine code; see `ErrorCode` for each one's status and meaning.
+    pub code: ErrorCode,
     /// A sentence for a person.
     pub message: String,
     /// Structured detail, e.g. `{"field": "title"}` or `{"diagnostics": [...]}`.
@@ -269,31 +345,10 @@ pub struct ErrorBody {
 
 /// `2026-11-22T03:04:05.678Z`.
 pub fn rfc3339(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = since.as_secs();
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60,
-        since.subsec_millis()
-    )
-}
-
-/// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let ms = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+    bb_domain::calendar::format_rfc3339_ms(ms)
 }
 
 #[cfg(test)]
@@ -333,7 +388,17 @@ mod tests {
             ApiError::Internal("x".into()),
         ];
         for e in errors {
-            assert!(CODES.iter().any(|(c, _)| *c == e.code()), "{}", e.code());
+            assert!(ErrorCode::ALL.contains(&e.code()), "{}", e.code());
+            assert_eq!(e.status(), e.code().status());
+        }
+    }
+
+    #[test]
+    fn codes_are_their_wire_names() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+            assert_eq!(serde_json::from_value::<ErrorCode>(json).unwrap(), code);
         }
     }
 }

@@ -358,7 +358,7 @@ mod tests {
         count: u32,
     }
 
-    fn check(input: &str, code: &str, field: Option<&str>, needle: &str) {
+    fn check(input: &str, code: crate::error::ErrorCode, field: Option<&str>, needle: &str) {
         let e = parse_json::<Body>(input.as_bytes()).expect_err(input);
         assert_eq!(e.code(), code, "{input}: {e}");
         assert!(e.to_string().contains(needle), "{input}: {e}");
@@ -375,33 +375,43 @@ mod tests {
     fn json_errors_name_the_field() {
         check(
             r#"{"title": "x", "colour": 1}"#,
-            "validation_failed",
+            crate::error::ErrorCode::ValidationFailed,
             Some("colour"),
             "colour",
         );
-        check(r#"{}"#, "validation_failed", Some("title"), "title");
+        check(
+            r#"{}"#,
+            crate::error::ErrorCode::ValidationFailed,
+            Some("title"),
+            "title",
+        );
         check(
             r#"{"title": 5}"#,
-            "validation_failed",
+            crate::error::ErrorCode::ValidationFailed,
             Some("title"),
             "title",
         );
         check(
             r#"{"title": "x", "inner": {"count": "many"}}"#,
-            "validation_failed",
+            crate::error::ErrorCode::ValidationFailed,
             Some("inner.count"),
             "inner.count",
         );
         check(
             r#"{"title": "x", "inner": {"cnt": 1}}"#,
-            "validation_failed",
+            crate::error::ErrorCode::ValidationFailed,
             Some("inner.cnt"),
             "cnt",
         );
-        check(r#"{"title": "x""#, "bad_request", None, "not valid JSON");
+        check(
+            r#"{"title": "x""#,
+            crate::error::ErrorCode::BadRequest,
+            None,
+            "not valid JSON",
+        );
         check(
             r#"{"title": "x"} trailing"#,
-            "bad_request",
+            crate::error::ErrorCode::BadRequest,
             None,
             "not valid JSON",
         );

@@ -246,7 +246,7 @@ mod tests {
             axum::http::StatusCode::INTERNAL_SERVER_ERROR
         );
         let payload = response.extensions().get::<error::ErrorPayload>().unwrap();
-        assert_eq!(payload.code, "internal");
+        assert_eq!(payload.code, crate::error::ErrorCode::Internal);
         assert!(!payload.message.contains("boom"), "{}", payload.message);
     }
 }

@@ -178,7 +178,7 @@ mod tests {
             limiter.check(Scope::Register, a).unwrap();
         }
         let e = limiter.check(Scope::Register, a).unwrap_err();
-        assert_eq!(e.code(), "rate_limited");
+        assert_eq!(e.code(), crate::error::ErrorCode::RateLimited);
         limiter.check(Scope::Register, b).unwrap();
         limiter.check(Scope::Login, a).unwrap();
     }
@@ -194,7 +194,7 @@ mod tests {
         guard.failed("a@x.io", ip);
         assert_eq!(
             guard.check("a@x.io", ip).unwrap_err().code(),
-            "rate_limited"
+            crate::error::ErrorCode::RateLimited
         );
         guard.check("b@x.io", ip).unwrap();
         guard.succeeded("a@x.io", ip);

@@ -97,3 +97,34 @@ fn every_route_is_documented() {
         );
     }
 }
+
+/// The README's error table lists every code with its status, in the enum's order.
+#[test]
+fn the_readme_error_table_is_the_error_code_enum() {
+    use bb_server::error::ErrorCode;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let readme = std::fs::read_to_string(path).unwrap();
+    let rows: Vec<(String, u16)> = readme
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            let code = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+            Some((code.to_owned(), cells.get(2)?.parse().ok()?))
+        })
+        .collect();
+    let expected: Vec<(String, u16)> = ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_str().to_owned(), c.status().as_u16()))
+        .collect();
+    assert_eq!(rows, expected);
+    // and the spec lists the same codes
+    let spec: serde_json::Value = serde_json::from_str(&bb_server::openapi::spec_json()).unwrap();
+    let listed: Vec<&str> = spec["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, all);
+}

@@ -747,24 +747,7 @@ fn ohlcv(c: &Candles, i: usize) -> String {
 }
 
 fn utc(ms: i64) -> String {
-    // YYYY-MM-DD HH:MM:SS, the same as bb-data's format_utc, without depending on bb-data.
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
+    bb_domain::calendar::format_utc(ms)
 }
 
 fn clean_name(what: &str, s: &str) -> Result<String, StoreError> {

@@ -20,7 +20,7 @@ pub const BACKTESTS_METRIC: &str = "backtests";
 /// A sweep's size (per sweep, not per day).
 pub const SWEEP_METRIC: &str = "sweep_combinations";
 
-const DAY_MS: i64 = 86_400_000;
+use bb_domain::calendar::{self, DAY_MS};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(plan_usage))
@@ -149,13 +149,12 @@ pub async fn graph_limits(
 
 /// The UTC day of `now_ms`, e.g. `2026-12-01`: the period of daily counters.
 pub fn day_period(now_ms: i64) -> String {
-    bb_data::format_utc(now_ms - now_ms.rem_euclid(DAY_MS))[..10].to_owned()
+    calendar::format_date(now_ms)
 }
 
 /// The next 00:00 UTC after `now_ms`, RFC 3339.
 pub fn resets_at(now_ms: i64) -> String {
-    let next = now_ms - now_ms.rem_euclid(DAY_MS) + DAY_MS;
-    format!("{}T00:00:00Z", &bb_data::format_utc(next)[..10])
+    calendar::format_rfc3339(calendar::day_start_ms(now_ms) + DAY_MS)
 }
 
 /// What the next plan up offers, for the upgrade prompt.

@@ -148,7 +148,11 @@ mod tests {
             r#"{"name": "x"}"#,
         ] {
             let e = check_graph(raw(text), Limits::FREE).await.unwrap_err();
-            assert_eq!(e.code(), "validation_failed", "{text}");
+            assert_eq!(
+                e.code(),
+                crate::error::ErrorCode::ValidationFailed,
+                "{text}"
+            );
         }
     }
 

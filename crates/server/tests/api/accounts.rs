@@ -2,6 +2,7 @@
 //! disabled and deleted users, logout ending the access token, two-factor sign-in (TOTP),
 //! admins needing it, and `/metrics` behind a token.
 
+use crate::common::ErrorCode;
 use crate::common::{PASSWORD, Reply, SMA_CROSSOVER, TestApp, account, graph, totp_code};
 use bb_server::Secret;
 use reqwest::{Method, StatusCode};
@@ -50,7 +51,7 @@ async fn weak_passwords_are_refused_with_a_reason() {
             "{password}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "validation_failed");
+        assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
         assert_eq!(reply.body["error"]["details"]["field"], "password");
         let message = reply.body["error"]["message"].as_str().unwrap();
         assert!(message.contains(reason), "{password}: {message}");
@@ -181,7 +182,11 @@ async fn a_disabled_user_is_refused_on_every_route_at_once() {
             "{method} {path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "unauthorized", "{method} {path}");
+        assert_eq!(
+            reply.error_code(),
+            ErrorCode::Unauthorized,
+            "{method} {path}"
+        );
     }
     let stream = app
         .get(
@@ -362,7 +367,7 @@ async fn two_factor_enrolment_and_sign_in() {
     let second = challenge(&app, "ada@example.com").await;
     let replay = verify(&app, &second, json!({ "code": next })).await;
     assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", replay.text);
-    assert_eq!(replay.error_code(), "unauthorized");
+    assert_eq!(replay.error_code(), ErrorCode::Unauthorized);
 
     // A recovery code signs in once, written any way.
     let spelled = recovery[0].to_uppercase().replace('-', " ");
@@ -425,7 +430,7 @@ async fn two_factor_attempts_are_limited() {
         "{}",
         limited.text
     );
-    assert_eq!(limited.error_code(), "rate_limited");
+    assert_eq!(limited.error_code(), ErrorCode::RateLimited);
     let retry: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=600).contains(&retry), "{retry}");
 }
@@ -477,7 +482,7 @@ async fn admin_routes_need_two_factor() {
         .patch(&path, Some(&admin.token), json!({ "plan": "premium" }))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
-    assert_eq!(refused.error_code(), "two_factor_required");
+    assert_eq!(refused.error_code(), ErrorCode::TwoFactorRequired);
     assert!(refused.text.contains("two-factor"), "{}", refused.text);
     // Signing in still works, and so does everything that is not admin-only.
     let me = app.get("/api/v1/me", Some(&admin.token)).await;
@@ -496,7 +501,7 @@ async fn metrics_need_the_token_when_one_is_configured() {
         TestApp::spawn_with(|c| c.metrics_token = Some(Secret::new("scrape-token-1234"))).await;
     let none = app.get("/metrics", None).await;
     assert_eq!(none.status, StatusCode::UNAUTHORIZED, "{}", none.text);
-    assert_eq!(none.error_code(), "unauthorized");
+    assert_eq!(none.error_code(), ErrorCode::Unauthorized);
     let wrong = app.get("/metrics", Some("scrape-token-12345")).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     let right = app.get("/metrics", Some("scrape-token-1234")).await;
@@ -506,7 +511,7 @@ async fn metrics_need_the_token_when_one_is_configured() {
     // No token configured: there are no metrics unless they were made public.
     let hidden = TestApp::spawn().await.get("/metrics", None).await;
     assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.text);
-    assert_eq!(hidden.error_code(), "not_found");
+    assert_eq!(hidden.error_code(), ErrorCode::NotFound);
     let public = TestApp::spawn_with(|c| c.metrics_public = true).await;
     assert_eq!(public.get("/metrics", None).await.status, StatusCode::OK);
 }

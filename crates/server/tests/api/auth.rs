@@ -1,5 +1,6 @@
 //! Accounts, passwords and tokens.
 
+use crate::common::ErrorCode;
 use crate::common::{JWT_SECRET, PASSWORD, Reply, TestApp, account};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
@@ -65,7 +66,7 @@ async fn register_and_login() {
         )
         .await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(short.error_code(), "validation_failed");
+    assert_eq!(short.error_code(), ErrorCode::ValidationFailed);
     assert_eq!(short.body["error"]["details"]["field"], "password");
 
     let bad_email = app
@@ -79,7 +80,7 @@ async fn register_and_login() {
 
     let wrong = app.login("grace@example.com", "wrong password!").await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(wrong.error_code(), "unauthorized");
+    assert_eq!(wrong.error_code(), ErrorCode::Unauthorized);
     let unknown = app.login("nobody@example.com", PASSWORD).await;
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
@@ -113,7 +114,7 @@ async fn repeated_failed_logins_lock_the_account_briefly() {
         "{}",
         locked.text
     );
-    assert_eq!(locked.error_code(), "rate_limited");
+    assert_eq!(locked.error_code(), ErrorCode::RateLimited);
     let retry: u64 = locked.header("retry-after").unwrap().parse().unwrap();
     assert!(retry > 0);
 }
@@ -137,7 +138,7 @@ async fn refresh_tokens_rotate_and_reuse_ends_the_family() {
     // The old token no longer works; presenting it ends the family...
     let reused = refresh_with_cookie(&app, &ada.refresh).await;
     assert_eq!(reused.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(reused.error_code(), "unauthorized");
+    assert_eq!(reused.error_code(), ErrorCode::Unauthorized);
     assert!(reused.header("set-cookie").unwrap().contains("Max-Age=0"));
     // ...so the token that replaced it stops working too.
     let after = refresh_with_cookie(&app, &rotated).await;
@@ -226,7 +227,7 @@ async fn bad_access_tokens_are_refused() {
         .get("/api/v1/me", Some(&sign(claims(now() - 3600), JWT_SECRET)))
         .await;
     assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(expired.error_code(), "unauthorized");
+    assert_eq!(expired.error_code(), ErrorCode::Unauthorized);
     assert!(
         expired.body["error"]["message"]
             .as_str()

@@ -1,6 +1,7 @@
 //! Who may call what: every route as an anonymous caller, as another user, and as an
 //! admin.
 
+use crate::common::ErrorCode;
 use crate::common::{SMA_CROSSOVER, TestApp, graph};
 use bb_store::Role;
 use reqwest::{Method, StatusCode};
@@ -48,7 +49,7 @@ async fn anonymous_callers() {
     ] {
         let reply = app.get(&path, None).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{path}");
-        assert_eq!(reply.error_code(), "not_found");
+        assert_eq!(reply.error_code(), ErrorCode::NotFound);
     }
 
     // Everything that writes, and /me, needs a token.
@@ -74,7 +75,7 @@ async fn anonymous_callers() {
             "{method} {path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "unauthorized");
+        assert_eq!(reply.error_code(), ErrorCode::Unauthorized);
         assert_eq!(reply.header("www-authenticate"), Some("Bearer"));
     }
 
@@ -139,7 +140,7 @@ async fn other_users() {
             "{method} {path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "not_found");
+        assert_eq!(reply.error_code(), ErrorCode::NotFound);
     }
 
     // A public one can be read and cloned, not changed.
@@ -173,7 +174,7 @@ async fn other_users() {
             "{method} {path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "forbidden");
+        assert_eq!(reply.error_code(), ErrorCode::Forbidden);
     }
     let unchanged = app.get(&format!("/api/v1/strategies/{public}"), None).await;
     assert_eq!(unchanged.body["title"], "Public one");
@@ -219,7 +220,7 @@ async fn other_users() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.text);
-    assert_eq!(reply.error_code(), "forbidden");
+    assert_eq!(reply.error_code(), ErrorCode::Forbidden);
 }
 
 #[tokio::test]
@@ -262,7 +263,7 @@ async fn admins_are_checked_in_the_database() {
         .patch(&path, Some(&admin.token), json!({ "role": "root" }))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(bad.error_code(), "validation_failed");
+    assert_eq!(bad.error_code(), ErrorCode::ValidationFailed);
 
     // A token that says admin no longer works once the database says otherwise.
     let admin_token = app

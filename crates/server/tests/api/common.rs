@@ -1,5 +1,6 @@
 //! The test harness: a running app, a client, and helpers for the common calls.
 
+pub use bb_server::error::ErrorCode;
 use bb_server::{AppState, Config, Secret};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
@@ -37,7 +38,7 @@ impl Reply {
     }
 
     /// Checks the error envelope and returns its code.
-    pub fn error_code(&self) -> &str {
+    pub fn error_code(&self) -> ErrorCode {
         let error = &self.body["error"];
         assert!(
             error.is_object(),
@@ -59,7 +60,8 @@ impl Reply {
         );
         let id = self.header("x-request-id").expect("x-request-id header");
         assert_eq!(error["requestId"].as_str(), Some(id), "{}", self.text);
-        error["code"].as_str().unwrap_or_default()
+        serde_json::from_value(error["code"].clone())
+            .unwrap_or_else(|e| panic!("an unknown error code ({e}): {}", self.text))
     }
 
     /// The `bb_refresh` cookie's value from `Set-Cookie`.

@@ -1,6 +1,7 @@
 //! Client mistakes get the error envelope with a stable code and a message that names the
 //! field, never a framework default or a 500.
 
+use crate::common::ErrorCode;
 use crate::common::{SMA_CROSSOVER, TestApp, graph};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -13,47 +14,47 @@ async fn body_mistakes_name_the_field() {
     let path = "/api/v1/strategies";
 
     // (body, status, code, field named in details and message)
-    let cases: [(&str, StatusCode, &str, Option<&str>); 7] = [
+    let cases: [(&str, StatusCode, ErrorCode, Option<&str>); 7] = [
         (
             r#"{"title": "x""#,
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
             None,
         ),
         (
             r#"{"title": 5}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             Some("title"),
         ),
         (
             r#"{"title": "x", "colour": 1}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             Some("colour"),
         ),
         (
             r#"{}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             Some("title"),
         ),
         (
             r#"{"title": "x", "visibility": "secret"}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             Some("visibility"),
         ),
         (
             r#"{"title": "x", "tags": "one"}"#,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             Some("tags"),
         ),
         (
             r#"[1, 2]"#,
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             None,
         ),
     ];
@@ -84,7 +85,7 @@ async fn body_mistakes_name_the_field() {
         "{}",
         reply.text
     );
-    assert_eq!(reply.error_code(), "validation_failed");
+    assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
     assert!(
         reply.body["error"]["message"]
             .as_str()
@@ -119,7 +120,7 @@ async fn body_mistakes_name_the_field() {
         .unwrap();
     let reply = crate::common::Reply::from(response).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert_eq!(reply.error_code(), "bad_request");
+    assert_eq!(reply.error_code(), ErrorCode::BadRequest);
 }
 
 #[tokio::test]
@@ -139,7 +140,7 @@ async fn oversized_bodies_are_413() {
         "{}",
         reply.text
     );
-    assert_eq!(reply.error_code(), "payload_too_large");
+    assert_eq!(reply.error_code(), ErrorCode::PayloadTooLarge);
 }
 
 #[tokio::test]
@@ -150,43 +151,43 @@ async fn path_query_and_method_mistakes() {
             Method::GET,
             "/api/v1/strategies?limit=lots",
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
         ),
         (
             Method::GET,
             "/api/v1/strategies?visibility=secret",
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
         ),
         (
             Method::GET,
             "/api/v1/strategies/x/versions/first",
             StatusCode::BAD_REQUEST,
-            "bad_request",
+            ErrorCode::BadRequest,
         ),
         (
             Method::GET,
             "/api/v1/strategies/nope",
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
         ),
         (
             Method::PUT,
             "/api/v1/strategies",
             StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
         ),
         (
             Method::GET,
             "/api/v1/nothing-here",
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
         ),
         (
             Method::POST,
             "/api/nothing",
             StatusCode::NOT_FOUND,
-            "not_found",
+            ErrorCode::NotFound,
         ),
     ];
     for (method, path, status, code) in cases {
@@ -223,7 +224,7 @@ async fn request_ids_are_echoed_or_made() {
         .unwrap();
     let reply = crate::common::Reply::from(response).await;
     assert_eq!(reply.header("x-request-id"), Some("client-chosen-id-42"));
-    assert_eq!(reply.error_code(), "not_found");
+    assert_eq!(reply.error_code(), ErrorCode::NotFound);
 
     // An id that could forge log lines is replaced.
     let response = app

@@ -2,6 +2,7 @@
 //! /blocks` gives it, and graph size and depth limits hold per plan — including the
 //! deep-graph reproduction of issue 11 (a 3,000-block chain submitted as a backtest).
 
+use crate::common::ErrorCode;
 use crate::common::TestApp;
 use bb_store::{NewVersion, PlanTier};
 use reqwest::StatusCode;
@@ -179,7 +180,7 @@ async fn a_3000_block_chain_saved_before_the_limits_is_refused_at_submit() {
         "{}",
         reply.text
     );
-    assert_eq!(reply.error_code(), "validation_failed");
+    assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
     let message = reply.body["error"]["message"].as_str().unwrap();
     assert!(
         message.contains("This strategy has 3,003 blocks; your plan allows at most 300"),

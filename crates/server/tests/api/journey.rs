@@ -1,5 +1,6 @@
 //! The main user journey, on SQLite and on PostgreSQL.
 
+use crate::common::ErrorCode;
 use crate::common::{MISSING_INPUT, PASSWORD, SMA_CROSSOVER, TestApp, account, graph};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -69,7 +70,7 @@ async fn journey(app: &TestApp) {
         "{}",
         refused.text
     );
-    assert_eq!(refused.error_code(), "validation_failed");
+    assert_eq!(refused.error_code(), ErrorCode::ValidationFailed);
     let diagnostics = refused.body["error"]["details"]["diagnostics"]
         .as_array()
         .unwrap();
@@ -201,5 +202,5 @@ async fn journey(app: &TestApp) {
         )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert_eq!(refused.error_code(), "conflict");
+    assert_eq!(refused.error_code(), ErrorCode::Conflict);
 }

@@ -1,6 +1,7 @@
 //! The market data API: datasets with coverage and quality, candles for charts, file
 //! imports with owners. The journey runs on SQLite and on PostgreSQL.
 
+use crate::common::ErrorCode;
 use crate::common::{Account, Reply, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -84,7 +85,7 @@ fn assert_field_error(reply: &Reply, field: &str) {
         "{field}: {}",
         reply.text
     );
-    assert_eq!(reply.error_code(), "validation_failed");
+    assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
     assert_eq!(
         reply.body["error"]["details"]["field"], field,
         "{}",
@@ -355,7 +356,7 @@ async fn journey(app: &TestApp) {
             "{path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "not_found");
+        assert_eq!(reply.error_code(), ErrorCode::NotFound);
     }
 
     // Importing again adds nothing; Bob never touches Ada's dataset (see
@@ -400,7 +401,7 @@ async fn journey(app: &TestApp) {
             "{method} {path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "unauthorized");
+        assert_eq!(reply.error_code(), ErrorCode::Unauthorized);
     }
     let reply = upload(app, "symbol=ADA-BTC", None, file).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.text);
@@ -458,7 +459,7 @@ async fn malformed_uploads_are_422_with_the_line_and_store_nothing() {
             "{}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "validation_failed");
+        assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
         let details = &reply.body["error"]["details"];
         assert_eq!(details["line"], line, "{}", reply.text);
         let said = details["reason"].as_str().unwrap();
@@ -530,7 +531,7 @@ async fn malformed_uploads_are_422_with_the_line_and_store_nothing() {
     let changed = minutes_csv(JAN_10 + 5 * MINUTE, 10);
     let reply = upload(&app, "symbol=MY-USD", Some(&ada.token), changed).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.text);
-    assert_eq!(reply.error_code(), "conflict");
+    assert_eq!(reply.error_code(), ErrorCode::Conflict);
     let all = list(&app, &ada.token, "").await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].1["row_count"], 10);
@@ -734,7 +735,7 @@ async fn too_large_uploads_are_413() {
     let (status, body) = raw_request(&app, head.as_bytes(), &[]).await;
     assert_eq!(status, 413, "{body}");
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["error"]["code"], "payload_too_large");
+    assert_eq!(body["error"]["code"], ErrorCode::PayloadTooLarge.as_str());
 
     // Sent without a length (chunked): cut off once past the limit.
     let head = format!(
@@ -755,7 +756,7 @@ async fn too_large_uploads_are_413() {
     let (status, body) = raw_request(&app, head.as_bytes(), &chunks).await;
     assert_eq!(status, 413, "{body}");
     let body: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!(body["error"]["code"], "payload_too_large");
+    assert_eq!(body["error"]["code"], ErrorCode::PayloadTooLarge.as_str());
     assert!(
         body["error"]["message"]
             .as_str()
@@ -851,7 +852,7 @@ async fn a_gzip_bomb_is_413_and_stores_nothing() {
         "{}",
         reply.text
     );
-    assert_eq!(reply.error_code(), "payload_too_large");
+    assert_eq!(reply.error_code(), ErrorCode::PayloadTooLarge);
     let message = reply.body["error"]["message"].as_str().unwrap();
     assert!(message.contains("more than 1 MiB"), "{message}");
     assert!(message.contains("nothing was stored"), "{message}");

@@ -1,5 +1,6 @@
 //! Health, readiness, metrics, headers, docs and the UI fallback.
 
+use crate::common::ErrorCode;
 use crate::common::TestApp;
 use reqwest::StatusCode;
 
@@ -94,7 +95,7 @@ async fn the_ui_fallback_and_the_docs() {
 
     let unknown = app.get("/api/v1/unknown/thing", None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert_eq!(unknown.error_code(), "not_found");
+    assert_eq!(unknown.error_code(), ErrorCode::NotFound);
 
     let spec = app.get("/api/v1/openapi.json", None).await;
     assert_eq!(spec.status, StatusCode::OK);

@@ -1,5 +1,6 @@
 //! Sign-up is limited per client IP.
 
+use crate::common::ErrorCode;
 use crate::common::{PASSWORD, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -35,7 +36,7 @@ async fn the_eleventh_register_in_a_minute_is_refused() {
         "{}",
         reply.text
     );
-    assert_eq!(reply.error_code(), "rate_limited");
+    assert_eq!(reply.error_code(), ErrorCode::RateLimited);
     let retry: u64 = reply
         .header("retry-after")
         .expect("Retry-After")

@@ -2,6 +2,7 @@
 //! events in order → results; cancel; plan quotas at their exact limit under concurrent
 //! requests; notifications stored and pushed; one user cannot read another's runs.
 
+use crate::common::ErrorCode;
 use crate::common::{Account, Reply, TestApp};
 use bb_store::PlanTier;
 use reqwest::StatusCode;
@@ -353,7 +354,7 @@ async fn runs_are_private_to_their_owner() {
             "{path}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "not_found");
+        assert_eq!(reply.error_code(), ErrorCode::NotFound);
         let anonymous = app.get(&path, None).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "{path}");
     }
@@ -423,7 +424,7 @@ async fn bad_settings_are_refused_with_the_field_and_nothing_is_queued() {
             "{body}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "validation_failed");
+        assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
         assert_eq!(
             reply.body["error"]["details"]["field"], field,
             "{}",
@@ -535,7 +536,7 @@ async fn quota_race(app: &TestApp) {
     );
     assert_eq!(refused.len(), 4);
     for r in &refused {
-        assert_eq!(r.error_code(), "quota_exceeded");
+        assert_eq!(r.error_code(), ErrorCode::QuotaExceeded);
         let d = &r.body["error"]["details"];
         assert_eq!(d["metric"], "backtests", "{}", r.text);
         assert_eq!(d["limit"], limits.max_backtests_per_day);
@@ -582,7 +583,7 @@ async fn a_free_plan_runs_two_at_once_and_small_sweeps() {
         .post("/api/v1/backtests", Some(&ada.token), daily(&strategy))
         .await;
     assert_eq!(third.status, StatusCode::FORBIDDEN, "{}", third.text);
-    assert_eq!(third.error_code(), "quota_exceeded");
+    assert_eq!(third.error_code(), ErrorCode::QuotaExceeded);
     assert_eq!(third.body["error"]["details"]["metric"], "concurrent_runs");
     // the refused request took no daily unit
     let usage = app.get("/api/v1/plan-usage", Some(&ada.token)).await;

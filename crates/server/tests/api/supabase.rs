@@ -2,6 +2,7 @@
 //! local fake.
 
 use crate::auth::b64;
+use crate::common::ErrorCode;
 use crate::common::{JWT_SECRET, TestApp};
 use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -155,7 +156,7 @@ async fn hs256_tokens_map_to_a_local_user() {
             "{name}: {}",
             reply.text
         );
-        assert_eq!(reply.error_code(), "unauthorized", "{name}");
+        assert_eq!(reply.error_code(), ErrorCode::Unauthorized, "{name}");
     }
 }
 

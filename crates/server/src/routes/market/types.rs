@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// `2022-01-31T23:59:00Z`: Unix milliseconds as ISO-8601 UTC.
 pub fn iso(ms: i64) -> String {
-    format!("{}Z", bb_data::format_utc(ms).replacen(' ', "T", 1))
+    bb_domain::calendar::format_rfc3339(ms)
 }
 
 /// A candle dataset: one symbol at one timeframe from one source, with its coverage.

@@ -40,12 +40,10 @@ pub(crate) async fn report(state: &AppState, run: &Run) -> Result<RunReport, Api
             run.status
         )));
     }
-    let value = state
-        .db()
-        .runs()
-        .report(&run.id)
-        .await?
-        .ok_or_else(|| ApiError::Internal(format!("run {} succeeded without a report", run.id)))?;
+    let value =
+        state.db().runs().report(&run.id).await?.ok_or_else(|| {
+            ApiError::Internal(format!("run {} succeeded without a report", run.id))
+        })?;
     RunReport::read(run.kind, value).map_err(|e| ApiError::Internal(format!("run {}: {e}", run.id)))
 }
 
