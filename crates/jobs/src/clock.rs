@@ -56,17 +56,22 @@ impl Clock {
     }
 
     /// Waits `d`: on a test clock, until it has been advanced `d` (whole milliseconds) past
-    /// the time the wait began.
+    /// its time now.
     pub async fn sleep(&self, d: Duration) {
+        self.sleep_after(self.now_ms(), d).await;
+    }
+
+    /// Waits `d` counted from `since_ms`, a time this clock gave earlier (when the work
+    /// that comes before the wait began). The system clock counts from now, like tokio's
+    /// timer (the work in between is short); a test clock wakes at `since_ms + d`, so a
+    /// test that advances the clock while the work runs cannot make the wait miss it.
+    pub async fn sleep_after(&self, since_ms: i64, d: Duration) {
         match &self.0 {
             Source::System => tokio::time::sleep(d).await,
             Source::Test(state) => {
+                let deadline = since_ms.saturating_add(millis(d));
                 let mut seen = state.subscribe();
-                let mut deadline = 0;
-                state.send_modify(|s| {
-                    deadline = s.now.saturating_add(millis(d));
-                    s.sleepers.push(deadline);
-                });
+                state.send_modify(|s| s.sleepers.push(deadline));
                 let _awake = Sleeper {
                     state: state.clone(),
                     deadline,
@@ -122,7 +127,8 @@ impl TestClock {
     /// Moves the clock forward by `d` (whole milliseconds); every wait that ends by then
     /// wakes.
     pub fn advance(&self, d: Duration) {
-        self.0.send_modify(|s| s.now = s.now.saturating_add(millis(d)));
+        self.0
+            .send_modify(|s| s.now = s.now.saturating_add(millis(d)));
     }
 
     /// Another handle on the clock, to give to workers.
@@ -135,9 +141,7 @@ impl TestClock {
     /// keeper after a heartbeat, an idle slot after a claim, housekeeping after a round).
     pub async fn sleeping_until(&self, deadline_ms: i64) {
         let mut seen = self.0.subscribe();
-        let _ = seen
-            .wait_for(|s| s.sleepers.contains(&deadline_ms))
-            .await;
+        let _ = seen.wait_for(|s| s.sleepers.contains(&deadline_ms)).await;
     }
 
     /// The deadlines of the waits in progress, earliest first.
@@ -174,6 +178,18 @@ mod tests {
         wait.await.unwrap();
         assert_eq!(time.sleepers(), Vec::<i64>::new());
         assert_eq!(time.clock().now_ms(), 1_500);
+
+        // Counted from an earlier time: the wait ends at that time + d, even if the clock
+        // moved in between.
+        let since = clock.now_ms();
+        time.advance(Duration::from_millis(300));
+        let wait = tokio::spawn({
+            let clock = clock.clone();
+            async move { clock.sleep_after(since, Duration::from_millis(500)).await }
+        });
+        time.sleeping_until(2_000).await;
+        time.advance(Duration::from_millis(200));
+        wait.await.unwrap();
     }
 
     #[tokio::test]

@@ -30,11 +30,11 @@ mod run;
 mod worker;
 
 pub use backtest::compute_backtest;
+pub use bb_market::BoxFuture;
+pub use clock::{Clock, TestClock};
 pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::FetchRequest;
 pub use request::{BacktestRequest, SweepRequest};
-pub use bb_market::BoxFuture;
-pub use clock::{Clock, TestClock};
 pub use run::{BACKTEST, Handler, Handlers, JobContext, JobError, MARKET_FETCH, SWEEP};
 pub use worker::{Housekeeping, Ran, Worker, WorkerConfig, Workers, default_name};
 

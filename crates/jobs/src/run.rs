@@ -55,7 +55,11 @@ pub const MARKET_FETCH: &str = "market_fetch";
 pub trait Handler: Send + Sync + std::fmt::Debug + 'static {
     /// Runs a claimed job; the value is stored as the job's result. A panic is a
     /// [`JobError::Permanent`]; a cancellation or a lost lease drops the future.
-    fn run<'a>(&'a self, cx: JobContext<'a>, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>>;
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>>;
 }
 
 /// What a [`Handler`] gets besides its job.
@@ -129,7 +133,11 @@ impl std::fmt::Debug for Handlers {
 struct Compute(RunKind);
 
 impl Handler for Compute {
-    fn run<'a>(&'a self, cx: JobContext<'a>, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>> {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(backtest::run(cx.ctx, job, cx.worker, self.0))
     }
 }
@@ -139,7 +147,11 @@ impl Handler for Compute {
 struct Fetch;
 
 impl Handler for Fetch {
-    fn run<'a>(&'a self, cx: JobContext<'a>, job: &'a Job) -> BoxFuture<'a, Result<Value, JobError>> {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(fetch::run(cx.ctx, job))
     }
 }

@@ -244,6 +244,8 @@ impl Worker {
         let keeper = AbortOnDrop(tokio::spawn(keep_lease(
             self.clone(),
             job.id.clone(),
+            job.heartbeat_at
+                .unwrap_or_else(|| ctx.config.clock.now_ms()),
             lease_tx,
         )));
         // A panic anywhere in the job is a permanent failure of the job, not of this slot.
@@ -343,13 +345,14 @@ async fn slot_loop(worker: Worker, mut stopped: watch::Receiver<bool>) {
         if *stopped.borrow() {
             return;
         }
+        let looked = clock.now_ms();
         match worker.claim_and_run_one().await {
             Ok(Some(_)) => continue,
             Ok(None) => {}
             Err(e) => tracing::warn!(worker = %worker.name, error = %e, "claiming a job failed"),
         }
         // Nothing to do: wait for a wake-up, the poll interval, or the stop.
-        let wait = clock.sleep(worker.ctx.config.poll);
+        let wait = clock.sleep_after(looked, worker.ctx.config.poll);
         tokio::pin!(wait);
         loop {
             tokio::select! {
@@ -370,11 +373,13 @@ async fn slot_loop(worker: Worker, mut stopped: watch::Receiver<bool>) {
 }
 
 /// Renews the lease every third of it; reports a cancellation request or a lost lease.
-async fn keep_lease(worker: Worker, id: String, state: watch::Sender<LeaseState>) {
+async fn keep_lease(worker: Worker, id: String, claimed_at: i64, state: watch::Sender<LeaseState>) {
     let mut bus = worker.ctx.db.subscribe();
+    let clock = &worker.ctx.config.clock;
     let every = worker.ctx.config.lease / 3;
+    let mut beat = claimed_at;
     loop {
-        let tick = worker.ctx.config.clock.sleep(every);
+        let tick = clock.sleep_after(beat, every);
         tokio::pin!(tick);
         // A cancellation is announced on the bus so the worker need not wait for the tick.
         loop {
@@ -387,6 +392,7 @@ async fn keep_lease(worker: Worker, id: String, state: watch::Sender<LeaseState>
                 },
             }
         }
+        beat = clock.now_ms();
         match worker.heartbeat_once(&id).await {
             Ok(Heartbeat::Extended) => {}
             Ok(Heartbeat::CancelRequested) => {
@@ -406,10 +412,12 @@ async fn keep_lease(worker: Worker, id: String, state: watch::Sender<LeaseState>
 /// enqueues due schedules, every half lease.
 async fn housekeeping(worker: Worker, mut stopped: watch::Receiver<bool>) {
     let every = (worker.ctx.config.lease / 2).max(Duration::from_millis(200));
+    let clock = &worker.ctx.config.clock;
     loop {
+        let round = clock.now_ms();
         worker.housekeep_once().await;
         tokio::select! {
-            () = worker.ctx.config.clock.sleep(every) => {}
+            () = clock.sleep_after(round, every) => {}
             _ = stopped.changed() => return,
         }
     }
