@@ -203,8 +203,8 @@ async fn claims_nothing(worker: &Worker) {
 
 // ---------------------------------------------------------------------------------------
 // the suite: scenarios grouped so that each backend needs few fresh databases (a PostgreSQL
-// one costs about a second to create, migrate and drop). A scenario leaves no job queued or
-// running behind it, so the next one on the same database starts clean.
+// one costs about a second to create, migrate and drop). Every scenario but the last of its
+// group leaves no job queued or running behind it, so the next one starts clean.
 
 conformance!(
     /// Leases: renewed on the beat, taken back from a hung or dead worker, never recorded
