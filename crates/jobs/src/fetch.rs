@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use bb_market::{Clock, Failover, FetchRange, SystemClock, datasets};
+use bb_market::{Clock, Failover, FetchRange, datasets};
 use bb_store::Job;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -25,7 +25,8 @@ pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Result<Value, JobError> {
     let request: FetchRequest = serde_json::from_value(job.payload.clone())
         .map_err(|e| JobError::Permanent(format!("the fetch's settings cannot be read: {e}")))?;
     let dataset = ctx.db.candles().get_dataset(&request.dataset_id).await?;
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    // The connectors read and wait on the workers' clock.
+    let clock: Arc<dyn Clock> = Arc::new(ctx.config.clock.clone());
     let sources = dataset
         .fetch_sources
         .iter()

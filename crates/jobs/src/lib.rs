@@ -9,6 +9,12 @@
 //! has expired. Results are written idempotently: a run computed twice records one result
 //! and one notification.
 //!
+//! The workers read the time and wait on the [`Clock`] of their [`WorkerConfig`] (the system
+//! clock unless told otherwise) and run the job kinds of its [`Handlers`] (the product's
+//! unless told otherwise). A test gives them [`Clock::test`] and its own kinds, and drives a
+//! [`Worker`] a step at a time or lets [`Workers`] loop on the test clock (see
+//! `tests/workers.rs`).
+//!
 //! `blockbuilders serve` runs the workers in-process; `blockbuilders worker` runs them alone,
 //! so a PostgreSQL deployment scales to many worker processes.
 //!
@@ -16,6 +22,7 @@
 //! and candles and stores what they return.
 
 mod backtest;
+mod clock;
 mod engine;
 mod fetch;
 pub mod report;
@@ -24,6 +31,8 @@ mod run;
 mod worker;
 
 pub use backtest::compute_backtest;
+pub use bb_market::BoxFuture;
+pub use clock::{Clock, TestClock};
 pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::FetchRequest;
 pub use report::{
@@ -31,8 +40,8 @@ pub use report::{
     SweepBest, SweepSummary,
 };
 pub use request::{BacktestRequest, SweepRequest};
-pub use run::{BACKTEST, JobError, MARKET_FETCH, SWEEP};
-pub use worker::{WorkerConfig, Workers, default_name};
+pub use run::{BACKTEST, Handler, Handlers, JobContext, JobError, MARKET_FETCH, SWEEP};
+pub use worker::{Housekeeping, Ran, Worker, WorkerConfig, Workers, default_name};
 
 /// Where a run's candles came from and their quality report, for its assumptions card.
 pub fn provenance(loaded: &bb_market::loading::LoadedCandles) -> bb_backtest::DataProvenance {

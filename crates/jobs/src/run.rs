@@ -1,8 +1,14 @@
-//! What each kind of job does, and how a job's end is recorded on its run.
+//! What each kind of job does (a [`Handler`] per kind), and how a job's end is recorded on
+//! its run.
 
-use bb_store::{Job, NewNotification, RunKind, StoreError};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bb_market::BoxFuture;
+use bb_store::{Db, Job, NewNotification, RunKind, StoreError};
 use serde_json::{Value, json};
 
+use crate::clock::Clock;
 use crate::worker::Ctx;
 use crate::{backtest, fetch};
 
@@ -45,14 +51,118 @@ pub const BACKTEST: &str = "backtest";
 pub const SWEEP: &str = "sweep";
 pub const MARKET_FETCH: &str = "market_fetch";
 
-/// Runs a claimed job; the value is stored as the job's result.
+/// Runs one kind of job. A worker claims only the kinds its [`Handlers`] name.
+pub trait Handler: Send + Sync + std::fmt::Debug + 'static {
+    /// Runs a claimed job; the value is stored as the job's result. A panic is a
+    /// [`JobError::Permanent`]; a cancellation or a lost lease drops the future.
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>>;
+}
+
+/// What a [`Handler`] gets besides its job.
+#[derive(Clone, Copy, Debug)]
+pub struct JobContext<'a> {
+    pub(crate) ctx: &'a Ctx,
+    pub(crate) worker: &'a str,
+}
+
+impl JobContext<'_> {
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.ctx.db
+    }
+
+    /// The worker (slot) holding the job.
+    pub fn worker(&self) -> &str {
+        self.worker
+    }
+
+    /// The workers' clock.
+    pub fn clock(&self) -> &Clock {
+        &self.ctx.config.clock
+    }
+}
+
+/// The job kinds a worker runs, each with its [`Handler`]. The default is the product's:
+/// [`BACKTEST`], [`SWEEP`] and [`MARKET_FETCH`].
+#[derive(Clone)]
+pub struct Handlers(BTreeMap<String, Arc<dyn Handler>>);
+
+impl Handlers {
+    /// No kinds at all (a worker with none claims nothing).
+    pub fn none() -> Handlers {
+        Handlers(BTreeMap::new())
+    }
+
+    /// These handlers and `handler` for `kind` (replacing any before it).
+    pub fn with(mut self, kind: impl Into<String>, handler: impl Handler) -> Handlers {
+        self.0.insert(kind.into(), Arc::new(handler));
+        self
+    }
+
+    /// The kinds, in order.
+    pub fn kinds(&self) -> Vec<&str> {
+        self.0.keys().map(String::as_str).collect()
+    }
+
+    fn get(&self, kind: &str) -> Option<&dyn Handler> {
+        self.0.get(kind).map(AsRef::as_ref)
+    }
+}
+
+impl Default for Handlers {
+    fn default() -> Self {
+        Handlers::none()
+            .with(BACKTEST, Compute(RunKind::Backtest))
+            .with(SWEEP, Compute(RunKind::Sweep))
+            .with(MARKET_FETCH, Fetch)
+    }
+}
+
+impl std::fmt::Debug for Handlers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.0.iter()).finish()
+    }
+}
+
+/// Backtests and sweeps.
+#[derive(Debug)]
+struct Compute(RunKind);
+
+impl Handler for Compute {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(backtest::run(cx.ctx, job, cx.worker, self.0))
+    }
+}
+
+/// Market-data fetches.
+#[derive(Debug)]
+struct Fetch;
+
+impl Handler for Fetch {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(fetch::run(cx.ctx, job))
+    }
+}
+
+/// Runs a claimed job with the handler of its kind; the value is stored as the job's result.
 pub(crate) async fn run(ctx: &Ctx, job: &Job, worker: &str) -> Result<Value, JobError> {
-    match job.kind.as_str() {
-        BACKTEST => backtest::run(ctx, job, worker, RunKind::Backtest).await,
-        SWEEP => backtest::run(ctx, job, worker, RunKind::Sweep).await,
-        MARKET_FETCH => fetch::run(ctx, job).await,
-        other => Err(JobError::Permanent(format!(
-            "this worker does not know jobs of kind \"{other}\""
+    match ctx.config.handlers.get(&job.kind) {
+        Some(handler) => handler.run(JobContext { ctx, worker }, job).await,
+        None => Err(JobError::Permanent(format!(
+            "this worker does not know jobs of kind \"{}\"",
+            job.kind
         ))),
     }
 }
