@@ -22,7 +22,8 @@ import {
 } from "@xyflow/react";
 import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router-dom";
-import { api, type Schemas } from "../api/client";
+import type { Schemas } from "../api/client";
+import { versionQuery } from "../hooks/queries";
 import { BlockNode, countProblems, problemWords, type BlockFlowNode, type BlockData } from "./BlockNode";
 import type { Catalogue } from "./catalogue";
 import {
@@ -499,11 +500,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
   // --- versions ---------------------------------------------------------------------------
   const loadVersion = useCallback(
     (n: number) =>
-      qc.fetchQuery({
-        queryKey: ["strategy-version", strategy.id, n],
-        queryFn: () => api.get<VersionView>(`/api/v1/strategies/${strategy.id}/versions/${n}`),
-        staleTime: Infinity,
-      }),
+      qc.fetchQuery(versionQuery(strategy.id, n)),
     [qc, strategy.id],
   );
   const viewVersion = useCallback(
@@ -537,7 +534,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
   );
   const onSaved = useCallback(
     (v: VersionView) => {
-      qc.setQueryData(["strategy-version", strategy.id, v.version], v);
+      qc.setQueryData(versionQuery(strategy.id, v.version).queryKey, v);
       setBase({ version: v.version, doc: normalizeDoc(v.graph, strategy.title) });
       setDraftBanner(null);
     },

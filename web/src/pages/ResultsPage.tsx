@@ -3,8 +3,9 @@
 import { lazy, Suspense, useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, requestBlob } from "../api/client";
-import type { Assumptions, RunDetail, RunParameters, RunSummary, RunWarning, Trade, TradePage } from "../api/types";
+import { api, data } from "../api/client";
+import { keys } from "../api/keys";
+import type { Assumptions, RunDetail } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
 import { RunProgressView } from "../components/ProgressBar";
@@ -12,7 +13,7 @@ import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { tone } from "../components/RunTable";
 import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
-import { qs, useStrategy } from "../hooks/queries";
+import { tradesQuery, useBacktest, useStrategy } from "../hooks/queries";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { date, dateTime, exitReasonWords, localTime, money, num, pct, price, timeframeWords } from "../lib/format";
@@ -25,16 +26,16 @@ export default function ResultsPage() {
   const { id = "" } = useParams();
   const user = useUser();
   const queryClient = useQueryClient();
-  const run = useQuery({ queryKey: ["run", id], queryFn: () => api.get<RunDetail>(`/api/v1/backtests/${id}`) });
+  const run = useBacktest(id);
   const r = run.data;
   const strategy = useStrategy(r?.strategy_id);
-  const summary = r?.summary as RunSummary | undefined;
+  const summary = r?.summary ?? undefined;
   const title = strategy.data?.title ?? summary?.strategy ?? "Backtest";
   useTitle(`Result: ${title}`);
   const live = !!r && (r.status === "queued" || r.status === "running");
   const progress = useRunEvents("backtest", live ? id : null, () => {
-    queryClient.invalidateQueries({ queryKey: ["run", id] });
-    queryClient.invalidateQueries({ queryKey: ["runs"] });
+    queryClient.invalidateQueries({ queryKey: keys.backtest(id) });
+    queryClient.invalidateQueries({ queryKey: keys.runs.all });
   });
   const [runTarget, setRunTarget] = useState<RunTarget | null>(null);
 
@@ -96,9 +97,9 @@ export default function ResultsPage() {
 }
 
 function RunFacts({ run }: { run: RunDetail }) {
-  const p = run.parameters as RunParameters;
-  const s = run.summary as RunSummary | undefined;
-  const a = run.assumptions as Assumptions | undefined;
+  const p = run.parameters;
+  const s = run.summary ?? undefined;
+  const a = run.assumptions ?? undefined;
   const from = a?.data?.from_ts ?? s?.from_ts ?? p.from_ms;
   const to = a?.data?.to_ts ?? s?.to_ts ?? p.to_ms;
   return (
@@ -111,10 +112,10 @@ function RunFacts({ run }: { run: RunDetail }) {
 }
 
 function SucceededResult({ run }: { run: RunDetail }) {
-  const m = (run.metrics ?? {}) as Record<string, number | null>;
-  const a = (run.assumptions ?? {}) as Assumptions;
-  const warnings = (run.warnings ?? []) as unknown as RunWarning[];
-  const s = run.summary as RunSummary | undefined;
+  const m = run.metrics ?? {};
+  const a = run.assumptions ?? {};
+  const warnings = run.warnings ?? [];
+  const s = run.summary ?? undefined;
   const initial = a.initial_capital ?? s?.initial_capital ?? 10000;
   return (
     <>
@@ -253,22 +254,20 @@ function TradesTable({ runId, total }: { runId: string; total: number }) {
   const [downloading, setDownloading] = useState(false);
   const [downloadError, setDownloadError] = useState<unknown>(null);
   const trades = useQuery({
-    queryKey: ["run", runId, "trades", sort, page],
-    queryFn: () =>
-      api.get<TradePage>(
-        `/api/v1/backtests/${runId}/trades${qs({ limit: PAGE, offset: page * PAGE, sort: `${sort.desc ? "-" : ""}${sort.key}` })}`,
-      ),
+    ...tradesQuery(runId, { limit: PAGE, offset: page * PAGE, sort: `${sort.desc ? "-" : ""}${sort.key}` }),
     placeholderData: (prev) => prev,
   });
   const count = trades.data?.total ?? total;
   const pages = Math.max(1, Math.ceil(count / PAGE));
-  const items = (trades.data?.items ?? []) as unknown as Trade[];
+  const items = trades.data?.items ?? [];
 
   const download = async () => {
     setDownloading(true);
     setDownloadError(null);
     try {
-      const blob = await requestBlob(`/api/v1/backtests/${runId}/trades.csv`);
+      const blob = await data(
+        api.GET("/api/v1/backtests/{id}/trades.csv", { params: { path: { id: runId } }, parseAs: "blob" }),
+      );
       const url = URL.createObjectURL(blob);
       const a = document.createElement("a");
       a.href = url;

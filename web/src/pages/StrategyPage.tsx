@@ -3,16 +3,18 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, data } from "../api/client";
+import { keys } from "../api/keys";
+import { specGraph } from "../api/report";
 import type {
   BlockInfo,
   BlockParam,
   CreateSweep,
   Diagnostic,
-  GraphNode,
-  Run,
+  GraphDocument,
   Strategy,
-  StrategyCreated,
+  StrategyDocument,
+  StrategyNode,
   VersionCreated,
   VersionView,
 } from "../api/types";
@@ -129,8 +131,10 @@ function CloneButton({ strategy }: { strategy: Strategy }) {
         className="button primary"
         onClick={async () => {
           try {
-            const c = await api.post<StrategyCreated>(`/api/v1/strategies/${strategy.id}/clone`, {});
-            queryClient.invalidateQueries({ queryKey: ["strategies"] });
+            const c = await data(
+              api.POST("/api/v1/strategies/{id}/clone", { params: { path: { id: strategy.id } }, body: {} }),
+            );
+            queryClient.invalidateQueries({ queryKey: keys.strategies.all });
             navigate(`/strategies/${c.strategy.id}`);
           } catch (e) {
             if (!showQuota(e)) setError(e);
@@ -145,27 +149,26 @@ function CloneButton({ strategy }: { strategy: Strategy }) {
 }
 
 interface ParamRef {
-  node: GraphNode;
+  node: StrategyNode;
   block?: BlockInfo;
   param: BlockParam;
   value: unknown;
 }
 
-function nodeName(node: GraphNode, block?: BlockInfo): string {
+function nodeName(node: StrategyNode, block?: BlockInfo): string {
   return node.label ?? block?.name ?? node.id;
 }
 
 /** The parameters of the graph's blocks with their catalogue entries: those the strategy sets,
  * or with `all` every parameter (the rest at their defaults). */
-function graphParams(graph: Record<string, unknown>, catalogue: Map<string, BlockInfo>, all = false): ParamRef[] {
-  const nodes = (graph.nodes as GraphNode[] | undefined) ?? [];
+function graphParams(graph: StrategyDocument, catalogue: Map<string, BlockInfo>, all = false): ParamRef[] {
   const out: ParamRef[] = [];
-  for (const node of nodes) {
+  for (const node of graph.nodes) {
     const block = catalogue.get(node.kind);
-    const params: BlockParam[] =
-      block?.params ?? Object.keys(node.params ?? {}).map((name) => ({ name, label: name, type: "number" }));
+    const given: Record<string, unknown> = node.params ?? {};
+    const params: BlockParam[] = block?.params ?? Object.keys(given).map((name) => ({ name, label: name, type: "number" }));
     for (const param of params) {
-      const set = node.params?.[param.name];
+      const set = given[param.name];
       if (set === undefined && !all) continue;
       const value = set ?? param.default;
       if (value === undefined) continue;
@@ -214,7 +217,7 @@ function SettingsSection({
     setSaving(true);
     setError(null);
     setDiagnostics([]);
-    const graph = structuredClone(version.graph) as unknown as { nodes: GraphNode[] };
+    const graph: GraphDocument = structuredClone(version.graph);
     for (const p of changes) {
       const node = graph.nodes.find((n) => n.id === p.node.id)!;
       const raw = values[key(p)];
@@ -225,14 +228,19 @@ function SettingsSection({
       .map((p) => `${nodeName(p.node, p.block)}: ${p.param.label} ${String(p.value)} → ${values[key(p)]}`)
       .join("; ");
     try {
-      const created = await api.post<VersionCreated>(`/api/v1/strategies/${strategy.id}/versions`, { graph, notes });
+      const created = await data(
+        api.POST("/api/v1/strategies/{id}/versions", {
+          params: { path: { id: strategy.id } },
+          body: { graph: specGraph(graph), notes },
+        }),
+      );
       setSaved(created);
-      queryClient.invalidateQueries({ queryKey: ["strategies"] });
+      queryClient.invalidateQueries({ queryKey: keys.strategies.all });
     } catch (err) {
       if (err instanceof ApiError) {
         setError(err.message);
-        const d = err.details?.diagnostics;
-        if (Array.isArray(d)) setDiagnostics(d as Diagnostic[]);
+        const d = err.diagnostics;
+        if (d) setDiagnostics(d);
       } else setError("Could not reach the server. Try again.");
     } finally {
       setSaving(false);
@@ -536,9 +544,9 @@ function SweepSection({
       sort,
     };
     try {
-      const run = await api.post<Run>("/api/v1/sweeps", body);
-      queryClient.invalidateQueries({ queryKey: ["runs"] });
-      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      const run = await data(api.POST("/api/v1/sweeps", { body }));
+      queryClient.invalidateQueries({ queryKey: keys.runs.all });
+      queryClient.invalidateQueries({ queryKey: keys.planUsage });
       navigate(`/sweeps/${run.id}`);
     } catch (err) {
       if (showQuota(err)) return;
