@@ -2,6 +2,7 @@
 // draft kept on this device, then hands them to the editor. Loaded lazily with React Flow.
 import "@xyflow/react/dist/style.css";
 import "./canvas.css";
+import "./canvas-blocks.css";
 import { useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
