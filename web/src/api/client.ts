@@ -123,12 +123,15 @@ const throwErrors: Middleware = {
 export const api = createClient<paths>({ credentials: "same-origin", fetch: authFetch });
 api.use(throwErrors);
 
+/** Refuses `data()` on an answer the spec gives no body (a 204): await the call itself. */
+type WithBody<R extends { data?: unknown }> = [NonNullable<R["data"]>] extends [never] ? { "the answer has no body": never } : unknown;
+
 /**
  * The answer's body, typed by the spec: `await data(api.GET(...))`. Errors have already been
  * thrown as `ApiError` by the client's middleware. For an answer without a body (204), await
  * the call itself.
  */
-export async function data<R extends { data?: unknown; response: Response }>(reply: Promise<R>): Promise<NonNullable<R["data"]>> {
+export async function data<R extends { data?: unknown; response: Response }>(reply: Promise<R> & WithBody<R>): Promise<NonNullable<R["data"]>> {
   const r = await reply;
   const body = r.data;
   if (body === undefined || body === null) throw new ApiError(r.response.status, "internal", "The server's answer had no body.", null);
