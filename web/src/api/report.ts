@@ -6,7 +6,7 @@
 //
 // When the spec types those fields: delete this file, make the HAND-TYPED types in types.ts
 // aliases of `Schemas[...]`, and drop the calls (all in hooks/queries.ts, plus `specGraph` in
-// the two places that save a version).
+// canvas/SavePanel.tsx, canvas/useValidation.ts and pages/StrategySettings.tsx).
 import type { Schemas } from "./client";
 import type {
   Assumptions,
