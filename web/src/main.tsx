@@ -5,7 +5,10 @@ import { BrowserRouter } from "react-router-dom";
 import { ApiError } from "./api/client";
 import { App } from "./App";
 import { AuthProvider } from "./hooks/auth";
-import "./styles.css";
+import "./styles/base.css";
+import "./styles/controls.css";
+import "./styles/content.css";
+import "./styles/responsive.css";
 
 const queryClient = new QueryClient({
   defaultOptions: {

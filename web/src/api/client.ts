@@ -1,7 +1,14 @@
-// The one way the app talks to the API: JSON over fetch with the access token, a single
-// refresh (the httpOnly `bb_refresh` cookie) when the token has expired, and errors as
-// `ApiError` carrying the server's stable `code` and `details`.
-import type { components } from "./schema";
+// The one way the app talks to the API: a client typed from the OpenAPI spec (`paths` in
+// schema.d.ts, through openapi-fetch), with the access token, a single refresh (the httpOnly
+// `bb_refresh` cookie) when the token has expired, and errors as `ApiError` carrying the
+// server's stable `code` and `details`.
+//
+//   const run = await data(api.GET("/api/v1/backtests/{id}", { params: { path: { id } } }));
+//
+// Path, parameters, body and answer all come from the spec; a non-2xx answer throws.
+import createClient, { defaultPathSerializer, type Middleware } from "openapi-fetch";
+import { isObject } from "../lib/json";
+import type { components, paths } from "./schema";
 
 export type Schemas = components["schemas"];
 
@@ -11,9 +18,20 @@ export class ApiError extends Error {
     public code: string,
     message: string,
     public details: Record<string, unknown> | null,
+    public requestId: string | null = null,
   ) {
     super(message);
   }
+
+  /** `details.diagnostics`: the problems of a graph the server refused; null without them. */
+  get diagnostics(): Schemas["Diagnostic"][] | null {
+    const list = this.details?.diagnostics;
+    return Array.isArray(list) ? list.filter(isDiagnostic) : null;
+  }
+}
+
+function isDiagnostic(v: unknown): v is Schemas["Diagnostic"] {
+  return isObject(v) && typeof v.code === "string" && typeof v.message === "string" && (v.severity === "error" || v.severity === "warning");
 }
 
 const TOKEN_KEY = "bb.token";
@@ -36,6 +54,9 @@ export function onTokenChange(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
+// The refresh goes out without the access token and without the retry below.
+const bare = createClient<paths>({ credentials: "same-origin" });
+
 // One refresh at a time: a refresh token presented twice ends the whole session family, so
 // concurrent 401s (or React's double effects) share the same exchange.
 let refreshing: Promise<boolean> | null = null;
@@ -44,14 +65,8 @@ export function refresh(): Promise<boolean> {
   if (!refreshing) {
     refreshing = (async () => {
       try {
-        const r = await fetch("/api/v1/auth/refresh", {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json" },
-          body: "{}",
-        });
-        if (!r.ok) return false;
-        const session = (await r.json()) as Schemas["Session"];
+        const { data: session } = await bare.POST("/api/v1/auth/refresh", { body: {} });
+        if (!session) return false;
         setToken(session.access_token);
         return true;
       } catch {
@@ -64,62 +79,75 @@ export function refresh(): Promise<boolean> {
   return refreshing;
 }
 
+function withToken(request: Request): Request {
+  if (token) request.headers.set("Authorization", `Bearer ${token}`);
+  return request;
+}
+
+/** Sends a request with the access token; on a 401 refreshes once and sends it again. */
+async function authFetch(request: Request): Promise<Response> {
+  const again = request.clone(); // before the body is used
+  const first = await fetch(withToken(request));
+  if (first.status !== 401 || new URL(request.url).pathname.startsWith("/api/v1/auth/")) return first;
+  if (await refresh()) return fetch(withToken(again));
+  // The session is over: forget the token so the app asks to log in again.
+  if (token) setToken(null);
+  return first;
+}
+
+/** The error envelope `{"error": {code, message, details, timestamp, requestId}}` as an `ApiError`. */
 async function toError(r: Response): Promise<ApiError> {
-  let body: { error?: { code?: string; message?: string; details?: Record<string, unknown> } } = {};
+  let body: unknown = null;
   try {
     body = await r.json();
   } catch {
     // not JSON
   }
+  const e = isObject(body) && isObject(body.error) ? body.error : {};
   return new ApiError(
     r.status,
-    body.error?.code ?? "internal",
-    body.error?.message ?? `The server answered ${r.status}.`,
-    body.error?.details ?? null,
+    typeof e.code === "string" ? e.code : "internal",
+    typeof e.message === "string" ? e.message : `The server answered ${r.status}.`,
+    isObject(e.details) ? e.details : null,
+    typeof e.requestId === "string" ? e.requestId : null,
   );
 }
 
-/** Sends a request; `body` is sent as JSON unless it is a Blob or string. */
-export async function request<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let payload: BodyInit | undefined;
-  if (body instanceof Blob || typeof body === "string") payload = body;
-  else if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  }
-  const r = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
-  if (r.status === 401 && !retried && !path.startsWith("/api/v1/auth/")) {
-    if (await refresh()) return request<T>(method, path, body, true);
-    // The session is over: forget the token so the app asks to log in again.
-    if (token) setToken(null);
-  }
-  if (!r.ok) throw await toError(r);
-  if (r.status === 204) return undefined as T;
-  const type = r.headers.get("content-type") ?? "";
-  return (type.includes("json") ? await r.json() : await r.text()) as T;
-}
-
-/** Fetches a file (e.g. a CSV export) with the access token, as a Blob. */
-export async function requestBlob(path: string, retried = false): Promise<Blob> {
-  const headers: Record<string, string> = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const r = await fetch(path, { headers, credentials: "same-origin" });
-  if (r.status === 401 && !retried && (await refresh())) return requestBlob(path, true);
-  if (!r.ok) throw await toError(r);
-  return await r.blob();
-}
-
-export const api = {
-  get: <T>(path: string) => request<T>("GET", path),
-  post: <T>(path: string, body?: unknown) => request<T>("POST", path, body ?? {}),
-  patch: <T>(path: string, body: unknown) => request<T>("PATCH", path, body),
-  del: <T>(path: string) => request<T>("DELETE", path),
+const throwErrors: Middleware = {
+  async onResponse({ response }) {
+    if (!response.ok) throw await toError(response);
+  },
 };
 
+/** The typed client: `api.GET(path, { params, ... })`, `api.POST(path, { params, body })`, … */
+export const api = createClient<paths>({ credentials: "same-origin", fetch: authFetch });
+api.use(throwErrors);
+
+/** Refuses `data()` on an answer the spec gives no body (a 204): await the call itself. */
+type WithBody<R extends { data?: unknown }> = [NonNullable<R["data"]>] extends [never] ? { "the answer has no body": never } : unknown;
+
+/**
+ * The answer's body, typed by the spec: `await data(api.GET(...))`. Errors have already been
+ * thrown as `ApiError` by the client's middleware. For an answer without a body (204), await
+ * the call itself.
+ */
+export async function data<R extends { data?: unknown; response: Response }>(reply: Promise<R> & WithBody<R>): Promise<NonNullable<R["data"]>> {
+  const r = await reply;
+  const body = r.data;
+  if (body === undefined || body === null) throw new ApiError(r.response.status, "internal", "The server's answer had no body.", null);
+  return body;
+}
+
+/** The API's event streams: the paths whose answer is `text/event-stream`. */
+type StreamPath = {
+  [P in keyof paths]: paths[P] extends { get: { responses: { 200: { content: { "text/event-stream": unknown } } } } } ? P : never;
+}[keyof paths];
+
+type StreamParams<P extends StreamPath> = paths[P] extends { get: { parameters: { path: infer A } } } ? [params: A & Record<string, unknown>] : [];
+
 /** An EventSource on an API stream, authenticated by the `access_token` query parameter. */
-export function eventSource(path: string): EventSource {
-  const sep = path.includes("?") ? "&" : "?";
-  return new EventSource(`${path}${sep}access_token=${encodeURIComponent(token ?? "")}`);
+export function eventSource<P extends StreamPath>(path: P, ...params: StreamParams<P>): EventSource;
+export function eventSource(path: string, params?: Record<string, unknown>): EventSource {
+  const url = params ? defaultPathSerializer(path, params) : path;
+  return new EventSource(`${url}?access_token=${encodeURIComponent(token ?? "")}`);
 }

@@ -1,5 +1,10 @@
 // Names for the generated schema types, plus the shapes the spec leaves as free-form objects
-// (metrics, trades, equity points, the assumptions card), as the server sends them.
+// (metrics, trades, equity points, the assumptions card, the block catalogue), as the server
+// sends them.
+//
+// The types marked HAND-TYPED below replace a field the spec leaves open (`{}`); report.ts is
+// the one place where an answer is read as them. When the spec types those fields, these
+// become plain aliases of `Schemas[...]` and report.ts goes away.
 import type { Schemas } from "./client";
 
 export type User = Schemas["UserView"];
@@ -14,18 +19,52 @@ export type Diagnostic = Schemas["Diagnostic"];
 export type Dataset = Schemas["DatasetView"];
 export type DatasetList = Schemas["DatasetList"];
 export type CandleColumns = Schemas["CandleColumns"];
-export type Run = Schemas["RunView"];
-export type RunPage = Schemas["RunPage"];
-export type RunDetail = Schemas["RunDetail"];
 export type CreateBacktest = Schemas["CreateBacktestRequest"];
 export type CreateSweep = Schemas["CreateSweepRequest"];
-export type CompareView = Schemas["CompareView"];
 export type Notification = Schemas["NotificationView"];
 export type NotificationPage = Schemas["NotificationPage"];
 export type MarkedRead = Schemas["MarkedRead"];
 export type PlanUsage = Schemas["PlanUsageView"];
 export type Usage = Schemas["Usage"];
-export type TradePage = Schemas["TradePage"];
+export type StrategyDocument = Schemas["StrategyDocument"];
+export type StrategyNode = Schemas["StrategyNode"];
+
+// --- HAND-TYPED: answers with fields the spec leaves open (read through report.ts) -------
+
+/** A backtest or sweep (`RunView`) with its `parameters` and `summary`. */
+export type Run = Omit<Schemas["RunView"], "parameters" | "summary"> & {
+  parameters: RunParameters;
+  summary?: RunSummary | null;
+};
+
+export type RunPage = Omit<Schemas["RunPage"], "items"> & { items: Run[] };
+
+/** A run with its report (`RunDetail`). `monthly_returns` has no reader in the app yet. */
+export type RunDetail = Run &
+  Pick<Schemas["RunDetail"], "monthly_returns"> & {
+    assumptions?: Assumptions | null;
+    metrics?: Metrics | null;
+    sweep?: SweepResult | null;
+    warnings?: RunWarning[] | null;
+  };
+
+export type EquityView = Omit<Schemas["EquityView"], "points"> & { points: EquityPoint[] };
+
+export type TradePage = Omit<Schemas["TradePage"], "items"> & { items: Trade[] };
+
+export type CompareView = Omit<Schemas["CompareView"], "metrics" | "runs"> & { metrics: CompareRow[]; runs: Run[] };
+
+/** `GET /api/v1/blocks` (the whole answer is open in the spec). */
+export interface BlockList {
+  blocks: BlockSpec[];
+}
+
+/** A strategy document as the app writes it (`StrategyNode.params` is open in the spec). */
+export type GraphDocument = Omit<StrategyDocument, "nodes"> & { nodes: GraphNode[] };
+
+export type GraphNode = Omit<StrategyNode, "params"> & { params?: Record<string, unknown> | null };
+
+// --- HAND-TYPED: the open fields themselves ------------------------------------------------
 
 /** The metrics of a backtest (`RunDetail.metrics`, `summary.metrics`, sweep rows). */
 export type Metrics = Partial<Record<MetricKey, number | null>> & Record<string, unknown>;
@@ -133,6 +172,11 @@ export interface RunWarning {
   message: string;
 }
 
+export interface CompareRow {
+  metric: string;
+  values: (number | null)[];
+}
+
 export interface SweepResult {
   axes: string[];
   combinations?: number;
@@ -160,10 +204,34 @@ export interface BlockInfo {
   params: BlockParam[];
 }
 
-export interface GraphNode {
-  id: string;
+/** A block of the catalogue as the canvas reads it: kind, category, name, explanation, typed
+ * params and ports. */
+export interface BlockSpec {
   kind: string;
-  label?: string;
-  params?: Record<string, unknown>;
-  [k: string]: unknown;
+  category: string;
+  name: string;
+  explanation: string;
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  params: ParamSpec[];
+  warmup?: string;
+}
+
+export type PortType = "number" | "boolean";
+
+export interface PortSpec {
+  name: string;
+  label: string;
+  type: PortType | string;
+}
+
+export interface ParamSpec {
+  name: string;
+  label: string;
+  type: "integer" | "number" | "choice" | string;
+  default: number | string | boolean | null;
+  min?: number;
+  max?: number;
+  options?: string[];
+  unit: string | null;
 }

@@ -2,18 +2,19 @@
 // draft kept on this device, then hands them to the editor. Loaded lazily with React Flow.
 import "@xyflow/react/dist/style.css";
 import "./canvas.css";
+import "./canvas-blocks.css";
 import { useRef, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { ReactFlowProvider } from "@xyflow/react";
 import { Link, useNavigate, useParams } from "react-router-dom";
-import { api, ApiError, getToken, type Schemas } from "../api/client";
+import { api, ApiError, data, getToken } from "../api/client";
+import { keys } from "../api/keys";
+import { strategyQuery, versionQuery } from "../hooks/queries";
 import { useCatalogue } from "./catalogue";
 import { docKey, emptyDoc, normalizeDoc } from "./doc";
 import { loadDraft, type Draft } from "./draft";
 import { Editor } from "./Editor";
 import type { StrategyDoc } from "./types";
-
-type StrategyView = Schemas["StrategyView"];
 
 interface Start {
   id: string;
@@ -28,13 +29,12 @@ export default function CanvasPage() {
   const signedIn = !!getToken();
   const catalogue = useCatalogue();
   const strategy = useQuery({
-    queryKey: ["strategy", id],
-    queryFn: () => api.get<StrategyView>(`/api/v1/strategies/${id}`),
+    ...strategyQuery(id),
     retry: (n, e) => !(e instanceof ApiError && e.status < 500) && n < 2,
   });
   const me = useQuery({
-    queryKey: ["me"],
-    queryFn: () => api.get<Schemas["UserView"]>("/api/v1/me"),
+    queryKey: keys.me,
+    queryFn: () => data(api.GET("/api/v1/me")),
     enabled: signedIn,
     retry: false,
     staleTime: 60_000,
@@ -42,10 +42,8 @@ export default function CanvasPage() {
   const latest = strategy.data?.latest_version ?? 0;
   const start = useRef<Start | null>(null);
   const version = useQuery({
-    queryKey: ["strategy-version", id, latest],
-    queryFn: () => api.get<Schemas["VersionView"]>(`/api/v1/strategies/${id}/versions/${latest}`),
+    ...versionQuery(id, latest),
     enabled: latest > 0 && start.current?.id !== id,
-    staleTime: Infinity,
   });
   const [cloneError, setCloneError] = useState<string | null>(null);
 
@@ -109,7 +107,7 @@ export default function CanvasPage() {
   const onClone = canClone
     ? async () => {
         try {
-          const r = await api.post<Schemas["StrategyCreated"]>(`/api/v1/strategies/${s.id}/clone`, {});
+          const r = await data(api.POST("/api/v1/strategies/{id}/clone", { params: { path: { id: s.id } }, body: {} }));
           navigate(`/strategies/${r.strategy.id}/edit`);
         } catch (e) {
           setCloneError(e instanceof ApiError ? e.message : "The copy could not be made.");

@@ -1,8 +1,11 @@
 // Saving versions (with notes), the version history (open one read-only, restore it as the
 // draft) and running a backtest of the saved version.
 import { useEffect, useId, useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, type Schemas } from "../api/client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, data, type Schemas } from "../api/client";
+import { keys } from "../api/keys";
+import { specGraph } from "../api/report";
+import { useVersions } from "../hooks/queries";
 import { RunDialog } from "../components/RunDialog";
 import { toWire } from "./doc";
 import type { Diagnostic, StrategyDoc } from "./types";
@@ -62,31 +65,30 @@ export function SavePanel({ strategy, doc, dirty, editable, errors, viewingVersi
   const qc = useQueryClient();
   const [notes, setNotes] = useState("");
   const [refused, setRefused] = useState<{ message: string; diagnostics: Diagnostic[] } | null>(null);
-  const versions = useQuery({
-    queryKey: ["strategy-versions", strategy.id],
-    queryFn: () => api.get<Schemas["VersionSummary"][]>(`/api/v1/strategies/${strategy.id}/versions`),
-  });
+  const versions = useVersions(strategy.id);
   const save = useMutation({
     mutationFn: (allowInvalid: boolean) =>
-      api.post<Schemas["VersionCreated"]>(`/api/v1/strategies/${strategy.id}/versions`, {
-        graph: toWire(doc),
-        notes: notes.trim() || null,
-        ...(allowInvalid ? { allow_invalid: true } : {}),
-      }),
+      data(
+        api.POST("/api/v1/strategies/{id}/versions", {
+          params: { path: { id: strategy.id } },
+          body: {
+            graph: specGraph(toWire(doc)),
+            notes: notes.trim() || null,
+            ...(allowInvalid ? { allow_invalid: true } : {}),
+          },
+        }),
+      ),
     onSuccess: (r) => {
       setRefused(null);
       setNotes("");
       onSaved(r.version);
       onNotice(`Saved as version ${r.version.version}${r.version.valid ? "" : " (a draft: it still has errors)"}.`);
-      qc.invalidateQueries({ queryKey: ["strategy", strategy.id] });
-      qc.invalidateQueries({ queryKey: ["strategy-versions", strategy.id] });
-      // the rest of the app's caches of this strategy
-      qc.invalidateQueries({ queryKey: ["strategies"] });
+      // the strategy, its versions, and the lists it is in
+      qc.invalidateQueries({ queryKey: keys.strategies.all });
     },
     onError: (e) => {
-      if (e instanceof ApiError && e.code === "validation_failed" && Array.isArray(e.details?.diagnostics)) {
-        setRefused({ message: e.message, diagnostics: e.details.diagnostics as Diagnostic[] });
-      }
+      const diagnostics = e instanceof ApiError && e.code === "validation_failed" ? e.diagnostics : null;
+      if (e instanceof ApiError && diagnostics) setRefused({ message: e.message, diagnostics });
     },
   });
   // A refusal is about the graph as it was; any edit makes it stale.

@@ -1,7 +1,8 @@
 // The block catalogue: fetched once (the server caches it for five minutes), indexed by kind,
 // and the words the canvas uses for port types and refused connections.
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
+import type { BlockList } from "../api/types";
+import { blocksQuery } from "../hooks/queries";
 import type { BlockSpec, PortSpec } from "./types";
 
 export interface Catalogue {
@@ -48,12 +49,10 @@ export function buildCatalogue(blocks: BlockSpec[]): Catalogue {
   };
 }
 
+const toCatalogue = (list: BlockList) => buildCatalogue(list.blocks);
+
 export function useCatalogue() {
-  return useQuery({
-    queryKey: ["canvas", "catalogue"],
-    queryFn: async () => buildCatalogue((await api.get<{ blocks: BlockSpec[] }>("/api/v1/blocks")).blocks),
-    staleTime: 5 * 60_000,
-  });
+  return useQuery({ ...blocksQuery(), select: toCatalogue, staleTime: 5 * 60_000 });
 }
 
 /** The plain word for a port type. */

@@ -1,7 +1,8 @@
 // Inline validation: the document goes to `POST /api/v1/validate` 400 ms after the last change
 // that could matter (moving a block does not), and only the newest answer is kept.
 import { useEffect, useRef, useState } from "react";
-import { api, ApiError, type Schemas } from "../api/client";
+import { api, ApiError, data } from "../api/client";
+import { specGraph } from "../api/report";
 import { semanticKey, toWire } from "./doc";
 import type { Diagnostic, StrategyDoc } from "./types";
 
@@ -29,7 +30,7 @@ export function useValidation(doc: StrategyDoc, enabled: boolean, fixed?: Diagno
     setState((s) => (s.checking ? s : { ...s, checking: true }));
     const timer = setTimeout(async () => {
       try {
-        const r = await api.post<Schemas["ValidateResponse"]>("/api/v1/validate", { graph: toWire(docRef.current) });
+        const r = await data(api.POST("/api/v1/validate", { body: { graph: specGraph(toWire(docRef.current)) } }));
         if (mine !== seq.current) return;
         setState((s) => ({ diagnostics: r.diagnostics, valid: r.valid, checking: false, error: null, requests: s.requests + 1 }));
       } catch (e) {

@@ -2,43 +2,26 @@
 // A chunk of its own (lightweight-charts), so the numbers and trades render first.
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
-import type { Assumptions, CandleColumns, EquityPoint, RunDetail, RunParameters, Trade, TradePage } from "../api/types";
-import { qs } from "../hooks/queries";
+import type { RunDetail } from "../api/types";
+import { tradesQuery, useCandles, useEquity } from "../hooks/queries";
 import { date, money, pct } from "../lib/format";
 import { CandleChart, DrawdownChart, EquityChart } from "./charts";
 import { ErrorMessage } from "./Field";
 
 export default function ResultCharts({ run, initial }: { run: RunDetail; initial: number }) {
-  const equity = useQuery({
-    queryKey: ["run", run.id, "equity"],
-    queryFn: () => api.get<{ points: EquityPoint[]; initial_capital: number }>(`/api/v1/backtests/${run.id}/equity`),
-    staleTime: Infinity,
-  });
-  const a = (run.assumptions ?? {}) as Assumptions;
-  const p = run.parameters as RunParameters;
+  const equity = useEquity(run.id);
+  const a = run.assumptions ?? {};
+  const p = run.parameters;
   const datasetId = run.dataset_id ?? a.data?.dataset_id;
   const from = a.data?.from_ts;
   const to = a.data?.to_ts;
-  const candles = useQuery({
-    queryKey: ["candles", datasetId, from, to, p.timeframe],
-    queryFn: () =>
-      api.get<CandleColumns>(
-        `/api/v1/market/datasets/${datasetId}/candles${qs({
-          from,
-          to: to !== undefined ? to + 1 : undefined,
-          timeframe: p.timeframe ?? undefined,
-          max_points: 1500,
-        })}`,
-      ),
-    enabled: !!datasetId,
-    staleTime: Infinity,
+  const candles = useCandles(datasetId, {
+    from,
+    to: to !== undefined ? to + 1 : undefined,
+    timeframe: p.timeframe ?? undefined,
+    max_points: 1500,
   });
-  const trades = useQuery({
-    queryKey: ["run", run.id, "all-trades"],
-    queryFn: () => api.get<TradePage>(`/api/v1/backtests/${run.id}/trades?limit=1000`),
-    staleTime: Infinity,
-  });
+  const trades = useQuery({ ...tradesQuery(run.id, { limit: 1000 }), staleTime: Infinity });
   const points = equity.data?.points ?? [];
   const eqSummary = useMemo(() => {
     if (!points.length) return "";
@@ -58,7 +41,7 @@ export default function ResultCharts({ run, initial }: { run: RunDetail; initial
     const worst = points.reduce((w, pt) => (pt.drawdown_pct < w.drawdown_pct ? pt : w), points[0]);
     return `The deepest drop was ${pct(worst.drawdown_pct)} below the previous high, on ${date(worst.ts)}.`;
   }, [points]);
-  const tradeItems = (trades.data?.items ?? []) as unknown as Trade[];
+  const tradeItems = trades.data?.items ?? [];
   return (
     <section aria-labelledby="charts-title" className="section">
       <h2 id="charts-title">Charts</h2>

@@ -3,9 +3,10 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, ApiError } from "../api/client";
-import type { CreateBacktest, Diagnostic, Run } from "../api/types";
-import { useDatasets } from "../hooks/queries";
+import { api, ApiError, data } from "../api/client";
+import { keys } from "../api/keys";
+import type { CreateBacktest, Diagnostic } from "../api/types";
+import { backtestQuery, useDatasets } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useRunEvents, type RunProgress } from "../hooks/useRunEvents";
 import { defaultDataset } from "./DatasetSelect";
@@ -70,10 +71,10 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   }, [datasets.data, settings]);
 
   const progress = useRunEvents("backtest", runId, (p) => {
-    queryClient.invalidateQueries({ queryKey: ["runs"] });
-    queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+    queryClient.invalidateQueries({ queryKey: keys.runs.all });
+    queryClient.invalidateQueries({ queryKey: keys.planUsage });
     if (p.status === "succeeded" && runId) {
-      queryClient.prefetchQuery({ queryKey: ["run", runId], queryFn: () => api.get(`/api/v1/backtests/${runId}`) });
+      queryClient.prefetchQuery(backtestQuery(runId));
       onClose();
       navigate(`/backtests/${runId}`);
     } else {
@@ -96,8 +97,8 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
     setSubmitting(true);
     try {
       const body: CreateBacktest = { strategy_id: strategy.id, version, ...checked.body };
-      const run = await api.post<Run>("/api/v1/backtests", body);
-      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      const run = await data(api.POST("/api/v1/backtests", { body }));
+      queryClient.invalidateQueries({ queryKey: keys.planUsage });
       setRunId(run.id);
     } catch (err) {
       if (showQuota(err)) {
@@ -107,8 +108,8 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
       if (err instanceof ApiError) {
         const field = apiFieldToSetting(err.details?.field);
         setErrors(field ? { [field]: err.message } : { form: err.message });
-        const diags = err.details?.diagnostics;
-        if (Array.isArray(diags)) setDiagnostics(diags as Diagnostic[]);
+        const diags = err.diagnostics;
+        if (diags) setDiagnostics(diags);
       } else {
         setErrors({ form: "Could not reach the server. Check your connection and try again." });
       }
@@ -120,7 +121,7 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   const cancel = async () => {
     if (!runId) return;
     try {
-      await api.post(`/api/v1/backtests/${runId}/cancel`, {});
+      await api.POST("/api/v1/backtests/{id}/cancel", { params: { path: { id: runId } } });
     } catch {
       // it may have finished meanwhile; the stream tells
     }

@@ -1,6 +1,6 @@
 // A list of backtests or sweeps as a table, optionally with checkboxes to pick runs to compare.
 import { Link } from "react-router-dom";
-import type { Run, RunParameters, RunSummary } from "../api/types";
+import type { Run } from "../api/types";
 import { dateTime, localTime, pct, statusWords, timeframeWords } from "../lib/format";
 
 interface Props {
@@ -14,13 +14,13 @@ interface Props {
 }
 
 export function runTitle(run: Run, titles: Map<string, string>): string {
-  const s = run.summary as RunSummary | null | undefined;
+  const s = run.summary;
   return titles.get(run.strategy_id) ?? s?.strategy ?? "A strategy";
 }
 
 export function runDataWords(run: Run): string {
-  const s = run.summary as RunSummary | null | undefined;
-  const p = run.parameters as RunParameters;
+  const s = run.summary;
+  const p = run.parameters;
   const ds = s?.dataset?.replace(/^dataset /, "") ?? "";
   const tf = p.timeframe ?? s?.timeframe;
   const period =
@@ -68,12 +68,12 @@ export function RunTable({ runs, titles, caption, selected, onToggle, maxSelecte
         </thead>
         <tbody>
           {runs.map((r) => {
-            const m = (r.summary as RunSummary | null)?.metrics;
+            const m = r.summary?.metrics;
             const title = runTitle(r, titles);
             const isSelected = selected?.has(r.id) ?? false;
             const full = !!selected && selected.size >= maxSelected && !isSelected;
             const link = kind === "sweep" ? `/sweeps/${r.id}` : `/backtests/${r.id}`;
-            const axes = (r.parameters as RunParameters).axes ?? [];
+            const axes = r.parameters.axes ?? [];
             return (
               <tr key={r.id} className={isSelected ? "selected" : undefined}>
                 {selectable && (

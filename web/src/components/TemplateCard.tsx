@@ -3,8 +3,9 @@
 import { useId, useState } from "react";
 import { Link } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, ApiError } from "../api/client";
-import type { Strategy, StrategyCreated } from "../api/types";
+import { api, ApiError, data } from "../api/client";
+import { keys } from "../api/keys";
+import type { Strategy } from "../api/types";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import type { RunTarget } from "./RunDialog";
 
@@ -25,10 +26,12 @@ export function TemplateCard({ template, onRun }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const created = await api.post<StrategyCreated>(`/api/v1/strategies/${template.id}/clone`, {});
+      const created = await data(
+        api.POST("/api/v1/strategies/{id}/clone", { params: { path: { id: template.id } }, body: {} }),
+      );
       setCopy(created.strategy);
-      queryClient.invalidateQueries({ queryKey: ["strategies"] });
-      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      queryClient.invalidateQueries({ queryKey: keys.strategies.all });
+      queryClient.invalidateQueries({ queryKey: keys.planUsage });
     } catch (e) {
       if (!showQuota(e)) setError(e instanceof ApiError ? e.message : "Could not copy the template. Try again.");
     } finally {

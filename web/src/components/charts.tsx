@@ -254,7 +254,10 @@ export function CompareChart({
         });
         s.setData(
           strictlyIncreasing(
-            ts.map((t, j) => (sr.values[j] === null ? { time: sec(t) } : { time: sec(t), value: sr.values[j] as number })),
+            ts.map((t, j) => {
+              const value = sr.values[j];
+              return value === null ? { time: sec(t) } : { time: sec(t), value };
+            }),
           ) as { time: UTCTimestamp; value: number }[],
         );
       });

@@ -2,7 +2,7 @@
 // asks `/me`, which refreshes once through the cookie if the token is missing or expired.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, getToken, onTokenChange, setToken } from "../api/client";
+import { api, ApiError, data, getToken, onTokenChange, setToken } from "../api/client";
 import type { Session, User } from "../api/types";
 
 type Status = "loading" | "in" | "out";
@@ -24,8 +24,6 @@ interface AuthValue {
   reloadUser(): Promise<void>;
 }
 
-type LoginReply = Session | { two_factor_required: true; challenge: string; expires_in: number };
-
 const AuthContext = createContext<AuthValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
@@ -35,8 +33,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let live = true;
-    api
-      .get<User>("/api/v1/me")
+    data(api.GET("/api/v1/me"))
       .then((me) => {
         if (!live) return;
         setUser(me);
@@ -79,7 +76,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(
     async (email: string, password: string): Promise<LoginResult> => {
-      const reply = await api.post<LoginReply>("/api/v1/auth/login", { email, password });
+      const reply = await data(api.POST("/api/v1/auth/login", { body: { email, password } }));
       if ("two_factor_required" in reply) return { challenge: reply.challenge };
       return { user: start(reply) };
     },
@@ -88,7 +85,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const verifyTwoFactor = useCallback(
     async (challenge: string, answer: SecondFactor) =>
-      start(await api.post<Session>("/api/v1/auth/2fa/verify", { challenge, ...answer })),
+      start(await data(api.POST("/api/v1/auth/2fa/verify", { body: { challenge, ...answer } }))),
     [start],
   );
 
@@ -96,10 +93,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   // account), so the app signs in next with the same email and password.
   const register = useCallback(
     async (email: string, password: string, displayName?: string) => {
-      await api.post("/api/v1/auth/register", {
-        email,
-        password,
-        ...(displayName ? { display_name: displayName } : {}),
+      await api.POST("/api/v1/auth/register", {
+        body: { email, password, ...(displayName ? { display_name: displayName } : {}) },
       });
       return login(email, password);
     },
@@ -107,12 +102,12 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const reloadUser = useCallback(async () => {
-    setUser(await api.get<User>("/api/v1/me"));
+    setUser(await data(api.GET("/api/v1/me")));
   }, []);
 
   const logout = useCallback(async () => {
     try {
-      await api.post("/api/v1/auth/logout", {});
+      await api.POST("/api/v1/auth/logout", { body: {} });
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
     }

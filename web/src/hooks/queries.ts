@@ -1,61 +1,69 @@
-// The API reads the pages share, with their cache keys in one place.
-import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
-import type {
-  BlockInfo,
-  DatasetList,
-  PlanUsage,
-  RunPage,
-  Strategy,
-  StrategyPage,
-  VersionSummary,
-  VersionView,
-} from "../api/types";
+// The API reads the pages share: each one's key (from api/keys.ts), typed request and, for the
+// answers with fields the spec leaves open, the one reading of them (api/report.ts).
+import { queryOptions, useQuery } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+import { keys, type CandleQuery, type RunFilters, type RunKind, type TradeQuery } from "../api/keys";
+import { blockList, compareView, equityView, runDetail, runPage, tradePage } from "../api/report";
 
-export function qs(params: Record<string, string | number | boolean | null | undefined>): string {
-  const s = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") s.set(k, String(v));
-  const t = s.toString();
-  return t ? `?${t}` : "";
-}
+export type { RunFilters } from "../api/keys";
+
+const path = (id: string) => ({ params: { path: { id } } });
 
 export function useMyStrategies() {
   return useQuery({
-    queryKey: ["strategies", "mine"],
-    queryFn: () => api.get<StrategyPage>(`/api/v1/strategies${qs({ mine: true, limit: 100 })}`),
+    queryKey: keys.strategies.mine,
+    queryFn: () => data(api.GET("/api/v1/strategies", { params: { query: { mine: true, limit: 100 } } })),
   });
 }
 
 export function useTemplates() {
   return useQuery({
-    queryKey: ["strategies", "public"],
-    queryFn: () => api.get<StrategyPage>(`/api/v1/strategies${qs({ visibility: "public", limit: 100 })}`),
+    queryKey: keys.strategies.templates,
+    queryFn: () => data(api.GET("/api/v1/strategies", { params: { query: { visibility: "public", limit: 100 } } })),
     staleTime: 60_000,
   });
 }
 
-export function useStrategy(id: string | undefined) {
+export function useArchivedStrategies(enabled: boolean) {
   return useQuery({
-    queryKey: ["strategies", "one", id],
-    queryFn: () => api.get<Strategy>(`/api/v1/strategies/${id}`),
-    enabled: !!id,
+    queryKey: keys.strategies.archived,
+    queryFn: () => data(api.GET("/api/v1/strategies", { params: { query: { mine: true, status: "archived", limit: 100 } } })),
+    enabled,
   });
+}
+
+export function strategyQuery(id: string) {
+  return queryOptions({
+    queryKey: keys.strategies.one(id),
+    queryFn: () => data(api.GET("/api/v1/strategies/{id}", path(id))),
+  });
+}
+
+export function useStrategy(id: string | undefined) {
+  return useQuery({ ...strategyQuery(id ?? ""), enabled: !!id });
 }
 
 export function useVersions(id: string | undefined, enabled = true) {
   return useQuery({
-    queryKey: ["strategies", "versions", id],
-    queryFn: () => api.get<VersionSummary[]>(`/api/v1/strategies/${id}/versions`),
+    queryKey: keys.strategies.versions(id ?? ""),
+    queryFn: () => data(api.GET("/api/v1/strategies/{id}/versions", path(id ?? ""))),
     enabled: !!id && enabled,
+  });
+}
+
+/** One saved version; versions never change, so it is never refetched. */
+export function versionQuery(id: string, version: number) {
+  return queryOptions({
+    queryKey: keys.strategies.version(id, version),
+    queryFn: () => data(api.GET("/api/v1/strategies/{id}/versions/{version}", { params: { path: { id, version } } })),
+    staleTime: Infinity,
   });
 }
 
 export function useVersion(id: string | undefined, version: number | undefined) {
   return useQuery({
-    queryKey: ["strategies", "version", id, version],
-    queryFn: () => api.get<VersionView>(`/api/v1/strategies/${id}/versions/${version}`),
+    ...versionQuery(id ?? "", version ?? 0),
     enabled: !!id && !!version,
-    staleTime: Infinity,
     // While a newer version loads, keep showing the previous one of the same strategy.
     placeholderData: (prev) => (prev && prev.strategy_id === id ? prev : undefined),
   });
@@ -63,43 +71,116 @@ export function useVersion(id: string | undefined, version: number | undefined) 
 
 export function useDatasets() {
   return useQuery({
-    queryKey: ["datasets"],
-    queryFn: () => api.get<DatasetList>("/api/v1/market/datasets"),
+    queryKey: keys.datasets,
+    queryFn: () => data(api.GET("/api/v1/market/datasets")),
     staleTime: 5 * 60_000,
+  });
+}
+
+export function useCandles(datasetId: string | undefined, q: CandleQuery) {
+  return useQuery({
+    queryKey: keys.candles(datasetId ?? "", q),
+    queryFn: () =>
+      data(
+        api.GET("/api/v1/market/datasets/{id}/candles", {
+          params: {
+            path: { id: datasetId ?? "" },
+            query: {
+              from: q.from === undefined ? undefined : String(q.from),
+              to: q.to === undefined ? undefined : String(q.to),
+              timeframe: q.timeframe || undefined,
+              max_points: q.max_points,
+            },
+          },
+        }),
+      ),
+    enabled: !!datasetId,
+    staleTime: Infinity,
   });
 }
 
 export function usePlanUsage() {
   return useQuery({
-    queryKey: ["plan-usage"],
-    queryFn: () => api.get<PlanUsage>("/api/v1/plan-usage"),
+    queryKey: keys.planUsage,
+    queryFn: () => data(api.GET("/api/v1/plan-usage")),
   });
 }
 
-export function useBlocks() {
-  return useQuery({
-    queryKey: ["blocks"],
-    queryFn: () => api.get<{ blocks: BlockInfo[] }>("/api/v1/blocks"),
+/** The block catalogue, as is; `select` gives each reader its own view of it. */
+export function blocksQuery() {
+  return queryOptions({
+    queryKey: keys.blocks,
+    queryFn: async () => blockList(await data(api.GET("/api/v1/blocks"))),
     staleTime: Infinity,
   });
 }
 
-export interface RunFilters {
-  strategy_id?: string;
-  version?: number;
-  status?: string;
-  limit?: number;
-  offset?: number;
+export function useBlocks() {
+  return useQuery(blocksQuery());
 }
 
 /** Runs, newest first; `live` polls every 2 s while one of them is queued or running. */
-export function useRuns(kind: "backtests" | "sweeps", filters: RunFilters = {}, live = false) {
+export function useRuns(kind: RunKind, filters: RunFilters = {}, live = false) {
   return useQuery({
-    queryKey: ["runs", kind, filters],
-    queryFn: () => api.get<RunPage>(`/api/v1/${kind}${qs({ limit: 20, ...filters })}`),
+    queryKey: keys.runs.list(kind, filters),
+    queryFn: async () => {
+      const query = { limit: 20, ...filters };
+      return runPage(
+        await data(
+          kind === "sweeps"
+            ? api.GET("/api/v1/sweeps", { params: { query } })
+            : api.GET("/api/v1/backtests", { params: { query } }),
+        ),
+      );
+    },
     refetchInterval: live
       ? (q) => (q.state.data?.items.some((r) => r.status === "queued" || r.status === "running") ? 2000 : false)
       : false,
+  });
+}
+
+/** One backtest with its report. */
+export function backtestQuery(id: string) {
+  return queryOptions({
+    queryKey: keys.backtest(id),
+    queryFn: async () => runDetail(await data(api.GET("/api/v1/backtests/{id}", path(id)))),
+  });
+}
+
+export function useBacktest(id: string) {
+  return useQuery(backtestQuery(id));
+}
+
+export function useSweep(id: string) {
+  return useQuery({
+    queryKey: keys.sweep(id),
+    queryFn: async () => runDetail(await data(api.GET("/api/v1/sweeps/{id}", path(id)))),
+  });
+}
+
+export function useEquity(id: string) {
+  return useQuery({
+    queryKey: keys.equity(id),
+    queryFn: async () => equityView(await data(api.GET("/api/v1/backtests/{id}/equity", path(id)))),
+    staleTime: Infinity,
+  });
+}
+
+/** A page of a backtest's trades. */
+export function tradesQuery(id: string, query: TradeQuery) {
+  return queryOptions({
+    queryKey: keys.trades(id, query),
+    queryFn: async () =>
+      tradePage(await data(api.GET("/api/v1/backtests/{id}/trades", { params: { path: { id }, query } }))),
+  });
+}
+
+export function useCompare(ids: string[]) {
+  return useQuery({
+    queryKey: keys.compare(ids),
+    queryFn: async () => compareView(await data(api.POST("/api/v1/backtests/compare", { body: { ids } }))),
+    enabled: ids.length >= 2,
+    staleTime: Infinity,
   });
 }
 

@@ -4,6 +4,7 @@ import { createContext, useCallback, useContext, useMemo, useState, type ReactNo
 import { Link } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiError } from "../api/client";
+import { keys } from "../api/keys";
 import { Modal } from "../components/Modal";
 import { localTime, relative } from "../lib/format";
 
@@ -16,6 +17,23 @@ interface Quota {
   resets_at?: string | null;
   plan?: string;
   upgrade?: string | null;
+}
+
+/** The limit a `quota_exceeded` error names, from its `details`. */
+function quotaOf(e: ApiError): Quota {
+  const d = e.details ?? {};
+  const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+  const text = (v: unknown) => (typeof v === "string" ? v : v === null ? null : undefined);
+  return {
+    message: e.message,
+    metric: String(d.metric ?? "limit"),
+    limit: num(d.limit),
+    used: num(d.used),
+    requested: num(d.requested),
+    resets_at: text(d.resets_at),
+    plan: text(d.plan) ?? undefined,
+    upgrade: text(d.upgrade),
+  };
 }
 
 const UpgradeContext = createContext<(e: unknown) => boolean>(() => false);
@@ -35,9 +53,8 @@ export function UpgradeProvider({ children }: { children: ReactNode }) {
   const show = useCallback(
     (e: unknown) => {
       if (!(e instanceof ApiError) || e.code !== "quota_exceeded") return false;
-      const d = (e.details ?? {}) as Partial<Quota>;
-      setQuota({ ...d, metric: String(d.metric ?? "limit"), message: e.message });
-      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      setQuota(quotaOf(e));
+      queryClient.invalidateQueries({ queryKey: keys.planUsage });
       return true;
     },
     [queryClient],

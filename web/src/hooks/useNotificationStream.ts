@@ -2,8 +2,9 @@
 // every change) and a toast for each new notification.
 import { useEffect, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, eventSource, refresh } from "../api/client";
-import type { Notification } from "../api/types";
+import { api, data, eventSource, refresh } from "../api/client";
+import { keys } from "../api/keys";
+import { isObject, parseJson, textField } from "../lib/json";
 import { useToast } from "./toasts";
 import { followedRuns } from "./useRunEvents";
 
@@ -23,23 +24,23 @@ export function useNotificationStream(userId: string | undefined): number | null
       source = eventSource("/api/v1/notifications/stream");
       source.addEventListener("open", () => (failures = 0));
       source.addEventListener("unread", (ev) => {
-        try {
-          setUnread(Number(JSON.parse((ev as MessageEvent).data).unread));
-        } catch {
-          // ignore a malformed event
-        }
+        const e = ev instanceof MessageEvent ? parseJson(ev.data) : null;
+        // ignore a malformed event
+        if (isObject(e)) setUnread(Number(e.unread));
       });
       source.addEventListener("notification", (ev) => {
-        let n: Notification;
-        try {
-          n = JSON.parse((ev as MessageEvent).data);
-        } catch {
-          return;
-        }
+        const raw = ev instanceof MessageEvent ? parseJson(ev.data) : null;
+        if (!isObject(raw)) return;
+        const n = {
+          title: textField(raw, "title") ?? "",
+          body: textField(raw, "body") ?? "",
+          kind: textField(raw, "kind") ?? "",
+          link: textField(raw, "link"),
+        };
         // No toast for the run the user is already looking at or has just followed live.
-        const runId = (n.payload as { run_id?: string } | undefined)?.run_id;
+        const runId = isObject(raw.payload) ? textField(raw.payload, "run_id") : undefined;
         if ((n.link && window.location.pathname === n.link) || (runId && followedRuns.has(runId))) {
-          queryClient.invalidateQueries({ queryKey: ["notifications"] });
+          queryClient.invalidateQueries({ queryKey: keys.notifications.all });
           return;
         }
         toast({
@@ -48,9 +49,9 @@ export function useNotificationStream(userId: string | undefined): number | null
           tone: n.kind.endsWith("failed") ? "bad" : n.kind.endsWith("succeeded") ? "good" : "info",
           link: n.link ? { to: n.link, label: n.kind.startsWith("sweep") ? "Open the sweep" : "Open the result" } : undefined,
         });
-        queryClient.invalidateQueries({ queryKey: ["notifications"] });
-        queryClient.invalidateQueries({ queryKey: ["runs"] });
-        queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+        queryClient.invalidateQueries({ queryKey: keys.notifications.all });
+        queryClient.invalidateQueries({ queryKey: keys.runs.all });
+        queryClient.invalidateQueries({ queryKey: keys.planUsage });
       });
       source.onerror = async () => {
         if (stopped || !source || source.readyState !== EventSource.CLOSED) return;
@@ -58,8 +59,7 @@ export function useNotificationStream(userId: string | undefined): number | null
         // with a growing pause; meanwhile keep the badge from the plain count.
         failures += 1;
         await refresh();
-        api
-          .get<{ unread: number }>("/api/v1/notifications/unread-count")
+        data(api.GET("/api/v1/notifications/unread-count"))
           .then((r) => !stopped && setUnread(r.unread))
           .catch(() => {});
         if (!stopped) timer = setTimeout(connect, Math.min(30_000, 1000 * 2 ** failures));

@@ -2,8 +2,8 @@
 // retrying, then succeeded | failed | cancelled), with a fallback to polling the run when the
 // stream cannot be used (an expired token, a proxy that buffers).
 import { useEffect, useRef, useState } from "react";
-import { api, eventSource, refresh } from "../api/client";
-import type { Run } from "../api/types";
+import { api, data, eventSource, refresh } from "../api/client";
+import { isObject, parseJson, textField } from "../lib/json";
 
 export type RunKind = "backtest" | "sweep";
 
@@ -17,16 +17,26 @@ export interface RunProgress {
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 interface EventPayload {
-  kind?: string;
-  status?: string;
   percent?: number;
   message?: string;
   error?: string;
-  attempt?: number;
 }
 
-export function runPath(kind: RunKind, id: string) {
-  return `/api/v1/${kind === "sweep" ? "sweeps" : "backtests"}/${id}`;
+/** The event's JSON payload, keeping only the fields of the expected types. */
+function payload(ev: Event): EventPayload {
+  const raw = ev instanceof MessageEvent ? parseJson(ev.data) : null;
+  if (!isObject(raw)) return {};
+  const percent = raw.percent;
+  return {
+    percent: typeof percent === "number" ? percent : typeof percent === "string" ? Number(percent) : undefined,
+    message: textField(raw, "message"),
+    error: textField(raw, "error"),
+  };
+}
+
+function getRun(kind: RunKind, id: string) {
+  const params = { params: { path: { id } } };
+  return data(kind === "sweep" ? api.GET("/api/v1/sweeps/{id}", params) : api.GET("/api/v1/backtests/{id}", params));
 }
 
 /** Live progress of run `id` (null: nothing to follow). Calls `onDone` once when it ends. */
@@ -99,7 +109,7 @@ export function useRunEvents(
     const pollOnce = async () => {
       if (stopped || finished) return;
       try {
-        const run = await api.get<Run>(runPath(kind, id));
+        const run = await getRun(kind, id);
         if (TERMINAL.has(run.status)) {
           apply(run.status, { error: run.error ?? undefined });
           return;
@@ -116,17 +126,9 @@ export function useRunEvents(
     };
 
     const open = (retry: boolean) => {
-      source = eventSource(`${runPath(kind, id)}/events`);
+      source = eventSource(kind === "sweep" ? "/api/v1/sweeps/{id}/events" : "/api/v1/backtests/{id}/events", { id });
       for (const name of ["queued", "started", "retrying", "progress", "succeeded", "failed", "cancelled"]) {
-        source.addEventListener(name, (ev) => {
-          let data: EventPayload = {};
-          try {
-            data = JSON.parse((ev as MessageEvent).data);
-          } catch {
-            // keep {}
-          }
-          apply(name, data);
-        });
+        source.addEventListener(name, (ev) => apply(name, payload(ev)));
       }
       source.onerror = async () => {
         if (finished || stopped || !source) return;

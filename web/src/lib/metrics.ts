@@ -1,6 +1,6 @@
 // What each metric is called and what it means, in plain words, for KPI cards, the compare
 // table and sweeps.
-import type { MetricKey } from "../api/types";
+import type { MetricKey, Metrics } from "../api/types";
 import { num, pct } from "./format";
 
 export interface MetricInfo {
@@ -197,4 +197,10 @@ export function metricInfo(key: string): MetricInfo {
 export function paramLabel(axis: string): string {
   const [node, param] = axis.split(".");
   return `${node} ${param ?? ""}`.trim();
+}
+
+/** A metric's value; null or missing when the run has none. */
+export function metricValue(m: Metrics | null | undefined, key: string): number | null | undefined {
+  const v = m?.[key];
+  return typeof v === "number" || v === null ? v : undefined;
 }

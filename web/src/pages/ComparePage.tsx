@@ -2,16 +2,13 @@
 // chart as a percentage of each run's starting money.
 import { useEffect } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { useQuery } from "@tanstack/react-query";
-import { api } from "../api/client";
-import type { CompareView, RunParameters } from "../api/types";
 import { ChartsCredit, CompareChart, SERIES_COLORS } from "../components/charts";
 import { ErrorMessage } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
 import { runDataWords, runTitle } from "../components/RunTable";
 import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
-import { useStrategyTitles } from "../hooks/queries";
+import { useCompare, useStrategyTitles } from "../hooks/queries";
 import { useTitle } from "../hooks/useTitle";
 import { num, pct } from "../lib/format";
 import { metricInfo } from "../lib/metrics";
@@ -22,12 +19,7 @@ export default function ComparePage() {
   const ids = (params.get("ids") ?? "").split(",").filter(Boolean);
   const user = useUser();
   const titles = useStrategyTitles();
-  const compare = useQuery({
-    queryKey: ["compare", ids],
-    queryFn: () => api.post<CompareView>("/api/v1/backtests/compare", { ids }),
-    enabled: ids.length >= 2,
-    staleTime: Infinity,
-  });
+  const compare = useCompare(ids);
   useEffect(() => {
     if (compare.data) markOnboarding(user.id, "compared");
   }, [compare.data, user.id]);
@@ -36,7 +28,10 @@ export default function ComparePage() {
   const labels = c?.runs.map((r) => `${runTitle(r, titles)} v${r.version}`) ?? [];
   const series = c ? c.runs.map((_, i) => ({ label: labels[i], values: c.equity_pct[i] ?? [] })) : [];
   const finals = series.map((s) => {
-    for (let j = s.values.length - 1; j >= 0; j--) if (s.values[j] !== null) return s.values[j] as number;
+    for (let j = s.values.length - 1; j >= 0; j--) {
+      const v = s.values[j];
+      if (v !== null) return v;
+    }
     return null;
   });
 
@@ -59,7 +54,7 @@ export default function ComparePage() {
             <h2 id="runs-compared">The runs</h2>
             <ol className="compare-runs">
               {c.runs.map((r, i) => {
-                const p = r.parameters as RunParameters;
+                const p = r.parameters;
                 return (
                   <li key={r.id}>
                     <span
@@ -93,7 +88,7 @@ export default function ComparePage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {(c.metrics as unknown as { metric: string; values: (number | null)[] }[]).map((row) => {
+                  {c.metrics.map((row) => {
                     const info = metricInfo(row.metric);
                     const finite = row.values.filter((v): v is number => v !== null && Number.isFinite(v));
                     const best = finite.length > 1 && !info.neutral ? (info.higherIsBetter ? Math.max(...finite) : Math.min(...finite)) : null;

@@ -2,10 +2,9 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api } from "../api/client";
-import type { MarkedRead, Notification, NotificationPage } from "../api/types";
+import { api, data } from "../api/client";
+import { keys } from "../api/keys";
 import { ErrorMessage } from "../components/Field";
-import { qs } from "../hooks/queries";
 import { useTitle } from "../hooks/useTitle";
 import { localTime } from "../lib/format";
 
@@ -17,25 +16,27 @@ export default function NotificationsPage() {
   const [page, setPage] = useState(0);
   const queryClient = useQueryClient();
   const list = useQuery({
-    queryKey: ["notifications", { onlyUnread, page }],
+    queryKey: keys.notifications.page({ onlyUnread, page }),
     queryFn: () =>
-      api.get<NotificationPage>(
-        `/api/v1/notifications${qs({ unread: onlyUnread || undefined, limit: PAGE, offset: page * PAGE })}`,
+      data(
+        api.GET("/api/v1/notifications", {
+          params: { query: { unread: onlyUnread || undefined, limit: PAGE, offset: page * PAGE } },
+        }),
       ),
   });
   const [announce, setAnnounce] = useState("");
   const markAll = useMutation({
-    mutationFn: () => api.post<MarkedRead>("/api/v1/notifications/read-all", {}),
+    mutationFn: () => data(api.POST("/api/v1/notifications/read-all")),
     onSuccess: (r) => {
       setAnnounce(r.marked ? `Marked ${r.marked} as read.` : "Everything was already read.");
-      queryClient.invalidateQueries({ queryKey: ["notifications"] });
+      queryClient.invalidateQueries({ queryKey: keys.notifications.all });
     },
   });
   const markOne = useMutation({
-    mutationFn: (id: string) => api.post<Notification>(`/api/v1/notifications/${id}/read`, {}),
+    mutationFn: (id: string) => data(api.POST("/api/v1/notifications/{id}/read", { params: { path: { id } } })),
     onSuccess: (n) => {
       setAnnounce(`Marked “${n.title}” as read.`);
-      queryClient.invalidateQueries({ queryKey: ["notifications"] });
+      queryClient.invalidateQueries({ queryKey: keys.notifications.all });
     },
   });
 

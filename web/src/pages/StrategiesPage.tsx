@@ -1,12 +1,13 @@
 // The user's strategies with their versions: open, edit on the canvas, run a backtest.
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError } from "../api/client";
-import type { Strategy, StrategyCreated, StrategyPage } from "../api/types";
+import { useQueryClient } from "@tanstack/react-query";
+import { api, ApiError, data } from "../api/client";
+import { keys } from "../api/keys";
+import type { Strategy } from "../api/types";
 import { ErrorMessage } from "../components/Field";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
-import { useMyStrategies, useVersions } from "../hooks/queries";
+import { useArchivedStrategies, useMyStrategies, useVersions } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useTitle } from "../hooks/useTitle";
 import { localTime } from "../lib/format";
@@ -23,8 +24,8 @@ export default function StrategiesPage() {
   const createBlank = async () => {
     setCreateError(null);
     try {
-      const created = await api.post<StrategyCreated>("/api/v1/strategies", { title: "My new strategy" });
-      queryClient.invalidateQueries({ queryKey: ["strategies"] });
+      const created = await data(api.POST("/api/v1/strategies", { body: { title: "My new strategy" } }));
+      queryClient.invalidateQueries({ queryKey: keys.strategies.all });
       navigate(`/strategies/${created.strategy.id}/edit`);
     } catch (e) {
       if (!showQuota(e)) setCreateError(e);
@@ -75,23 +76,19 @@ function Archived() {
   const queryClient = useQueryClient();
   const showQuota = useUpgradePrompt();
   const [error, setError] = useState<unknown>(null);
-  const archived = useQuery({
-    queryKey: ["strategies", "archived"],
-    queryFn: () => api.get<StrategyPage>("/api/v1/strategies?mine=true&status=archived&limit=100"),
-    enabled: show,
-  });
+  const archived = useArchivedStrategies(show);
   const restore = async (s: Strategy) => {
     setError(null);
     try {
       try {
-        await api.patch(`/api/v1/strategies/${s.id}`, { status: "active" });
+        await api.PATCH("/api/v1/strategies/{id}", { params: { path: { id: s.id } }, body: { status: "active" } });
       } catch (e) {
         // `active` needs a version without errors; otherwise it comes back as a draft.
         if (!(e instanceof ApiError) || e.code !== "validation_failed") throw e;
-        await api.patch(`/api/v1/strategies/${s.id}`, { status: "draft" });
+        await api.PATCH("/api/v1/strategies/{id}", { params: { path: { id: s.id } }, body: { status: "draft" } });
       }
-      queryClient.invalidateQueries({ queryKey: ["strategies"] });
-      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      queryClient.invalidateQueries({ queryKey: keys.strategies.all });
+      queryClient.invalidateQueries({ queryKey: keys.planUsage });
     } catch (e) {
       if (!showQuota(e)) setError(e);
     }
@@ -130,9 +127,9 @@ function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: Run
   const archive = async () => {
     if (!window.confirm(`Archive “${s.title}”? It leaves your list (its backtests stay), and you can restore it from “Show archived strategies”.`)) return;
     try {
-      await api.post(`/api/v1/strategies/${s.id}/archive`);
-      queryClient.invalidateQueries({ queryKey: ["strategies"] });
-      queryClient.invalidateQueries({ queryKey: ["plan-usage"] });
+      await api.POST("/api/v1/strategies/{id}/archive", { params: { path: { id: s.id } } });
+      queryClient.invalidateQueries({ queryKey: keys.strategies.all });
+      queryClient.invalidateQueries({ queryKey: keys.planUsage });
     } catch (e) {
       setArchiveError(e);
     }

@@ -2,31 +2,31 @@
 // settings, a heatmap that shows whether good results form a broad area or a lucky spike.
 import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { api } from "../api/client";
-import type { BlockInfo, GraphNode, Metrics, RunDetail, RunParameters, SweepResult } from "../api/types";
+import { useQueryClient } from "@tanstack/react-query";
+import { keys } from "../api/keys";
+import type { BlockInfo, Metrics, RunParameters, SweepResult } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
 import { RunProgressView } from "../components/ProgressBar";
 import { runDataWords } from "../components/RunTable";
-import { useBlocks, useStrategy, useVersion } from "../hooks/queries";
+import { useBlocks, useStrategy, useSweep, useVersion } from "../hooks/queries";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { localTime, num } from "../lib/format";
-import { metricInfo, paramLabel } from "../lib/metrics";
+import { metricInfo, metricValue, paramLabel } from "../lib/metrics";
 
 const COLUMNS = ["total_return_pct", "cagr_pct", "max_drawdown_pct", "sharpe", "win_rate_pct", "profit_factor", "trades"];
 
 export default function SweepPage() {
   const { id = "" } = useParams();
   const queryClient = useQueryClient();
-  const sweep = useQuery({ queryKey: ["sweep", id], queryFn: () => api.get<RunDetail>(`/api/v1/sweeps/${id}`) });
+  const sweep = useSweep(id);
   const r = sweep.data;
   const strategy = useStrategy(r?.strategy_id);
   const title = strategy.data?.title ?? "Sweep";
   const version = useVersion(r?.strategy_id, r?.version);
   const blocks = useBlocks();
   const label = useMemo(() => {
-    const nodes = ((version.data?.graph as { nodes?: GraphNode[] } | undefined)?.nodes ?? []) as GraphNode[];
+    const nodes = version.data?.graph.nodes ?? [];
     const catalogue = new Map<string, BlockInfo>((blocks.data?.blocks ?? []).map((b) => [b.kind, b]));
     return (axis: string) => {
       const [nodeId, param] = axis.split(".");
@@ -39,14 +39,14 @@ export default function SweepPage() {
   useTitle(`Sweep: ${title}`);
   const live = !!r && (r.status === "queued" || r.status === "running");
   const progress = useRunEvents("sweep", live ? id : null, () => {
-    queryClient.invalidateQueries({ queryKey: ["sweep", id] });
-    queryClient.invalidateQueries({ queryKey: ["runs"] });
+    queryClient.invalidateQueries({ queryKey: keys.sweep(id) });
+    queryClient.invalidateQueries({ queryKey: keys.runs.all });
   });
 
   if (sweep.isLoading) return <p role="status">Loading the sweep…</p>;
   if (sweep.error || !r) return <ErrorMessage error={sweep.error ?? new Error("No such sweep.")} />;
-  const result = r.sweep as SweepResult | null | undefined;
-  const p = r.parameters as RunParameters;
+  const result = r.sweep;
+  const p = r.parameters;
 
   return (
     <>
@@ -96,7 +96,7 @@ function SweepResults({
           <p>
             {result.axes.map((a, i) => `${label(a)} = ${num(best.values[i], 4).replace(/\.?0+$/, "")}`).join(", ")}:{" "}
             {metricInfo(result.sort ?? "total_return_pct").label.toLowerCase()}{" "}
-            <strong>{metricInfo(result.sort ?? "total_return_pct").format(best.metrics[result.sort ?? "total_return_pct"] as number)}</strong>{" "}
+            <strong>{metricInfo(result.sort ?? "total_return_pct").format(metricValue(best.metrics, result.sort ?? "total_return_pct"))}</strong>{" "}
             over {result.combinations ?? rows.length} combinations. A value that is best only by itself, surrounded by poor
             ones, is probably luck; prefer one inside a broad good area. To use it, set these values in the strategy's{" "}
             <Link to={`/strategies/${strategyId}#settings`}>settings</Link>.
@@ -153,7 +153,7 @@ function Heatmap({
     return m;
   }, [result.rows]);
   const values = result.rows
-    .map((r) => r.metrics[metric] as number | null)
+    .map((r) => metricValue(r.metrics, metric))
     .filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...values);
   const hi = Math.max(...values);
@@ -194,7 +194,7 @@ function Heatmap({
               <th scope="row">{clean(y)}</th>
               {xs.map((x) => {
                 const m = cells.get(`${x}|${y}`);
-                const v = m?.[metric] as number | null | undefined;
+                const v = metricValue(m, metric);
                 return (
                   <td key={x} style={{ background: m ? color(v) : undefined }} className={m ? undefined : "empty-cell"}>
                     {m ? info.format(v) : <span className="visually-hidden">skipped</span>}
@@ -260,7 +260,7 @@ function SweepTable({ result, label }: { result: SweepResult; label: Label }) {
                 ))}
                 {COLUMNS.map((k) => (
                   <td key={k} className="num" data-label={metricInfo(k).label}>
-                    {metricInfo(k).format(r.metrics[k] as number)}
+                    {metricInfo(k).format(metricValue(r.metrics, k))}
                   </td>
                 ))}
               </tr>

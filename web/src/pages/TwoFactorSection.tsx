@@ -1,15 +1,11 @@
 // Two-factor authentication (TOTP) on the account page: turn it on with an authenticator app
 // (QR code or secret, then a code to confirm), see the recovery codes once, turn it off.
 import { useState, type FormEvent } from "react";
-import { api, ApiError } from "../api/client";
+import { api, ApiError, data, type Schemas } from "../api/client";
 import { Field } from "../components/Field";
 import { useAuth } from "../hooks/auth";
 
-interface Setup {
-  secret: string;
-  otpauth_uri: string;
-  qr_svg: string;
-}
+type Setup = Schemas["TwoFactorSetup"];
 
 function message(err: unknown): string {
   return err instanceof ApiError ? err.message : "Could not reach the server. Check your connection and try again.";
@@ -29,7 +25,7 @@ export function TwoFactorSection() {
     setError(null);
     setBusy(true);
     try {
-      setSetup(await api.post<Setup>("/api/v1/auth/2fa/setup"));
+      setSetup(await data(api.POST("/api/v1/auth/2fa/setup")));
     } catch (err) {
       setError(message(err));
     } finally {
@@ -46,7 +42,7 @@ export function TwoFactorSection() {
     }
     setBusy(true);
     try {
-      const reply = await api.post<{ recovery_codes: string[] }>("/api/v1/auth/2fa/enable", { code: code.trim() });
+      const reply = await data(api.POST("/api/v1/auth/2fa/enable", { body: { code: code.trim() } }));
       setCodes(reply.recovery_codes);
       setSetup(null);
       setCode("");
@@ -67,7 +63,7 @@ export function TwoFactorSection() {
     }
     setBusy(true);
     try {
-      await api.post("/api/v1/auth/2fa/disable", { password });
+      await api.POST("/api/v1/auth/2fa/disable", { body: { password } });
       setPassword("");
       setCodes(null);
       await reloadUser();

@@ -1,0 +1,65 @@
+// Every TanStack Query key of the app, in one tree. A key is an array and invalidating a key
+// covers every key it is a prefix of: `keys.strategies.all` is all of a user's strategies,
+// lists, versions and all; `keys.backtest(id)` is one backtest with its equity and trades.
+// Use these for every `useQuery`, `fetchQuery`, `prefetchQuery`, `setQueryData` and
+// `invalidateQueries`; never write a key by hand.
+
+export type RunKind = "backtests" | "sweeps";
+
+export interface RunFilters {
+  strategy_id?: string;
+  version?: number;
+  status?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export interface TradeQuery {
+  limit?: number;
+  offset?: number;
+  sort?: string;
+}
+
+export interface CandleQuery {
+  from?: number;
+  to?: number;
+  timeframe?: string;
+  max_points?: number;
+}
+
+export const keys = {
+  me: ["me"],
+  planUsage: ["plan-usage"],
+  datasets: ["datasets"],
+  blocks: ["blocks"],
+  candles: (datasetId: string, query: CandleQuery) => ["candles", datasetId, query],
+
+  notifications: {
+    all: ["notifications"],
+    page: (query: { onlyUnread: boolean; page: number }) => ["notifications", query],
+  },
+
+  strategies: {
+    all: ["strategies"],
+    mine: ["strategies", "mine"],
+    templates: ["strategies", "public"],
+    archived: ["strategies", "archived"],
+    one: (id: string) => ["strategies", "one", id],
+    versions: (id: string) => ["strategies", "versions", id],
+    version: (id: string, version: number) => ["strategies", "version", id, version],
+  },
+
+  /** Lists of backtests and sweeps. */
+  runs: {
+    all: ["runs"],
+    list: (kind: RunKind, filters: RunFilters) => ["runs", kind, filters],
+  },
+
+  /** One backtest; also the prefix of its equity and trades. */
+  backtest: (id: string) => ["backtest", id],
+  equity: (id: string) => ["backtest", id, "equity"],
+  trades: (id: string, query: TradeQuery) => ["backtest", id, "trades", query],
+
+  sweep: (id: string) => ["sweep", id],
+  compare: (ids: string[]) => ["compare", ids],
+} as const;
