@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const out = join(mkdtempSync(join(tmpdir(), "bb-api-")), "schema.d.ts");
-execFileSync("npx", ["openapi-typescript", "../openapi/openapi.json", "-o", out], { stdio: "ignore" });
+execFileSync("npx", ["openapi-typescript", "../openapi/openapi.json", "--default-non-nullable", "false", "-o", out], { stdio: "ignore" });
 const fresh = readFileSync(out, "utf8");
 const committed = readFileSync("src/api/schema.d.ts", "utf8");
 if (fresh !== committed) {

@@ -32,6 +32,7 @@ export const keys = {
   planUsage: ["plan-usage"],
   datasets: ["datasets"],
   blocks: ["blocks"],
+  settingsRanges: ["settings", "backtest"],
   candles: (datasetId: string, query: CandleQuery) => ["candles", datasetId, query],
 
   notifications: {

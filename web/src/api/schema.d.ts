@@ -572,6 +572,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/settings/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The defaults and ranges of a backtest's settings (capital, fee, slippage, fill rule,
+         *     shorts, gaps): the same values the API applies when a field is left out and checks
+         *     when one is given.
+         */
+        get: operations["backtest_settings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/strategies": {
         parameters: {
             query?: never;
@@ -830,6 +851,92 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The stated conditions of one backtest. */
+        Assumptions: {
+            /** @description How crossings and exact ties are decided. */
+            crossing_rule: string;
+            data: components["schemas"]["DataSummary"];
+            /**
+             * Format: double
+             * @description Fee per fill, percent of the fill's notional.
+             */
+            fee_pct: number;
+            /** @description Machine-readable fill rule and its explanation. */
+            fill_rule: components["schemas"]["FillRule"];
+            fill_rule_text: string;
+            /** Format: double */
+            initial_capital: number;
+            /** @description The order in which a bar's prices are assumed to have traded, for stops and targets. */
+            intrabar_path: string;
+            /** @description One line per active risk rule (stop, target, trailing, time stop, break-even). */
+            risk_rules: string[];
+            shorts_allowed: boolean;
+            sizing: string;
+            /**
+             * Format: double
+             * @description Slippage per fill in basis points, against the trader.
+             */
+            slippage_bps: number;
+            slippage_text: string;
+        };
+        /** @description One swept parameter: `node.param` and the values it takes. */
+        Axis: {
+            node: string;
+            param: string;
+            values: number[];
+        };
+        /** @description One backtest: which candles, which period, which settings. */
+        BacktestRequest: components["schemas"]["Settings"] & {
+            /** @description The stored dataset the candles come from. */
+            dataset_id: string;
+            /**
+             * Format: int64
+             * @description Open time of the first candle, Unix ms; `null` for the dataset's first.
+             */
+            from_ms?: number | null;
+            /**
+             * @description The bars the strategy runs on: the dataset's own timeframe or a multiple of it,
+             *     e.g. "1h", "1d".
+             */
+            timeframe: string;
+            /**
+             * Format: int64
+             * @description Open time of the first candle left out, Unix ms; `null` for up to the last.
+             */
+            to_ms?: number | null;
+        };
+        /**
+         * @description The headline numbers of a succeeded backtest, kept on the run for lists and
+         *     notifications.
+         */
+        BacktestSummary: {
+            /** @description The candles, in words, e.g. "dataset BTC-USD:1d (demo)". */
+            dataset: string;
+            /**
+             * Format: double
+             * @description Equity at the last bar, quote currency; `null` when there were no bars.
+             */
+            final_equity?: number | null;
+            /**
+             * Format: int64
+             * @description Open time of the first and last bar, Unix ms.
+             */
+            from_ts: number;
+            /**
+             * Format: double
+             * @description Starting cash, quote currency.
+             */
+            initial_capital: number;
+            metrics: components["schemas"]["Metrics"];
+            /** @description The strategy's name. */
+            strategy: string;
+            /** @description The bars the strategy ran on, e.g. "1d". */
+            timeframe: string;
+            /** Format: int64 */
+            to_ts: number;
+            /** @description The codes of the report's warnings. */
+            warnings: components["schemas"]["WarningCode"][];
+        };
         /**
          * @description Candles as columns, oldest first: `t[i]`, `o[i]`, `h[i]`, `l[i]`, `c[i]`, `v[i]` is
          *     one candle (or one bucket of merged candles).
@@ -872,6 +979,13 @@ export interface components {
             /** @description Two to five succeeded backtests of the caller, each once. */
             ids: string[];
         };
+        /** @description One metric of compared runs. */
+        CompareRow: {
+            /** @description A field name of `Metrics`, e.g. `total_return_pct`. */
+            metric: string;
+            /** @description One value per run, in the order of `runs`; `null` where the metric is undefined. */
+            values: (number | null)[];
+        };
         /**
          * @description Runs side by side: one row per metric with a value per run, and the equity curves on one
          *     time axis as percent of each run's starting capital.
@@ -882,11 +996,22 @@ export interface components {
              *     the run starts and after it ends.
              */
             equity_pct: (number | null)[][];
-            /** @description `[{metric, values: [..one per run..]}]`. */
-            metrics: Record<string, never>[];
+            /** @description One row per metric, in the order shown. */
+            metrics: components["schemas"]["CompareRow"][];
             runs: components["schemas"]["RunView"][];
             /** @description Unix ms, the union of every run's equity times. */
             ts: number[];
+        };
+        /**
+         * @description How a file was compressed (recognised by its magic bytes).
+         * @enum {string}
+         */
+        Compression: "none" | "gzip" | "zstd";
+        /** @description A rule that filters combinations, e.g. `fast.period<slow.period`. */
+        Constraint: {
+            left: string;
+            op: string;
+            right: string;
         };
         /**
          * @description What to backtest, on which candles, with which costs. Everything but the strategy has a
@@ -895,28 +1020,42 @@ export interface components {
          *     allowed, gaps left as they are.
          */
         CreateBacktestRequest: {
+            /**
+             * @description Whether enter-short signals open shorts (default true).
+             * @default true
+             */
             allow_short?: boolean | null;
             /** @description A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`. */
             dataset_id?: string | null;
             /**
              * Format: double
              * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
+             * @default 0.1
              */
             fee_pct?: number | null;
-            /** @description `next_open` (default) or `same_close`. */
+            /**
+             * @description `next_open` (default) or `same_close`.
+             * @default next_open
+             */
             fill?: string | null;
-            /** @description Forward-fill missing candles instead of leaving the gaps. */
+            /**
+             * @description Forward-fill missing candles instead of leaving the gaps (default false).
+             * @default false
+             */
             fill_gaps?: boolean | null;
             /** @description Start (inclusive): an ISO-8601 date or time, or Unix ms. */
             from?: string | null;
             /**
              * Format: double
-             * @description Starting capital, from 1 to one trillion (default 10,000).
+             * @description Starting capital, quote currency, from 1 to one trillion (default 10,000).
+             * @default 10000
              */
             initial_capital?: number | null;
             /**
              * Format: double
-             * @description Slippage per fill, basis points, from 0 to under 10,000 (default 5).
+             * @description Slippage per fill, basis points against the trader, from 0 to under 10,000
+             *     (default 5).
+             * @default 5
              */
             slippage_bps?: number | null;
             strategy_id: string;
@@ -971,14 +1110,23 @@ export interface components {
         };
         /** @description A sweep: a backtest's settings plus the parameters to vary. */
         CreateSweepRequest: {
+            /** @default true */
             allow_short?: boolean | null;
             dataset_id?: string | null;
-            /** Format: double */
+            /**
+             * Format: double
+             * @default 0.1
+             */
             fee_pct?: number | null;
+            /** @default next_open */
             fill?: string | null;
+            /** @default false */
             fill_gaps?: boolean | null;
             from?: string | null;
-            /** Format: double */
+            /**
+             * Format: double
+             * @default 10000
+             */
             initial_capital?: number | null;
             /**
              * @description Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
@@ -986,7 +1134,10 @@ export interface components {
              *     cells in all.
              */
             params: string[];
-            /** Format: double */
+            /**
+             * Format: double
+             * @default 5
+             */
             slippage_bps?: number | null;
             /** @description Metric the rows are sorted by, best first (default `total_return_pct`). */
             sort?: string | null;
@@ -1001,6 +1152,57 @@ export interface components {
              *     each at most 200 characters.
              */
             where?: string[];
+        };
+        /** @description A run of missing bars. */
+        DataGap: {
+            /** Format: int64 */
+            first_after_ts: number;
+            /**
+             * Format: int64
+             * @description Open time of the last bar before the gap and of the first bar after it.
+             */
+            last_before_ts: number;
+            /** Format: int64 */
+            missing_bars: number;
+        };
+        /**
+         * @description Where a run's candles came from and what is known about their quality. Empty for a
+         *     file-based backtest in the CLI.
+         */
+        DataProvenance: {
+            /** @description The stored dataset's id. */
+            dataset_id?: string | null;
+            quality?: components["schemas"]["DataQuality"] | null;
+            /** @description The dataset in words, e.g. "dataset BTC-USD:1d (demo)". */
+            source?: string | null;
+        };
+        /** @description The dataset's quality report, with one sentence per finding. */
+        DataQuality: {
+            report: components["schemas"]["QualityReport"];
+            /** @description One sentence per finding, for people. */
+            summary: string[];
+        };
+        /** @description What data the backtest ran on. */
+        DataSummary: components["schemas"]["DataProvenance"] & {
+            candles: number;
+            /**
+             * Format: int64
+             * @description First and last bar open time, Unix ms.
+             */
+            from_ts: number;
+            gap_count: number;
+            /** @description What the engine does across gaps. */
+            gap_handling: string;
+            /** @description Places where bars are missing (first 50), and totals. */
+            gaps: components["schemas"]["DataGap"][];
+            /** Format: int64 */
+            missing_bars: number;
+            /** @description Bar duration, e.g. "1m", "1d". */
+            timeframe: string;
+            /** Format: int64 */
+            to_ts: number;
+            /** @description Bars the strategy needed before its first decision. */
+            warmup_bars: number;
         };
         /** @description One dataset with its full quality report and which source supplied which candles. */
         DatasetDetail: components["schemas"]["DatasetView"] & {
@@ -1094,25 +1296,34 @@ export interface components {
              */
             code: string;
         };
+        /** @description Equity at one bar's close and its drawdown from the running peak. */
+        EquityPoint: {
+            /**
+             * Format: double
+             * @description Percent below the highest equity so far (zero or negative).
+             */
+            drawdown_pct: number;
+            /** Format: double */
+            equity: number;
+            /** Format: int64 */
+            ts: number;
+        };
         /**
          * @description The equity curve and drawdown of a backtest (about 1,000 points; each bucket keeps its
          *     lowest and highest equity so the maximum drawdown survives).
          */
         EquityView: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Starting cash, quote currency.
+             */
             initial_capital: number;
-            /** @description Each `{ts, equity, drawdown_pct}`. */
-            points: Record<string, never>[];
+            points: components["schemas"]["EquityPoint"][];
             run_id: string;
         };
         ErrorBody: {
-            /**
-             * @description Stable machine code: validation_failed, bad_request, not_found, forbidden,
-             *     unauthorized, conflict, rate_limited, quota_exceeded, payload_too_large,
-             *     method_not_allowed, timeout, internal.
-             * @example not_found
-             */
-            code: string;
+            /** @description Stable machine code; see `ErrorCode` for each one's status and meaning. */
+            code: components["schemas"]["ErrorCode"];
             /** @description Structured detail, e.g. `{"field": "title"}` or `{"diagnostics": [...]}`. */
             details?: Record<string, never> | null;
             /** @description A sentence for a person. */
@@ -1122,10 +1333,22 @@ export interface components {
             /** @description When the error happened (RFC 3339, UTC). */
             timestamp: string;
         };
+        /**
+         * @description The stable machine codes of every error, each with its HTTP status. The UI and the tests
+         *     switch on these, never on messages; the spec lists them (`ErrorBody.code`) and so does the
+         *     README's error table (a test keeps it true).
+         * @enum {string}
+         */
+        ErrorCode: "validation_failed" | "bad_request" | "not_found" | "forbidden" | "unauthorized" | "two_factor_required" | "conflict" | "rate_limited" | "quota_exceeded" | "payload_too_large" | "method_not_allowed" | "timeout" | "internal";
         /** @description The error envelope every failed request answers with. */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
         };
+        /**
+         * @description Why a position was closed.
+         * @enum {string}
+         */
+        ExitReason: "signal" | "stop_loss" | "break_even" | "take_profit" | "trailing_stop" | "time_stop" | "end_of_data";
         /** @description A fetch job. */
         FetchView: {
             /** Format: int64 */
@@ -1148,6 +1371,35 @@ export interface components {
             /** Format: int64 */
             to_ms?: number | null;
         };
+        /** @description How the candles were read, when they came from a file. */
+        FileNotes: {
+            compression: components["schemas"]["Compression"];
+            format: components["schemas"]["Format"];
+            /** @description The instrument taken from a file holding several (DBN). */
+            instrument?: string | null;
+            /** @description Data rows read, dropped duplicates included. */
+            rows_read: number;
+            /**
+             * @description The last line had no line terminator (its number). It was read in full, but tools that
+             *     expect one (`wc -l`, some line readers) drop or truncate such a row.
+             */
+            unterminated_last_line?: number | null;
+        };
+        /**
+         * @description When an order decided on a bar's close is filled.
+         * @enum {string}
+         */
+        FillRule: "next_open" | "same_close";
+        /**
+         * @description A candle file format.
+         * @enum {string}
+         */
+        Format: "csv" | "yahoo_csv" | "binance_klines" | "ccxt_json" | "dbn";
+        /**
+         * @description The gap policy of a backtest.
+         * @enum {string}
+         */
+        GapPolicy: "leave" | "forward_fill";
         Health: {
             /** @example ok */
             status: string;
@@ -1181,6 +1433,103 @@ export interface components {
             /** @description The file's timeframe, when its candles were aggregated to the dataset's. */
             resampled_from?: string | null;
         };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_BarProblem: {
+            count: number;
+            items: {
+                problem: string;
+                /** Format: int64 */
+                ts: number;
+            }[];
+        };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_BarRun: {
+            count: number;
+            items: {
+                bars: number;
+                /** Format: int64 */
+                from_ts: number;
+                /** Format: int64 */
+                to_ts: number;
+            }[];
+        };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_DroppedDuplicate: {
+            count: number;
+            items: {
+                /** @description The line of the row that was kept. */
+                kept_line: number;
+                /** @description The line of the dropped row. */
+                line: number;
+                /**
+                 * Format: int64
+                 * @description The bar's open time, Unix ms.
+                 */
+                ts: number;
+            }[];
+        };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_GapRange: {
+            count: number;
+            items: {
+                /** Format: int64 */
+                first_after_ts: number;
+                /**
+                 * Format: int64
+                 * @description Open time of the last bar before the gap and of the first bar after it (Unix ms).
+                 */
+                last_before_ts: number;
+                /** Format: int64 */
+                missing_bars: number;
+            }[];
+        };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_PriceOutlier: {
+            count: number;
+            items: {
+                /**
+                 * Format: double
+                 * @description (close / previous_close - 1) × 100.
+                 */
+                change_pct: number;
+                /** Format: double */
+                close: number;
+                /** Format: double */
+                previous_close: number;
+                /**
+                 * Format: double
+                 * @description |log return − rolling mean| / the rolling standard deviation of log returns.
+                 */
+                sigmas: number;
+                /** Format: int64 */
+                ts: number;
+            }[];
+        };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_VolumeOutlier: {
+            count: number;
+            items: {
+                /**
+                 * Format: double
+                 * @description volume / rolling_median.
+                 */
+                ratio: number;
+                /**
+                 * Format: double
+                 * @description Median volume of the previous bars (the window).
+                 */
+                rolling_median: number;
+                /** Format: int64 */
+                ts: number;
+                /** Format: double */
+                volume: number;
+            }[];
+        };
+        /** @description A count and the first [`MAX_LISTED`] items. */
+        Listed_i64: {
+            count: number;
+            items: number[];
+        };
         /** @description A session, or a two-factor challenge. */
         LoginReply: components["schemas"]["Session"] | components["schemas"]["TwoFactorChallenge"];
         LoginRequest: {
@@ -1196,6 +1545,133 @@ export interface components {
             marked: number;
             /** Format: int64 */
             unread: number;
+        };
+        /**
+         * @description The headline numbers of a backtest. `None` (JSON `null`) marks a metric the data cannot
+         *     define; see the module of each metric for its definition and edge cases.
+         */
+        Metrics: {
+            /**
+             * Format: double
+             * @description See [`holding_time`].
+             */
+            average_holding_bars?: number | null;
+            /**
+             * Format: double
+             * @description See [`holding_time`].
+             */
+            average_holding_ms?: number | null;
+            /**
+             * Format: double
+             * @description See [`average_win_loss`]; negative.
+             */
+            average_loss?: number | null;
+            /**
+             * Format: double
+             * @description See [`average_win_loss`].
+             */
+            average_win?: number | null;
+            /**
+             * Format: double
+             * @description See [`best_worst_trade`].
+             */
+            best_trade_pct?: number | null;
+            /**
+             * Format: double
+             * @description See [`buy_and_hold`].
+             */
+            buy_and_hold_return_pct: number;
+            /**
+             * Format: double
+             * @description See [`cagr`].
+             */
+            cagr_pct?: number | null;
+            /**
+             * Format: double
+             * @description See [`calmar`].
+             */
+            calmar?: number | null;
+            /**
+             * Format: double
+             * @description See [`expectancy`].
+             */
+            expectancy?: number | null;
+            /**
+             * Format: double
+             * @description See [`exposure`].
+             */
+            exposure_pct: number;
+            /** @description See [`max_drawdown`]. */
+            max_drawdown_duration_bars: number;
+            /**
+             * Format: int64
+             * @description See [`max_drawdown`].
+             */
+            max_drawdown_duration_ms: number;
+            /**
+             * Format: double
+             * @description See [`max_drawdown`]; zero or negative.
+             */
+            max_drawdown_pct: number;
+            /**
+             * Format: double
+             * @description See [`profit_factor`].
+             */
+            profit_factor?: number | null;
+            /**
+             * Format: double
+             * @description See [`sharpe`].
+             */
+            sharpe?: number | null;
+            /**
+             * Format: double
+             * @description See [`sortino`].
+             */
+            sortino?: number | null;
+            /**
+             * Format: double
+             * @description See [`costs`].
+             */
+            total_fees: number;
+            /**
+             * Format: double
+             * @description See [`total_return`].
+             */
+            total_return_pct: number;
+            /**
+             * Format: double
+             * @description See [`costs`].
+             */
+            total_slippage: number;
+            /** @description See [`trade_count`]. */
+            trades: number;
+            /**
+             * Format: double
+             * @description See [`volatility`].
+             */
+            volatility_pct?: number | null;
+            /**
+             * Format: double
+             * @description See [`win_rate`].
+             */
+            win_rate_pct?: number | null;
+            /**
+             * Format: double
+             * @description See [`best_worst_trade`].
+             */
+            worst_trade_pct?: number | null;
+        };
+        /** @description The return of one calendar month. */
+        MonthlyReturn: {
+            /**
+             * Format: int32
+             * @description 1 = January ... 12 = December.
+             */
+            month: number;
+            /** Format: double */
+            return_pct: number;
+            /** Format: int32 */
+            year: number;
         };
         NewVersionRequest: {
             /** @description Save a graph that has errors (the strategy becomes a draft) instead of refusing it. */
@@ -1278,6 +1754,32 @@ export interface components {
             /** @description What upgrading would give, when there is a bigger plan. */
             upgrade?: string | null;
         };
+        /** @description Everything found about one candle series. */
+        QualityReport: {
+            duplicates_dropped: components["schemas"]["Listed_DroppedDuplicate"];
+            file?: components["schemas"]["FileNotes"] | null;
+            filled_bars: number;
+            /** Format: int64 */
+            first_ts?: number | null;
+            /** @description What a backtest on these candles does about gaps, and how many bars it made up. */
+            gap_policy: components["schemas"]["GapPolicy"];
+            gaps: components["schemas"]["Listed_GapRange"];
+            /** @description high < low, or open or close outside [low, high]. */
+            inconsistent_bars: components["schemas"]["Listed_BarProblem"];
+            /** Format: int64 */
+            last_ts?: number | null;
+            /** @description Bars whose open time is not on the timeframe's UTC grid. */
+            misaligned_bars: components["schemas"]["Listed_i64"];
+            /** Format: int64 */
+            missing_bars: number;
+            non_positive_prices: components["schemas"]["Listed_BarProblem"];
+            price_outliers: components["schemas"]["Listed_PriceOutlier"];
+            rows: number;
+            /** @description e.g. "1m", "1d"; `None` when it cannot be told (fewer than two bars). */
+            timeframe?: string | null;
+            volume_outliers: components["schemas"]["Listed_VolumeOutlier"];
+            zero_volume_runs: components["schemas"]["Listed_BarRun"];
+        };
         /** @description The counts of a quality report (the full report is on `GET /market/datasets/{id}`). */
         QualitySummary: {
             /** @description Candles with a zero or negative price. */
@@ -1313,6 +1815,14 @@ export interface components {
             volume_outliers: number;
             /** @description Runs of three or more zero-volume candles. */
             zero_volume_runs: number;
+        };
+        /** @description A numeric range; `max_exclusive` says whether `max` itself is refused. */
+        Range: {
+            /** Format: double */
+            max: number;
+            max_exclusive: boolean;
+            /** Format: double */
+            min: number;
         };
         Readiness: {
             /** @description `ok`, or what is wrong with the database. */
@@ -1361,13 +1871,13 @@ export interface components {
          *     monthly returns (equity and trades have their own routes); for a sweep every row.
          */
         RunDetail: components["schemas"]["RunView"] & {
-            /** @description Fill rule, fees, slippage, intrabar path, sizing, risk rules, data range and quality. */
-            assumptions?: Record<string, never> | null;
-            metrics?: Record<string, never> | null;
-            monthly_returns?: Record<string, never>[] | null;
-            /** @description Sweeps: the swept parameters and every combination's metrics, sorted best first. */
-            sweep?: Record<string, never> | null;
-            warnings?: Record<string, never>[] | null;
+            assumptions?: components["schemas"]["Assumptions"] | null;
+            metrics?: components["schemas"]["Metrics"] | null;
+            /** @description Backtests: the return of each calendar month (UTC). */
+            monthly_returns?: components["schemas"]["MonthlyReturn"][] | null;
+            sweep?: components["schemas"]["SweepReport"] | null;
+            /** @description Backtests: cautions in plain words. */
+            warnings?: components["schemas"]["Warning"][] | null;
         };
         RunPage: {
             items: components["schemas"]["RunView"][];
@@ -1378,6 +1888,8 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        /** @description What a run was asked to do, by its kind. */
+        RunParameters: components["schemas"]["BacktestRequest"] | components["schemas"]["SweepRequest"];
         /**
          * @description One event of a run's live stream as sent (documentation only): `id` is the event's
          *     number (send it back as `Last-Event-ID` to resume), `event` its kind (`queued`,
@@ -1389,6 +1901,8 @@ export interface components {
             event: string;
             id: string;
         };
+        /** @description A run's summary, by its kind. */
+        RunSummary: components["schemas"]["BacktestSummary"] | components["schemas"]["SweepSummary"];
         /** @description A backtest or sweep run. */
         RunView: {
             /**
@@ -1406,8 +1920,11 @@ export interface components {
             id: string;
             /** @description `backtest` or `sweep`. */
             kind: string;
-            /** @description The settings used (dataset, timeframe, period, capital, costs, fill rule, gaps). */
-            parameters: Record<string, never>;
+            /**
+             * @description The settings used (dataset, timeframe, period, capital, costs, fill rule, gaps; for
+             *     a sweep also its axes, constraints and sort).
+             */
+            parameters: components["schemas"]["RunParameters"];
             /**
              * Format: int64
              * @description 0 to 100.
@@ -1418,8 +1935,7 @@ export interface components {
             /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
             status: string;
             strategy_id: string;
-            /** @description Headline metrics once succeeded. */
-            summary?: Record<string, never> | null;
+            summary?: components["schemas"]["RunSummary"] | null;
             /** Format: int64 */
             version: number;
         };
@@ -1440,11 +1956,52 @@ export interface components {
             token_type: string;
             user: components["schemas"]["UserView"];
         };
+        /** @description Checked settings of one backtest (a sweep uses them for every combination). */
+        Settings: {
+            /** @description Whether enter-short signals open short positions. */
+            allow_short: boolean;
+            /**
+             * Format: double
+             * @description Fee per fill, percent of the fill's notional (0 to under 100).
+             */
+            fee_pct: number;
+            /** @description When an order decided on a bar's close fills. */
+            fill: components["schemas"]["FillRule"];
+            /** @description Leave missing candles missing, or forward-fill them. */
+            gap_policy: components["schemas"]["GapPolicy"];
+            /**
+             * Format: double
+             * @description Starting cash, in the quote currency (1 to one trillion).
+             */
+            initial_capital: number;
+            /**
+             * Format: double
+             * @description Slippage per fill, basis points against the trader (0 to under 10,000).
+             */
+            slippage_bps: number;
+        };
+        /** @description The defaults and ranges, as a form shows them. */
+        SettingsRanges: {
+            defaults: components["schemas"]["Settings"];
+            /** @description Fee percent: `min` ≤ value < `max`. */
+            fee_pct: components["schemas"]["Range"];
+            /** @description The fill rules, the default first. */
+            fills: components["schemas"]["FillRule"][];
+            /** @description Starting capital: `min` ≤ value ≤ `max`. */
+            initial_capital: components["schemas"]["Range"];
+            /** @description Slippage in basis points: `min` ≤ value < `max`. */
+            slippage_bps: components["schemas"]["Range"];
+        };
         /**
          * @description How bad a diagnostic is.
          * @enum {string}
          */
         Severity: "error" | "warning";
+        /**
+         * @description Direction of a position.
+         * @enum {string}
+         */
+        Side: "long" | "short";
         /** @description Consecutive stored candles that came from one source. */
         SourceRun: {
             candles: number;
@@ -1596,8 +2153,121 @@ export interface components {
             updated_at: number;
             visibility: components["schemas"]["Visibility"];
         };
+        /** @description The settings of every combination of a sweep. */
+        SweepAssumptions: {
+            data?: components["schemas"]["DataProvenance"];
+            /**
+             * Format: double
+             * @description Fee per fill, percent of notional.
+             */
+            fee_pct: number;
+            fill_rule: components["schemas"]["FillRule"];
+            gap_policy: components["schemas"]["GapPolicy"];
+            /**
+             * Format: double
+             * @description Starting cash, quote currency.
+             */
+            initial_capital: number;
+            shorts_allowed: boolean;
+            /**
+             * Format: double
+             * @description Slippage per fill, basis points against the trader.
+             */
+            slippage_bps: number;
+        };
+        /** @description One combination: its values (one per axis) and metrics. */
+        SweepBest: {
+            metrics?: components["schemas"]["Metrics"] | null;
+            values: number[];
+        };
+        /** @description Everything a sweep found. */
+        SweepReport: {
+            /** @description The settings every combination shared. */
+            assumptions: components["schemas"]["SweepAssumptions"];
+            /** @description `node.param` of each swept parameter, in the order of each row's `values`. */
+            axes: string[];
+            /** @description Combinations run (the rows). */
+            combinations: number;
+            /** @description Cells in the grid before constraints. */
+            grid_size: number;
+            rows: components["schemas"]["SweepRow"][];
+            /** @description The metric the rows are sorted by, best first. */
+            sort: string;
+        };
+        /** @description A grid of parameter combinations over one backtest's data and settings. */
+        SweepRequest: components["schemas"]["BacktestRequest"] & {
+            /** @description Swept parameters (`node.param` and values). */
+            axes: components["schemas"]["Axis"][];
+            /** @description Comparisons between swept parameters that every combination must satisfy. */
+            constraints: components["schemas"]["Constraint"][];
+            /** @description The metric rows are sorted by (best first). */
+            sort: string;
+        };
+        SweepRow: {
+            error?: string | null;
+            metrics?: components["schemas"]["Metrics"] | null;
+            /** @description One value per axis, in axis order. */
+            values: number[];
+        };
+        /** @description The headline of a succeeded sweep. */
+        SweepSummary: {
+            /** @description `node.param` of each swept parameter. */
+            axes: string[];
+            best?: components["schemas"]["SweepBest"] | null;
+            /** @description Combinations run. */
+            combinations: number;
+            /** @description The candles, in words. */
+            dataset: string;
+            /** @description The metric the rows are sorted by. */
+            sort: string;
+        };
+        /**
+         * @description One closed position. Prices are fill prices (slippage included); money is in the
+         *     quote currency.
+         */
+        Trade: {
+            /** @description Index of the bar on which the entry filled. */
+            entry_index: number;
+            /** Format: double */
+            entry_price: number;
+            /** Format: int64 */
+            entry_ts: number;
+            /** @description Index of the bar on which the exit filled. */
+            exit_index: number;
+            /** Format: double */
+            exit_price: number;
+            exit_reason: components["schemas"]["ExitReason"];
+            /** Format: int64 */
+            exit_ts: number;
+            /**
+             * Format: double
+             * @description Fees paid on entry and exit.
+             */
+            fees: number;
+            /**
+             * Format: double
+             * @description Profit or loss after fees and slippage.
+             */
+            pnl: number;
+            /**
+             * Format: double
+             * @description `pnl` as a percentage of the entry notional (entry price × quantity).
+             */
+            pnl_pct: number;
+            /**
+             * Format: double
+             * @description Units of the base asset.
+             */
+            quantity: number;
+            side: components["schemas"]["Side"];
+            /**
+             * Format: double
+             * @description What slippage cost on entry and exit, compared with fills at the raw price.
+             */
+            slippage: number;
+        };
         TradePage: {
-            items: Record<string, never>[];
+            items: components["schemas"]["Trade"][];
             /** Format: int32 */
             limit: number;
             /** Format: int32 */
@@ -1736,6 +2406,15 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "cohort" | "public";
+        Warning: {
+            code: components["schemas"]["WarningCode"];
+            message: string;
+        };
+        /**
+         * @description Stable codes; the UI switches on these.
+         * @enum {string}
+         */
+        WarningCode: "never_entered" | "few_trades" | "one_trade_dominates" | "low_exposure" | "data_gaps" | "stop_and_target_same_bar";
     };
     responses: never;
     parameters: never;
@@ -3513,6 +4192,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    backtest_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettingsRanges"];
                 };
             };
         };

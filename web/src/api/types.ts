@@ -1,10 +1,7 @@
-// Names for the generated schema types, plus the shapes the spec leaves as free-form objects
-// (metrics, trades, equity points, the assumptions card, the block catalogue), as the server
-// sends them.
-//
-// The types marked HAND-TYPED below replace a field the spec leaves open (`{}`); report.ts is
-// the one place where an answer is read as them. When the spec types those fields, these
-// become plain aliases of `Schemas[...]` and report.ts goes away.
+// Names for the generated schema types. Runs and reports are aliases of the spec's schemas,
+// which the server derives from the engine's Rust types. The block catalogue and a node's
+// params stay HAND-TYPED (their shape is data, not a schema); report.ts is the one place an
+// answer is read as them.
 import type { Schemas } from "./client";
 
 export type User = Schemas["UserView"];
@@ -29,46 +26,30 @@ export type Usage = Schemas["Usage"];
 export type StrategyDocument = Schemas["StrategyDocument"];
 export type StrategyNode = Schemas["StrategyNode"];
 
-// --- HAND-TYPED: answers with fields the spec leaves open (read through report.ts) -------
+// --- Runs and their reports: typed end to end from the engine's Rust types -------------
 
-/** A backtest or sweep (`RunView`) with its `parameters` and `summary`. */
-export type Run = Omit<Schemas["RunView"], "parameters" | "summary"> & {
-  parameters: RunParameters;
-  summary?: RunSummary | null;
-};
+export type Run = Schemas["RunView"];
+export type RunPage = Schemas["RunPage"];
+export type RunDetail = Schemas["RunDetail"];
+export type EquityView = Schemas["EquityView"];
+export type TradePage = Schemas["TradePage"];
+export type CompareView = Schemas["CompareView"];
+export type CompareRow = Schemas["CompareRow"];
+export type Metrics = Schemas["Metrics"];
+export type RunSummary = Schemas["RunSummary"];
+export type BacktestSummary = Schemas["BacktestSummary"];
+export type SweepSummary = Schemas["SweepSummary"];
+export type RunParameters = Schemas["RunParameters"];
+export type Trade = Schemas["Trade"];
+export type EquityPoint = Schemas["EquityPoint"];
+export type Assumptions = Schemas["Assumptions"];
+export type RunWarning = Schemas["Warning"];
+export type SweepResult = Schemas["SweepReport"];
+export type SweepRow = Schemas["SweepRow"];
+export type SettingsRanges = Schemas["SettingsRanges"];
 
-export type RunPage = Omit<Schemas["RunPage"], "items"> & { items: Run[] };
-
-/** A run with its report (`RunDetail`). `monthly_returns` has no reader in the app yet. */
-export type RunDetail = Run &
-  Pick<Schemas["RunDetail"], "monthly_returns"> & {
-    assumptions?: Assumptions | null;
-    metrics?: Metrics | null;
-    sweep?: SweepResult | null;
-    warnings?: RunWarning[] | null;
-  };
-
-export type EquityView = Omit<Schemas["EquityView"], "points"> & { points: EquityPoint[] };
-
-export type TradePage = Omit<Schemas["TradePage"], "items"> & { items: Trade[] };
-
-export type CompareView = Omit<Schemas["CompareView"], "metrics" | "runs"> & { metrics: CompareRow[]; runs: Run[] };
-
-/** `GET /api/v1/blocks` (the whole answer is open in the spec). */
-export interface BlockList {
-  blocks: BlockSpec[];
-}
-
-/** A strategy document as the app writes it (`StrategyNode.params` is open in the spec). */
-export type GraphDocument = Omit<StrategyDocument, "nodes"> & { nodes: GraphNode[] };
-
-export type GraphNode = Omit<StrategyNode, "params"> & { params?: Record<string, unknown> | null };
-
-// --- HAND-TYPED: the open fields themselves ------------------------------------------------
-
-/** The metrics of a backtest (`RunDetail.metrics`, `summary.metrics`, sweep rows). */
-export type Metrics = Partial<Record<MetricKey, number | null>> & Record<string, unknown>;
-
+/** The metrics the app shows, each a field of `Metrics` (`ShownMetrics` fails to compile
+ * when one is not). */
 export type MetricKey =
   | "total_return_pct"
   | "cagr_pct"
@@ -91,99 +72,36 @@ export type MetricKey =
   | "average_loss"
   | "average_holding_bars";
 
-export interface RunSummary {
-  dataset?: string;
-  strategy?: string;
-  timeframe?: string;
-  initial_capital?: number;
-  final_equity?: number;
-  from_ts?: number;
-  to_ts?: number;
-  metrics?: Metrics;
-  warnings?: string[];
+export type ShownMetrics = Pick<Metrics, MetricKey>;
+
+/** A sweep's swept parameters (a backtest has none). */
+export function sweepAxes(p: RunParameters): Schemas["Axis"][] {
+  return "axes" in p ? p.axes : [];
 }
 
-export interface RunParameters {
-  dataset_id?: string;
-  timeframe?: string | null;
-  from_ms?: number | null;
-  to_ms?: number | null;
-  initial_capital?: number;
-  fee_pct?: number;
-  slippage_bps?: number;
-  fill?: string;
-  allow_short?: boolean;
-  gap_policy?: string;
-  axes?: { node: string; param: string; values: number[] }[];
-  constraints?: { left: string; op: string; right: string }[];
+/** A backtest's summary (a sweep's has no `metrics`). */
+export function backtestSummary(s: RunSummary | null | undefined): BacktestSummary | undefined {
+  return s && "metrics" in s ? s : undefined;
 }
 
-export interface Trade {
-  side: "long" | "short" | string;
-  entry_ts: number;
-  entry_price: number;
-  exit_ts: number;
-  exit_price: number;
-  entry_index?: number;
-  exit_index?: number;
-  quantity: number;
-  pnl: number;
-  pnl_pct: number;
-  fees: number;
-  slippage: number;
-  exit_reason: string;
+/** A sweep's summary. */
+export function sweepSummary(s: RunSummary | null | undefined): SweepSummary | undefined {
+  return s && "combinations" in s ? s : undefined;
 }
 
-export interface EquityPoint {
-  ts: number;
-  equity: number;
-  drawdown_pct: number;
+// --- HAND-TYPED: the block catalogue and strategy node params (open in the spec) -------
+
+/** `GET /api/v1/blocks` (the whole answer is open in the spec). */
+export interface BlockList {
+  blocks: BlockSpec[];
 }
 
-export interface Assumptions {
-  fill_rule?: string;
-  fill_rule_text?: string;
-  fee_pct?: number;
-  slippage_bps?: number;
-  slippage_text?: string;
-  intrabar_path?: string;
-  sizing?: string;
-  risk_rules?: string[];
-  shorts_allowed?: boolean;
-  initial_capital?: number;
-  crossing_rule?: string;
-  data?: {
-    candles?: number;
-    dataset_id?: string;
-    from_ts?: number;
-    to_ts?: number;
-    timeframe?: string;
-    source?: string;
-    gap_count?: number;
-    missing_bars?: number;
-    gap_handling?: string;
-    warmup_bars?: number;
-    quality?: { summary?: string[] };
-  };
-}
+/** A strategy document as the app writes it (`StrategyNode.params` is open in the spec). */
+export type GraphDocument = Omit<StrategyDocument, "nodes"> & { nodes: GraphNode[] };
 
-export interface RunWarning {
-  code: string;
-  message: string;
-}
+export type GraphNode = Omit<StrategyNode, "params"> & { params?: Record<string, unknown> | null };
 
-export interface CompareRow {
-  metric: string;
-  values: (number | null)[];
-}
-
-export interface SweepResult {
-  axes: string[];
-  combinations?: number;
-  grid_size?: number;
-  sort?: string;
-  rows: { values: number[]; metrics: Metrics }[];
-}
+// --- HAND-TYPED: the catalogue's blocks ---------------------------------------------
 
 export interface BlockParam {
   name: string;

@@ -10,11 +10,11 @@ import { ErrorMessage } from "./Field";
 
 export default function ResultCharts({ run, initial }: { run: RunDetail; initial: number }) {
   const equity = useEquity(run.id);
-  const a = run.assumptions ?? {};
+  const data = run.assumptions?.data;
   const p = run.parameters;
-  const datasetId = run.dataset_id ?? a.data?.dataset_id;
-  const from = a.data?.from_ts;
-  const to = a.data?.to_ts;
+  const datasetId = run.dataset_id ?? data?.dataset_id ?? undefined;
+  const from = data?.from_ts;
+  const to = data?.to_ts;
   const candles = useCandles(datasetId, {
     from,
     to: to !== undefined ? to + 1 : undefined,

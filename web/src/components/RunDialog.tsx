@@ -6,7 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { CreateBacktest, Diagnostic } from "../api/types";
-import { backtestQuery, useDatasets } from "../hooks/queries";
+import { backtestQuery, useDatasets, useSettingsRanges } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useRunEvents, type RunProgress } from "../hooks/useRunEvents";
 import { defaultDataset } from "./DatasetSelect";
@@ -14,7 +14,7 @@ import { Modal } from "./Modal";
 import { RunProgressView } from "./ProgressBar";
 import {
   apiFieldToSetting,
-  DEFAULT_SETTINGS,
+  defaultSettings,
   RunSettingsFields,
   settingsToRequest,
   type FieldErrors,
@@ -43,6 +43,7 @@ export function RunDialog({ strategy, onClose }: Props) {
 
 function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }) {
   const datasets = useDatasets();
+  const ranges = useSettingsRanges();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
   const showQuota = useUpgradePrompt();
@@ -65,10 +66,10 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   }, []);
 
   useEffect(() => {
-    if (settings || !datasets.data) return;
+    if (settings || !datasets.data || !ranges.data) return;
     const d = defaultDataset(datasets.data.items);
-    setSettings({ ...DEFAULT_SETTINGS, datasetId: d?.id ?? "" });
-  }, [datasets.data, settings]);
+    setSettings(defaultSettings(ranges.data, d?.id ?? ""));
+  }, [datasets.data, ranges.data, settings]);
 
   const progress = useRunEvents("backtest", runId, (p) => {
     queryClient.invalidateQueries({ queryKey: keys.runs.all });
@@ -85,10 +86,10 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!settings || submitting) return;
+    if (!settings || !ranges.data || submitting) return;
     setOutcome(null);
     setDiagnostics([]);
-    const checked = settingsToRequest(settings);
+    const checked = settingsToRequest(settings, ranges.data);
     if (!checked.ok) {
       setErrors(checked.errors);
       return;
@@ -149,8 +150,9 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
       </div>
     );
   }
-  if (datasets.isLoading || !settings) return <p role="status">Loading the market data…</p>;
-  if (datasets.error) return <p className="error-box">{(datasets.error as Error).message}</p>;
+  if (datasets.error) return <p className="error-box">{datasets.error.message}</p>;
+  if (ranges.error) return <p className="error-box">{ranges.error.message}</p>;
+  if (datasets.isLoading || !settings || !ranges.data) return <p role="status">Loading the market data…</p>;
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate className="run-form">
@@ -176,7 +178,13 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
           )}
         </div>
       )}
-      <RunSettingsFields value={settings} onChange={setSettings} datasets={datasets.data?.items ?? []} errors={errors} />
+      <RunSettingsFields
+        value={settings}
+        onChange={setSettings}
+        datasets={datasets.data?.items ?? []}
+        ranges={ranges.data}
+        errors={errors}
+      />
       <div className="actions">
         <button type="submit" className="button primary" disabled={submitting}>
           {submitting ? "Starting…" : "Run backtest"}

@@ -1,8 +1,9 @@
 // The settings every backtest and sweep shares: which candles, which period, how much money
 // and what trading costs. The defaults are the honest ones (fees and slippage on, next-open
-// fills) and each is explained next to its field.
+// fills) and each is explained next to its field. Defaults and ranges come from the server
+// (`GET /api/v1/settings/backtest`), the same values it applies and checks.
 import { useId } from "react";
-import type { CreateBacktest, Dataset } from "../api/types";
+import type { CreateBacktest, Dataset, SettingsRanges } from "../api/types";
 import { date, timeframeMinutes, timeframeWords } from "../lib/format";
 import { DatasetOptions } from "./DatasetSelect";
 import { Field } from "./Field";
@@ -19,16 +20,27 @@ export interface RunSettings {
   allowShort: boolean;
 }
 
-export const DEFAULT_SETTINGS: Omit<RunSettings, "datasetId"> = {
-  timeframe: "",
-  from: "",
-  to: "",
-  capital: "10000",
-  fee: "0.1",
-  slippage: "5",
-  fill: "next_open",
-  allowShort: true,
-};
+/** The form's starting values: the server's defaults. */
+export function defaultSettings(ranges: SettingsRanges, datasetId: string): RunSettings {
+  const d = ranges.defaults;
+  return {
+    datasetId,
+    timeframe: "",
+    from: "",
+    to: "",
+    capital: String(d.initial_capital),
+    fee: String(d.fee_pct),
+    slippage: String(d.slippage_bps),
+    fill: d.fill,
+    allowShort: d.allow_short,
+  };
+}
+
+type Range = SettingsRanges["fee_pct"];
+
+const inRange = (v: number, r: Range) => Number.isFinite(v) && v >= r.min && (r.max_exclusive ? v < r.max : v <= r.max);
+
+const upTo = (r: Range) => `${r.max_exclusive ? "under " : ""}${r.max.toLocaleString("en-US")}`;
 
 export type FieldErrors = Partial<Record<keyof RunSettings | "form", string>>;
 
@@ -46,18 +58,20 @@ export function timeframeChoices(stored: string): string[] {
 /** Checks the form and builds the request fields; errors are per field. */
 export function settingsToRequest(
   s: RunSettings,
+  ranges: SettingsRanges,
 ): { ok: true; body: Omit<CreateBacktest, "strategy_id"> } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const capital = Number(s.capital);
   const fee = Number(s.fee);
   const slippage = Number(s.slippage);
   if (!s.datasetId) errors.datasetId = "Choose the market data to test on.";
-  if (s.capital.trim() === "" || !Number.isFinite(capital) || capital <= 0)
-    errors.capital = "Enter the starting money as a number above 0, e.g. 10000.";
-  if (s.fee.trim() === "" || !Number.isFinite(fee) || fee < 0 || fee >= 100)
-    errors.fee = "Enter the fee as a percentage from 0 to under 100, e.g. 0.1.";
-  if (s.slippage.trim() === "" || !Number.isFinite(slippage) || slippage < 0)
-    errors.slippage = "Enter the slippage in basis points, 0 or more, e.g. 5.";
+  const { defaults: d, initial_capital: cr, fee_pct: fr, slippage_bps: sr } = ranges;
+  if (s.capital.trim() === "" || !inRange(capital, cr))
+    errors.capital = `Enter the starting money as a number from ${cr.min} to ${upTo(cr)}, e.g. ${d.initial_capital}.`;
+  if (s.fee.trim() === "" || !inRange(fee, fr))
+    errors.fee = `Enter the fee as a percentage from ${fr.min} to ${upTo(fr)}, e.g. ${d.fee_pct}.`;
+  if (s.slippage.trim() === "" || !inRange(slippage, sr))
+    errors.slippage = `Enter the slippage in basis points, from ${sr.min} to ${upTo(sr)}, e.g. ${d.slippage_bps}.`;
   if (s.from && s.to && s.from >= s.to) errors.to = "The end date must come after the start date.";
   if (Object.keys(errors).length) return { ok: false, errors };
   return {
@@ -107,10 +121,12 @@ interface Props {
   value: RunSettings;
   onChange(next: RunSettings): void;
   datasets: Dataset[];
+  ranges: SettingsRanges;
   errors: FieldErrors;
 }
 
-export function RunSettingsFields({ value, onChange, datasets, errors }: Props) {
+export function RunSettingsFields({ value, onChange, datasets, ranges, errors }: Props) {
+  const d = ranges.defaults;
   const uid = useId();
   const set = <K extends keyof RunSettings>(k: K, v: RunSettings[K]) => onChange({ ...value, [k]: v });
   const ds = datasets.find((d) => d.id === value.datasetId);
@@ -163,11 +179,16 @@ export function RunSettingsFields({ value, onChange, datasets, errors }: Props) 
       <fieldset>
         <legend>Money and costs</legend>
         <div className="field-row">
-          <Field label="Starting money" error={errors.capital} help="Default 10,000. Every trade uses the strategy's sizing rule.">
+          <Field
+            label="Starting money"
+            error={errors.capital}
+            help={`Default ${d.initial_capital.toLocaleString("en-US")}. Every trade uses the strategy's sizing rule.`}
+          >
             <input
               type="number"
               inputMode="decimal"
-              min="1"
+              min={ranges.initial_capital.min}
+              max={ranges.initial_capital.max}
               step="any"
               value={value.capital}
               onChange={(e) => set("capital", e.target.value)}
@@ -176,13 +197,13 @@ export function RunSettingsFields({ value, onChange, datasets, errors }: Props) 
           <Field
             label="Fee per trade (%)"
             error={errors.fee}
-            help="Default 0.1%, a typical exchange fee, paid on every buy and every sell."
+            help={`Default ${d.fee_pct}%, a typical exchange fee, paid on every buy and every sell.`}
           >
             <input
               type="number"
               inputMode="decimal"
-              min="0"
-              max="99"
+              min={ranges.fee_pct.min}
+              max={ranges.fee_pct.max}
               step="0.01"
               value={value.fee}
               onChange={(e) => set("fee", e.target.value)}
@@ -191,12 +212,13 @@ export function RunSettingsFields({ value, onChange, datasets, errors }: Props) 
           <Field
             label="Slippage (basis points)"
             error={errors.slippage}
-            help="Default 5 bps = 0.05%: each fill gets a slightly worse price than on screen, as in real markets."
+            help={`Default ${d.slippage_bps} bps = ${d.slippage_bps / 100}%: each fill gets a slightly worse price than on screen, as in real markets.`}
           >
             <input
               type="number"
               inputMode="decimal"
-              min="0"
+              min={ranges.slippage_bps.min}
+              max={ranges.slippage_bps.max}
               step="0.5"
               value={value.slippage}
               onChange={(e) => set("slippage", e.target.value)}

@@ -1,6 +1,6 @@
 // A list of backtests or sweeps as a table, optionally with checkboxes to pick runs to compare.
 import { Link } from "react-router-dom";
-import type { Run } from "../api/types";
+import { backtestSummary, sweepAxes, type Run } from "../api/types";
 import { dateTime, localTime, pct, statusWords, timeframeWords } from "../lib/format";
 
 interface Props {
@@ -14,15 +14,14 @@ interface Props {
 }
 
 export function runTitle(run: Run, titles: Map<string, string>): string {
-  const s = run.summary;
-  return titles.get(run.strategy_id) ?? s?.strategy ?? "A strategy";
+  return titles.get(run.strategy_id) ?? backtestSummary(run.summary)?.strategy ?? "A strategy";
 }
 
 export function runDataWords(run: Run): string {
   const s = run.summary;
   const p = run.parameters;
   const ds = s?.dataset?.replace(/^dataset /, "") ?? "";
-  const tf = p.timeframe ?? s?.timeframe;
+  const tf = p.timeframe ?? backtestSummary(s)?.timeframe;
   const period =
     p.from_ms || p.to_ms ? ` · ${p.from_ms ? dateTime(p.from_ms) : "start"} → ${p.to_ms ? dateTime(p.to_ms) : "end"}` : "";
   return `${ds || timeframeWords(tf ?? "")}${ds && tf && !ds.includes(`:${tf}`) ? ` at ${tf}` : ""}${period}`;
@@ -68,12 +67,12 @@ export function RunTable({ runs, titles, caption, selected, onToggle, maxSelecte
         </thead>
         <tbody>
           {runs.map((r) => {
-            const m = r.summary?.metrics;
+            const m = backtestSummary(r.summary)?.metrics;
             const title = runTitle(r, titles);
             const isSelected = selected?.has(r.id) ?? false;
             const full = !!selected && selected.size >= maxSelected && !isSelected;
             const link = kind === "sweep" ? `/sweeps/${r.id}` : `/backtests/${r.id}`;
-            const axes = r.parameters.axes ?? [];
+            const axes = sweepAxes(r.parameters);
             return (
               <tr key={r.id} className={isSelected ? "selected" : undefined}>
                 {selectable && (

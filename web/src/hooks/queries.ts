@@ -3,7 +3,7 @@
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys, type CandleQuery, type RunFilters, type RunKind, type TradeQuery } from "../api/keys";
-import { blockList, compareView, equityView, runDetail, runPage, tradePage } from "../api/report";
+import { blockList } from "../api/report";
 
 export type { RunFilters } from "../api/keys";
 
@@ -77,6 +77,15 @@ export function useDatasets() {
   });
 }
 
+/** The defaults and ranges of a backtest's settings, as the server applies them. */
+export function useSettingsRanges() {
+  return useQuery({
+    queryKey: keys.settingsRanges,
+    queryFn: () => data(api.GET("/api/v1/settings/backtest")),
+    staleTime: Infinity,
+  });
+}
+
 export function useCandles(datasetId: string | undefined, q: CandleQuery) {
   return useQuery({
     queryKey: keys.candles(datasetId ?? "", q),
@@ -125,12 +134,10 @@ export function useRuns(kind: RunKind, filters: RunFilters = {}, live = false) {
     queryKey: keys.runs.list(kind, filters),
     queryFn: async () => {
       const query = { limit: 20, ...filters };
-      return runPage(
-        await data(
-          kind === "sweeps"
-            ? api.GET("/api/v1/sweeps", { params: { query } })
-            : api.GET("/api/v1/backtests", { params: { query } }),
-        ),
+      return data(
+        kind === "sweeps"
+          ? api.GET("/api/v1/sweeps", { params: { query } })
+          : api.GET("/api/v1/backtests", { params: { query } }),
       );
     },
     refetchInterval: live
@@ -143,7 +150,7 @@ export function useRuns(kind: RunKind, filters: RunFilters = {}, live = false) {
 export function backtestQuery(id: string) {
   return queryOptions({
     queryKey: keys.backtest(id),
-    queryFn: async () => runDetail(await data(api.GET("/api/v1/backtests/{id}", path(id)))),
+    queryFn: async () => await data(api.GET("/api/v1/backtests/{id}", path(id))),
   });
 }
 
@@ -154,14 +161,14 @@ export function useBacktest(id: string) {
 export function useSweep(id: string) {
   return useQuery({
     queryKey: keys.sweep(id),
-    queryFn: async () => runDetail(await data(api.GET("/api/v1/sweeps/{id}", path(id)))),
+    queryFn: async () => await data(api.GET("/api/v1/sweeps/{id}", path(id))),
   });
 }
 
 export function useEquity(id: string) {
   return useQuery({
     queryKey: keys.equity(id),
-    queryFn: async () => equityView(await data(api.GET("/api/v1/backtests/{id}/equity", path(id)))),
+    queryFn: async () => await data(api.GET("/api/v1/backtests/{id}/equity", path(id))),
     staleTime: Infinity,
   });
 }
@@ -171,14 +178,14 @@ export function tradesQuery(id: string, query: TradeQuery) {
   return queryOptions({
     queryKey: keys.trades(id, query),
     queryFn: async () =>
-      tradePage(await data(api.GET("/api/v1/backtests/{id}/trades", { params: { path: { id }, query } }))),
+      data(api.GET("/api/v1/backtests/{id}/trades", { params: { path: { id }, query } })),
   });
 }
 
 export function useCompare(ids: string[]) {
   return useQuery({
     queryKey: keys.compare(ids),
-    queryFn: async () => compareView(await data(api.POST("/api/v1/backtests/compare", { body: { ids } }))),
+    queryFn: () => data(api.POST("/api/v1/backtests/compare", { body: { ids } })),
     enabled: ids.length >= 2,
     staleTime: Infinity,
   });

@@ -201,6 +201,6 @@ export function paramLabel(axis: string): string {
 
 /** A metric's value; null or missing when the run has none. */
 export function metricValue(m: Metrics | null | undefined, key: string): number | null | undefined {
-  const v = m?.[key];
+  const v = m ? Object.entries(m).find(([k]) => k === key)?.[1] : undefined;
   return typeof v === "number" || v === null ? v : undefined;
 }

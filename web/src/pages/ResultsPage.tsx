@@ -4,7 +4,7 @@ import { lazy, Suspense, useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { keys } from "../api/keys";
-import type { RunDetail } from "../api/types";
+import { backtestSummary, type Metrics, type RunDetail } from "../api/types";
 import { AssumptionsCard } from "../components/AssumptionsCard";
 import { ErrorMessage } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
@@ -30,7 +30,7 @@ export default function ResultsPage() {
   const run = useBacktest(id);
   const r = run.data;
   const strategy = useStrategy(r?.strategy_id);
-  const summary = r?.summary ?? undefined;
+  const summary = backtestSummary(r?.summary);
   const title = strategy.data?.title ?? summary?.strategy ?? "Backtest";
   useTitle(`Result: ${title}`);
   const live = !!r && (r.status === "queued" || r.status === "running");
@@ -99,7 +99,7 @@ export default function ResultsPage() {
 
 function RunFacts({ run }: { run: RunDetail }) {
   const p = run.parameters;
-  const s = run.summary ?? undefined;
+  const s = backtestSummary(run.summary);
   const a = run.assumptions ?? undefined;
   const from = a?.data?.from_ts ?? s?.from_ts ?? p.from_ms;
   const to = a?.data?.to_ts ?? s?.to_ts ?? p.to_ms;
@@ -113,11 +113,11 @@ function RunFacts({ run }: { run: RunDetail }) {
 }
 
 function SucceededResult({ run }: { run: RunDetail }) {
-  const m = run.metrics ?? {};
-  const a = run.assumptions ?? {};
+  const m: Partial<Metrics> = run.metrics ?? {};
+  const a = run.assumptions ?? undefined;
   const warnings = run.warnings ?? [];
-  const s = run.summary ?? undefined;
-  const initial = a.initial_capital ?? s?.initial_capital ?? 10000;
+  const s = backtestSummary(run.summary);
+  const initial = a?.initial_capital ?? s?.initial_capital ?? 10000;
   return (
     <>
       <section aria-labelledby="warnings-title" className={`section warnings${warnings.length ? " has-warnings" : ""}`}>
@@ -156,7 +156,7 @@ function SucceededResult({ run }: { run: RunDetail }) {
             })}
           </dl>
         </section>
-        <AssumptionsCard a={a} />
+        {a && <AssumptionsCard a={a} />}
       </div>
       <Suspense fallback={<p role="status">Loading the charts…</p>}>
         <ResultCharts run={run} initial={initial} />

@@ -10,13 +10,13 @@ import { defaultDataset } from "../components/DatasetSelect";
 import { Field } from "../components/Field";
 import {
   apiFieldToSetting,
-  DEFAULT_SETTINGS,
+  defaultSettings,
   RunSettingsFields,
   settingsToRequest,
   type FieldErrors,
   type RunSettings,
 } from "../components/RunSettings";
-import { useDatasets, usePlanUsage } from "../hooks/queries";
+import { useDatasets, useSettingsRanges, usePlanUsage } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { metricInfo } from "../lib/metrics";
 import { graphParams, nodeName, type ParamRef } from "./strategyParams";
@@ -70,6 +70,7 @@ export function SweepSection({
   const queryClient = useQueryClient();
   const showQuota = useUpgradePrompt();
   const datasets = useDatasets();
+  const ranges = useSettingsRanges();
   const plan = usePlanUsage();
   const numeric = useMemo(
     () => graphParams(version.graph, catalogue).filter((p) => p.param.type === "integer" || p.param.type === "number"),
@@ -87,8 +88,9 @@ export function SweepSection({
     if (numeric.length && !axes.length) setAxes(numeric.slice(0, 2).map(defaultAxis));
   }, [numeric, axes.length]);
   useEffect(() => {
-    if (!settings && datasets.data) setSettings({ ...DEFAULT_SETTINGS, datasetId: defaultDataset(datasets.data.items)?.id ?? "" });
-  }, [datasets.data, settings]);
+    if (!settings && datasets.data && ranges.data)
+      setSettings(defaultSettings(ranges.data, defaultDataset(datasets.data.items)?.id ?? ""));
+  }, [datasets.data, ranges.data, settings]);
 
   if (!numeric.length) return null;
   const byKey = new Map(numeric.map((p) => [`${p.node.id}.${p.param.name}`, p]));
@@ -106,7 +108,7 @@ export function SweepSection({
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!settings) return;
+    if (!settings || !ranges.data) return;
     const bad = lists.find((l) => typeof l === "string") as string | undefined;
     if (axes.length === 2 && axes[0].key === axes[1].key) {
       setErrors({ axes: "Choose two different settings." });
@@ -116,7 +118,7 @@ export function SweepSection({
       setErrors({ axes: bad });
       return;
     }
-    const checked = settingsToRequest(settings);
+    const checked = settingsToRequest(settings, ranges.data);
     if (!checked.ok) {
       setErrors(checked.errors);
       setShowSettings(true);
@@ -226,11 +228,19 @@ export function SweepSection({
           aria-controls="sweep-settings"
           onClick={() => setShowSettings((v) => !v)}
         >
-          {showSettings ? "Hide market data and costs" : "Market data and costs (defaults: BTC-USD daily, 0.1% fee, 5 bps slippage)"}
+          {showSettings
+            ? "Hide market data and costs"
+            : `Market data and costs (defaults: BTC-USD daily, ${ranges.data?.defaults.fee_pct ?? 0.1}% fee, ${ranges.data?.defaults.slippage_bps ?? 5} bps slippage)`}
         </button>
         <div id="sweep-settings" hidden={!showSettings}>
-          {settings && (
-            <RunSettingsFields value={settings} onChange={setSettings} datasets={datasets.data?.items ?? []} errors={errors} />
+          {settings && ranges.data && (
+            <RunSettingsFields
+        value={settings}
+        onChange={setSettings}
+        datasets={datasets.data?.items ?? []}
+        ranges={ranges.data}
+        errors={errors}
+      />
           )}
         </div>
         <div className="actions">

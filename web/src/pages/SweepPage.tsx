@@ -4,7 +4,7 @@ import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { keys } from "../api/keys";
-import type { BlockInfo, Metrics, RunParameters, SweepResult } from "../api/types";
+import { sweepAxes, type BlockInfo, type Metrics, type RunParameters, type SweepResult } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
 import { RunProgressView } from "../components/ProgressBar";
 import { runDataWords } from "../components/RunTable";
@@ -57,7 +57,7 @@ export default function SweepPage() {
         Sweep: {title} <span className="version">version {r.version}</span>
       </h1>
       <p className="meta">
-        {runDataWords(r)} · varying {(p.axes ?? []).map((a) => label(`${a.node}.${a.param}`)).join(" and ")} · started{" "}
+        {runDataWords(r)} · varying {sweepAxes(p).map((a) => label(`${a.node}.${a.param}`)).join(" and ")} · started{" "}
         {localTime(r.created_at)}
       </p>
       {live && <RunProgressView progress={progress} label="Sweep progress" />}
@@ -126,7 +126,7 @@ function SweepResults({
 }
 
 function axisValuesOf(result: SweepResult, params: RunParameters, i: number): number[] {
-  const fromParams = params.axes?.[i]?.values;
+  const fromParams = sweepAxes(params)[i]?.values;
   if (fromParams?.length) return fromParams;
   return [...new Set(result.rows.map((r) => r.values[i]))].sort((a, b) => a - b);
 }
@@ -149,7 +149,7 @@ function Heatmap({
   const info = metricInfo(metric);
   const cells = useMemo(() => {
     const m = new Map<string, Metrics>();
-    for (const r of result.rows) m.set(`${r.values[0]}|${r.values[1]}`, r.metrics);
+    for (const r of result.rows) if (r.metrics) m.set(`${r.values[0]}|${r.values[1]}`, r.metrics);
     return m;
   }, [result.rows]);
   const values = result.rows
@@ -215,7 +215,7 @@ function SweepTable({ result, label }: { result: SweepResult; label: Label }) {
   const rows = useMemo(() => {
     const get = (r: SweepResult["rows"][number]) => {
       if (sort.key.startsWith("axis:")) return r.values[Number(sort.key.slice(5))];
-      const v = r.metrics[sort.key];
+      const v = metricValue(r.metrics, sort.key);
       return typeof v === "number" && Number.isFinite(v) ? v : -Infinity;
     };
     return [...result.rows].sort((a, b) => (sort.desc ? get(b) - get(a) : get(a) - get(b)));
