@@ -1,17 +1,38 @@
-// Where the spec leaves a field open (`{}`: the block catalogue, whose shape is data, and a
-// strategy node's params), this is the ONE place an answer is read as (or a request written
-// from) the HAND-TYPED shapes in types.ts. Each open field has exactly one conversion,
-// marked `SPEC GAP`; nothing else in the app converts API data. Runs and reports are typed
-// by the spec end to end.
+// Where the app's own shapes meet the spec's: the block catalogue, read into the canvas's
+// flat parameter shape, and the canvas's strategy document as a request body. No casts:
+// runs and reports are the spec's types end to end.
 import type { Schemas } from "./client";
-import type { BlockList, GraphDocument } from "./types";
+import type { BlockList, GraphDocument, ParamSpec } from "./types";
 
-/** `GET /api/v1/blocks`, whose whole answer the spec leaves open. */
-export function blockList(b: Record<string, never>): BlockList {
-  return b as unknown as BlockList; // SPEC GAP: the blocks answer
+/** `GET /api/v1/blocks`, read into the canvas's flat parameter shape (each parameter's
+ * kind narrowed on its `type`). */
+export function blockList(b: Schemas["Catalogue"]): BlockList {
+  return {
+    blocks: b.blocks.map((s) => ({
+      kind: s.kind,
+      category: s.category,
+      name: s.name,
+      explanation: s.explanation,
+      warmup: s.warmup,
+      inputs: s.inputs,
+      outputs: s.outputs,
+      params: s.params.map(param),
+    })),
+  };
 }
 
-/** A strategy document as a request body (`StrategyNode.params` is open in the spec). */
+function param(p: Schemas["ParamSpec"]): ParamSpec {
+  const base = { name: p.name, label: p.label, unit: p.unit ?? null };
+  switch (p.type) {
+    case "choice":
+      return { ...base, type: "choice", default: p.default, options: p.options };
+    case "integer":
+    case "number":
+      return { ...base, type: p.type, default: p.default, min: p.min, max: p.max };
+  }
+}
+
+/** A strategy document as a request body. */
 export function specGraph(doc: GraphDocument): Schemas["StrategyGraph"] {
-  return doc as Schemas["StrategyDocument"]; // SPEC GAP: StrategyNode.params
+  return doc;
 }

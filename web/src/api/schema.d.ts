@@ -937,6 +937,24 @@ export interface components {
             /** @description The codes of the report's warnings. */
             warnings: components["schemas"]["WarningCode"][];
         };
+        /** @description One catalogue entry. */
+        BlockSpec: {
+            category: components["schemas"]["Category"];
+            /** @description One paragraph for a beginner: what it measures and how traders use it. */
+            explanation: string;
+            inputs: components["schemas"]["PortSpec"][];
+            /** @description The block's wire name, e.g. `sma`. */
+            kind: string;
+            /** @description Plain-language name shown on the canvas. */
+            name: string;
+            outputs: components["schemas"]["PortSpec"][];
+            params: components["schemas"]["ParamSpec"][];
+            /**
+             * @description Bars this block needs before its first value, as a formula of its parameters
+             *     (the exact number comes from `warmup::own_warmup`).
+             */
+            warmup: string;
+        };
         /**
          * @description Candles as columns, oldest first: `t[i]`, `o[i]`, `h[i]`, `l[i]`, `c[i]`, `v[i]` is
          *     one candle (or one bucket of merged candles).
@@ -971,6 +989,16 @@ export interface components {
          * @description A candle file, sent as the raw request body (documentation only).
          */
         CandleFile: string;
+        /** @description The whole catalogue, as served to the UI. */
+        Catalogue: {
+            /** @description Every block, in palette order. */
+            blocks: components["schemas"]["BlockSpec"][];
+        };
+        /**
+         * @description Where a block sits in the palette.
+         * @enum {string}
+         */
+        Category: "inputs" | "moving_averages" | "momentum" | "trend" | "volatility" | "volume" | "math" | "conditions" | "logic" | "actions" | "risk";
         CloneRequest: {
             /** @description Title of the copy (1 to 200 characters, not only spaces); default: the source's title. */
             title?: string | null;
@@ -1722,6 +1750,37 @@ export interface components {
             read_at?: number | null;
             title: string;
         };
+        /** @description The type and range of a parameter. */
+        ParamKind: {
+            /** Format: int64 */
+            default: number;
+            /** Format: int64 */
+            max: number;
+            /** Format: int64 */
+            min: number;
+            /** @enum {string} */
+            type: "integer";
+        } | {
+            /** Format: double */
+            default: number;
+            /** Format: double */
+            max: number;
+            /** Format: double */
+            min: number;
+            /** @enum {string} */
+            type: "number";
+        } | {
+            default: string;
+            options: string[];
+            /** @enum {string} */
+            type: "choice";
+        };
+        /** @description A parameter of a block. */
+        ParamSpec: components["schemas"]["ParamKind"] & {
+            label: string;
+            name: string;
+            unit?: string | null;
+        };
         /**
          * @description The subscription plan.
          * @enum {string}
@@ -1754,6 +1813,18 @@ export interface components {
             /** @description What upgrading would give, when there is a bigger plan. */
             upgrade?: string | null;
         };
+        /** @description An input or output of a block. */
+        PortSpec: {
+            label: string;
+            /** @description The port's name in edges. */
+            name: string;
+            type: components["schemas"]["PortType"];
+        };
+        /**
+         * @description What flows along an edge: a number per bar or a yes/no per bar.
+         * @enum {string}
+         */
+        PortType: "number" | "boolean";
         /** @description Everything found about one candle series. */
         QualityReport: {
             duplicates_dropped: components["schemas"]["Listed_DroppedDuplicate"];
@@ -2020,7 +2091,9 @@ export interface components {
         StrategyBlockV1: {
             id: string;
             label?: string | null;
-            params?: Record<string, never> | null;
+            params?: {
+                [key: string]: unknown;
+            } | null;
             /** @description The block's wire name, as `kind` in version 2. */
             type: string;
             /** Format: double */
@@ -2094,7 +2167,9 @@ export interface components {
             kind: string;
             label?: string | null;
             /** @description Parameter values by name (numbers, strings or booleans as the block asks). */
-            params?: Record<string, never> | null;
+            params?: {
+                [key: string]: unknown;
+            } | null;
             position?: components["schemas"]["StrategyPosition"] | null;
         };
         StrategyPage: {
@@ -3549,7 +3624,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Catalogue"];
                 };
             };
         };

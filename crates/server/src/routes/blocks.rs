@@ -17,7 +17,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     get,
     path = "/api/v1/blocks",
     tag = "blocks",
-    responses((status = 200, description = "Every block, by category, with its ports and parameters", body = Object))
+    responses((status = 200, description = "Every block, by category, with its ports and parameters", body = bb_strategy::catalogue::Catalogue))
 )]
 async fn blocks() -> Response {
     static BODY: OnceLock<String> = OnceLock::new();

@@ -106,7 +106,7 @@ pub struct NodeSchema {
     /// The block's wire name from `GET /api/v1/blocks`, e.g. `sma`.
     pub kind: String,
     /// Parameter values by name (numbers, strings or booleans as the block asks).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub params: Option<serde_json::Value>,
     pub position: Option<PositionSchema>,
     pub label: Option<String>,
@@ -168,7 +168,7 @@ pub struct BlockV1Schema {
     /// The block's wire name, as `kind` in version 2.
     #[serde(rename = "type")]
     pub kind: String,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub params: Option<serde_json::Value>,
     pub x: Option<f64>,
     pub y: Option<f64>,

@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 mod authorization;
 mod common;
+mod conform;
 mod errors;
 mod fetches;
 mod graphs;

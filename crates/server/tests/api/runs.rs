@@ -4,6 +4,7 @@
 
 use crate::common::ErrorCode;
 use crate::common::{Account, Reply, TestApp};
+use crate::conform::assert_conforms;
 use bb_store::PlanTier;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -195,6 +196,7 @@ async fn journey(app: &TestApp) {
     assert_eq!(run.status, StatusCode::OK, "{}", run.text);
     assert_eq!(run.body["status"], "succeeded");
     assert_eq!(run.body["progress"], 100);
+    assert_conforms("RunDetail", &run.body);
     assert_eq!(run.body["parameters"]["fee_pct"], 0.1);
     assert_eq!(run.body["parameters"]["slippage_bps"], 5.0);
     assert_eq!(run.body["parameters"]["fill"], "next_open");
@@ -219,6 +221,7 @@ async fn journey(app: &TestApp) {
         .get(&format!("/api/v1/backtests/{id}/equity"), Some(&ada.token))
         .await;
     assert_eq!(equity.status, StatusCode::OK, "{}", equity.text);
+    assert_conforms("EquityView", &equity.body);
     let points = equity.body["points"].as_array().unwrap();
     assert!(points.len() > 100, "{}", points.len());
     assert!(
@@ -234,6 +237,7 @@ async fn journey(app: &TestApp) {
         )
         .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_conforms("TradePage", &page.body);
     assert_eq!(page.body["total"], trades);
     let items = page.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 5.min(trades as usize - 2));
@@ -273,6 +277,7 @@ async fn journey(app: &TestApp) {
         )
         .await;
     assert_eq!(history.body["total"], 1, "{}", history.text);
+    assert_conforms("RunPage", &history.body);
     assert_eq!(history.body["items"][0]["id"], id.as_str());
 
     // the notification was stored and pushed
@@ -663,6 +668,7 @@ async fn a_sweep_reports_every_combination_and_two_backtests_compare() {
         .get(&format!("/api/v1/sweeps/{id}"), Some(&ada.token))
         .await;
     assert_eq!(sweep.status, StatusCode::OK, "{}", sweep.text);
+    assert_conforms("RunDetail", &sweep.body);
     // fast 5,10,15,20 × slow 20..60 step 10, fast < slow: 4×5 minus (20,20) = 19
     let rows = sweep.body["sweep"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 19, "{}", sweep.text);
@@ -698,6 +704,7 @@ async fn a_sweep_reports_every_combination_and_two_backtests_compare() {
         )
         .await;
     assert_eq!(compared.status, StatusCode::OK, "{}", compared.text);
+    assert_conforms("CompareView", &compared.body);
     let metrics = compared.body["metrics"].as_array().unwrap();
     let total = metrics
         .iter()
@@ -854,4 +861,62 @@ async fn simulation_settings_out_of_range_are_refused_with_their_field() {
     let mut body = daily(&strategy);
     body["initial_capital"] = json!(1e12);
     submit(&app, &ada.token, body).await;
+}
+
+/// The form's defaults and ranges are the ones the API applies and checks.
+#[tokio::test]
+async fn the_settings_endpoint_gives_the_defaults_a_run_gets_and_the_ranges_it_checks() {
+    let app = TestApp::spawn().await;
+    // anonymous: a form shows it before sign-in
+    let ranges = app.get("/api/v1/settings/backtest", None).await;
+    assert_eq!(ranges.status, StatusCode::OK, "{}", ranges.text);
+    assert_conforms("SettingsRanges", &ranges.body);
+    let defaults = &ranges.body["defaults"];
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let id = submit(&app, &ada.token, daily(&strategy)).await;
+    let run = app
+        .get(&format!("/api/v1/backtests/{id}"), Some(&ada.token))
+        .await;
+    for field in [
+        "initial_capital",
+        "fee_pct",
+        "slippage_bps",
+        "fill",
+        "allow_short",
+        "gap_policy",
+    ] {
+        assert_eq!(run.body["parameters"][field], defaults[field], "{field}");
+    }
+    // the edges of each range: the bound is taken or refused as the range says
+    for (field, range) in [
+        ("initial_capital", &ranges.body["initial_capital"]),
+        ("fee_pct", &ranges.body["fee_pct"]),
+        ("slippage_bps", &ranges.body["slippage_bps"]),
+    ] {
+        let max = range["max"].as_f64().unwrap();
+        let exclusive = range["max_exclusive"].as_bool().unwrap();
+        let mut body = daily(&strategy);
+        body[field] = json!(max);
+        let reply = app.post("/api/v1/backtests", Some(&ada.token), body).await;
+        if exclusive {
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
+            assert_eq!(reply.body["error"]["details"]["field"], field);
+        } else {
+            assert_eq!(
+                reply.status,
+                StatusCode::ACCEPTED,
+                "{field}: {}",
+                reply.text
+            );
+        }
+        let mut below = daily(&strategy);
+        below[field] = json!(range["min"].as_f64().unwrap() - 0.5);
+        let reply = app.post("/api/v1/backtests", Some(&ada.token), below).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert_eq!(reply.body["error"]["details"]["field"], field);
+    }
+    // the block catalogue is what its schema says, too
+    let blocks = app.get("/api/v1/blocks", None).await;
+    assert_conforms("Catalogue", &blocks.body);
 }

@@ -31,11 +31,25 @@ pub fn spec(kind: BlockKind) -> &'static BlockSpec {
         .unwrap_or_else(|| unreachable!("every BlockKind has a catalogue entry (tested)"))
 }
 
+/// The whole catalogue, as served to the UI.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Catalogue {
+    /// Every block, in palette order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<BlockSpec>))]
+    pub blocks: Vec<&'static BlockSpec>,
+}
+
+/// The catalogue.
+pub fn catalogue() -> Catalogue {
+    Catalogue {
+        blocks: blocks().collect(),
+    }
+}
+
 /// The catalogue as a JSON value, as served to the UI.
 pub fn to_json() -> serde_json::Value {
-    serde_json::json!({
-        "blocks": blocks().collect::<Vec<_>>(),
-    })
+    serde_json::to_value(catalogue()).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use serde::Serialize;
 /// Where a block sits in the palette.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Category {
     Inputs,
     MovingAverages,
@@ -23,6 +24,7 @@ pub enum Category {
 /// What flows along an edge: a number per bar or a yes/no per bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PortType {
     Number,
     Boolean,
@@ -40,7 +42,9 @@ impl PortType {
 
 /// An input or output of a block.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PortSpec {
+    /// The port's name in edges.
     pub name: &'static str,
     pub label: &'static str,
     #[serde(rename = "type")]
@@ -50,6 +54,7 @@ pub struct PortSpec {
 /// The type and range of a parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ParamKind {
     Integer {
         min: i64,
@@ -62,6 +67,7 @@ pub enum ParamKind {
         default: f64,
     },
     Choice {
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         options: &'static [&'static str],
         default: &'static str,
     },
@@ -69,6 +75,7 @@ pub enum ParamKind {
 
 /// A parameter of a block.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParamSpec {
     pub name: &'static str,
     pub label: &'static str,
@@ -79,15 +86,21 @@ pub struct ParamSpec {
 
 /// One catalogue entry.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BlockSpec {
+    /// The block's wire name, e.g. `sma`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: BlockKind,
     pub category: Category,
     /// Plain-language name shown on the canvas.
     pub name: &'static str,
     /// One paragraph for a beginner: what it measures and how traders use it.
     pub explanation: &'static str,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<ParamSpec>))]
     pub params: &'static [ParamSpec],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<PortSpec>))]
     pub inputs: &'static [PortSpec],
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<PortSpec>))]
     pub outputs: &'static [PortSpec],
     /// Bars this block needs before its first value, as a formula of its parameters
     /// (the exact number comes from `warmup::own_warmup`).
