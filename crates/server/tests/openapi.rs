@@ -128,3 +128,42 @@ fn the_readme_error_table_is_the_error_code_enum() {
     let all: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, all);
 }
+
+/// The bounds and defaults the spec publishes for a run's settings are the ones the API
+/// applies (`bb_backtest::SettingsRanges`).
+#[test]
+fn the_spec_publishes_the_settings_ranges() {
+    let spec: serde_json::Value = serde_json::from_str(&bb_server::openapi::spec_json()).unwrap();
+    let r = bb_backtest::SettingsRanges::get();
+    let d = r.defaults;
+    for request in ["CreateBacktestRequest", "CreateSweepRequest"] {
+        let p = &spec["components"]["schemas"][request]["properties"];
+        let number = |field: &str, key: &str| p[field][key].as_f64();
+        assert_eq!(
+            number("initial_capital", "minimum"),
+            Some(r.initial_capital.min)
+        );
+        assert_eq!(
+            number("initial_capital", "maximum"),
+            Some(r.initial_capital.max)
+        );
+        assert_eq!(
+            number("initial_capital", "default"),
+            Some(d.initial_capital)
+        );
+        assert_eq!(number("fee_pct", "minimum"), Some(r.fee_pct.min));
+        assert_eq!(number("fee_pct", "exclusiveMaximum"), Some(r.fee_pct.max));
+        assert_eq!(number("fee_pct", "default"), Some(d.fee_pct));
+        assert_eq!(number("slippage_bps", "minimum"), Some(r.slippage_bps.min));
+        assert_eq!(
+            number("slippage_bps", "exclusiveMaximum"),
+            Some(r.slippage_bps.max)
+        );
+        assert_eq!(number("slippage_bps", "default"), Some(d.slippage_bps));
+        assert_eq!(p["fill"]["default"], d.fill.as_str(), "{request}");
+        assert_eq!(p["allow_short"]["default"], d.allow_short, "{request}");
+        assert_eq!(p["fill_gaps"]["default"], false, "{request}");
+        assert!(r.fee_pct.max_exclusive && r.slippage_bps.max_exclusive);
+        assert!(!r.initial_capital.max_exclusive);
+    }
+}

@@ -1042,10 +1042,10 @@ export interface components {
             right: string;
         };
         /**
-         * @description What to backtest, on which candles, with which costs. Everything but the strategy has a
-         *     default: the strategy's newest version, the symbol's dataset at its own timeframe, all
-         *     of its candles, 10,000 of capital, 0.1% fees, 5 bps slippage, next-open fills, shorts
-         *     allowed, gaps left as they are.
+         * @description What to backtest, on which candles, with which costs. Everything but the strategy
+         *     has a default: the strategy's newest version, the symbol's dataset at its own
+         *     timeframe, all of its candles, 10,000 of capital, 0.1% fees, 5 bps slippage,
+         *     next-open fills, shorts allowed, gaps left as they are.
          */
         CreateBacktestRequest: {
             /**
@@ -1138,46 +1138,70 @@ export interface components {
         };
         /** @description A sweep: a backtest's settings plus the parameters to vary. */
         CreateSweepRequest: {
-            /** @default true */
+            /**
+             * @description Whether enter-short signals open shorts (default true).
+             * @default true
+             */
             allow_short?: boolean | null;
+            /** @description A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`. */
             dataset_id?: string | null;
             /**
              * Format: double
+             * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
              * @default 0.1
              */
             fee_pct?: number | null;
-            /** @default next_open */
+            /**
+             * @description `next_open` (default) or `same_close`.
+             * @default next_open
+             */
             fill?: string | null;
-            /** @default false */
+            /**
+             * @description Forward-fill missing candles instead of leaving the gaps (default false).
+             * @default false
+             */
             fill_gaps?: boolean | null;
+            /** @description Start (inclusive): an ISO-8601 date or time, or Unix ms. */
             from?: string | null;
             /**
              * Format: double
+             * @description Starting capital, quote currency, from 1 to one trillion (default 10,000).
              * @default 10000
              */
             initial_capital?: number | null;
             /**
              * @description Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
-             *     `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
-             *     cells in all.
+             *     `fast.period=5..50:5`. At most 10, each at most 200 characters, at most
+             *     1,000,000 cells in all.
              */
             params: string[];
             /**
              * Format: double
+             * @description Slippage per fill, basis points against the trader, from 0 to under 10,000
+             *     (default 5).
              * @default 5
              */
             slippage_bps?: number | null;
             /** @description Metric the rows are sorted by, best first (default `total_return_pct`). */
             sort?: string | null;
             strategy_id: string;
+            /**
+             * @description e.g. `BTC-USD`; the dataset of this symbol at `timeframe` (or a finer one that
+             *     divides it) is used.
+             */
             symbol?: string | null;
+            /** @description e.g. `1h`, `1d`. Default: the dataset's own. */
             timeframe?: string | null;
+            /** @description End (exclusive). */
             to?: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Default: the newest version.
+             */
             version?: number | null;
             /**
-             * @description Constraints between swept parameters, e.g. `fast.period<slow.period`. At most 20,
-             *     each at most 200 characters.
+             * @description Constraints between swept parameters, e.g. `fast.period<slow.period`. At most
+             *     20, each at most 200 characters.
              */
             where?: string[];
         };

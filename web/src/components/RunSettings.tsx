@@ -179,51 +179,33 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors }:
       <fieldset>
         <legend>Money and costs</legend>
         <div className="field-row">
-          <Field
+          <NumberSetting
             label="Starting money"
             error={errors.capital}
             help={`Default ${d.initial_capital.toLocaleString("en-US")}. Every trade uses the strategy's sizing rule.`}
-          >
-            <input
-              type="number"
-              inputMode="decimal"
-              min={ranges.initial_capital.min}
-              max={ranges.initial_capital.max}
-              step="any"
-              value={value.capital}
-              onChange={(e) => set("capital", e.target.value)}
-            />
-          </Field>
-          <Field
+            range={ranges.initial_capital}
+            step="any"
+            value={value.capital}
+            onChange={(v) => set("capital", v)}
+          />
+          <NumberSetting
             label="Fee per trade (%)"
             error={errors.fee}
             help={`Default ${d.fee_pct}%, a typical exchange fee, paid on every buy and every sell.`}
-          >
-            <input
-              type="number"
-              inputMode="decimal"
-              min={ranges.fee_pct.min}
-              max={ranges.fee_pct.max}
-              step="0.01"
-              value={value.fee}
-              onChange={(e) => set("fee", e.target.value)}
-            />
-          </Field>
-          <Field
+            range={ranges.fee_pct}
+            step="0.01"
+            value={value.fee}
+            onChange={(v) => set("fee", v)}
+          />
+          <NumberSetting
             label="Slippage (basis points)"
             error={errors.slippage}
             help={`Default ${d.slippage_bps} bps = ${d.slippage_bps / 100}%: each fill gets a slightly worse price than on screen, as in real markets.`}
-          >
-            <input
-              type="number"
-              inputMode="decimal"
-              min={ranges.slippage_bps.min}
-              max={ranges.slippage_bps.max}
-              step="0.5"
-              value={value.slippage}
-              onChange={(e) => set("slippage", e.target.value)}
-            />
-          </Field>
+            range={ranges.slippage_bps}
+            step="0.5"
+            value={value.slippage}
+            onChange={(v) => set("slippage", v)}
+          />
         </div>
       </fieldset>
       <fieldset>
@@ -268,5 +250,30 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors }:
         </div>
       </fieldset>
     </>
+  );
+}
+
+/** A number field of the form, with the server's range as the input's bounds. */
+function NumberSetting(props: {
+  label: string;
+  error?: string;
+  help: string;
+  range: Range;
+  step: string;
+  value: string;
+  onChange(value: string): void;
+}) {
+  return (
+    <Field label={props.label} error={props.error} help={props.help}>
+      <input
+        type="number"
+        inputMode="decimal"
+        min={props.range.min}
+        max={props.range.max}
+        step={props.step}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </Field>
   );
 }

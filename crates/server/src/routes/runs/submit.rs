@@ -3,7 +3,9 @@
 //! range, the plan allows it), then one store call that takes the quota and enqueues the job
 //! atomically. The answer is `202 Accepted` with the run and its events address.
 
-use super::types::{CreateBacktestRequest, CreateSweepRequest, RunView};
+use super::types::{
+    CreateBacktestRequest, CreateSweepRequest, RunTarget, RunView, SettingsRequest,
+};
 use crate::auth::extractor::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Json;
@@ -55,7 +57,7 @@ pub async fn create_backtest(
     Json(req): Json<CreateBacktestRequest>,
 ) -> Result<(StatusCode, HeaderMap, Json<RunView>), ApiError> {
     let (user, limits) = caller_plan(&state, &caller).await?;
-    let prepared = prepare(&state, &caller, &user, &req).await?;
+    let prepared = prepare(&state, &caller, &user, &req.target()).await?;
     let config = serde_json::to_value(&prepared.request).map_err(ApiError::internal)?;
     submit(
         &state,
@@ -92,7 +94,7 @@ pub async fn create_sweep(
     let (user, limits) = caller_plan(&state, &caller).await?;
     // The request's own shape first: counts, lengths and the grid's size are cheap.
     let spec = sweep_spec(&req)?;
-    let prepared = prepare(&state, &caller, &user, &req.backtest()).await?;
+    let prepared = prepare(&state, &caller, &user, &req.target()).await?;
     check_sweep_targets(&prepared.graph, &spec)?;
     // Counting the combinations that satisfy the constraints visits the grid (at most
     // MAX_GRID cells × MAX_SWEEP_CONSTRAINTS comparisons), so it runs off the runtime's
@@ -258,10 +260,10 @@ async fn prepare(
     state: &AppState,
     caller: &AuthUser,
     user: &User,
-    req: &CreateBacktestRequest,
+    req: &RunTarget,
 ) -> Result<Prepared, ApiError> {
     // The settings first: they cost nothing to check.
-    let settings = settings(req)?;
+    let settings = settings(&req.settings)?;
     let strategy = load_strategy(state, &req.strategy_id, Some(caller)).await?;
     let number = match req.version {
         Some(n) => n,
@@ -414,7 +416,7 @@ async fn prepare(
 }
 
 /// The request's settings through their one checked constructor; an error names its field.
-fn settings(req: &CreateBacktestRequest) -> Result<Settings, ApiError> {
+fn settings(req: &SettingsRequest) -> Result<Settings, ApiError> {
     let fill = match req.fill.as_deref() {
         None => None,
         Some(text) => Some(

@@ -10,103 +10,126 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-/// What to backtest, on which candles, with which costs. Everything but the strategy has a
-/// default: the strategy's newest version, the symbol's dataset at its own timeframe, all
-/// of its candles, 10,000 of capital, 0.1% fees, 5 bps slippage, next-open fills, shorts
-/// allowed, gaps left as they are.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateBacktestRequest {
-    pub strategy_id: String,
-    /// Default: the newest version.
-    pub version: Option<i64>,
-    /// A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`.
-    pub dataset_id: Option<String>,
-    /// e.g. `BTC-USD`; the dataset of this symbol at `timeframe` (or a finer one that
-    /// divides it) is used.
-    pub symbol: Option<String>,
-    /// e.g. `1h`, `1d`. Default: the dataset's own.
-    pub timeframe: Option<String>,
-    /// Start (inclusive): an ISO-8601 date or time, or Unix ms.
-    pub from: Option<String>,
-    /// End (exclusive).
-    pub to: Option<String>,
-    /// Starting capital, quote currency, from 1 to one trillion (default 10,000).
-    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0, default = 10_000.0)]
-    pub initial_capital: Option<f64>,
-    /// Fee per fill, % of notional, from 0 to under 100 (default 0.1).
-    #[schema(minimum = 0.0, exclusive_maximum = 100.0, default = 0.1)]
-    pub fee_pct: Option<f64>,
-    /// Slippage per fill, basis points against the trader, from 0 to under 10,000
-    /// (default 5).
-    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0, default = 5.0)]
-    pub slippage_bps: Option<f64>,
-    /// `next_open` (default) or `same_close`.
-    #[schema(default = "next_open")]
-    pub fill: Option<String>,
-    /// Whether enter-short signals open shorts (default true).
-    #[schema(default = true)]
-    pub allow_short: Option<bool>,
-    /// Forward-fill missing candles instead of leaving the gaps (default false).
-    #[schema(default = false)]
-    pub fill_gaps: Option<bool>,
-}
-
-/// A sweep: a backtest's settings plus the parameters to vary.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateSweepRequest {
-    pub strategy_id: String,
-    pub version: Option<i64>,
-    pub dataset_id: Option<String>,
-    pub symbol: Option<String>,
-    pub timeframe: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0, default = 10_000.0)]
-    pub initial_capital: Option<f64>,
-    #[schema(minimum = 0.0, exclusive_maximum = 100.0, default = 0.1)]
-    pub fee_pct: Option<f64>,
-    #[schema(minimum = 0.0, exclusive_maximum = 10_000.0, default = 5.0)]
-    pub slippage_bps: Option<f64>,
-    #[schema(default = "next_open")]
-    pub fill: Option<String>,
-    #[schema(default = true)]
-    pub allow_short: Option<bool>,
-    #[schema(default = false)]
-    pub fill_gaps: Option<bool>,
-    /// Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
-    /// `fast.period=5..50:5`. At most 10, each at most 200 characters, at most 1,000,000
-    /// cells in all.
-    #[schema(min_items = 1, max_items = 10)]
-    pub params: Vec<String>,
-    /// Constraints between swept parameters, e.g. `fast.period<slow.period`. At most 20,
-    /// each at most 200 characters.
-    #[schema(max_items = 20)]
-    #[serde(default)]
-    pub r#where: Vec<String>,
-    /// Metric the rows are sorted by, best first (default `total_return_pct`).
-    pub sort: Option<String>,
-}
-
-impl CreateSweepRequest {
-    /// The backtest part of the request.
-    pub fn backtest(&self) -> CreateBacktestRequest {
-        CreateBacktestRequest {
-            strategy_id: self.strategy_id.clone(),
-            version: self.version,
-            dataset_id: self.dataset_id.clone(),
-            symbol: self.symbol.clone(),
-            timeframe: self.timeframe.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            initial_capital: self.initial_capital,
-            fee_pct: self.fee_pct,
-            slippage_bps: self.slippage_bps,
-            fill: self.fill.clone(),
-            allow_short: self.allow_short,
-            fill_gaps: self.fill_gaps,
+/// Declares a run request: the fields every backtest and sweep takes (the strategy, the
+/// candles, the period and the settings), written once, then the kind's own fields. A
+/// macro rather than `#[serde(flatten)]`, which cannot be combined with
+/// `deny_unknown_fields` and would make the schema an `allOf` that no body satisfies.
+/// The bounds and defaults in `#[schema]` are `bb_backtest::SettingsRanges`'s (a test in
+/// `tests/openapi.rs` compares them).
+macro_rules! run_request {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Deserialize, ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            pub strategy_id: String,
+            /// Default: the newest version.
+            pub version: Option<i64>,
+            /// A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`.
+            pub dataset_id: Option<String>,
+            /// e.g. `BTC-USD`; the dataset of this symbol at `timeframe` (or a finer one that
+            /// divides it) is used.
+            pub symbol: Option<String>,
+            /// e.g. `1h`, `1d`. Default: the dataset's own.
+            pub timeframe: Option<String>,
+            /// Start (inclusive): an ISO-8601 date or time, or Unix ms.
+            pub from: Option<String>,
+            /// End (exclusive).
+            pub to: Option<String>,
+            /// Starting capital, quote currency, from 1 to one trillion (default 10,000).
+            #[schema(minimum = 1.0, maximum = 1_000_000_000_000.0, default = 10_000.0)]
+            pub initial_capital: Option<f64>,
+            /// Fee per fill, % of notional, from 0 to under 100 (default 0.1).
+            #[schema(minimum = 0.0, exclusive_maximum = 100.0, default = 0.1)]
+            pub fee_pct: Option<f64>,
+            /// Slippage per fill, basis points against the trader, from 0 to under 10,000
+            /// (default 5).
+            #[schema(minimum = 0.0, exclusive_maximum = 10_000.0, default = 5.0)]
+            pub slippage_bps: Option<f64>,
+            /// `next_open` (default) or `same_close`.
+            #[schema(default = "next_open")]
+            pub fill: Option<String>,
+            /// Whether enter-short signals open shorts (default true).
+            #[schema(default = true)]
+            pub allow_short: Option<bool>,
+            /// Forward-fill missing candles instead of leaving the gaps (default false).
+            #[schema(default = false)]
+            pub fill_gaps: Option<bool>,
+            $($(#[$fmeta])* pub $field: $ty,)*
         }
+
+        impl $name {
+            /// The part every run takes.
+            pub fn target(&self) -> RunTarget {
+                RunTarget {
+                    strategy_id: self.strategy_id.clone(),
+                    version: self.version,
+                    dataset_id: self.dataset_id.clone(),
+                    symbol: self.symbol.clone(),
+                    timeframe: self.timeframe.clone(),
+                    from: self.from.clone(),
+                    to: self.to.clone(),
+                    settings: SettingsRequest {
+                        initial_capital: self.initial_capital,
+                        fee_pct: self.fee_pct,
+                        slippage_bps: self.slippage_bps,
+                        fill: self.fill.clone(),
+                        allow_short: self.allow_short,
+                        fill_gaps: self.fill_gaps,
+                    },
+                }
+            }
+        }
+    };
+}
+
+/// What every run is asked: which strategy, which candles, which period and settings.
+#[derive(Debug, Clone)]
+pub struct RunTarget {
+    pub strategy_id: String,
+    pub version: Option<i64>,
+    pub dataset_id: Option<String>,
+    pub symbol: Option<String>,
+    pub timeframe: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub settings: SettingsRequest,
+}
+
+/// The settings as sent; `bb_backtest::Settings::new` checks them.
+#[derive(Debug, Clone)]
+pub struct SettingsRequest {
+    pub initial_capital: Option<f64>,
+    pub fee_pct: Option<f64>,
+    pub slippage_bps: Option<f64>,
+    pub fill: Option<String>,
+    pub allow_short: Option<bool>,
+    pub fill_gaps: Option<bool>,
+}
+
+run_request! {
+    /// What to backtest, on which candles, with which costs. Everything but the strategy
+    /// has a default: the strategy's newest version, the symbol's dataset at its own
+    /// timeframe, all of its candles, 10,000 of capital, 0.1% fees, 5 bps slippage,
+    /// next-open fills, shorts allowed, gaps left as they are.
+    pub struct CreateBacktestRequest {}
+}
+
+run_request! {
+    /// A sweep: a backtest's settings plus the parameters to vary.
+    pub struct CreateSweepRequest {
+        /// Swept parameters: `node.param=START..END:STEP` or `node.param=V1,V2,V3`, e.g.
+        /// `fast.period=5..50:5`. At most 10, each at most 200 characters, at most
+        /// 1,000,000 cells in all.
+        #[schema(min_items = 1, max_items = 10)]
+        pub params: Vec<String>,
+        /// Constraints between swept parameters, e.g. `fast.period<slow.period`. At most
+        /// 20, each at most 200 characters.
+        #[schema(max_items = 20)]
+        #[serde(default)]
+        pub r#where: Vec<String>,
+        /// Metric the rows are sorted by, best first (default `total_return_pct`).
+        pub sort: Option<String>,
     }
 }
 
