@@ -9,20 +9,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assumptions {
+    /// Starting cash, quote currency.
     pub initial_capital: f64,
     /// Machine-readable fill rule and its explanation.
     pub fill_rule: FillRule,
+    /// The fill rule in words.
     pub fill_rule_text: String,
     /// Fee per fill, percent of the fill's notional.
     pub fee_pct: f64,
     /// Slippage per fill in basis points, against the trader.
     pub slippage_bps: f64,
+    /// The slippage in words.
     pub slippage_text: String,
     /// The order in which a bar's prices are assumed to have traded, for stops and targets.
     pub intrabar_path: String,
+    /// How each trade is sized, in words.
     pub sizing: String,
     /// One line per active risk rule (stop, target, trailing, time stop, break-even).
     pub risk_rules: Vec<String>,
+    /// Whether enter-short signals opened short positions.
     pub shorts_allowed: bool,
     /// How crossings and exact ties are decided.
     pub crossing_rule: String,
@@ -33,17 +38,21 @@ pub struct Assumptions {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataSummary {
-    /// First and last bar open time, Unix ms.
+    /// Open time of the first bar, Unix ms.
     pub from_ts: i64,
+    /// Open time of the last bar, Unix ms.
     pub to_ts: i64,
     /// Bar duration, e.g. "1m", "1d".
     pub timeframe: String,
+    /// Bars the backtest ran on.
     pub candles: usize,
     /// Bars the strategy needed before its first decision.
     pub warmup_bars: usize,
-    /// Places where bars are missing (first 50), and totals.
+    /// Places where bars are missing (the first 50).
     pub gaps: Vec<DataGap>,
+    /// Every place where bars are missing.
     pub gap_count: usize,
+    /// Bars missing in all.
     pub missing_bars: i64,
     /// What the engine does across gaps.
     pub gap_handling: String,
@@ -89,9 +98,11 @@ impl DataQuality {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DataGap {
-    /// Open time of the last bar before the gap and of the first bar after it.
+    /// Open time of the last bar before the gap, Unix ms.
     pub last_before_ts: i64,
+    /// Open time of the first bar after the gap, Unix ms.
     pub first_after_ts: i64,
+    /// Bars missing in this gap.
     pub missing_bars: i64,
 }
 

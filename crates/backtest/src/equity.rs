@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EquityPoint {
+    /// Open time of the bar, Unix ms (equity is taken at its close).
     pub ts: i64,
+    /// Cash plus the open position at the close, quote currency.
     pub equity: f64,
     /// Percent below the highest equity so far (zero or negative).
     pub drawdown_pct: f64,

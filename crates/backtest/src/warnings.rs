@@ -23,6 +23,7 @@ pub enum WarningCode {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Warning {
     pub code: WarningCode,
+    /// The caution in words for a beginner.
     pub message: String,
 }
 

@@ -40,15 +40,19 @@ pub struct Trade {
     pub side: Side,
     /// Index of the bar on which the entry filled.
     pub entry_index: usize,
+    /// Open time of that bar, Unix ms.
     pub entry_ts: i64,
+    /// Fill price of the entry, slippage included, quote currency.
     pub entry_price: f64,
     /// Index of the bar on which the exit filled.
     pub exit_index: usize,
+    /// Open time of that bar, Unix ms.
     pub exit_ts: i64,
+    /// Fill price of the exit, slippage included, quote currency.
     pub exit_price: f64,
     /// Units of the base asset.
     pub quantity: f64,
-    /// Profit or loss after fees and slippage.
+    /// Profit or loss after fees and slippage, quote currency.
     pub pnl: f64,
     /// `pnl` as a percentage of the entry notional (entry price × quantity).
     pub pnl_pct: f64,

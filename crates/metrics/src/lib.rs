@@ -72,51 +72,60 @@ pub struct MetricsInput<'a> {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Metrics {
-    /// See [`total_return`].
+    /// Percent: final equity over starting capital, minus 1, × 100, after fees and slippage (see
+    /// [`total_return`]).
     pub total_return_pct: f64,
-    /// See [`cagr`].
+    /// Percent a year: the compound annual growth rate over the data's span, in 365-day years;
+    /// `null` when the data cannot define it (see [`cagr`]).
     pub cagr_pct: Option<f64>,
-    /// See [`volatility`].
+    /// Percent a year: the standard deviation of per-bar returns, annualised with the timeframe's
+    /// bars per year (see [`volatility`]).
     pub volatility_pct: Option<f64>,
-    /// See [`sharpe`].
+    /// Ratio, annualised: mean per-bar excess return over its standard deviation (see [`sharpe`]);
+    /// `null` when undefined.
     pub sharpe: Option<f64>,
-    /// See [`sortino`].
+    /// Ratio, annualised: mean per-bar excess return over its downside deviation (see [`sortino`]);
+    /// `null` when undefined.
     pub sortino: Option<f64>,
-    /// See [`calmar`].
+    /// Ratio: CAGR over the size of the maximum drawdown (see [`calmar`]); `null` when undefined.
     pub calmar: Option<f64>,
-    /// See [`max_drawdown`]; zero or negative.
+    /// Percent, zero or negative: the largest fall of equity from a running peak (see
+    /// [`max_drawdown`]).
     pub max_drawdown_pct: f64,
-    /// See [`max_drawdown`].
+    /// Bars: the longest time equity spent below a previous peak (see [`max_drawdown`]).
     pub max_drawdown_duration_bars: usize,
-    /// See [`max_drawdown`].
+    /// Milliseconds: that longest time below a peak, in time (see [`max_drawdown`]).
     pub max_drawdown_duration_ms: i64,
-    /// See [`exposure`].
+    /// Percent of bars with a position open (see [`exposure`]).
     pub exposure_pct: f64,
-    /// See [`trade_count`].
+    /// Count of closed trades (see [`trade_count`]).
     pub trades: usize,
-    /// See [`win_rate`].
+    /// Percent of trades that made money (see [`win_rate`]); `null` without trades.
     pub win_rate_pct: Option<f64>,
-    /// See [`profit_factor`].
+    /// Ratio: gross profit over gross loss (see [`profit_factor`]); `null` when undefined.
     pub profit_factor: Option<f64>,
-    /// See [`expectancy`].
+    /// Quote currency: the average P&L per trade (see [`expectancy`]); `null` without trades.
     pub expectancy: Option<f64>,
-    /// See [`average_win_loss`].
+    /// Quote currency: the average P&L of winning trades (see [`average_win_loss`]); `null` without
+    /// winners.
     pub average_win: Option<f64>,
-    /// See [`average_win_loss`]; negative.
+    /// Quote currency, negative: the average P&L of losing trades (see [`average_win_loss`]);
+    /// `null` without losers.
     pub average_loss: Option<f64>,
-    /// See [`best_worst_trade`].
+    /// Percent of the entry notional: the best trade's return (see [`best_worst_trade`]).
     pub best_trade_pct: Option<f64>,
-    /// See [`best_worst_trade`].
+    /// Percent of the entry notional: the worst trade's return (see [`best_worst_trade`]).
     pub worst_trade_pct: Option<f64>,
-    /// See [`holding_time`].
+    /// Bars: how long a trade was held on average (see [`holding_time`]).
     pub average_holding_bars: Option<f64>,
-    /// See [`holding_time`].
+    /// Milliseconds: how long a trade was held on average (see [`holding_time`]).
     pub average_holding_ms: Option<f64>,
-    /// See [`costs`].
+    /// Quote currency: every fee paid (see [`costs`]).
     pub total_fees: f64,
-    /// See [`costs`].
+    /// Quote currency: what slippage cost compared with fills at the raw price (see [`costs`]).
     pub total_slippage: f64,
-    /// See [`buy_and_hold`].
+    /// Percent: the return of holding the asset over the same data, for comparison (see
+    /// [`buy_and_hold`]).
     pub buy_and_hold_return_pct: f64,
 }
 

@@ -20,9 +20,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MonthlyReturn {
+    /// Calendar year (UTC).
     pub year: i32,
     /// 1 = January ... 12 = December.
     pub month: u32,
+    /// Percent: the month's return (see the module).
     pub return_pct: f64,
 }
 

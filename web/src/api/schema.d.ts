@@ -863,20 +863,27 @@ export interface components {
             fee_pct: number;
             /** @description Machine-readable fill rule and its explanation. */
             fill_rule: components["schemas"]["FillRule"];
+            /** @description The fill rule in words. */
             fill_rule_text: string;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Starting cash, quote currency.
+             */
             initial_capital: number;
             /** @description The order in which a bar's prices are assumed to have traded, for stops and targets. */
             intrabar_path: string;
             /** @description One line per active risk rule (stop, target, trailing, time stop, break-even). */
             risk_rules: string[];
+            /** @description Whether enter-short signals opened short positions. */
             shorts_allowed: boolean;
+            /** @description How each trade is sized, in words. */
             sizing: string;
             /**
              * Format: double
              * @description Slippage per fill in basis points, against the trader.
              */
             slippage_bps: number;
+            /** @description The slippage in words. */
             slippage_text: string;
         };
         /** @description One swept parameter: `node.param` and the values it takes. */
@@ -1207,14 +1214,20 @@ export interface components {
         };
         /** @description A run of missing bars. */
         DataGap: {
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of the first bar after the gap, Unix ms.
+             */
             first_after_ts: number;
             /**
              * Format: int64
-             * @description Open time of the last bar before the gap and of the first bar after it.
+             * @description Open time of the last bar before the gap, Unix ms.
              */
             last_before_ts: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Bars missing in this gap.
+             */
             missing_bars: number;
         };
         /**
@@ -1236,22 +1249,30 @@ export interface components {
         };
         /** @description What data the backtest ran on. */
         DataSummary: components["schemas"]["DataProvenance"] & {
+            /** @description Bars the backtest ran on. */
             candles: number;
             /**
              * Format: int64
-             * @description First and last bar open time, Unix ms.
+             * @description Open time of the first bar, Unix ms.
              */
             from_ts: number;
+            /** @description Every place where bars are missing. */
             gap_count: number;
             /** @description What the engine does across gaps. */
             gap_handling: string;
-            /** @description Places where bars are missing (first 50), and totals. */
+            /** @description Places where bars are missing (the first 50). */
             gaps: components["schemas"]["DataGap"][];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Bars missing in all.
+             */
             missing_bars: number;
             /** @description Bar duration, e.g. "1m", "1d". */
             timeframe: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of the last bar, Unix ms.
+             */
             to_ts: number;
             /** @description Bars the strategy needed before its first decision. */
             warmup_bars: number;
@@ -1355,9 +1376,15 @@ export interface components {
              * @description Percent below the highest equity so far (zero or negative).
              */
             drawdown_pct: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Cash plus the open position at the close, quote currency.
+             */
             equity: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of the bar, Unix ms (equity is taken at its close).
+             */
             ts: number;
         };
         /**
@@ -1605,111 +1632,120 @@ export interface components {
         Metrics: {
             /**
              * Format: double
-             * @description See [`holding_time`].
+             * @description Bars: how long a trade was held on average (see [`holding_time`]).
              */
             average_holding_bars?: number | null;
             /**
              * Format: double
-             * @description See [`holding_time`].
+             * @description Milliseconds: how long a trade was held on average (see [`holding_time`]).
              */
             average_holding_ms?: number | null;
             /**
              * Format: double
-             * @description See [`average_win_loss`]; negative.
+             * @description Quote currency, negative: the average P&L of losing trades (see [`average_win_loss`]);
+             *     `null` without losers.
              */
             average_loss?: number | null;
             /**
              * Format: double
-             * @description See [`average_win_loss`].
+             * @description Quote currency: the average P&L of winning trades (see [`average_win_loss`]); `null` without
+             *     winners.
              */
             average_win?: number | null;
             /**
              * Format: double
-             * @description See [`best_worst_trade`].
+             * @description Percent of the entry notional: the best trade's return (see [`best_worst_trade`]).
              */
             best_trade_pct?: number | null;
             /**
              * Format: double
-             * @description See [`buy_and_hold`].
+             * @description Percent: the return of holding the asset over the same data, for comparison (see
+             *     [`buy_and_hold`]).
              */
             buy_and_hold_return_pct: number;
             /**
              * Format: double
-             * @description See [`cagr`].
+             * @description Percent a year: the compound annual growth rate over the data's span, in 365-day years;
+             *     `null` when the data cannot define it (see [`cagr`]).
              */
             cagr_pct?: number | null;
             /**
              * Format: double
-             * @description See [`calmar`].
+             * @description Ratio: CAGR over the size of the maximum drawdown (see [`calmar`]); `null` when undefined.
              */
             calmar?: number | null;
             /**
              * Format: double
-             * @description See [`expectancy`].
+             * @description Quote currency: the average P&L per trade (see [`expectancy`]); `null` without trades.
              */
             expectancy?: number | null;
             /**
              * Format: double
-             * @description See [`exposure`].
+             * @description Percent of bars with a position open (see [`exposure`]).
              */
             exposure_pct: number;
-            /** @description See [`max_drawdown`]. */
+            /** @description Bars: the longest time equity spent below a previous peak (see [`max_drawdown`]). */
             max_drawdown_duration_bars: number;
             /**
              * Format: int64
-             * @description See [`max_drawdown`].
+             * @description Milliseconds: that longest time below a peak, in time (see [`max_drawdown`]).
              */
             max_drawdown_duration_ms: number;
             /**
              * Format: double
-             * @description See [`max_drawdown`]; zero or negative.
+             * @description Percent, zero or negative: the largest fall of equity from a running peak (see
+             *     [`max_drawdown`]).
              */
             max_drawdown_pct: number;
             /**
              * Format: double
-             * @description See [`profit_factor`].
+             * @description Ratio: gross profit over gross loss (see [`profit_factor`]); `null` when undefined.
              */
             profit_factor?: number | null;
             /**
              * Format: double
-             * @description See [`sharpe`].
+             * @description Ratio, annualised: mean per-bar excess return over its standard deviation (see [`sharpe`]);
+             *     `null` when undefined.
              */
             sharpe?: number | null;
             /**
              * Format: double
-             * @description See [`sortino`].
+             * @description Ratio, annualised: mean per-bar excess return over its downside deviation (see [`sortino`]);
+             *     `null` when undefined.
              */
             sortino?: number | null;
             /**
              * Format: double
-             * @description See [`costs`].
+             * @description Quote currency: every fee paid (see [`costs`]).
              */
             total_fees: number;
             /**
              * Format: double
-             * @description See [`total_return`].
+             * @description Percent: final equity over starting capital, minus 1, × 100, after fees and slippage (see
+             *     [`total_return`]).
              */
             total_return_pct: number;
             /**
              * Format: double
-             * @description See [`costs`].
+             * @description Quote currency: what slippage cost compared with fills at the raw price (see [`costs`]).
              */
             total_slippage: number;
-            /** @description See [`trade_count`]. */
+            /** @description Count of closed trades (see [`trade_count`]). */
             trades: number;
             /**
              * Format: double
-             * @description See [`volatility`].
+             * @description Percent a year: the standard deviation of per-bar returns, annualised with the timeframe's
+             *     bars per year (see [`volatility`]).
              */
             volatility_pct?: number | null;
             /**
              * Format: double
-             * @description See [`win_rate`].
+             * @description Percent of trades that made money (see [`win_rate`]); `null` without trades.
              */
             win_rate_pct?: number | null;
             /**
              * Format: double
-             * @description See [`best_worst_trade`].
+             * @description Percent of the entry notional: the worst trade's return (see [`best_worst_trade`]).
              */
             worst_trade_pct?: number | null;
         };
@@ -1720,9 +1756,15 @@ export interface components {
              * @description 1 = January ... 12 = December.
              */
             month: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Percent: the month's return (see the module).
+             */
             return_pct: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Calendar year (UTC).
+             */
             year: number;
         };
         NewVersionRequest: {
@@ -2327,16 +2369,28 @@ export interface components {
         Trade: {
             /** @description Index of the bar on which the entry filled. */
             entry_index: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Fill price of the entry, slippage included, quote currency.
+             */
             entry_price: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of that bar, Unix ms.
+             */
             entry_ts: number;
             /** @description Index of the bar on which the exit filled. */
             exit_index: number;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description Fill price of the exit, slippage included, quote currency.
+             */
             exit_price: number;
             exit_reason: components["schemas"]["ExitReason"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of that bar, Unix ms.
+             */
             exit_ts: number;
             /**
              * Format: double
@@ -2345,7 +2399,7 @@ export interface components {
             fees: number;
             /**
              * Format: double
-             * @description Profit or loss after fees and slippage.
+             * @description Profit or loss after fees and slippage, quote currency.
              */
             pnl: number;
             /**
@@ -2507,6 +2561,7 @@ export interface components {
         Visibility: "private" | "cohort" | "public";
         Warning: {
             code: components["schemas"]["WarningCode"];
+            /** @description The caution in words for a beginner. */
             message: string;
         };
         /**

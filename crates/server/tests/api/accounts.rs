@@ -95,6 +95,7 @@ const PUBLIC: &[&str] = &[
     "/api/v1/auth/logout",
     "/api/v1/auth/2fa/verify",
     "/api/v1/blocks",
+    "/api/v1/settings/backtest",
     "/health",
     "/ready",
     "/metrics",
