@@ -15,7 +15,8 @@ export type Schemas = components["schemas"];
 export class ApiError extends Error {
   constructor(
     public status: number,
-    public code: string,
+    /** The server's stable code (the spec's `ErrorCode`). */
+    public code: ErrorCode,
     message: string,
     public details: Record<string, unknown> | null,
     public requestId: string | null = null,
@@ -95,6 +96,34 @@ async function authFetch(request: Request): Promise<Response> {
   return first;
 }
 
+export type ErrorCode = Schemas["ErrorCode"];
+
+/** Every code of the spec's `ErrorCode` (a missing or unknown one fails to compile). */
+const ERROR_CODES: Record<ErrorCode, true> = {
+  validation_failed: true,
+  bad_request: true,
+  not_found: true,
+  forbidden: true,
+  unauthorized: true,
+  two_factor_required: true,
+  conflict: true,
+  rate_limited: true,
+  quota_exceeded: true,
+  payload_too_large: true,
+  method_not_allowed: true,
+  timeout: true,
+  internal: true,
+};
+
+function isErrorCode(v: unknown): v is ErrorCode {
+  return typeof v === "string" && Object.hasOwn(ERROR_CODES, v);
+}
+
+/** A code the spec lists, or `internal` for anything else (a proxy's page, a bug). */
+function errorCode(v: unknown): ErrorCode {
+  return isErrorCode(v) ? v : "internal";
+}
+
 /** The error envelope `{"error": {code, message, details, timestamp, requestId}}` as an `ApiError`. */
 async function toError(r: Response): Promise<ApiError> {
   let body: unknown = null;
@@ -106,7 +135,7 @@ async function toError(r: Response): Promise<ApiError> {
   const e = isObject(body) && isObject(body.error) ? body.error : {};
   return new ApiError(
     r.status,
-    typeof e.code === "string" ? e.code : "internal",
+    errorCode(e.code),
     typeof e.message === "string" ? e.message : `The server answered ${r.status}.`,
     isObject(e.details) ? e.details : null,
     typeof e.requestId === "string" ? e.requestId : null,
