@@ -38,6 +38,18 @@ export function defaultSettings(ranges: SettingsRanges, datasetId: string): RunS
 
 type Range = SettingsRanges["fee_pct"];
 
+/** The fill rules in words. */
+const FILL_WORDS: Record<SettingsRanges["fills"][number], { title: string; text: string }> = {
+  next_open: {
+    title: "At the next candle's open",
+    text: "realistic): a signal seen at a candle's close is traded at the next price you could actually get.",
+  },
+  same_close: {
+    title: "At the same candle's close",
+    text: "optimistic): assumes you trade at the very price that gave the signal.",
+  },
+};
+
 const inRange = (v: number, r: Range) => Number.isFinite(v) && v >= r.min && (r.max_exclusive ? v < r.max : v <= r.max);
 
 const upTo = (r: Range) => `${r.max_exclusive ? "under " : ""}${r.max.toLocaleString("en-US")}`;
@@ -210,34 +222,22 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors }:
       </fieldset>
       <fieldset>
         <legend>When orders fill</legend>
-        <div className="radio">
-          <input
-            type="radio"
-            id={`${uid}-next-open`}
-            name={`${uid}-fill`}
-            value="next_open"
-            checked={value.fill === "next_open"}
-            onChange={() => set("fill", "next_open")}
-          />
-          <label htmlFor={`${uid}-next-open`}>
-            <strong>At the next candle's open</strong> (default, realistic): a signal seen at a candle's close is
-            traded at the next price you could actually get.
-          </label>
-        </div>
-        <div className="radio">
-          <input
-            type="radio"
-            id={`${uid}-same-close`}
-            name={`${uid}-fill`}
-            value="same_close"
-            checked={value.fill === "same_close"}
-            onChange={() => set("fill", "same_close")}
-          />
-          <label htmlFor={`${uid}-same-close`}>
-            <strong>At the same candle's close</strong> (optimistic): assumes you trade at the very price that gave the
-            signal.
-          </label>
-        </div>
+        {ranges.fills.map((fill) => (
+          <div className="radio" key={fill}>
+            <input
+              type="radio"
+              id={`${uid}-${fill}`}
+              name={`${uid}-fill`}
+              value={fill}
+              checked={value.fill === fill}
+              onChange={() => set("fill", fill)}
+            />
+            <label htmlFor={`${uid}-${fill}`}>
+              <strong>{FILL_WORDS[fill].title}</strong> ({fill === d.fill ? "default, " : ""}
+              {FILL_WORDS[fill].text}
+            </label>
+          </div>
+        ))}
         {errors.fill && <p className="field-error">{errors.fill}</p>}
         <div className="checkbox">
           <input

@@ -3,9 +3,7 @@
 //! range, the plan allows it), then one store call that takes the quota and enqueues the job
 //! atomically. The answer is `202 Accepted` with the run and its events address.
 
-use super::types::{
-    CreateBacktestRequest, CreateSweepRequest, RunTarget, RunView, SettingsRequest,
-};
+use super::types::{CreateBacktestRequest, CreateSweepRequest, RunView};
 use crate::auth::extractor::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::Json;
@@ -57,7 +55,7 @@ pub async fn create_backtest(
     Json(req): Json<CreateBacktestRequest>,
 ) -> Result<(StatusCode, HeaderMap, Json<RunView>), ApiError> {
     let (user, limits) = caller_plan(&state, &caller).await?;
-    let prepared = prepare(&state, &caller, &user, &req.target()).await?;
+    let prepared = prepare(&state, &caller, &user, &req).await?;
     let config = serde_json::to_value(&prepared.request).map_err(ApiError::internal)?;
     submit(
         &state,
@@ -260,10 +258,10 @@ async fn prepare(
     state: &AppState,
     caller: &AuthUser,
     user: &User,
-    req: &RunTarget,
+    req: &CreateBacktestRequest,
 ) -> Result<Prepared, ApiError> {
     // The settings first: they cost nothing to check.
-    let settings = settings(&req.settings)?;
+    let settings = settings(req)?;
     let strategy = load_strategy(state, &req.strategy_id, Some(caller)).await?;
     let number = match req.version {
         Some(n) => n,
@@ -416,7 +414,7 @@ async fn prepare(
 }
 
 /// The request's settings through their one checked constructor; an error names its field.
-fn settings(req: &SettingsRequest) -> Result<Settings, ApiError> {
+fn settings(req: &CreateBacktestRequest) -> Result<Settings, ApiError> {
     let fill = match req.fill.as_deref() {
         None => None,
         Some(text) => Some(

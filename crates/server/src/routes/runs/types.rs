@@ -59,9 +59,9 @@ macro_rules! run_request {
         }
 
         impl $name {
-            /// The part every run takes.
-            pub fn target(&self) -> RunTarget {
-                RunTarget {
+            /// The part every run takes, as a backtest request.
+            pub fn target(&self) -> CreateBacktestRequest {
+                CreateBacktestRequest {
                     strategy_id: self.strategy_id.clone(),
                     version: self.version,
                     dataset_id: self.dataset_id.clone(),
@@ -69,42 +69,16 @@ macro_rules! run_request {
                     timeframe: self.timeframe.clone(),
                     from: self.from.clone(),
                     to: self.to.clone(),
-                    settings: SettingsRequest {
-                        initial_capital: self.initial_capital,
-                        fee_pct: self.fee_pct,
-                        slippage_bps: self.slippage_bps,
-                        fill: self.fill.clone(),
-                        allow_short: self.allow_short,
-                        fill_gaps: self.fill_gaps,
-                    },
+                    initial_capital: self.initial_capital,
+                    fee_pct: self.fee_pct,
+                    slippage_bps: self.slippage_bps,
+                    fill: self.fill.clone(),
+                    allow_short: self.allow_short,
+                    fill_gaps: self.fill_gaps,
                 }
             }
         }
     };
-}
-
-/// What every run is asked: which strategy, which candles, which period and settings.
-#[derive(Debug, Clone)]
-pub struct RunTarget {
-    pub strategy_id: String,
-    pub version: Option<i64>,
-    pub dataset_id: Option<String>,
-    pub symbol: Option<String>,
-    pub timeframe: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub settings: SettingsRequest,
-}
-
-/// The settings as sent; `bb_backtest::Settings::new` checks them.
-#[derive(Debug, Clone)]
-pub struct SettingsRequest {
-    pub initial_capital: Option<f64>,
-    pub fee_pct: Option<f64>,
-    pub slippage_bps: Option<f64>,
-    pub fill: Option<String>,
-    pub allow_short: Option<bool>,
-    pub fill_gaps: Option<bool>,
 }
 
 run_request! {
