@@ -120,8 +120,11 @@ pub struct SettingsRanges {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Range {
+    /// The smallest value accepted.
     pub min: f64,
+    /// The largest value, accepted unless `max_exclusive`.
     pub max: f64,
+    /// Whether `max` itself is refused.
     pub max_exclusive: bool,
 }
 

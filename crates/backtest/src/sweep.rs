@@ -23,8 +23,11 @@ use crate::run::{BacktestConfig, simulate_and_measure_into};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Axis {
+    /// The block id.
     pub node: String,
+    /// The block's parameter name.
     pub param: String,
+    /// The values tried, in order.
     pub values: Vec<f64>,
 }
 
@@ -84,8 +87,11 @@ impl FromStr for Axis {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Constraint {
+    /// A swept `node.param`.
     pub left: String,
+    /// `<`, `<=`, `>` or `>=`.
     pub op: String,
+    /// Another swept `node.param`.
     pub right: String,
 }
 
@@ -243,6 +249,7 @@ pub struct SweepRow {
     /// The metrics, or why this combination could not run (e.g. a warm-up longer than the data).
     pub metrics: Option<Metrics>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// Why this combination could not run, when it could not.
     pub error: Option<String>,
 }
 

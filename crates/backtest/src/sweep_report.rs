@@ -37,6 +37,7 @@ pub struct SweepAssumptions {
     /// Slippage per fill, basis points against the trader.
     pub slippage_bps: f64,
     pub fill_rule: FillRule,
+    /// Whether enter-short signals opened short positions.
     pub shorts_allowed: bool,
     pub gap_policy: GapPolicy,
     #[serde(default)]

@@ -26,7 +26,9 @@ pub const MAX_LISTED: usize = 100;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Listed<T> {
+    /// How many in all.
     pub count: usize,
+    /// The first 100 of them.
     pub items: Vec<T>,
 }
 
@@ -56,9 +58,11 @@ impl<T> Listed<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GapRange {
-    /// Open time of the last bar before the gap and of the first bar after it (Unix ms).
+    /// Open time of the last bar before the gap, Unix ms.
     pub last_before_ts: i64,
+    /// Open time of the first bar after the gap, Unix ms.
     pub first_after_ts: i64,
+    /// Bars missing in this gap.
     pub missing_bars: i64,
 }
 
@@ -66,7 +70,9 @@ pub struct GapRange {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BarProblem {
+    /// Open time of the bar, Unix ms.
     pub ts: i64,
+    /// What is wrong, in words.
     pub problem: String,
 }
 
@@ -74,8 +80,11 @@ pub struct BarProblem {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BarRun {
+    /// Open time of the first bar of the run, Unix ms.
     pub from_ts: i64,
+    /// Open time of the last bar of the run, Unix ms.
     pub to_ts: i64,
+    /// Bars in the run.
     pub bars: usize,
 }
 
@@ -83,7 +92,9 @@ pub struct BarRun {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct VolumeOutlier {
+    /// Open time of the bar, Unix ms.
     pub ts: i64,
+    /// The bar's volume, base currency.
     pub volume: f64,
     /// Median volume of the previous bars (the window).
     pub rolling_median: f64,
@@ -95,8 +106,11 @@ pub struct VolumeOutlier {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PriceOutlier {
+    /// Open time of the bar, Unix ms.
     pub ts: i64,
+    /// The bar's close.
     pub close: f64,
+    /// The close before it.
     pub previous_close: f64,
     /// (close / previous_close - 1) × 100.
     pub change_pct: f64,
@@ -145,24 +159,35 @@ impl Default for Thresholds {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QualityReport {
+    /// Candles checked.
     pub rows: usize,
+    /// Open time of the first candle, Unix ms.
     pub first_ts: Option<i64>,
+    /// Open time of the last candle, Unix ms.
     pub last_ts: Option<i64>,
     /// e.g. "1m", "1d"; `None` when it cannot be told (fewer than two bars).
     pub timeframe: Option<String>,
     /// What a backtest on these candles does about gaps, and how many bars it made up.
     pub gap_policy: GapPolicy,
+    /// Candles made up by forward-filling gaps (0 when gaps are left).
     pub filled_bars: usize,
+    /// Places where candles are missing, as ranges.
     pub gaps: Listed<GapRange>,
+    /// Candles missing in all.
     pub missing_bars: i64,
     /// Bars whose open time is not on the timeframe's UTC grid.
     pub misaligned_bars: Listed<i64>,
+    /// Rows dropped because an earlier row had the same time and values.
     pub duplicates_dropped: Listed<DroppedDuplicate>,
+    /// Bars with a price of zero or below.
     pub non_positive_prices: Listed<BarProblem>,
     /// high < low, or open or close outside [low, high].
     pub inconsistent_bars: Listed<BarProblem>,
+    /// Runs of consecutive bars without volume.
     pub zero_volume_runs: Listed<BarRun>,
+    /// Bars whose volume is far above its recent median.
     pub volume_outliers: Listed<VolumeOutlier>,
+    /// Bars whose close-to-close move is far outside the recent spread.
     pub price_outliers: Listed<PriceOutlier>,
     /// Present when the candles were read from a file.
     pub file: Option<FileNotes>,

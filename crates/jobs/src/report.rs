@@ -25,6 +25,7 @@ pub struct BacktestSummary {
     pub timeframe: Timeframe,
     /// Open time of the first and last bar, Unix ms.
     pub from_ts: i64,
+    /// Open time of the last bar, Unix ms.
     pub to_ts: i64,
     /// Starting cash, quote currency.
     pub initial_capital: f64,
@@ -55,6 +56,7 @@ pub struct SweepSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SweepBest {
+    /// One value per axis, in the order of the sweep's `axes`.
     pub values: Vec<f64>,
     pub metrics: Option<Metrics>,
 }

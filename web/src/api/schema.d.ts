@@ -888,8 +888,11 @@ export interface components {
         };
         /** @description One swept parameter: `node.param` and the values it takes. */
         Axis: {
+            /** @description The block id. */
             node: string;
+            /** @description The block's parameter name. */
             param: string;
+            /** @description The values tried, in order. */
             values: number[];
         };
         /** @description One backtest: which candles, which period, which settings. */
@@ -939,7 +942,10 @@ export interface components {
             strategy: string;
             /** @description The bars the strategy ran on, e.g. "1d". */
             timeframe: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of the last bar, Unix ms.
+             */
             to_ts: number;
             /** @description The codes of the report's warnings. */
             warnings: components["schemas"]["WarningCode"][];
@@ -1044,8 +1050,11 @@ export interface components {
         Compression: "none" | "gzip" | "zstd";
         /** @description A rule that filters combinations, e.g. `fast.period<slow.period`. */
         Constraint: {
+            /** @description A swept `node.param`. */
             left: string;
+            /** @description `<`, `<=`, `>` or `>=`. */
             op: string;
+            /** @description Another swept `node.param`. */
             right: string;
         };
         /**
@@ -1398,6 +1407,7 @@ export interface components {
              */
             initial_capital: number;
             points: components["schemas"]["EquityPoint"][];
+            /** @description The run id. */
             run_id: string;
         };
         ErrorBody: {
@@ -1514,27 +1524,44 @@ export interface components {
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_BarProblem: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: {
+                /** @description What is wrong, in words. */
                 problem: string;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Open time of the bar, Unix ms.
+                 */
                 ts: number;
             }[];
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_BarRun: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: {
+                /** @description Bars in the run. */
                 bars: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Open time of the first bar of the run, Unix ms.
+                 */
                 from_ts: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Open time of the last bar of the run, Unix ms.
+                 */
                 to_ts: number;
             }[];
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_DroppedDuplicate: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: {
                 /** @description The line of the row that was kept. */
                 kept_line: number;
@@ -1549,44 +1576,65 @@ export interface components {
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_GapRange: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: {
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Open time of the first bar after the gap, Unix ms.
+                 */
                 first_after_ts: number;
                 /**
                  * Format: int64
-                 * @description Open time of the last bar before the gap and of the first bar after it (Unix ms).
+                 * @description Open time of the last bar before the gap, Unix ms.
                  */
                 last_before_ts: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Bars missing in this gap.
+                 */
                 missing_bars: number;
             }[];
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_PriceOutlier: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: {
                 /**
                  * Format: double
                  * @description (close / previous_close - 1) × 100.
                  */
                 change_pct: number;
-                /** Format: double */
+                /**
+                 * Format: double
+                 * @description The bar's close.
+                 */
                 close: number;
-                /** Format: double */
+                /**
+                 * Format: double
+                 * @description The close before it.
+                 */
                 previous_close: number;
                 /**
                  * Format: double
                  * @description |log return − rolling mean| / the rolling standard deviation of log returns.
                  */
                 sigmas: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Open time of the bar, Unix ms.
+                 */
                 ts: number;
             }[];
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_VolumeOutlier: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: {
                 /**
                  * Format: double
@@ -1598,15 +1646,23 @@ export interface components {
                  * @description Median volume of the previous bars (the window).
                  */
                 rolling_median: number;
-                /** Format: int64 */
+                /**
+                 * Format: int64
+                 * @description Open time of the bar, Unix ms.
+                 */
                 ts: number;
-                /** Format: double */
+                /**
+                 * Format: double
+                 * @description The bar's volume, base currency.
+                 */
                 volume: number;
             }[];
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_i64: {
+            /** @description How many in all. */
             count: number;
+            /** @description The first 100 of them. */
             items: number[];
         };
         /** @description A session, or a two-factor challenge. */
@@ -1893,28 +1949,45 @@ export interface components {
         PortType: "number" | "boolean";
         /** @description Everything found about one candle series. */
         QualityReport: {
+            /** @description Rows dropped because an earlier row had the same time and values. */
             duplicates_dropped: components["schemas"]["Listed_DroppedDuplicate"];
             file?: components["schemas"]["FileNotes"] | null;
+            /** @description Candles made up by forward-filling gaps (0 when gaps are left). */
             filled_bars: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of the first candle, Unix ms.
+             */
             first_ts?: number | null;
             /** @description What a backtest on these candles does about gaps, and how many bars it made up. */
             gap_policy: components["schemas"]["GapPolicy"];
+            /** @description Places where candles are missing, as ranges. */
             gaps: components["schemas"]["Listed_GapRange"];
             /** @description high < low, or open or close outside [low, high]. */
             inconsistent_bars: components["schemas"]["Listed_BarProblem"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Open time of the last candle, Unix ms.
+             */
             last_ts?: number | null;
             /** @description Bars whose open time is not on the timeframe's UTC grid. */
             misaligned_bars: components["schemas"]["Listed_i64"];
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Candles missing in all.
+             */
             missing_bars: number;
+            /** @description Bars with a price of zero or below. */
             non_positive_prices: components["schemas"]["Listed_BarProblem"];
+            /** @description Bars whose close-to-close move is far outside the recent spread. */
             price_outliers: components["schemas"]["Listed_PriceOutlier"];
+            /** @description Candles checked. */
             rows: number;
             /** @description e.g. "1m", "1d"; `None` when it cannot be told (fewer than two bars). */
             timeframe?: string | null;
+            /** @description Bars whose volume is far above its recent median. */
             volume_outliers: components["schemas"]["Listed_VolumeOutlier"];
+            /** @description Runs of consecutive bars without volume. */
             zero_volume_runs: components["schemas"]["Listed_BarRun"];
         };
         /** @description The counts of a quality report (the full report is on `GET /market/datasets/{id}`). */
@@ -1955,10 +2028,17 @@ export interface components {
         };
         /** @description A numeric range; `max_exclusive` says whether `max` itself is refused. */
         Range: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description The largest value, accepted unless `max_exclusive`.
+             */
             max: number;
+            /** @description Whether `max` itself is refused. */
             max_exclusive: boolean;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description The smallest value accepted.
+             */
             min: number;
         };
         Readiness: {
@@ -2047,13 +2127,18 @@ export interface components {
              * @description Unix ms.
              */
             created_at: number;
+            /** @description The candles it ran on. */
             dataset_id?: string | null;
             /** @description Why it failed, for the user. */
             error?: string | null;
             /** @description Where the live events are. */
             events_url: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description When it ended, Unix ms.
+             */
             finished_at?: number | null;
+            /** @description The run id. */
             id: string;
             /** @description `backtest` or `sweep`. */
             kind: string;
@@ -2067,13 +2152,20 @@ export interface components {
              * @description 0 to 100.
              */
             progress: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description When a worker started it, Unix ms.
+             */
             started_at?: number | null;
             /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
             status: string;
+            /** @description The strategy tested. */
             strategy_id: string;
             summary?: components["schemas"]["RunSummary"] | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description The strategy version tested.
+             */
             version: number;
         };
         /** @description A signed-in session. The refresh token travels in the `bb_refresh` cookie. */
@@ -2309,6 +2401,7 @@ export interface components {
              * @description Starting cash, quote currency.
              */
             initial_capital: number;
+            /** @description Whether enter-short signals opened short positions. */
             shorts_allowed: boolean;
             /**
              * Format: double
@@ -2319,6 +2412,7 @@ export interface components {
         /** @description One combination: its values (one per axis) and metrics. */
         SweepBest: {
             metrics?: components["schemas"]["Metrics"] | null;
+            /** @description One value per axis, in the order of the sweep's `axes`. */
             values: number[];
         };
         /** @description Everything a sweep found. */
@@ -2345,6 +2439,7 @@ export interface components {
             sort: string;
         };
         SweepRow: {
+            /** @description Why this combination could not run, when it could not. */
             error?: string | null;
             metrics?: components["schemas"]["Metrics"] | null;
             /** @description One value per axis, in axis order. */
@@ -2421,12 +2516,22 @@ export interface components {
         };
         TradePage: {
             items: components["schemas"]["Trade"][];
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Page size.
+             */
             limit: number;
-            /** Format: int32 */
+            /**
+             * Format: int32
+             * @description Trades skipped before this page.
+             */
             offset: number;
+            /** @description The run id. */
             run_id: string;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description Trades in all.
+             */
             total: number;
         };
         /** @description Login with two-factor sign-in on: answer the challenge at `POST /api/v1/auth/2fa/verify`. */

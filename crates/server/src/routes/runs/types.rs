@@ -110,11 +110,15 @@ run_request! {
 /// A backtest or sweep run.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
+    /// The run id.
     pub id: String,
     /// `backtest` or `sweep`.
     pub kind: String,
+    /// The strategy tested.
     pub strategy_id: String,
+    /// The strategy version tested.
     pub version: i64,
+    /// The candles it ran on.
     pub dataset_id: Option<String>,
     /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
     pub status: String,
@@ -129,7 +133,9 @@ pub struct RunView {
     pub error: Option<String>,
     /// Unix ms.
     pub created_at: i64,
+    /// When a worker started it, Unix ms.
     pub started_at: Option<i64>,
+    /// When it ended, Unix ms.
     pub finished_at: Option<i64>,
     /// Where the live events are.
     pub events_url: String,
@@ -251,6 +257,7 @@ pub struct PageQuery {
 /// lowest and highest equity so the maximum drawdown survives).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EquityView {
+    /// The run id.
     pub run_id: String,
     /// Starting cash, quote currency.
     pub initial_capital: f64,
@@ -259,10 +266,14 @@ pub struct EquityView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TradePage {
+    /// The run id.
     pub run_id: String,
     pub items: Vec<Trade>,
+    /// Trades in all.
     pub total: u64,
+    /// Page size.
     pub limit: u32,
+    /// Trades skipped before this page.
     pub offset: u32,
 }
 
