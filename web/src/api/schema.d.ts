@@ -1288,11 +1288,7 @@ export interface components {
         };
         /** @description One dataset with its full quality report and which source supplied which candles. */
         DatasetDetail: components["schemas"]["DatasetView"] & {
-            /**
-             * @description The stored quality report: every gap (first 100 listed, counts complete), duplicate,
-             *     bad price, inconsistent bar, zero-volume run and outlier, and how the file was read.
-             */
-            quality_report?: Record<string, never> | null;
+            quality_report?: components["schemas"]["QualityReport"] | null;
             /** @description Runs of consecutive candles from one source, oldest first. */
             sources: components["schemas"]["SourceRun"][];
         };
@@ -1518,7 +1514,7 @@ export interface components {
             dataset: components["schemas"]["DatasetView"];
             import: components["schemas"]["ImportCounts"];
             /** @description The quality report of the whole dataset after the import. */
-            quality: Record<string, never>;
+            quality: components["schemas"]["QualityReport"];
             /** @description The file's timeframe, when its candles were aggregated to the dataset's. */
             resampled_from?: string | null;
         };

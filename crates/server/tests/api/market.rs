@@ -3,6 +3,7 @@
 
 use crate::common::ErrorCode;
 use crate::common::{Account, Reply, TestApp};
+use crate::conform::assert_conforms;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -190,6 +191,7 @@ async fn journey(app: &TestApp) {
     assert_eq!(detail.status, StatusCode::OK, "{}", detail.text);
     assert_eq!(detail.body["symbol"], "BTC-USD");
     assert_eq!(detail.body["quality"]["unterminated_last_line"], true);
+    assert_conforms("DatasetDetail", &detail.body);
     assert_eq!(detail.body["quality_report"]["rows"], 2723);
     assert_eq!(detail.body["quality_report"]["file"]["format"], "yahoo_csv");
     assert_eq!(
@@ -331,6 +333,7 @@ async fn journey(app: &TestApp) {
     assert_eq!(created.body["import"]["format"], "binance");
     assert_eq!(created.body["import"]["inserted"], 10);
     assert_eq!(created.body["quality"]["rows"], 10);
+    assert_conforms("ImportResult", &created.body);
     let mine_id = mine["id"].as_str().unwrap().to_string();
 
     // ...listed and loadable for Ada, invisible to Bob.

@@ -77,7 +77,7 @@ pub async fn get_dataset(
         .await?;
     Ok(Json(DatasetDetail {
         dataset: DatasetView::from(&dataset),
-        quality_report: dataset.quality.clone(),
+        quality_report: bb_market::datasets::stored_quality(&dataset),
         sources: sources.into_iter().map(SourceRun::from).collect(),
     }))
 }

@@ -119,7 +119,6 @@ pub async fn import_file(
         created,
         "candles imported"
     );
-    let quality = serde_json::to_value(&done.quality).map_err(ApiError::internal)?;
     Ok((
         StatusCode::CREATED,
         Json(ImportResult {
@@ -127,7 +126,7 @@ pub async fn import_file(
             created,
             import: ImportCounts::new(&done.summary, &file.notes),
             resampled_from: done.resampled_from.map(|t| t.to_string()),
-            quality,
+            quality: done.quality,
         }),
     ))
 }

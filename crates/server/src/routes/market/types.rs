@@ -3,7 +3,6 @@
 use bb_data::QualityReport;
 use bb_store::{Dataset, ImportSummary, SourceRange};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 /// `2022-01-31T23:59:00Z`: Unix milliseconds as ISO-8601 UTC.
@@ -131,8 +130,7 @@ pub struct DatasetDetail {
     pub dataset: DatasetView,
     /// The stored quality report: every gap (first 100 listed, counts complete), duplicate,
     /// bad price, inconsistent bar, zero-volume run and outlier, and how the file was read.
-    #[schema(value_type = Option<Object>)]
-    pub quality_report: Option<Value>,
+    pub quality_report: Option<QualityReport>,
     /// Runs of consecutive candles from one source, oldest first.
     pub sources: Vec<SourceRun>,
 }
@@ -271,8 +269,7 @@ pub struct ImportResult {
     /// The file's timeframe, when its candles were aggregated to the dataset's.
     pub resampled_from: Option<String>,
     /// The quality report of the whole dataset after the import.
-    #[schema(value_type = Object)]
-    pub quality: Value,
+    pub quality: QualityReport,
 }
 
 /// What an import did to the stored candles.
