@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use bb_backtest::{BacktestReport, SweepReport};
 use bb_market::loading::{LoadedCandles, load_for_backtest};
+use bb_metrics::display::signed_pct;
 use bb_store::{Job, NewNotification, Run, RunKind};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
@@ -253,8 +254,10 @@ fn success_notification(run: &Run, strategy: &str, summary: &RunSummary) -> NewN
                 "backtest.succeeded",
                 format!("Backtest finished: {strategy}"),
                 format!(
-                    "{:+.2}% over {} trades; worst drawdown {:.2}%.",
-                    m.total_return_pct, m.trades, m.max_drawdown_pct
+                    "{} over {} trades; worst drawdown {}.",
+                    signed_pct(m.total_return_pct),
+                    m.trades,
+                    signed_pct(m.max_drawdown_pct)
                 ),
             )
         }
@@ -264,7 +267,7 @@ fn success_notification(run: &Run, strategy: &str, summary: &RunSummary) -> NewN
                 .as_ref()
                 .and_then(|b| b.metrics.as_ref())
                 .map_or_else(String::new, |m| {
-                    format!(" Best return {:+.2}%.", m.total_return_pct)
+                    format!(" Best return {}.", signed_pct(m.total_return_pct))
                 });
             (
                 "sweep.succeeded",

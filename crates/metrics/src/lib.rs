@@ -21,6 +21,7 @@ pub mod buy_and_hold;
 pub mod cagr;
 pub mod calmar;
 pub mod costs;
+pub mod display;
 pub mod drawdown;
 pub mod expectancy;
 pub mod exposure;

@@ -12,19 +12,25 @@ pub fn ratio(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |v| format!("{v:.2}"))
 }
 
+/// An amount of money or a price: thousands grouped with two decimals from 1 up, and six
+/// significant digits below 1, so 0.0000123 BTC reads as that, not as 0.00.
 pub fn money(x: f64) -> String {
-    let sign = if x < 0.0 { "-" } else { "" };
-    let whole = x.abs().trunc() as u64;
-    let cents = ((x.abs().fract() * 100.0).round() as u64).min(99);
-    let digits = whole.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
+    if x != 0.0 && x.abs() < 1.0 && x.is_finite() {
+        return significant(x, 6);
     }
-    format!("{sign}{grouped}.{cents:02}")
+    bb_metrics::display::grouped(x, 2)
+}
+
+/// `x` with `digits` significant digits, trailing zeros dropped (`0.0000123`, `-0.5`).
+fn significant(x: f64, digits: i32) -> String {
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = usize::try_from((digits - 1 - magnitude).max(0)).unwrap_or(0);
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 pub fn opt_money(x: Option<f64>) -> String {
@@ -56,5 +62,14 @@ mod tests {
         assert_eq!(money(1234567.891), "1,234,567.89");
         assert_eq!(money(-12.5), "-12.50");
         assert_eq!(money(0.0), "0.00");
+    }
+
+    #[test]
+    fn small_prices_keep_their_significant_digits() {
+        assert_eq!(money(0.0000123), "0.0000123");
+        assert_eq!(money(0.03123456789), "0.0312346");
+        assert_eq!(money(-0.5), "-0.5");
+        assert_eq!(money(0.999_999_9), "1");
+        assert_eq!(money(1.5), "1.50");
     }
 }

@@ -207,11 +207,11 @@ fn print_trades(out: &mut impl Write, trades: &[bb_domain::Trade], wrote_csv: bo
             .replace('_', " ");
         writeln!(
             out,
-            "  {side:<5}  {}  {:>12.2}  {}  {:>12.2}  {:>9}  {:>12}  {reason}",
+            "  {side:<5}  {}  {:>12}  {}  {:>12}  {:>9}  {:>12}  {reason}",
             time(t.entry_ts),
-            t.entry_price,
+            money(t.entry_price),
             time(t.exit_ts),
-            t.exit_price,
+            money(t.exit_price),
             pct(t.pnl_pct),
             money(t.pnl)
         )?;
