@@ -39,6 +39,8 @@ pub enum Code {
     /// Evaluating the strategy on the data would need more memory than the budget
     /// ([`crate::EVALUATION_BUDGET_BYTES`]).
     EvaluationTooLarge,
+    /// A condition no data can make true ("RSI below 0"); a warning.
+    NeverTrue,
 }
 
 impl Code {
@@ -71,6 +73,7 @@ impl Code {
             Code::TooManyConnections => "too_many_connections",
             Code::GraphTooDeep => "graph_too_deep",
             Code::EvaluationTooLarge => "evaluation_too_large",
+            Code::NeverTrue => "never_true",
         }
     }
 }

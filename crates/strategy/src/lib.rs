@@ -21,6 +21,7 @@ mod inspect;
 mod limits;
 mod lower;
 mod migrate;
+mod never_true;
 mod ops;
 mod params;
 mod plan;

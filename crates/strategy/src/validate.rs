@@ -113,6 +113,7 @@ pub fn validate_with(doc: &StrategyDocument, limits: &Limits) -> Validated {
         check_higher_timeframes(&graph, &mut out);
     }
     check_unused(doc, &ids, &graph, &mut out);
+    crate::never_true::check(&graph, &mut out);
     Validated {
         graph,
         diagnostics: out,
