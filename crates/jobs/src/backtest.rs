@@ -142,7 +142,7 @@ fn check_limits(doc: &StrategyDocument, limits: &Limits) -> Result<(), JobError>
     }
 }
 
-fn compile(
+pub(crate) fn compile(
     doc: &StrategyDocument,
     loaded: &LoadedCandles,
     limits: &Limits,

@@ -25,6 +25,7 @@ mod backtest;
 mod clock;
 mod engine;
 mod fetch;
+pub mod inspect;
 pub mod report;
 pub mod request;
 mod run;
@@ -35,6 +36,7 @@ pub use bb_market::BoxFuture;
 pub use clock::{Clock, TestClock};
 pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::FetchRequest;
+pub use inspect::{InspectColumn, Inspection, inspect};
 pub use report::{
     BacktestSummary, REPORT_VERSION, ReadError, RunParameters, RunReport, RunSummary, Stored,
     SweepBest, SweepSummary,

@@ -13,6 +13,10 @@ use crate::series::Series;
 pub struct Column {
     /// `node.port`, with `@<timeframe>` for values computed on a higher timeframe.
     pub name: String,
+    /// The block's id (`signal` for the four action signals).
+    pub node: String,
+    /// The output port (the action's name for a signal).
+    pub port: String,
     pub values: Series,
 }
 
@@ -54,7 +58,12 @@ impl Evaluation {
                         (format!("{}.{port}@{tf}", node.node), Series::Number(mapped))
                     }
                 };
-                out.push(Column { name, values });
+                out.push(Column {
+                    name,
+                    node: node.node.clone(),
+                    port: port.to_string(),
+                    values,
+                });
             }
         }
         let s = &self.signals;
@@ -66,6 +75,8 @@ impl Evaluation {
         ] {
             out.push(Column {
                 name: format!("signal.{name}"),
+                node: "signal".into(),
+                port: name.into(),
                 values: Series::Boolean(v.clone()),
             });
         }

@@ -281,6 +281,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backtests/{id}/inspect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every block's value around one bar of a backtest. */
+        get: operations["inspect_backtest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backtests/{id}/trades": {
         parameters: {
             query?: never;
@@ -1517,6 +1534,37 @@ export interface components {
             quality: components["schemas"]["QualityReport"];
             /** @description The file's timeframe, when its candles were aggregated to the dataset's. */
             resampled_from?: string | null;
+        };
+        /** @description One block output over the bars shown. */
+        InspectColumn: {
+            /** @description A yes/no output: one value per bar. */
+            flags?: boolean[] | null;
+            /** @description `node.port`, with `@<timeframe>` for a value computed on a higher timeframe. */
+            name: string;
+            /** @description The block's id (`signal` for the action signals). */
+            node: string;
+            /** @description A number output: one value per bar, `null` while the block warms up. */
+            numbers?: (number | null)[] | null;
+            /** @description The output's name. */
+            port: string;
+        };
+        /** @description Every block's value on a few bars. */
+        Inspection: {
+            /** @description Open times of the bars shown, oldest first, Unix ms; `ts` is among them. */
+            bars: number[];
+            close: number[];
+            /** @description One column per block output, in document order, then the four action signals. */
+            columns: components["schemas"]["InspectColumn"][];
+            high: number[];
+            low: number[];
+            /** @description Prices and volume of those bars. */
+            open: number[];
+            /**
+             * Format: int64
+             * @description The bar asked about: the last one that opened at or before the time given, Unix ms.
+             */
+            ts: number;
+            volume: number[];
         };
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_BarProblem: {
@@ -3648,6 +3696,71 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    inspect_backtest: {
+        parameters: {
+            query: {
+                /**
+                 * @description The bar to look at: an ISO-8601 date or time, or Unix ms; the last bar that opened
+                 *     at or before it is shown.
+                 */
+                at: string;
+                /** @description Bars shown on either side, 0 to 50 (default 5). */
+                around?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inspection"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `at` is not a time, `around` is over 50, or the strategy cannot be evaluated on the run's data */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -920,3 +920,78 @@ async fn the_settings_endpoint_gives_the_defaults_a_run_gets_and_the_ranges_it_c
     let blocks = app.get("/api/v1/blocks", None).await;
     assert_conforms("Catalogue", &blocks.body);
 }
+
+/// The inspector shows why a trade happened: on the bar before an entry fill, the entry
+/// signal is on, with every block's value around it.
+#[tokio::test]
+async fn the_inspector_shows_every_block_on_the_bar_that_signalled_a_trade() {
+    let app = TestApp::spawn().await;
+    let (ada, strategy) = setup(&app, "ada@example.com").await;
+    let id = submit(&app, &ada.token, daily(&strategy)).await;
+    follow(&app, &ada.token, "backtests", &id).await;
+    let trades = app
+        .get(
+            &format!("/api/v1/backtests/{id}/trades?limit=1"),
+            Some(&ada.token),
+        )
+        .await;
+    let first = &trades.body["items"][0];
+    assert_eq!(first["side"], "long", "{}", trades.text);
+    // next-open fills: the signal was on the bar before the entry, one day earlier
+    let signal_bar = first["entry_ts"].as_i64().unwrap() - 86_400_000;
+    let path = format!("/api/v1/backtests/{id}/inspect?at={signal_bar}&around=2");
+    let seen = app.get(&path, Some(&ada.token)).await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+    assert_conforms("Inspection", &seen.body);
+    assert_eq!(seen.body["ts"], signal_bar);
+    let bars: Vec<i64> = seen.body["bars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_i64().unwrap())
+        .collect();
+    assert_eq!(bars.len(), 5, "{bars:?}");
+    let at = bars.iter().position(|&b| b == signal_bar).unwrap();
+    let columns = seen.body["columns"].as_array().unwrap();
+    let enter = columns
+        .iter()
+        .find(|c| c["name"] == "signal.enter_long")
+        .expect("the entry signal");
+    assert_eq!(enter["flags"][at], true, "{enter}");
+    // every block's outputs are there, numbers warm by then
+    let fast = columns.iter().find(|c| c["node"] == "fast").expect("fast");
+    assert!(fast["numbers"][at].as_f64().is_some(), "{fast}");
+    assert_eq!(seen.body["close"].as_array().unwrap().len(), 5);
+
+    // a time given as a date names the same bar
+    let day = bb_domain::calendar::format_date(signal_bar);
+    let by_date = app
+        .get(
+            &format!("/api/v1/backtests/{id}/inspect?at={day}&around=0"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(by_date.body["ts"], signal_bar, "{}", by_date.text);
+    assert_eq!(by_date.body["bars"].as_array().unwrap().len(), 1);
+
+    // bad input names its field; nobody else sees it; anonymous is refused
+    for (query, field) in [
+        ("at=yesterday", "at"),
+        ("at=2020-01-01&around=51", "around"),
+    ] {
+        let reply = app
+            .get(
+                &format!("/api/v1/backtests/{id}/inspect?{query}"),
+                Some(&ada.token),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(reply.error_code(), ErrorCode::ValidationFailed);
+        assert_eq!(reply.body["error"]["details"]["field"], field, "{query}");
+    }
+    let bob = app.register("bob@example.com").await;
+    let other = app.get(&path, Some(&bob.token)).await;
+    assert_eq!(other.error_code(), ErrorCode::NotFound);
+    let anonymous = app.get(&path, None).await;
+    assert_eq!(anonymous.error_code(), ErrorCode::Unauthorized);
+}

@@ -8,6 +8,7 @@
 
 mod compare;
 mod events;
+mod inspect;
 mod read;
 mod submit;
 pub mod types;
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read::get_equity))
         .routes(routes!(read::get_trades))
         .routes(routes!(read::get_trades_csv))
+        .routes(routes!(inspect::inspect_backtest))
         .routes(routes!(read::cancel_backtest))
         .routes(routes!(events::backtest_events))
         .routes(routes!(submit::create_sweep, read::list_sweeps))

@@ -493,7 +493,7 @@ async fn submit(
 }
 
 /// The sentence with a capital first letter and a full stop.
-fn capitalise(text: &str) -> String {
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     let first = chars.next().map(|c| c.to_uppercase().to_string());
     format!("{}{}.", first.unwrap_or_default(), chars.as_str())
@@ -504,7 +504,7 @@ fn parse_timeframe(text: &str) -> Result<Timeframe, ApiError> {
         .map_err(|e| field_error("timeframe", e.to_string()))
 }
 
-fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
+pub(crate) fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
     text.filter(|t| !t.trim().is_empty())
         .map(|t| {
             bb_data::parse_timestamp(t.trim(), None)
