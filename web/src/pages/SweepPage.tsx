@@ -42,7 +42,7 @@ export default function SweepPage() {
   const progress = useRunEvents("sweep", live ? id : null, () => {
     queryClient.invalidateQueries({ queryKey: keys.sweep(id) });
     queryClient.invalidateQueries({ queryKey: keys.runs.all });
-  });
+  }, { percent: r?.progress ?? 0, message: r?.status === "running" ? "Running the combinations…" : "Waiting for a free worker…" });
 
   if (sweep.isLoading) return <p role="status">Loading the sweep…</p>;
   if (sweep.error || !r) return <ErrorMessage error={sweep.error ?? new Error("No such sweep.")} />;
