@@ -43,10 +43,35 @@ export function getToken(): string | null {
   return token;
 }
 
+// Whether this browser may hold a refresh cookie: set when a session starts, cleared when it
+// ends. The cookie itself is httpOnly, so without this hint a signed-out first load would ask
+// `/me` and `/auth/refresh` only to be refused (two 401s in the console).
+const SESSION_HINT_KEY = "bb.session";
+
+function setHint(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT_KEY, "1");
+    else localStorage.removeItem(SESSION_HINT_KEY);
+  } catch {
+    // storage blocked: the hint is only an optimisation
+  }
+}
+
+/** Whether a session may exist: a token in this tab, or a sign-in in this browser not yet ended. */
+export function mayHaveSession(): boolean {
+  if (token) return true;
+  try {
+    return localStorage.getItem(SESSION_HINT_KEY) === "1";
+  } catch {
+    return true;
+  }
+}
+
 export function setToken(next: string | null): void {
   token = next;
   if (next) sessionStorage.setItem(TOKEN_KEY, next);
   else sessionStorage.removeItem(TOKEN_KEY);
+  setHint(!!next);
   listeners.forEach((l) => l());
 }
 

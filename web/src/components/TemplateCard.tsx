@@ -6,7 +6,9 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { Strategy } from "../api/types";
+import { useMyStrategies } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
+import { findCopy, rememberCopy } from "../lib/templateCopies";
 import type { RunTarget } from "./RunDialog";
 
 interface Props {
@@ -21,6 +23,9 @@ export function TemplateCard({ template, onRun }: Props) {
   const [copy, setCopy] = useState<Strategy | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const mine = useMyStrategies();
+  // A copy made earlier (remembered at clone time, or found by its title).
+  const earlier = copy ? undefined : findCopy(template, mine.data?.items ?? []);
 
   const use = async () => {
     setBusy(true);
@@ -29,6 +34,7 @@ export function TemplateCard({ template, onRun }: Props) {
       const created = await data(
         api.POST("/api/v1/strategies/{id}/clone", { params: { path: { id: template.id } }, body: {} }),
       );
+      rememberCopy(template.id, created.strategy.id);
       setCopy(created.strategy);
       queryClient.invalidateQueries({ queryKey: keys.strategies.all });
       queryClient.invalidateQueries({ queryKey: keys.planUsage });
@@ -63,6 +69,21 @@ export function TemplateCard({ template, onRun }: Props) {
           <Link className="button" to={`/strategies/${copy.id}`}>
             Open my copy
           </Link>
+        </div>
+      ) : earlier ? (
+        <div className="card-actions" role="group" aria-label={`Your copy of ${template.title}`}>
+          <p className="done-note">
+            <span aria-hidden="true">✓</span> You already have a copy{earlier.title !== template.title ? ` (“${earlier.title}”)` : ""}.
+          </p>
+          <Link className="button primary" to={`/strategies/${earlier.id}`} aria-describedby={titleId}>
+            Open my copy
+          </Link>
+          <Link className="button" to={`/strategies/${template.id}`} aria-describedby={titleId}>
+            Look inside
+          </Link>
+          <button type="button" className="button link-button" onClick={use} disabled={busy} aria-describedby={titleId}>
+            {busy ? "Copying…" : "Make another copy"}
+          </button>
         </div>
       ) : (
         <div className="card-actions">

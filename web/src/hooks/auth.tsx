@@ -2,7 +2,7 @@
 // asks `/me`, which refreshes once through the cookie if the token is missing or expired.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, data, getToken, onTokenChange, setToken } from "../api/client";
+import { api, ApiError, data, getToken, mayHaveSession, onTokenChange, refresh, setToken } from "../api/client";
 import type { Session, User } from "../api/types";
 
 type Status = "loading" | "in" | "out";
@@ -33,7 +33,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     let live = true;
-    data(api.GET("/api/v1/me"))
+    // Signed out in this browser: ask nothing (a refused `/me` is a console error on every
+    // first visit). A new tab of a signed-in browser has no token yet: refresh first.
+    if (!mayHaveSession()) {
+      setStatus("out");
+      return;
+    }
+    (getToken() ? Promise.resolve(true) : refresh())
+      .then((ok) => {
+        if (!ok) throw new Error("no session");
+        return data(api.GET("/api/v1/me"));
+      })
       .then((me) => {
         if (!live) return;
         setUser(me);
@@ -41,8 +51,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       })
       .catch(() => {
         if (!live) return;
-        // Only drop a token this page holds (the client clears an expired one itself).
-        if (getToken()) setToken(null);
+        // Drop the token and the session hint: the next first load asks nothing.
+        setToken(null);
         setUser(null);
         setStatus("out");
       });

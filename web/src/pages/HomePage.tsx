@@ -1,11 +1,14 @@
-// Home: the first-run checklist and the starter templates.
+// Home: the first-run checklist, the latest results and the starter templates.
 import { useEffect, useState } from "react";
 import { Link, useLocation } from "react-router-dom";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { TemplateCard } from "../components/TemplateCard";
 import { useUser } from "../hooks/auth";
 import { useOnboarding } from "../hooks/onboarding";
-import { useMyStrategies, useTemplates } from "../hooks/queries";
+import { backtestSummary } from "../api/types";
+import { tone } from "../components/RunTable";
+import { useMyStrategies, useRuns, useStrategyTitles, useTemplates } from "../hooks/queries";
+import { localTime, pct, statusWords } from "../lib/format";
 import { useTitle } from "../hooks/useTitle";
 
 export default function HomePage() {
@@ -29,6 +32,7 @@ export default function HomePage() {
         ready-made strategy, run it, and see honestly how it would have done.
       </p>
       <Checklist onRun={setRunTarget} />
+      <RecentResults />
       <section aria-labelledby="templates-title" id="templates" className="section">
         <h2 id="templates-title">Start from a template</h2>
         <p className="help">
@@ -143,6 +147,40 @@ function Checklist({ onRun }: { onRun(t: RunTarget): void }) {
           </li>
         ))}
       </ol>
+    </section>
+  );
+}
+
+/** The last five backtests: strategy, total return, date, each a link to its result. */
+function RecentResults() {
+  const runs = useRuns("backtests", { limit: 5 });
+  const titles = useStrategyTitles();
+  const items = runs.data?.items ?? [];
+  if (runs.isLoading || runs.error || items.length === 0) return null;
+  return (
+    <section aria-labelledby="recent-title" className="section">
+      <h2 id="recent-title">Recent results</h2>
+      <ul className="recent-results">
+        {items.map((r) => {
+          const summary = backtestSummary(r.summary);
+          const ret = summary?.metrics.total_return_pct;
+          return (
+            <li key={r.id}>
+              <Link to={`/backtests/${r.id}`}>{titles.get(r.strategy_id) ?? summary?.strategy ?? "A strategy"}</Link>{" "}
+              <span className="meta">version {r.version}</span> ·{" "}
+              {r.status === "succeeded" ? (
+                <strong className={tone(ret)}>{pct(ret, 1)}</strong>
+              ) : (
+                <span>{statusWords(r.status)}</span>
+              )}{" "}
+              · <span className="meta">{localTime(r.finished_at ?? r.created_at)}</span>
+            </li>
+          );
+        })}
+      </ul>
+      <p>
+        <Link to="/backtests">All backtests</Link>
+      </p>
     </section>
   );
 }

@@ -1,16 +1,18 @@
-// The user's strategies with their versions: open, edit on the canvas, run a backtest.
+// The user's strategies with their versions, last result and a status that says whether they
+// can run: open, edit on the canvas, run a backtest.
 import { useId, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data } from "../api/client";
 import { keys } from "../api/keys";
-import type { Strategy } from "../api/types";
+import { backtestSummary, type Run, type Strategy, type VersionSummary } from "../api/types";
 import { ErrorMessage } from "../components/Field";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
-import { useArchivedStrategies, useMyStrategies, useVersions } from "../hooks/queries";
+import { tone } from "../components/RunTable";
+import { useArchivedStrategies, useMyStrategies, useRuns, useVersions } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useTitle } from "../hooks/useTitle";
-import { localTime } from "../lib/format";
+import { localTime, pct } from "../lib/format";
 
 export default function StrategiesPage() {
   useTitle("My strategies");
@@ -118,7 +120,36 @@ function Archived() {
   );
 }
 
-const STATUS_WORDS: Record<string, string> = { draft: "Draft", active: "Ready", archived: "Archived" };
+/** What the pill says: whether the strategy can run, from its status and its latest version. A
+ * copy of a template stays `draft` on the server although its versions are valid, so a draft
+ * with a valid latest version is "Ready" too. */
+function statusPill(s: Strategy, versions: VersionSummary[] | undefined): { word: string; tone: string } | null {
+  if (s.status === "archived") return { word: "Archived", tone: "archived" };
+  if (s.latest_version < 1) return { word: "No version yet", tone: "draft" };
+  if (s.status === "active") return { word: "Ready", tone: "active" };
+  const latest = versions?.find((v) => v.version === s.latest_version);
+  if (!latest) return null; // still reading the versions
+  return latest.valid ? { word: "Ready", tone: "active" } : { word: "Has problems", tone: "draft" };
+}
+
+/** The strategy's latest succeeded backtest: its total return and when, with a link. */
+function LastResult({ strategyId }: { strategyId: string }) {
+  const runs = useRuns("backtests", { strategy_id: strategyId, status: "succeeded", limit: 1 });
+  if (runs.isLoading) return <p className="meta last-result">Reading the last result…</p>;
+  if (runs.error) return null;
+  const run: Run | undefined = runs.data?.items[0];
+  const ret = backtestSummary(run?.summary)?.metrics.total_return_pct;
+  if (!run) return <p className="meta last-result">Last result: not run yet.</p>;
+  return (
+    <p className="meta last-result" data-testid="last-result">
+      Last result:{" "}
+      <Link to={`/backtests/${run.id}`}>
+        <strong className={tone(ret)}>{pct(ret, 1)}</strong> total return
+      </Link>{" "}
+      (version {run.version}) · {localTime(run.finished_at ?? run.created_at)}
+    </p>
+  );
+}
 
 function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: RunTarget): void }) {
   const titleId = useId();
@@ -135,20 +166,22 @@ function StrategyCard({ strategy: s, onRun }: { strategy: Strategy; onRun(t: Run
     }
   };
   const [showVersions, setShowVersions] = useState(false);
-  const versions = useVersions(s.id, showVersions);
+  const versions = useVersions(s.id, showVersions || (s.status === "draft" && s.latest_version > 0));
+  const pill = statusPill(s, versions.data);
   return (
     <article className="card strategy-card" aria-labelledby={titleId}>
       <div className="strategy-card-head">
         <h2 id={titleId} className="h3">
           <Link to={`/strategies/${s.id}`}>{s.title}</Link>
         </h2>
-        <span className={`pill pill-${s.status}`}>{STATUS_WORDS[s.status] ?? s.status}</span>
+        {pill && <span className={`pill pill-${pill.tone}`}>{pill.word}</span>}
       </div>
       {s.description && <p className="card-text">{s.description}</p>}
       <p className="meta">
         {s.latest_version > 0 ? `Version ${s.latest_version}` : "No version saved yet"} · {visibilityWords(s.visibility)} ·
         changed {localTime(s.updated_at)}
       </p>
+      {s.latest_version > 0 && <LastResult strategyId={s.id} />}
       <div className="card-actions">
         <button
           type="button"

@@ -42,7 +42,12 @@ export default function StrategyPage() {
   return (
     <>
       <p className="breadcrumb">
-        <Link to="/strategies">My strategies</Link> <span aria-hidden="true">›</span> {s.title}
+        {s.visibility === "public" ? (
+          <Link to="/#templates">Templates</Link>
+        ) : (
+          <Link to="/strategies">My strategies</Link>
+        )}{" "}
+        <span aria-hidden="true">›</span> {s.title}
       </p>
       <div className="page-head">
         <h1>{s.title}</h1>

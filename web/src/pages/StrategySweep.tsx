@@ -40,19 +40,36 @@ function axisValues(a: Axis): number[] | string {
   return out;
 }
 
+/** Five values centred on the current one (two steps either side), kept inside the block's
+ * min and max from the catalogue; the window slides inward rather than leave the range. */
 function defaultAxis(p: ParamRef): Axis {
-  const v = Number(p.value);
+  const key = `${p.node.id}.${p.param.name}`;
   const int = p.param.type === "integer";
-  let start = int ? Math.max(p.param.min ?? 1, Math.round(v / 2)) : v / 2;
-  let end = int ? Math.round(v * 1.5) : v * 1.5;
-  if (p.param.max !== undefined) end = Math.min(end, p.param.max);
-  if (start === end) {
-    start = v;
-    end = v + 4;
+  const min = p.param.min ?? (int ? 1 : undefined);
+  const max = p.param.max ?? undefined;
+  let v = Number(p.value);
+  if (!Number.isFinite(v)) v = Number(p.param.default ?? min ?? 1);
+  if (!Number.isFinite(v)) v = 1;
+  const span = Math.abs(v) * 0.25 || 1;
+  let step = int ? Math.max(1, Math.round(span)) : Number(span.toPrecision(2));
+  if (min !== undefined && max !== undefined && max > min) {
+    // No more than the range can hold in five values.
+    const fit = (max - min) / 4;
+    if (step > fit) step = int ? Math.max(1, Math.floor(fit)) : Number(fit.toPrecision(2));
   }
-  const rawStep = (end - start) / 4;
-  const step = int ? Math.max(1, Math.round(rawStep)) : Number(rawStep.toPrecision(2));
-  return { key: `${p.node.id}.${p.param.name}`, start: String(start), end: String(end), step: String(step || 1) };
+  const round = (x: number) => (int ? Math.round(x) : Number(x.toFixed(10)));
+  let start = round(v - 2 * step);
+  let end = round(v + 2 * step);
+  if (min !== undefined && start < min) {
+    end = round(end + (min - start));
+    start = min;
+  }
+  if (max !== undefined && end > max) {
+    start = round(start - (end - max));
+    end = max;
+    if (min !== undefined && start < min) start = min;
+  }
+  return { key, start: String(start), end: String(end), step: String(step) };
 }
 
 const SORT_KEYS = ["total_return_pct", "sharpe", "cagr_pct", "max_drawdown_pct", "profit_factor", "win_rate_pct"];

@@ -13,6 +13,7 @@ import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { localTime, num } from "../lib/format";
 import { metricInfo, metricValue, paramLabel } from "../lib/metrics";
+import { robustBest } from "./sweepRobust";
 
 const COLUMNS = ["total_return_pct", "cagr_pct", "max_drawdown_pct", "sharpe", "win_rate_pct", "profit_factor", "trades"];
 
@@ -41,7 +42,7 @@ export default function SweepPage() {
   const progress = useRunEvents("sweep", live ? id : null, () => {
     queryClient.invalidateQueries({ queryKey: keys.sweep(id) });
     queryClient.invalidateQueries({ queryKey: keys.runs.all });
-  });
+  }, { percent: r?.progress ?? 0, message: r?.status === "running" ? "Running the combinations…" : "Waiting for a free worker…" });
 
   if (sweep.isLoading) return <p role="status">Loading the sweep…</p>;
   if (sweep.error || !r) return <ErrorMessage error={sweep.error ?? new Error("No such sweep.")} />;
@@ -88,21 +89,47 @@ function SweepResults({
   const [metric, setMetric] = useState(result.sort ?? "total_return_pct");
   const rows = result.rows;
   const best = rows[0];
+  const sortKey = result.sort ?? "total_return_pct";
+  const sortInfo = metricInfo(sortKey);
+  const robust = useMemo(() => robustBest(result, sortKey, sortInfo.higherIsBetter), [result, sortKey, sortInfo.higherIsBetter]);
+  const where = (values: number[]) => result.axes.map((a, i) => `${label(a)} = ${clean(values[i])}`).join(", ");
+  const same = !!best && !!robust && robust.row.values.every((v, i) => v === best.values[i]);
   return (
     <>
-      <section className="section card" aria-labelledby="sweep-best">
-        <h2 id="sweep-best">Best combination</h2>
+      <section className="section" aria-labelledby="sweep-best">
+        <h2 id="sweep-best">Best combinations</h2>
         {best ? (
-          <p>
-            {result.axes.map((a, i) => `${label(a)} = ${num(best.values[i], 4).replace(/\.?0+$/, "")}`).join(", ")}:{" "}
-            {metricInfo(result.sort ?? "total_return_pct").label.toLowerCase()}{" "}
-            <strong>{metricInfo(result.sort ?? "total_return_pct").format(metricValue(best.metrics, result.sort ?? "total_return_pct"))}</strong>{" "}
-            over {result.combinations ?? rows.length} combinations. A value that is best only by itself, surrounded by poor
-            ones, is probably luck; prefer one inside a broad good area. To use it, set these values in the strategy's{" "}
-            <Link to={`/strategies/${strategyId}#settings`}>settings</Link>.
-          </p>
+          <div className="best-grid">
+            <div className="card" data-testid="single-best">
+              <h3>Single best</h3>
+              <p>
+                {where(best.values)}: {sortInfo.label.toLowerCase()}{" "}
+                <strong>{sortInfo.format(metricValue(best.metrics, sortKey))}</strong>, the top of{" "}
+                {result.combinations ?? rows.length} combinations.
+              </p>
+            </div>
+            {robust && (
+              <div className="card robust-best" data-testid="robust-best">
+                <h3>Robust best</h3>
+                <p>
+                  {where(robust.row.values)}: {sortInfo.label.toLowerCase()}{" "}
+                  <strong>{sortInfo.format(metricValue(robust.row.metrics, sortKey))}</strong>, and{" "}
+                  <strong>{sortInfo.format(robust.mean)}</strong> on average with its {robust.cells - 1} neighbour
+                  {robust.cells - 1 === 1 ? "" : "s"} in the grid.
+                  {same ? " It is also the single best." : ""}
+                </p>
+              </div>
+            )}
+          </div>
         ) : (
           <p>No combination could run.</p>
+        )}
+        {best && (
+          <p className="help robust-why">
+            Why the robust best matters: a lone spike surrounded by poor values is usually luck that fitted the past,
+            while a value whose neighbours are also good sits in a broad area that is more likely to keep working. To
+            use one, set its values in the strategy's <Link to={`/strategies/${strategyId}#settings`}>settings</Link>.
+          </p>
         )}
       </section>
       {result.axes.length === 2 && (
@@ -166,7 +193,27 @@ function Heatmap({
     const light = 92 - Math.abs(t - 0.5) * 2 * 27;
     return `hsl(${hue.toFixed(0)} 65% ${light.toFixed(0)}%)`;
   };
+  const stops = [0, 0.25, 0.5, 0.75, 1].map((t) => color(lo + (hi - lo) * t));
   return (
+    <>
+    {values.length > 0 && (
+      <div className="heat-legend" data-testid="heatmap-legend">
+        <span className="heat-legend-label">
+          {info.label}: <span className="visually-hidden">from </span>
+          <span className="heat-legend-min">{info.format(lo)}</span>
+        </span>
+        <span
+          className="heat-legend-bar"
+          aria-hidden="true"
+          style={{ background: hi === lo ? stops[0] : `linear-gradient(to right, ${stops.join(", ")})` }}
+        />
+        <span className="heat-legend-max">
+          <span className="visually-hidden">to </span>
+          {info.format(hi)}
+        </span>
+        <span className="meta">({info.higherIsBetter ? "higher" : "lower"} is better)</span>
+      </div>
+    )}
     <div className="table-wrap" role="region" aria-label={`Heatmap of ${info.label}`} tabIndex={0}>
       <table className="heatmap">
         <caption>
@@ -206,6 +253,7 @@ function Heatmap({
         </tbody>
       </table>
     </div>
+    </>
   );
 }
 
