@@ -8,6 +8,7 @@ import { AuthProvider } from "./hooks/auth";
 import "./styles/base.css";
 import "./styles/controls.css";
 import "./styles/content.css";
+import "./styles/inspector.css";
 import "./styles/responsive.css";
 
 const queryClient = new QueryClient({

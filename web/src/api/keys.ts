@@ -60,6 +60,7 @@ export const keys = {
   backtest: (id: string) => ["backtest", id],
   equity: (id: string) => ["backtest", id, "equity"],
   trades: (id: string, query: TradeQuery) => ["backtest", id, "trades", query],
+  inspect: (id: string, at: number, around: number) => ["backtest", id, "inspect", at, around],
 
   sweep: (id: string) => ["sweep", id],
   compare: (ids: string[]) => ["compare", ids],

@@ -182,6 +182,17 @@ export function tradesQuery(id: string, query: TradeQuery) {
   });
 }
 
+/** Every block's value around one bar of a backtest (`at` in Unix ms). */
+export function useInspection(id: string, at: number | null, around = 3) {
+  return useQuery({
+    queryKey: keys.inspect(id, at ?? 0, around),
+    queryFn: () =>
+      data(api.GET("/api/v1/backtests/{id}/inspect", { params: { path: { id }, query: { at: String(at), around } } })),
+    enabled: at !== null,
+    staleTime: Infinity,
+  });
+}
+
 export function useCompare(ids: string[]) {
   return useQuery({
     queryKey: keys.compare(ids),
