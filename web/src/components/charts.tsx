@@ -73,6 +73,8 @@ interface SyncMember {
   series: ISeriesApi<SeriesType>;
   times: number[];
   values: number[];
+  /** Updates the chart's own hover line when another chart moves the crosshair. */
+  show?(time: number | null): void;
 }
 
 /** Keeps charts on one time window with one crosshair: the chart the user last touched leads,
@@ -99,10 +101,12 @@ export class ChartSync {
         if (m === member) continue;
         if (p.time === undefined || !m.times.length) {
           m.chart.clearCrosshairPosition();
+          m.show?.(null);
           continue;
         }
         const i = bucketAt(m.times, Number(p.time));
         m.chart.setCrosshairPosition(m.values[i], m.times[i] as UTCTimestamp, m.series);
+        m.show?.(m.times[i]);
       }
     };
     chart.timeScale().subscribeVisibleTimeRangeChange(onRange);
@@ -217,11 +221,6 @@ function ChartFigure({
   );
 }
 
-/** The value of a line or area point under the crosshair. */
-function valueOf(d: object | undefined): number | undefined {
-  return d && "value" in d && typeof d.value === "number" ? d.value : undefined;
-}
-
 export interface HoldPoint {
   ts: number;
   value: number;
@@ -289,21 +288,27 @@ export function EquityChart({
       timesIfIntraday(chart, points.map((p) => p.ts));
       s.createPriceLine({ price: initial, color: "#9aa1ad", lineWidth: 1, lineStyle: 1, axisLabelVisible: false, title: "" });
       chart.timeScale().fitContent();
-      const onMove = (p: MouseEventParams<Time>) => {
+      const byTime = new Map<number, number>(rows.map((r) => [r.time, r.value]));
+      const holdAt = new Map<number, number>((hold ?? []).map((h) => [sec(h.ts), h.value]));
+      const show = (t: number | null) => {
         const el2 = hoverRef.current;
         if (!el2) return;
-        const v = valueOf(p.seriesData.get(s));
-        const h = holdSeries ? valueOf(p.seriesData.get(holdSeries)) : undefined;
-        if (p.time === undefined || v === undefined) {
+        const v = t === null ? undefined : byTime.get(t);
+        if (t === null || v === undefined) {
           el2.textContent = "";
           return;
         }
-        el2.textContent = `${dateTime(Number(p.time) * 1000)} · account ${money(v, unit)}${
+        const h = holdAt.get(t);
+        el2.textContent = `${dateTime(t * 1000)} · account ${money(v, unit)}${
           h !== undefined ? ` · buy and hold ${money(h, unit)}` : ""
         }`;
       };
+      const onMove = (p: MouseEventParams<Time>) => show(p.time === undefined ? null : Number(p.time));
       chart.subscribeCrosshairMove(onMove);
-      const leave = sync?.add({ chart, series: s, times: rows.map((r) => r.time), values: rows.map((r) => r.value) }, el);
+      const leave = sync?.add(
+        { chart, series: s, times: rows.map((r) => r.time), values: rows.map((r) => r.value), show },
+        el,
+      );
       return () => {
         chart.unsubscribeCrosshairMove(onMove);
         leave?.();
@@ -446,20 +451,24 @@ export function CandleChart({
       const last = rows[rows.length - 1];
       const idle = last ? ohlc(last.time, last.open, last.high, last.low, last.close) : "";
       if (hoverRef.current) hoverRef.current.textContent = idle;
-      const onMove = (p: MouseEventParams<Time>) => {
+      const barAt = new Map(rows.map((r) => [Number(r.time), r]));
+      const show = (t: number | null) => {
         const el2 = hoverRef.current;
         if (!el2) return;
-        const bar = p.seriesData.get(s);
-        if (p.time === undefined || !bar || !("open" in bar)) {
+        const bar = t === null ? undefined : barAt.get(t);
+        if (t === null || !bar) {
           el2.textContent = idle;
           return;
         }
-        const t = Number(p.time);
         const notes = byTime.get(t);
         el2.textContent = `${ohlc(t, bar.open, bar.high, bar.low, bar.close)}${notes ? ` · ${notes.join(" · ")}` : ""}`;
       };
+      const onMove = (p: MouseEventParams<Time>) => show(p.time === undefined ? null : Number(p.time));
       chart.subscribeCrosshairMove(onMove);
-      const leave = sync?.add({ chart, series: s, times: rows.map((r) => r.time), values: rows.map((r) => r.close) }, el);
+      const leave = sync?.add(
+        { chart, series: s, times: rows.map((r) => r.time), values: rows.map((r) => r.close), show },
+        el,
+      );
       return () => {
         chart.unsubscribeCrosshairMove(onMove);
         leave?.();
