@@ -133,13 +133,13 @@ export function TradesTable({ runId, total, unit }: { runId: string; total: numb
                 {items.map((t, i) => (
                   <tr key={`${t.entry_ts}-${i}`}>
                     <td data-label="Side">{t.side === "short" ? "Short" : "Long"}</td>
-                    <td data-label="Entry" className="nowrap">
+                    <td data-label="Entry" className="when">
                       {dateTime(t.entry_ts)}
                     </td>
                     <td data-label="Entry price" className="num">
                       {price(t.entry_price)}
                     </td>
-                    <td data-label="Exit" className="nowrap">
+                    <td data-label="Exit" className="when">
                       {dateTime(t.exit_ts)}
                     </td>
                     <td data-label="Exit price" className="num">

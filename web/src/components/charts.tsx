@@ -111,10 +111,6 @@ export class ChartSync {
     };
     chart.timeScale().subscribeVisibleTimeRangeChange(onRange);
     chart.subscribeCrosshairMove(onMove);
-    // A newcomer takes the window of the charts already shown.
-    const first = this.members.find((m) => m !== member);
-    const range = first?.chart.timeScale().getVisibleRange();
-    if (range) chart.timeScale().setVisibleRange(range);
     return () => {
       chart.timeScale().unsubscribeVisibleTimeRangeChange(onRange);
       chart.unsubscribeCrosshairMove(onMove);

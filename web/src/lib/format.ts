@@ -36,7 +36,7 @@ export function price(v: number | null | undefined, unit?: string | null): strin
   if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
   const abs = Math.abs(v);
   const s =
-    abs >= 1000
+    abs >= 100
       ? num(v, 2)
       : abs >= 1
         ? new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 }).format(v)
@@ -49,7 +49,9 @@ export function price(v: number | null | undefined, unit?: string | null): strin
 /** A quantity (coins): up to 4 decimals, significant digits when below 1. */
 export function qty(v: number | null | undefined): string {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
-  return Math.abs(v) >= 1 || v === 0 ? new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 }).format(v) : small(v);
+  const abs = Math.abs(v);
+  if (abs >= 1000) return new Intl.NumberFormat("en-US", { maximumFractionDigits: abs >= 100_000 ? 0 : 2 }).format(v);
+  return abs >= 1 || v === 0 ? new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 }).format(v) : small(v);
 }
 
 /** An axis formatter for values around `scale` (the chart's typical magnitude): enough
