@@ -4,7 +4,8 @@
 // 900 px screen, and compare highlighting the settings that differ between two runs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe } from "./harness.mjs";
+import { join } from "node:path";
+import { startServer, launchBrowser, screenshot, axe, artifacts } from "./harness.mjs";
 
 const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 const WAIT = { timeout: 30_000 };
@@ -126,7 +127,7 @@ async function journey(page) {
   await card.getByRole("button", { name: "Use this template" }).click();
   await card.getByRole("button", { name: "Run backtest" }).click();
   let dialog = await runDialogFits(page);
-  await screenshot(page, "readable-run-dialog");
+  await page.screenshot({ path: join(artifacts, "readable-run-dialog.png") });
   await dialog.getByRole("button", { name: "Run backtest" }).click();
   await page.getByRole("heading", { level: 1, name: /^Result: SMA crossover/ }).waitFor(WAIT);
   await page.getByRole("region", { name: "Trades" }).locator("tbody tr").first().waitFor(WAIT);
@@ -159,6 +160,13 @@ async function journey(page) {
   await page.waitForTimeout(300);
   assert.deepEqual(await overflows(page), [], "nothing spills at 390 px");
   await screenshot(page, "readable-results-390");
+  // Screen-sized views of the phone page, easier to read than the long full page.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(artifacts, "readable-results-390-top.png") });
+  await page.locator(".chart").first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, "readable-results-390-charts.png") });
+  await page.getByRole("heading", { name: /^Trades/ }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(artifacts, "readable-results-390-trades.png") });
   await page.setViewportSize(DESKTOP);
 
   // A second run with other settings: a small-priced pair and another fee.

@@ -5,6 +5,7 @@ import { useQueries } from "@tanstack/react-query";
 import type { BlockInfo } from "../api/types";
 import { useBlocks, versionQuery } from "../hooks/queries";
 import { graphParams, nodeName } from "../pages/strategyParams";
+import { plain } from "../lib/format";
 import { ErrorMessage } from "./Field";
 
 export interface SettingsColumn {
@@ -19,7 +20,7 @@ export interface SettingsColumn {
 export function settingValue(v: unknown, unit?: string | null): string {
   if (v === undefined || v === null) return "–";
   if (typeof v === "number") {
-    const s = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 }).format(v);
+    const s = plain(v);
     return unit ? `${s} ${unit}` : s;
   }
   if (typeof v === "boolean") return v ? "Yes" : "No";
@@ -47,7 +48,7 @@ export function BlockSettings({ columns, title, compare }: { columns: SettingsCo
     const out = new Map<string, Row>();
     const extraKeys = [...new Set(columns.flatMap((c) => Object.keys(c.extra ?? {})))];
     for (const k of extraKeys)
-      out.set(`run.${k}`, { key: `run.${k}`, block: "Test", setting: k, values: columns.map((c) => c.extra?.[k] ?? "–") });
+      out.set(`run.${k}`, { key: `run.${k}`, block: "Backtest", setting: k, values: columns.map((c) => c.extra?.[k] ?? "–") });
     versions.forEach((v, i) => {
       if (!v.data) return;
       for (const p of graphParams(v.data.graph, catalogue, true)) {

@@ -11,6 +11,17 @@ import { tone } from "./RunTable";
 type SortKey = "entry_time" | "exit_time" | "pnl" | "pnl_pct" | "bars_held";
 const PAGE = 25;
 
+/** A date that never breaks inside, and its time (if any) after it. */
+function When({ ms }: { ms: number }) {
+  const [day, time] = dateTime(ms).split(" ");
+  return (
+    <>
+      <span className="nowrap">{day}</span>
+      {time && <> {time}</>}
+    </>
+  );
+}
+
 export function TradesTable({ runId, total, unit }: { runId: string; total: number; unit?: string }) {
   const u = unit ? ` (${unit})` : "";
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "entry_time", desc: false });
@@ -134,13 +145,13 @@ export function TradesTable({ runId, total, unit }: { runId: string; total: numb
                   <tr key={`${t.entry_ts}-${i}`}>
                     <td data-label="Side">{t.side === "short" ? "Short" : "Long"}</td>
                     <td data-label="Entry" className="when">
-                      {dateTime(t.entry_ts)}
+                      <When ms={t.entry_ts} />
                     </td>
                     <td data-label="Entry price" className="num">
                       {price(t.entry_price)}
                     </td>
                     <td data-label="Exit" className="when">
-                      {dateTime(t.exit_ts)}
+                      <When ms={t.exit_ts} />
                     </td>
                     <td data-label="Exit price" className="num">
                       {price(t.exit_price)}

@@ -15,6 +15,12 @@ export function pct(v: number | null | undefined, digits = 1, signed = true): st
   return `${signed && v > 0 ? "+" : ""}${s}%`;
 }
 
+/** A plain number as typed: thousands separators, up to `max` decimals, no padding (0.1, 10,000). */
+export function plain(v: number | null | undefined, max = 6): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: max }).format(v);
+}
+
 /** Significant digits for a small magnitude (0.0000123 → "0.0000123", never "0.00"). */
 function small(v: number, sig = 4): string {
   return new Intl.NumberFormat("en-US", { maximumSignificantDigits: sig }).format(v);
