@@ -181,6 +181,8 @@ function strictlyIncreasing<T extends { time: UTCTimestamp }>(rows: T[]): T[] {
 
 interface FigureProps {
   title: string;
+  /** The unit of the values, after the title ("in USD"). */
+  unit?: string;
   summary: string;
   height?: number;
   children?: React.ReactNode;
@@ -196,12 +198,16 @@ function ChartFigure({
   children,
   log,
   hoverRef,
+  unit,
 }: FigureProps & { chartRef: React.Ref<HTMLDivElement> }) {
   return (
     <figure className="chart">
       <figcaption>
         <span className="chart-title">
-          <strong>{title}</strong>
+          <span>
+            <strong>{title}</strong>
+            {unit && <span className="chart-unit"> in {unit}</span>}
+          </span>
           {log && (
             <label className="log-toggle">
               <input type="checkbox" checked={log.on} onChange={(e) => log.set(e.target.checked)} /> Log scale
@@ -315,7 +321,8 @@ export function EquityChart({
   const { log, setLog } = useLogScale(chart, () => points.map((p) => p.equity), []);
   return (
     <ChartFigure
-      title={`Account value${unit ? ` (${unit})` : ""}`}
+      title="Account value"
+      unit={unit}
       summary={summary}
       chartRef={ref}
       height={280}
@@ -476,7 +483,8 @@ export function CandleChart({
   const { log, setLog } = useLogScale(chart, () => [...candles.l, ...candles.h], []);
   return (
     <ChartFigure
-      title={`Price with entries and exits${unit ? ` (${unit})` : ""}`}
+      title="Price with entries and exits"
+      unit={unit}
       summary={summary}
       chartRef={ref}
       height={360}
