@@ -60,7 +60,8 @@ function baseOptions(height: number): DeepPartial<ChartOptions> {
     },
     grid: { vertLines: { color: "#eef0f3" }, horzLines: { color: "#eef0f3" } },
     rightPriceScale: { borderColor: "#c9ced6" },
-    timeScale: { borderColor: "#c9ced6", timeVisible: false },
+    // Small enough that the whole test fits a phone-wide chart.
+    timeScale: { borderColor: "#c9ced6", timeVisible: false, minBarSpacing: 0.01 },
     kineticScroll: { mouse: !still, touch: !still },
     handleScroll: { vertTouchDrag: false },
   };
@@ -132,7 +133,19 @@ function useChart(height: number, draw: (chart: IChartApi, el: HTMLDivElement) =
     c.timeScale().fitContent();
     const cleanup = draw(c, el);
     setChart(c);
+    // A new width (a phone turned, a window resized) shows the whole test again, so every
+    // chart keeps the same time window.
+    let width = el.clientWidth;
+    let live = true;
+    const resized = new ResizeObserver(() => {
+      if (el.clientWidth === width) return;
+      width = el.clientWidth;
+      requestAnimationFrame(() => live && c.timeScale().fitContent());
+    });
+    resized.observe(el);
     return () => {
+      live = false;
+      resized.disconnect();
       cleanup?.();
       setChart(null);
       c.remove();
