@@ -147,25 +147,25 @@ export function TradesTable({ runId, total, unit }: { runId: string; total: numb
                     <td data-label="Entry" className="when">
                       <When ms={t.entry_ts} />
                     </td>
-                    <td data-label="Entry price" className="num">
+                    <td data-label={`Entry price${u}`} className="num">
                       {price(t.entry_price)}
                     </td>
                     <td data-label="Exit" className="when">
                       <When ms={t.exit_ts} />
                     </td>
-                    <td data-label="Exit price" className="num">
+                    <td data-label={`Exit price${u}`} className="num">
                       {price(t.exit_price)}
                     </td>
                     <td data-label="Quantity" className="num">
                       {qty(t.quantity)}
                     </td>
-                    <td data-label="Profit / loss" className={`num ${tone(t.pnl)}`}>
+                    <td data-label={`Profit / loss${u}`} className={`num ${tone(t.pnl)}`}>
                       {money(t.pnl)}
                     </td>
                     <td data-label="Profit / loss %" className={`num ${tone(t.pnl_pct)}`}>
                       {pct(t.pnl_pct, 2)}
                     </td>
-                    <td data-label="Costs" className="num">
+                    <td data-label={`Costs${u}`} className="num">
                       {money(t.fees + t.slippage)}
                     </td>
                     <td data-label="Candles held" className="num">
