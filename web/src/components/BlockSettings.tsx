@@ -88,8 +88,7 @@ export function BlockSettings({ columns, title, compare }: { columns: SettingsCo
             <table className="table settings-table">
               <thead>
                 <tr>
-                  <th scope="col">Block</th>
-                  <th scope="col">Setting</th>
+                  <th scope="col">Block: setting</th>
                   {columns.map((c, i) => (
                     <th scope="col" key={i} className="num">
                       {compare ? `${i + 1}. ${c.label}` : "Value"}
@@ -100,9 +99,8 @@ export function BlockSettings({ columns, title, compare }: { columns: SettingsCo
               <tbody>
                 {rows.map((r) => (
                   <tr key={r.key} className={differs(r) ? "differs" : undefined}>
-                    <td>{r.block}</td>
                     <th scope="row">
-                      {r.setting}
+                      <span className="setting-block">{r.block}</span> {r.setting}
                       {differs(r) && <span className="differs-mark"> differs</span>}
                     </th>
                     {r.values.map((v, i) => (
