@@ -9,6 +9,7 @@ import "./styles/base.css";
 import "./styles/controls.css";
 import "./styles/content.css";
 import "./styles/inspector.css";
+import "./styles/results.css";
 import "./styles/responsive.css";
 
 const queryClient = new QueryClient({

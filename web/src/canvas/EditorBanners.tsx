@@ -1,12 +1,11 @@
 // The banners under the toolbar: why the strategy is read-only, the phone's read-only view,
 // the draft that came back, and the older version being looked at.
+import { localTime } from "../lib/format";
 import type { Strategy } from "../api/types";
 import type { Draft } from "./draft";
 import type { Viewing } from "./useVersionView";
 
-function when(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
+const when = (ms: number): string => localTime(ms);
 
 interface Props {
   strategy: Strategy;

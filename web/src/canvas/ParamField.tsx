@@ -1,13 +1,14 @@
 // One block setting in the side panel: a number field (or a list for a choice) with its range,
 // default and unit from the catalogue, and the validator's problems with it.
 import { useEffect, useId, useState } from "react";
+import { plain } from "../lib/format";
 import { humanOption } from "./BlockNode";
 import type { Diagnostic, ParamSpec } from "./types";
 
 const BIG = 1e11;
 
 function fmt(n: number): string {
-  return new Intl.NumberFormat("en", { maximumFractionDigits: 4 }).format(n);
+  return plain(n, 4);
 }
 
 function withUnit(v: unknown, unit: string | null): string {

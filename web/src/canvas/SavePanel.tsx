@@ -1,5 +1,6 @@
 // Saving versions (with notes), the version history (open one read-only, restore it as the
 // draft) and running a backtest of the saved version.
+import { localTime } from "../lib/format";
 import { useEffect, useId, useState } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data, type Schemas } from "../api/client";
@@ -26,9 +27,7 @@ interface Props {
   onNotice: (text: string) => void;
 }
 
-function when(ms: number): string {
-  return new Date(ms).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
+const when = (ms: number): string => localTime(ms);
 
 /** Runs go through the app's run dialog (settings, quotas, live progress, then the results page). */
 function RunSection({ strategy, dirty, latestValid }: { strategy: StrategyView; dirty: boolean; latestValid: boolean | null }) {

@@ -1,76 +1,86 @@
 // The assumptions card of a result: what the backtest took for granted (fills, costs, sizing,
-// risk rules, the data and its quality). Real trading differs when these do not hold.
+// risk rules, the data and its quality), in short plain words; the long explanations open on
+// demand. Real trading differs when these do not hold.
 import type { Assumptions } from "../api/types";
-import { dateTime, num, timeframeWords } from "../lib/format";
+import { date, num, timeframeWords } from "../lib/format";
+
+/** A short line and, when there is more to say, the full text behind a disclosure. */
+function Fact({ term, short, more }: { term: string; short: React.ReactNode; more?: React.ReactNode }) {
+  return (
+    <div>
+      <dt>{term}</dt>
+      <dd>
+        {more ? (
+          <details>
+            <summary>{short}</summary>
+            <div className="details-body">{more}</div>
+          </details>
+        ) : (
+          short
+        )}
+      </dd>
+    </div>
+  );
+}
 
 export function AssumptionsCard({ a }: { a: Assumptions }) {
   const d = a.data ?? {};
+  const fill = a.fill_rule === "same_close" ? "At the signal candle's close" : a.fill_rule === "next_open" ? "At the next candle's open" : a.fill_rule;
+  const quality = d.quality?.summary ?? [];
   return (
     <section aria-labelledby="assumptions-title" className="section card assumptions">
       <h2 id="assumptions-title">Assumptions</h2>
       <p className="help">What this test took for granted. Real trading differs when these do not hold.</p>
       <dl className="facts">
-        <div>
-          <dt>When orders fill</dt>
-          <dd>{a.fill_rule_text ?? a.fill_rule}</dd>
-        </div>
-        <div>
-          <dt>Fees</dt>
-          <dd>{a.fee_pct !== undefined ? `${num(a.fee_pct, 2)}% of every buy and every sell.` : "–"}</dd>
-        </div>
-        <div>
-          <dt>Slippage</dt>
-          <dd>{a.slippage_text ?? `${a.slippage_bps} bps`}</dd>
-        </div>
-        <div>
-          <dt>Inside a candle</dt>
-          <dd>{a.intrabar_path}</dd>
-        </div>
-        <div>
-          <dt>Trade size</dt>
-          <dd>{a.sizing}</dd>
-        </div>
-        <div>
-          <dt>Risk rules</dt>
-          <dd>
-            {a.risk_rules?.length ? (
+        <Fact term="Orders fill" short={fill ?? "–"} more={a.fill_rule_text} />
+        <Fact term="Fees" short={a.fee_pct !== undefined ? `${num(a.fee_pct, 2)}% of every buy and every sell.` : "–"} />
+        <Fact term="Slippage" short={a.slippage_text ?? `${num(a.slippage_bps, 1)} bps per fill`} />
+        <Fact term="Trade size" short={a.sizing} />
+        <Fact
+          term="Risk rules"
+          short={a.risk_rules?.length ? `${a.risk_rules.length} rule${a.risk_rules.length === 1 ? "" : "s"}` : "No stop loss or take profit."}
+          more={
+            a.risk_rules?.length ? (
               <ul>
                 {a.risk_rules.map((r) => (
                   <li key={r}>{r}</li>
                 ))}
               </ul>
-            ) : (
-              "No stop loss or take profit."
-            )}
-          </dd>
-        </div>
-        <div>
-          <dt>Short trades</dt>
-          <dd>{a.shorts_allowed ? "Allowed when the strategy has them." : "Not allowed."}</dd>
-        </div>
-        <div>
-          <dt>Data range</dt>
-          <dd>
-            {d.candles ?? "–"} {timeframeWords(d.timeframe)} candles from {dateTime(d.from_ts)} to {dateTime(d.to_ts)} (UTC),{" "}
-            {d.source?.replace(/^dataset /, "")}.
-            {d.warmup_bars ? ` The first ${d.warmup_bars} candles warm up the indicators and cannot trade.` : ""}
-          </dd>
-        </div>
-        <div>
-          <dt>Data quality</dt>
-          <dd>
-            {d.quality?.summary?.length ? (
-              <ul>
-                {d.quality.summary.map((q) => (
-                  <li key={q}>{q}</li>
-                ))}
-              </ul>
-            ) : (
-              "No quality report."
-            )}
-            {d.gap_handling && <p className="meta">{d.gap_handling}</p>}
-          </dd>
-        </div>
+            ) : undefined
+          }
+        />
+        <Fact term="Short trades" short={a.shorts_allowed ? "Allowed when the strategy has them." : "Not allowed."} />
+        <Fact
+          term="Data"
+          short={`${d.candles !== undefined && d.candles !== null ? num(d.candles, 0) : "–"} ${timeframeWords(d.timeframe)} candles, ${date(
+            d.from_ts,
+          )} to ${date(d.to_ts)}`}
+          more={
+            <p>
+              {d.source?.replace(/^dataset /, "")}, times in UTC.
+              {d.warmup_bars ? ` The first ${num(d.warmup_bars, 0)} candles warm up the indicators and cannot trade.` : ""}
+              {a.intrabar_path ? ` Inside a candle: ${a.intrabar_path}` : ""}
+            </p>
+          }
+        />
+        <Fact
+          term="Data quality"
+          short={quality.length ? `${quality.length} note${quality.length === 1 ? "" : "s"}` : "No quality report."}
+          more={
+            quality.length || d.gap_handling ? (
+              <>
+                {quality.length > 0 && (
+                  <ul>
+                    {quality.map((q) => (
+                      <li key={q}>{q}</li>
+                    ))}
+                  </ul>
+                )}
+                {d.gap_handling && <p className="meta">{d.gap_handling}</p>}
+              </>
+            ) : undefined
+          }
+        />
       </dl>
     </section>
   );

@@ -5,10 +5,12 @@ import { useQuery } from "@tanstack/react-query";
 import type { RunDetail } from "../api/types";
 import { tradesQuery, useCandles, useEquity } from "../hooks/queries";
 import { date, money, pct } from "../lib/format";
-import { CandleChart, DrawdownChart, EquityChart } from "./charts";
+import { buyAndHold, CandleChart, ChartSync, DrawdownChart, EquityChart } from "./charts";
 import { ErrorMessage } from "./Field";
 
-export default function ResultCharts({ run, initial }: { run: RunDetail; initial: number }) {
+export default function ResultCharts({ run, initial, unit }: { run: RunDetail; initial: number; unit?: string }) {
+  // One time window and one crosshair for the three charts.
+  const sync = useMemo(() => new ChartSync(), []);
   const equity = useEquity(run.id);
   const data = run.assumptions?.data;
   const p = run.parameters;
@@ -32,10 +34,17 @@ export default function ResultCharts({ run, initial }: { run: RunDetail; initial
       if (pt.equity > hi.equity) hi = pt;
     }
     const last = points[points.length - 1];
-    return `From ${money(initial)} on ${date(points[0].ts)} to ${money(last.equity)} on ${date(last.ts)}; highest ${money(
-      hi.equity,
-    )} on ${date(hi.ts)}, lowest ${money(lo.equity)} on ${date(lo.ts)}.`;
-  }, [points, initial]);
+    return `From ${money(initial, unit)} on ${date(points[0].ts)} to ${money(last.equity, unit)} on ${date(
+      last.ts,
+    )}; highest ${money(hi.equity, unit)} on ${date(hi.ts)}, lowest ${money(lo.equity, unit)} on ${date(lo.ts)}.`;
+  }, [points, initial, unit]);
+  const hold = useMemo(
+    () =>
+      candles.data && points.length
+        ? buyAndHold(candles.data, initial, points[0].ts, points[points.length - 1].ts)
+        : undefined,
+    [candles.data, points, initial],
+  );
   const ddSummary = useMemo(() => {
     if (!points.length) return "";
     const worst = points.reduce((w, pt) => (pt.drawdown_pct < w.drawdown_pct ? pt : w), points[0]);
@@ -49,8 +58,8 @@ export default function ResultCharts({ run, initial }: { run: RunDetail; initial
       {equity.isLoading && <p role="status">Loading the account value…</p>}
       {points.length > 0 && (
         <div className="chart-grid">
-          <EquityChart points={points} initial={initial} summary={eqSummary} />
-          <DrawdownChart points={points} summary={ddSummary} />
+          <EquityChart points={points} initial={initial} summary={eqSummary} hold={hold} unit={unit} sync={sync} />
+          <DrawdownChart points={points} summary={ddSummary} sync={sync} />
         </div>
       )}
       <ErrorMessage error={candles.error ?? trades.error} />
@@ -58,6 +67,8 @@ export default function ResultCharts({ run, initial }: { run: RunDetail; initial
         <CandleChart
           candles={candles.data}
           trades={tradeItems}
+          unit={unit}
+          sync={sync}
           summary={`${candles.data.candles} candles${
             candles.data.candles_per_point > 1 ? ` (shown ${candles.data.candles_per_point} per bar)` : ""
           } with ${tradeItems.length} trade${tradeItems.length === 1 ? "" : "s"} marked${

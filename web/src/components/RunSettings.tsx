@@ -4,7 +4,7 @@
 // (`GET /api/v1/settings/backtest`), the same values it applies and checks.
 import { useId } from "react";
 import type { CreateBacktest, Dataset, SettingsRanges } from "../api/types";
-import { date, timeframeMinutes, timeframeWords } from "../lib/format";
+import { date, plain, timeframeMinutes, timeframeWords } from "../lib/format";
 import { DatasetOptions } from "./DatasetSelect";
 import { Field } from "./Field";
 
@@ -52,7 +52,7 @@ const FILL_WORDS: Record<SettingsRanges["fills"][number], { title: string; text:
 
 const inRange = (v: number, r: Range) => Number.isFinite(v) && v >= r.min && (r.max_exclusive ? v < r.max : v <= r.max);
 
-const upTo = (r: Range) => `${r.max_exclusive ? "under " : ""}${r.max.toLocaleString("en-US")}`;
+const upTo = (r: Range) => `${r.max_exclusive ? "under " : ""}${plain(r.max)}`;
 
 export type FieldErrors = Partial<Record<keyof RunSettings | "form", string>>;
 
@@ -194,7 +194,7 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors }:
           <NumberSetting
             label="Starting money"
             error={errors.capital}
-            help={`Default ${d.initial_capital.toLocaleString("en-US")}. Every trade uses the strategy's sizing rule.`}
+            help={`Default ${plain(d.initial_capital)}. Every trade uses the strategy's sizing rule.`}
             range={ranges.initial_capital}
             step="any"
             value={value.capital}

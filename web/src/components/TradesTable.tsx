@@ -4,14 +4,26 @@ import { useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { tradesQuery } from "../hooks/queries";
-import { dateTime, exitReasonWords, num, pct, price } from "../lib/format";
+import { dateTime, exitReasonWords, money, pct, price, qty } from "../lib/format";
 import { ErrorMessage, Field } from "./Field";
 import { tone } from "./RunTable";
 
 type SortKey = "entry_time" | "exit_time" | "pnl" | "pnl_pct" | "bars_held";
 const PAGE = 25;
 
-export function TradesTable({ runId, total }: { runId: string; total: number }) {
+/** A date that never breaks inside, and its time (if any) after it. */
+function When({ ms }: { ms: number }) {
+  const [day, time] = dateTime(ms).split(" ");
+  return (
+    <>
+      <span className="nowrap">{day}</span>
+      {time && <> {time}</>}
+    </>
+  );
+}
+
+export function TradesTable({ runId, total, unit }: { runId: string; total: number; unit?: string }) {
+  const u = unit ? ` (${unit})` : "";
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "entry_time", desc: false });
   const [page, setPage] = useState(0);
   const [downloading, setDownloading] = useState(false);
@@ -117,13 +129,13 @@ export function TradesTable({ runId, total }: { runId: string; total: number }) 
                 <tr>
                   {header(null, "Side")}
                   {header("entry_time", "Entry")}
-                  {header(null, "Entry price", true)}
+                  {header(null, `Entry price${u}`, true)}
                   {header("exit_time", "Exit")}
-                  {header(null, "Exit price", true)}
+                  {header(null, `Exit price${u}`, true)}
                   {header(null, "Quantity", true)}
-                  {header("pnl", "Profit / loss", true)}
+                  {header("pnl", `Profit / loss${u}`, true)}
                   {header("pnl_pct", "Profit / loss %", true)}
-                  {header(null, "Costs", true)}
+                  {header(null, `Costs${u}`, true)}
                   {header("bars_held", "Candles held", true)}
                   {header(null, "Why it closed")}
                 </tr>
@@ -132,29 +144,29 @@ export function TradesTable({ runId, total }: { runId: string; total: number }) 
                 {items.map((t, i) => (
                   <tr key={`${t.entry_ts}-${i}`}>
                     <td data-label="Side">{t.side === "short" ? "Short" : "Long"}</td>
-                    <td data-label="Entry" className="nowrap">
-                      {dateTime(t.entry_ts)}
+                    <td data-label="Entry" className="when">
+                      <When ms={t.entry_ts} />
                     </td>
-                    <td data-label="Entry price" className="num">
+                    <td data-label={`Entry price${u}`} className="num">
                       {price(t.entry_price)}
                     </td>
-                    <td data-label="Exit" className="nowrap">
-                      {dateTime(t.exit_ts)}
+                    <td data-label="Exit" className="when">
+                      <When ms={t.exit_ts} />
                     </td>
-                    <td data-label="Exit price" className="num">
+                    <td data-label={`Exit price${u}`} className="num">
                       {price(t.exit_price)}
                     </td>
                     <td data-label="Quantity" className="num">
-                      {num(t.quantity, 4)}
+                      {qty(t.quantity)}
                     </td>
-                    <td data-label="Profit / loss" className={`num ${tone(t.pnl)}`}>
-                      {num(t.pnl, 2)}
+                    <td data-label={`Profit / loss${u}`} className={`num ${tone(t.pnl)}`}>
+                      {money(t.pnl)}
                     </td>
                     <td data-label="Profit / loss %" className={`num ${tone(t.pnl_pct)}`}>
                       {pct(t.pnl_pct, 2)}
                     </td>
-                    <td data-label="Costs" className="num">
-                      {num(t.fees + t.slippage, 2)}
+                    <td data-label={`Costs${u}`} className="num">
+                      {money(t.fees + t.slippage)}
                     </td>
                     <td data-label="Candles held" className="num">
                       {t.exit_index !== undefined && t.entry_index !== undefined ? t.exit_index - t.entry_index : "–"}

@@ -39,7 +39,7 @@ export function useNotificationStream(userId: string | undefined): number | null
         };
         // No toast for the run the user is already looking at or has just followed live.
         const runId = isObject(raw.payload) ? textField(raw.payload, "run_id") : undefined;
-        if ((n.link && window.location.pathname === n.link) || (runId && followedRuns.has(runId))) {
+        if (isOnPage(window.location.pathname, n.link, runId) || (runId && followedRuns.has(runId))) {
           queryClient.invalidateQueries({ queryKey: keys.notifications.all });
           return;
         }
@@ -74,4 +74,14 @@ export function useNotificationStream(userId: string | undefined): number | null
   }, [userId, toast, queryClient]);
 
   return unread;
+}
+
+const bare = (path: string) => path.replace(/[?#].*$/, "").replace(/\/+$/, "");
+
+/** Whether the user is already on the page a notification is about: its link, or the page of
+ * its run (a backtest's result, a sweep). */
+export function isOnPage(pathname: string, link: string | undefined, runId: string | undefined): boolean {
+  const here = bare(pathname);
+  if (link && bare(link.replace(/^https?:\/\/[^/]+/, "")) === here) return true;
+  return !!runId && here.split("/").pop() === runId;
 }

@@ -15,16 +15,79 @@ export function pct(v: number | null | undefined, digits = 1, signed = true): st
   return `${signed && v > 0 ? "+" : ""}${s}%`;
 }
 
-export function money(v: number | null | undefined): string {
+/** A plain number as typed: thousands separators, up to `max` decimals, no padding (0.1, 10,000). */
+export function plain(v: number | null | undefined, max = 6): string {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
-  return new Intl.NumberFormat("en-US", { maximumFractionDigits: Math.abs(v) >= 100 ? 0 : 2 }).format(v);
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: max }).format(v);
 }
 
-export function price(v: number | null | undefined): string {
-  if (v === null || v === undefined) return "–";
+/** Significant digits for a small magnitude (0.0000123 → "0.0000123", never "0.00"). */
+function small(v: number, sig = 4): string {
+  return new Intl.NumberFormat("en-US", { maximumSignificantDigits: sig }).format(v);
+}
+
+/** An amount of money: 12,345 · 123.45 · 0.0123; with the currency unit when known ("12,345 USD"). */
+export function money(v: number | null | undefined, unit?: string | null): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
   const abs = Math.abs(v);
-  const digits = abs >= 1000 ? 2 : abs >= 1 ? 4 : 8;
-  return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(v);
+  const s =
+    abs >= 1000 ? num(v, 0) : abs >= 1 || abs === 0 ? num(v, 2) : small(v);
+  return unit ? `${s} ${unit}` : s;
+}
+
+/** A price: thousands separators, and significant digits for small prices (0.00001234). */
+export function price(v: number | null | undefined, unit?: string | null): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+  const abs = Math.abs(v);
+  const s =
+    abs >= 100
+      ? num(v, 2)
+      : abs >= 1
+        ? new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 }).format(v)
+        : abs === 0
+          ? "0"
+          : small(v, 5);
+  return unit ? `${s} ${unit}` : s;
+}
+
+/** A quantity (coins): up to 4 decimals, significant digits when below 1. */
+export function qty(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  const abs = Math.abs(v);
+  if (abs >= 1000) return new Intl.NumberFormat("en-US", { maximumFractionDigits: abs >= 100_000 ? 0 : 2 }).format(v);
+  return abs >= 1 || v === 0 ? new Intl.NumberFormat("en-US", { maximumFractionDigits: 4 }).format(v) : small(v);
+}
+
+/** An axis formatter for values around `scale` (the chart's typical magnitude): enough
+ * decimals to tell ticks apart, thousands separators, never "8000000.00". */
+export function axisNumber(v: number, scale: number): string {
+  const abs = Math.abs(scale);
+  if (abs >= 1000) return num(v, 0);
+  if (abs >= 1) return num(v, 2);
+  if (abs === 0 || !Number.isFinite(abs)) return num(v, 2);
+  const digits = Math.min(12, Math.max(2, 3 - Math.floor(Math.log10(abs))));
+  return num(v, digits);
+}
+
+/** The smallest step an axis needs for values around `scale`. */
+export function axisStep(scale: number): number {
+  const abs = Math.abs(scale);
+  if (abs >= 1000) return 1;
+  if (abs >= 1 || abs === 0 || !Number.isFinite(abs)) return 0.01;
+  return 10 ** -Math.min(12, Math.max(2, 3 - Math.floor(Math.log10(abs))));
+}
+
+/** The symbol in a dataset text like "dataset ETH-BTC:1d (demo)": "ETH-BTC". */
+export function symbolOf(text: string | null | undefined): string | undefined {
+  return text?.match(/\b([A-Z0-9]{2,12})[-/]([A-Z0-9]{2,12})\b/)?.[0];
+}
+
+/** The quote currency (the unit of prices and money) of a symbol or dataset text: BTC for
+ * ETH-BTC, USD for BTC-USD. */
+export function quoteOf(text: string | null | undefined): string | undefined {
+  return text?.match(/\b[A-Z0-9]{2,12}[-/]([A-Z0-9]{2,12})\b/)?.[1];
 }
 
 /** A UTC date (market data is in UTC): 2021-03-04. */

@@ -1,7 +1,7 @@
 // What each metric is called and what it means, in plain words, for KPI cards, the compare
 // table and sweeps.
 import type { MetricKey, Metrics } from "../api/types";
-import { num, pct } from "./format";
+import { money, num, pct } from "./format";
 
 export interface MetricInfo {
   key: MetricKey;
@@ -108,7 +108,7 @@ export const METRICS: Record<MetricKey, MetricInfo> = {
     key: "expectancy",
     label: "Average result per trade",
     explain: "What one trade made or lost on average, in money.",
-    format: (v) => num(v, 2),
+    format: (v) => money(v),
     higherIsBetter: true,
   },
   best_trade_pct: {
@@ -136,28 +136,28 @@ export const METRICS: Record<MetricKey, MetricInfo> = {
     key: "total_fees",
     label: "Fees paid",
     explain: "All exchange fees the trades paid, in money.",
-    format: (v) => num(v, 2),
+    format: (v) => money(v),
     higherIsBetter: false,
   },
   total_slippage: {
     key: "total_slippage",
     label: "Slippage cost",
     explain: "What getting slightly worse prices than on screen cost in total, in money.",
-    format: (v) => num(v, 2),
+    format: (v) => money(v),
     higherIsBetter: false,
   },
   average_win: {
     key: "average_win",
     label: "Average win",
     explain: "What a winning trade made on average, in money.",
-    format: (v) => num(v, 2),
+    format: (v) => money(v),
     higherIsBetter: true,
   },
   average_loss: {
     key: "average_loss",
     label: "Average loss",
     explain: "What a losing trade lost on average, in money.",
-    format: (v) => num(v, 2),
+    format: (v) => money(v),
     higherIsBetter: true,
   },
   average_holding_bars: {

@@ -1,7 +1,8 @@
 // Two to five backtests side by side: every metric in a table, and the account values on one
 // chart as a percentage of each run's starting money.
-import { useEffect } from "react";
+import { useEffect, useMemo } from "react";
 import { Link, useSearchParams } from "react-router-dom";
+import { BlockSettings, type SettingsColumn } from "../components/BlockSettings";
 import { ChartsCredit, CompareChart, SERIES_COLORS } from "../components/charts";
 import { ErrorMessage } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
@@ -10,7 +11,7 @@ import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
 import { useCompare, useStrategyTitles } from "../hooks/queries";
 import { useTitle } from "../hooks/useTitle";
-import { num, pct } from "../lib/format";
+import { money, num, pct } from "../lib/format";
 import { metricInfo } from "../lib/metrics";
 
 export default function ComparePage() {
@@ -27,6 +28,26 @@ export default function ComparePage() {
   const c = compare.data;
   const labels = c?.runs.map((r) => `${runTitle(r, titles)} v${r.version}`) ?? [];
   const series = c ? c.runs.map((_, i) => ({ label: labels[i], values: c.equity_pct[i] ?? [] })) : [];
+  const columns = useMemo<SettingsColumn[]>(
+    () =>
+      (c?.runs ?? []).map((r, i) => {
+        const p = r.parameters;
+        return {
+          label: labels[i] ?? "",
+          strategyId: r.strategy_id,
+          version: r.version,
+          extra: {
+            Data: runDataWords(r),
+            "Fee per trade": p.fee_pct === undefined || p.fee_pct === null ? "default" : `${num(p.fee_pct, 2)}%`,
+            Slippage: p.slippage_bps === undefined || p.slippage_bps === null ? "default" : `${num(p.slippage_bps, 1)} bps`,
+            Fills: p.fill === "same_close" ? "same-close" : "next-open",
+            "Starting money": p.initial_capital === undefined || p.initial_capital === null ? "default" : money(p.initial_capital),
+          },
+        };
+      }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [c, labels.join("|")],
+  );
   const finals = series.map((s) => {
     for (let j = s.values.length - 1; j >= 0; j--) {
       const v = s.values[j];
@@ -111,6 +132,7 @@ export default function ComparePage() {
             </div>
             <p className="help">The best value in each row is in bold.</p>
           </section>
+          <BlockSettings title="Settings side by side" columns={columns} compare />
           <section className="section" aria-labelledby="equity-compared">
             <h2 id="equity-compared">Account value over time</h2>
             <CompareChart

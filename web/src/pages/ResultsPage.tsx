@@ -6,6 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { keys } from "../api/keys";
 import { backtestSummary, type Metrics, type RunDetail } from "../api/types";
 import { AssumptionsCard } from "../components/AssumptionsCard";
+import { BlockSettings } from "../components/BlockSettings";
 import { ErrorMessage } from "../components/Field";
 import { InfoTip } from "../components/InfoTip";
 import { RunProgressView } from "../components/ProgressBar";
@@ -14,11 +15,12 @@ import { tone } from "../components/RunTable";
 import { TradesTable } from "../components/TradesTable";
 import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
-import { useBacktest, useStrategy } from "../hooks/queries";
+import { useBacktest, useDatasets, useStrategy } from "../hooks/queries";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { date, localTime, money, pct, timeframeWords } from "../lib/format";
 import { KPI_KEYS, METRICS } from "../lib/metrics";
+import { runUnit } from "../lib/units";
 
 // The charts (lightweight-charts) load on their own, so the numbers show at once.
 const ResultCharts = lazy(() => import("../components/ResultCharts"));
@@ -113,6 +115,8 @@ function RunFacts({ run }: { run: RunDetail }) {
 }
 
 function SucceededResult({ run }: { run: RunDetail }) {
+  const datasets = useDatasets();
+  const unit = runUnit(run, datasets.data?.items);
   const m: Partial<Metrics> = run.metrics ?? {};
   const a = run.assumptions ?? undefined;
   const warnings = run.warnings ?? [];
@@ -138,7 +142,7 @@ function SucceededResult({ run }: { run: RunDetail }) {
         <section aria-labelledby="kpi-title" className="section">
           <h2 id="kpi-title">Key numbers</h2>
           <p className="help">
-            {money(initial)} became <strong>{money(s?.final_equity)}</strong>. Buying and holding instead would have
+            {money(initial, unit)} became <strong>{money(s?.final_equity, unit)}</strong>. Buying and holding instead would have
             returned {pct(m.buy_and_hold_return_pct)}.
           </p>
           <dl className="kpis">
@@ -159,9 +163,13 @@ function SucceededResult({ run }: { run: RunDetail }) {
         {a && <AssumptionsCard a={a} />}
       </div>
       <Suspense fallback={<p role="status">Loading the charts…</p>}>
-        <ResultCharts run={run} initial={initial} />
+        <ResultCharts run={run} initial={initial} unit={unit} />
       </Suspense>
-      <TradesTable runId={run.id} total={Number(m.trades ?? 0)} />
+      <TradesTable runId={run.id} total={Number(m.trades ?? 0)} unit={unit} />
+      <BlockSettings
+        title="Settings of this run"
+        columns={[{ label: `version ${run.version}`, strategyId: run.strategy_id, version: run.version }]}
+      />
       <p className="meta credit">
         Charts drawn with{" "}
         <a href="https://www.tradingview.com/" rel="noopener noreferrer" target="_blank">
