@@ -22,7 +22,18 @@ function When({ ms }: { ms: number }) {
   );
 }
 
-export function TradesTable({ runId, total, unit }: { runId: string; total: number; unit?: string }) {
+export function TradesTable({
+  runId,
+  total,
+  unit,
+  onInspect,
+}: {
+  runId: string;
+  total: number;
+  unit?: string;
+  /** Opens the inspector on the bar whose signal made this trade (given its entry time). */
+  onInspect?(entryTs: number): void;
+}) {
   const u = unit ? ` (${unit})` : "";
   const [sort, setSort] = useState<{ key: SortKey; desc: boolean }>({ key: "entry_time", desc: false });
   const [page, setPage] = useState(0);
@@ -171,7 +182,19 @@ export function TradesTable({ runId, total, unit }: { runId: string; total: numb
                     <td data-label="Candles held" className="num">
                       {t.exit_index !== undefined && t.entry_index !== undefined ? t.exit_index - t.entry_index : "–"}
                     </td>
-                    <td data-label="Why it closed">{exitReasonWords(t.exit_reason)}</td>
+                    <td data-label="Why it closed">
+                      {exitReasonWords(t.exit_reason)}
+                      {onInspect && (
+                        <button
+                          type="button"
+                          className="link-button inspect-trade"
+                          onClick={() => onInspect(t.entry_ts)}
+                          aria-label={`Inspect the bar that opened the trade of ${dateTime(t.entry_ts)}`}
+                        >
+                          Inspect
+                        </button>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

@@ -12,6 +12,7 @@ import { InfoTip } from "../components/InfoTip";
 import { RunProgressView } from "../components/ProgressBar";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { tone } from "../components/RunTable";
+import { InspectorPanel } from "../components/InspectorPanel";
 import { TradesTable } from "../components/TradesTable";
 import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
@@ -122,6 +123,14 @@ function SucceededResult({ run }: { run: RunDetail }) {
   const warnings = run.warnings ?? [];
   const s = backtestSummary(run.summary);
   const initial = a?.initial_capital ?? s?.initial_capital ?? 10000;
+  const neverEntered = warnings.some((w) => w.code === "never_entered");
+  // The inspector opens on the last bar when no trade happened (to see why), else on none.
+  const [inspectAt, setInspectAt] = useState<number | null>(neverEntered ? (a?.data.to_ts ?? null) : null);
+  const inspect = (entryTs: number) => {
+    // next-open fills: the signal was on the bar before the entry's
+    setInspectAt(run.parameters.fill === "same_close" ? entryTs : entryTs - 1);
+    document.getElementById("inspector")?.scrollIntoView({ behavior: "smooth", block: "start" });
+  };
   return (
     <>
       <section aria-labelledby="warnings-title" className={`section warnings${warnings.length ? " has-warnings" : ""}`}>
@@ -131,7 +140,15 @@ function SucceededResult({ run }: { run: RunDetail }) {
         {warnings.length ? (
           <ul>
             {warnings.map((w) => (
-              <li key={w.code}>{w.message}</li>
+              <li key={w.code}>
+                {w.message}
+                {w.code === "never_entered" && (
+                  <>
+                    {" "}
+                    <a href="#inspector">Open the inspector</a> to see each block's value on the last bars.
+                  </>
+                )}
+              </li>
             ))}
           </ul>
         ) : (
@@ -165,7 +182,8 @@ function SucceededResult({ run }: { run: RunDetail }) {
       <Suspense fallback={<p role="status">Loading the charts…</p>}>
         <ResultCharts run={run} initial={initial} unit={unit} />
       </Suspense>
-      <TradesTable runId={run.id} total={Number(m.trades ?? 0)} unit={unit} />
+      <TradesTable runId={run.id} total={Number(m.trades ?? 0)} unit={unit} onInspect={inspect} />
+      <InspectorPanel runId={run.id} at={inspectAt} onPick={setInspectAt} />
       <BlockSettings
         title="Settings of this run"
         columns={[{ label: `version ${run.version}`, strategyId: run.strategy_id, version: run.version }]}
