@@ -1,4 +1,6 @@
-//! Binance public REST klines (`GET /api/v3/klines`, no key).
+//! Binance public REST klines (`GET /api/v3/klines`, no key), and the markets it lists
+//! (`GET /api/v3/exchangeInfo`: `{"symbols": [{"symbol": "ETHUSDT", "status": "TRADING",
+//! "baseAsset": "ETH", "quoteAsset": "USDT", ...}]}`).
 //!
 //! Wire format: a JSON array of arrays `[open time (ms), "open", "high", "low", "close",
 //! "volume", close time (ms), "quote volume", trades, "taker buy base", "taker buy quote",
@@ -27,6 +29,22 @@ pub const PAGE_LIMIT: usize = 1000;
 pub const WEIGHT_LIMIT: u32 = 6000;
 /// Above this share of the minute's weight, wait for the next minute before asking again.
 const WEIGHT_HEADROOM: f64 = 0.9;
+
+/// Every interval Binance offers klines in, shortest first.
+pub const INTERVALS: &[&str] = &[
+    "1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w",
+];
+
+/// A market the exchange lists, in our `BASE-QUOTE` notation.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ListedSymbol {
+    /// e.g. `ETH-USDT`.
+    pub symbol: String,
+    /// e.g. `ETH`.
+    pub base: String,
+    /// e.g. `USDT`: the currency prices and money are in.
+    pub quote: String,
+}
 
 /// The Binance connector.
 #[derive(Debug, Clone)]
@@ -178,6 +196,63 @@ impl Binance {
     }
 }
 
+impl Binance {
+    /// The markets Binance trades now (status `TRADING`), sorted by symbol.
+    pub async fn symbols(&self) -> Result<Vec<ListedSymbol>, SourceError> {
+        let url = url(&self.base_url, "/api/v3/exchangeInfo", &[])
+            .map_err(|m| self.error(SourceErrorKind::Unsupported, None, m))?;
+        let reply = self.http.get(&url, &[]).await?;
+        if !(200..300).contains(&reply.status) {
+            return Err(self.error(
+                if reply.status == 451 {
+                    SourceErrorKind::Restricted
+                } else {
+                    SourceErrorKind::Server
+                },
+                Some(reply.status),
+                format!(
+                    "Binance did not list its markets (HTTP {}): {}",
+                    reply.status,
+                    error_message(&reply.body).unwrap_or_else(|| reply.snippet())
+                ),
+            ));
+        }
+        parse_exchange_info(&reply.body).map_err(|m| {
+            self.error(
+                SourceErrorKind::BadResponse,
+                Some(reply.status),
+                format!("Binance listed its markets in an unexpected shape: {m}"),
+            )
+        })
+    }
+}
+
+fn parse_exchange_info(body: &[u8]) -> Result<Vec<ListedSymbol>, String> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let list = value["symbols"]
+        .as_array()
+        .ok_or("expected an object with a `symbols` array")?;
+    let mut out: Vec<ListedSymbol> = list
+        .iter()
+        .filter(|s| s["status"] == "TRADING")
+        .filter_map(|s| {
+            let base = s["baseAsset"].as_str()?.to_ascii_uppercase();
+            let quote = s["quoteAsset"].as_str()?.to_ascii_uppercase();
+            let valid = |a: &str| {
+                !a.is_empty() && a.len() <= 20 && a.chars().all(|c| c.is_ascii_alphanumeric())
+            };
+            (valid(&base) && valid(&quote)).then(|| ListedSymbol {
+                symbol: format!("{base}-{quote}"),
+                base,
+                quote,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.symbol.cmp(&b.symbol));
+    out.dedup();
+    Ok(out)
+}
+
 impl CandleSource for Binance {
     fn name(&self) -> &str {
         NAME
@@ -309,5 +384,25 @@ mod tests {
             error_message(br#"{"code":-1121,"msg":"Invalid symbol."}"#).as_deref(),
             Some("Invalid symbol. (code -1121)")
         );
+    }
+}
+
+#[cfg(test)]
+mod listing_tests {
+    use super::*;
+
+    #[test]
+    fn exchange_info_lists_trading_markets_in_our_notation() {
+        let body = br#"{"timezone":"UTC","serverTime":1,"symbols":[
+            {"symbol":"ETHUSDT","status":"TRADING","baseAsset":"ETH","quoteAsset":"USDT"},
+            {"symbol":"LUNABTC","status":"BREAK","baseAsset":"LUNA","quoteAsset":"BTC"},
+            {"symbol":"ADABTC","status":"TRADING","baseAsset":"ADA","quoteAsset":"BTC"},
+            {"symbol":"ODD","status":"TRADING","baseAsset":"A/B","quoteAsset":"USDT"}
+        ]}"#;
+        let listed = parse_exchange_info(body).unwrap();
+        let names: Vec<&str> = listed.iter().map(|s| s.symbol.as_str()).collect();
+        assert_eq!(names, ["ADA-BTC", "ETH-USDT"]);
+        assert_eq!(listed[1].quote, "USDT");
+        assert!(parse_exchange_info(b"[]").is_err());
     }
 }

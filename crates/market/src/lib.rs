@@ -32,7 +32,10 @@ mod http;
 pub mod loading;
 mod source;
 
-pub use binance::{Binance, binance_symbol, interval as binance_interval};
+pub use binance::{
+    Binance, INTERVALS as BINANCE_INTERVALS, ListedSymbol, binance_symbol,
+    interval as binance_interval,
+};
 pub use clock::{BoxFuture, Clock, ManualClock, SystemClock};
 pub use coindesk::CoinDesk;
 pub use coinmetrics::CoinMetrics;

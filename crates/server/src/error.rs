@@ -54,6 +54,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("the request took too long")]
     Timeout,
+    /// An outside service (an exchange, a data vendor) cannot be reached.
+    #[error("{0}")]
+    UpstreamUnavailable(String),
     /// A bug or an outage. The message is logged, never shown.
     #[error("{0}")]
     Internal(String),
@@ -90,13 +93,16 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 503: the request took too long.
     Timeout,
+    /// 502: an outside service (an exchange, a data vendor) cannot be reached; stored data
+    /// still works.
+    UpstreamUnavailable,
     /// 500: a bug or an outage, logged with the request id.
     Internal,
 }
 
 impl ErrorCode {
     /// Every code, in the README's order.
-    pub const ALL: [ErrorCode; 13] = [
+    pub const ALL: [ErrorCode; 14] = [
         ErrorCode::ValidationFailed,
         ErrorCode::BadRequest,
         ErrorCode::NotFound,
@@ -109,6 +115,7 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::MethodNotAllowed,
         ErrorCode::Timeout,
+        ErrorCode::UpstreamUnavailable,
         ErrorCode::Internal,
     ];
 
@@ -127,6 +134,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Timeout => "timeout",
+            ErrorCode::UpstreamUnavailable => "upstream_unavailable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -146,6 +154,7 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::UpstreamUnavailable => StatusCode::BAD_GATEWAY,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,6 +199,7 @@ impl ApiError {
             ApiError::QuotaExceeded { .. } => ErrorCode::QuotaExceeded,
             ApiError::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             ApiError::Timeout => ErrorCode::Timeout,
+            ApiError::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -137,6 +137,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   payload_too_large: true,
   method_not_allowed: true,
   timeout: true,
+  upstream_unavailable: true,
   internal: true,
 };
 

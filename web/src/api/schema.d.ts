@@ -467,6 +467,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/market/symbols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The markets Binance lists, for picking a symbol to fetch. */
+        get: operations["list_symbols"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1441,7 +1458,7 @@ export interface components {
          *     README's error table (a test keeps it true).
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "bad_request" | "not_found" | "forbidden" | "unauthorized" | "two_factor_required" | "conflict" | "rate_limited" | "quota_exceeded" | "payload_too_large" | "method_not_allowed" | "timeout" | "internal";
+        ErrorCode: "validation_failed" | "bad_request" | "not_found" | "forbidden" | "unauthorized" | "two_factor_required" | "conflict" | "rate_limited" | "quota_exceeded" | "payload_too_large" | "method_not_allowed" | "timeout" | "upstream_unavailable" | "internal";
         /** @description The error envelope every failed request answers with. */
         ErrorEnvelope: {
             error: components["schemas"]["ErrorBody"];
@@ -2500,6 +2517,38 @@ export interface components {
             dataset: string;
             /** @description The metric the rows are sorted by. */
             sort: string;
+        };
+        /** @description The markets of a source, a page at a time. */
+        SymbolList: {
+            /**
+             * Format: int64
+             * @description When the list was fetched from the source, Unix ms.
+             */
+            fetched_at: number;
+            items: components["schemas"]["SymbolView"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            offset: number;
+            /** @description `binance`. */
+            source: string;
+            /** @description The source could not be reached just now; this is the last list it gave. */
+            stale: boolean;
+            /** @description Every timeframe the source offers candles in. */
+            timeframes: string[];
+            /**
+             * Format: int64
+             * @description Markets matching the query.
+             */
+            total: number;
+        };
+        /** @description A market a source lists. */
+        SymbolView: {
+            base: string;
+            /** @description The currency prices are in. */
+            quote: string;
+            /** @description e.g. `ETH-USDT`: what to give as `symbol` elsewhere in the API. */
+            symbol: string;
         };
         /**
          * @description One closed position. Prices are fill prices (slippage included); money is in the
@@ -4319,6 +4368,70 @@ export interface operations {
             };
             /** @description A bad file (`details.line` and `details.reason`) or parameter (`details.field`); nothing was stored */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_symbols: {
+        parameters: {
+            query?: {
+                /** @description Part of the symbol, any case, e.g. `eth` or `ETH-U`. */
+                q?: string;
+                /** @description Only markets quoted in this currency, e.g. `USDT`. */
+                quote?: string;
+                /** @description Page size, 1 to 500 (default 100). */
+                limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolList"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Binance cannot be reached and no list was fetched before (`upstream_unavailable`) */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

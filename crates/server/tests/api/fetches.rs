@@ -152,3 +152,148 @@ async fn an_admin_queues_a_backfill_that_a_worker_stores() {
         .await;
     assert_eq!(theirs.status, StatusCode::FORBIDDEN);
 }
+
+/// Binance's `exchangeInfo`, in its real shape, counting the requests it answers; or a 503
+/// once `down` is set.
+async fn fake_exchange_info(
+    calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    down: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    use std::sync::atomic::Ordering;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new().route(
+        "/api/v3/exchangeInfo",
+        get(move || {
+            let (calls, down) = (calls.clone(), down.clone());
+            async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                if down.load(Ordering::SeqCst) {
+                    return (StatusCode::SERVICE_UNAVAILABLE, "maintenance".to_string());
+                }
+                let symbols: Vec<Value> = [
+                    ("ETHUSDT", "ETH", "USDT", "TRADING"),
+                    ("BTCUSDT", "BTC", "USDT", "TRADING"),
+                    ("ETHBTC", "ETH", "BTC", "TRADING"),
+                    ("LUNAUSDT", "LUNA", "USDT", "BREAK"),
+                ]
+                .iter()
+                .map(|(s, b, q, status)| {
+                    json!({ "symbol": s, "status": status, "baseAsset": b, "quoteAsset": q,
+                            "baseAssetPrecision": 8, "quotePrecision": 8, "orderTypes": ["LIMIT"] })
+                })
+                .collect();
+                let body = json!({ "timezone": "UTC", "serverTime": T0, "rateLimits": [],
+                                   "exchangeFilters": [], "symbols": symbols });
+                (StatusCode::OK, body.to_string())
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn any_user_picks_from_the_markets_binance_lists_fetched_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let calls = Arc::new(AtomicUsize::new(0));
+    let down = Arc::new(AtomicBool::new(false));
+    let binance = fake_exchange_info(calls.clone(), down.clone()).await;
+    let app = TestApp::spawn_with(|c| {
+        c.market = Some(bb_market::MarketConfig {
+            binance_url: binance.clone(),
+            ..bb_market::MarketConfig::default()
+        });
+    })
+    .await;
+    let ada = app.register("ada@example.com").await;
+    let anonymous = app.get("/api/v1/market/symbols", None).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    // Ten requests at once share one fetch.
+    let replies = futures_join_all(&app, &ada.token, 10).await;
+    for r in &replies {
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    let all = &replies[0].body;
+    crate::conform::assert_conforms("SymbolList", all);
+    let names: Vec<&str> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["BTC-USDT", "ETH-BTC", "ETH-USDT"],
+        "trading ones only"
+    );
+    assert!(all["timeframes"].as_array().unwrap().contains(&json!("4h")));
+    assert_eq!(all["stale"], false);
+
+    let eth_usdt = app
+        .get("/api/v1/market/symbols?q=eth&quote=usdt", Some(&ada.token))
+        .await;
+    assert_eq!(eth_usdt.body["total"], 1, "{}", eth_usdt.text);
+    assert_eq!(eth_usdt.body["items"][0]["quote"], "USDT");
+    let bad = app
+        .get("/api/v1/market/symbols?limit=501", Some(&ada.token))
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.text);
+    assert_eq!(bad.body["error"]["details"]["field"], "limit");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "served from the cache");
+    // Binance going down later does not matter within the hour.
+    down.store(true, Ordering::SeqCst);
+    let cached = app.get("/api/v1/market/symbols", Some(&ada.token)).await;
+    assert_eq!(cached.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn with_binance_unreachable_and_nothing_cached_the_answer_says_so() {
+    // A port nothing listens on.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let app = TestApp::spawn_with(|c| {
+        c.market = Some(bb_market::MarketConfig {
+            binance_url: closed.clone(),
+            ..bb_market::MarketConfig::default()
+        });
+    })
+    .await;
+    let ada = app.register("ada@example.com").await;
+    let reply = app.get("/api/v1/market/symbols", Some(&ada.token)).await;
+    assert_eq!(reply.status, StatusCode::BAD_GATEWAY, "{}", reply.text);
+    assert_eq!(
+        reply.error_code(),
+        crate::common::ErrorCode::UpstreamUnavailable
+    );
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Stored datasets still work"),
+        "{}",
+        reply.text
+    );
+}
+
+async fn futures_join_all(app: &TestApp, token: &str, n: usize) -> Vec<crate::common::Reply> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/market/symbols"),
+            token.to_owned(),
+        );
+        set.spawn(async move { client.get(url).bearer_auth(token).send().await.unwrap() });
+    }
+    let mut out = Vec::new();
+    while let Some(r) = set.join_next().await {
+        out.push(crate::common::Reply::from(r.unwrap()).await);
+    }
+    out
+}

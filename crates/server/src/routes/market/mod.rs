@@ -18,6 +18,7 @@ mod datasets;
 mod downsample;
 mod fetches;
 mod imports;
+mod symbols;
 pub mod types;
 
 use crate::state::AppState;
@@ -42,4 +43,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(imports::import_file))
         .routes(routes!(fetches::create_fetch))
         .routes(routes!(fetches::get_fetch))
+        .routes(routes!(symbols::list_symbols))
 }
