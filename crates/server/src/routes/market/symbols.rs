@@ -8,19 +8,30 @@ use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
 use axum::extract::State;
-use bb_market::{Binance, ListedSymbol, SystemClock};
+use bb_market::{Binance, ListedSymbol, RetryPolicy, SystemClock};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 use tokio::sync::Mutex;
 use utoipa::{IntoParams, ToSchema};
 
 /// How long a fetched list is served before asking Binance again.
 const FRESH_MS: i64 = 3_600_000;
 
-/// The lists fetched so far, by base URL, with when.
-type Cache = HashMap<String, (i64, Arc<Vec<ListedSymbol>>)>;
-static CACHE: LazyLock<Mutex<Cache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+/// After a failed fetch, requests within this long are answered at once without asking
+/// again, so an unreachable exchange costs one attempt, not one per request.
+const RETRY_AFTER_FAILURE_MS: i64 = 30_000;
+
+/// What is known of a source, by base URL: the last list and when, the last failure.
+#[derive(Default)]
+struct Known {
+    list: Option<(i64, Arc<Vec<ListedSymbol>>)>,
+    failed: Option<(i64, String)>,
+}
+
+static CACHE: LazyLock<Mutex<HashMap<String, Known>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -91,29 +102,42 @@ pub async fn list_symbols(
     let (fetched_at, list, stale) = {
         // Held while fetching: concurrent requests share one fetch.
         let mut cache = CACHE.lock().await;
-        match cache.get(&config.binance_url) {
-            Some((at, list)) if now - at < FRESH_MS => (*at, list.clone(), false),
-            cached => {
-                let cached = cached.cloned();
-                let binance = Binance::new(&config, Arc::new(SystemClock));
+        let known = cache.entry(config.binance_url.clone()).or_default();
+        let recent_failure = known
+            .failed
+            .as_ref()
+            .filter(|(at, _)| now - at < RETRY_AFTER_FAILURE_MS)
+            .map(|(_, e)| e.clone());
+        match (&known.list, recent_failure) {
+            (Some((at, list)), _) if now - at < FRESH_MS => (*at, list.clone(), false),
+            (Some((at, list)), Some(_)) => (*at, list.clone(), true),
+            (None, Some(e)) => return Err(unavailable(&e)),
+            (cached, None) => {
+                let cached = cached.clone();
+                // One quick retry: a person is waiting for the picker.
+                let binance =
+                    Binance::new(&config, Arc::new(SystemClock)).with_retry(RetryPolicy {
+                        max_retries: 1,
+                        base_delay: Duration::from_millis(200),
+                        max_wait: Duration::from_secs(1),
+                    });
                 match binance.symbols().await {
                     Ok(list) => {
                         let list = Arc::new(list);
-                        cache.insert(config.binance_url.clone(), (now, list.clone()));
+                        known.list = Some((now, list.clone()));
+                        known.failed = None;
                         (now, list, false)
                     }
-                    Err(e) => match cached {
-                        Some((at, list)) => {
-                            tracing::warn!(error = %e, "serving the last market list");
-                            (at, list, true)
+                    Err(e) => {
+                        known.failed = Some((now, e.to_string()));
+                        match cached {
+                            Some((at, list)) => {
+                                tracing::warn!(error = %e, "serving the last market list");
+                                (at, list, true)
+                            }
+                            None => return Err(unavailable(&e.to_string())),
                         }
-                        None => {
-                            return Err(ApiError::UpstreamUnavailable(format!(
-                                "The list of markets cannot be fetched right now ({e}). Stored \
-                                 datasets still work; try again later."
-                            )));
-                        }
-                    },
+                    }
                 }
             }
         }
@@ -158,4 +182,11 @@ pub async fn list_symbols(
         fetched_at,
         stale,
     }))
+}
+
+fn unavailable(error: &str) -> ApiError {
+    ApiError::UpstreamUnavailable(format!(
+        "The list of markets cannot be fetched right now ({error}). Stored datasets still \
+         work; try again later."
+    ))
 }
