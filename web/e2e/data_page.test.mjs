@@ -4,7 +4,7 @@
 // listed, axe clean, and nothing wider than a 390 px phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts } from "./harness.mjs";
 
 const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 const WAIT = { timeout: 30_000 };
@@ -164,6 +164,8 @@ test("the data page lists datasets, imports a dropped file, refuses a bad one, c
     await page.waitForTimeout(400);
     assert.deepEqual(await overflows(page), [], "nothing spills out at 390 px");
     await screenshot(page, "data-page-phone");
+    await page.locator(".dataset-detail").screenshot({ path: `${artifacts}/data-page-phone-chart.png` });
+    await page.getByRole("region", { name: "Import a candle file" }).screenshot({ path: `${artifacts}/data-page-phone-import.png` });
     assert.deepEqual(errors, []);
   } catch (e) {
     await screenshot(page, "failed-data-page").catch(() => {});

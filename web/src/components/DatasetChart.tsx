@@ -16,7 +16,7 @@ export default function DatasetChart({ datasetId, symbol, gaps }: { datasetId: s
     if (!c || !c.t.length) return "";
     const n = c.t.length;
     return `${plain(c.candles)} candles from ${date(c.t[0])} to ${date(c.t[n - 1])}; ${
-      gaps.length ? `${plain(gaps.length)} gaps marked` : "no gaps"
+      gaps.length === 1 ? "1 gap marked" : gaps.length ? `${plain(gaps.length)} gaps marked` : "no gaps"
     }.`;
   }, [c, gaps]);
   if (candles.isLoading) return <p role="status">Loading the candles…</p>;

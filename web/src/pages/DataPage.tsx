@@ -1,7 +1,7 @@
 // The data page: the datasets a user can test on (coverage, quality in words, source), a
 // drag-and-drop import of a candle file with upload progress, a dataset's chart with its gaps
 // marked and listed, and, for admins, fetching a symbol from the providers.
-import { lazy, Suspense, useId, useRef, useState, type DragEvent, type FormEvent } from "react";
+import { lazy, Suspense, useEffect, useId, useRef, useState, type DragEvent, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data, uploadCandles, type ImportResult, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
@@ -64,6 +64,8 @@ export default function DataPage() {
   const user = useUser();
   const datasets = useDatasets();
   const [open, setOpen] = useState<string | null>(null);
+  // Opened from its card: move to the chart (after an import the result keeps the focus).
+  const [moveTo, setMoveTo] = useState(false);
   const list = datasets.data?.items ?? [];
   const shown = list.find((d) => d.id === open);
   return (
@@ -107,7 +109,10 @@ export default function DataPage() {
                 type="button"
                 className="button small"
                 aria-pressed={open === d.id}
-                onClick={() => setOpen(open === d.id ? null : d.id)}
+                onClick={() => {
+                  setMoveTo(open !== d.id);
+                  setOpen(open === d.id ? null : d.id);
+                }}
               >
                 {open === d.id ? "Hide the chart" : "Show the chart"}
                 <span className="visually-hidden"> of {d.symbol} {timeframeWords(d.timeframe)}</span>
@@ -116,8 +121,13 @@ export default function DataPage() {
           ))}
         </ul>
       </section>
-      {shown && <DatasetSection key={shown.id} dataset={shown} />}
-      <ImportSection onImported={(id) => setOpen(id)} />
+      {shown && <DatasetSection key={shown.id} dataset={shown} focus={moveTo} />}
+      <ImportSection
+        onImported={(id) => {
+          setMoveTo(false);
+          setOpen(id);
+        }}
+      />
       <section className="section card" aria-labelledby="fetch-title">
         <h2 id="fetch-title">Fetch a symbol</h2>
         {user.role === "admin" ? <FetchForm /> : <p>Fetching a symbol from an exchange on demand is coming soon; for now, import a file.</p>}
@@ -130,14 +140,20 @@ function gapsOf(report: Report | null | undefined) {
   return (report?.gaps.items ?? []).map((g) => ({ before: g.last_before_ts, after: g.first_after_ts, missing: g.missing_bars }));
 }
 
-function DatasetSection({ dataset }: { dataset: Dataset }) {
+function DatasetSection({ dataset, focus }: { dataset: Dataset; focus: boolean }) {
   const detail = useDataset(dataset.id);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!focus) return;
+    headingRef.current?.focus({ preventScroll: true });
+    headingRef.current?.scrollIntoView({ block: "start" });
+  }, [focus]);
   const report = detail.data?.quality_report;
   const gaps = gapsOf(report);
   const titleId = useId();
   return (
     <section className="section card dataset-detail" aria-labelledby={titleId}>
-      <h2 id={titleId} tabIndex={-1}>
+      <h2 id={titleId} tabIndex={-1} ref={headingRef}>
         {dataset.symbol}, {timeframeWords(dataset.timeframe)} candles
       </h2>
       {detail.isLoading && <p role="status">Loading…</p>}
@@ -175,7 +191,7 @@ function DatasetSection({ dataset }: { dataset: Dataset }) {
 }
 
 const FORMATS = [
-  ["", "Detect from the content"],
+  ["", "Automatic"],
   ["csv", "CSV with a header"],
   ["yahoo", "Yahoo Finance export"],
   ["binance", "Binance dump"],
@@ -184,7 +200,7 @@ const FORMATS = [
 ] as const;
 
 const UNITS = [
-  ["", "Detect from their size"],
+  ["", "Automatic"],
   ["s", "Seconds"],
   ["ms", "Milliseconds"],
   ["us", "Microseconds"],
@@ -303,7 +319,7 @@ function ImportSection({ onImported }: { onImported: (datasetId: string) => void
             <Field label="Source name (optional)" help="Importing again with the same name adds to the dataset.">
               <input value={source} onChange={(e) => setSource(e.target.value)} placeholder="file" autoComplete="off" />
             </Field>
-            <Field label="Format">
+            <Field label="Format" help="Read from the content unless chosen.">
               <select value={format} onChange={(e) => setFormat(e.target.value)}>
                 {FORMATS.map(([v, label]) => (
                   <option key={v} value={v}>
@@ -312,7 +328,7 @@ function ImportSection({ onImported }: { onImported: (datasetId: string) => void
                 ))}
               </select>
             </Field>
-            <Field label="Unit of numeric times">
+            <Field label="Unit of numeric times" help="Told from their size unless chosen.">
               <select value={unit} onChange={(e) => setUnit(e.target.value)}>
                 {UNITS.map(([v, label]) => (
                   <option key={v} value={v}>
