@@ -385,7 +385,7 @@ function ImportError({ error }: { error: Error }) {
       <p>
         <strong>The file was not imported.</strong> {error.message}
       </p>
-      {line !== null && (
+      {line !== null && !error.message.toLowerCase().includes(`line ${line}`) && (
         <p>
           Line {plain(line)}
           {reason && `: ${reason}`}
