@@ -19,6 +19,7 @@ const StrategyPage = lazy(() => import("./pages/StrategyPage"));
 const HistoryPage = lazy(() => import("./pages/HistoryPage"));
 const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
 const PlanPage = lazy(() => import("./pages/PlanPage"));
+const DataPage = lazy(() => import("./pages/DataPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -95,6 +96,7 @@ export function App() {
             <Route path="sweeps/:id" element={<Page><SweepPage /></Page>} />
             <Route path="notifications" element={<Page><NotificationsPage /></Page>} />
             <Route path="plan" element={<Page><PlanPage /></Page>} />
+            <Route path="data" element={<Page><DataPage /></Page>} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -64,4 +64,9 @@ export const keys = {
 
   sweep: (id: string) => ["sweep", id],
   compare: (ids: string[]) => ["compare", ids],
+
+  /** One dataset with its full quality report (under `datasets`, so a list refresh covers it). */
+  dataset: (id: string) => ["datasets", id],
+  /** Every candle query of one dataset (after an import adds to it). */
+  candlesOf: (datasetId: string) => ["candles", datasetId],
 } as const;

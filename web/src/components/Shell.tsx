@@ -49,6 +49,9 @@ export function Shell() {
               <NavLink to="/backtests">Backtests</NavLink>
             </li>
             <li>
+              <NavLink to="/data">Data</NavLink>
+            </li>
+            <li>
               <NavLink to="/notifications" className="bell">
                 <BellIcon /> <span className="bell-text">Notifications</span>
                 {!!unread && (

@@ -20,7 +20,7 @@ import {
   type UTCTimestamp,
 } from "lightweight-charts";
 import type { CandleColumns, EquityPoint, Trade } from "../api/types";
-import { axisNumber, axisStep, dateTime, exitReasonWords, money, pct, price } from "../lib/format";
+import { axisNumber, axisStep, dateTime, exitReasonWords, money, pct, plain, price } from "../lib/format";
 
 const sec = (ms: number) => Math.floor(ms / 1000) as UTCTimestamp;
 
@@ -400,18 +400,35 @@ function tradeWords(tr: Trade, at: "entry" | "exit", unit?: string): string {
   return `Exit at ${price(tr.exit_price, unit)} (${exitReasonWords(tr.exit_reason)}), ${pct(tr.pnl_pct, 2)}, ${money(tr.pnl, unit)}`;
 }
 
+/** A run of missing candles: the open times of the bars around it and how many are missing. */
+export interface ChartGap {
+  before: number;
+  after: number;
+  missing: number;
+}
+
+const NO_GAPS: ChartGap[] = [];
+
 export function CandleChart({
   candles,
   trades,
   summary,
   unit,
   sync,
+  gaps = NO_GAPS,
+  title = "Price with entries and exits",
+  legend,
 }: {
   candles: CandleColumns;
   trades: Trade[];
   summary: string;
   unit?: string;
   sync?: ChartSync;
+  /** Marked on the bar before each gap (the data page). */
+  gaps?: ChartGap[];
+  title?: string;
+  /** Replaces the entries-and-exits legend. */
+  legend?: React.ReactNode;
 }) {
   const hoverRef = useRef<HTMLParagraphElement>(null);
   const { ref, chart } = useChart(
@@ -460,6 +477,11 @@ export function CandleChart({
           text: labelled ? "Exit" : undefined,
         });
       }
+      for (const g of gaps) {
+        const at = sec(candles.t[bucketAt(candles.t, g.before)]);
+        note(at, `${plain(g.missing)} candles missing until ${dateTime(g.after)}`);
+        markers.push({ time: at, position: "aboveBar", shape: "square", color: "#9a5200", text: gaps.length <= 20 ? "Gap" : undefined });
+      }
       markers.sort((a, b) => (a.time as number) - (b.time as number));
       const plugin = createSeriesMarkers(s, markers);
       const ohlc = (time: number, o: number, h: number, l: number, c: number) =>
@@ -491,12 +513,12 @@ export function CandleChart({
         plugin.detach();
       };
     },
-    [candles, trades, unit, sync],
+    [candles, trades, unit, sync, gaps],
   );
   const { log, setLog } = useLogScale(chart, () => [...candles.l, ...candles.h], []);
   return (
     <ChartFigure
-      title="Price with entries and exits"
+      title={title}
       unit={unit}
       summary={summary}
       chartRef={ref}
@@ -504,6 +526,7 @@ export function CandleChart({
       log={{ on: log, set: setLog }}
       hoverRef={hoverRef}
     >
+      {legend ?? (
       <p className="chart-legend" aria-hidden="true">
         <span className="swatch" style={{ color: "#0b5cd5" }}>
           ▲
@@ -518,6 +541,7 @@ export function CandleChart({
         </span>{" "}
         exit with a loss · point at a candle for its prices and trades
       </p>
+      )}
     </ChartFigure>
   );
 }

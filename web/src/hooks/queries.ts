@@ -211,3 +211,12 @@ export function useStrategyTitles(): Map<string, string> {
   for (const s of mine.data?.items ?? []) m.set(s.id, s.title);
   return m;
 }
+
+/** One dataset: coverage, the full quality report (gaps listed) and its sources. */
+export function useDataset(id: string | undefined) {
+  return useQuery({
+    queryKey: keys.dataset(id ?? ""),
+    queryFn: () => data(api.GET("/api/v1/market/datasets/{id}", path(id ?? ""))),
+    enabled: !!id,
+  });
+}
