@@ -3,7 +3,7 @@
 import type { Edge } from "@xyflow/react";
 import type { DocEdge, Position, StrategyDoc } from "./types";
 
-export const NODE_W = 220;
+export const NODE_W = 180;
 export const NODE_H = 110;
 const GAP = 30;
 
