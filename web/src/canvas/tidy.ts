@@ -38,8 +38,9 @@ export function tidyPositions(doc: StrategyDoc, catalogue: Catalogue, sizes: Siz
   const g = new Graph();
   g.setGraph({ rankdir: "LR", nodesep: ROW_GAP, ranksep: COL_GAP, marginx: 0, marginy: 0 });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const n of doc.nodes) if (linked.has(n.id)) g.setNode(n.id, { ...size(n.id) });
-  for (const e of edges) {
+  // Added in reverse: dagre then keeps the document's order from top to bottom.
+  for (const n of [...doc.nodes].reverse()) if (linked.has(n.id)) g.setNode(n.id, { ...size(n.id) });
+  for (const e of [...edges].reverse()) {
     const sinkTo = isSink(kindOf.get(e.to.node) ?? "");
     const minlen = sinkTo ? Math.max(1, maxDepth - depthOf(e.from.node)) : 1;
     const old = g.edge(e.from.node, e.to.node) as { weight?: number; minlen?: number } | undefined;
