@@ -3,11 +3,8 @@
 // the last column; blocks with no connections are stacked under the first or last column.
 import { Graph, layout } from "@dagrejs/dagre";
 import type { Catalogue } from "./catalogue";
-import { NODE_H, NODE_W, type Sizes } from "./layout";
+import { COL_GAP, NODE_H, NODE_W, ROW_GAP, type Sizes } from "./layout";
 import type { Position, StrategyDoc } from "./types";
-
-const COL_GAP = 60;
-const ROW_GAP = 30;
 
 export function tidyPositions(doc: StrategyDoc, catalogue: Catalogue, sizes: Sizes): Map<string, Position> {
   const size = (id: string) => sizes.get(id) ?? { width: NODE_W, height: NODE_H };
