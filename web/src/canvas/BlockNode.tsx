@@ -1,4 +1,6 @@
-// One block on the canvas: its name, its typed input ports (left) and output ports (right),
+// One block on the canvas: its name, its typed input ports (left) and output ports (right;
+// the handle's shape and colour give the type: a round dot takes a number, a diamond a
+// true/false, and its tooltip says so),
 // a summary of its settings and a badge with its problems. Memoised: React Flow gives it a
 // new `data` object only when that block, its problems or its selection change.
 import { memo } from "react";
@@ -80,15 +82,15 @@ function BlockNodeView({ data }: NodeProps<BlockFlowNode>) {
                   title={`Input "${p.label}": takes a ${typeWord(p.type)}`}
                 />
                 <span className="bb-port-label">{p.label}</span>
-                <span className="bb-ptype">{typeWord(p.type)}</span>
+                <span className="bb-sr-only"> ({typeWord(p.type)})</span>
               </div>
             ))}
           </div>
           <div className="bb-outputs">
             {spec.outputs.map((p) => (
               <div key={p.name} className="bb-port bb-out" data-port={p.name}>
-                <span className="bb-ptype">{typeWord(p.type)}</span>
                 <span className="bb-port-label">{p.label}</span>
+                <span className="bb-sr-only"> ({typeWord(p.type)})</span>
                 <Handle
                   type="source"
                   position={Position.Right}

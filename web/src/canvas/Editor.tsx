@@ -3,8 +3,8 @@
 // The strategy document (in `useGraphState`) is the one source of truth. React Flow's nodes
 // are derived from it (`useFlowElements`); the rest is in hooks by concern: the draft
 // (`useDraft`), older versions (`useVersionView`), validation (`useCanvasValidation`),
-// connections (`useConnections`), adding and deleting blocks (`useBlockEditing`), the palette
-// (`usePalette`) and keyboard shortcuts (`useKeyboard`).
+// connections (`useConnections`), adding and deleting blocks (`useBlockEditing`), tidying up
+// (`useTidy`), the palette (`usePalette`) and keyboard shortcuts (`useKeyboard`).
 import { useRef, useState } from "react";
 import type { Strategy } from "../api/types";
 import type { Catalogue } from "./catalogue";
@@ -27,6 +27,7 @@ import { useGraphState } from "./useGraphState";
 import { useKeyboard } from "./useKeyboard";
 import { useFillWindow, useLayout } from "./useMedia";
 import { useNotice } from "./useNotice";
+import { useTidy } from "./useTidy";
 import { usePaletteDrop, usePaletteOpen } from "./usePalette";
 import { useVersionView } from "./useVersionView";
 
@@ -91,6 +92,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
     setPaletteOpen,
     say,
   });
+  const tidy = useTidy({ catalogue, docRef, measuredRef: flow.measuredRef, flowRef, apply, say });
   const connections = useConnections({ docRef, catalogue, apply, say });
   const keyboard = useKeyboard({ readOnly, history, selectedRef, headingRef, setSelectedId, setSelectedEdge, setTab });
   const { onDragOver, onDrop } = usePaletteDrop(readOnly, addBlock);
@@ -115,6 +117,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
         editable={editable}
         paletteOpen={paletteOpen}
         onTogglePalette={() => setPaletteOpen((o) => !o)}
+        onTidy={shown.nodes.length > 1 ? tidy : null}
         history={history}
         onDiscardDraft={draft.discardDraft}
         totals={totals}

@@ -1,4 +1,4 @@
-// The editor's toolbar: the title and save status, palette, undo/redo and discard buttons,
+// The editor's toolbar: the title and save status, palette, undo/redo, tidy-up and discard buttons,
 // and the one-line problem summary (announced politely).
 import { Link } from "react-router-dom";
 import type { Strategy } from "../api/types";
@@ -13,6 +13,8 @@ interface Props {
   editable: boolean;
   paletteOpen: boolean;
   onTogglePalette: () => void;
+  /** Lays the graph out again (null: nothing to tidy). */
+  onTidy: (() => void) | null;
   history: History;
   onDiscardDraft: () => void;
   totals: { errors: number; warnings: number };
@@ -43,6 +45,9 @@ export function EditorToolbar(p: Props) {
             </button>
             <button type="button" onClick={history.redo} disabled={!history.canRedo} aria-keyshortcuts="Control+Shift+Z">
               Redo
+            </button>
+            <button type="button" onClick={p.onTidy ?? undefined} disabled={!p.onTidy} title="Lay the blocks out left to right, inputs first">
+              Tidy up
             </button>
           </>
         )}

@@ -7,6 +7,7 @@ import type { StrategyDoc } from "./types";
 import { ConnectionHint, type ConnectionEnds } from "./ConnectionHint";
 import type { Layout } from "./useMedia";
 import type { Notice } from "./useNotice";
+import { InitialView } from "./viewport";
 
 const nodeTypes = { block: BlockNode };
 
@@ -60,7 +61,7 @@ export function FlowArea(p: Props) {
         deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
         multiSelectionKeyCode={null}
         selectionKeyCode={null}
-        fitView
+        fitView={layout === "phone"}
         fitViewOptions={{ padding: 0.2, maxZoom: 1 }}
         minZoom={0.2}
         maxZoom={2}
@@ -70,6 +71,7 @@ export function FlowArea(p: Props) {
           "node.a11yDescription.keyboardDisabled": "Press Enter to open this block's settings.",
         }}
       >
+        {layout !== "phone" && <InitialView />}
         <Background gap={20} />
         <Controls showInteractive={false} />
         {layout === "desktop" && shown.nodes.length > 12 && (

@@ -3,8 +3,11 @@
 import type { Edge } from "@xyflow/react";
 import type { DocEdge, Position, StrategyDoc } from "./types";
 
-export const NODE_W = 220;
+export const NODE_W = 180;
 export const NODE_H = 110;
+/** The space between columns of blocks (room for the connections) and between rows. */
+export const COL_GAP = 45;
+export const ROW_GAP = 30;
 const GAP = 30;
 
 export type Sizes = Map<string, { width: number; height: number }>;

@@ -6,7 +6,7 @@ import type { BlockFlowNode } from "./BlockNode";
 import type { Catalogue } from "./catalogue";
 import { addNode, disconnect, newNodeId, nodeTitle, removeNodes } from "./doc";
 import { focusNode, focusNodeSoon } from "./focus";
-import { edgeFromFlow, freeSpot, NODE_H, NODE_W, type Sizes } from "./layout";
+import { COL_GAP, edgeFromFlow, freeSpot, NODE_H, NODE_W, type Sizes } from "./layout";
 import type { DocEdge, Position, StrategyDoc } from "./types";
 import type { Layout } from "./useMedia";
 
@@ -48,7 +48,7 @@ export function useBlockEditing(o: Options) {
         // the view; then the nearest free spot, so blocks never land on top of each other.
         const sel = current.nodes.find((n) => n.id === selectedRef.current);
         if (sel) {
-          position = { x: sel.position.x + (sizes.get(sel.id)?.width ?? NODE_W) + 70, y: sel.position.y };
+          position = { x: sel.position.x + (sizes.get(sel.id)?.width ?? NODE_W) + COL_GAP, y: sel.position.y };
         } else {
           const rect = flowRef.current?.getBoundingClientRect();
           const centre = rect ? rf.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 }) : { x: 0, y: 0 };
