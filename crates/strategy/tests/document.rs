@@ -55,13 +55,13 @@ fn version_1_documents_migrate() {
         "schema_version": 1,
         "name": "SMA crossover (v1)",
         "blocks": [
-            { "id": "close", "type": "candle_field", "params": { "field": "close" }, "x": 0, "y": 100 },
-            { "id": "fast", "type": "sma", "params": { "period": 10 }, "x": 220, "y": 40, "label": "Fast SMA" },
-            { "id": "slow", "type": "sma", "params": { "period": 30 }, "x": 220, "y": 160, "label": "Slow SMA" },
-            { "id": "golden_cross", "type": "crosses_above", "x": 460, "y": 40 },
-            { "id": "death_cross", "type": "crosses_below", "x": 460, "y": 160 },
-            { "id": "buy", "type": "enter_long", "x": 680, "y": 40 },
-            { "id": "sell", "type": "exit_long", "x": 680, "y": 160 }
+            { "id": "close", "type": "candle_field", "params": { "field": "close" }, "x": 0, "y": 118 },
+            { "id": "fast", "type": "sma", "params": { "period": 10 }, "x": 225, "y": 40, "label": "Fast SMA" },
+            { "id": "slow", "type": "sma", "params": { "period": 30 }, "x": 225, "y": 196, "label": "Slow SMA" },
+            { "id": "golden_cross", "type": "crosses_above", "x": 450, "y": 50 },
+            { "id": "death_cross", "type": "crosses_below", "x": 450, "y": 186 },
+            { "id": "buy", "type": "enter_long", "x": 675, "y": 64 },
+            { "id": "sell", "type": "exit_long", "x": 675, "y": 200 }
         ],
         "links": [
             { "from": "close.out", "to": "fast.in" },
