@@ -4,9 +4,8 @@
 // listed, axe clean, and nothing wider than a 390 px phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe, artifacts } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts, signIn } from "./harness.mjs";
 
-const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 const WAIT = { timeout: 30_000 };
 
 let server;
@@ -21,19 +20,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function signIn(page) {
-  await page.goto(`${server.url}/login`);
-  await page.evaluate(async (creds) => {
-    const r = await fetch("/api/v1/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(creds),
-    });
-    if (!r.ok) throw new Error(`login answered ${r.status}`);
-    sessionStorage.setItem("bb.token", (await r.json()).access_token);
-  }, DEMO);
-}
 
 /** 50 hourly candles from 2024-01-01, with hours 20 to 22 missing (one gap of 3). */
 function goodCsv() {
@@ -95,7 +81,7 @@ test("the data page lists datasets, imports a dropped file, refuses a bad one, c
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
   try {
-    await signIn(page);
+    await signIn(page, server.url);
     await page.goto(`${server.url}/`);
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Data" }).click();
     await page.getByRole("heading", { level: 1, name: "Data" }).waitFor(WAIT);

@@ -79,3 +79,21 @@ export async function axe(page) {
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
+
+/** The demo account that `serve --demo` seeds. */
+export const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
+
+/** Signs `page` in as `creds` through the API (the login page's own request), so a test starts
+ * on a signed-in page without clicking through the form. */
+export async function signIn(page, url, creds = DEMO) {
+  await page.goto(`${url}/login`);
+  await page.evaluate(async (creds) => {
+    const r = await fetch("/api/v1/auth/login", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(creds),
+    });
+    if (!r.ok) throw new Error(`login answered ${r.status}`);
+    sessionStorage.setItem("bb.token", (await r.json()).access_token);
+  }, creds);
+}

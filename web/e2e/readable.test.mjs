@@ -5,9 +5,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, artifacts } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts, signIn } from "./harness.mjs";
 
-const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 const WAIT = { timeout: 30_000 };
 const DESKTOP = { width: 1440, height: 900 };
 const PHONE = { width: 390, height: 844 };
@@ -24,19 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function signIn(page) {
-  await page.goto(`${server.url}/login`);
-  await page.evaluate(async (creds) => {
-    const r = await fetch("/api/v1/auth/login", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(creds),
-    });
-    if (!r.ok) throw new Error(`login answered ${r.status}`);
-    sessionStorage.setItem("bb.token", (await r.json()).access_token);
-  }, DEMO);
-}
 
 /** Elements wider than their box: the page itself, cards, KPI cards, chart figures, and
  * tables whose wrapper is not a scroll region by design. */
@@ -118,7 +104,7 @@ test("a result reads well at 1440 and 390 px; compare marks what differs", async
 async function journey(page) {
   const errors = [];
   page.on("pageerror", (e) => errors.push(e));
-  await signIn(page);
+  await signIn(page, server.url);
 
   // A template, run as the demo user.
   await page.goto(`${server.url}/`);

@@ -186,13 +186,4 @@ impl RunReport {
             }
         })
     }
-
-    /// The version a stored report was written with.
-    pub fn version_of(value: &serde_json::Value) -> u32 {
-        value
-            .get("report_version")
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|v| u32::try_from(v).ok())
-            .unwrap_or_else(first_version)
-    }
 }

@@ -227,25 +227,38 @@ impl Binance {
     }
 }
 
+/// `exchangeInfo`'s fields this reads.
+#[derive(serde::Deserialize)]
+struct ExchangeInfo {
+    symbols: Vec<ExchangeSymbol>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ExchangeSymbol {
+    status: String,
+    base_asset: String,
+    quote_asset: String,
+}
+
 fn parse_exchange_info(body: &[u8]) -> Result<Vec<ListedSymbol>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    let list = value["symbols"]
-        .as_array()
-        .ok_or("expected an object with a `symbols` array")?;
-    let mut out: Vec<ListedSymbol> = list
-        .iter()
-        .filter(|s| s["status"] == "TRADING")
-        .filter_map(|s| {
-            let base = s["baseAsset"].as_str()?.to_ascii_uppercase();
-            let quote = s["quoteAsset"].as_str()?.to_ascii_uppercase();
-            let valid = |a: &str| {
-                !a.is_empty() && a.len() <= 20 && a.chars().all(|c| c.is_ascii_alphanumeric())
-            };
-            (valid(&base) && valid(&quote)).then(|| ListedSymbol {
+    let info: ExchangeInfo = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let valid =
+        |a: &str| !a.is_empty() && a.len() <= 20 && a.chars().all(|c| c.is_ascii_alphanumeric());
+    let mut out: Vec<ListedSymbol> = info
+        .symbols
+        .into_iter()
+        .filter(|s| s.status == "TRADING" && valid(&s.base_asset) && valid(&s.quote_asset))
+        .map(|s| {
+            let (base, quote) = (
+                s.base_asset.to_ascii_uppercase(),
+                s.quote_asset.to_ascii_uppercase(),
+            );
+            ListedSymbol {
                 symbol: format!("{base}-{quote}"),
                 base,
                 quote,
-            })
+            }
         })
         .collect();
     out.sort_by(|a, b| a.symbol.cmp(&b.symbol));
