@@ -467,6 +467,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/market/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** PROVISIONAL: market data on demand */
+        post: operations["request_market_data"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/market/symbols": {
         parameters: {
             query?: never;
@@ -1468,6 +1485,14 @@ export interface components {
          * @enum {string}
          */
         ExitReason: "signal" | "stop_loss" | "break_even" | "take_profit" | "trailing_stop" | "time_stop" | "end_of_data";
+        /** @description How far a running fetch is. */
+        FetchProgress: {
+            /** Format: int32 */
+            percent: number;
+            /** Format: int64 */
+            candles: number;
+            message: string;
+        };
         /** @description A fetch job. */
         FetchView: {
             /** Format: int64 */
@@ -1485,10 +1510,11 @@ export interface components {
             id: string;
             /** @description Once succeeded: candles received per source, new ones, and the quality summary. */
             result?: Record<string, never> | null;
-            /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
-            status: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
             /** Format: int64 */
             to_ms?: number | null;
+            progress?: components["schemas"]["FetchProgress"] | null;
         };
         /** @description How the candles were read, when they came from a file. */
         FileNotes: {
@@ -1742,6 +1768,20 @@ export interface components {
             /** Format: int64 */
             unread: number;
         };
+        MarketRequest: {
+            symbol: string;
+            timeframe: string;
+            from: string;
+            to?: string | null;
+        };
+        MarketRequestView: {
+            ready: boolean;
+            dataset_id: string;
+            symbol: string;
+            timeframe: string;
+            missing: components["schemas"]["MissingRange"][];
+            fetch?: components["schemas"]["FetchView"] | null;
+        };
         /**
          * @description The headline numbers of a backtest. `None` (JSON `null`) marks a metric the data cannot
          *     define; see the module of each metric for its definition and edge cases.
@@ -1865,6 +1905,12 @@ export interface components {
              * @description Percent of the entry notional: the worst trade's return (see [`best_worst_trade`]).
              */
             worst_trade_pct?: number | null;
+        };
+        MissingRange: {
+            /** Format: int64 */
+            from_ms: number;
+            /** Format: int64 */
+            to_ms: number;
         };
         /** @description The return of one calendar month. */
         MonthlyReturn: {
@@ -4368,6 +4414,79 @@ export interface operations {
             };
             /** @description A bad file (`details.line` and `details.reason`) or parameter (`details.field`); nothing was stored */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    request_market_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketRequest"];
+            };
+        };
+        responses: {
+            /** @description Stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketRequestView"];
+                };
+            };
+            /** @description Fetching */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketRequestView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
