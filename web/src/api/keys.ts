@@ -34,6 +34,10 @@ export const keys = {
   blocks: ["blocks"],
   settingsRanges: ["settings", "backtest"],
   candles: (datasetId: string, query: CandleQuery) => ["candles", datasetId, query],
+  /** The markets Binance lists matching a search. */
+  marketSymbols: (q: string, quote: string) => ["market-symbols", { q, quote }],
+  /** One fetch of market data (shared by everyone who asked for the same candles). */
+  fetch: (id: string) => ["fetch", id],
 
   notifications: {
     all: ["notifications"],

@@ -1,6 +1,6 @@
 // "Run backtest": the settings form, then the live progress of the queued run, then the
 // results page. A plan limit opens the upgrade prompt instead of an error.
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data } from "../api/client";
@@ -9,7 +9,8 @@ import type { CreateBacktest, Diagnostic } from "../api/types";
 import { backtestQuery, useDatasets, useSettingsRanges } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useRunEvents, type RunProgress } from "../hooks/useRunEvents";
-import { defaultDataset } from "./DatasetSelect";
+import { datasetLabel, defaultDataset } from "./DatasetSelect";
+import { MarketPicker } from "./MarketPicker";
 import { Modal } from "./Modal";
 import { RunProgressView } from "./ProgressBar";
 import {
@@ -30,18 +31,20 @@ export interface RunTarget {
 
 interface Props {
   strategy: RunTarget | null;
+  /** The candles to start with (else the default dataset). */
+  datasetId?: string;
   onClose(): void;
 }
 
-export function RunDialog({ strategy, onClose }: Props) {
+export function RunDialog({ strategy, datasetId, onClose }: Props) {
   return (
     <Modal open={!!strategy} title={strategy ? `Run a backtest: ${strategy.title}` : "Run a backtest"} onClose={onClose} wide>
-      {strategy && <RunForm key={strategy.id} strategy={strategy} onClose={onClose} />}
+      {strategy && <RunForm key={strategy.id} strategy={strategy} datasetId={datasetId} onClose={onClose} />}
     </Modal>
   );
 }
 
-function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }) {
+function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datasetId?: string; onClose(): void }) {
   const datasets = useDatasets();
   const ranges = useSettingsRanges();
   const navigate = useNavigate();
@@ -53,6 +56,9 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   const [submitting, setSubmitting] = useState(false);
   const [runId, setRunId] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<RunProgress | null>(null);
+  // "Another market…": the market picker in place of the form, then back with its dataset chosen.
+  const [picking, setPicking] = useState(false);
+  const [fetchedId, setFetchedId] = useState<string | null>(null);
   const version = strategy.version ?? strategy.latest_version;
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -68,8 +74,14 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   useEffect(() => {
     if (settings || !datasets.data || !ranges.data) return;
     const d = defaultDataset(datasets.data.items);
-    setSettings(defaultSettings(ranges.data, d?.id ?? ""));
-  }, [datasets.data, ranges.data, settings]);
+    setSettings(defaultSettings(ranges.data, datasetId ?? d?.id ?? ""));
+  }, [datasets.data, ranges.data, settings, datasetId]);
+
+  const onMarketReady = useCallback((id: string) => {
+    setSettings((s) => s && { ...s, datasetId: id, timeframe: "", from: "", to: "" });
+    setFetchedId(id);
+    setPicking(false);
+  }, []);
 
   const progress = useRunEvents("backtest", runId, (p) => {
     queryClient.invalidateQueries({ queryKey: keys.runs.all });
@@ -153,6 +165,22 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
   if (datasets.error) return <p className="error-box">{datasets.error.message}</p>;
   if (ranges.error) return <p className="error-box">{ranges.error.message}</p>;
   if (datasets.isLoading || !settings || !ranges.data) return <p role="status">Loading the market data…</p>;
+  if (picking) {
+    return (
+      <div className="run-market">
+        <p className="help">
+          Pick a market and a period. Candles not stored yet are fetched from Binance once; then this backtest uses them.
+        </p>
+        <MarketPicker compact onReady={onMarketReady} />
+        <div className="actions">
+          <button type="button" className="button" onClick={() => setPicking(false)}>
+            Back to the settings
+          </button>
+        </div>
+      </div>
+    );
+  }
+  const fetched = fetchedId ? datasets.data?.items.find((d) => d.id === fetchedId) : undefined;
 
   return (
     <form ref={formRef} onSubmit={submit} noValidate className="run-form">
@@ -178,7 +206,13 @@ function RunForm({ strategy, onClose }: { strategy: RunTarget; onClose(): void }
           )}
         </div>
       )}
+      {fetched && fetched.id === settings.datasetId && (
+        <p className="success-box" role="status">
+          Ready and chosen: {datasetLabel(fetched)}.
+        </p>
+      )}
       <RunSettingsFields
+        onPickMarket={() => setPicking(true)}
         value={settings}
         onChange={setSettings}
         datasets={datasets.data?.items ?? []}

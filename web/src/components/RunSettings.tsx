@@ -135,9 +135,14 @@ interface Props {
   datasets: Dataset[];
   ranges: SettingsRanges;
   errors: FieldErrors;
+  /** Offers "Another market…" in the dataset list, which calls this instead of choosing. */
+  onPickMarket?(): void;
 }
 
-export function RunSettingsFields({ value, onChange, datasets, ranges, errors }: Props) {
+/** The dataset list's "Another market…" entry. */
+const ANOTHER_MARKET = "another-market";
+
+export function RunSettingsFields({ value, onChange, datasets, ranges, errors, onPickMarket }: Props) {
   const d = ranges.defaults;
   const uid = useId();
   const set = <K extends keyof RunSettings>(k: K, v: RunSettings[K]) => onChange({ ...value, [k]: v });
@@ -156,9 +161,14 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors }:
         >
           <select
             value={value.datasetId}
-            onChange={(e) => onChange({ ...value, datasetId: e.target.value, timeframe: "", from: "", to: "" })}
+            onChange={(e) =>
+              e.target.value === ANOTHER_MARKET && onPickMarket
+                ? onPickMarket()
+                : onChange({ ...value, datasetId: e.target.value, timeframe: "", from: "", to: "" })
+            }
           >
             <DatasetOptions items={datasets} />
+            {onPickMarket && <option value={ANOTHER_MARKET}>Another market… (get it from Binance)</option>}
           </select>
         </Field>
         <Field

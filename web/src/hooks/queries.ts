@@ -77,6 +77,29 @@ export function useDatasets() {
   });
 }
 
+/** The markets Binance lists whose symbol contains `q`, optionally only those quoted in `quote`. */
+export function useMarketSymbols(q: string, quote: string, enabled = true) {
+  return useQuery({
+    queryKey: keys.marketSymbols(q, quote),
+    queryFn: () =>
+      data(api.GET("/api/v1/market/symbols", { params: { query: { q: q || undefined, quote: quote || undefined, limit: 20 } } })),
+    enabled,
+    staleTime: 5 * 60_000,
+    placeholderData: (prev) => prev,
+    retry: false,
+  });
+}
+
+/** One fetch of market data; polls every 700 ms while it is queued or running. */
+export function useFetchJob(id: string | null) {
+  return useQuery({
+    queryKey: keys.fetch(id ?? ""),
+    queryFn: () => data(api.GET("/api/v1/market/fetches/{id}", path(id ?? ""))),
+    enabled: !!id,
+    refetchInterval: (q) => (!q.state.data || q.state.data.status === "queued" || q.state.data.status === "running" ? 700 : false),
+  });
+}
+
 /** The defaults and ranges of a backtest's settings, as the server applies them. */
 export function useSettingsRanges() {
   return useQuery({

@@ -123,12 +123,18 @@ export function relative(ms: number, now = Date.now()): string {
 
 const TF_WORDS: Record<string, string> = {
   "1m": "1-minute",
+  "3m": "3-minute",
   "5m": "5-minute",
   "15m": "15-minute",
   "30m": "30-minute",
   "1h": "hourly",
+  "2h": "2-hour",
   "4h": "4-hour",
+  "6h": "6-hour",
+  "8h": "8-hour",
+  "12h": "12-hour",
   "1d": "daily",
+  "3d": "3-day",
   "1w": "weekly",
 };
 

@@ -1,14 +1,16 @@
 // The data page: the datasets a user can test on (coverage, quality in words, source), a
 // drag-and-drop import of a candle file with upload progress, a dataset's chart with its gaps
-// marked and listed, and, for admins, fetching a symbol from the providers.
+// marked and listed, and any market Binance lists fetched on demand (components/MarketPicker).
 import { lazy, Suspense, useEffect, useId, useRef, useState, type DragEvent, type FormEvent } from "react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { api, ApiError, data, uploadCandles, type ImportResult, type Schemas } from "../api/client";
+import { ApiError, uploadCandles, type ImportResult, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
 import type { Dataset } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
+import { MarketPicker } from "../components/MarketPicker";
+import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { useUser } from "../hooks/auth";
-import { useDataset, useDatasets } from "../hooks/queries";
+import { useDataset, useDatasets, useMyStrategies, useTemplates } from "../hooks/queries";
 import { useTitle } from "../hooks/useTitle";
 import { date, dateTime, plain, timeframeWords } from "../lib/format";
 import "../styles/data.css";
@@ -122,16 +124,16 @@ export default function DataPage() {
         </ul>
       </section>
       {shown && <DatasetSection key={shown.id} dataset={shown} focus={moveTo} />}
+      <section className="section card" aria-labelledby="market-title">
+        <h2 id="market-title">Get market data</h2>
+        <MarketPicker readyActions={(id) => <BacktestWith datasetId={id} />} />
+      </section>
       <ImportSection
         onImported={(id) => {
           setMoveTo(false);
           setOpen(id);
         }}
       />
-      <section className="section card" aria-labelledby="fetch-title">
-        <h2 id="fetch-title">Fetch a symbol</h2>
-        {user.role === "admin" ? <FetchForm /> : <p>Fetching a symbol from an exchange on demand is coming soon; for now, import a file.</p>}
-      </section>
     </>
   );
 }
@@ -424,50 +426,38 @@ function ImportDone({ result }: { result: ImportResult }) {
   );
 }
 
-function FetchForm() {
-  const client = useQueryClient();
-  const [symbol, setSymbol] = useState("");
-  const [timeframe, setTimeframe] = useState("1h");
-  const [from, setFrom] = useState("");
-  const fetchJob = useMutation({
-    mutationFn: () =>
-      data(
-        api.POST("/api/v1/market/fetches", {
-          body: { symbol: symbol.trim(), timeframe: timeframe.trim(), from: from.trim() || undefined },
-        }),
-      ),
-    onSuccess: () => client.invalidateQueries({ queryKey: keys.datasets }),
-  });
+/** Once market data is ready: pick one of your strategies or a template and open the run dialog on it. */
+function BacktestWith({ datasetId }: { datasetId: string }) {
+  const mine = useMyStrategies();
+  const templates = useTemplates();
+  const choices = [...(mine.data?.items ?? []), ...(templates.data?.items ?? [])].filter(
+    (s, i, all) => s.latest_version > 0 && all.findIndex((o) => o.id === s.id) === i,
+  );
+  const [picked, setPicked] = useState("");
+  const [target, setTarget] = useState<RunTarget | null>(null);
+  const chosen = choices.find((s) => s.id === picked) ?? choices[0];
+  if (!chosen) return null;
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
-        fetchJob.mutate();
-      }}
-    >
-      <p className="help">Admins only: queue a backfill or an update from the providers (Binance first).</p>
-      <div className="field-row">
-        <Field label="Symbol">
-          <input value={symbol} onChange={(e) => setSymbol(e.target.value)} required autoComplete="off" />
-        </Field>
-        <Field label="Timeframe">
-          <input value={timeframe} onChange={(e) => setTimeframe(e.target.value)} required autoComplete="off" />
-        </Field>
-        <Field label="From (optional)" help="A date like 2024-01-01; needed for a new dataset.">
-          <input value={from} onChange={(e) => setFrom(e.target.value)} autoComplete="off" />
-        </Field>
-      </div>
+    <div className="field-row backtest-with">
+      <Field label="Strategy to test">
+        <select value={chosen.id} onChange={(e) => setPicked(e.target.value)}>
+          {choices.map((s) => (
+            <option key={s.id} value={s.id}>
+              {s.title}
+            </option>
+          ))}
+        </select>
+      </Field>
       <div className="actions">
-        <button type="submit" className="button" disabled={fetchJob.isPending}>
-          Fetch
+        <button
+          type="button"
+          className="button primary"
+          onClick={() => setTarget({ id: chosen.id, title: chosen.title, latest_version: chosen.latest_version })}
+        >
+          Backtest with this data
         </button>
       </div>
-      <ErrorMessage error={fetchJob.error} />
-      {fetchJob.data && (
-        <p className="success-box" role="status">
-          Queued (job {fetchJob.data.id}); the dataset list shows the candles once a worker has fetched them.
-        </p>
-      )}
-    </form>
+      <RunDialog strategy={target} datasetId={datasetId} onClose={() => setTarget(null)} />
+    </div>
   );
 }
