@@ -17,8 +17,34 @@ export const repoDir = resolve(webDir, "..");
 export const artifacts = resolve(here, "artifacts");
 mkdirSync(artifacts, { recursive: true });
 
-/** Starts the server; resolves to `{ url, stop() }` once it prints its address. */
-export async function startServer() {
+/** Starts tools/fake_binance.py (Binance's REST API and public dumps, in their real formats);
+ * resolves to `{ url, stop() }` once it prints its port. */
+export async function startFakeBinance(env = {}) {
+  const child = spawn("python3", [join(repoDir, "tools/fake_binance.py")], {
+    cwd: repoDir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise((ok, fail) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once("line", (line) => ok(line.trim()));
+    child.on("error", fail);
+    child.on("exit", (code) => fail(new Error(`the fake Binance exited with ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => new Promise((ok) => { if (child.exitCode !== null) return ok(); child.once("exit", ok); child.kill("SIGTERM"); }),
+  };
+}
+
+/**
+ * Starts the server; resolves to `{ url, dbPath, stop() }` once it prints its address.
+ * `fakeBinance: true` also starts tools/fake_binance.py and points the server's Binance
+ * (`BB_BINANCE_URL`, `BB_BINANCE_DUMPS_URL`) at it; `binanceDown: true` makes it answer 503.
+ */
+export async function startServer({ fakeBinance = false, binanceDown = false } = {}) {
+  const binance = fakeBinance || binanceDown ? await startFakeBinance(binanceDown ? { FAKE_BINANCE_DOWN: "1" } : {}) : null;
+  const binanceEnv = binance ? { BB_BINANCE_URL: binance.url, BB_BINANCE_DUMPS_URL: binance.url } : {};
   const bin = process.env.BB_BIN ?? join(repoDir, "target/debug/blockbuilders");
   if (!existsSync(bin)) throw new Error(`no binary at ${bin}: run \`cargo build -p blockbuilders\` first`);
   if (!existsSync(join(webDir, "dist/index.html"))) throw new Error("the UI is not built: run `npm run build`");
@@ -28,7 +54,13 @@ export async function startServer() {
     ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${join(dir, "e2e.db")}`],
     {
       cwd: repoDir,
-      env: { ...process.env, BB_WEB_DIR: join(webDir, "dist"), BB_LOG: "warn", BB_JWT_SECRET: "e2e-secret-that-is-long-enough-for-hs256" },
+      env: {
+        ...process.env,
+        ...binanceEnv,
+        BB_WEB_DIR: join(webDir, "dist"),
+        BB_LOG: "warn",
+        BB_JWT_SECRET: "e2e-secret-that-is-long-enough-for-hs256",
+      },
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
@@ -39,11 +71,18 @@ export async function startServer() {
       if (m) ok(m[1]);
     });
     child.on("exit", (code) => fail(new Error(`the server exited with ${code}`)));
+  }).catch(async (e) => {
+    await binance?.stop();
+    throw e;
   });
   return {
     url,
     dbPath: join(dir, "e2e.db"),
-    stop: () => new Promise((ok) => { child.once("exit", ok); child.kill("SIGTERM"); }),
+    binanceUrl: binance?.url,
+    stop: async () => {
+      await new Promise((ok) => { child.once("exit", ok); child.kill("SIGTERM"); });
+      await binance?.stop();
+    },
   };
 }
 

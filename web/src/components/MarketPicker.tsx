@@ -204,8 +204,8 @@ function RequestOutcome({
     const d = datasets.data?.items.find((x) => x.id === readyId);
     const range = d?.first_ts ? ` from ${date(d.first_ts)} to ${date(d.last_ts)}` : "";
     return (
-      <div className="success-box market-ready" role="status">
-        <p>
+      <div className="success-box market-ready">
+        <p role="status">
           <strong>
             {answer.ready ? "Already stored" : "Ready"}
             {d ? `: ${plain(d.row_count)} ${d.row_count === 1 ? "candle" : "candles"}` : ""}
