@@ -50,9 +50,11 @@ interface Props {
   readyActions?(datasetId: string): ReactNode;
   /** Fewer words, for the run dialog. */
   compact?: boolean;
+  /** More buttons next to "Get data" (the run dialog's way back). */
+  actions?: ReactNode;
 }
 
-export function MarketPicker({ onReady, readyActions, compact }: Props) {
+export function MarketPicker({ onReady, readyActions, compact, actions }: Props) {
   const client = useQueryClient();
   const showQuota = useUpgradePrompt();
   const [market, setMarket] = useState<Market | null>(null);
@@ -170,6 +172,7 @@ export function MarketPicker({ onReady, readyActions, compact }: Props) {
           <button type="submit" className="button primary" disabled={busy}>
             {request.isPending ? "Asking…" : "Get data"}
           </button>
+          {actions}
         </div>
       </form>
       {!quotaError && <ErrorMessage error={fieldError} />}

@@ -171,12 +171,15 @@ function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datase
         <p className="help">
           Pick a market and a period. Candles not stored yet are fetched from Binance once; then this backtest uses them.
         </p>
-        <MarketPicker compact onReady={onMarketReady} />
-        <div className="actions">
-          <button type="button" className="button" onClick={() => setPicking(false)}>
-            Back to the settings
-          </button>
-        </div>
+        <MarketPicker
+          compact
+          onReady={onMarketReady}
+          actions={
+            <button type="button" className="button" onClick={() => setPicking(false)}>
+              Back to the settings
+            </button>
+          }
+        />
       </div>
     );
   }
