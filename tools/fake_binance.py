@@ -331,8 +331,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # noqa: N802 (the standard library's name)
         if DOWN:
-            body = b"<html><body><h1>503 Service Unavailable</h1></body></html>"
-            return self.answer(503, body, "text/html")
+            return self.answer(503, b"Service Unavailable", "text/plain")
         url = urlsplit(self.path)
         if url.path.startswith("/data/"):
             found = dump(url.path)

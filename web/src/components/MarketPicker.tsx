@@ -152,6 +152,7 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
           </Field>
           <Field label="Timeframe" error={errors.timeframe} help="How long one candle lasts.">
             <select value={chosenTimeframe} onChange={(e) => setTimeframe(e.target.value)} disabled={!timeframes.length}>
+              {!timeframes.length && <option value="">{catalogue.isLoading ? "Loading…" : "Not available"}</option>}
               {timeframes.map((tf) => (
                 <option key={tf} value={tf}>
                   {timeframeWords(tf)} ({tf})
