@@ -178,14 +178,21 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
       </form>
       {!quotaError && <ErrorMessage error={fieldError} />}
       {answer && <RequestOutcome answer={answer} job={fetched ?? null} readyId={readyId} readyActions={readyActions} />}
+      {answer && !readyId && <ErrorMessage error={job.error} />}
     </div>
   );
+}
+
+const STATUSES: RunProgress["status"][] = ["queued", "running", "succeeded", "failed", "cancelled"];
+
+function jobStatus(status: string): RunProgress["status"] {
+  return STATUSES.find((s) => s === status) ?? "unknown";
 }
 
 function jobProgress(job: FetchJob): RunProgress {
   const p = job.progress;
   return {
-    status: job.status,
+    status: jobStatus(job.status),
     percent: Math.max(0, Math.min(100, Math.round(p?.percent ?? 0))),
     message: p?.message || (job.status === "queued" ? "Waiting for a free worker…" : "Fetching the candles…"),
   };
