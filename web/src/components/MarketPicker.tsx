@@ -65,6 +65,11 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
   const [to, setTo] = useState("");
   const [errors, setErrors] = useState<Errors>({});
   const [answer, setAnswer] = useState<RequestView | null>(null);
+  // Whether the first answer was "all stored" (then nothing was fetched for this request).
+  const [storedAlready, setStoredAlready] = useState(false);
+  const asked = useRef<Schemas["MarketRequest"] | null>(null);
+  const askedAgainFor = useRef<RequestView | null>(null);
+  const askedAgain = useRef(0);
   const announced = useRef<string | null>(null);
 
   // The source's timeframes come with any page of its markets.
@@ -73,12 +78,21 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
   const chosenTimeframe = timeframe || (timeframes.includes("4h") ? "4h" : (timeframes[0] ?? ""));
 
   const request = useMutation({
-    mutationFn: (body: Schemas["MarketRequest"]) => data(api.POST("/api/v1/market/requests", { body })),
-    onMutate: () => {
+    mutationFn: ({ body }: { body: Schemas["MarketRequest"]; again: boolean }) =>
+      data(api.POST("/api/v1/market/requests", { body })),
+    onMutate: ({ body, again }) => {
+      if (again) return;
+      asked.current = body;
+      askedAgain.current = 0;
       setAnswer(null);
       announced.current = null;
     },
-    onSuccess: (view) => setAnswer(view),
+    onSuccess: (view, { again }) => {
+      // The server's view of the fetch is the newest: the poll starts from it.
+      if (view.fetch) client.setQueryData(keys.fetch(view.fetch.id), view.fetch);
+      if (!again) setStoredAlready(view.ready);
+      setAnswer(view);
+    },
     onError: (err) => {
       if (showQuota(err)) return;
       const field = err instanceof ApiError ? fieldOf(err.details?.field) : null;
@@ -88,7 +102,16 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
 
   const job = useFetchJob(answer && !answer.ready ? (answer.fetch?.id ?? null) : null);
   const fetched: FetchJob | null | undefined = job.data ?? answer?.fetch;
-  const readyId = answer?.ready ? answer.dataset_id : fetched?.status === "succeeded" ? fetched.dataset_id : null;
+  const readyId = answer?.ready ? answer.dataset_id : null;
+
+  // A fetch that ends may have been someone else's, for another period: ask again (a few times).
+  useEffect(() => {
+    if (!answer || answer.ready || fetched?.status !== "succeeded" || !asked.current) return;
+    if (askedAgainFor.current === answer || askedAgain.current >= 5) return;
+    askedAgainFor.current = answer;
+    askedAgain.current += 1;
+    request.mutate({ body: asked.current, again: true });
+  }, [answer, fetched?.status, request]);
 
   useEffect(() => {
     if (!readyId || announced.current === readyId) return;
@@ -109,7 +132,7 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
     if (to && from && to <= from) next.to = "The end must be after the start.";
     setErrors(next);
     if (Object.keys(next).length) return;
-    request.mutate({ symbol, timeframe: chosenTimeframe, from, to: to || undefined });
+    request.mutate({ body: { symbol, timeframe: chosenTimeframe, from, to: to || undefined }, again: false });
   };
 
   const fieldError = request.error instanceof ApiError && fieldOf(request.error.details?.field) ? null : request.error;
@@ -177,7 +200,15 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
         </div>
       </form>
       {!quotaError && <ErrorMessage error={fieldError} />}
-      {answer && <RequestOutcome answer={answer} job={fetched ?? null} readyId={readyId} readyActions={readyActions} />}
+      {answer && (
+        <RequestOutcome
+          answer={answer}
+          storedAlready={storedAlready}
+          job={fetched ?? null}
+          readyId={readyId}
+          readyActions={readyActions}
+        />
+      )}
       {answer && !readyId && <ErrorMessage error={job.error} />}
     </div>
   );
@@ -200,11 +231,13 @@ function jobProgress(job: FetchJob): RunProgress {
 
 function RequestOutcome({
   answer,
+  storedAlready,
   job,
   readyId,
   readyActions,
 }: {
   answer: RequestView;
+  storedAlready: boolean;
   job: FetchJob | null;
   readyId: string | null;
   readyActions?(datasetId: string): ReactNode;
@@ -212,17 +245,18 @@ function RequestOutcome({
   const datasets = useDatasets();
   const what = `${answer.symbol}, ${timeframeWords(answer.timeframe)}`;
   if (readyId) {
-    const d = datasets.data?.items.find((x) => x.id === readyId);
+    // Counted once the list has been read again after the fetch.
+    const d = datasets.isFetching ? undefined : datasets.data?.items.find((x) => x.id === readyId);
     const range = d?.first_ts ? ` from ${date(d.first_ts)} to ${date(d.last_ts)}` : "";
     return (
       <div className="success-box market-ready">
         <p role="status">
           <strong>
-            {answer.ready ? "Already stored" : "Ready"}
+            {storedAlready ? "Already stored" : "Ready"}
             {d ? `: ${plain(d.row_count)} ${d.row_count === 1 ? "candle" : "candles"}` : ""}
           </strong>{" "}
           of {what}
-          {range}.{answer.ready ? " Nothing needed fetching." : ""}
+          {range}.{storedAlready ? " Nothing needed fetching." : ""}
         </p>
         {readyActions?.(readyId)}
       </div>
