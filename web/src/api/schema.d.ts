@@ -430,7 +430,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** How a fetch went (admins). */
+        /**
+         * How a fetch went: any signed-in user may follow a fetch into a shared dataset (see
+         *     `POST /api/v1/market/requests`); other fetches are for admins.
+         */
         get: operations["get_fetch"];
         put?: never;
         post?: never;
@@ -461,6 +464,23 @@ export interface paths {
          *     unless every row is good.
          */
         post: operations["import_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/market/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask for the candles of a symbol, timeframe and period; what is missing is fetched. */
+        post: operations["request_market_data"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1468,6 +1488,21 @@ export interface components {
          * @enum {string}
          */
         ExitReason: "signal" | "stop_loss" | "break_even" | "take_profit" | "trailing_stop" | "time_stop" | "end_of_data";
+        /** @description How far a fetch has come. */
+        FetchProgressView: {
+            /**
+             * Format: int64
+             * @description Candles received so far.
+             */
+            candles: number;
+            /** @description Where it is, in words. */
+            message: string;
+            /**
+             * Format: double
+             * @description 0 to 100, by time covered.
+             */
+            percent: number;
+        };
         /** @description A fetch job. */
         FetchView: {
             /** Format: int64 */
@@ -1483,6 +1518,7 @@ export interface components {
             from_ms?: number | null;
             /** @description The job id. */
             id: string;
+            progress?: components["schemas"]["FetchProgressView"] | null;
             /** @description Once succeeded: candles received per source, new ones, and the quality summary. */
             result?: Record<string, never> | null;
             /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
@@ -1742,6 +1778,42 @@ export interface components {
             /** Format: int64 */
             unread: number;
         };
+        /** @description Candles wanted. */
+        MarketRequest: {
+            /** @description Start (ISO-8601 date or time, or Unix ms). */
+            from: string;
+            /** @description A market Binance lists, e.g. `ETH-USDT` (see `GET /api/v1/market/symbols`). */
+            symbol: string;
+            /**
+             * @description One of Binance's timeframes: `1m`, `3m`, `5m`, `15m`, `30m`, `1h`, `2h`, `4h`, `6h`,
+             *     `8h`, `12h`, `1d`, `3d`, `1w`.
+             */
+            timeframe: string;
+            /** @description End (exclusive). Default: now (complete candles only). */
+            to?: string | null;
+        };
+        /** @description Whether the candles are there, and the fetch that brings them when not. */
+        MarketRequestView: {
+            /** @description The shared dataset of this symbol and timeframe. */
+            dataset_id: string;
+            fetch?: components["schemas"]["FetchView"] | null;
+            /**
+             * Format: int64
+             * @description The period asked for, on the timeframe's grid.
+             */
+            from_ms: number;
+            /** @description The fetch was already under way for another request. */
+            joined: boolean;
+            /** @description What is being fetched. */
+            missing: components["schemas"]["MissingRange"][];
+            /** @description Every candle of the period is stored: backtest it (`dataset_id`). */
+            ready: boolean;
+            /** @description e.g. `ETH-USDT`. */
+            symbol: string;
+            timeframe: string;
+            /** Format: int64 */
+            to_ms: number;
+        };
         /**
          * @description The headline numbers of a backtest. `None` (JSON `null`) marks a metric the data cannot
          *     define; see the module of each metric for its definition and edge cases.
@@ -1866,6 +1938,13 @@ export interface components {
              */
             worst_trade_pct?: number | null;
         };
+        /** @description A missing stretch, `[from_ms, to_ms)`. */
+        MissingRange: {
+            /** Format: int64 */
+            from_ms: number;
+            /** Format: int64 */
+            to_ms: number;
+        };
         /** @description The return of one calendar month. */
         MonthlyReturn: {
             /**
@@ -1973,6 +2052,8 @@ export interface components {
         PlanUsageView: {
             backtests_today: components["schemas"]["Usage"];
             concurrent_runs: components["schemas"]["Usage"];
+            /** @description Fetches of market data started today. */
+            data_fetches_today: components["schemas"]["Usage"];
             /**
              * Format: int64
              * @description Past runs the history keeps listing.
@@ -4242,16 +4323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not signed in, or the session has ended (`unauthorized`) */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4368,6 +4440,92 @@ export interface operations {
             };
             /** @description A bad file (`details.line` and `details.reason`) or parameter (`details.field`); nothing was stored */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    request_market_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarketRequest"];
+            };
+        };
+        responses: {
+            /** @description Every candle is stored */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketRequestView"];
+                };
+            };
+            /** @description A fetch brings what is missing (queued now, or already under way) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MarketRequestView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The plan's daily fetches are used up (`quota_exceeded`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A symbol Binance does not list, a timeframe it does not offer, a bad or too long period (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Binance cannot be reached to check the symbol (`upstream_unavailable`); stored data still works */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
