@@ -4,7 +4,8 @@
 // are derived from it (`useFlowElements`); the rest is in hooks by concern: the draft
 // (`useDraft`), older versions (`useVersionView`), validation (`useCanvasValidation`),
 // connections (`useConnections`), adding and deleting blocks (`useBlockEditing`), tidying up
-// (`useTidy`), the palette (`usePalette`) and keyboard shortcuts (`useKeyboard`).
+// (`useTidy`), the palette (`usePalette`), keyboard shortcuts (`useKeyboard`) and the
+// inspected bar of a run (`useInspectBar`, `?inspect=<run>&at=<ms>`).
 import { useRef, useState } from "react";
 import type { Strategy } from "../api/types";
 import type { Catalogue } from "./catalogue";
@@ -12,6 +13,7 @@ import type { Draft } from "./draft";
 import { EditorBanners } from "./EditorBanners";
 import { EditorToolbar } from "./EditorToolbar";
 import { FlowArea } from "./FlowArea";
+import { InspectBanner } from "./InspectBanner";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { Problems } from "./Problems";
@@ -24,6 +26,7 @@ import { useConnections } from "./useConnections";
 import { useDraft } from "./useDraft";
 import { EMPTY, useFlowElements } from "./useFlowElements";
 import { useGraphState } from "./useGraphState";
+import { useInspectBar } from "./useInspectBar";
 import { useKeyboard } from "./useKeyboard";
 import { useFillWindow, useLayout } from "./useMedia";
 import { useNotice } from "./useNotice";
@@ -62,6 +65,13 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
   const { validation, diagsByNode, totals, summary } = useCanvasValidation(doc, viewing);
   const draft = useDraft({ strategy, editable, doc, history, initialBase, restoredDraft, setSelectedId, say });
   const { base, dirty } = draft;
+  const inspectBar = useInspectBar({
+    strategyId: strategy.id,
+    shownVersion: viewing ? viewing.version : dirty || !strategy.latest_version ? null : base.version,
+    shown,
+    catalogue,
+    viewVersion,
+  });
 
   const flow = useFlowElements({
     shown,
@@ -69,6 +79,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
     diagnostics: validation.diagnostics,
     diagsByNode,
     readOnly,
+    marksByNode: inspectBar.marks,
     selectedId,
     selectedRef,
     setSelectedId,
@@ -138,6 +149,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
         onRestore={restoreVersion}
         onCloseView={closeView}
       />
+      <InspectBanner bar={inspectBar} />
 
       <div className="bb-body">
         {!readOnly && (
