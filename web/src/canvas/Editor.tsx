@@ -3,13 +3,15 @@
 // The strategy document (in `useGraphState`) is the one source of truth. React Flow's nodes
 // are derived from it (`useFlowElements`); the rest is in hooks by concern: the draft
 // (`useDraft`), older versions (`useVersionView`), validation (`useCanvasValidation`),
-// connections (`useConnections`), adding and deleting blocks (`useBlockEditing`), tidying up
+// connections (`useConnections`; one dropped on empty space opens a menu of fitting blocks,
+// `useConnectDrop`), adding and deleting blocks (`useBlockEditing`), tidying up
 // (`useTidy`), the palette (`usePalette`), keyboard shortcuts (`useKeyboard`) and the
 // inspected bar of a run (`useInspectBar`, `?inspect=<run>&at=<ms>`).
 import { useRef, useState } from "react";
 import type { Strategy } from "../api/types";
 import type { Catalogue } from "./catalogue";
 import type { Draft } from "./draft";
+import { ConnectMenu } from "./ConnectMenu";
 import { EditorBanners } from "./EditorBanners";
 import { EditorToolbar } from "./EditorToolbar";
 import { FlowArea } from "./FlowArea";
@@ -22,6 +24,7 @@ import { SidePanel } from "./SidePanel";
 import type { StrategyDoc } from "./types";
 import { useBlockEditing, type SideTab } from "./useBlockEditing";
 import { useCanvasValidation } from "./useCanvasValidation";
+import { useConnectDrop } from "./useConnectDrop";
 import { useConnections } from "./useConnections";
 import { useDraft } from "./useDraft";
 import { EMPTY, useFlowElements } from "./useFlowElements";
@@ -105,6 +108,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
   });
   const tidy = useTidy({ catalogue, docRef, measuredRef: flow.measuredRef, flowRef, apply, say });
   const connections = useConnections({ docRef, catalogue, apply, say });
+  const connectDrop = useConnectDrop({ readOnly, catalogue, docRef, flowRef, addBlock, fallback: connections.onConnectEnd });
   const keyboard = useKeyboard({ readOnly, history, selectedRef, headingRef, setSelectedId, setSelectedEdge, setTab });
   const { onDragOver, onDrop } = usePaletteDrop(readOnly, addBlock);
 
@@ -168,7 +172,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
             onNodesChange={flow.onNodesChange}
             onEdgesChange={flow.onEdgesChange}
             onConnect={connections.onConnect}
-            onConnectEnd={connections.onConnectEnd}
+            onConnectEnd={connectDrop.onConnectEnd}
             onDelete={onDelete}
             isValidConnection={connections.isValidConnection}
             reasonFor={connections.reasonFor}
@@ -178,6 +182,11 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
             onFocus={keyboard.onFlowFocus}
             notice={notice}
             onDismissNotice={dismiss}
+            overlay={
+              connectDrop.drop && (
+                <ConnectMenu drop={connectDrop.drop} catalogue={catalogue} onPick={connectDrop.pick} onClose={connectDrop.close} />
+              )
+            }
           />
           <section className="bb-problems" aria-labelledby="bb-problems-heading">
             <Problems
