@@ -2,6 +2,9 @@
 // page opens the inspector on that bar, and "Show on the canvas" marks every block with its
 // value on it (true/false in words on conditions, the number on indicators).
 //
+// Also on the canvas: a connection dragged from a port and dropped on empty space opens a
+// menu of the blocks that fit; the one picked lands there, connected, in one undo step.
+//
 // Run: `npm run build && node --test e2e/inspector_canvas.test.mjs` (BB_BIN or target/debug).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -117,5 +120,85 @@ test("a click on the price chart inspects that bar, and the canvas marks every b
     await page.getByTestId("inspect-banner").waitFor({ state: "detached" });
     assert.equal(await page.getByTestId("inspect-marks").count(), 0);
     assert.doesNotMatch(page.url(), /inspect=/);
+  });
+});
+
+/** Calls the API from the page with its token. */
+async function apiCall(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const r = await fetch(path, {
+        method,
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${sessionStorage.getItem("bb.token")}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: r.status, body: await r.json().catch(() => null) };
+    },
+    { method, path, body },
+  );
+}
+
+test("a connection dropped on empty canvas offers the blocks that fit and adds the one picked, connected", async () => {
+  await withPage("connect-drop", async (page) => {
+    const graph = {
+      schema_version: 2,
+      name: "Drop a connection",
+      nodes: [{ id: "close", kind: "candle_field", params: { field: "close" }, position: { x: 0, y: 0 } }],
+      edges: [],
+    };
+    const r = await apiCall(page, "POST", "/api/v1/strategies", { title: "Drop a connection", graph, allow_invalid: true });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await page.goto(`${server.url}/strategies/${r.body.strategy.id}/edit`);
+    const close = page.locator('.react-flow__node[data-id="close"]');
+    await close.waitFor(WAIT);
+    const out = close.locator('.react-flow__handle.source[data-handleid="out"]');
+    const a = await out.boundingBox();
+    assert.ok(a, "the output port is on screen");
+    // Drag from the output to empty canvas, right of the block.
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a.x + 150, a.y + 40, { steps: 5 });
+    await page.mouse.move(a.x + 300, a.y + 60, { steps: 5 });
+    await page.mouse.up();
+
+    const menu = page.getByRole("dialog", { name: "Add a connected block" });
+    await menu.waitFor(WAIT);
+    await menu.getByText("Price / volume → ").waitFor();
+    // Only blocks with a number input are offered: an action (yes/no input) is not.
+    await menu.getByRole("button", { name: "Simple moving average (SMA)" }).waitFor();
+    assert.equal(await menu.getByRole("button", { name: "Buy (enter long)" }).count(), 0, "no block without a number input");
+    const search = menu.getByLabel("Find a block");
+    assert.ok(await search.evaluate((el) => el === document.activeElement), "the search has the focus");
+    await search.fill("simple moving");
+    await screenshot(page, "canvas-connect-drop-menu");
+    await menu.getByRole("button", { name: "Simple moving average (SMA)" }).click();
+    await menu.waitFor({ state: "detached" });
+
+    // The new block sits right of the drop, connected to the price.
+    const sma = page.locator('.react-flow__node[data-id="sma"]');
+    await sma.waitFor(WAIT);
+    await page.locator(".react-flow__edge").first().waitFor(WAIT);
+    assert.equal(await page.locator(".react-flow__edge").count(), 1);
+    const box = await sma.boundingBox();
+    assert.ok(box && box.x > a.x + 100, `the block lands where the drag ended: ${JSON.stringify(box)} vs ${JSON.stringify(a)}`);
+    await page.getByTestId("canvas-notice").filter({ hasText: "connected to Price / volume" }).waitFor(WAIT);
+    await screenshot(page, "canvas-connect-drop-added");
+    const violations = await axe(page);
+    assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
+
+    // One undo takes back the block and its connection.
+    await page.keyboard.press("Control+z");
+    await sma.waitFor({ state: "detached" });
+    assert.equal(await page.locator(".react-flow__edge").count(), 0);
+
+    // Escape closes the menu without adding anything.
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(a.x + 300, a.y + 60, { steps: 8 });
+    await page.mouse.up();
+    await menu.waitFor(WAIT);
+    await page.keyboard.press("Escape");
+    await menu.waitFor({ state: "detached" });
+    assert.equal(await page.locator(".react-flow__node").count(), 1);
   });
 });

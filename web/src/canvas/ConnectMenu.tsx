@@ -13,7 +13,7 @@ export function ConnectMenu({
   drop: ConnectDrop;
   catalogue: Catalogue;
   onPick: (kind: string) => void;
-  onClose: () => void;
+  onClose: (refocus: boolean) => void;
 }) {
   const [query, setQuery] = useState("");
   const ref = useRef<HTMLDivElement>(null);
@@ -35,7 +35,7 @@ export function ConnectMenu({
   // A press outside closes it.
   useEffect(() => {
     const away = (e: PointerEvent) => {
-      if (e.target instanceof Node && !ref.current?.contains(e.target)) onClose();
+      if (e.target instanceof Node && !ref.current?.contains(e.target)) onClose(false);
     };
     document.addEventListener("pointerdown", away);
     return () => document.removeEventListener("pointerdown", away);
@@ -52,7 +52,7 @@ export function ConnectMenu({
       onKeyDown={(e) => {
         if (e.key === "Escape") {
           e.stopPropagation();
-          onClose();
+          onClose(true);
         }
       }}
     >
@@ -90,7 +90,7 @@ export function ConnectMenu({
           ))}
         </ul>
       )}
-      <button type="button" className="bb-connect-menu-cancel" onClick={onClose}>
+      <button type="button" className="bb-connect-menu-cancel" onClick={() => onClose(true)}>
         Cancel
       </button>
     </div>

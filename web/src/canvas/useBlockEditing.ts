@@ -56,9 +56,9 @@ export function useBlockEditing(o: Options) {
   const rf = useReactFlow<BlockFlowNode, Edge>();
 
   const addBlock = useCallback(
-    (kind: string, at?: Position, link?: AddLink) => {
+    (kind: string, at?: Position, link?: AddLink): string | undefined => {
       const spec = catalogue.byKind.get(kind);
-      if (!spec) return;
+      if (!spec) return undefined;
       const current = docRef.current;
       const sizes = measuredRef.current;
       let position: Position;
@@ -113,6 +113,7 @@ export function useBlockEditing(o: Options) {
           ? `Added ${spec.name} (${id}), connected to ${otherName}. Its settings are in the side panel.`
           : `Added ${spec.name} (${id}). Its settings and connections are in the side panel.`,
       );
+      return id;
     },
     [catalogue, rf, apply, say, layout, docRef, measuredRef, selectedRef, flowRef, setSelectedId, setSelectedEdge, setTab, setPaletteOpen],
   );

@@ -6,6 +6,7 @@ import { useReactFlow, type Edge, type OnConnectEnd } from "@xyflow/react";
 import type { BlockFlowNode } from "./BlockNode";
 import type { Catalogue } from "./catalogue";
 import { nodeTitle } from "./doc";
+import { focusNodeSoon } from "./focus";
 import { NODE_W } from "./layout";
 import type { Position, StrategyDoc } from "./types";
 import type { AddLink } from "./useBlockEditing";
@@ -25,7 +26,7 @@ interface Options {
   catalogue: Catalogue;
   docRef: MutableRefObject<StrategyDoc>;
   flowRef: RefObject<HTMLDivElement | null>;
-  addBlock: (kind: string, at?: Position, link?: AddLink) => void;
+  addBlock: (kind: string, at?: Position, link?: AddLink) => string | undefined;
   fallback: OnConnectEnd;
 }
 
@@ -78,11 +79,20 @@ export function useConnectDrop({ readOnly, catalogue, docRef, flowRef, addBlock,
   const pick = useCallback(
     (kind: string) => {
       if (!drop) return;
-      addBlock(kind, drop.blockAt, drop.link);
+      const id = addBlock(kind, drop.blockAt, drop.link);
       setDrop(null);
+      // The keyboard goes on from the new block (or the one the drag started from).
+      focusNodeSoon(id ?? drop.link.node);
     },
     [drop, addBlock],
   );
-  const close = useCallback(() => setDrop(null), []);
+  /** `refocus`: back to the block the drag started from (Escape, Cancel; not a click elsewhere). */
+  const close = useCallback(
+    (refocus: boolean) => {
+      if (refocus && drop) focusNodeSoon(drop.link.node);
+      setDrop(null);
+    },
+    [drop],
+  );
   return { onConnectEnd, drop, pick, close };
 }
