@@ -48,7 +48,9 @@ export function useConnectDrop({ readOnly, catalogue, docRef, flowRef, addBlock,
   const onConnectEnd: OnConnectEnd = useCallback(
     (e, state) => {
       const from = state.fromHandle;
-      const onPane = e.target instanceof Element && e.target.classList.contains("react-flow__pane");
+      // Empty canvas: the pane (which holds the blocks and connections) but no block or connection.
+      const onPane =
+        e.target instanceof Element && !!e.target.closest(".react-flow__pane") && !e.target.closest(".react-flow__node, .react-flow__edge");
       const at = pointer(e);
       const rect = flowRef.current?.getBoundingClientRect();
       if (readOnly || state.isValid || state.toHandle || !from || !from.id || !onPane || !at || !rect) {
