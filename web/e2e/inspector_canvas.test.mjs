@@ -179,8 +179,10 @@ test("a connection dropped on empty canvas offers the blocks that fit and adds t
     await sma.waitFor(WAIT);
     await page.locator(".react-flow__edge").first().waitFor(WAIT);
     assert.equal(await page.locator(".react-flow__edge").count(), 1);
+    // (The view may pan to show it whole, so it is compared with the block it came from.)
     const box = await sma.boundingBox();
-    assert.ok(box && box.x > a.x + 100, `the block lands where the drag ended: ${JSON.stringify(box)} vs ${JSON.stringify(a)}`);
+    const from = await close.boundingBox();
+    assert.ok(box && from && box.x > from.x + from.width, `the new block is right of the price: ${JSON.stringify([box, from])}`);
     await page.getByTestId("canvas-notice").filter({ hasText: "connected to Price / volume" }).waitFor(WAIT);
     await screenshot(page, "canvas-connect-drop-added");
     const violations = await axe(page);
@@ -191,14 +193,17 @@ test("a connection dropped on empty canvas offers the blocks that fit and adds t
     await sma.waitFor({ state: "detached" });
     assert.equal(await page.locator(".react-flow__edge").count(), 0);
 
-    // Escape closes the menu without adding anything.
-    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    // Escape closes the menu without adding anything (the port has moved with the view).
+    const b = await out.boundingBox();
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
     await page.mouse.down();
-    await page.mouse.move(a.x + 300, a.y + 60, { steps: 8 });
+    await page.mouse.move(b.x + 200, b.y + 80, { steps: 8 });
     await page.mouse.up();
     await menu.waitFor(WAIT);
     await page.keyboard.press("Escape");
     await menu.waitFor({ state: "detached" });
     assert.equal(await page.locator(".react-flow__node").count(), 1);
+    // The keyboard is back on the block the drag started from.
+    await page.waitForFunction(() => document.activeElement?.getAttribute("data-id") === "close");
   });
 });
