@@ -77,7 +77,11 @@ export default function ResultCharts({
       <ErrorMessage error={candles.error ?? trades.error} />
       {candles.data && trades.data && onPickBar && (
         <p className="help chart-hint">
-          Click a bar on the price chart to inspect it: the inspector below shows every block's value on that bar.
+          Click a bar on the price chart to inspect it: the inspector below shows every block's value on that bar
+          {candles.data.candles_per_point > 1
+            ? ` (each bar drawn here is ${candles.data.candles_per_point} candles; the inspector opens on the first of them)`
+            : ""}
+          .
         </p>
       )}
       {candles.data && trades.data && (
