@@ -35,7 +35,7 @@ pub use backtest::compute_backtest;
 pub use bb_market::BoxFuture;
 pub use clock::{Clock, TestClock};
 pub use engine::ENGINE_STACK_BYTES;
-pub use fetch::FetchRequest;
+pub use fetch::{FetchProgress, FetchRequest};
 pub use inspect::{InspectColumn, Inspection, inspect};
 pub use report::{
     BacktestSummary, REPORT_VERSION, ReadError, RunParameters, RunReport, RunSummary, Stored,

@@ -35,6 +35,8 @@ impl fmt::Debug for ApiKey {
 
 /// Public Binance REST endpoint.
 pub const BINANCE_URL: &str = "https://api.binance.com";
+/// Binance's public data dumps.
+pub const BINANCE_DUMPS_URL: &str = "https://data.binance.vision";
 /// CoinDesk Data API.
 pub const COINDESK_URL: &str = "https://data-api.coindesk.com";
 /// Coin Metrics API v4 (with a key) and its community endpoint (without one).
@@ -50,6 +52,9 @@ pub struct MarketConfig {
     pub coinmetrics_api_key: Option<ApiKey>,
     /// `BB_BINANCE_URL`, default [`BINANCE_URL`].
     pub binance_url: String,
+    /// `BB_BINANCE_DUMPS_URL`, default [`BINANCE_DUMPS_URL`]: where Binance's public data
+    /// dumps are; `off` fetches everything from the klines API.
+    pub binance_dumps_url: Option<String>,
     /// `BB_COINDESK_URL`, default [`COINDESK_URL`].
     pub coindesk_url: String,
     /// `BB_COINMETRICS_URL`, default [`COINMETRICS_URL`] with a key, the community API
@@ -86,6 +91,11 @@ impl MarketConfig {
         MarketConfig {
             coindesk_api_key: get("BB_COINDESK_API_KEY").and_then(ApiKey::new),
             binance_url: non_empty("BB_BINANCE_URL").unwrap_or_else(|| BINANCE_URL.into()),
+            binance_dumps_url: match non_empty("BB_BINANCE_DUMPS_URL") {
+                Some(off) if off.eq_ignore_ascii_case("off") => None,
+                Some(url) => Some(url),
+                None => Some(BINANCE_DUMPS_URL.into()),
+            },
             coindesk_url: non_empty("BB_COINDESK_URL").unwrap_or_else(|| COINDESK_URL.into()),
             coinmetrics_url: non_empty("BB_COINMETRICS_URL").unwrap_or_else(|| {
                 if coinmetrics_api_key.is_some() {

@@ -35,6 +35,9 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The largest response body read (a month of one-minute klines zipped is about 2 MiB).
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
 /// A response the connector interprets.
 #[derive(Debug)]
 pub(crate) struct Reply {
@@ -88,6 +91,51 @@ impl Http {
         SourceError::new(self.source, kind, status, message)
     }
 
+    /// The body, read chunk by chunk and refused beyond [`MAX_BODY_BYTES`], so a provider
+    /// (or something pretending to be one) cannot fill the memory.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        status: u16,
+    ) -> Result<Vec<u8>, SourceError> {
+        let too_large = || {
+            self.error(
+                SourceErrorKind::BadResponse,
+                Some(status),
+                format!(
+                    "{}: the response is larger than {} MiB",
+                    self.source,
+                    MAX_BODY_BYTES >> 20
+                ),
+            )
+        };
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => {
+                    return Err(self.error(
+                        SourceErrorKind::Network,
+                        Some(status),
+                        format!("{}: the response was cut off: {}", self.source, describe(e)),
+                    ));
+                }
+            }
+        }
+    }
+
     /// GETs `url` with `headers`, retrying as the policy allows.
     pub(crate) async fn get(
         &self,
@@ -129,13 +177,7 @@ impl Http {
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let headers = response.headers().clone();
-                    let body = response.bytes().await.map(|b| b.to_vec()).map_err(|e| {
-                        self.error(
-                            SourceErrorKind::Network,
-                            Some(status),
-                            format!("{}: the response was cut off: {}", self.source, describe(e)),
-                        )
-                    })?;
+                    let body = self.read_body(response, status).await?;
                     let reply = Reply {
                         status,
                         headers,

@@ -25,6 +25,7 @@ mod coinmetrics;
 mod config;
 pub mod datasets;
 pub mod demo;
+pub mod dumps;
 mod error;
 mod failover;
 mod fetch;
@@ -40,10 +41,12 @@ pub use clock::{BoxFuture, Clock, ManualClock, SystemClock};
 pub use coindesk::CoinDesk;
 pub use coinmetrics::CoinMetrics;
 pub use config::{
-    ApiKey, BINANCE_URL, COINDESK_URL, COINMETRICS_COMMUNITY_URL, COINMETRICS_URL, MarketConfig,
+    ApiKey, BINANCE_DUMPS_URL, BINANCE_URL, COINDESK_URL, COINMETRICS_COMMUNITY_URL,
+    COINMETRICS_URL, MarketConfig,
 };
+pub use dumps::BinanceDumps;
 pub use error::{MarketError, SourceError, SourceErrorKind};
 pub use failover::{Failover, Fetched};
-pub use fetch::{FetchRange, FetchReport, Progress, WINDOW_BARS, fetch_into};
+pub use fetch::{FetchRange, FetchReport, Progress, WINDOW_BARS, fetch_into, missing_ranges};
 pub use http::RetryPolicy;
 pub use source::CandleSource;

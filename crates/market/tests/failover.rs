@@ -69,6 +69,7 @@ async fn primary_500s_hand_the_window_to_the_fallback_and_provenance_shows_both(
         &db,
         &dataset,
         &sources,
+        None,
         FetchRange {
             from_ms: Some(T0),
             to_ms: Some(T0 + 3000 * HOUR),
@@ -140,6 +141,7 @@ async fn backfill_then_incremental_update_from_the_last_stored_candle() {
         &db,
         &dataset,
         &sources,
+        None,
         FetchRange::default(),
         clock.as_ref(),
         &mut |_| {},
@@ -155,9 +157,17 @@ async fn backfill_then_incremental_update_from_the_last_stored_candle() {
         from_ms: Some(T0),
         ..FetchRange::default()
     };
-    let first = fetch_into(&db, &dataset, &sources, range, clock.as_ref(), &mut |_| {})
-        .await
-        .unwrap();
+    let first = fetch_into(
+        &db,
+        &dataset,
+        &sources,
+        None,
+        range,
+        clock.as_ref(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!((first.inserted, first.to_ms), (300, T0 + 300 * HOUR));
     let dataset = db.candles().get_dataset(&dataset.id).await.unwrap();
     assert_eq!(dataset.last_ts, Some(T0 + 299 * HOUR));
@@ -169,6 +179,7 @@ async fn backfill_then_incremental_update_from_the_last_stored_candle() {
         &db,
         &dataset,
         &sources,
+        None,
         FetchRange::default(),
         clock.as_ref(),
         &mut |_| {},

@@ -37,6 +37,7 @@ use sqlx::any::AnyRow;
 use crate::clock::{new_id, now_ms};
 use crate::db::Backend;
 use crate::error::map_err;
+use crate::plans::{QuotaCharge, QuotaExceeded, consume};
 use crate::sql::{DynSql, col, col_bool, col_json, int_bool};
 use crate::{Db, StoreError};
 
@@ -206,6 +207,21 @@ pub struct Job {
     pub created_at: i64,
     pub updated_at: i64,
     pub finished_at: Option<i64>,
+    /// The work it does, when jobs doing the same work are shared ([`Jobs::enqueue_shared`]).
+    pub dedupe_key: Option<String>,
+    /// How far it has come, as its worker last said ([`Jobs::set_progress`]).
+    pub progress: Option<serde_json::Value>,
+}
+
+/// What [`Jobs::enqueue_shared`] did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shared {
+    /// A new job was queued (and the quota charge, if any, taken).
+    Queued(Job),
+    /// A job doing the same work was already queued or running: this one (nothing charged).
+    Joined(Job),
+    /// The charge would pass its limit: nothing was queued or taken.
+    OverQuota(QuotaExceeded),
 }
 
 /// What a [heartbeat](Jobs::heartbeat) found.
@@ -232,7 +248,7 @@ macro_rules! job_columns {
     () => {
         "id, kind, payload, user_id, status, priority, run_at, attempts, max_attempts, \
          worker_id, lease_until, heartbeat_at, last_error, result, cancel_requested, \
-         created_at, updated_at, finished_at"
+         created_at, updated_at, finished_at, dedupe_key, progress"
     };
 }
 
@@ -245,6 +261,84 @@ impl Jobs<'_> {
         drop(conn);
         publish_wakeup(self.db, &job.kind).await;
         Ok(job)
+    }
+
+    /// Queues `new` to do the work named `key` unless a job with that key is queued or
+    /// running, in which case that job is returned and nothing is written: concurrent callers
+    /// (in any process) share one job. A new job first takes `charge` from `new.user_id`'s
+    /// plan counters, in the same transaction.
+    pub async fn enqueue_shared(
+        &self,
+        new: NewJob,
+        key: &str,
+        charge: Option<&QuotaCharge>,
+    ) -> Result<Shared, StoreError> {
+        if key.is_empty() || key.len() > 512 {
+            return Err(StoreError::Invalid(
+                "a shared job's key has 1 to 512 characters".to_owned(),
+            ));
+        }
+        // A job that finishes between the look-up and the insert frees the key: try again.
+        for _ in 0..3 {
+            if let Some(job) = self.active_with_key(key).await? {
+                return Ok(Shared::Joined(job));
+            }
+            let mut tx = self.db.pool.begin().await?;
+            if let (Some(charge), Some(user)) = (charge, new.user_id.as_deref())
+                && let Err(exceeded) = consume(&mut tx, user, charge).await?
+            {
+                return Ok(Shared::OverQuota(exceeded));
+            }
+            let now = now_ms();
+            let inserted = insert_job(&mut tx, new_id(), new.clone(), now, Some(key)).await;
+            match inserted {
+                Ok(job) => {
+                    tx.commit().await?;
+                    publish_wakeup(self.db, &job.kind).await;
+                    return Ok(Shared::Queued(job));
+                }
+                // Someone queued the same work in the meantime: drop the charge, join theirs.
+                Err(StoreError::Conflict(_)) => {
+                    tx.rollback().await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.active_with_key(key)
+            .await?
+            .map(Shared::Joined)
+            .ok_or_else(|| StoreError::Conflict(format!("the shared job {key} keeps changing")))
+    }
+
+    /// The queued or running job doing the work named `key`, if any.
+    pub async fn active_with_key(&self, key: &str) -> Result<Option<Job>, StoreError> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            job_columns!(),
+            " FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')"
+        ))
+        .bind(key)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.as_ref().map(job_from_row).transpose()
+    }
+
+    /// Records how far a running job has come (any JSON, shown to whoever follows it).
+    /// `false` when the job is no longer running.
+    pub async fn set_progress(
+        &self,
+        id: &str,
+        progress: &serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET progress = $1, updated_at = $2 WHERE id = $3 AND status = 'running'",
+        )
+        .bind(progress.to_string())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.db.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// One job; `NotFound` if there is none.
@@ -593,7 +687,7 @@ impl Jobs<'_> {
 /// nothing: after commit the caller announces it with [`publish_wakeup`] (or
 /// `db.publish(WAKE_TOPIC, kind)`).
 pub(crate) async fn enqueue_in(conn: &mut AnyConnection, new: NewJob) -> Result<Job, StoreError> {
-    insert_job(conn, new_id(), new, now_ms()).await
+    insert_job(conn, new_id(), new, now_ms(), None).await
 }
 
 /// [`Jobs::complete`] on `conn` (inside the caller's transaction, so a run's result and its
@@ -630,6 +724,7 @@ async fn insert_job(
     id: String,
     new: NewJob,
     now: i64,
+    dedupe_key: Option<&str>,
 ) -> Result<Job, StoreError> {
     check_kind(&new.kind)?;
     if new.max_attempts == 0 {
@@ -656,11 +751,13 @@ async fn insert_job(
         created_at: now,
         updated_at: now,
         finished_at: None,
+        dedupe_key: dedupe_key.map(str::to_owned),
+        progress: None,
     };
     sqlx::query(
         "INSERT INTO jobs (id, kind, payload, user_id, status, priority, run_at, attempts, \
-         max_attempts, cancel_requested, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, $6, 0, $7, $8, $9, $9)",
+         max_attempts, cancel_requested, created_at, updated_at, dedupe_key) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, $6, 0, $7, $8, $9, $9, $10)",
     )
     .bind(&job.id)
     .bind(&job.kind)
@@ -671,9 +768,16 @@ async fn insert_job(
     .bind(job.max_attempts)
     .bind(int_bool(false))
     .bind(now)
+    .bind(dedupe_key)
     .execute(&mut *conn)
     .await
-    .map_err(|e| map_err(e, &[], "user does not exist"))?;
+    .map_err(|e| {
+        map_err(
+            e,
+            &[("dedupe_key", "a job doing this work is under way")],
+            "user does not exist",
+        )
+    })?;
     Ok(job)
 }
 
@@ -738,6 +842,13 @@ fn job_from_row(row: &AnyRow) -> Result<Job, StoreError> {
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
         finished_at: col(row, "finished_at")?,
+        dedupe_key: col(row, "dedupe_key")?,
+        progress: col::<Option<String>>(row, "progress")?
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| crate::error::corrupt("JSON in column progress", e))
+            })
+            .transpose()?,
     })
 }
 
@@ -919,6 +1030,7 @@ impl Schedules<'_> {
                     ..NewJob::new(schedule.kind, schedule.payload)
                 },
                 now,
+                None,
             )
             .await?;
             tx.commit().await?;

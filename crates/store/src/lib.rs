@@ -59,7 +59,7 @@ pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, MAX_LOST_LEASES, NewJob,
-    RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, STOPPED_ITS_WORKER, Schedule, Schedules,
+    RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, STOPPED_ITS_WORKER, Schedule, Schedules, Shared,
     WAKE_TOPIC as JOBS_TOPIC, retry_backoff_ms,
 };
 pub use migrate::{MIGRATIONS, Migration};

@@ -83,6 +83,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_dataset_names_per_owner",
         sql: include_str!("../../../migrations/0010_dataset_names_per_owner.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_shared_fetches",
+        sql: include_str!("../../../migrations/0011_shared_fetches.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

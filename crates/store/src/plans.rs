@@ -21,6 +21,8 @@ pub struct PlanLimits {
     pub max_history_runs: i64,
     /// Backtests and sweeps queued or running at once.
     pub max_concurrent_runs: i64,
+    /// Fetches from an exchange started per UTC day.
+    pub max_data_fetches_per_day: i64,
 }
 
 /// The plans repository (from [`Db::plans`]).
@@ -35,7 +37,7 @@ impl Plans<'_> {
         let row = sqlx::query(
             "SELECT code, name, max_strategies, max_backtests_per_day, \
              max_sweep_combinations, max_paper_runs, max_template_publishes, max_history_runs, \
-             max_concurrent_runs FROM subscription_plans WHERE code = $1",
+             max_concurrent_runs, max_data_fetches_per_day FROM subscription_plans WHERE code = $1",
         )
         .bind(tier.as_str())
         .fetch_optional(&self.db.pool)
@@ -51,6 +53,7 @@ impl Plans<'_> {
             max_template_publishes: col(&row, "max_template_publishes")?,
             max_history_runs: col(&row, "max_history_runs")?,
             max_concurrent_runs: col(&row, "max_concurrent_runs")?,
+            max_data_fetches_per_day: col(&row, "max_data_fetches_per_day")?,
         })
     }
 

@@ -109,7 +109,8 @@ conformance!(
                 "0007_backtest_runs",
                 "0008_job_lost_leases",
                 "0009_account_security",
-                "0010_dataset_names_per_owner"
+                "0010_dataset_names_per_owner",
+                "0011_shared_fetches"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

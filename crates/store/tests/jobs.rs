@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use bb_store::{
     Backend, BusEvent, Db, Heartbeat, JOBS_TOPIC, Job, JobStatus, MAX_EVENT_BYTES, MAX_LOST_LEASES,
-    NewJob, NewUser, PlanTier, RECONNECTED_TOPIC, RETRY_BACKOFF_BASE_MS, Role, STOPPED_ITS_WORKER,
-    StoreError, User, now_ms, retry_backoff_ms,
+    NewJob, NewUser, PlanTier, QuotaCharge, RECONNECTED_TOPIC, RETRY_BACKOFF_BASE_MS, Role,
+    STOPPED_ITS_WORKER, Shared, StoreError, User, now_ms, retry_backoff_ms,
 };
 use serde_json::json;
 use tokio::sync::broadcast;
@@ -186,6 +186,88 @@ conformance!(
         let counts = db.jobs().counts().await.unwrap();
         assert_eq!(counts[&JobStatus::Running], 50);
         assert_eq!(counts[&JobStatus::Queued], 0);
+    }
+);
+
+conformance!(
+    /// Ten users asking at once for the same work get one job; only its creator is charged.
+    /// Once it finishes, the next request queues a new one; progress is kept while running.
+    async fn shared_jobs_are_queued_once_and_charged_once(db) {
+        let mut users = Vec::new();
+        for i in 0..10 {
+            users.push(user(&db, &format!("u{i}@example.com")).await);
+        }
+        let charge = QuotaCharge {
+            period: "2026-12-06".into(),
+            metric: "data_fetches".into(),
+            by: 1,
+            limit: 5,
+        };
+        let mut tasks = Vec::new();
+        for u in &users {
+            let (db, id, charge) = (db.clone(), u.id.clone(), charge.clone());
+            tasks.push(tokio::spawn(async move {
+                let new = NewJob { user_id: Some(id), ..NewJob::new("market_fetch", json!({})) };
+                db.jobs().enqueue_shared(new, "market_fetch:d1", Some(&charge)).await.unwrap()
+            }));
+        }
+        let mut queued = Vec::new();
+        let mut ids = BTreeSet::new();
+        for t in tasks {
+            match t.await.unwrap() {
+                Shared::Queued(job) => {
+                    ids.insert(job.id.clone());
+                    queued.push(job);
+                }
+                Shared::Joined(job) => {
+                    ids.insert(job.id);
+                }
+                Shared::OverQuota(e) => panic!("over quota: {e:?}"),
+            }
+        }
+        assert_eq!(queued.len(), 1, "one request queues the job");
+        assert_eq!(ids.len(), 1, "every request gets that one job");
+        let job = &queued[0];
+        assert_eq!(job.dedupe_key.as_deref(), Some("market_fetch:d1"));
+        let mut charged = 0;
+        for u in &users {
+            charged += db.plans().usage(&u.id, "2026-12-06", "data_fetches").await.unwrap();
+        }
+        assert_eq!(charged, 1, "only the creator is charged");
+
+        // progress only while running
+        assert!(!db.jobs().set_progress(&job.id, &json!({"percent": 5})).await.unwrap());
+        let now = now_ms();
+        let running = claim_at(&db, "w", now).await.unwrap();
+        assert_eq!(running.id, job.id);
+        assert!(db.jobs().set_progress(&job.id, &json!({"percent": 40})).await.unwrap());
+        assert_eq!(get(&db, &job.id).await.progress, Some(json!({"percent": 40})));
+        // still the same job while it runs
+        let again = db
+            .jobs()
+            .enqueue_shared(NewJob::new("market_fetch", json!({})), "market_fetch:d1", None)
+            .await
+            .unwrap();
+        assert_eq!(again, Shared::Joined(get(&db, &job.id).await));
+        assert!(db.jobs().complete(&job.id, "w", json!({})).await.unwrap());
+        // finished: the key is free again
+        match db
+            .jobs()
+            .enqueue_shared(NewJob::new("market_fetch", json!({})), "market_fetch:d1", None)
+            .await
+            .unwrap()
+        {
+            Shared::Queued(next) => assert_ne!(next.id, job.id),
+            other => panic!("expected a new job, got {other:?}"),
+        }
+        // a user over the limit queues nothing and is not charged
+        let tight = QuotaCharge { limit: 0, ..charge };
+        let new = NewJob { user_id: Some(users[1].id.clone()), ..NewJob::new("market_fetch", json!({})) };
+        match db.jobs().enqueue_shared(new, "market_fetch:d2", Some(&tight)).await.unwrap() {
+            Shared::OverQuota(e) => assert_eq!((e.limit, e.used), (0, 0)),
+            other => panic!("expected over quota, got {other:?}"),
+        }
+        assert!(db.jobs().active_with_key("market_fetch:d2").await.unwrap().is_none());
     }
 );
 

@@ -6,6 +6,7 @@
 import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
 import { typeWord } from "./catalogue";
+import type { BlockMark } from "./inspectMarks";
 import type { BlockSpec, Diagnostic } from "./types";
 
 export interface BlockData extends Record<string, unknown> {
@@ -16,6 +17,8 @@ export interface BlockData extends Record<string, unknown> {
   params: Record<string, unknown>;
   diags: Diagnostic[];
   readOnly: boolean;
+  /** Its values on the bar being inspected (`?inspect=`), if any. */
+  marks: BlockMark[];
 }
 
 export type BlockFlowNode = Node<BlockData, "block">;
@@ -57,8 +60,11 @@ function BlockNodeView({ data }: NodeProps<BlockFlowNode>) {
   const badPorts = new Set(diags.filter((d) => d.port && d.severity === "error").map((d) => d.port));
   const summary = paramSummary(spec, data.params);
   const state = errors ? "has-error" : warnings ? "has-warning" : "";
+  const { marks } = data;
+  const flags = marks.filter((m) => m.state === "true" || m.state === "false");
+  const inspected = flags.length ? (flags.some((m) => m.state === "true") ? " inspect-true" : " inspect-false") : "";
   return (
-    <div className={`bb-node cat-${spec?.category ?? "unknown"} ${state}`}>
+    <div className={`bb-node cat-${spec?.category ?? "unknown"} ${state}${inspected}`}>
       <div className="bb-node-head">
         <span className="bb-node-title">{data.title}</span>
         {diags.length > 0 && (
@@ -105,6 +111,19 @@ function BlockNodeView({ data }: NodeProps<BlockFlowNode>) {
         </div>
       )}
       {summary && <div className="bb-node-params">{summary}</div>}
+      {marks.length > 0 && (
+        <ul className="bb-marks" aria-label="Value on the inspected bar" data-testid="inspect-marks">
+          {marks.map((m, i) => (
+            <li key={i}>
+              {marks.length > 1 && <span className="bb-mark-label">{m.label}: </span>}
+              <span className={`bb-mark ${m.state}`}>
+                {m.state === "true" ? "✓ " : m.state === "false" ? "✗ " : ""}
+                {m.text}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
       {diags.length > 0 && (
         <div className="bb-tip" role="tooltip">
           <ul>

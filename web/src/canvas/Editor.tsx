@@ -3,15 +3,19 @@
 // The strategy document (in `useGraphState`) is the one source of truth. React Flow's nodes
 // are derived from it (`useFlowElements`); the rest is in hooks by concern: the draft
 // (`useDraft`), older versions (`useVersionView`), validation (`useCanvasValidation`),
-// connections (`useConnections`), adding and deleting blocks (`useBlockEditing`), tidying up
-// (`useTidy`), the palette (`usePalette`) and keyboard shortcuts (`useKeyboard`).
+// connections (`useConnections`; one dropped on empty space opens a menu of fitting blocks,
+// `useConnectDrop`), adding and deleting blocks (`useBlockEditing`), tidying up
+// (`useTidy`), the palette (`usePalette`), keyboard shortcuts (`useKeyboard`) and the
+// inspected bar of a run (`useInspectBar`, `?inspect=<run>&at=<ms>`).
 import { useRef, useState } from "react";
 import type { Strategy } from "../api/types";
 import type { Catalogue } from "./catalogue";
 import type { Draft } from "./draft";
+import { ConnectMenu } from "./ConnectMenu";
 import { EditorBanners } from "./EditorBanners";
 import { EditorToolbar } from "./EditorToolbar";
 import { FlowArea } from "./FlowArea";
+import { InspectBanner } from "./InspectBanner";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 import { Problems } from "./Problems";
@@ -20,10 +24,12 @@ import { SidePanel } from "./SidePanel";
 import type { StrategyDoc } from "./types";
 import { useBlockEditing, type SideTab } from "./useBlockEditing";
 import { useCanvasValidation } from "./useCanvasValidation";
+import { useConnectDrop } from "./useConnectDrop";
 import { useConnections } from "./useConnections";
 import { useDraft } from "./useDraft";
 import { EMPTY, useFlowElements } from "./useFlowElements";
 import { useGraphState } from "./useGraphState";
+import { useInspectBar } from "./useInspectBar";
 import { useKeyboard } from "./useKeyboard";
 import { useFillWindow, useLayout } from "./useMedia";
 import { useNotice } from "./useNotice";
@@ -62,6 +68,13 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
   const { validation, diagsByNode, totals, summary } = useCanvasValidation(doc, viewing);
   const draft = useDraft({ strategy, editable, doc, history, initialBase, restoredDraft, setSelectedId, say });
   const { base, dirty } = draft;
+  const inspectBar = useInspectBar({
+    strategyId: strategy.id,
+    shownVersion: viewing ? viewing.version : dirty || !strategy.latest_version ? null : base.version,
+    shown,
+    catalogue,
+    viewVersion,
+  });
 
   const flow = useFlowElements({
     shown,
@@ -69,6 +82,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
     diagnostics: validation.diagnostics,
     diagsByNode,
     readOnly,
+    marksByNode: inspectBar.marks,
     selectedId,
     selectedRef,
     setSelectedId,
@@ -94,6 +108,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
   });
   const tidy = useTidy({ catalogue, docRef, measuredRef: flow.measuredRef, flowRef, apply, say });
   const connections = useConnections({ docRef, catalogue, apply, say });
+  const connectDrop = useConnectDrop({ readOnly, catalogue, docRef, flowRef, addBlock, fallback: connections.onConnectEnd });
   const keyboard = useKeyboard({ readOnly, history, selectedRef, headingRef, setSelectedId, setSelectedEdge, setTab });
   const { onDragOver, onDrop } = usePaletteDrop(readOnly, addBlock);
 
@@ -138,6 +153,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
         onRestore={restoreVersion}
         onCloseView={closeView}
       />
+      <InspectBanner bar={inspectBar} />
 
       <div className="bb-body">
         {!readOnly && (
@@ -156,7 +172,7 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
             onNodesChange={flow.onNodesChange}
             onEdgesChange={flow.onEdgesChange}
             onConnect={connections.onConnect}
-            onConnectEnd={connections.onConnectEnd}
+            onConnectEnd={connectDrop.onConnectEnd}
             onDelete={onDelete}
             isValidConnection={connections.isValidConnection}
             reasonFor={connections.reasonFor}
@@ -166,6 +182,11 @@ export function Editor({ strategy, catalogue, editable, lockedReason, onClone, i
             onFocus={keyboard.onFlowFocus}
             notice={notice}
             onDismissNotice={dismiss}
+            overlay={
+              connectDrop.drop && (
+                <ConnectMenu drop={connectDrop.drop} catalogue={catalogue} onPick={connectDrop.pick} onClose={connectDrop.close} />
+              )
+            }
           />
           <section className="bb-problems" aria-labelledby="bb-problems-heading">
             <Problems

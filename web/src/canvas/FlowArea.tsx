@@ -1,6 +1,6 @@
 // The canvas itself: React Flow with the blocks and connections, the hint for an empty
 // canvas, and the message region that announces what an action did.
-import type { DragEvent, FocusEvent, KeyboardEvent, RefObject } from "react";
+import type { DragEvent, FocusEvent, KeyboardEvent, ReactNode, RefObject } from "react";
 import { Background, Controls, MiniMap, ReactFlow, type Connection, type Edge, type EdgeChange, type NodeChange, type OnConnectEnd } from "@xyflow/react";
 import { BlockNode, type BlockFlowNode } from "./BlockNode";
 import type { StrategyDoc } from "./types";
@@ -31,6 +31,8 @@ interface Props {
   onFocus: (e: FocusEvent<HTMLDivElement>) => void;
   notice: Notice | null;
   onDismissNotice: () => void;
+  /** Drawn over the canvas (the menu of a connection dropped on empty space). */
+  overlay?: ReactNode;
 }
 
 export function FlowArea(p: Props) {
@@ -79,6 +81,7 @@ export function FlowArea(p: Props) {
         )}
         {!readOnly && <ConnectionHint reason={p.reasonFor} />}
       </ReactFlow>
+      {p.overlay}
       {shown.nodes.length === 0 && (
         <div className="bb-empty-canvas">
           <p>

@@ -4,13 +4,34 @@ import { useCallback, type Dispatch, type MutableRefObject, type RefObject, type
 import { useReactFlow, type Edge } from "@xyflow/react";
 import type { BlockFlowNode } from "./BlockNode";
 import type { Catalogue } from "./catalogue";
-import { addNode, disconnect, newNodeId, nodeTitle, removeNodes } from "./doc";
+import { addNode, connect, connectionProblem, disconnect, newNodeId, nodeTitle, removeNodes } from "./doc";
 import { focusNode, focusNodeSoon } from "./focus";
 import { COL_GAP, edgeFromFlow, freeSpot, NODE_H, NODE_W, type Sizes } from "./layout";
-import type { DocEdge, Position, StrategyDoc } from "./types";
+import type { DocEdge, PortRef, Position, StrategyDoc } from "./types";
 import type { Layout } from "./useMedia";
 
 export type SideTab = "block" | "save";
+
+/** A port a new block is connected to as it is added: an output ("source") feeds the new
+ * block's first input of its type; an input ("target") takes the new block's first output of
+ * its type. */
+export interface AddLink {
+  node: string;
+  port: string;
+  side: "source" | "target";
+  type: string;
+}
+
+/** The connection `link` makes to a new block of `spec` with id `id`, if the block has a port for it. */
+function linkEdge(spec: { inputs: { name: string; type: string }[]; outputs: { name: string; type: string }[] }, id: string, link: AddLink): DocEdge | null {
+  const them: PortRef = { node: link.node, port: link.port };
+  if (link.side === "source") {
+    const port = spec.inputs.find((p) => p.type === link.type);
+    return port ? { from: them, to: { node: id, port: port.name } } : null;
+  }
+  const port = spec.outputs.find((p) => p.type === link.type);
+  return port ? { from: { node: id, port: port.name }, to: them } : null;
+}
 
 interface Options {
   catalogue: Catalogue;
@@ -35,9 +56,9 @@ export function useBlockEditing(o: Options) {
   const rf = useReactFlow<BlockFlowNode, Edge>();
 
   const addBlock = useCallback(
-    (kind: string, at?: Position) => {
+    (kind: string, at?: Position, link?: AddLink): string | undefined => {
       const spec = catalogue.byKind.get(kind);
-      if (!spec) return;
+      if (!spec) return undefined;
       const current = docRef.current;
       const sizes = measuredRef.current;
       let position: Position;
@@ -58,7 +79,14 @@ export function useBlockEditing(o: Options) {
       }
       position = { x: Math.round(position.x), y: Math.round(position.y) };
       const id = newNodeId(current, kind);
-      apply((d) => addNode(d, spec, position, d.nodes.some((n) => n.id === id) ? newNodeId(d, kind) : id));
+      // One step (one undo): the block, and its connection when `link` asks for one.
+      const withLink = (d: StrategyDoc, nid: string): StrategyDoc => {
+        const next = addNode(d, spec, position, nid);
+        const edge = link ? linkEdge(spec, nid, link) : null;
+        return edge && !connectionProblem(next, catalogue, edge.from, edge.to) ? connect(next, edge.from, edge.to) : next;
+      };
+      const linked = !!link && withLink(current, id).edges.some((e) => e.from.node === id || e.to.node === id);
+      apply((d) => withLink(d, d.nodes.some((n) => n.id === id) ? newNodeId(d, kind) : id));
       setSelectedId(id);
       setSelectedEdge(null);
       setTab("block");
@@ -78,7 +106,14 @@ export function useBlockEditing(o: Options) {
           rf.fitView({ nodes: [{ id }, ...(sel ? [{ id: sel }] : [])], padding: 0.4, maxZoom: 1 });
         }
       }
-      say(`Added ${spec.name} (${id}). Its settings and connections are in the side panel.`);
+      const other = link ? docRef.current.nodes.find((n) => n.id === link.node) : undefined;
+      const otherName = other ? nodeTitle(other, catalogue.byKind.get(other.kind)) : link?.node;
+      say(
+        linked
+          ? `Added ${spec.name} (${id}), connected to ${otherName}. Its settings are in the side panel.`
+          : `Added ${spec.name} (${id}). Its settings and connections are in the side panel.`,
+      );
+      return id;
     },
     [catalogue, rf, apply, say, layout, docRef, measuredRef, selectedRef, flowRef, setSelectedId, setSelectedEdge, setTab, setPaletteOpen],
   );

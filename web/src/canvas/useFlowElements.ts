@@ -7,6 +7,7 @@ import type { Edge, EdgeChange, NodeChange } from "@xyflow/react";
 import { countProblems, problemWords, type BlockData, type BlockFlowNode } from "./BlockNode";
 import type { Catalogue } from "./catalogue";
 import { moveNodes, nodeTitle } from "./doc";
+import { NO_MARKS, marksWords, type BlockMark } from "./inspectMarks";
 import { edgeId, type Sizes } from "./layout";
 import type { Diagnostic, DocNode, Position, StrategyDoc } from "./types";
 
@@ -18,6 +19,8 @@ interface Options {
   diagnostics: Diagnostic[];
   diagsByNode: Map<string, Diagnostic[]>;
   readOnly: boolean;
+  /** Values on the inspected bar, by block id. */
+  marksByNode: Map<string, BlockMark[]>;
   selectedId: string | null;
   selectedRef: MutableRefObject<string | null>;
   setSelectedId: (id: string | null) => void;
@@ -31,13 +34,14 @@ interface CachedNode {
   diags: Diagnostic[];
   selected: boolean;
   readOnly: boolean;
+  marks: BlockMark[];
   m: unknown;
   pos: unknown;
   rf: BlockFlowNode;
 }
 
 export function useFlowElements(o: Options) {
-  const { shown, catalogue, diagnostics, diagsByNode, readOnly, selectedId, selectedRef, setSelectedId, selectedEdge, setSelectedEdge, apply } = o;
+  const { shown, catalogue, diagnostics, diagsByNode, marksByNode, readOnly, selectedId, selectedRef, setSelectedId, selectedEdge, setSelectedEdge, apply } = o;
   const [measured, setMeasured] = useState<Sizes>(() => new Map());
   const measuredRef = useRef(measured);
   measuredRef.current = measured;
@@ -48,20 +52,21 @@ export function useFlowElements(o: Options) {
     const next = new Map<string, CachedNode>();
     const list = shown.nodes.map((n) => {
       const diags = diagsByNode.get(n.id) ?? EMPTY;
+      const marks = marksByNode.get(n.id) ?? NO_MARKS;
       const selected = n.id === selectedId;
       const m = measured.get(n.id);
       const pos = dragging.get(n.id);
       const prev = nodeCache.current.get(n.id);
-      if (prev && prev.src === n && prev.diags === diags && prev.selected === selected && prev.readOnly === readOnly && prev.m === m && prev.pos === pos) {
+      if (prev && prev.src === n && prev.diags === diags && prev.selected === selected && prev.readOnly === readOnly && prev.marks === marks && prev.m === m && prev.pos === pos) {
         next.set(n.id, prev);
         return prev.rf;
       }
       const spec = catalogue.byKind.get(n.kind);
       const title = nodeTitle(n, spec);
       const data: BlockData =
-        prev && prev.src === n && prev.diags === diags && prev.readOnly === readOnly
+        prev && prev.src === n && prev.diags === diags && prev.readOnly === readOnly && prev.marks === marks
           ? prev.rf.data
-          : { nodeId: n.id, kind: n.kind, title, spec, params: n.params, diags, readOnly };
+          : { nodeId: n.id, kind: n.kind, title, spec, params: n.params, diags, readOnly, marks };
       const { errors, warnings } = countProblems(diags);
       const rfNode: BlockFlowNode = {
         id: n.id,
@@ -70,14 +75,14 @@ export function useFlowElements(o: Options) {
         data,
         selected,
         measured: m,
-        ariaLabel: `${title} block${diags.length ? `, ${problemWords(errors, warnings)}: ${diags.map((d) => d.message).join(" ")}` : ", no problems"}`,
+        ariaLabel: `${title} block${diags.length ? `, ${problemWords(errors, warnings)}: ${diags.map((d) => d.message).join(" ")}` : ", no problems"}${marks.length ? `, ${marksWords(marks)}` : ""}`,
       };
-      next.set(n.id, { src: n, diags, selected, readOnly, m, pos, rf: rfNode });
+      next.set(n.id, { src: n, diags, selected, readOnly, marks, m, pos, rf: rfNode });
       return rfNode;
     });
     nodeCache.current = next;
     return list;
-  }, [shown.nodes, diagsByNode, selectedId, readOnly, measured, dragging, catalogue]);
+  }, [shown.nodes, diagsByNode, marksByNode, selectedId, readOnly, measured, dragging, catalogue]);
 
   const edges = useMemo(() => {
     const bad = new Set(diagnostics.filter((d) => d.code === "port_type_mismatch" && d.node && d.port).map((d) => `${d.node}\u0001${d.port}`));

@@ -2,6 +2,7 @@
 // rule did or did not fire. The data is `blockbuilders inspect`'s, on the run's own
 // strategy version, candles and settings (GET /api/v1/backtests/{id}/inspect).
 import { useState } from "react";
+import { Link } from "react-router-dom";
 import type { Schemas } from "../api/client";
 import { useInspection } from "../hooks/queries";
 import { dateTime, price } from "../lib/format";
@@ -9,7 +10,17 @@ import { ErrorMessage } from "./Field";
 
 type Column = Schemas["InspectColumn"];
 
-export function InspectorPanel({ runId, at, onPick }: { runId: string; at: number | null; onPick(at: number): void }) {
+export function InspectorPanel({
+  runId,
+  strategyId,
+  at,
+  onPick,
+}: {
+  runId: string;
+  strategyId: string;
+  at: number | null;
+  onPick(at: number): void;
+}) {
   const [text, setText] = useState("");
   const seen = useInspection(runId, at);
   const pick = (e: React.FormEvent) => {
@@ -21,7 +32,7 @@ export function InspectorPanel({ runId, at, onPick }: { runId: string; at: numbe
     <section aria-labelledby="inspector-title" className="section card" id="inspector">
       <h2 id="inspector-title">Inspector: every block on one bar</h2>
       <p className="help">
-        Pick a bar (or use “Inspect” on a trade) to see each block's value on it and on the bars around it. Yes/no
+        Pick a bar (click one on the price chart, or use “Inspect” on a trade) to see each block's value on it and on the bars around it. Yes/no
         outputs show whether a condition held; the action rows show which signals fired.
       </p>
       <form className="inline-form" onSubmit={pick}>
@@ -39,6 +50,7 @@ export function InspectorPanel({ runId, at, onPick }: { runId: string; at: numbe
       {seen.data && (
         <InspectorTable
           inspection={seen.data}
+          canvasLink={`/strategies/${strategyId}/edit?inspect=${encodeURIComponent(runId)}&at=${seen.data.ts}`}
           onMove={(step) => {
             const bars = seen.data.bars;
             const i = bars.indexOf(seen.data.ts) + step;
@@ -50,7 +62,15 @@ export function InspectorPanel({ runId, at, onPick }: { runId: string; at: numbe
   );
 }
 
-function InspectorTable({ inspection, onMove }: { inspection: Schemas["Inspection"]; onMove(step: number): void }) {
+function InspectorTable({
+  inspection,
+  canvasLink,
+  onMove,
+}: {
+  inspection: Schemas["Inspection"];
+  canvasLink: string;
+  onMove(step: number): void;
+}) {
   const { bars, ts, columns } = inspection;
   const chosen = bars.indexOf(ts);
   return (
@@ -62,6 +82,9 @@ function InspectorTable({ inspection, onMove }: { inspection: Schemas["Inspectio
         <button type="button" className="button secondary" onClick={() => onMove(1)} disabled={chosen >= bars.length - 1}>
           Later bar →
         </button>
+        <Link className="button secondary" to={canvasLink}>
+          Show on the canvas
+        </Link>
       </div>
       <div className="table-wrap" role="region" aria-label="Block values by bar" tabIndex={0}>
         <table className="table inspector-table">

@@ -1,4 +1,5 @@
-// The results page's charts: account value, drawdown, and the candles with entries and exits.
+// The results page's charts: account value, drawdown, and the candles with entries and exits
+// (a click on a candle opens the inspector on that bar).
 // A chunk of its own (lightweight-charts), so the numbers and trades render first.
 import { useMemo } from "react";
 import { useQuery } from "@tanstack/react-query";
@@ -8,7 +9,18 @@ import { date, money, pct } from "../lib/format";
 import { buyAndHold, CandleChart, ChartSync, DrawdownChart, EquityChart } from "./charts";
 import { ErrorMessage } from "./Field";
 
-export default function ResultCharts({ run, initial, unit }: { run: RunDetail; initial: number; unit?: string }) {
+export default function ResultCharts({
+  run,
+  initial,
+  unit,
+  onPickBar,
+}: {
+  run: RunDetail;
+  initial: number;
+  unit?: string;
+  /** A clicked bar of the price chart (its open time, Unix ms): opens the inspector on it. */
+  onPickBar?: (ms: number) => void;
+}) {
   // One time window and one crosshair for the three charts.
   const sync = useMemo(() => new ChartSync(), []);
   const equity = useEquity(run.id);
@@ -63,8 +75,18 @@ export default function ResultCharts({ run, initial, unit }: { run: RunDetail; i
         </div>
       )}
       <ErrorMessage error={candles.error ?? trades.error} />
+      {candles.data && trades.data && onPickBar && (
+        <p className="help chart-hint">
+          Click a bar on the price chart to inspect it: the inspector below shows every block's value on that bar
+          {candles.data.candles_per_point > 1
+            ? ` (each bar drawn here is ${candles.data.candles_per_point} candles; the inspector opens on the first of them)`
+            : ""}
+          .
+        </p>
+      )}
       {candles.data && trades.data && (
         <CandleChart
+          onPickBar={onPickBar}
           candles={candles.data}
           trades={tradeItems}
           unit={unit}

@@ -418,6 +418,7 @@ export function CandleChart({
   gaps = NO_GAPS,
   title = "Price with entries and exits",
   legend,
+  onPickBar,
 }: {
   candles: CandleColumns;
   trades: Trade[];
@@ -429,8 +430,13 @@ export function CandleChart({
   title?: string;
   /** Replaces the entries-and-exits legend. */
   legend?: React.ReactNode;
+  /** Called with a bar's open time (Unix ms) when it is clicked. */
+  onPickBar?: (ms: number) => void;
 }) {
   const hoverRef = useRef<HTMLParagraphElement>(null);
+  // Kept in a ref, so a new callback does not redraw the chart.
+  const pickRef = useRef(onPickBar);
+  pickRef.current = onPickBar;
   const { ref, chart } = useChart(
     360,
     (chart, el) => {
@@ -503,11 +509,16 @@ export function CandleChart({
       };
       const onMove = (p: MouseEventParams<Time>) => show(p.time === undefined ? null : Number(p.time));
       chart.subscribeCrosshairMove(onMove);
+      const onClick = (p: MouseEventParams<Time>) => {
+        if (p.time !== undefined && barAt.has(Number(p.time))) pickRef.current?.(Number(p.time) * 1000);
+      };
+      chart.subscribeClick(onClick);
       const leave = sync?.add(
         { chart, series: s, times: rows.map((r) => r.time), values: rows.map((r) => r.close), show },
         el,
       );
       return () => {
+        chart.unsubscribeClick(onClick);
         chart.unsubscribeCrosshairMove(onMove);
         leave?.();
         plugin.detach();

@@ -126,11 +126,12 @@ function SucceededResult({ run }: { run: RunDetail }) {
   const neverEntered = warnings.some((w) => w.code === "never_entered");
   // The inspector opens on the last bar when no trade happened (to see why), else on none.
   const [inspectAt, setInspectAt] = useState<number | null>(neverEntered ? (a?.data.to_ts ?? null) : null);
-  const inspect = (entryTs: number) => {
-    // next-open fills: the signal was on the bar before the entry's
-    setInspectAt(run.parameters.fill === "same_close" ? entryTs : entryTs - 1);
+  const inspectBar = (ms: number) => {
+    setInspectAt(ms);
     document.getElementById("inspector")?.scrollIntoView({ behavior: "smooth", block: "start" });
   };
+  // next-open fills: the signal was on the bar before the entry's
+  const inspect = (entryTs: number) => inspectBar(run.parameters.fill === "same_close" ? entryTs : entryTs - 1);
   return (
     <>
       <section aria-labelledby="warnings-title" className={`section warnings${warnings.length ? " has-warnings" : ""}`}>
@@ -180,10 +181,10 @@ function SucceededResult({ run }: { run: RunDetail }) {
         {a && <AssumptionsCard a={a} />}
       </div>
       <Suspense fallback={<p role="status">Loading the charts…</p>}>
-        <ResultCharts run={run} initial={initial} unit={unit} />
+        <ResultCharts run={run} initial={initial} unit={unit} onPickBar={inspectBar} />
       </Suspense>
       <TradesTable runId={run.id} total={Number(m.trades ?? 0)} unit={unit} onInspect={inspect} />
-      <InspectorPanel runId={run.id} at={inspectAt} onPick={setInspectAt} />
+      <InspectorPanel runId={run.id} strategyId={run.strategy_id} at={inspectAt} onPick={setInspectAt} />
       <BlockSettings
         title="Settings of this run"
         columns={[{ label: `version ${run.version}`, strategyId: run.strategy_id, version: run.version }]}

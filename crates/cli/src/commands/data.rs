@@ -158,6 +158,10 @@ struct FetchArgs {
     /// Candles fetched and stored per step.
     #[arg(long, default_value_t = bb_market::WINDOW_BARS)]
     window: usize,
+    /// Fetch everything from the klines API, not Binance's monthly and daily dump files
+    /// (also `BB_BINANCE_DUMPS_URL=off`).
+    #[arg(long)]
+    no_dumps: bool,
     #[command(flatten)]
     db: DbArgs,
     /// Print the result as JSON.
@@ -364,6 +368,9 @@ async fn fetch(a: FetchArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .map(|n| config.source(n, clock.clone()))
         .collect::<Result<Vec<_>, _>>()?;
     let failover = Failover::new(sources, clock.clone());
+    let dumps = (!a.no_dumps)
+        .then(|| bb_market::BinanceDumps::for_sources(&config, &names, clock.clone()))
+        .flatten();
 
     let bar = ProgressBar::with_draw_target(
         Some(1000),
@@ -394,6 +401,7 @@ async fn fetch(a: FetchArgs, out: &mut dyn Write) -> Result<ExitCode> {
         &db,
         &dataset,
         &failover,
+        dumps.as_ref(),
         range,
         clock.as_ref(),
         &mut on_progress,
@@ -436,6 +444,13 @@ async fn fetch(a: FetchArgs, out: &mut dyn Write) -> Result<ExitCode> {
     )?;
     for (source, n) in &report.by_source {
         writeln!(out, "  {n} from {source}")?;
+    }
+    if report.dump_files > 0 {
+        writeln!(
+            out,
+            "  {} dump file(s) read, each matching its checksum; {} request window(s)",
+            report.dump_files, report.windows
+        )?;
     }
     for e in &report.skipped {
         writeln!(out, "  passed over {}: {e}", e.source_name)?;

@@ -44,6 +44,8 @@ pub struct PlanUsageView {
     /// The UTC day the daily counters count.
     pub period: String,
     pub backtests_today: Usage,
+    /// Fetches of market data started today.
+    pub data_fetches_today: Usage,
     pub strategies: Usage,
     pub concurrent_runs: Usage,
     /// The most combinations one sweep may have.
@@ -79,6 +81,14 @@ pub async fn plan_usage(
         .plans()
         .usage(&user.id, &period, BACKTESTS_METRIC)
         .await?;
+    let fetches = db
+        .plans()
+        .usage(
+            &user.id,
+            &period,
+            crate::routes::market::DATA_FETCHES_METRIC,
+        )
+        .await?;
     let strategies = db.plans().count_strategies(&user.id).await?;
     let live = db.runs().live_count(&user.id).await?;
     Ok(Json(PlanUsageView {
@@ -88,6 +98,11 @@ pub async fn plan_usage(
         backtests_today: Usage {
             used,
             limit: limits.max_backtests_per_day,
+            resets_at: Some(resets_at(now)),
+        },
+        data_fetches_today: Usage {
+            used: fetches,
+            limit: limits.max_data_fetches_per_day,
             resets_at: Some(resets_at(now)),
         },
         strategies: Usage {
@@ -186,6 +201,11 @@ pub fn quota_error(exceeded: &QuotaExceeded, limits: &PlanLimits, now_ms: i64) -
              range or take bigger steps.",
             exceeded.requested, limits.name, exceeded.limit
         ),
+        crate::routes::market::DATA_FETCHES_METRIC => format!(
+            "You have started all {} data fetches of the {} plan today; stored datasets still \
+             work, and the count starts again at 00:00 UTC.",
+            exceeded.limit, limits.name
+        ),
         LIVE_RUNS_METRIC => format!(
             "You already have {} runs queued or running, the most the {} plan allows at once; \
              wait for one to finish.",
@@ -193,7 +213,10 @@ pub fn quota_error(exceeded: &QuotaExceeded, limits: &PlanLimits, now_ms: i64) -
         ),
         other => format!("The {} plan's limit on {other} is reached.", limits.name),
     };
-    let resets = (exceeded.metric == BACKTESTS_METRIC).then(|| resets_at(now_ms));
+    let daily = [BACKTESTS_METRIC, crate::routes::market::DATA_FETCHES_METRIC];
+    let resets = daily
+        .contains(&exceeded.metric.as_str())
+        .then(|| resets_at(now_ms));
     ApiError::QuotaExceeded {
         message,
         details: Some(json!({

@@ -144,13 +144,14 @@ async fn an_admin_queues_a_backfill_that_a_worker_stores() {
     assert_eq!(candles.status, StatusCode::OK, "{}", candles.text);
     let shown = serde_json::to_string(&candles.body).unwrap();
     assert!(shown.contains(&T0.to_string()), "{shown}");
-    // a shared dataset: Ada sees it too, and cannot read the admin's job
+    // a shared dataset: Ada sees it too, and may follow the fetch that fills it
     let listed = app.get("/api/v1/market/datasets", Some(&ada.token)).await;
     assert!(listed.text.contains("BTC-USDT"), "{}", listed.text);
     let theirs = app
         .get(&format!("/api/v1/market/fetches/{id}"), Some(&ada.token))
         .await;
-    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+    assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.text);
+    assert_eq!(theirs.body["dataset_id"], dataset);
 }
 
 /// Binance's `exchangeInfo`, in its real shape, counting the requests it answers; or a 503

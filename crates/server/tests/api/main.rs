@@ -12,6 +12,7 @@ mod fetches;
 mod graphs;
 mod journey;
 mod market;
+mod market_requests;
 mod ops;
 mod rate_limit;
 mod runs;

@@ -50,6 +50,8 @@ pub struct FetchView {
     pub attempts: i64,
     /// The last failure, in words.
     pub error: Option<String>,
+    /// While it runs: how far it has come.
+    pub progress: Option<FetchProgressView>,
     /// Once succeeded: candles received per source, new ones, and the quality summary.
     #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
@@ -57,8 +59,19 @@ pub struct FetchView {
     pub finished_at: Option<i64>,
 }
 
+/// How far a fetch has come.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FetchProgressView {
+    /// 0 to 100, by time covered.
+    pub percent: f64,
+    /// Candles received so far.
+    pub candles: u64,
+    /// Where it is, in words.
+    pub message: String,
+}
+
 impl FetchView {
-    fn from_job(job: Job) -> Result<FetchView, ApiError> {
+    pub(super) fn from_job(job: Job) -> Result<FetchView, ApiError> {
         let request: FetchRequest =
             serde_json::from_value(job.payload.clone()).map_err(ApiError::internal)?;
         Ok(FetchView {
@@ -68,6 +81,7 @@ impl FetchView {
             from_ms: request.from_ms,
             to_ms: request.to_ms,
             attempts: job.attempts,
+            progress: job.progress.and_then(|p| serde_json::from_value(p).ok()),
             error: job.last_error,
             result: job.result,
             created_at: job.created_at,
@@ -167,6 +181,7 @@ pub async fn create_fetch(
         dataset_id: dataset.id.clone(),
         from_ms,
         to_ms,
+        ranges: Vec::new(),
     })
     .map_err(ApiError::internal)?;
     let job = state
@@ -181,7 +196,8 @@ pub async fn create_fetch(
     Ok((StatusCode::ACCEPTED, Json(FetchView::from_job(job)?)))
 }
 
-/// How a fetch went (admins).
+/// How a fetch went: any signed-in user may follow a fetch into a shared dataset (see
+/// `POST /api/v1/market/requests`); other fetches are for admins.
 #[utoipa::path(
     get,
     path = "/api/v1/market/fetches/{id}",
@@ -190,7 +206,7 @@ pub async fn create_fetch(
     security(("bearer" = [])),
     responses(
         (status = 200, body = FetchView),
-        (status = 403, body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
         (status = 404, body = ErrorEnvelope),
     )
 )]
@@ -199,11 +215,22 @@ pub async fn get_fetch(
     viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<FetchView>, ApiError> {
-    admins_only(&viewer)?;
     let not_found = || ApiError::NotFound("There is no such fetch.".into());
-    match state.db().jobs().get(&id).await {
-        Ok(job) if job.kind == bb_jobs::MARKET_FETCH => Ok(Json(FetchView::from_job(job)?)),
-        Ok(_) | Err(StoreError::NotFound) => Err(not_found()),
-        Err(e) => Err(e.into()),
+    let job = match state.db().jobs().get(&id).await {
+        Ok(job) if job.kind == bb_jobs::MARKET_FETCH => job,
+        Ok(_) | Err(StoreError::NotFound) => return Err(not_found()),
+        Err(e) => return Err(e.into()),
+    };
+    let view = FetchView::from_job(job)?;
+    if !viewer.admin {
+        let shared = match state.db().candles().get_dataset(&view.dataset_id).await {
+            Ok(dataset) => dataset.owner_id.is_none(),
+            Err(StoreError::NotFound) => false,
+            Err(e) => return Err(e.into()),
+        };
+        if !shared {
+            return Err(not_found());
+        }
     }
+    Ok(Json(view))
 }

@@ -97,9 +97,58 @@ pub async fn list_symbols(
     _caller: AuthUser,
     Query(query): Query<SymbolQuery>,
 ) -> Result<Json<SymbolList>, ApiError> {
+    let (fetched_at, list, stale) = listed_markets(&state).await?;
+    let needle = query.q.as_deref().map(|q| {
+        q.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_uppercase()
+    });
+    let quote = query.quote.as_deref().map(str::to_ascii_uppercase);
+    let matching: Vec<&ListedSymbol> = list
+        .iter()
+        .filter(|s| {
+            needle
+                .as_deref()
+                .is_none_or(|n| format!("{}{}", s.base, s.quote).contains(n))
+        })
+        .filter(|s| quote.as_deref().is_none_or(|q| s.quote == q))
+        .collect();
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    let offset = query.offset.unwrap_or(0);
+    Ok(Json(SymbolList {
+        source: "binance".into(),
+        timeframes: bb_market::BINANCE_INTERVALS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
+        total: matching.len() as u64,
+        items: matching
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|s| SymbolView {
+                symbol: s.symbol.clone(),
+                base: s.base.clone(),
+                quote: s.quote.clone(),
+            })
+            .collect(),
+        limit,
+        offset,
+        fetched_at,
+        stale,
+    }))
+}
+
+/// Binance's markets: `(fetched at, list, stale)`, from the shared cache or fetched now
+/// (concurrent callers wait for one fetch); `upstream_unavailable` when Binance cannot be
+/// reached and nothing was fetched before.
+pub async fn listed_markets(
+    state: &AppState,
+) -> Result<(i64, Arc<Vec<ListedSymbol>>, bool), ApiError> {
     let config = state.market_config();
     let now = bb_store::now_ms();
-    let (fetched_at, list, stale) = {
+    let found = {
         // Held while fetching: concurrent requests share one fetch.
         let mut cache = CACHE.lock().await;
         let known = cache.entry(config.binance_url.clone()).or_default();
@@ -142,46 +191,7 @@ pub async fn list_symbols(
             }
         }
     };
-    let needle = query.q.as_deref().map(|q| {
-        q.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>()
-            .to_ascii_uppercase()
-    });
-    let quote = query.quote.as_deref().map(str::to_ascii_uppercase);
-    let matching: Vec<&ListedSymbol> = list
-        .iter()
-        .filter(|s| {
-            needle
-                .as_deref()
-                .is_none_or(|n| format!("{}{}", s.base, s.quote).contains(n))
-        })
-        .filter(|s| quote.as_deref().is_none_or(|q| s.quote == q))
-        .collect();
-    let limit = query.limit.unwrap_or(100).clamp(1, 500);
-    let offset = query.offset.unwrap_or(0);
-    Ok(Json(SymbolList {
-        source: "binance".into(),
-        timeframes: bb_market::BINANCE_INTERVALS
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect(),
-        total: matching.len() as u64,
-        items: matching
-            .into_iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .map(|s| SymbolView {
-                symbol: s.symbol.clone(),
-                base: s.base.clone(),
-                quote: s.quote.clone(),
-            })
-            .collect(),
-        limit,
-        offset,
-        fetched_at,
-        stale,
-    }))
+    Ok(found)
 }
 
 fn unavailable(error: &str) -> ApiError {
