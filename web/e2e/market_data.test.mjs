@@ -102,7 +102,7 @@ test("the Data page gets ETH-USDT 4-hour candles from Binance and runs a backtes
   // The new dataset is listed (shared, from Binance).
   const card = page.locator(".dataset-card").filter({ has: page.getByRole("heading", { level: 3, name: /ETH-USDT · 4-hour/ }) });
   await card.waitFor(WAIT);
-  await card.getByText(/from binance/).waitFor();
+  await card.getByText("Shared, from Binance").waitFor();
   await screenshot(page, "market-data-ready");
   assert.deepEqual(await axe(page), [], "axe: the data page with the data ready");
 

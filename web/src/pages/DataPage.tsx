@@ -47,7 +47,8 @@ function sourceWords(d: Dataset, me: string): string {
   if (d.source === "demo") return "Demo data";
   const mine = d.owner_id === me;
   if (d.source === "file") return mine ? "Your import" : "Shared import";
-  return `${mine ? "Yours, from" : "Shared, from"} ${d.source}`;
+  const source = d.source === "binance" ? "Binance" : d.source;
+  return `${mine ? "Yours, from" : "Shared, from"} ${source}`;
 }
 
 function coverageWords(d: Dataset): string {
