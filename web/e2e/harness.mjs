@@ -44,7 +44,10 @@ export async function startFakeBinance(env = {}) {
  */
 export async function startServer({ fakeBinance = false, binanceDown = false } = {}) {
   const binance = fakeBinance || binanceDown ? await startFakeBinance(binanceDown ? { FAKE_BINANCE_DOWN: "1" } : {}) : null;
-  const binanceEnv = binance ? { BB_BINANCE_URL: binance.url, BB_BINANCE_DUMPS_URL: binance.url } : {};
+  // Without the stand-in, Binance is a closed local port: the tests never reach the internet.
+  const binanceEnv = binance
+    ? { BB_BINANCE_URL: binance.url, BB_BINANCE_DUMPS_URL: binance.url }
+    : { BB_BINANCE_URL: "http://127.0.0.1:9", BB_BINANCE_DUMPS_URL: "off" };
   const bin = process.env.BB_BIN ?? join(repoDir, "target/debug/blockbuilders");
   if (!existsSync(bin)) throw new Error(`no binary at ${bin}: run \`cargo build -p blockbuilders\` first`);
   if (!existsSync(join(webDir, "dist/index.html"))) throw new Error("the UI is not built: run `npm run build`");
