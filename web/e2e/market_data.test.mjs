@@ -72,6 +72,13 @@ test("the Data page gets ETH-USDT 4-hour candles from Binance and runs a backtes
   const section = page.getByRole("region", { name: "Get market data" });
   await section.waitFor(WAIT);
 
+  // A market Binance does not list: the server's reason, on the field.
+  await section.getByRole("combobox", { name: "Market" }).fill("FOO-BAR");
+  await section.getByRole("combobox", { name: "Market" }).press("Escape");
+  await section.getByRole("button", { name: "Get data" }).click();
+  await section.locator(".field-error").first().waitFor(WAIT);
+  assert.equal(await section.getByRole("combobox", { name: "Market" }).getAttribute("aria-invalid"), "true");
+
   // Type-ahead: "eth" lists ETH-USDT (ETH priced in USDT) and ETH-BTC; arrow keys move.
   const { box, option } = await pickMarket(page, section, "eth", "ETH-USDT");
   assert.match(await option.innerText(), /ETH-USDT · ETH priced in USDT/);
@@ -182,6 +189,13 @@ test("with Binance unreachable the Data page says so, and stored datasets still 
     await alert.waitFor(WAIT);
     assert.match(await alert.innerText(), /binance/i);
     assert.match(await alert.innerText(), /stored datasets still work/i);
+    // Asking anyway: the server's plain words again.
+    await section.getByRole("combobox", { name: "Market" }).fill("ETH-USDT");
+    await section.getByRole("combobox", { name: "Market" }).press("Escape");
+    await section.getByRole("button", { name: "Get data" }).click();
+    await section.getByRole("alert").nth(1).waitFor(WAIT);
+    assert.match(await section.getByRole("alert").nth(1).innerText(), /binance/i);
+    assert.deepEqual(await axe(page), [], "axe: the data page with Binance unreachable");
     // The stored (demo) datasets are listed as ever.
     await page.getByRole("heading", { level: 3, name: /BTC-USD · daily/ }).waitFor(WAIT);
     await screenshot(page, "market-data-offline");

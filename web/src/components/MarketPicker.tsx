@@ -22,6 +22,9 @@ const QUOTES = ["", "USDT", "USDC", "FDUSD", "BTC", "ETH", "EUR"];
 
 const YEAR_MS = 365 * 86_400_000;
 
+/** Binance's timeframes, offered when its list cannot be read just now (stored data may still do). */
+const FALLBACK_TIMEFRAMES = ["1m", "3m", "5m", "15m", "30m", "1h", "2h", "4h", "6h", "8h", "12h", "1d", "3d", "1w"];
+
 /** "ETH-USDT · ETH priced in USDT". */
 export function marketWords(m: Market): string {
   return `${m.symbol} · ${m.base} priced in ${m.quote}`;
@@ -74,7 +77,7 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
 
   // The source's timeframes come with any page of its markets.
   const catalogue = useMarketSymbols("", "");
-  const timeframes = catalogue.data?.timeframes ?? [];
+  const timeframes = catalogue.data?.timeframes ?? (catalogue.error ? FALLBACK_TIMEFRAMES : []);
   const chosenTimeframe = timeframe || (timeframes.includes("4h") ? "4h" : (timeframes[0] ?? ""));
 
   const request = useMutation({
