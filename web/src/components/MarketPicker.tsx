@@ -202,7 +202,7 @@ export function MarketPicker({ onReady, readyActions, compact, actions }: Props)
           {actions}
         </div>
       </form>
-      {!quotaError && <ErrorMessage error={fieldError} />}
+      {!quotaError && fieldError?.message !== catalogue.error?.message && <ErrorMessage error={fieldError} />}
       {answer && (
         <RequestOutcome
           answer={answer}
