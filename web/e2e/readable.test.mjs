@@ -114,8 +114,16 @@ async function journey(page) {
   await card.getByRole("button", { name: "Run backtest" }).click();
   let dialog = await runDialogFits(page);
   await page.screenshot({ path: join(artifacts, "readable-run-dialog.png") });
+  // The time from "Run" to the first chart drawn (printed, not asserted: a measurement).
+  const runClicked = Date.now();
   await dialog.getByRole("button", { name: "Run backtest" }).click();
   await page.getByRole("heading", { level: 1, name: /^Result: SMA crossover/ }).waitFor(WAIT);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll(".chart-canvas canvas")].some((c) => c.width > 0 && c.height > 0),
+    null,
+    WAIT,
+  );
+  console.log(`# Run to first chart paint: ${Date.now() - runClicked} ms (SMA crossover on the demo BTC-USD daily candles)`);
   await page.getByRole("region", { name: "Trades" }).locator("tbody tr").first().waitFor(WAIT);
   await page.locator(".chart-canvas canvas").nth(2).waitFor(WAIT);
   const firstUrl = page.url();

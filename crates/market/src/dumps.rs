@@ -26,7 +26,7 @@ use crate::http::{Http, url};
 
 const NAME: &str = "binance";
 /// The most a dump's CSV may expand to (a month of one-minute klines is about 6 MiB).
-const MAX_CSV_BYTES: u64 = 256 << 20;
+const MAX_CSV_BYTES: u64 = 64 << 20;
 
 /// One dump file's period.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

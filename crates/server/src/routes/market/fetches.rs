@@ -78,8 +78,13 @@ impl FetchView {
             id: job.id,
             status: job.status.as_str().to_owned(),
             dataset_id: request.dataset_id,
-            from_ms: request.from_ms,
-            to_ms: request.to_ms,
+            // The whole span when the fetch covers several missing ranges.
+            from_ms: request
+                .from_ms
+                .or_else(|| request.ranges.iter().map(|r| r[0]).min()),
+            to_ms: request
+                .to_ms
+                .or_else(|| request.ranges.iter().map(|r| r[1]).max()),
             attempts: job.attempts,
             progress: job.progress.and_then(|p| serde_json::from_value(p).ok()),
             error: job.last_error,
