@@ -9,6 +9,7 @@ import type { CreateBacktest, Diagnostic } from "../api/types";
 import { backtestQuery, useDatasets, useSettingsRanges } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useRunEvents, type RunProgress } from "../hooks/useRunEvents";
+import { bringUpToDate, refreshable } from "../api/refresh";
 import { datasetLabel, defaultDataset } from "./DatasetSelect";
 import { MarketPicker } from "./MarketPicker";
 import { Modal } from "./Modal";
@@ -59,6 +60,9 @@ function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datase
   // "Another market…": the market picker in place of the form, then back with its dataset chosen.
   const [picking, setPicking] = useState(false);
   const [fetchedId, setFetchedId] = useState<string | null>(null);
+  // Refresh on use: a Binance dataset is brought up to now before the run (percent, or null).
+  const [refreshing, setRefreshing] = useState<number | null>(null);
+  const [dataNotice, setDataNotice] = useState<string | null>(null);
   const version = strategy.version ?? strategy.latest_version;
   const formRef = useRef<HTMLFormElement>(null);
 
@@ -109,6 +113,11 @@ function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datase
     setErrors({});
     setSubmitting(true);
     try {
+      const chosen = datasets.data?.items.find((d) => d.id === settings.datasetId);
+      if (!settings.to && refreshable(chosen)) {
+        setDataNotice(await bringUpToDate(chosen, setRefreshing));
+        queryClient.invalidateQueries({ queryKey: keys.datasets });
+      }
       const body: CreateBacktest = { strategy_id: strategy.id, version, ...checked.body };
       const run = await data(api.POST("/api/v1/backtests", { body }));
       queryClient.invalidateQueries({ queryKey: keys.planUsage });
@@ -153,6 +162,7 @@ function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datase
         <p>
           Testing version {version} of <strong>{strategy.title}</strong>. The results open as soon as it is done.
         </p>
+        {dataNotice && <p className="help">{dataNotice}</p>}
         <RunProgressView progress={progress} label="Backtest progress" />
         <div className="actions">
           <button type="button" className="button" onClick={cancel}>
@@ -224,7 +234,7 @@ function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datase
       />
       <div className="actions">
         <button type="submit" className="button primary" disabled={submitting}>
-          {submitting ? "Starting…" : "Run backtest"}
+          {refreshing !== null ? `Fetching the newest candles… ${Math.round(refreshing)}%` : submitting ? "Starting…" : "Run backtest"}
         </button>
         <button type="button" className="button" onClick={onClose}>
           Cancel

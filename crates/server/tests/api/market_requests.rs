@@ -271,7 +271,10 @@ async fn an_unstored_market_is_fetched_once_for_everyone_from_dumps_then_klines(
     let done = finished(&app, &users[0].token, &id).await;
     assert_eq!(done["status"], "succeeded", "{done}");
     crate::conform::assert_conforms("FetchView", &done);
-    assert_eq!((done["from_ms"].as_i64(), done["to_ms"].as_i64()), (Some(from), Some(to)));
+    assert_eq!(
+        (done["from_ms"].as_i64(), done["to_ms"].as_i64()),
+        (Some(from), Some(to))
+    );
     let expected = (to - from) / HOUR;
     assert_eq!(done["result"]["fetch"]["received"], expected, "{done}");
     assert_eq!(done["progress"]["percent"], 100.0, "{done}");

@@ -194,9 +194,12 @@ pub async fn listed_markets(
     Ok(found)
 }
 
+/// In plain words for the person waiting; what failed goes to the log.
 fn unavailable(error: &str) -> ApiError {
-    ApiError::UpstreamUnavailable(format!(
-        "The list of markets cannot be fetched right now ({error}). Stored datasets still \
-         work; try again later."
-    ))
+    tracing::warn!(error, "Binance's market list cannot be fetched");
+    ApiError::UpstreamUnavailable(
+        "Binance cannot be reached right now, so its markets cannot be listed or fetched. \
+         Stored datasets still work; try again in a minute."
+            .to_owned(),
+    )
 }
