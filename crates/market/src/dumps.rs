@@ -63,7 +63,7 @@ impl Period {
     /// The first millisecond after it.
     pub fn end_ms(self) -> i64 {
         match self {
-            Period::Month { year, month } if month == 12 => calendar::month_start_ms(year + 1, 1),
+            Period::Month { year, month: 12 } => calendar::month_start_ms(year + 1, 1),
             Period::Month { year, month } => calendar::month_start_ms(year, month + 1),
             Period::Day { .. } => self.start_ms() + DAY_MS,
         }

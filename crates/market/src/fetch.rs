@@ -290,10 +290,7 @@ mod tests {
             vec![[30 * hr, 40 * hr]]
         );
         // entirely before
-        assert_eq!(
-            missing_ranges(h, stored, 1 * hr, 5 * hr),
-            vec![[hr, 5 * hr]]
-        );
+        assert_eq!(missing_ranges(h, stored, hr, 5 * hr), vec![[hr, 5 * hr]]);
         // an unaligned start rounds up to the next candle
         assert_eq!(
             missing_ranges(h, None, 10 * hr + 1, 12 * hr),
