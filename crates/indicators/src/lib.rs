@@ -32,6 +32,7 @@ pub mod moving_average;
 pub mod statistic;
 pub mod trend;
 pub mod volatility;
+pub mod stream;
 pub mod volume;
 
 pub use channel::bollinger::{Bollinger, bollinger, bollinger_lookback};
