@@ -30,9 +30,9 @@ pub mod channel;
 pub mod momentum;
 pub mod moving_average;
 pub mod statistic;
+pub mod stream;
 pub mod trend;
 pub mod volatility;
-pub mod stream;
 pub mod volume;
 
 pub use channel::bollinger::{Bollinger, bollinger, bollinger_lookback};

@@ -14,7 +14,12 @@ fn check(name: &str, batch: &[&[f64]], mut stream: impl FnMut(usize) -> Option<[
     for i in 0..batch[0].len() {
         let Some(out) = stream(i) else { return };
         for (k, b) in batch.iter().enumerate() {
-            assert!(same(out[k], b[i]), "{name} output {k} bar {i}: stream {} batch {}", out[k], b[i]);
+            assert!(
+                same(out[k], b[i]),
+                "{name} output {k} bar {i}: stream {} batch {}",
+                out[k],
+                b[i]
+            );
         }
     }
 }
@@ -43,7 +48,16 @@ fn series() -> impl Strategy<Value = Vec<f64>> {
 
 fn candles() -> impl Strategy<Value = [Vec<f64>; 4]> {
     (
-        prop::collection::vec((-0.05f64..0.05, 0.0f64..0.03, 0.0f64..0.03, 0.0f64..100.0, 0u8..10), 20..300),
+        prop::collection::vec(
+            (
+                -0.05f64..0.05,
+                0.0f64..0.03,
+                0.0f64..0.03,
+                0.0f64..100.0,
+                0u8..10,
+            ),
+            20..300,
+        ),
         prop::sample::select(vec![1e-6, 1.0, 100.0, 1e7]),
     )
         .prop_map(|(steps, scale)| {
@@ -54,7 +68,11 @@ fn candles() -> impl Strategy<Value = [Vec<f64>; 4]> {
                 if flat > 2 {
                     p *= 1.0 + r;
                 }
-                let (h, l) = if flat > 2 { (o.max(p) * (1.0 + up), o.min(p) * (1.0 - dn)) } else { (p, p) };
+                let (h, l) = if flat > 2 {
+                    (o.max(p) * (1.0 + up), o.min(p) * (1.0 - dn))
+                } else {
+                    (p, p)
+                };
                 c[0].push(h);
                 c[1].push(l);
                 c[2].push(p);

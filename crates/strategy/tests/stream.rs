@@ -8,8 +8,8 @@ mod common;
 use bb_domain::{Candles, Timeframe};
 use bb_strategy::catalogue::{self, BlockKind, PortType};
 use bb_strategy::{
-    CompileOptions, Context, Edge, Evaluation, Node, Plan, PortRef, Series, StreamError,
-    StrategyDocument, Value, compile, validate,
+    CompileOptions, Context, Edge, Evaluation, Node, Plan, PortRef, Series, StrategyDocument,
+    StreamError, Value, compile, validate,
 };
 use proptest::prelude::*;
 
@@ -131,7 +131,13 @@ fn edge(from: &str, from_port: &str, to: &str, to_port: &str) -> Edge {
 fn candles() -> impl Strategy<Value = Candles> {
     (
         prop::collection::vec(
-            (-0.03f64..0.03, 0.0f64..0.02, 0.0f64..0.02, 0.0f64..100.0, 0u8..20),
+            (
+                -0.03f64..0.03,
+                0.0f64..0.02,
+                0.0f64..0.02,
+                0.0f64..100.0,
+                0u8..20,
+            ),
             150..400,
         ),
         0i64..24,
@@ -151,7 +157,14 @@ fn candles() -> impl Strategy<Value = Candles> {
                 } else {
                     (open.max(price) * (1.0 + up), open.min(price) * (1.0 - down))
                 };
-                c.push(ts, open, high, low, price, if kind == 2 { 0.0 } else { volume });
+                c.push(
+                    ts,
+                    open,
+                    high,
+                    low,
+                    price,
+                    if kind == 2 { 0.0 } else { volume },
+                );
                 ts += if kind == 0 { 3 * 3_600_000 } else { 3_600_000 };
             }
             c
@@ -182,8 +195,18 @@ fn stream_equals_batch(plan: &Plan, candles: &Candles, tf: Timeframe) -> Result<
             Err(e) => return Err(e.to_string()),
         };
         let s = &batch.signals;
-        let expected = (s.enter_long[i], s.exit_long[i], s.enter_short[i], s.exit_short[i]);
-        let got = (out.enter_long, out.exit_long, out.enter_short, out.exit_short);
+        let expected = (
+            s.enter_long[i],
+            s.exit_long[i],
+            s.enter_short[i],
+            s.exit_short[i],
+        );
+        let got = (
+            out.enter_long,
+            out.exit_long,
+            out.enter_short,
+            out.exit_short,
+        );
         if expected != got {
             return Err(format!("bar {i}: signals {got:?}, batch {expected:?}"));
         }
@@ -266,7 +289,10 @@ fn every_block_document_uses_every_computing_kind() {
         let doc = every_block(gappy);
         for &kind in BlockKind::ALL {
             if !kind.is_risk() {
-                assert!(doc.nodes.iter().any(|n| n.kind == kind.as_str()), "{kind} missing");
+                assert!(
+                    doc.nodes.iter().any(|n| n.kind == kind.as_str()),
+                    "{kind} missing"
+                );
             }
         }
     }
@@ -297,7 +323,13 @@ fn refused_bars_change_nothing() {
     s.warm(&c).unwrap();
     let before = s.clone();
     let last = *c.ts.last().unwrap();
-    assert!(matches!(s.push(last, 1.0, 1.0, 1.0, 1.0, 1.0), Err(StreamError::NotIncreasing { .. })));
-    assert!(matches!(s.push(last + 3_600_000, f64::NAN, 1.0, 1.0, 1.0, 1.0), Err(StreamError::NotFinite { .. })));
+    assert!(matches!(
+        s.push(last, 1.0, 1.0, 1.0, 1.0, 1.0),
+        Err(StreamError::NotIncreasing { .. })
+    ));
+    assert!(matches!(
+        s.push(last + 3_600_000, f64::NAN, 1.0, 1.0, 1.0, 1.0),
+        Err(StreamError::NotFinite { .. })
+    ));
     assert_eq!(s.bars(), before.bars());
 }

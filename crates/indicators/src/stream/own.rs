@@ -153,7 +153,9 @@ impl RollingVwapStream {
         }
         let k = self.bars;
         self.bars += 1;
-        let pv = self.price_volume.push(k, (high + low + close) / 3.0 * volume);
+        let pv = self
+            .price_volume
+            .push(k, (high + low + close) / 3.0 * volume);
         let v = self.volume.push(k, volume);
         match (pv, v) {
             (Some((pv, true)), Some((v, true))) if v != 0.0 => pv / v,
@@ -177,7 +179,11 @@ impl RollingExtreme {
         if v.is_nan() {
             self.last_nan = Some(i);
         } else {
-            while self.candidates.back().is_some_and(|&(_, x)| supersedes(v, x)) {
+            while self
+                .candidates
+                .back()
+                .is_some_and(|&(_, x)| supersedes(v, x))
+            {
                 self.candidates.pop_back();
             }
             self.candidates.push_back((i, v));

@@ -3,11 +3,10 @@
 //! bar at a time.
 
 use ta_lib::{
-    AdStream, AdxStream, AroonStream, AtrStream, BbandsStream, CciStream, DemaStream,
-    EmaStream, KamaStream, LinearregSlopeStream, MAType, MacdStream, MaxStream, MfiStream,
-    MinStream, MinusDiStream, NatrStream, ObvStream, PlusDiStream, PpoStream, RetCode,
-    RsiStream, SarStream, SmaStream, StddevStream, StochStream, StochrsiStream, TemaStream,
-    WillrStream, WmaStream,
+    AdStream, AdxStream, AroonStream, AtrStream, BbandsStream, CciStream, DemaStream, EmaStream,
+    KamaStream, LinearregSlopeStream, MAType, MacdStream, MaxStream, MfiStream, MinStream,
+    MinusDiStream, NatrStream, ObvStream, PlusDiStream, PpoStream, RetCode, RsiStream, SarStream,
+    SmaStream, StddevStream, StochStream, StochrsiStream, TemaStream, WillrStream, WmaStream,
 };
 
 use super::Unsupported;
@@ -282,13 +281,27 @@ impl Spec {
             )
         };
         Ok(match *self {
-            S::Sma(n) => c.sma_open(&x, p(n)).map(|(s, o)| (Handle::Sma(s), one(o)))?,
-            S::Ema(n) => c.ema_open(&x, p(n)).map(|(s, o)| (Handle::Ema(s), one(o)))?,
-            S::Wma(n) => c.wma_open(&x, p(n)).map(|(s, o)| (Handle::Wma(s), one(o)))?,
-            S::Dema(n) => c.dema_open(&x, p(n)).map(|(s, o)| (Handle::Dema(s), one(o)))?,
-            S::Tema(n) => c.tema_open(&x, p(n)).map(|(s, o)| (Handle::Tema(s), one(o)))?,
-            S::Kama(n) => c.kama_open(&x, p(n)).map(|(s, o)| (Handle::Kama(s), one(o)))?,
-            S::Rsi(n) => c.rsi_open(&x, p(n)).map(|(s, o)| (Handle::Rsi(s), one(o)))?,
+            S::Sma(n) => c
+                .sma_open(&x, p(n))
+                .map(|(s, o)| (Handle::Sma(s), one(o)))?,
+            S::Ema(n) => c
+                .ema_open(&x, p(n))
+                .map(|(s, o)| (Handle::Ema(s), one(o)))?,
+            S::Wma(n) => c
+                .wma_open(&x, p(n))
+                .map(|(s, o)| (Handle::Wma(s), one(o)))?,
+            S::Dema(n) => c
+                .dema_open(&x, p(n))
+                .map(|(s, o)| (Handle::Dema(s), one(o)))?,
+            S::Tema(n) => c
+                .tema_open(&x, p(n))
+                .map(|(s, o)| (Handle::Tema(s), one(o)))?,
+            S::Kama(n) => c
+                .kama_open(&x, p(n))
+                .map(|(s, o)| (Handle::Kama(s), one(o)))?,
+            S::Rsi(n) => c
+                .rsi_open(&x, p(n))
+                .map(|(s, o)| (Handle::Rsi(s), one(o)))?,
             S::StochRsi(n, k, d) => c
                 .stochrsi_open(&x, p(n), p(k), p(d), MAType::SMA)
                 .map(|(s, o)| (Handle::StochRsi(s), two(o)))?,
@@ -307,8 +320,12 @@ impl Spec {
             S::LinregSlope(n) => c
                 .linearreg_slope_open(&x, p(n))
                 .map(|(s, o)| (Handle::LinregSlope(s), one(o)))?,
-            S::Max(n) => c.max_open(&x, p(n)).map(|(s, o)| (Handle::Max(s), one(o)))?,
-            S::Min(n) => c.min_open(&x, p(n)).map(|(s, o)| (Handle::Min(s), one(o)))?,
+            S::Max(n) => c
+                .max_open(&x, p(n))
+                .map(|(s, o)| (Handle::Max(s), one(o)))?,
+            S::Min(n) => c
+                .min_open(&x, p(n))
+                .map(|(s, o)| (Handle::Min(s), one(o)))?,
             S::Atr(n) => c
                 .atr_open(&h, &l, &cl, p(n))
                 .map(|(s, o)| (Handle::Atr(s), one(o)))?,

@@ -50,19 +50,17 @@ impl Resampler {
             }
             self.current = None;
         }
-        let (cur, open) = self.current.get_or_insert_with(|| {
-            (
-                Bar {
-                    ts: start,
-                    open: bar.open,
-                    high: f64::NEG_INFINITY,
-                    low: f64::INFINITY,
-                    close: bar.close,
-                    volume: 0.0,
-                },
-                !(!self.seen_any && bar.ts != start),
-            )
-        });
+        let (cur, open) = self.current.get_or_insert((
+            Bar {
+                ts: start,
+                open: bar.open,
+                high: f64::NEG_INFINITY,
+                low: f64::INFINITY,
+                close: bar.close,
+                volume: 0.0,
+            },
+            self.seen_any || bar.ts == start,
+        ));
         self.seen_any = true;
         cur.high = cur.high.max(bar.high);
         cur.low = cur.low.min(bar.low);

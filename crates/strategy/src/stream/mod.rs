@@ -202,7 +202,10 @@ impl PlanStream {
         {
             return Err(StreamError::NotIncreasing { ts, previous });
         }
-        if ![open, high, low, close, volume].iter().all(|x| x.is_finite()) {
+        if ![open, high, low, close, volume]
+            .iter()
+            .all(|x| x.is_finite())
+        {
             return Err(StreamError::NotFinite { ts });
         }
         self.last_ts = Some(ts);
@@ -240,7 +243,13 @@ impl PlanStream {
         let atr = self
             .atr
             .iter_mut()
-            .map(|(p, s)| (*p, s.push([high, low, close, volume]).map_or(f64::NAN, |o| o[0])))
+            .map(|(p, s)| {
+                (
+                    *p,
+                    s.push([high, low, close, volume])
+                        .map_or(f64::NAN, |o| o[0]),
+                )
+            })
             .collect();
         Ok(BarOutput {
             enter_long,
@@ -283,7 +292,12 @@ impl PlanStream {
         }
     }
 
-    fn step(&mut self, i: usize, step: &Step, bar: &Bar) -> Result<(), bb_indicators::stream::Unsupported> {
+    fn step(
+        &mut self,
+        i: usize,
+        step: &Step,
+        bar: &Bar,
+    ) -> Result<(), bb_indicators::stream::Unsupported> {
         let values = &self.values;
         let num = |k: usize| -> f64 {
             step.inputs

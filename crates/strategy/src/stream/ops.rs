@@ -11,7 +11,11 @@ use crate::plan::{Direction, Window};
 /// in batch), or TA-Lib's highest/lowest.
 #[derive(Clone, Debug)]
 pub(super) enum WindowState {
-    Past { bars: usize, seen: usize, values: VecDeque<f64> },
+    Past {
+        bars: usize,
+        seen: usize,
+        values: VecDeque<f64>,
+    },
     Extreme(TaStream),
     Same,
 }
