@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use ta_lib::{Core, OutRange, RetCode};
 
 /// One `Core` with default settings (no unstable period), shared read-only.
-static CORE: LazyLock<Core> = LazyLock::new(Core::new);
+pub(crate) static CORE: LazyLock<Core> = LazyLock::new(Core::new);
 
 /// Converts a period to TA-Lib's `i32`. Periods that do not fit become `i32::MAX`,
 /// which every TA-Lib function rejects as a bad parameter (so the result is all NaN).

@@ -30,6 +30,7 @@ pub mod channel;
 pub mod momentum;
 pub mod moving_average;
 pub mod statistic;
+pub mod stream;
 pub mod trend;
 pub mod volatility;
 pub mod volume;

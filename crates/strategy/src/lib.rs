@@ -26,6 +26,7 @@ mod ops;
 mod params;
 mod plan;
 mod series;
+mod stream;
 mod validate;
 mod warmup;
 
@@ -44,6 +45,7 @@ pub use plan::{
     Step, Window,
 };
 pub use series::Series;
+pub use stream::{Bar, BarOutput, PlanStream, StreamError, Value};
 pub use validate::{Validated, validate, validate_with};
 
 /// Parses, validates and compiles in one go; the convenience the CLI and server use.

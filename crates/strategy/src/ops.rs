@@ -5,7 +5,13 @@ use crate::plan::{Arithmetic, Comparison, Direction, Window};
 use bb_indicators as ind;
 
 pub(crate) fn arithmetic(op: Arithmetic, a: &[f64], b: &[f64]) -> Vec<f64> {
-    let f: fn(f64, f64) -> f64 = match op {
+    let f = arithmetic_fn(op);
+    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+}
+
+/// One bar of [`arithmetic`] (shared with the streaming evaluator).
+pub(crate) fn arithmetic_fn(op: Arithmetic) -> fn(f64, f64) -> f64 {
+    match op {
         Arithmetic::Add => |x, y| x + y,
         Arithmetic::Subtract => |x, y| x - y,
         Arithmetic::Multiply => |x, y| x * y,
@@ -25,8 +31,7 @@ pub(crate) fn arithmetic(op: Arithmetic, a: &[f64], b: &[f64]) -> Vec<f64> {
                 x.max(y)
             }
         },
-    };
-    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+    }
 }
 
 pub(crate) fn window(op: Window, bars: usize, x: &[f64]) -> Vec<f64> {
@@ -53,13 +58,18 @@ pub(crate) fn window(op: Window, bars: usize, x: &[f64]) -> Vec<f64> {
 
 /// Comparisons are false whenever either side has no value.
 pub(crate) fn compare(op: Comparison, a: &[f64], b: &[f64]) -> Vec<bool> {
-    let f: fn(f64, f64) -> bool = match op {
+    let f = compare_fn(op);
+    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+}
+
+/// One bar of [`compare`] (shared with the streaming evaluator).
+pub(crate) fn compare_fn(op: Comparison) -> fn(f64, f64) -> bool {
+    match op {
         Comparison::Greater => |x, y| x > y,
         Comparison::GreaterOrEqual => |x, y| x >= y,
         Comparison::Less => |x, y| x < y,
         Comparison::LessOrEqual => |x, y| x <= y,
-    };
-    a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect()
+    }
 }
 
 /// Strict crossings. `a` crosses above `b` on bar `i` when `a[i] > b[i]` and, on the most
