@@ -8,6 +8,7 @@
 mod assumptions;
 mod basket;
 mod equity;
+pub mod paper;
 mod report;
 mod run;
 mod settings;
