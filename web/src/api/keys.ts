@@ -66,6 +66,15 @@ export const keys = {
   trades: (id: string, query: TradeQuery) => ["backtest", id, "trades", query],
   inspect: (id: string, at: number, around: number) => ["backtest", id, "inspect", at, around],
 
+  /** Paper runs: the list, and each run with its ledger and equity under its own prefix. */
+  paper: {
+    all: ["paper"],
+    list: ["paper", "list"],
+    one: (id: string) => ["paper", "one", id],
+    ledger: (id: string) => ["paper", "one", id, "ledger"],
+    equity: (id: string) => ["paper", "one", id, "equity"],
+  },
+
   sweep: (id: string) => ["sweep", id],
   compare: (ids: string[]) => ["compare", ids],
 

@@ -48,6 +48,16 @@ export type SweepResult = Schemas["SweepReport"];
 export type SweepRow = Schemas["SweepRow"];
 export type SettingsRanges = Schemas["SettingsRanges"];
 
+// --- Paper trading: a strategy trading candles as they close (or replayed), no money ------
+
+export type PaperRun = Schemas["PaperRunView"];
+export type PaperRunList = Schemas["PaperRunList"];
+export type PaperPosition = Schemas["PaperPosition"];
+export type PaperLedgerEntry = Schemas["PaperLedgerEntry"];
+export type PaperLedgerPage = Schemas["PaperLedgerPage"];
+export type PaperEquity = Schemas["PaperEquity"];
+export type CreatePaperRun = Schemas["CreatePaperRunRequest"];
+
 /** The metrics the app shows, each a field of `Metrics` (`ShownMetrics` fails to compile
  * when one is not). */
 export type MetricKey =

@@ -4,6 +4,7 @@ import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys, type CandleQuery, type RunFilters, type RunKind, type TradeQuery } from "../api/keys";
 import { blockList } from "../api/report";
+import type { PaperLedgerEntry } from "../api/types";
 
 export type { RunFilters } from "../api/keys";
 
@@ -241,5 +242,87 @@ export function useDataset(id: string | undefined) {
     queryKey: keys.dataset(id ?? ""),
     queryFn: () => data(api.GET("/api/v1/market/datasets/{id}", path(id ?? ""))),
     enabled: !!id,
+  });
+}
+
+// --- Paper trading ---------------------------------------------------------------------
+
+const LIVE_PAPER = new Set(["scheduled", "active"]);
+
+/** The caller's paper runs, newest first; polls every 5 s while one of them is trading. */
+export function usePaperRuns() {
+  return useQuery({
+    queryKey: keys.paper.list,
+    queryFn: () => data(api.GET("/api/v1/paper-trades")),
+    refetchInterval: (q) => (q.state.data?.items.some((r) => LIVE_PAPER.has(r.status)) ? 5000 : false),
+  });
+}
+
+export function paperRunQuery(id: string) {
+  return queryOptions({
+    queryKey: keys.paper.one(id),
+    queryFn: () => data(api.GET("/api/v1/paper-trades/{id}", path(id))),
+  });
+}
+
+/** One paper run: status, headline numbers and open position (kept fresh by its event stream). */
+export function usePaperRun(id: string) {
+  return useQuery(paperRunQuery(id));
+}
+
+/** A paper run's account value after each processed candle. */
+export function usePaperEquity(id: string) {
+  return useQuery({
+    queryKey: keys.paper.equity(id),
+    queryFn: () => data(api.GET("/api/v1/paper-trades/{id}/equity", path(id))),
+    placeholderData: (prev) => prev,
+  });
+}
+
+/** The most ledger entries kept in memory (the newest). */
+export const LEDGER_KEEP = 5000;
+const LEDGER_PAGE = 500;
+
+/** Ledger entries merged by `seq`, oldest first, at most `LEDGER_KEEP` of the newest. */
+export function mergeLedger(old: PaperLedgerEntry[] | undefined, more: PaperLedgerEntry[]): PaperLedgerEntry[] {
+  if (!more.length) return old ?? [];
+  const last = old?.length ? old[old.length - 1].seq : -Infinity;
+  // The common case: entries newer than everything held, in order.
+  if (more.every((e, i) => e.seq > (i ? more[i - 1].seq : last))) {
+    const all = [...(old ?? []), ...more];
+    return all.length > LEDGER_KEEP ? all.slice(all.length - LEDGER_KEEP) : all;
+  }
+  const bySeq = new Map<number, PaperLedgerEntry>();
+  for (const e of old ?? []) bySeq.set(e.seq, e);
+  for (const e of more) bySeq.set(e.seq, e);
+  const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+  return all.length > LEDGER_KEEP ? all.slice(all.length - LEDGER_KEEP) : all;
+}
+
+/**
+ * A paper run's ledger, oldest first. Each fetch asks only for what is newer than the entries
+ * already held (`after` the last `seq`), page by page, so a refetch is the polling fallback
+ * and the event stream adds entries with `setQueryData` (`mergeLedger`).
+ */
+export function usePaperLedger(id: string) {
+  return useQuery({
+    queryKey: keys.paper.ledger(id),
+    queryFn: async ({ client, queryKey }) => {
+      const held = client.getQueryData<PaperLedgerEntry[]>(queryKey) ?? [];
+      let after: number | undefined = held.length ? held[held.length - 1].seq : undefined;
+      let fresh: PaperLedgerEntry[] = [];
+      for (;;) {
+        const page = await data(
+          api.GET("/api/v1/paper-trades/{id}/ledger", { params: { path: { id }, query: { after, limit: LEDGER_PAGE } } }),
+        );
+        fresh = mergeLedger(fresh, page.items);
+        const next = page.next_after ?? (page.items.length ? page.items[page.items.length - 1].seq : null);
+        if (!page.items.length || page.items.length < LEDGER_PAGE || next === null || (after !== undefined && next <= after)) break;
+        after = next;
+      }
+      // With what the event stream added meanwhile.
+      return mergeLedger(client.getQueryData<PaperLedgerEntry[]>(queryKey) ?? [], fresh);
+    },
+    staleTime: Infinity,
   });
 }

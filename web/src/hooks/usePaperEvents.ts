@@ -1,0 +1,119 @@
+// Follows a paper run live: its event stream (`ledger` with each appended entry, `status` when
+// the run changes), kept in the query cache: entries join the ledger at once, the run and its
+// equity are fetched again (at most once a second). When the stream cannot be used (refused
+// after a token refresh, a proxy that buffers), the ledger, run and equity are polled every 2 s.
+import { useEffect, useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { eventSource, refresh } from "../api/client";
+import { keys } from "../api/keys";
+import type { PaperLedgerEntry } from "../api/types";
+import { isObject, parseJson } from "../lib/json";
+import { mergeLedger } from "./queries";
+
+const KINDS: ReadonlySet<string> = new Set(["tick", "fill", "trade", "status", "note"]);
+
+function isKind(v: unknown): v is PaperLedgerEntry["kind"] {
+  return typeof v === "string" && KINDS.has(v);
+}
+
+/** A `ledger` event's entry, checked field by field; null when it is not one. */
+export function ledgerEntry(ev: Event): PaperLedgerEntry | null {
+  const raw = ev instanceof MessageEvent ? parseJson(ev.data) : null;
+  if (!isObject(raw)) return null;
+  const { seq, kind, candle_ts, message, payload, created_at } = raw;
+  if (typeof seq !== "number" || !isKind(kind) || typeof message !== "string" || typeof created_at !== "number") return null;
+  return {
+    seq,
+    kind,
+    candle_ts: typeof candle_ts === "number" ? candle_ts : null,
+    message,
+    payload,
+    created_at,
+  };
+}
+
+export type PaperLink = "connecting" | "live" | "polling" | "off";
+
+/** Keeps paper run `id` up to date while `follow` is true; returns how. */
+export function usePaperEvents(id: string, follow: boolean): PaperLink {
+  const queryClient = useQueryClient();
+  const [link, setLink] = useState<PaperLink>(follow ? "connecting" : "off");
+
+  useEffect(() => {
+    if (!follow) {
+      setLink("off");
+      return;
+    }
+    let stopped = false;
+    let source: EventSource | null = null;
+    let poll: ReturnType<typeof setInterval> | null = null;
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    let lastRefresh = 0;
+
+    // The run's numbers and equity: refetched on news, at most once a second.
+    const refreshNumbers = () => {
+      if (pending) return;
+      const wait = Math.max(0, lastRefresh + 1000 - Date.now());
+      pending = setTimeout(() => {
+        pending = null;
+        lastRefresh = Date.now();
+        if (stopped) return;
+        queryClient.invalidateQueries({ queryKey: keys.paper.one(id), exact: true });
+        queryClient.invalidateQueries({ queryKey: keys.paper.equity(id) });
+      }, wait);
+    };
+
+    const startPolling = () => {
+      if (stopped || poll) return;
+      setLink("polling");
+      poll = setInterval(() => {
+        queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
+        refreshNumbers();
+      }, 2000);
+    };
+
+    const open = (retry: boolean) => {
+      const s = eventSource("/api/v1/paper-trades/{id}/events", { id });
+      source = s;
+      s.onopen = () => {
+        if (stopped) return;
+        setLink("live");
+        // Anything appended between the page's first fetch and the stream's start.
+        queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
+      };
+      s.addEventListener("ledger", (ev) => {
+        const entry = ledgerEntry(ev);
+        if (entry) queryClient.setQueryData<PaperLedgerEntry[]>(keys.paper.ledger(id), (old) => mergeLedger(old, [entry]));
+        else queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
+        refreshNumbers();
+      });
+      s.addEventListener("status", () => {
+        queryClient.invalidateQueries({ queryKey: keys.paper.one(id), exact: true });
+        queryClient.invalidateQueries({ queryKey: keys.paper.list });
+      });
+      s.onerror = async () => {
+        if (stopped || source !== s) return;
+        // A closed stream was refused (the token expired): refresh once and reopen, else poll.
+        // A stream the browser is reconnecting to stays (EventSource retries on its own).
+        if (s.readyState === EventSource.CLOSED) {
+          if (retry && (await refresh()) && !stopped) open(false);
+          else startPolling();
+        }
+      };
+    };
+    try {
+      setLink("connecting");
+      open(true);
+    } catch {
+      startPolling();
+    }
+    return () => {
+      stopped = true;
+      source?.close();
+      if (poll) clearInterval(poll);
+      if (pending) clearTimeout(pending);
+    };
+  }, [id, follow, queryClient]);
+
+  return link;
+}
