@@ -356,6 +356,83 @@ export function EquityChart({
   );
 }
 
+/**
+ * An account value that grows while it is watched (a paper run): the chart is made once and
+ * its line replaced when new points arrive; it keeps showing every point until the user
+ * scrolls or zooms it, then keeps their window.
+ */
+export function LiveEquityChart({
+  ts,
+  equity,
+  initial,
+  summary,
+  unit,
+}: {
+  ts: number[];
+  equity: number[];
+  initial: number;
+  summary: string;
+  unit?: string;
+}) {
+  const hoverRef = useRef<HTMLParagraphElement>(null);
+  const seriesRef = useRef<ISeriesApi<"Area"> | null>(null);
+  const byTime = useRef(new Map<number, number>());
+  const moved = useRef(false);
+  const { ref, chart } = useChart(
+    280,
+    (chart, el) => {
+      const s = chart.addSeries(AreaSeries, {
+        lineColor: "#0b5cd5",
+        topColor: "rgba(11, 92, 213, 0.25)",
+        bottomColor: "rgba(11, 92, 213, 0.02)",
+        lineWidth: 2,
+        priceLineVisible: false,
+        lastValueVisible: true,
+        priceFormat: priceFormatFor(initial),
+      });
+      s.createPriceLine({ price: initial, color: "#9aa1ad", lineWidth: 1, lineStyle: 1, axisLabelVisible: false, title: "" });
+      seriesRef.current = s;
+      const show = (t: number | null) => {
+        const out = hoverRef.current;
+        if (!out) return;
+        const v = t === null ? undefined : byTime.current.get(t);
+        out.textContent = t === null || v === undefined ? "" : `${dateTime(t * 1000)} · account ${money(v, unit)}`;
+      };
+      const onMove = (p: MouseEventParams<Time>) => show(p.time === undefined ? null : Number(p.time));
+      chart.subscribeCrosshairMove(onMove);
+      const touched = () => (moved.current = true);
+      el.addEventListener("wheel", touched, { passive: true });
+      el.addEventListener("pointerdown", touched, { passive: true });
+      return () => {
+        chart.unsubscribeCrosshairMove(onMove);
+        el.removeEventListener("wheel", touched);
+        el.removeEventListener("pointerdown", touched);
+        seriesRef.current = null;
+      };
+    },
+    [initial, unit],
+  );
+  useEffect(() => {
+    const s = seriesRef.current;
+    if (!chart || !s) return;
+    const rows = strictlyIncreasing(
+      ts.flatMap((t, i) => (Number.isFinite(equity[i]) ? [{ time: sec(t), value: equity[i] }] : [])),
+    );
+    s.setData(rows);
+    byTime.current = new Map(rows.map((r) => [r.time, r.value]));
+    timesIfIntraday(chart, ts);
+    if (!moved.current) chart.timeScale().fitContent();
+  }, [chart, ts, equity]);
+  return (
+    <ChartFigure title="Account value" unit={unit} summary={summary} chartRef={ref} height={280} hoverRef={hoverRef}>
+      <p className="chart-legend" aria-hidden="true">
+        <span className="swatch-line" style={{ borderTop: "3px solid #0b5cd5" }} /> this paper run ·{" "}
+        <span className="swatch-line" style={{ borderTop: "1px dotted #9aa1ad" }} /> starting money
+      </p>
+    </ChartFigure>
+  );
+}
+
 export function DrawdownChart({ points, summary, sync }: { points: EquityPoint[]; summary: string; sync?: ChartSync }) {
   const { ref } = useChart(
     180,

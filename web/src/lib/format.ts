@@ -171,3 +171,22 @@ export function exitReasonWords(reason: string): string {
     }[reason] ?? reason.replace(/_/g, " ")
   );
 }
+
+/** A paper run's status in words. */
+export function paperStatusWords(status: string): string {
+  return (
+    { scheduled: "Waiting for the first candle", active: "Trading", paused: "Paused", stopped: "Stopped" }[status] ?? status
+  );
+}
+
+/** A paper run's mode in words. */
+export function paperModeWords(mode: string): string {
+  return ({ live: "Live", replay: "Replay" }[mode] ?? mode);
+}
+
+/** A fill rule in words. */
+export function fillWords(fill: string): string {
+  return (
+    { next_open: "At the next candle's open", same_close: "At the same candle's close" }[fill] ?? fill.replace(/_/g, " ")
+  );
+}

@@ -13,6 +13,7 @@ import { RunProgressView } from "../components/ProgressBar";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { tone } from "../components/RunTable";
 import { InspectorPanel } from "../components/InspectorPanel";
+import { PaperDialog } from "../components/PaperDialog";
 import { TradesTable } from "../components/TradesTable";
 import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
@@ -42,6 +43,7 @@ export default function ResultsPage() {
     queryClient.invalidateQueries({ queryKey: keys.runs.all });
   });
   const [runTarget, setRunTarget] = useState<RunTarget | null>(null);
+  const [paperOpen, setPaperOpen] = useState(false);
 
   useEffect(() => {
     if (r?.status === "succeeded") markOnboarding(user.id, "read-result");
@@ -82,6 +84,11 @@ export default function ResultsPage() {
           <Link className="button" to={`/backtests?strategy=${r.strategy_id}`}>
             Compare with other runs
           </Link>
+          {r.status === "succeeded" && (
+            <button type="button" className="button" onClick={() => setPaperOpen(true)}>
+              Paper trade this
+            </button>
+          )}
         </div>
       </div>
       <RunFacts run={r} />
@@ -96,6 +103,7 @@ export default function ResultsPage() {
       {r.status === "cancelled" && <p className="error-box">This backtest was cancelled before it finished.</p>}
       {r.status === "succeeded" && <SucceededResult run={r} />}
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
+      <PaperDialog run={paperOpen ? r : null} title={title} onClose={() => setPaperOpen(false)} />
     </>
   );
 }
