@@ -20,6 +20,8 @@ const HistoryPage = lazy(() => import("./pages/HistoryPage"));
 const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
 const PlanPage = lazy(() => import("./pages/PlanPage"));
 const DataPage = lazy(() => import("./pages/DataPage"));
+const PaperListPage = lazy(() => import("./pages/PaperListPage"));
+const PaperRunPage = lazy(() => import("./pages/PaperRunPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -92,6 +94,8 @@ export function App() {
             <Route path="strategies/:id/edit" element={<Page><CanvasPage /></Page>} />
             <Route path="backtests" element={<Page><HistoryPage /></Page>} />
             <Route path="backtests/:id" element={<ResultsPage />} />
+            <Route path="paper" element={<Page><PaperListPage /></Page>} />
+            <Route path="paper/:id" element={<Page><PaperRunPage /></Page>} />
             <Route path="compare" element={<Page><ComparePage /></Page>} />
             <Route path="sweeps/:id" element={<Page><SweepPage /></Page>} />
             <Route path="notifications" element={<Page><NotificationsPage /></Page>} />

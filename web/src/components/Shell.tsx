@@ -49,6 +49,9 @@ export function Shell() {
               <NavLink to="/backtests">Backtests</NavLink>
             </li>
             <li>
+              <NavLink to="/paper">Paper trading</NavLink>
+            </li>
+            <li>
               <NavLink to="/data">Data</NavLink>
             </li>
             <li>

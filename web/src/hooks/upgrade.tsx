@@ -43,6 +43,7 @@ const METRIC_WORDS: Record<string, string> = {
   concurrent_runs: "runs at the same time",
   sweep_combinations: "combinations in one sweep",
   strategies: "saved strategies",
+  paper_runs: "paper runs at the same time",
 };
 
 const PLAN_NAMES: Record<string, string> = { free: "Free", premium: "Premium", educator: "Educator" };
@@ -97,6 +98,8 @@ export function UpgradeProvider({ children }: { children: ReactNode }) {
                     "As soon as one of your running backtests or sweeps finishes."
                   ) : quota.metric === "sweep_combinations" ? (
                     "Right away with a smaller sweep: narrow a range or take bigger steps."
+                  ) : quota.metric === "paper_runs" ? (
+                    "As soon as you stop one of your paper runs."
                   ) : quota.metric === "strategies" ? (
                     "After you archive a strategy you no longer need."
                   ) : (
