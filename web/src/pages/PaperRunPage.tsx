@@ -18,6 +18,7 @@ import { isObject } from "../lib/json";
 import {
   date,
   dateTime,
+  exitReasonWords,
   fillWords,
   localTime,
   money,
@@ -302,6 +303,42 @@ function payloadNumber(e: PaperLedgerEntry, ...names: string[]): number | undefi
   return undefined;
 }
 
+/** A text of an entry's payload, when it has one. */
+function payloadText(e: PaperLedgerEntry, name: string): string | undefined {
+  if (!isObject(e.payload)) return undefined;
+  const v = e.payload[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** What an entry says, its numbers written the app's way (the server's message otherwise). */
+function describe(e: PaperLedgerEntry, symbol: string, unit?: string): string {
+  const side = payloadText(e, "side");
+  const sideWords = side === "short" ? "short" : "long";
+  if (e.kind === "fill") {
+    const p = payloadNumber(e, "price");
+    const q = payloadNumber(e, "quantity");
+    if (p !== undefined && q !== undefined)
+      return `Entered ${sideWords}: ${qty(q)} ${baseOf(symbol)} at ${price(p, unit)} (fees and slippage included).`;
+  }
+  if (e.kind === "trade") {
+    const entry = payloadNumber(e, "entry_price");
+    const exit = payloadNumber(e, "exit_price");
+    const pnlPct = payloadNumber(e, "pnl_pct");
+    const reason = payloadText(e, "reason");
+    if (entry !== undefined && exit !== undefined)
+      return `Closed ${sideWords}${reason ? ` (${exitReasonWords(reason)})` : ""}: ${price(entry, unit)} → ${price(exit, unit)}${
+        pnlPct !== undefined ? `, ${pct(pnlPct, 2)}` : ""
+      }.`;
+  }
+  if (e.kind === "tick") {
+    const equity = payloadNumber(e, "equity");
+    const signals = isObject(e.payload) && Array.isArray(e.payload.signals) ? e.payload.signals.filter((x) => typeof x === "string") : [];
+    if (equity !== undefined)
+      return `Candle processed: account ${money(equity, unit)}${signals.length ? `; signals: ${signals.join(", ")}` : ""}.`;
+  }
+  return e.message;
+}
+
 const PAGE = 50;
 
 function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
@@ -329,7 +366,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
         afterwards.
       </p>
       <p className="visually-hidden" aria-live="polite">
-        {latest ? `${KIND_WORDS[latest.kind]}: ${latest.message}` : ""}
+        {latest ? `${KIND_WORDS[latest.kind]}: ${describe(latest, run.symbol, unit)}` : ""}
       </p>
       <ErrorMessage error={ledger.error} />
       {ledger.isLoading && <p role="status">Loading the ledger…</p>}
@@ -363,7 +400,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
                 const p = payloadNumber(e, "price", "exit_price");
                 const q = payloadNumber(e, "quantity");
                 const pnl = payloadNumber(e, "pnl");
-                const fee = payloadNumber(e, "fee");
+                const fee = payloadNumber(e, "fee", "fees");
                 return (
                   <tr key={e.seq} className={`ledger-${e.kind}`}>
                     <td data-label="Candle">
@@ -373,7 +410,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
                       <span className={`pill pill-ledger-${e.kind}`}>{KIND_WORDS[e.kind]}</span>
                     </td>
                     <td data-label="What happened" className="ledger-message">
-                      {e.message}
+                      {describe(e, run.symbol, unit)}
                     </td>
                     <td data-label="Price" className="num">
                       {p === undefined ? "–" : price(p, unit)}
