@@ -131,7 +131,7 @@ test("paper trading a backtest: replay, live ledger, pause, resume, stop", { tim
   assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
 
   // The list shows the run, stopped, with a link to its dashboard.
-  await page.getByRole("link", { name: "Paper trading", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Paper trading" }).click();
   const list = page.getByRole("region", { name: "Paper runs" });
   await list.waitFor(WAIT);
   const row = await list.locator("tbody tr").first().innerText();

@@ -2,7 +2,7 @@
 // position; the account value drawn as it grows; the ledger of every fill, trade and status
 // change, live through the run's event stream (polling every 2 s when the stream fails); and
 // the settings it trades with.
-import { lazy, Suspense, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, data } from "../api/client";
@@ -27,6 +27,7 @@ import {
   paperStatusWords,
   pct,
   plain,
+  relative,
   price,
   qty,
   quoteOf,
@@ -48,6 +49,12 @@ export default function PaperRunPage() {
   const [busy, setBusy] = useState<Action | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmStop, setConfirmStop] = useState(false);
+  // For "processed 5 seconds ago".
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(t);
+  }, []);
 
   if (run.isLoading) return <p role="status">Loading the paper run…</p>;
   if (run.error || !r) return <ErrorMessage error={run.error ?? new Error("No such paper run.")} />;
@@ -133,7 +140,7 @@ export default function PaperRunPage() {
             note={
               r.last_execution_at === null || r.last_execution_at === undefined
                 ? undefined
-                : `processed ${localTime(r.last_execution_at)}`
+                : `processed ${relative(r.last_execution_at, Math.max(now, r.last_execution_at))}`
             }
           />
         </dl>
@@ -381,7 +388,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
             <caption className="visually-hidden">Ledger entries, newest first</caption>
             <thead>
               <tr>
-                <th scope="col">Candle</th>
+                <th scope="col">When</th>
                 <th scope="col">Kind</th>
                 <th scope="col">What happened</th>
                 <th scope="col" className="num">
@@ -403,7 +410,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
                 const fee = payloadNumber(e, "fee", "fees");
                 return (
                   <tr key={e.seq} className={`ledger-${e.kind}`}>
-                    <td data-label="Candle">
+                    <td data-label="When">
                       {e.candle_ts === null || e.candle_ts === undefined ? localTime(e.created_at) : dateTime(e.candle_ts)}
                     </td>
                     <td data-label="Kind">
