@@ -69,6 +69,9 @@ test("paper trading a backtest: replay, live ledger, pause, resume, stop", { tim
   assert.match(await dialog.getByLabel("Replay from").inputValue(), /^20\d\d-\d\d-\d\d$/, "a default replay date");
   await dialog.getByLabel("Replay from").fill("2021-01-01");
   assert.equal(await dialog.getByLabel("Starting money").inputValue(), "10000");
+  await screenshot(page, "paper-dialog");
+  const dialogViolations = await axe(page);
+  assert.deepEqual(dialogViolations, [], JSON.stringify(dialogViolations, null, 1));
   await dialog.getByRole("button", { name: "Start paper trading" }).click();
 
   await page.getByRole("heading", { level: 1, name: /^Paper trading: SMA crossover/ }).waitFor(WAIT);

@@ -49,7 +49,9 @@ export function Shell() {
               <NavLink to="/backtests">Backtests</NavLink>
             </li>
             <li>
-              <NavLink to="/paper">Paper trading</NavLink>
+              <NavLink to="/paper">
+                Paper<span className="nav-more"> trading</span>
+              </NavLink>
             </li>
             <li>
               <NavLink to="/data">Data</NavLink>

@@ -23,7 +23,15 @@ export default function PaperListPage() {
       {runs.isLoading && <p role="status">Loading your paper runs…</p>}
       <ErrorMessage error={runs.error} />
       {runs.data && items.length === 0 && <EmptyState />}
-      {items.length > 0 && <PaperTable runs={items} />}
+      {items.length > 0 && (
+        <>
+          <PaperTable runs={items} />
+          <p className="help">
+            To start another, open a finished backtest from <Link to="/backtests">Backtests</Link> and choose{" "}
+            <strong>Paper trade this</strong>.
+          </p>
+        </>
+      )}
     </>
   );
 }
@@ -79,7 +87,9 @@ function PaperTable({ runs }: { runs: PaperRun[] }) {
           {runs.map((r) => (
             <tr key={r.id}>
               <td data-label="Strategy">
-                {r.strategy_title} <span className="version">v{r.version}</span>
+                <span>
+                  {r.strategy_title} <span className="version">v{r.version}</span>
+                </span>
               </td>
               <td data-label="Market">
                 {r.symbol} · {timeframeWords(r.timeframe)}

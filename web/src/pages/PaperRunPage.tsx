@@ -419,13 +419,16 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
                     <td data-label="What happened" className="ledger-message">
                       {describe(e, run.symbol, unit)}
                     </td>
-                    <td data-label="Price" className="num">
+                    <td data-label="Price" className={p === undefined ? "num blank" : "num"}>
                       {p === undefined ? "–" : price(p, unit)}
                     </td>
-                    <td data-label="Quantity" className="num">
+                    <td data-label="Quantity" className={q === undefined ? "num blank" : "num"}>
                       {q === undefined ? "–" : qty(q)}
                     </td>
-                    <td data-label="Fee or profit" className={`num ${pnl === undefined ? "" : tone(pnl)}`}>
+                    <td
+                      data-label="Fee or profit"
+                      className={`num ${pnl === undefined ? (fee === undefined ? "blank" : "") : tone(pnl)}`}
+                    >
                       {pnl !== undefined ? money(pnl, unit) : fee !== undefined ? `fee ${money(fee, unit)}` : "–"}
                     </td>
                   </tr>
