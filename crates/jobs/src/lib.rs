@@ -26,6 +26,7 @@ mod clock;
 mod engine;
 mod fetch;
 pub mod inspect;
+pub mod paper;
 pub mod report;
 pub mod request;
 mod run;
