@@ -247,14 +247,16 @@ async fn check_plan_limits(
 }
 
 /// A checked request, ready to store.
-struct Prepared {
-    strategy_id: String,
-    version: i64,
-    graph: bb_strategy::StrategyDocument,
-    request: BacktestRequest,
+pub(crate) struct Prepared {
+    pub strategy_id: String,
+    pub version: i64,
+    pub graph: bb_strategy::StrategyDocument,
+    pub request: BacktestRequest,
 }
 
-async fn prepare(
+/// Checks a run's strategy version, dataset, period and settings for the caller: everything
+/// a user can be told up front, each error naming its field (backtests, sweeps, paper runs).
+pub(crate) async fn prepare(
     state: &AppState,
     caller: &AuthUser,
     user: &User,
