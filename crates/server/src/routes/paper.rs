@@ -320,7 +320,11 @@ pub async fn create_paper_run(
             ("replay", start, REPLAY_TICK_MS, now)
         }
         None => {
-            if dataset.fetch_sources.is_empty() || dataset.owner_id.is_some() {
+            let fetched = dataset
+                .fetch_sources
+                .iter()
+                .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
+            if !fetched || dataset.owner_id.is_some() {
                 return Err(field_error(
                     "dataset_id",
                     format!(
@@ -333,7 +337,12 @@ pub async fn create_paper_run(
                 ));
             }
             let forming = tf.bucket_start(now);
-            ("live", forming, tf.millis(), forming + tf.millis() + GRACE_MS)
+            (
+                "live",
+                forming,
+                tf.millis(),
+                forming + tf.millis() + GRACE_MS,
+            )
         }
     };
     let settings = serde_json::to_value(prepared.request.settings).map_err(ApiError::internal)?;
@@ -441,7 +450,11 @@ pub async fn paper_ledger(
     let run = load_own(&state, &id, &caller).await?;
     let after = q.after.unwrap_or(0).max(0);
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
-    let events = state.db().paper_runs().events(&run.id, after, limit).await?;
+    let events = state
+        .db()
+        .paper_runs()
+        .events(&run.id, after, limit)
+        .await?;
     let next_after = events.last().map_or(after, |e| e.seq);
     Ok(Json(PaperLedger {
         items: events.into_iter().map(entry).collect(),
@@ -584,14 +597,18 @@ pub async fn stop_paper_run(
 ) -> Result<Json<PaperRunView>, ApiError> {
     let run = load_own(&state, &id, &caller).await?;
     if run.status == "stopped" {
-        return Err(ApiError::Conflict("This paper run is stopped already.".into()));
+        return Err(ApiError::Conflict(
+            "This paper run is stopped already.".into(),
+        ));
     }
     let stopped = bb_jobs::paper::stop(state.db(), &run, "Stopped by you.")
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     match stopped {
         Some(run) => Ok(Json(with_title(&state, run).await)),
-        None => Err(ApiError::Conflict("This paper run is stopped already.".into())),
+        None => Err(ApiError::Conflict(
+            "This paper run is stopped already.".into(),
+        )),
     }
 }
 

@@ -508,10 +508,6 @@ fn parse_timeframe(text: &str) -> Result<Timeframe, ApiError> {
 
 pub(crate) fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
     text.filter(|t| !t.trim().is_empty())
-        .map(|t| {
-            bb_data::parse_timestamp(t.trim(), None)
-                .map_err(|e| field_error(field, e.to_string()))
-                .and_then(|ms| crate::extract::check_time(field, ms))
-        })
+        .map(|t| crate::extract::parse_time_field(field, t, None))
         .transpose()
 }
