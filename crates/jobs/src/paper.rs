@@ -71,7 +71,11 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
         .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))?;
     let mut dataset = db.candles().get_dataset(&run.dataset_id).await?;
     let live = run.mode == "live";
-    if live && !dataset.fetch_sources.is_empty() {
+    let connectors = dataset
+        .fetch_sources
+        .iter()
+        .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
+    if live && connectors {
         refresh(ctx, &dataset, tf, now).await;
         dataset = db.candles().get_dataset(&run.dataset_id).await?;
     }
@@ -104,10 +108,9 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
     }
     let mut cached = engine(db, &run, tf).await?;
     let mut previous = run.last_candle_ts;
-    let mut candles = run.candles;
     let mut processed = 0;
     let mut late = 0;
-    for i in 0..due.len() {
+    for (i, candles) in (0..due.len()).zip(run.candles + 1..) {
         let ts = due.ts[i];
         let position_before = cached.engine.position().map(|p| p.entry_ts);
         let step = match cached.engine.push(
@@ -127,7 +130,6 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
                 )));
             }
         };
-        candles += 1;
         let equity = step.equity;
         cached.peak = cached.peak.max(equity);
         if cached.peak > 0.0 {

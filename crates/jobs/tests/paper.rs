@@ -332,3 +332,63 @@ conformance!(
         assert!(third.is_ok());
     }
 );
+
+conformance!(
+    /// Two ticks of one run racing on two workers (two jobs for the same candle, say after a
+    /// lease ran out): the candle is recorded once, and the run's state is the single
+    /// tick's.
+    async fn racing_ticks_record_each_candle_once(db) {
+        let s = setup(&db).await;
+        let start = s.candles.ts.partition_point(|&t| t < 1_609_459_200_000);
+        let (clock, time) = Clock::test(now_ms());
+        let run = db
+            .paper_runs()
+            .create(
+                NewPaperRun {
+                    user_id: s.user.clone(),
+                    strategy_id: s.strategy.clone(),
+                    version: 1,
+                    dataset_id: s.dataset.clone(),
+                    symbol: "BTC-USD".into(),
+                    timeframe: "1d".into(),
+                    settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
+                    mode: "replay".into(),
+                    start_ts: s.candles.ts[start],
+                    tick_every_ms: 3_600_000,
+                    first_tick_at: time.now_ms() + 3_600_000,
+                },
+                5,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let a = worker(&db, "a", clock.clone());
+        let b = worker(&db, "b", clock);
+        for round in 0..25 {
+            for _ in 0..2 {
+                db.jobs()
+                    .enqueue(bb_store::NewJob {
+                        run_at: Some(time.now_ms()),
+                        ..bb_store::NewJob::new(bb_store::PAPER_TICK, json!({ "run_id": run.id }))
+                    })
+                    .await
+                    .unwrap();
+            }
+            let (x, y) = tokio::join!(a.claim_and_run_one(), b.claim_and_run_one());
+            assert!(x.unwrap().is_some() && y.unwrap().is_some(), "round {round}: both ran");
+        }
+        let run = db.paper_runs().get(&run.id).await.unwrap();
+        let events = db.paper_runs().events(&run.id, 0, 10_000).await.unwrap();
+        let mut ticks: Vec<i64> = events
+            .iter()
+            .filter(|e| e.kind == "tick")
+            .map(|e| e.candle_ts.unwrap())
+            .collect();
+        let n = ticks.len();
+        ticks.dedup();
+        assert_eq!(ticks.len(), n, "no candle twice");
+        assert_eq!(n as i64, run.candles, "the run counts what the ledger holds");
+        assert!(n >= 25, "at least one candle a round: {n}");
+        assert_eq!(ticks, s.candles.ts[start..start + n].to_vec(), "in order, none skipped");
+    }
+);
