@@ -75,8 +75,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
         .fetch_sources
         .iter()
         .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
-    if live && connectors {
-        refresh(ctx, &dataset, tf, now).await;
+    if live && connectors && refresh(ctx, &dataset, tf, now).await {
         dataset = db.candles().get_dataset(&run.dataset_id).await?;
     }
     let from = run.last_candle_ts.map_or(run.start_ts, |t| t + 1);
@@ -86,10 +85,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
     } else {
         i64::MAX
     };
-    let mut due = db
-        .candles()
-        .load_at(&dataset, tf, Some(from), (to > from).then_some(to))
-        .await?;
+    let mut due = due_candles(db, &dataset, tf, from, (to > from).then_some(to)).await?;
     let cap = if live { MAX_PER_TICK } else { 1 };
     if due.len() > cap {
         due = due.slice(0, cap);
@@ -327,21 +323,60 @@ fn forget(id: &str) {
 static REFRESHING: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
+/// The candles of `[from, to)` a tick processes. Many runs on one dataset ask for the same
+/// candles in a round: the last answers are kept per dataset (keyed by the dataset's
+/// `updated_at`, which every write changes), so the store is read once a round.
+async fn due_candles(
+    db: &Db,
+    dataset: &bb_store::Dataset,
+    tf: Timeframe,
+    from: i64,
+    to: Option<i64>,
+) -> Result<Candles, JobError> {
+    type Key = (String, i64, String, i64, Option<i64>);
+    static RECENT: LazyLock<Mutex<HashMap<Key, Candles>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let key: Key = (
+        dataset.id.clone(),
+        dataset.updated_at,
+        tf.to_string(),
+        from,
+        to,
+    );
+    if let Some(c) = RECENT.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(c);
+    }
+    let candles = db.candles().load_at(dataset, tf, Some(from), to).await?;
+    if candles.len() <= 16
+        && let Ok(mut m) = RECENT.lock()
+    {
+        if m.len() >= 256 {
+            m.clear();
+        }
+        m.insert(key, candles.clone());
+    }
+    Ok(candles)
+}
+
 /// Brings a fetched dataset up to the candle that closed last; a failure is logged and the
-/// tick goes on with what is stored (the next tick tries again).
-async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64) {
+/// tick goes on with what is stored (the next tick tries again). True when it may have
+/// changed the dataset.
+async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64) -> bool {
     let newest_closed = tf.bucket_start(now) - tf.millis();
+    if dataset.last_ts.is_some_and(|last| last >= newest_closed) {
+        return false;
+    }
     let lock = match REFRESHING.lock() {
         Ok(mut all) => all.entry(dataset.id.clone()).or_default().clone(),
-        Err(_) => return,
+        Err(_) => return false,
     };
     let _one = lock.lock().await;
     // Someone else may have fetched it while this waited.
     let Ok(current) = ctx.db.candles().get_dataset(&dataset.id).await else {
-        return;
+        return false;
     };
     if current.last_ts.is_some_and(|last| last >= newest_closed) {
-        return;
+        return true;
     }
     let clock: Arc<dyn bb_market::Clock> = Arc::new(ctx.config.clock.clone());
     let sources = match current
@@ -353,7 +388,7 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(dataset = %current.spec(), error = %e, "no source to refresh from");
-            return;
+            return false;
         }
     };
     let failover = bb_market::Failover::new(sources, clock.clone());
@@ -371,6 +406,7 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
     {
         tracing::warn!(dataset = %current.spec(), error = %e, "the newest candles could not be fetched");
     }
+    true
 }
 
 fn tick_events(
