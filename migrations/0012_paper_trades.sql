@@ -28,6 +28,10 @@ CREATE TABLE paper_runs (
     candles           BIGINT NOT NULL DEFAULT 0,
     -- JSON: equity, return, drawdown, trades, the open position (after the last candle)
     snapshot          TEXT,
+    -- JSON: the alert thresholds (drawdown, losses, consecutive losses, no trade, stale data)
+    alert_config      TEXT NOT NULL DEFAULT '{}',
+    -- JSON array: the alerts whose episode is under way (each fires once per episode)
+    alerts_active     TEXT NOT NULL DEFAULT '[]',
     -- the schedule that ticks it
     schedule_id       TEXT,
     stop_note         TEXT,

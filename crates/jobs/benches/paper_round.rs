@@ -110,6 +110,7 @@ async fn bench(runs: usize) {
                     settings: settings.clone(),
                     mode: "live".into(),
                     start_ts: start,
+                    alert_config: json!({}),
                     tick_every_ms: tf.millis(),
                     first_tick_at: first_tick,
                 },

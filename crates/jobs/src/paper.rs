@@ -19,6 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use bb_backtest::Settings;
+use bb_backtest::alerts::{self, Alert, AlertConfig};
 use bb_backtest::paper::{PaperEngine, PaperStep};
 use bb_domain::{Candles, Timeframe, Trade};
 use bb_store::{Db, NewPaperEvent, PaperRun, Tick};
@@ -71,6 +72,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
         .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))?;
     let mut dataset = db.candles().get_dataset(&run.dataset_id).await?;
     let live = run.mode == "live";
+    let alert_config = alert_config(&run);
     let connectors = dataset
         .fetch_sources
         .iter()
@@ -100,12 +102,16 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
             .await?;
             return Ok(json!({ "run_id": id, "stopped": stopped.is_some() }));
         }
+        if live {
+            stale_check(db, &run, &alert_config, tf, dataset.last_ts, now).await?;
+        }
         return Ok(json!({ "run_id": id, "candles": 0 }));
     }
     let mut cached = engine(db, &run, tf).await?;
     let mut previous = run.last_candle_ts;
     let mut processed = 0;
     let mut late = 0;
+    let mut active = run.alerts_active.clone();
     for (i, candles) in (0..due.len()).zip(run.candles + 1..) {
         let ts = due.ts[i];
         let position_before = cached.engine.position().map(|p| p.entry_ts);
@@ -132,18 +138,28 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
             let dd = (equity / cached.peak - 1.0) * 100.0;
             cached.max_drawdown_pct = cached.max_drawdown_pct.min(dd);
         }
-        let events = tick_events(&run, &cached, ts, &step, position_before);
+        let mut events = tick_events(&run, &cached, ts, &step, position_before);
+        let holding = alerts::check(&alert_config, &cached.engine, tf);
+        let (fired, now_active) = alerts::episodes(&active, holding);
+        for a in &fired {
+            events.push(alert_event(a, Some(ts)));
+        }
         let tick = Tick {
             candle_ts: ts,
             previous,
             candles,
             snapshot: snapshot(&run, &cached, equity),
+            alerts_active: now_active.clone(),
             events,
         };
         if !db.paper_runs().record_tick(&id, &tick).await? {
             // Another worker processed it, or the run was paused or stopped meanwhile.
             forget(&id);
             return Ok(json!({ "run_id": id, "candles": processed, "raced": true }));
+        }
+        active = now_active;
+        for a in &fired {
+            notify(db, &run, a).await;
         }
         if live && ts + 2 * tf.millis() <= now {
             late += 1;
@@ -170,6 +186,73 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
             .await?;
     }
     Ok(json!({ "run_id": id, "candles": processed, "late": late }))
+}
+
+/// The alert thresholds of a run (the defaults when its stored ones cannot be read).
+fn alert_config(run: &PaperRun) -> AlertConfig {
+    serde_json::from_value(run.alert_config.clone()).unwrap_or_else(|_| AlertConfig::defaults())
+}
+
+fn alert_event(a: &Alert, candle_ts: Option<i64>) -> NewPaperEvent {
+    NewPaperEvent {
+        kind: "note",
+        candle_ts,
+        message: format!("Alert: {}", a.message),
+        payload: json!({ "alert": a.kind }),
+    }
+}
+
+/// Tells the run's owner through the notification center (and its push stream).
+async fn notify(db: &Db, run: &PaperRun, a: &Alert) {
+    let note = bb_store::NewNotification {
+        user_id: run.user_id.clone(),
+        kind: "paper_trade_alert".into(),
+        title: format!("Paper run alert: {} {}", run.symbol, run.timeframe),
+        body: a.message.clone(),
+        link: Some(format!("/paper/{}", run.id)),
+        payload: json!({ "paper_run_id": run.id, "alert": a.kind }),
+    };
+    if let Err(e) = db.notifications().create(note).await {
+        tracing::warn!(paper_run = %run.id, error = %e, "an alert could not be sent");
+    }
+}
+
+/// A live run with nothing to process: is its data late? An episode's first check fires the
+/// alert; data arriving again ends the episode.
+async fn stale_check(
+    db: &Db,
+    run: &PaperRun,
+    config: &AlertConfig,
+    tf: Timeframe,
+    last_ts: Option<i64>,
+    now: i64,
+) -> Result<(), JobError> {
+    let expected = tf.bucket_start(now) - tf.millis();
+    let holding = alerts::stale(config, tf, last_ts, expected);
+    let was = run.alerts_active.iter().any(|k| k == "stale_data");
+    match holding {
+        Some(a) if !was => {
+            let mut active = run.alerts_active.clone();
+            active.push(a.kind.to_owned());
+            db.paper_runs()
+                .set_alerts_active(&run.id, &active, &[alert_event(&a, None)])
+                .await?;
+            notify(db, run, &a).await;
+        }
+        None if was => {
+            let active: Vec<String> = run
+                .alerts_active
+                .iter()
+                .filter(|k| *k != "stale_data")
+                .cloned()
+                .collect();
+            db.paper_runs()
+                .set_alerts_active(&run.id, &active, &[])
+                .await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Stops a run: what is open is closed at the last processed candle's close (with fees and

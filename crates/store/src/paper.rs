@@ -40,6 +40,8 @@ pub struct NewPaperRun {
     /// `live` or `replay`.
     pub mode: String,
     pub start_ts: i64,
+    /// JSON: the alert thresholds.
+    pub alert_config: serde_json::Value,
     /// Between ticks (a candle's length live; a second in a replay).
     pub tick_every_ms: i64,
     /// When the first tick is due.
@@ -64,6 +66,9 @@ pub struct PaperRun {
     pub last_execution_at: Option<i64>,
     pub candles: i64,
     pub snapshot: Option<serde_json::Value>,
+    pub alert_config: serde_json::Value,
+    /// Alerts whose episode is under way.
+    pub alerts_active: Vec<String>,
     pub schedule_id: Option<String>,
     pub stop_note: Option<String>,
     pub created_at: i64,
@@ -102,13 +107,15 @@ pub struct Tick {
     /// Candles processed, this one included.
     pub candles: i64,
     pub snapshot: serde_json::Value,
+    /// Alerts whose episode is under way after this candle.
+    pub alerts_active: Vec<String>,
     /// The tick's own entry first, then fills, trades and notes.
     pub events: Vec<NewPaperEvent>,
 }
 
 const COLUMNS: &str = "id, user_id, strategy_id, version, dataset_id, symbol, timeframe, \
      settings, status, mode, start_ts, last_candle_ts, last_execution_at, candles, snapshot, \
-     schedule_id, stop_note, created_at, updated_at, stopped_at";
+     alert_config, alerts_active, schedule_id, stop_note, created_at, updated_at, stopped_at";
 
 /// The paper runs repository (from [`Db::paper_runs`]).
 #[derive(Debug, Clone, Copy)]
@@ -162,8 +169,8 @@ impl PaperRuns<'_> {
         sqlx::query(
             "INSERT INTO paper_runs (id, user_id, strategy_id, version, dataset_id, symbol, \
              timeframe, settings, status, mode, start_ts, candles, schedule_id, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $10, 0, $11, \
-             $12, $12)",
+             updated_at, alert_config) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, \
+             $10, 0, $11, $12, $12, $13)",
         )
         .bind(&id)
         .bind(&new.user_id)
@@ -177,6 +184,7 @@ impl PaperRuns<'_> {
         .bind(new.start_ts)
         .bind(&schedule_id)
         .bind(now)
+        .bind(new.alert_config.to_string())
         .execute(&mut *tx)
         .await
         .map_err(|e| map_err(e, &[], "the strategy or dataset does not exist"))?;
@@ -297,13 +305,13 @@ impl PaperRuns<'_> {
         let sql = match tick.previous {
             Some(_) => {
                 "UPDATE paper_runs SET last_candle_ts = $1, candles = $2, snapshot = $3, \
-                 last_execution_at = $4, updated_at = $4, \
+                 last_execution_at = $4, updated_at = $4, alerts_active = $7, \
                  status = CASE WHEN status = 'scheduled' THEN 'active' ELSE status END \
                  WHERE id = $5 AND status IN ('scheduled', 'active') AND last_candle_ts = $6"
             }
             None => {
                 "UPDATE paper_runs SET last_candle_ts = $1, candles = $2, snapshot = $3, \
-                 last_execution_at = $4, updated_at = $4, \
+                 last_execution_at = $4, updated_at = $4, alerts_active = $7, \
                  status = CASE WHEN status = 'scheduled' THEN 'active' ELSE status END \
                  WHERE id = $5 AND status IN ('scheduled', 'active') \
                  AND last_candle_ts IS NULL AND $6 = 0"
@@ -316,6 +324,7 @@ impl PaperRuns<'_> {
             .bind(now)
             .bind(id)
             .bind(tick.previous.unwrap_or(0))
+            .bind(serde_json::to_string(&tick.alerts_active).unwrap_or_else(|_| "[]".into()))
             .execute(&mut *tx)
             .await?;
         if advanced.rows_affected() == 0 {
@@ -333,6 +342,48 @@ impl PaperRuns<'_> {
         tx.commit().await?;
         let _ = self.db.publish(&paper_topic(id), "tick").await;
         Ok(true)
+    }
+
+    /// Replaces a run's alert thresholds.
+    pub async fn set_alert_config(
+        &self,
+        id: &str,
+        config: &serde_json::Value,
+    ) -> Result<PaperRun, StoreError> {
+        let done =
+            sqlx::query("UPDATE paper_runs SET alert_config = $1, updated_at = $2 WHERE id = $3")
+                .bind(config.to_string())
+                .bind(now_ms())
+                .bind(id)
+                .execute(&self.db.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.get(id).await
+    }
+
+    /// Records the alerts under way outside a tick (the stale-data check), with `events`.
+    pub async fn set_alerts_active(
+        &self,
+        id: &str,
+        active: &[String],
+        events: &[NewPaperEvent],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        let now = now_ms();
+        sqlx::query("UPDATE paper_runs SET alerts_active = $1, updated_at = $2 WHERE id = $3")
+            .bind(serde_json::to_string(active).unwrap_or_else(|_| "[]".into()))
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        append_in(&mut tx, id, events, now).await?;
+        tx.commit().await?;
+        if !events.is_empty() {
+            let _ = self.db.publish(&paper_topic(id), "note").await;
+        }
+        Ok(())
     }
 
     /// Appends entries outside a tick (a note), publishing them.
@@ -449,6 +500,9 @@ fn from_row(row: &AnyRow) -> Result<PaperRun, StoreError> {
                     .map_err(|e| crate::error::corrupt("JSON in column snapshot", e))
             })
             .transpose()?,
+        alert_config: col_json(row, "alert_config")?,
+        alerts_active: serde_json::from_value(col_json(row, "alerts_active")?)
+            .map_err(|e| crate::error::corrupt("JSON in column alerts_active", e))?,
         schedule_id: col(row, "schedule_id")?,
         stop_note: col(row, "stop_note")?,
         created_at: col(row, "created_at")?,

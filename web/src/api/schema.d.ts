@@ -641,7 +641,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a paper run's alert thresholds. */
+        patch: operations["update_paper_run"];
         trace?: never;
     };
     "/api/v1/paper-trades/{id}/equity": {
@@ -1049,6 +1050,39 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The thresholds; a missing one is not checked. */
+        AlertConfig: {
+            /**
+             * Format: int32
+             * @description Alert after this many losing trades in a row.
+             */
+            max_consecutive_losses?: number | null;
+            /**
+             * Format: double
+             * @description Alert when the equity fell this many percent over the last 24 hours.
+             */
+            max_daily_loss_pct?: number | null;
+            /**
+             * Format: double
+             * @description Alert when the equity is this many percent below its peak (e.g. 20).
+             */
+            max_drawdown_pct?: number | null;
+            /**
+             * Format: double
+             * @description Alert when the equity fell this many percent over the last 7 days.
+             */
+            max_weekly_loss_pct?: number | null;
+            /**
+             * Format: int32
+             * @description Alert when no trade opened or closed for this many candles.
+             */
+            no_trade_bars?: number | null;
+            /**
+             * Format: int32
+             * @description Alert when the newest candle is this many candles late (live runs).
+             */
+            stale_data_bars?: number | null;
+        };
         /** @description The stated conditions of one backtest. */
         Assumptions: {
             /** @description How crossings and exact ties are decided. */
@@ -1337,6 +1371,7 @@ export interface components {
         };
         /** @description What to paper trade, on which candles, with which costs. */
         CreatePaperRunRequest: {
+            alert_config?: components["schemas"]["AlertConfig"] | null;
             /** @description Whether enter-short signals open shorts (default true). */
             allow_short?: boolean | null;
             /** @description A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`. */
@@ -2259,6 +2294,12 @@ export interface components {
         };
         /** @description A paper run. */
         PaperRunView: {
+            alert_config: components["schemas"]["AlertConfig"];
+            /**
+             * @description Alerts whose episode is under way (`drawdown`, `daily_loss`, `weekly_loss`,
+             *     `consecutive_losses`, `no_trade`, `stale_data`).
+             */
+            alerts_active: string[];
             allow_short: boolean;
             /**
              * Format: int64
@@ -3044,6 +3085,11 @@ export interface components {
         UnreadCount: {
             /** Format: int64 */
             unread: number;
+        };
+        /** @description What to change on a paper run. */
+        UpdatePaperRunRequest: {
+            /** @description New alert thresholds (a missing one is not checked). */
+            alert_config: components["schemas"]["AlertConfig"];
         };
         UpdateStrategyRequest: {
             description?: string | null;
@@ -5263,6 +5309,75 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePaperRunRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A threshold out of range (`details.field`, e.g. `alert_config.max_drawdown_pct`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use bb_backtest::alerts::AlertConfig;
 use bb_store::{NewPaperRun, PaperEvent, PaperRun, StoreError, paper_topic};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,7 +43,7 @@ const MAX_LISTED: u32 = 200;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_paper_run, list_paper_runs))
-        .routes(routes!(get_paper_run))
+        .routes(routes!(get_paper_run, update_paper_run))
         .routes(routes!(paper_ledger))
         .routes(routes!(paper_equity))
         .routes(routes!(pause_paper_run))
@@ -80,6 +81,17 @@ pub struct CreatePaperRunRequest {
     /// Replay the dataset's stored candles from this date (ISO-8601 or Unix ms), one a
     /// second, instead of trading new candles as they close.
     pub replay_from: Option<String>,
+    /// Alert thresholds (default: drawdown 20%, daily loss 10%, 5 losses in a row, data 3
+    /// candles late). Each alert is a `paper_trade_alert` notification, once per episode.
+    pub alert_config: Option<AlertConfig>,
+}
+
+/// What to change on a paper run.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePaperRunRequest {
+    /// New alert thresholds (a missing one is not checked).
+    pub alert_config: AlertConfig,
 }
 
 /// An open position.
@@ -133,6 +145,10 @@ pub struct PaperRunView {
     pub position: Option<PaperPosition>,
     /// Why and how it stopped (the position closed at the last price, or none open).
     pub stop_note: Option<String>,
+    pub alert_config: AlertConfig,
+    /// Alerts whose episode is under way (`drawdown`, `daily_loss`, `weekly_loss`,
+    /// `consecutive_losses`, `no_trade`, `stale_data`).
+    pub alerts_active: Vec<String>,
     pub created_at: i64,
     pub stopped_at: Option<i64>,
 }
@@ -187,6 +203,44 @@ pub struct LedgerQuery {
     pub limit: Option<u32>,
 }
 
+fn check_alerts(config: &AlertConfig) -> Result<(), ApiError> {
+    config
+        .check()
+        .map_err(|(field, message)| field_error(&format!("alert_config.{field}"), message))
+}
+
+/// Change a paper run's alert thresholds.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/paper-trades/{id}",
+    tag = "paper-trades",
+    params(("id" = String, Path, description = "Paper run id")),
+    request_body = UpdatePaperRunRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = PaperRunView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 422, description = "A threshold out of range (`details.field`, e.g. `alert_config.max_drawdown_pct`)", body = ErrorEnvelope),
+    )
+)]
+pub async fn update_paper_run(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+    Json(req): Json<UpdatePaperRunRequest>,
+) -> Result<Json<PaperRunView>, ApiError> {
+    check_alerts(&req.alert_config)?;
+    let run = load_own(&state, &id, &caller).await?;
+    let value = serde_json::to_value(&req.alert_config).map_err(ApiError::internal)?;
+    let run = state
+        .db()
+        .paper_runs()
+        .set_alert_config(&run.id, &value)
+        .await?;
+    Ok(Json(with_title(&state, run).await))
+}
+
 fn view(run: PaperRun, title: String) -> PaperRunView {
     let s = &run.settings;
     let snap = run.snapshot.clone().unwrap_or(Value::Null);
@@ -224,6 +278,8 @@ fn view(run: PaperRun, title: String) -> PaperRunView {
         last_execution_at: run.last_execution_at,
         candles: run.candles,
         stop_note: run.stop_note,
+        alert_config: serde_json::from_value(run.alert_config).unwrap_or_default(),
+        alerts_active: run.alerts_active,
         created_at: run.created_at,
         stopped_at: run.stopped_at,
     }
@@ -277,6 +333,11 @@ pub async fn create_paper_run(
 ) -> Result<(StatusCode, Json<PaperRunView>), ApiError> {
     let (user, limits) = caller_plan(&state, &caller).await?;
     let replay_from = parse_time("replay_from", req.replay_from.as_deref())?;
+    let alert_config = req
+        .alert_config
+        .clone()
+        .unwrap_or_else(AlertConfig::defaults);
+    check_alerts(&alert_config)?;
     let target = CreateBacktestRequest {
         strategy_id: req.strategy_id.clone(),
         version: req.version,
@@ -360,6 +421,7 @@ pub async fn create_paper_run(
                 settings,
                 mode: mode.into(),
                 start_ts,
+                alert_config: serde_json::to_value(&alert_config).map_err(ApiError::internal)?,
                 tick_every_ms: every,
                 first_tick_at,
             },

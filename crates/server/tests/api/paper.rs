@@ -40,7 +40,8 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
         .post(
             "/api/v1/paper-trades",
             Some(&ada.token),
-            json!({ "strategy_id": strategy, "dataset_id": daily, "replay_from": "2021-07-20" }),
+            json!({ "strategy_id": strategy, "dataset_id": daily, "replay_from": "2021-07-20",
+                    "alert_config": { "no_trade_bars": 2, "max_drawdown_pct": 20 } }),
         )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
@@ -95,6 +96,73 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
     crate::conform::assert_conforms("PaperEquity", &equity.body);
     assert!(equity.body["equity"].as_array().unwrap().len() >= 4);
 
+    // A quiet start (no entry on the first candles of this replay): the no-trade alert fired
+    // on the second candle, in the ledger and as a notification, once per episode.
+    let items = ledger.body["items"].as_array().unwrap();
+    let ticks: Vec<i64> = items
+        .iter()
+        .filter(|e| e["kind"] == "tick")
+        .map(|e| e["candle_ts"].as_i64().unwrap())
+        .collect();
+    let notes: Vec<&Value> = items
+        .iter()
+        .filter(|e| e["payload"]["alert"] == "no_trade")
+        .collect();
+    assert!(!notes.is_empty(), "{}", ledger.text);
+    assert_eq!(
+        notes[0]["candle_ts"].as_i64(),
+        Some(ticks[1]),
+        "{}",
+        ledger.text
+    );
+    let inbox = app.get("/api/v1/notifications", Some(&ada.token)).await;
+    let alerts: Vec<&Value> = inbox.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "paper_trade_alert")
+        .collect();
+    assert_eq!(
+        alerts.len(),
+        notes.len(),
+        "one notification per episode: {}",
+        inbox.text
+    );
+    assert_eq!(alerts[0]["link"], format!("/paper/{id}"));
+    if notes.len() == 1 {
+        assert!(
+            run.body["alerts_active"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("no_trade"))
+                || run.body["trades"] != 0
+                || !run.body["position"].is_null()
+        );
+    }
+    // Thresholds can be changed, within range, by the owner only.
+    let bad = app
+        .patch(
+            &format!("/api/v1/paper-trades/{id}"),
+            Some(&ada.token),
+            json!({ "alert_config": { "max_drawdown_pct": 150 } }),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert_eq!(
+        bad.body["error"]["details"]["field"],
+        "alert_config.max_drawdown_pct"
+    );
+    let changed = app
+        .patch(
+            &format!("/api/v1/paper-trades/{id}"),
+            Some(&ada.token),
+            json!({ "alert_config": { "max_consecutive_losses": 3 } }),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    assert_eq!(changed.body["alert_config"]["max_consecutive_losses"], 3);
+    assert_eq!(changed.body["alert_config"]["no_trade_bars"], Value::Null);
+
     // Pause, then resume; both only from the right state.
     let paused = app
         .post(
@@ -133,6 +201,14 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
     }
+    let r = app
+        .patch(
+            &format!("/api/v1/paper-trades/{id}"),
+            Some(&eve.token),
+            json!({ "alert_config": {} }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
     for action in ["pause", "resume", "stop"] {
         let r = app
             .post(
