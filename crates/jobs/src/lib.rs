@@ -23,6 +23,7 @@
 
 mod backtest;
 mod clock;
+pub mod drift;
 mod engine;
 mod fetch;
 pub mod inspect;

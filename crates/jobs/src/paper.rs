@@ -314,6 +314,52 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
     {
         return Ok(c);
     }
+    let engine = fresh_engine(db, run, tf).await?;
+    let settings: Settings = serde_json::from_value(run.settings.clone())
+        .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))?;
+    let dataset = db.candles().get_dataset(&run.dataset_id).await?;
+    let mut cached = Cached {
+        last: None,
+        engine,
+        peak: settings.initial_capital,
+        max_drawdown_pct: 0.0,
+    };
+    if let Some(last) = run.last_candle_ts {
+        let seen = db
+            .candles()
+            .load_at(&dataset, tf, Some(run.start_ts), Some(last + 1))
+            .await?;
+        for i in 0..seen.len() {
+            let step = cached
+                .engine
+                .push(
+                    seen.ts[i],
+                    seen.open[i],
+                    seen.high[i],
+                    seen.low[i],
+                    seen.close[i],
+                    seen.volume[i],
+                )
+                .map_err(|e| JobError::Permanent(e.to_string()))?;
+            cached.peak = cached.peak.max(step.equity);
+            if cached.peak > 0.0 {
+                cached.max_drawdown_pct = cached
+                    .max_drawdown_pct
+                    .min((step.equity / cached.peak - 1.0) * 100.0);
+            }
+        }
+        cached.last = Some(last);
+    }
+    Ok(cached)
+}
+
+/// The run's engine before its first candle: the strategy version compiled for the run's
+/// timeframe, warmed up on the stored candles before the run's start.
+pub(crate) async fn fresh_engine(
+    db: &Db,
+    run: &PaperRun,
+    tf: Timeframe,
+) -> Result<PaperEngine, JobError> {
     let version = db
         .strategies()
         .version(&run.strategy_id, run.version)
@@ -349,39 +395,7 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
     engine
         .warm(&warm)
         .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let mut cached = Cached {
-        last: None,
-        engine,
-        peak: settings.initial_capital,
-        max_drawdown_pct: 0.0,
-    };
-    if let Some(last) = run.last_candle_ts {
-        let seen = db
-            .candles()
-            .load_at(&dataset, tf, Some(run.start_ts), Some(last + 1))
-            .await?;
-        for i in 0..seen.len() {
-            let step = cached
-                .engine
-                .push(
-                    seen.ts[i],
-                    seen.open[i],
-                    seen.high[i],
-                    seen.low[i],
-                    seen.close[i],
-                    seen.volume[i],
-                )
-                .map_err(|e| JobError::Permanent(e.to_string()))?;
-            cached.peak = cached.peak.max(step.equity);
-            if cached.peak > 0.0 {
-                cached.max_drawdown_pct = cached
-                    .max_drawdown_pct
-                    .min((step.equity / cached.peak - 1.0) * 100.0);
-            }
-        }
-        cached.last = Some(last);
-    }
-    Ok(cached)
+    Ok(engine)
 }
 
 fn keep(id: &str, cached: Cached) {
@@ -499,6 +513,9 @@ fn tick_events(
     step: &PaperStep,
     position_before: Option<i64>,
 ) -> Vec<NewPaperEvent> {
+    let c = cached.engine.candles();
+    let i = c.len() - 1;
+    let candle = [c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i]];
     let signals: Vec<&str> = [
         (step.enter_long, "enter long"),
         (step.exit_long, "exit long"),
@@ -522,7 +539,8 @@ fn tick_events(
                 format!("; signals: {}", signals.join(", "))
             }
         ),
-        payload: json!({ "equity": step.equity, "signals": signals }),
+        // The candle as it was processed, so a later revision of it can be told (drift).
+        payload: json!({ "equity": step.equity, "signals": signals, "candle": candle }),
     }];
     for t in &step.closed {
         events.push(NewPaperEvent {

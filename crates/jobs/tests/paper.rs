@@ -397,3 +397,101 @@ conformance!(
         assert_eq!(ticks, s.candles.ts[start..start + n].to_vec(), "in order, none skipped");
     }
 );
+
+conformance!(
+    /// The drift report: none on untouched data; a candle missing when the run passed it and
+    /// stored later is named, with the trades it changed; so are a pause and a newer version.
+    async fn the_drift_report_names_what_changed(db) {
+        let s = setup(&db).await;
+        let start = s.candles.ts.partition_point(|&t| t < 1_609_459_200_000);
+        // A second dataset with one candle missing in the replay window.
+        let gap_at = start + 20;
+        let gappy = db
+            .candles()
+            .create_dataset(NewDataset {
+                source: "file".into(),
+                symbol: "BTC-GAP".into(),
+                timeframe: s.candles.timeframe().unwrap(),
+                provenance: "test".into(),
+            })
+            .await
+            .unwrap();
+        let before = s.candles.slice(0, gap_at);
+        let after = s.candles.slice(gap_at + 1, s.candles.len());
+        db.candles().import(&gappy.id, &before, "file").await.unwrap();
+        db.candles().import(&gappy.id, &after, "file").await.unwrap();
+        let (clock, time) = Clock::test(now_ms());
+        let new_run = |dataset: &str| NewPaperRun {
+            user_id: s.user.clone(),
+            strategy_id: s.strategy.clone(),
+            version: 1,
+            dataset_id: dataset.to_owned(),
+            symbol: "BTC-USD".into(),
+            timeframe: "1d".into(),
+            settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
+            mode: "replay".into(),
+            start_ts: s.candles.ts[start],
+            alert_config: json!({}),
+            tick_every_ms: 1_000,
+            first_tick_at: time.now_ms(),
+        };
+        let clean = db.paper_runs().create(new_run(&s.dataset), 5).await.unwrap().unwrap();
+        let gap = db.paper_runs().create(new_run(&gappy.id), 5).await.unwrap().unwrap();
+        let w = worker(&db, "w", clock);
+        for i in 0..200 {
+            if i == 50 {
+                db.paper_runs()
+                    .set_status(&clean.id, &["active"], "paused", "Paused.", None)
+                    .await
+                    .unwrap();
+            }
+            if i == 52 {
+                db.paper_runs()
+                    .set_status(&clean.id, &["paused"], "active", "Resumed.", None)
+                    .await
+                    .unwrap();
+            }
+            w.housekeep_once().await;
+            while w.claim_and_run_one().await.unwrap().is_some() {}
+            time.advance(Duration::from_secs(1));
+        }
+        let clean = db.paper_runs().get(&clean.id).await.unwrap();
+        let report = bb_jobs::drift::drift(&db, &clean).await.unwrap();
+        assert!(report.differences.is_empty(), "{report:#?}");
+        assert!(report.matched > 0, "{report:#?}");
+        assert_eq!(report.candles_processed, report.candles_stored_now);
+        assert!(report.causes.iter().any(|c| c.kind == "pause"), "{report:#?}");
+        assert!(report.verdict.starts_with("The run made exactly the backtest's"), "{}", report.verdict);
+
+        // The missing candle arrives after the run passed it.
+        db.candles()
+            .import(&gappy.id, &s.candles.slice(gap_at, gap_at + 1), "file")
+            .await
+            .unwrap();
+        let gap = db.paper_runs().get(&gap.id).await.unwrap();
+        let report = bb_jobs::drift::drift(&db, &gap).await.unwrap();
+        let filled: Vec<_> = report.causes.iter().filter(|c| c.kind == "gap_filled_later").collect();
+        assert_eq!(filled.len(), 1, "{report:#?}");
+        assert_eq!(filled[0].candle_ts, Some(s.candles.ts[gap_at]));
+        assert_eq!(report.candles_stored_now, report.candles_processed + 1);
+        for d in &report.differences {
+            assert!(!d.causes.is_empty(), "every difference has its cause: {d:#?}");
+        }
+        // A newer version is named.
+        db.strategies()
+            .add_version(
+                &s.strategy,
+                NewVersion {
+                    author_id: s.user.clone(),
+                    graph: serde_json::from_str(&std::fs::read_to_string(root().join("strategies/sma_crossover.json")).unwrap()).unwrap(),
+                    notes: String::new(),
+                    valid: true,
+                    diagnostics: json!([]),
+                },
+            )
+            .await
+            .unwrap();
+        let report = bb_jobs::drift::drift(&db, &gap).await.unwrap();
+        assert!(report.causes.iter().any(|c| c.kind == "changed_version"), "{report:#?}");
+    }
+);

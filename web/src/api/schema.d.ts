@@ -645,6 +645,28 @@ export interface paths {
         patch: operations["update_paper_run"];
         trace?: never;
     };
+    "/api/v1/paper-trades/{id}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The drift report: the backtest re-run over the run's window on the candles as stored now,
+         *     compared trade by trade with what the run did, each difference named with its cause (a
+         *     candle revised after it was processed, a candle stored after the run passed it, a late
+         *     candle, a pause, a newer version), and the numbers side by side.
+         */
+        get: operations["paper_drift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/paper-trades/{id}/equity": {
         parameters: {
             query?: never;
@@ -1641,6 +1663,79 @@ export interface components {
         DisableTwoFactorRequest: {
             code?: string | null;
             password?: string | null;
+        };
+        /** @description Why the data or the run's history may differ. */
+        DriftCause: {
+            /**
+             * Format: int64
+             * @description The candle concerned, if one.
+             */
+            candle_ts?: number | null;
+            /** @description `revised_candle`, `gap_filled_later`, `late_candle`, `pause` or `changed_version`. */
+            kind: string;
+            /** @description In words, with the numbers. */
+            message: string;
+        };
+        /** @description One trade that is not the same in the run and in the backtest. */
+        DriftDifference: {
+            backtest?: components["schemas"]["DriftTrade"] | null;
+            /** @description The causes found on candles up to the trade's end (none: unexplained). */
+            causes: components["schemas"]["DriftCause"][];
+            /**
+             * @description `missing_in_paper` (the backtest made it, the run did not), `extra_in_paper`, or
+             *     `different` (same entry, another exit or result).
+             */
+            kind: string;
+            paper?: components["schemas"]["DriftTrade"] | null;
+        };
+        /** @description The numbers side by side. */
+        DriftNumbers: {
+            /** Format: double */
+            final_equity?: number | null;
+            /**
+             * Format: double
+             * @description Zero or negative.
+             */
+            max_drawdown_pct: number;
+            /** Format: double */
+            total_pnl: number;
+            trades: number;
+        };
+        /** @description The drift report. */
+        DriftReport: {
+            backtest: components["schemas"]["DriftNumbers"];
+            candles_processed: number;
+            candles_stored_now: number;
+            /** @description Everything found in the window that can make a run differ from a backtest. */
+            causes: components["schemas"]["DriftCause"][];
+            differences: components["schemas"]["DriftDifference"][];
+            /**
+             * Format: int64
+             * @description The run's window: its first and last processed candle.
+             */
+            from_ts: number;
+            /** @description Trades the same in both. */
+            matched: number;
+            paper: components["schemas"]["DriftNumbers"];
+            /** Format: int64 */
+            to_ts?: number | null;
+            /** @description In one sentence. */
+            verdict: string;
+        };
+        /** @description A trade, as the run or the backtest made it. */
+        DriftTrade: {
+            /** Format: double */
+            entry_price: number;
+            /** Format: int64 */
+            entry_ts: number;
+            /** Format: double */
+            exit_price: number;
+            /** Format: int64 */
+            exit_ts: number;
+            /** Format: double */
+            pnl: number;
+            /** @description `long` or `short`. */
+            side: string;
         };
         EnableTwoFactorRequest: {
             /**
@@ -5378,6 +5473,53 @@ export interface operations {
             };
             /** @description A threshold out of range (`details.field`, e.g. `alert_config.max_drawdown_pct`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    paper_drift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftReport"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

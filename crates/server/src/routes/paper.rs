@@ -46,6 +46,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_paper_run, update_paper_run))
         .routes(routes!(paper_ledger))
         .routes(routes!(paper_equity))
+        .routes(routes!(paper_drift))
         .routes(routes!(pause_paper_run))
         .routes(routes!(resume_paper_run))
         .routes(routes!(stop_paper_run))
@@ -548,6 +549,40 @@ pub async fn paper_equity(
         ts: points.iter().map(|p| p.0).collect(),
         equity: points.iter().map(|p| p.1).collect(),
     }))
+}
+
+/// The drift report: the backtest re-run over the run's window on the candles as stored now,
+/// compared trade by trade with what the run did, each difference named with its cause (a
+/// candle revised after it was processed, a candle stored after the run passed it, a late
+/// candle, a pause, a newer version), and the numbers side by side.
+#[utoipa::path(
+    get,
+    path = "/api/v1/paper-trades/{id}/drift",
+    tag = "paper-trades",
+    params(("id" = String, Path, description = "Paper run id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = bb_jobs::drift::DriftReport),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+pub async fn paper_drift(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<bb_jobs::drift::DriftReport>, ApiError> {
+    let run = load_own(&state, &id, &caller).await?;
+    // At most two at once per process: each replays the run's window.
+    static ONE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _permit = ONE
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal("the drift semaphore is closed".into()))?;
+    let report = bb_jobs::drift::drift(state.db(), &run)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(report))
 }
 
 async fn transition(

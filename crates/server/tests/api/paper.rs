@@ -163,6 +163,17 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
     assert_eq!(changed.body["alert_config"]["max_consecutive_losses"], 3);
     assert_eq!(changed.body["alert_config"]["no_trade_bars"], Value::Null);
 
+    // The drift report: the same engine on the same candles, so no difference.
+    let drift = app
+        .get(
+            &format!("/api/v1/paper-trades/{id}/drift"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(drift.status, StatusCode::OK, "{}", drift.text);
+    crate::conform::assert_conforms("DriftReport", &drift.body);
+    assert_eq!(drift.body["differences"], json!([]), "{}", drift.text);
+
     // Pause, then resume; both only from the right state.
     let paused = app
         .post(
@@ -192,7 +203,7 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
 
     // Someone else sees nothing and can do nothing.
     let eve = app.register("eve@example.com").await;
-    for path in ["", "/ledger", "/equity", "/events"] {
+    for path in ["", "/ledger", "/equity", "/events", "/drift"] {
         let r = app
             .get(
                 &format!("/api/v1/paper-trades/{id}{path}"),
