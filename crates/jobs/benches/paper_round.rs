@@ -1,10 +1,10 @@
 //! One tick round of many live paper runs, database writes included: `N` runs of the SMA
-//! crossover on one shared one-minute dataset (SQLite file, WAL), every run's schedule due
-//! at once; a round is the housekeeper enqueueing their `paper_tick` jobs and two workers
-//! (this machine's two cores) processing them: each run's newest closed candle through its
-//! engine, recorded with its ledger entries in one transaction. Round 1 builds each run's
-//! engine (warm-up from the stored candles); later rounds use the engines kept in the
-//! process. Prints milliseconds per round; asserts nothing.
+//! crossover on one shared one-minute dataset (SQLite file, WAL). A round is the housekeeper
+//! enqueueing the market's `paper_market_tick` job and two workers (this machine's two cores)
+//! claiming it: every run's newest closed candle through its engine, all recorded with their
+//! ledger entries in one transaction. Round 1 builds each run's engine (warm-up from the
+//! stored candles); later rounds use the engines kept in the process. Prints milliseconds
+//! per round; asserts nothing.
 //!
 //!     cargo bench -p bb-jobs --bench paper_round [-- RUNS]
 
@@ -156,7 +156,7 @@ async fn bench(runs: usize) {
         let ran = x.expect("worker a") + y.expect("worker b");
         let took = began.elapsed();
         println!(
-            "round {round}: {enqueued} ticks enqueued, {ran} run, {:.0} ms ({:.2} ms per run){}",
+            "round {round}: {enqueued} job(s) enqueued and {ran} run for {runs} runs: {:.0} ms ({:.3} ms per run){}",
             took.as_secs_f64() * 1000.0,
             took.as_secs_f64() * 1000.0 / runs as f64,
             if round == 1 { "  (engines built)" } else { "" }

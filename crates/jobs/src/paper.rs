@@ -47,6 +47,7 @@ struct Cached {
 }
 
 /// Runs one tick of the run named in the job's payload.
+/// One tick of a replay: the next stored candle (or the end of the replay).
 pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobError> {
     let id = job
         .payload
@@ -66,34 +67,15 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
         return Ok(json!({ "run_id": id, "skipped": run.status }));
     }
     let now = ctx.config.clock.now_ms();
-    let tf: Timeframe = run
-        .timeframe
-        .parse()
-        .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))?;
-    let mut dataset = db.candles().get_dataset(&run.dataset_id).await?;
-    let live = run.mode == "live";
-    let alert_config = alert_config(&run);
-    let connectors = dataset
-        .fetch_sources
-        .iter()
-        .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
-    if live && connectors && refresh(ctx, &dataset, tf, now).await {
-        dataset = db.candles().get_dataset(&run.dataset_id).await?;
-    }
+    let tf = timeframe(&run)?;
+    let dataset = db.candles().get_dataset(&run.dataset_id).await?;
     let from = run.last_candle_ts.map_or(run.start_ts, |t| t + 1);
-    // A candle is due once it has closed (live) or, in a replay, one stored candle a tick.
-    let to = if live {
-        now - tf.millis() + 1
-    } else {
-        i64::MAX
-    };
-    let mut due = due_candles(db, &dataset, tf, from, (to > from).then_some(to)).await?;
-    let cap = if live { MAX_PER_TICK } else { 1 };
-    if due.len() > cap {
-        due = due.slice(0, cap);
+    let mut due = due_candles(db, &dataset, tf, from, None).await?;
+    if due.len() > 1 {
+        due = due.slice(0, 1);
     }
     if due.is_empty() {
-        if !live && dataset.last_ts.is_some_and(|last| from > last) {
+        if dataset.last_ts.is_some_and(|last| from > last) {
             let stopped = stop(
                 db,
                 &run,
@@ -102,36 +84,121 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
             .await?;
             return Ok(json!({ "run_id": id, "stopped": stopped.is_some() }));
         }
-        if live {
-            stale_check(db, &run, &alert_config, tf, dataset.last_ts, now).await?;
-        }
         return Ok(json!({ "run_id": id, "candles": 0 }));
     }
+    let planned = plan(db, run, tf, &due, false, now).await?;
+    let done = commit(db, vec![planned]).await?;
+    Ok(json!({ "run_id": id, "candles": done }))
+}
+
+/// One tick of a market: the dataset brought up to its newest closed candle once, then every
+/// live run on it through the candles that closed since its last one, all recorded in one
+/// transaction.
+pub(crate) async fn run_market(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobError> {
+    let field = |k: &str| {
+        job.payload
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| JobError::Permanent(format!("the market tick does not name its {k}")))
+    };
+    let (dataset_id, tf_text) = (field("dataset_id")?, field("timeframe")?);
+    let tf: Timeframe = tf_text
+        .parse()
+        .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))?;
+    let db = &ctx.db;
+    let runs = db.paper_runs().live_on(&dataset_id, &tf_text).await?;
+    if runs.is_empty() {
+        return Ok(json!({ "dataset_id": dataset_id, "runs": 0 }));
+    }
+    let now = ctx.config.clock.now_ms();
+    let mut dataset = db.candles().get_dataset(&dataset_id).await?;
+    let connectors = dataset
+        .fetch_sources
+        .iter()
+        .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
+    if connectors && refresh(ctx, &dataset, tf, now).await {
+        dataset = db.candles().get_dataset(&dataset_id).await?;
+    }
+    // A candle is due once it has closed.
+    let to = now - tf.millis() + 1;
+    let mut planned = Vec::with_capacity(runs.len());
+    for run in runs {
+        let from = run.last_candle_ts.map_or(run.start_ts, |t| t + 1);
+        if from >= to {
+            continue;
+        }
+        let mut due = due_candles(db, &dataset, tf, from, Some(to)).await?;
+        if due.len() > MAX_PER_TICK {
+            due = due.slice(0, MAX_PER_TICK);
+        }
+        if due.is_empty() {
+            stale_check(db, &run, &alert_config(&run), tf, dataset.last_ts, now).await?;
+            continue;
+        }
+        let id = run.id.clone();
+        match plan(db, run, tf, &due, true, now).await {
+            Ok(p) => planned.push(p),
+            // One run that cannot go on does not hold up the others.
+            Err(e) => tracing::warn!(paper_run = %id, error = %e, "a paper run's tick failed"),
+        }
+    }
+    let runs = planned.len();
+    let done = commit(db, planned).await?;
+    Ok(json!({ "dataset_id": dataset_id, "runs": runs, "candles": done }))
+}
+
+fn timeframe(run: &PaperRun) -> Result<Timeframe, JobError> {
+    run.timeframe
+        .parse()
+        .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))
+}
+
+/// A run's due candles through its engine, ready to record.
+struct Planned {
+    run: PaperRun,
+    cached: Cached,
+    ticks: Vec<Tick>,
+    /// Alerts starting an episode, by the tick (index) that raised them.
+    fired: Vec<(usize, Alert)>,
+}
+
+/// Pushes `due` through the run's engine (no writes): the ticks to record.
+async fn plan(
+    db: &Db,
+    run: PaperRun,
+    tf: Timeframe,
+    due: &Candles,
+    live: bool,
+    now: i64,
+) -> Result<Planned, JobError> {
     let mut cached = engine(db, &run, tf).await?;
+    let config = alert_config(&run);
     let mut previous = run.last_candle_ts;
-    let mut processed = 0;
-    let mut late = 0;
     let mut active = run.alerts_active.clone();
+    let mut ticks = Vec::with_capacity(due.len());
+    let mut fired_all = Vec::new();
+    let mut late = 0;
     for (i, candles) in (0..due.len()).zip(run.candles + 1..) {
         let ts = due.ts[i];
         let position_before = cached.engine.position().map(|p| p.entry_ts);
-        let step = match cached.engine.push(
-            ts,
-            due.open[i],
-            due.high[i],
-            due.low[i],
-            due.close[i],
-            due.volume[i],
-        ) {
-            Ok(step) => step,
-            Err(e) => {
-                forget(&id);
-                return Err(JobError::Permanent(format!(
+        let step = cached
+            .engine
+            .push(
+                ts,
+                due.open[i],
+                due.high[i],
+                due.low[i],
+                due.close[i],
+                due.volume[i],
+            )
+            .map_err(|e| {
+                forget(&run.id);
+                JobError::Permanent(format!(
                     "the candle of {} cannot be processed: {e}",
                     bb_data::format_utc(ts)
-                )));
-            }
-        };
+                ))
+            })?;
         let equity = step.equity;
         cached.peak = cached.peak.max(equity);
         if cached.peak > 0.0 {
@@ -139,53 +206,71 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
             cached.max_drawdown_pct = cached.max_drawdown_pct.min(dd);
         }
         let mut events = tick_events(&run, &cached, ts, &step, position_before);
-        let holding = alerts::check(&alert_config, &cached.engine, tf);
+        let holding = alerts::check(&config, &cached.engine, tf);
         let (fired, now_active) = alerts::episodes(&active, holding);
         for a in &fired {
             events.push(alert_event(a, Some(ts)));
         }
-        let tick = Tick {
+        if live && ts + 2 * tf.millis() <= now {
+            late += 1;
+        }
+        if late > 0 && i + 1 == due.len() {
+            events.push(NewPaperEvent {
+                kind: "note",
+                candle_ts: Some(ts),
+                message: format!(
+                    "{late} candle(s) were processed late, in order: nothing was running when \
+                     they closed."
+                ),
+                payload: json!({ "late": late }),
+            });
+        }
+        ticks.push(Tick {
             candle_ts: ts,
             previous,
             candles,
             snapshot: snapshot(&run, &cached, equity),
             alerts_active: now_active.clone(),
             events,
-        };
-        if !db.paper_runs().record_tick(&id, &tick).await? {
-            // Another worker processed it, or the run was paused or stopped meanwhile.
-            forget(&id);
-            return Ok(json!({ "run_id": id, "candles": processed, "raced": true }));
-        }
+        });
+        fired_all.extend(fired.into_iter().map(|a| (ticks.len() - 1, a)));
         active = now_active;
-        for a in &fired {
-            notify(db, &run, a).await;
-        }
-        if live && ts + 2 * tf.millis() <= now {
-            late += 1;
-        }
         previous = Some(ts);
-        processed += 1;
     }
     cached.last = previous;
-    keep(&id, cached);
-    if late > 0 {
-        db.paper_runs()
-            .append(
-                &id,
-                &[NewPaperEvent {
-                    kind: "note",
-                    candle_ts: previous,
-                    message: format!(
-                        "{late} candle(s) were processed late, in order: nothing was running \
-                         when they closed."
-                    ),
-                    payload: json!({ "late": late }),
-                }],
-            )
-            .await?;
+    Ok(Planned {
+        run,
+        cached,
+        ticks,
+        fired: fired_all,
+    })
+}
+
+/// Records the planned ticks in one transaction; keeps the engines of runs recorded in full
+/// (a run another worker moved on is dropped and rebuilt next time); sends the alerts of the
+/// ticks recorded. Returns the candles recorded.
+async fn commit(db: &Db, planned: Vec<Planned>) -> Result<usize, JobError> {
+    if planned.is_empty() {
+        return Ok(0);
     }
-    Ok(json!({ "run_id": id, "candles": processed, "late": late }))
+    let batch: Vec<(String, Vec<Tick>)> = planned
+        .iter()
+        .map(|p| (p.run.id.clone(), p.ticks.clone()))
+        .collect();
+    let recorded = db.paper_runs().record_ticks(&batch).await?;
+    let mut total = 0;
+    for (p, n) in planned.into_iter().zip(recorded) {
+        total += n;
+        for (_, a) in p.fired.iter().filter(|(i, _)| *i < n) {
+            notify(db, &p.run, a).await;
+        }
+        if n == p.ticks.len() {
+            keep(&p.run.id, p.cached);
+        } else {
+            forget(&p.run.id);
+        }
+    }
+    Ok(total)
 }
 
 /// The alert thresholds of a run (the defaults when its stored ones cannot be read).

@@ -120,6 +120,7 @@ impl Default for Handlers {
             .with(SWEEP, Compute(RunKind::Sweep))
             .with(MARKET_FETCH, Fetch)
             .with(bb_store::PAPER_TICK, PaperTick)
+            .with(bb_store::PAPER_MARKET_TICK, PaperMarketTick)
     }
 }
 
@@ -168,6 +169,20 @@ impl Handler for PaperTick {
         job: &'a Job,
     ) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(crate::paper::run(cx.ctx, job))
+    }
+}
+
+/// Live paper runs' ticks, a market at a time.
+#[derive(Debug)]
+struct PaperMarketTick;
+
+impl Handler for PaperMarketTick {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(crate::paper::run_market(cx.ctx, job))
     }
 }
 

@@ -17,8 +17,11 @@ use crate::plans::QuotaExceeded;
 use crate::sql::{col, col_json};
 use crate::{Db, StoreError};
 
-/// The job kind that ticks paper runs (its schedule's payload is `{"run_id": …}`).
+/// The job kind that ticks a replay (its schedule's payload is `{"run_id": …}`).
 pub const PAPER_TICK: &str = "paper_tick";
+/// The job kind that ticks every live run of one market (its schedule's payload is
+/// `{"dataset_id": …, "timeframe": …}`): one schedule, one job and one transaction a round.
+pub const PAPER_MARKET_TICK: &str = "paper_market_tick";
 /// The counter of runs not stopped, for `quota_exceeded`.
 pub const PAPER_RUNS_METRIC: &str = "paper_runs";
 
@@ -157,15 +160,42 @@ impl PaperRuns<'_> {
         }
         let now = now_ms();
         let id = new_id();
-        let schedule_id = crate::jobs::insert_schedule_in(
-            &mut tx,
-            PAPER_TICK,
-            &serde_json::json!({ "run_id": id }),
-            Some(&new.user_id),
-            new.tick_every_ms,
-            new.first_tick_at,
-        )
-        .await?;
+        let schedule_id = if new.mode == "live" {
+            // Live runs of one market tick together: one schedule per dataset and timeframe.
+            let payload =
+                serde_json::json!({ "dataset_id": new.dataset_id, "timeframe": new.timeframe });
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT id FROM schedules WHERE kind = $1 AND payload = $2 LIMIT 1",
+            )
+            .bind(PAPER_MARKET_TICK)
+            .bind(payload.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                Some(id) => id,
+                None => {
+                    crate::jobs::insert_schedule_in(
+                        &mut tx,
+                        PAPER_MARKET_TICK,
+                        &payload,
+                        None,
+                        new.tick_every_ms,
+                        new.first_tick_at,
+                    )
+                    .await?
+                }
+            }
+        } else {
+            crate::jobs::insert_schedule_in(
+                &mut tx,
+                PAPER_TICK,
+                &serde_json::json!({ "run_id": id }),
+                Some(&new.user_id),
+                new.tick_every_ms,
+                new.first_tick_at,
+            )
+            .await?
+        };
         sqlx::query(
             "INSERT INTO paper_runs (id, user_id, strategy_id, version, dataset_id, symbol, \
              timeframe, settings, status, mode, start_ts, candles, schedule_id, created_at, \
@@ -269,10 +299,11 @@ impl PaperRuns<'_> {
         if done.rows_affected() == 0 {
             return Ok(None);
         }
+        // A replay's own schedule follows its status; a live run's is its market's, shared.
         let enabled = i64::from(to == "active" || to == "scheduled");
         sqlx::query(
             "UPDATE schedules SET enabled = $1, updated_at = $2 \
-             WHERE id = (SELECT schedule_id FROM paper_runs WHERE id = $3)",
+             WHERE id = (SELECT schedule_id FROM paper_runs WHERE id = $3 AND mode = 'replay')",
         )
         .bind(enabled)
         .bind(now)
@@ -300,48 +331,56 @@ impl PaperRuns<'_> {
     /// or its last candle is no longer `tick.previous` (another worker got there first), or
     /// the candle was recorded already.
     pub async fn record_tick(&self, id: &str, tick: &Tick) -> Result<bool, StoreError> {
+        let done = self
+            .record_ticks(&[(id.to_owned(), vec![tick.clone()])])
+            .await?;
+        Ok(done.first().copied().unwrap_or(0) == 1)
+    }
+
+    /// Records the processed candles of several runs in one transaction (a market's tick
+    /// round): each run's ticks in order, a run's later ticks skipped once one is refused
+    /// (see [`PaperRuns::record_tick`]). Returns how many ticks of each run were recorded.
+    pub async fn record_ticks(
+        &self,
+        runs: &[(String, Vec<Tick>)],
+    ) -> Result<Vec<usize>, StoreError> {
         let mut tx = self.db.pool.begin().await?;
         let now = now_ms();
-        let sql = match tick.previous {
-            Some(_) => {
-                "UPDATE paper_runs SET last_candle_ts = $1, candles = $2, snapshot = $3, \
-                 last_execution_at = $4, updated_at = $4, alerts_active = $7, \
-                 status = CASE WHEN status = 'scheduled' THEN 'active' ELSE status END \
-                 WHERE id = $5 AND status IN ('scheduled', 'active') AND last_candle_ts = $6"
+        let mut recorded = Vec::with_capacity(runs.len());
+        for (id, ticks) in runs {
+            let mut n = 0;
+            for tick in ticks {
+                if !tick_in(&mut tx, id, tick, now).await? {
+                    break;
+                }
+                n += 1;
             }
-            None => {
-                "UPDATE paper_runs SET last_candle_ts = $1, candles = $2, snapshot = $3, \
-                 last_execution_at = $4, updated_at = $4, alerts_active = $7, \
-                 status = CASE WHEN status = 'scheduled' THEN 'active' ELSE status END \
-                 WHERE id = $5 AND status IN ('scheduled', 'active') \
-                 AND last_candle_ts IS NULL AND $6 = 0"
-            }
-        };
-        let advanced = sqlx::query(sql)
-            .bind(tick.candle_ts)
-            .bind(tick.candles)
-            .bind(tick.snapshot.to_string())
-            .bind(now)
-            .bind(id)
-            .bind(tick.previous.unwrap_or(0))
-            .bind(serde_json::to_string(&tick.alerts_active).unwrap_or_else(|_| "[]".into()))
-            .execute(&mut *tx)
-            .await?;
-        if advanced.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        match append_in(&mut tx, id, &tick.events, now).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict(_)) => {
-                tx.rollback().await?;
-                return Ok(false);
-            }
-            Err(e) => return Err(e),
+            recorded.push(n);
         }
         tx.commit().await?;
-        let _ = self.db.publish(&paper_topic(id), "tick").await;
-        Ok(true)
+        for ((id, _), n) in runs.iter().zip(&recorded) {
+            if *n > 0 {
+                let _ = self.db.publish(&paper_topic(id), "tick").await;
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// The live runs trading `dataset_id` at `timeframe` that may trade now.
+    pub async fn live_on(
+        &self,
+        dataset_id: &str,
+        timeframe: &str,
+    ) -> Result<Vec<PaperRun>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM paper_runs WHERE dataset_id = $1 AND timeframe = $2 \
+             AND mode = 'live' AND status IN ('scheduled', 'active') ORDER BY id"
+        )))
+        .bind(dataset_id)
+        .bind(timeframe)
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
     }
 
     /// Replaces a run's alert thresholds.
@@ -435,6 +474,49 @@ impl PaperRuns<'_> {
         }
         Ok(out)
     }
+}
+
+/// One tick inside the caller's transaction: the run advanced from `tick.previous` and the
+/// entries appended, or nothing (false) when the run moved on or stopped trading. The
+/// conditional update comes first, so a refused tick writes nothing and cannot meet the
+/// one-tick-per-candle index.
+async fn tick_in(
+    conn: &mut AnyConnection,
+    id: &str,
+    tick: &Tick,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let sql = match tick.previous {
+        Some(_) => {
+            "UPDATE paper_runs SET last_candle_ts = $1, candles = $2, snapshot = $3, \
+             last_execution_at = $4, updated_at = $4, alerts_active = $7, \
+             status = CASE WHEN status = 'scheduled' THEN 'active' ELSE status END \
+             WHERE id = $5 AND status IN ('scheduled', 'active') AND last_candle_ts = $6"
+        }
+        // The same number of parameters as above: `$6` is bound to 0 and compared so.
+        None => {
+            "UPDATE paper_runs SET last_candle_ts = $1, candles = $2, snapshot = $3, \
+             last_execution_at = $4, updated_at = $4, alerts_active = $7, \
+             status = CASE WHEN status = 'scheduled' THEN 'active' ELSE status END \
+             WHERE id = $5 AND status IN ('scheduled', 'active') \
+             AND last_candle_ts IS NULL AND $6 = 0"
+        }
+    };
+    let advanced = sqlx::query(sql)
+        .bind(tick.candle_ts)
+        .bind(tick.candles)
+        .bind(tick.snapshot.to_string())
+        .bind(now)
+        .bind(id)
+        .bind(tick.previous.unwrap_or(0))
+        .bind(serde_json::to_string(&tick.alerts_active).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut *conn)
+        .await?;
+    if advanced.rows_affected() == 0 {
+        return Ok(false);
+    }
+    append_in(conn, id, &tick.events, now).await?;
+    Ok(true)
 }
 
 /// Appends `events` to a run's ledger inside the caller's transaction, numbering them after
