@@ -6,7 +6,7 @@
 //! stored candles); later rounds use the engines kept in the process. Prints milliseconds
 //! per round; asserts nothing.
 //!
-//!     cargo bench -p bb-jobs --bench paper_round [-- RUNS]
+//!     cargo bench -p bb-jobs --bench paper_round [-- RUNS [HISTORY]]
 
 #![allow(clippy::print_stdout)]
 
@@ -19,23 +19,25 @@ use bb_store::{
 };
 use serde_json::json;
 
-const HISTORY: usize = 2_000;
 const ROUNDS: usize = 6;
 
 fn main() {
-    let runs: usize = std::env::args()
+    // `-- RUNS HISTORY`: how many runs, and how many stored candles before they start.
+    let numbers: Vec<usize> = std::env::args()
         .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000);
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let runs = numbers.first().copied().unwrap_or(1_000);
+    let history = numbers.get(1).copied().unwrap_or(2_000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a runtime");
-    rt.block_on(bench(runs));
+    rt.block_on(bench(runs, history));
 }
 
-async fn bench(runs: usize) {
+async fn bench(runs: usize, history: usize) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let db = Db::connect(&url).await.expect("a database");
@@ -76,7 +78,7 @@ async fn bench(runs: usize) {
         .await
         .expect("a strategy");
     let candles =
-        bb_domain::synthetic::random_walk(HISTORY + ROUNDS + 1, bb_domain::synthetic::BENCH_SEED);
+        bb_domain::synthetic::random_walk(history + ROUNDS + 1, bb_domain::synthetic::BENCH_SEED);
     let tf = candles.timeframe().expect("one minute");
     let dataset = db
         .candles()
@@ -91,10 +93,10 @@ async fn bench(runs: usize) {
     // Stored up to the candle the first round processes; each round stores the next one
     // (as the live fetch would).
     db.candles()
-        .import(&dataset.id, &candles.slice(0, HISTORY + 1), "binance")
+        .import(&dataset.id, &candles.slice(0, history + 1), "binance")
         .await
         .expect("candles");
-    let start = candles.ts[HISTORY];
+    let start = candles.ts[history];
     let first_tick = start + tf.millis() + 15_000;
     let settings = serde_json::to_value(Settings::DEFAULT).expect("settings");
     for _ in 0..runs {
@@ -137,7 +139,8 @@ async fn bench(runs: usize) {
     };
     let (a, b) = (worker("a"), worker("b"));
     println!(
-        "paper tick rounds: {runs} live runs, SMA crossover, one-minute candles, SQLite (WAL), 2 workers"
+        "paper tick rounds: {runs} live runs, SMA crossover, {history} one-minute candles stored \
+         before they start, SQLite (WAL), 2 workers"
     );
     for round in 1..=ROUNDS {
         let began = Instant::now();
@@ -165,7 +168,7 @@ async fn bench(runs: usize) {
         db.candles()
             .import(
                 &dataset.id,
-                &candles.slice(HISTORY + round, HISTORY + round + 1),
+                &candles.slice(history + round, history + round + 1),
                 "binance",
             )
             .await
