@@ -5,6 +5,7 @@
 //! Architecture Invariant: pure. No IO, no clock; sweeps use scoped OS threads, never an
 //! async runtime. Depends on the engine crates only.
 
+pub mod alerts;
 mod assumptions;
 mod basket;
 mod equity;

@@ -107,6 +107,14 @@ impl PaperEngine {
         })
     }
 
+    /// Feeds candles to the plan only, before the run trades (its indicators' warm-up).
+    pub fn warm(&mut self, candles: &Candles) -> Result<(), StreamError> {
+        if !self.candles.is_empty() {
+            return Ok(());
+        }
+        self.stream.warm(candles).map(|_| ())
+    }
+
     /// Feeds every candle of `candles` in order; stops at the first refused one.
     pub fn replay(&mut self, candles: &Candles) -> Result<(), StreamError> {
         for i in 0..candles.len() {

@@ -539,3 +539,120 @@ async fn a_job_that_stopped_two_workers_fails_without_a_third_try_on_sqlite() {
     assert_eq!(started, [1, 2], "{log:?}");
     db.close().await;
 }
+
+/// A paper run ticking (a replay, a candle a second) while its worker is killed with
+/// SIGKILL, then another worker takes over: every candle is in the ledger once, in order,
+/// with none skipped, and the run's count agrees.
+async fn paper_fault(url: &str) {
+    bb_server::install_crypto_provider();
+    let logs = tempfile::tempdir().expect("log directory");
+    let (_server, addr) = start_server(url, logs.path());
+    let api = Api::sign_in(&addr).await;
+    let db = Db::connect(url).await.expect("the test's own connection");
+    let graph: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("strategies/sma_crossover.json")).unwrap(),
+    )
+    .unwrap();
+    let (status, created) = api
+        .post(
+            "/api/v1/strategies",
+            json!({ "title": "Paper fault", "graph": graph }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let strategy = created["strategy"]["id"].as_str().unwrap().to_owned();
+    let datasets = api.get("/api/v1/market/datasets").await;
+    let daily = datasets["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["symbol"] == "BTC-USD" && d["timeframe"] == "1d")
+        .expect("the demo's daily BTC")["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, run) = api
+        .post(
+            "/api/v1/paper-trades",
+            json!({ "strategy_id": strategy, "dataset_id": daily, "replay_from": "2021-01-01" }),
+        )
+        .await;
+    assert_eq!(status, 201, "{run}");
+    let id = run["id"].as_str().unwrap().to_owned();
+    let events = format!("/api/v1/paper-trades/{id}/events");
+
+    let first = start_worker(url, logs.path(), 0);
+    // Wait for a few candles, then kill the worker right after one (the next may be under
+    // way).
+    let mut seen = 0;
+    let mut after = None;
+    while seen < 4 {
+        let got = api.events_after("paper", &events, after, "tick").await;
+        after = got.last().map(|(seq, _, _)| *seq);
+        seen += got.iter().filter(|(_, kind, _)| kind == "tick").count();
+    }
+    first.kill();
+    let _second = start_worker(url, logs.path(), 1);
+    while seen < 10 {
+        let got = api.events_after("paper", &events, after, "tick").await;
+        after = got.last().map(|(seq, _, _)| *seq);
+        seen += got.iter().filter(|(_, kind, _)| kind == "tick").count();
+    }
+    let run = db.paper_runs().get(&id).await.unwrap();
+    let ledger = db.paper_runs().events(&id, 0, 10_000).await.unwrap();
+    let ticks: Vec<i64> = ledger
+        .iter()
+        .filter(|e| e.kind == "tick")
+        .map(|e| e.candle_ts.unwrap())
+        .collect();
+    assert!(ticks.len() >= 10, "{ticks:?}");
+    assert!(
+        ticks.windows(2).all(|w| w[1] - w[0] == 86_400_000),
+        "one a day, in order, none twice or skipped: {ticks:?}"
+    );
+    assert!(
+        run.candles >= ticks.len() as i64,
+        "{} < {}",
+        run.candles,
+        ticks.len()
+    );
+    let seqs: Vec<i64> = ledger.iter().map(|e| e.seq).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paper_run_survives_a_killed_worker_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("paper.db").display());
+    paper_fault(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paper_run_survives_a_killed_worker_on_postgres() {
+    use sqlx::Connection;
+    let admin = std::env::var("BB_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432");
+    let name = format!("bb_paper_{}", uuid_like());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let url = match admin.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => panic!("{admin} names no database"),
+    };
+    let outcome = tokio::spawn(async move { paper_fault(&url).await }).await;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}

@@ -23,9 +23,11 @@
 
 mod backtest;
 mod clock;
+pub mod drift;
 mod engine;
 mod fetch;
 pub mod inspect;
+pub mod paper;
 pub mod report;
 pub mod request;
 mod run;

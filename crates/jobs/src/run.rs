@@ -87,7 +87,7 @@ impl JobContext<'_> {
 }
 
 /// The job kinds a worker runs, each with its [`Handler`]. The default is the product's:
-/// [`BACKTEST`], [`SWEEP`] and [`MARKET_FETCH`].
+/// [`BACKTEST`], [`SWEEP`], [`MARKET_FETCH`] and `paper_tick`.
 #[derive(Clone)]
 pub struct Handlers(BTreeMap<String, Arc<dyn Handler>>);
 
@@ -119,6 +119,8 @@ impl Default for Handlers {
             .with(BACKTEST, Compute(RunKind::Backtest))
             .with(SWEEP, Compute(RunKind::Sweep))
             .with(MARKET_FETCH, Fetch)
+            .with(bb_store::PAPER_TICK, PaperTick)
+            .with(bb_store::PAPER_MARKET_TICK, PaperMarketTick)
     }
 }
 
@@ -153,6 +155,34 @@ impl Handler for Fetch {
         job: &'a Job,
     ) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(fetch::run(cx.ctx, job))
+    }
+}
+
+/// Paper runs' ticks.
+#[derive(Debug)]
+struct PaperTick;
+
+impl Handler for PaperTick {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(crate::paper::run(cx.ctx, job))
+    }
+}
+
+/// Live paper runs' ticks, a market at a time.
+#[derive(Debug)]
+struct PaperMarketTick;
+
+impl Handler for PaperMarketTick {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(crate::paper::run_market(cx.ctx, job))
     }
 }
 

@@ -409,9 +409,13 @@ async fn keep_lease(worker: Worker, id: String, claimed_at: i64, state: watch::S
 }
 
 /// Re-queues jobs whose worker died, fails the runs of jobs that died too often, and
-/// enqueues due schedules, every half lease.
+/// enqueues due schedules, every second (or every half lease, when that is shorter): a
+/// schedule's job is enqueued at most a second late (a paper run's tick, a replay's next
+/// candle).
 async fn housekeeping(worker: Worker, mut stopped: watch::Receiver<bool>) {
-    let every = (worker.ctx.config.lease / 2).max(Duration::from_millis(200));
+    let every = (worker.ctx.config.lease / 2)
+        .min(Duration::from_secs(1))
+        .max(Duration::from_millis(200));
     let clock = &worker.ctx.config.clock;
     loop {
         let round = clock.now_ms();

@@ -623,8 +623,8 @@ async fn spawned_workers_run_on_the_test_clock(db: Db) {
 
     let workers = Workers::spawn(kit.db.clone(), kit.config("live", kit.time.clock()));
     assert_eq!(workers.name(), "live");
-    // Housekeeping's first round is at once (nothing to reap yet), then every half lease.
-    kit.time.sleeping_until(t + 15_000).await;
+    // Housekeeping's first round is at once (nothing to reap yet), then every second.
+    kit.time.sleeping_until(t + 1_000).await;
     assert_eq!(kit.get(&orphan.id).await.worker_id.as_deref(), Some("dead"));
     kit.time.advance(ms(30_001));
     let rerun = kit.next_attempt().await;

@@ -288,6 +288,29 @@ pub const MIN_TIME_MS: i64 = 0;
 /// The latest time a request may name: 2200-01-01T00:00:00Z, in Unix ms.
 pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
 
+/// A time a user sent in `field` (an ISO-8601 date or date-time in UTC, or a Unix time in
+/// `unit`, or by its magnitude), within the times this server handles. The error names the
+/// field and quotes at most 40 characters of what was sent.
+pub fn parse_time_field(
+    field: &str,
+    text: &str,
+    unit: Option<bb_data::TimestampUnit>,
+) -> Result<i64, ApiError> {
+    let text = text.trim();
+    let ms = bb_data::parse_timestamp(text, unit).map_err(|_| {
+        let shown: String = text.chars().take(40).collect();
+        let more = if text.chars().count() > 40 { "…" } else { "" };
+        ApiError::validation(
+            format!(
+                "`{field}` is not a time: {shown:?}{more}. Give e.g. 2022-01-31, \
+                 2022-01-31T23:59:00Z or a Unix time."
+            ),
+            Some(json!({ "field": field })),
+        )
+    })?;
+    check_time(field, ms)
+}
+
 /// A time taken from a request (a `from` or `to`), refused with the field named when it is
 /// outside 1970 to 2200.
 pub fn check_time(field: &str, ms: i64) -> Result<i64, ApiError> {

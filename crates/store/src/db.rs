@@ -214,6 +214,11 @@ impl Db {
         crate::Runs { db: self }
     }
 
+    /// Paper runs and their ledgers.
+    pub fn paper_runs(&self) -> crate::PaperRuns<'_> {
+        crate::PaperRuns { db: self }
+    }
+
     /// In-app notifications.
     pub fn notifications(&self) -> crate::Notifications<'_> {
         crate::Notifications { db: self }

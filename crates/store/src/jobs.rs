@@ -886,6 +886,42 @@ macro_rules! schedule_columns {
     };
 }
 
+/// Creates an enabled schedule inside the caller's transaction and returns its id (see
+/// [`Schedules::create`]).
+pub(crate) async fn insert_schedule_in(
+    conn: &mut AnyConnection,
+    kind: &str,
+    payload: &serde_json::Value,
+    user_id: Option<&str>,
+    interval_ms: i64,
+    first_run_at: i64,
+) -> Result<String, StoreError> {
+    check_kind(kind)?;
+    if interval_ms <= 0 {
+        return Err(StoreError::Invalid(format!(
+            "a schedule's interval must be positive, not {interval_ms} ms"
+        )));
+    }
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO schedules (id, kind, payload, user_id, interval_ms, next_run_at, \
+         enabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(user_id)
+    .bind(interval_ms)
+    .bind(first_run_at)
+    .bind(int_bool(true))
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| map_err(e, &[], "user does not exist"))?;
+    Ok(id)
+}
+
 impl Schedules<'_> {
     /// Creates an enabled schedule whose first job is due at `first_run_at`. `Invalid` when
     /// the user does not exist, the kind breaks the rule of [`NewJob::kind`] or the interval

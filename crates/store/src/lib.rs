@@ -43,6 +43,7 @@ mod jobs;
 mod migrate;
 mod model;
 mod notifications;
+mod paper;
 mod plans;
 mod runs;
 mod sql;
@@ -65,6 +66,10 @@ pub use jobs::{
 pub use migrate::{MIGRATIONS, Migration};
 pub use model::{PlanTier, Role, RunKind, RunStatus, StrategyStatus, Visibility};
 pub use notifications::{NewNotification, Notification, Notifications, notify_topic};
+pub use paper::{
+    NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperEvent,
+    PaperRun, PaperRuns, Tick, paper_topic,
+};
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,

@@ -88,6 +88,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_shared_fetches",
         sql: include_str!("../../../migrations/0011_shared_fetches.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_paper_trades",
+        sql: include_str!("../../../migrations/0012_paper_trades.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

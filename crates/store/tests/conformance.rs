@@ -110,7 +110,8 @@ conformance!(
                 "0008_job_lost_leases",
                 "0009_account_security",
                 "0010_dataset_names_per_owner",
-                "0011_shared_fetches"
+                "0011_shared_fetches",
+                "0012_paper_trades"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

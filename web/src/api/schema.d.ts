@@ -609,6 +609,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/paper-trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's paper runs, newest first. */
+        get: operations["list_paper_runs"];
+        put?: never;
+        /** Start paper trading a strategy version. */
+        post: operations["create_paper_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One paper run: status, performance, the open position. */
+        get: operations["get_paper_run"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a paper run's alert thresholds. */
+        patch: operations["update_paper_run"];
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/drift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The drift report: the backtest re-run over the run's window on the candles as stored now,
+         *     compared trade by trade with what the run did, each difference named with its cause (a
+         *     candle revised after it was processed, a candle stored after the run passed it, a late
+         *     candle, a pause, a newer version), and the numbers side by side.
+         */
+        get: operations["paper_drift"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/equity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Equity at each processed candle's close (the last 20,000). */
+        get: operations["paper_equity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live ledger entries as server-sent events: those after `Last-Event-ID`, then each as it
+         *     is stored (`event` = its kind, `id` = its `seq`, `data` = the entry). Ends once the run
+         *     is stopped and its last entry sent.
+         */
+        get: operations["paper_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's ledger: candles processed, fills, closed trades, status changes and notes. */
+        get: operations["paper_ledger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause: no candles are processed; the open position is kept. */
+        post: operations["pause_paper_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused run: candles that closed meanwhile are processed in order. */
+        post: operations["resume_paper_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/paper-trades/{id}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop for good: the open position is closed at the last processed candle's close (with
+         *     fees and slippage), and the ledger and `stop_note` say so.
+         */
+        post: operations["stop_paper_run"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/plan-usage": {
         parameters: {
             query?: never;
@@ -1033,6 +1200,39 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The thresholds; a missing one is not checked. */
+        AlertConfig: {
+            /**
+             * Format: int32
+             * @description Alert after this many losing trades in a row.
+             */
+            max_consecutive_losses?: number | null;
+            /**
+             * Format: double
+             * @description Alert when the equity fell this many percent over the last 24 hours.
+             */
+            max_daily_loss_pct?: number | null;
+            /**
+             * Format: double
+             * @description Alert when the equity is this many percent below its peak (e.g. 20).
+             */
+            max_drawdown_pct?: number | null;
+            /**
+             * Format: double
+             * @description Alert when the equity fell this many percent over the last 7 days.
+             */
+            max_weekly_loss_pct?: number | null;
+            /**
+             * Format: int32
+             * @description Alert when no trade opened or closed for this many candles.
+             */
+            no_trade_bars?: number | null;
+            /**
+             * Format: int32
+             * @description Alert when the newest candle is this many candles late (live runs).
+             */
+            stale_data_bars?: number | null;
+        };
         /** @description The stated conditions of one backtest. */
         Assumptions: {
             /** @description How crossings and exact ties are decided. */
@@ -1319,6 +1519,49 @@ export interface components {
             /** @description End (exclusive). Default: the candle now forming. */
             to?: string | null;
         };
+        /** @description What to paper trade, on which candles, with which costs. */
+        CreatePaperRunRequest: {
+            alert_config?: components["schemas"]["AlertConfig"] | null;
+            /** @description Whether enter-short signals open shorts (default true). */
+            allow_short?: boolean | null;
+            /** @description A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`. */
+            dataset_id?: string | null;
+            /**
+             * Format: double
+             * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
+             * @default 0.1
+             */
+            fee_pct?: number | null;
+            /** @description `next_open` (default) or `same_close`. */
+            fill?: string | null;
+            /**
+             * Format: double
+             * @description Starting capital, quote currency, from 1 to one trillion (default 10,000).
+             * @default 10000
+             */
+            initial_capital?: number | null;
+            /**
+             * @description Replay the dataset's stored candles from this date (ISO-8601 or Unix ms), one a
+             *     second, instead of trading new candles as they close.
+             */
+            replay_from?: string | null;
+            /**
+             * Format: double
+             * @description Slippage per fill, basis points against the trader, from 0 to under 10,000 (default 5).
+             * @default 5
+             */
+            slippage_bps?: number | null;
+            strategy_id: string;
+            /** @description e.g. `ETH-USDT`; the dataset of this symbol at `timeframe`. */
+            symbol?: string | null;
+            /** @description Default: the dataset's own. */
+            timeframe?: string | null;
+            /**
+             * Format: int64
+             * @description Default: the newest version.
+             */
+            version?: number | null;
+        };
         CreateStrategyRequest: {
             /** @description Save a graph that has errors (as a draft) instead of refusing it. */
             allow_invalid?: boolean;
@@ -1548,6 +1791,79 @@ export interface components {
         DisableTwoFactorRequest: {
             code?: string | null;
             password?: string | null;
+        };
+        /** @description Why the data or the run's history may differ. */
+        DriftCause: {
+            /**
+             * Format: int64
+             * @description The candle concerned, if one.
+             */
+            candle_ts?: number | null;
+            /** @description `revised_candle`, `gap_filled_later`, `late_candle`, `pause` or `changed_version`. */
+            kind: string;
+            /** @description In words, with the numbers. */
+            message: string;
+        };
+        /** @description One trade that is not the same in the run and in the backtest. */
+        DriftDifference: {
+            backtest?: components["schemas"]["DriftTrade"] | null;
+            /** @description The causes found on candles up to the trade's end (none: unexplained). */
+            causes: components["schemas"]["DriftCause"][];
+            /**
+             * @description `missing_in_paper` (the backtest made it, the run did not), `extra_in_paper`, or
+             *     `different` (same entry, another exit or result).
+             */
+            kind: string;
+            paper?: components["schemas"]["DriftTrade"] | null;
+        };
+        /** @description The numbers side by side. */
+        DriftNumbers: {
+            /** Format: double */
+            final_equity?: number | null;
+            /**
+             * Format: double
+             * @description Zero or negative.
+             */
+            max_drawdown_pct: number;
+            /** Format: double */
+            total_pnl: number;
+            trades: number;
+        };
+        /** @description The drift report. */
+        DriftReport: {
+            backtest: components["schemas"]["DriftNumbers"];
+            candles_processed: number;
+            candles_stored_now: number;
+            /** @description Everything found in the window that can make a run differ from a backtest. */
+            causes: components["schemas"]["DriftCause"][];
+            differences: components["schemas"]["DriftDifference"][];
+            /**
+             * Format: int64
+             * @description The run's window: its first and last processed candle.
+             */
+            from_ts: number;
+            /** @description Trades the same in both. */
+            matched: number;
+            paper: components["schemas"]["DriftNumbers"];
+            /** Format: int64 */
+            to_ts?: number | null;
+            /** @description In one sentence. */
+            verdict: string;
+        };
+        /** @description A trade, as the run or the backtest made it. */
+        DriftTrade: {
+            /** Format: double */
+            entry_price: number;
+            /** Format: int64 */
+            entry_ts: number;
+            /** Format: double */
+            exit_price: number;
+            /** Format: int64 */
+            exit_ts: number;
+            /** Format: double */
+            pnl: number;
+            /** @description `long` or `short`. */
+            side: string;
         };
         EnableTwoFactorRequest: {
             /**
@@ -2139,6 +2455,139 @@ export interface components {
              */
             read_at?: number | null;
             title: string;
+        };
+        /** @description Equity at each processed candle's close. */
+        PaperEquity: {
+            equity: number[];
+            ts: number[];
+        };
+        /** @description A page of the ledger, oldest first. */
+        PaperLedger: {
+            items: components["schemas"]["PaperLedgerEntry"][];
+            /**
+             * Format: int64
+             * @description Give this as `after` for the next page (the last `seq`, or `after` when empty).
+             */
+            next_after: number;
+        };
+        /** @description An entry of a run's ledger. */
+        PaperLedgerEntry: {
+            /**
+             * Format: int64
+             * @description The candle it belongs to.
+             */
+            candle_ts?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            /**
+             * @description `tick` (a candle processed), `fill` (a position opened), `trade` (one closed),
+             *     `status` or `note`.
+             */
+            kind: string;
+            /** @description In words. */
+            message: string;
+            payload: Record<string, never>;
+            /**
+             * Format: int64
+             * @description Numbered from 1 per run.
+             */
+            seq: number;
+        };
+        /** @description An open position. */
+        PaperPosition: {
+            /**
+             * Format: double
+             * @description Fill price, slippage included.
+             */
+            entry_price: number;
+            /** Format: int64 */
+            entry_ts: number;
+            /** Format: double */
+            quantity: number;
+            /** @description `long` or `short`. */
+            side: string;
+            /** Format: double */
+            stop?: number | null;
+            /** Format: double */
+            take_profit?: number | null;
+        };
+        /** @description The caller's paper runs, newest first. */
+        PaperRunList: {
+            items: components["schemas"]["PaperRunView"][];
+        };
+        /** @description A paper run. */
+        PaperRunView: {
+            alert_config: components["schemas"]["AlertConfig"];
+            /**
+             * @description Alerts whose episode is under way (`drawdown`, `daily_loss`, `weekly_loss`,
+             *     `consecutive_losses`, `no_trade`, `stale_data`).
+             */
+            alerts_active: string[];
+            allow_short: boolean;
+            /**
+             * Format: int64
+             * @description Candles processed.
+             */
+            candles: number;
+            /** Format: int64 */
+            created_at: number;
+            dataset_id: string;
+            /**
+             * Format: double
+             * @description Equity after the last candle (the capital before the first).
+             */
+            equity: number;
+            /** Format: double */
+            fee_pct: number;
+            /** @description `next_open` or `same_close`. */
+            fill: string;
+            id: string;
+            /** Format: double */
+            initial_capital: number;
+            /**
+             * Format: int64
+             * @description Open time of the last candle processed.
+             */
+            last_candle_ts?: number | null;
+            /**
+             * Format: int64
+             * @description When it last processed a candle (Unix ms).
+             */
+            last_execution_at?: number | null;
+            /**
+             * Format: double
+             * @description Zero or negative.
+             */
+            max_drawdown_pct: number;
+            /** @description `live` (candles as they close) or `replay` (stored candles, one a second). */
+            mode: string;
+            position?: components["schemas"]["PaperPosition"] | null;
+            /** Format: double */
+            slippage_bps: number;
+            /**
+             * Format: int64
+             * @description Open time of the first candle it trades.
+             */
+            start_ts: number;
+            /** @description `scheduled` (waiting for its first candle), `active`, `paused` or `stopped`. */
+            status: string;
+            /** @description Why and how it stopped (the position closed at the last price, or none open). */
+            stop_note?: string | null;
+            /** Format: int64 */
+            stopped_at?: number | null;
+            strategy_id: string;
+            strategy_title: string;
+            symbol: string;
+            timeframe: string;
+            /** Format: double */
+            total_return_pct: number;
+            /**
+             * Format: int64
+             * @description Trades closed.
+             */
+            trades: number;
+            /** Format: int64 */
+            version: number;
         };
         /** @description The type and range of a parameter. */
         ParamKind: {
@@ -2859,6 +3308,11 @@ export interface components {
         UnreadCount: {
             /** Format: int64 */
             unread: number;
+        };
+        /** @description What to change on a paper run. */
+        UpdatePaperRunRequest: {
+            /** @description New alert thresholds (a missing one is not checked). */
+            alert_config: components["schemas"]["AlertConfig"];
         };
         UpdateStrategyRequest: {
             description?: string | null;
@@ -5024,6 +5478,600 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_paper_runs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunList"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePaperRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Started: scheduled for its first candle */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The plan's paper runs are all in use (`quota_exceeded`, `details.metric` = `paper_runs`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such strategy or dataset visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A setting out of range, an invalid version, a dataset not updated live without `replay_from`, or a `replay_from` outside the stored candles (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePaperRunRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A threshold out of range (`details.field`, e.g. `alert_config.max_drawdown_pct`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    paper_drift: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DriftReport"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    paper_equity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperEquity"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    paper_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this entry */
+                "Last-Event-ID"?: number | null;
+            };
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream of ledger entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["PaperLedgerEntry"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not signed in, or the session has ended (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    paper_ledger: {
+        parameters: {
+            query?: {
+                /** @description Entries after this `seq` (default 0: from the start). */
+                after?: number;
+                /** @description Page size, 1 to 500 (default 100). */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperLedger"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    pause_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not running (paused or stopped already) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    resume_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not paused */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    stop_paper_run: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperRunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Stopped already */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,6 +8,7 @@ pub mod blocks;
 pub mod market;
 pub mod notifications;
 pub mod ops;
+pub mod paper;
 pub mod plan_usage;
 pub mod runs;
 pub mod schemas;
@@ -30,6 +31,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(blocks::router())
         .merge(market::router())
         .merge(runs::router())
+        .merge(paper::router())
         .merge(settings::router())
         .merge(plan_usage::router())
         .merge(notifications::router())

@@ -206,6 +206,11 @@ pub fn quota_error(exceeded: &QuotaExceeded, limits: &PlanLimits, now_ms: i64) -
              work, and the count starts again at 00:00 UTC.",
             exceeded.limit, limits.name
         ),
+        bb_store::PAPER_RUNS_METRIC => format!(
+            "You already have {} paper runs going, the most the {} plan allows; stop one \
+             first.",
+            exceeded.used, limits.name
+        ),
         LIVE_RUNS_METRIC => format!(
             "You already have {} runs queued or running, the most the {} plan allows at once; \
              wait for one to finish.",

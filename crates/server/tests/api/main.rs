@@ -14,6 +14,7 @@ mod journey;
 mod market;
 mod market_requests;
 mod ops;
+mod paper;
 mod rate_limit;
 mod runs;
 mod supabase;

@@ -6,7 +6,7 @@ use super::access::{Viewer, field_error, load_visible};
 use super::downsample::downsample;
 use super::types::{CandleColumns, CandlesQuery};
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::{Json, Path, Query, check_time};
+use crate::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use bb_data::TimestampUnit;
@@ -113,7 +113,5 @@ pub async fn get_candles(
 
 /// An ISO-8601 date or date-time (UTC), or Unix milliseconds.
 fn timestamp(field: &str, text: &str) -> Result<i64, ApiError> {
-    bb_data::parse_timestamp(text, Some(TimestampUnit::Milliseconds))
-        .map_err(|e| field_error(field, format!("`{field}`: {e}")))
-        .and_then(|ms| check_time(field, ms))
+    crate::extract::parse_time_field(field, text, Some(TimestampUnit::Milliseconds))
 }

@@ -140,11 +140,7 @@ pub async fn create_fetch(
     }
     let time = |field: &str, t: &Option<String>| {
         t.as_deref()
-            .map(|t| {
-                bb_data::parse_timestamp(t, None)
-                    .map_err(|e| field_error(field, e.to_string()))
-                    .and_then(|ms| crate::extract::check_time(field, ms))
-            })
+            .map(|t| crate::extract::parse_time_field(field, t, None))
             .transpose()
     };
     let (from_ms, to_ms) = (time("from", &req.from)?, time("to", &req.to)?);

@@ -78,7 +78,7 @@ pub async fn sweep_events(
 
 /// The `Last-Event-ID` header: absent (or below 1) means from the start; anything but a
 /// number (what this stream sent as `id`) is refused.
-fn last_event_id(headers: &HeaderMap) -> Result<i64, ApiError> {
+pub(crate) fn last_event_id(headers: &HeaderMap) -> Result<i64, ApiError> {
     let Some(value) = headers.get("last-event-id") else {
         return Ok(0);
     };

@@ -7,10 +7,10 @@
 //! caller can see.
 
 mod compare;
-mod events;
+pub(crate) mod events;
 mod inspect;
 mod read;
-mod submit;
+pub(crate) mod submit;
 pub mod types;
 
 pub(crate) use events::next_on;

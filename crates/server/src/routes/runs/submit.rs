@@ -247,14 +247,16 @@ async fn check_plan_limits(
 }
 
 /// A checked request, ready to store.
-struct Prepared {
-    strategy_id: String,
-    version: i64,
-    graph: bb_strategy::StrategyDocument,
-    request: BacktestRequest,
+pub(crate) struct Prepared {
+    pub strategy_id: String,
+    pub version: i64,
+    pub graph: bb_strategy::StrategyDocument,
+    pub request: BacktestRequest,
 }
 
-async fn prepare(
+/// Checks a run's strategy version, dataset, period and settings for the caller: everything
+/// a user can be told up front, each error naming its field (backtests, sweeps, paper runs).
+pub(crate) async fn prepare(
     state: &AppState,
     caller: &AuthUser,
     user: &User,
@@ -506,10 +508,6 @@ fn parse_timeframe(text: &str) -> Result<Timeframe, ApiError> {
 
 pub(crate) fn parse_time(field: &str, text: Option<&str>) -> Result<Option<i64>, ApiError> {
     text.filter(|t| !t.trim().is_empty())
-        .map(|t| {
-            bb_data::parse_timestamp(t.trim(), None)
-                .map_err(|e| field_error(field, e.to_string()))
-                .and_then(|ms| crate::extract::check_time(field, ms))
-        })
+        .map(|t| crate::extract::parse_time_field(field, t, None))
         .transpose()
 }

@@ -1,0 +1,270 @@
+//! Paper trading's alert thresholds: checked after every candle on what the run has done so
+//! far. Each alert fires once per episode: when its condition becomes true, not again while
+//! it stays true, and again only after it has been false.
+
+use bb_domain::Timeframe;
+use serde::{Deserialize, Serialize};
+
+use crate::paper::PaperEngine;
+
+/// The thresholds; a missing one is not checked.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AlertConfig {
+    /// Alert when the equity is this many percent below its peak (e.g. 20).
+    pub max_drawdown_pct: Option<f64>,
+    /// Alert when the equity fell this many percent over the last 24 hours.
+    pub max_daily_loss_pct: Option<f64>,
+    /// Alert when the equity fell this many percent over the last 7 days.
+    pub max_weekly_loss_pct: Option<f64>,
+    /// Alert after this many losing trades in a row.
+    pub max_consecutive_losses: Option<u32>,
+    /// Alert when no trade opened or closed for this many candles.
+    pub no_trade_bars: Option<u32>,
+    /// Alert when the newest candle is this many candles late (live runs).
+    pub stale_data_bars: Option<u32>,
+}
+
+impl AlertConfig {
+    /// The thresholds a run starts with: drawdown 20%, daily loss 10%, 5 losses in a row,
+    /// data 3 candles late.
+    pub fn defaults() -> AlertConfig {
+        AlertConfig {
+            max_drawdown_pct: Some(20.0),
+            max_daily_loss_pct: Some(10.0),
+            max_weekly_loss_pct: None,
+            max_consecutive_losses: Some(5),
+            no_trade_bars: None,
+            stale_data_bars: Some(3),
+        }
+    }
+
+    /// Refuses thresholds that could never make sense, naming the field.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let pct = |name: &'static str, v: Option<f64>| match v {
+            Some(x) if !(x > 0.0 && x < 100.0) => Err((
+                name,
+                format!("{name} must be above 0 and below 100 (percent), not {x}"),
+            )),
+            _ => Ok(()),
+        };
+        pct("max_drawdown_pct", self.max_drawdown_pct)?;
+        pct("max_daily_loss_pct", self.max_daily_loss_pct)?;
+        pct("max_weekly_loss_pct", self.max_weekly_loss_pct)?;
+        let count = |name: &'static str, v: Option<u32>, max: u32| match v {
+            Some(n) if n == 0 || n > max => {
+                Err((name, format!("{name} must be from 1 to {max}, not {n}")))
+            }
+            _ => Ok(()),
+        };
+        count("max_consecutive_losses", self.max_consecutive_losses, 1_000)?;
+        count("no_trade_bars", self.no_trade_bars, 1_000_000)?;
+        count("stale_data_bars", self.stale_data_bars, 10_000)?;
+        Ok(())
+    }
+}
+
+/// An alert whose condition holds now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Alert {
+    /// A stable name: `drawdown`, `daily_loss`, `weekly_loss`, `consecutive_losses`,
+    /// `no_trade`, `stale_data`.
+    pub kind: &'static str,
+    /// In words, with the numbers.
+    pub message: String,
+}
+
+/// The alerts whose conditions hold after the engine's last candle (all but `stale_data`,
+/// which [`stale`] checks).
+pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let equity = engine.equity();
+    let Some(&now) = equity.last() else {
+        return out;
+    };
+    if let Some(limit) = config.max_drawdown_pct {
+        let peak = equity.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let dd = (1.0 - now / peak) * 100.0;
+        if peak > 0.0 && dd >= limit {
+            out.push(Alert {
+                kind: "drawdown",
+                message: format!(
+                    "The equity is {dd:.1}% below its peak ({now:.2} against {peak:.2}); your \
+                     alert is at {limit}%."
+                ),
+            });
+        }
+    }
+    let ts = &engine.candles().ts;
+    let loss_over = |span_ms: i64| -> Option<f64> {
+        let last = *ts.last()?;
+        // The equity at the close of the last candle at least `span_ms` before the last one.
+        let i = ts.partition_point(|&t| t <= last - span_ms);
+        let then = equity[i.checked_sub(1)?];
+        (then > 0.0).then(|| (1.0 - now / then) * 100.0)
+    };
+    for (kind, limit, span, words) in [
+        (
+            "daily_loss",
+            config.max_daily_loss_pct,
+            86_400_000,
+            "24 hours",
+        ),
+        (
+            "weekly_loss",
+            config.max_weekly_loss_pct,
+            7 * 86_400_000,
+            "7 days",
+        ),
+    ] {
+        if let (Some(limit), Some(loss)) = (limit, loss_over(span))
+            && loss >= limit
+        {
+            out.push(Alert {
+                kind,
+                message: format!(
+                    "The equity fell {loss:.1}% over the last {words}; your alert is at {limit}%."
+                ),
+            });
+        }
+    }
+    if let Some(limit) = config.max_consecutive_losses {
+        let losses = engine
+            .trades()
+            .iter()
+            .rev()
+            .take_while(|t| t.pnl < 0.0)
+            .count();
+        if losses >= limit as usize {
+            out.push(Alert {
+                kind: "consecutive_losses",
+                message: format!("{losses} losing trades in a row; your alert is at {limit}."),
+            });
+        }
+    }
+    if let Some(limit) = config.no_trade_bars {
+        let last_index = equity.len() - 1;
+        let last_activity = engine
+            .trades()
+            .last()
+            .map(|t| t.exit_index)
+            .max(engine.position().map(|p| p.entry_index));
+        let quiet = last_activity.map_or(last_index + 1, |i| last_index.saturating_sub(i));
+        if quiet >= limit as usize {
+            out.push(Alert {
+                kind: "no_trade",
+                message: format!(
+                    "No trade opened or closed for {quiet} {tf} candles; your alert is at {limit}."
+                ),
+            });
+        }
+    }
+    out
+}
+
+/// The `stale_data` alert of a live run whose newest stored candle opened at `last_ts`,
+/// when the candle that should be newest opened at `expected_ts`.
+pub fn stale(
+    config: &AlertConfig,
+    tf: Timeframe,
+    last_ts: Option<i64>,
+    expected_ts: i64,
+) -> Option<Alert> {
+    let limit = config.stale_data_bars?;
+    let late = match last_ts {
+        Some(t) => (expected_ts - t) / tf.millis(),
+        None => i64::from(limit),
+    };
+    (late >= i64::from(limit)).then(|| Alert {
+        kind: "stale_data",
+        message: format!(
+            "No new candle for {late} {tf} periods: the market data is late or missing; your \
+             alert is at {limit}."
+        ),
+    })
+}
+
+/// Of the alerts holding now, those that start an episode (were not under way), and the
+/// alerts under way after this check.
+pub fn episodes(active: &[String], holding: Vec<Alert>) -> (Vec<Alert>, Vec<String>) {
+    let now: Vec<String> = holding.iter().map(|a| a.kind.to_owned()).collect();
+    let new = holding
+        .into_iter()
+        .filter(|a| !active.iter().any(|k| k == a.kind))
+        .collect();
+    (new, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bb_simulator::SimConfig;
+
+    fn engine_on(closes: &[f64]) -> PaperEngine {
+        // A strategy that never trades: the equity stays at the capital.
+        let doc = bb_strategy::StrategyDocument::from_json(include_str!(
+            "../../../strategies/sma_crossover.json"
+        ))
+        .unwrap();
+        let tf = Timeframe::HOUR;
+        let plan = bb_strategy::compile(
+            &bb_strategy::validate(&doc),
+            &bb_strategy::CompileOptions {
+                base_timeframe: Some(tf),
+                bar_count: None,
+            },
+        )
+        .unwrap();
+        let mut e = PaperEngine::new(&plan, tf, &SimConfig::default()).unwrap();
+        for (i, c) in closes.iter().enumerate() {
+            e.push(i as i64 * 3_600_000, *c, *c, *c, *c, 1.0).unwrap();
+        }
+        e
+    }
+
+    #[test]
+    fn quiet_runs_raise_no_trade_and_stale_data_once_per_episode() {
+        let e = engine_on(&[100.0; 30]);
+        let config = AlertConfig {
+            no_trade_bars: Some(24),
+            ..AlertConfig::default()
+        };
+        let holding = check(&config, &e, Timeframe::HOUR);
+        assert_eq!(holding.len(), 1);
+        assert_eq!(holding[0].kind, "no_trade");
+        let (new, active) = episodes(&[], holding.clone());
+        assert_eq!(new.len(), 1);
+        // Still holding next candle: no new alert.
+        let (again, active) = episodes(&active, holding);
+        assert!(again.is_empty());
+        // The condition ends; later it holds again: a new episode.
+        let (_, cleared) = episodes(&active, vec![]);
+        assert!(cleared.is_empty());
+        let back = check(&config, &e, Timeframe::HOUR);
+        assert_eq!(episodes(&cleared, back).0.len(), 1);
+
+        let h = 3_600_000;
+        let stale_cfg = AlertConfig::defaults();
+        assert!(stale(&stale_cfg, Timeframe::HOUR, Some(10 * h), 12 * h).is_none());
+        let s = stale(&stale_cfg, Timeframe::HOUR, Some(10 * h), 13 * h).unwrap();
+        assert_eq!(s.kind, "stale_data");
+        assert!(s.message.contains("3 1h periods"), "{}", s.message);
+    }
+
+    #[test]
+    fn thresholds_are_checked() {
+        assert!(AlertConfig::defaults().check().is_ok());
+        let bad = AlertConfig {
+            max_drawdown_pct: Some(150.0),
+            ..AlertConfig::default()
+        };
+        assert_eq!(bad.check().unwrap_err().0, "max_drawdown_pct");
+        let zero = AlertConfig {
+            max_consecutive_losses: Some(0),
+            ..AlertConfig::default()
+        };
+        assert_eq!(zero.check().unwrap_err().0, "max_consecutive_losses");
+        assert!(serde_json::from_str::<AlertConfig>(r#"{"leverage": 5}"#).is_err());
+    }
+}

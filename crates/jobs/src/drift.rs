@@ -1,0 +1,387 @@
+//! The drift report of a paper run: the backtest re-run over the run's window on the candles
+//! as stored now, compared trade by trade with what the run did, every difference named with
+//! its likely cause — a candle revised after it was processed, a candle missing when the run
+//! passed it and stored later, a candle processed late, a pause, a newer version of the
+//! strategy — and the run's numbers beside the backtest's.
+//!
+//! The paper run and the backtest share one engine, so on the same candles they cannot
+//! differ; a difference always comes from the data or the run's history, which is what this
+//! report looks for.
+
+use bb_domain::{Candles, Timeframe};
+use bb_store::{Db, PaperEvent, PaperRun};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::run::JobError;
+
+/// Ledger entries read at most (a run of a year of hourly candles is about 30,000).
+const MAX_EVENTS: usize = 500_000;
+
+/// A trade, as the run or the backtest made it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftTrade {
+    /// `long` or `short`.
+    pub side: String,
+    pub entry_ts: i64,
+    pub exit_ts: i64,
+    pub entry_price: f64,
+    pub exit_price: f64,
+    pub pnl: f64,
+}
+
+/// Why the data or the run's history may differ.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftCause {
+    /// `revised_candle`, `gap_filled_later`, `late_candle`, `pause` or `changed_version`.
+    pub kind: String,
+    /// The candle concerned, if one.
+    pub candle_ts: Option<i64>,
+    /// In words, with the numbers.
+    pub message: String,
+}
+
+/// One trade that is not the same in the run and in the backtest.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftDifference {
+    /// `missing_in_paper` (the backtest made it, the run did not), `extra_in_paper`, or
+    /// `different` (same entry, another exit or result).
+    pub kind: String,
+    pub paper: Option<DriftTrade>,
+    pub backtest: Option<DriftTrade>,
+    /// The causes found on candles up to the trade's end (none: unexplained).
+    pub causes: Vec<DriftCause>,
+}
+
+/// The numbers side by side.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftNumbers {
+    pub trades: usize,
+    pub total_pnl: f64,
+    /// Zero or negative.
+    pub max_drawdown_pct: f64,
+    pub final_equity: Option<f64>,
+}
+
+/// The drift report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DriftReport {
+    /// The run's window: its first and last processed candle.
+    pub from_ts: i64,
+    pub to_ts: Option<i64>,
+    pub candles_processed: usize,
+    pub candles_stored_now: usize,
+    /// Trades the same in both.
+    pub matched: usize,
+    pub differences: Vec<DriftDifference>,
+    /// Everything found in the window that can make a run differ from a backtest.
+    pub causes: Vec<DriftCause>,
+    pub paper: DriftNumbers,
+    pub backtest: DriftNumbers,
+    /// In one sentence.
+    pub verdict: String,
+}
+
+/// The drift report of `run` now.
+pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
+    let tf: Timeframe = run
+        .timeframe
+        .parse()
+        .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))?;
+    let mut events: Vec<PaperEvent> = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = db.paper_runs().events(&run.id, after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        events.extend(page);
+        if events.len() >= MAX_EVENTS {
+            break;
+        }
+    }
+    let dataset = db.candles().get_dataset(&run.dataset_id).await?;
+    let stored = match run.last_candle_ts {
+        Some(last) => {
+            db.candles()
+                .load_at(&dataset, tf, Some(run.start_ts), Some(last + 1))
+                .await?
+        }
+        None => Candles::default(),
+    };
+    let mut causes = candle_causes(run, tf, &events, &stored);
+    causes.extend(history_causes(db, run, &events).await?);
+
+    // The backtest now: the run's engine on the stored candles.
+    let mut engine = crate::paper::fresh_engine(db, run, tf).await?;
+    engine
+        .replay(&stored)
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let expected: Vec<DriftTrade> = engine.trades().iter().map(trade).collect();
+    let made: Vec<DriftTrade> = events
+        .iter()
+        .filter(|e| e.kind == "trade" && e.payload["reason"] != "end_of_data")
+        .filter_map(|e| from_payload(&e.payload))
+        .collect();
+
+    let mut differences = Vec::new();
+    let mut matched = 0;
+    for p in &made {
+        match expected
+            .iter()
+            .find(|b| b.entry_ts == p.entry_ts && b.side == p.side)
+        {
+            Some(b) if b == p => matched += 1,
+            Some(b) => differences.push(difference("different", Some(p), Some(b), &causes)),
+            None => differences.push(difference("extra_in_paper", Some(p), None, &causes)),
+        }
+    }
+    for b in &expected {
+        if !made
+            .iter()
+            .any(|p| p.entry_ts == b.entry_ts && p.side == b.side)
+        {
+            differences.push(difference("missing_in_paper", None, Some(b), &causes));
+        }
+    }
+    differences.sort_by_key(|d| {
+        d.paper
+            .as_ref()
+            .or(d.backtest.as_ref())
+            .map_or(0, |t| t.entry_ts)
+    });
+
+    let paper_equity: Vec<f64> = events
+        .iter()
+        .filter(|e| e.kind == "tick")
+        .filter_map(|e| e.payload["equity"].as_f64())
+        .collect();
+    let paper = numbers(&made, &paper_equity);
+    let backtest = numbers(&expected, engine.equity());
+    let verdict = if differences.is_empty() {
+        format!(
+            "The run made exactly the backtest's {matched} trades on the candles stored now{}.",
+            if causes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} event(s) in its history changed nothing)",
+                    causes.len()
+                )
+            }
+        )
+    } else {
+        let unexplained = differences.iter().filter(|d| d.causes.is_empty()).count();
+        format!(
+            "{} trade(s) differ from the backtest on the candles stored now; {}.",
+            differences.len(),
+            if unexplained == 0 {
+                "each has a cause below".to_owned()
+            } else {
+                format!("{unexplained} without a cause found")
+            }
+        )
+    };
+    Ok(DriftReport {
+        from_ts: run.start_ts,
+        to_ts: run.last_candle_ts,
+        candles_processed: events.iter().filter(|e| e.kind == "tick").count(),
+        candles_stored_now: stored.len(),
+        matched,
+        differences,
+        causes,
+        paper,
+        backtest,
+        verdict,
+    })
+}
+
+/// Revised candles, candles stored after the run passed them, and candles processed late.
+fn candle_causes(
+    run: &PaperRun,
+    tf: Timeframe,
+    events: &[PaperEvent],
+    stored: &Candles,
+) -> Vec<DriftCause> {
+    let mut out = Vec::new();
+    let ticks: std::collections::BTreeMap<i64, &PaperEvent> = events
+        .iter()
+        .filter(|e| e.kind == "tick")
+        .filter_map(|e| Some((e.candle_ts?, e)))
+        .collect();
+    for i in 0..stored.len() {
+        let ts = stored.ts[i];
+        let now = [
+            stored.open[i],
+            stored.high[i],
+            stored.low[i],
+            stored.close[i],
+            stored.volume[i],
+        ];
+        match ticks.get(&ts) {
+            None => out.push(DriftCause {
+                kind: "gap_filled_later".into(),
+                candle_ts: Some(ts),
+                message: format!(
+                    "The candle of {} was missing when the run passed it; it is stored now.",
+                    bb_data::format_utc(ts)
+                ),
+            }),
+            Some(tick) => {
+                let then: Option<Vec<f64>> = tick.payload["candle"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_f64).collect());
+                if let Some(then) = then
+                    && then.len() == 5
+                    && then
+                        .iter()
+                        .zip(now)
+                        .any(|(a, b)| a.to_bits() != b.to_bits())
+                {
+                    out.push(DriftCause {
+                        kind: "revised_candle".into(),
+                        candle_ts: Some(ts),
+                        message: format!(
+                            "The candle of {} was revised after the run processed it: close {} \
+                             then, {} now.",
+                            bb_data::format_utc(ts),
+                            then[3],
+                            now[3]
+                        ),
+                    });
+                }
+                let closed = ts + tf.millis();
+                if run.mode == "live" && tick.created_at > closed + 2 * tf.millis() {
+                    out.push(DriftCause {
+                        kind: "late_candle".into(),
+                        candle_ts: Some(ts),
+                        message: format!(
+                            "The candle of {} was processed {} minute(s) after it closed (in \
+                             order, so it changed no decision).",
+                            bb_data::format_utc(ts),
+                            (tick.created_at - closed) / 60_000
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Pauses and newer versions of the strategy.
+async fn history_causes(
+    db: &Db,
+    run: &PaperRun,
+    events: &[PaperEvent],
+) -> Result<Vec<DriftCause>, JobError> {
+    let mut out = Vec::new();
+    let mut paused_at: Option<&PaperEvent> = None;
+    for e in events.iter().filter(|e| e.kind == "status") {
+        match e.payload["status"].as_str() {
+            Some("paused") => paused_at = Some(e),
+            Some("active") => {
+                if let Some(p) = paused_at.take() {
+                    out.push(DriftCause {
+                        kind: "pause".into(),
+                        candle_ts: None,
+                        message: format!(
+                            "Paused from {} to {}; the candles that closed meanwhile were \
+                             processed on resume, in order.",
+                            bb_data::format_utc(p.created_at),
+                            bb_data::format_utc(e.created_at)
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Ok(strategy) = db.strategies().get(&run.strategy_id).await
+        && strategy.latest_version > run.version
+    {
+        out.push(DriftCause {
+            kind: "changed_version".into(),
+            candle_ts: None,
+            message: format!(
+                "Version {} of the strategy was saved since; this run trades version {}, and so \
+                 does this comparison.",
+                strategy.latest_version, run.version
+            ),
+        });
+    }
+    Ok(out)
+}
+
+fn difference(
+    kind: &str,
+    paper: Option<&DriftTrade>,
+    backtest: Option<&DriftTrade>,
+    causes: &[DriftCause],
+) -> DriftDifference {
+    let end = paper
+        .iter()
+        .chain(backtest.iter())
+        .map(|t| t.exit_ts.max(t.entry_ts))
+        .max()
+        .unwrap_or(i64::MAX);
+    DriftDifference {
+        kind: kind.into(),
+        paper: paper.cloned(),
+        backtest: backtest.cloned(),
+        causes: causes
+            .iter()
+            .filter(|c| {
+                matches!(c.kind.as_str(), "revised_candle" | "gap_filled_later")
+                    && c.candle_ts.is_some_and(|t| t <= end)
+            })
+            .cloned()
+            .collect(),
+    }
+}
+
+fn trade(t: &bb_domain::Trade) -> DriftTrade {
+    DriftTrade {
+        side: match t.side {
+            bb_domain::Side::Long => "long".into(),
+            bb_domain::Side::Short => "short".into(),
+        },
+        entry_ts: t.entry_ts,
+        exit_ts: t.exit_ts,
+        entry_price: t.entry_price,
+        exit_price: t.exit_price,
+        pnl: t.pnl,
+    }
+}
+
+fn from_payload(p: &Value) -> Option<DriftTrade> {
+    Some(DriftTrade {
+        side: p["side"].as_str()?.to_owned(),
+        entry_ts: p["entry_ts"].as_i64()?,
+        exit_ts: p["exit_ts"].as_i64()?,
+        entry_price: p["entry_price"].as_f64()?,
+        exit_price: p["exit_price"].as_f64()?,
+        pnl: p["pnl"].as_f64()?,
+    })
+}
+
+fn numbers(trades: &[DriftTrade], equity: &[f64]) -> DriftNumbers {
+    let mut peak = f64::NEG_INFINITY;
+    let mut dd: f64 = 0.0;
+    for &e in equity {
+        peak = peak.max(e);
+        if peak > 0.0 {
+            dd = dd.min((e / peak - 1.0) * 100.0);
+        }
+    }
+    DriftNumbers {
+        trades: trades.len(),
+        total_pnl: trades.iter().map(|t| t.pnl).sum(),
+        max_drawdown_pct: dd,
+        final_equity: equity.last().copied(),
+    }
+}
