@@ -54,9 +54,13 @@ export type PaperRun = Schemas["PaperRunView"];
 export type PaperRunList = Schemas["PaperRunList"];
 export type PaperPosition = Schemas["PaperPosition"];
 export type PaperLedgerEntry = Schemas["PaperLedgerEntry"];
-export type PaperLedgerPage = Schemas["PaperLedgerPage"];
+export type PaperLedger = Schemas["PaperLedger"];
 export type PaperEquity = Schemas["PaperEquity"];
 export type CreatePaperRun = Schemas["CreatePaperRunRequest"];
+export type PaperAlertConfig = Schemas["AlertConfig"];
+/** A ledger entry as the app keeps it: the spec leaves `payload` open, so it is read field by
+ * field as `unknown` (an answer's entry is one; an event's is checked into one). */
+export type LedgerItem = Omit<PaperLedgerEntry, "payload"> & { payload: Record<string, unknown> };
 
 /** The metrics the app shows, each a field of `Metrics` (`ShownMetrics` fails to compile
  * when one is not). */

@@ -46,15 +46,18 @@ type Errors = Partial<Record<keyof Form | "form", string>>;
 /** How many candles before the dataset's end a replay starts by default. */
 const REPLAY_CANDLES = 90;
 
-/** Whether the dataset gets new candles as they close: a shared dataset fetched from Binance. */
+/** The providers a shared dataset is kept up to date from (the server's rule for live runs). */
+const LIVE_SOURCES = new Set(["binance", "coindesk", "coinmetrics"]);
+
+/** Whether the dataset gets new candles as they close: a shared dataset fetched from a provider. */
 export function tradesLive(d: Dataset | undefined): boolean {
-  return !!d && d.source === "binance" && !d.owner_id;
+  return !!d && !d.owner_id && d.fetch_sources.some((s) => LIVE_SOURCES.has(s));
 }
 
 /** The default replay start: about 90 candles before the dataset's last one (UTC date). */
-export function defaultReplayFrom(d: Dataset | undefined): string {
+export function defaultReplayFrom(d: Dataset | undefined, timeframe?: string | null): string {
   if (!d?.last_ts) return "";
-  const minutes = timeframeMinutes(d.timeframe) ?? 1440;
+  const minutes = timeframeMinutes(timeframe || d.timeframe) ?? 1440;
   const from = Math.max(d.first_ts ?? 0, d.last_ts - REPLAY_CANDLES * minutes * 60_000);
   return date(from);
 }
@@ -63,6 +66,9 @@ function fieldOf(field: unknown): keyof Form | null {
   switch (field) {
     case "replay_from":
       return "replayFrom";
+    case "dataset_id":
+    case "timeframe":
+      return "mode";
     case "initial_capital":
       return "capital";
     case "fee_pct":
@@ -101,7 +107,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
     if (form || !datasets.data) return;
     setForm({
       mode: live ? "live" : "replay",
-      replayFrom: defaultReplayFrom(dataset),
+      replayFrom: defaultReplayFrom(dataset, p.timeframe),
       capital: String(p.initial_capital),
       fee: String(p.fee_pct),
       slippage: String(p.slippage_bps),
@@ -121,7 +127,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm({ ...form, [k]: v });
   const first = dataset.first_ts ? date(dataset.first_ts) : undefined;
   const last = dataset.last_ts ? date(dataset.last_ts) : undefined;
-  const resampled = !!p.timeframe && p.timeframe !== dataset.timeframe;
+  const timeframe = p.timeframe || dataset.timeframe;
 
   const check = (): { ok: true; body: CreatePaperRun } | { ok: false; errors: Errors } => {
     const e: Errors = {};
@@ -146,6 +152,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
         strategy_id: run.strategy_id,
         version: run.version,
         dataset_id: dataset.id,
+        timeframe,
         initial_capital: capital,
         fee_pct: fee,
         slippage_bps: slippage,
@@ -193,15 +200,9 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
     <form ref={formRef} onSubmit={submit} noValidate className="run-form paper-form">
       <p className="help">
         Paper trading runs version {run.version} of <strong>{title}</strong> on {dataset.symbol}{" "}
-        {timeframeWords(dataset.timeframe)} candles, one candle at a time, with pretend money: every entry and exit is
+        {timeframeWords(timeframe)} candles, one candle at a time, with pretend money: every entry and exit is
         written to a ledger you can follow live. No real order is ever sent.
       </p>
-      {resampled && (
-        <p className="help">
-          This backtest ran on {timeframeWords(p.timeframe)} candles made from this data; paper trading uses the data's own{" "}
-          {timeframeWords(dataset.timeframe)} candles.
-        </p>
-      )}
       {errors.form && (
         <p className="error-box" role="alert">
           {errors.form}
@@ -226,8 +227,8 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
         </div>
         <p className="help radio-help" id={`${uid}-live-help`}>
           {live
-            ? `A new ${timeframeWords(dataset.timeframe)} candle is fetched from Binance when it closes; the strategy decides on it then.`
-            : `Only market data fetched from Binance gets new candles; this is ${dataset.source === "demo" ? "demo data" : `data from ${dataset.source}`}, stored once. Replay it instead, or paper trade a Binance market.`}
+            ? `Each new ${timeframeWords(timeframe)} candle is fetched when it closes; the strategy decides on it then.`
+            : `Only shared market data fetched from an exchange or data provider gets new candles; this is ${dataset.source === "demo" ? "demo data" : `data from ${dataset.source}`}, stored once. Replay it instead, or paper trade a Binance market (Data page).`}
         </p>
         <div className="radio">
           <input
@@ -242,6 +243,11 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
             <strong>Replay</strong> stored candles from {form.replayFrom || "a date"} (one candle a second)
           </label>
         </div>
+        {errors.mode && (
+          <p className="field-error" role="alert">
+            {errors.mode}
+          </p>
+        )}
         {form.mode === "replay" && (
           <Field
             label="Replay from"

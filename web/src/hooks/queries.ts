@@ -4,7 +4,7 @@ import { queryOptions, useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys, type CandleQuery, type RunFilters, type RunKind, type TradeQuery } from "../api/keys";
 import { blockList } from "../api/report";
-import type { PaperLedgerEntry } from "../api/types";
+import type { LedgerItem } from "../api/types";
 
 export type { RunFilters } from "../api/keys";
 
@@ -284,7 +284,7 @@ export const LEDGER_KEEP = 5000;
 const LEDGER_PAGE = 500;
 
 /** Ledger entries merged by `seq`, oldest first, at most `LEDGER_KEEP` of the newest. */
-export function mergeLedger(old: PaperLedgerEntry[] | undefined, more: PaperLedgerEntry[]): PaperLedgerEntry[] {
+export function mergeLedger(old: LedgerItem[] | undefined, more: LedgerItem[]): LedgerItem[] {
   if (!more.length) return old ?? [];
   const last = old?.length ? old[old.length - 1].seq : -Infinity;
   // The common case: entries newer than everything held, in order.
@@ -292,7 +292,7 @@ export function mergeLedger(old: PaperLedgerEntry[] | undefined, more: PaperLedg
     const all = [...(old ?? []), ...more];
     return all.length > LEDGER_KEEP ? all.slice(all.length - LEDGER_KEEP) : all;
   }
-  const bySeq = new Map<number, PaperLedgerEntry>();
+  const bySeq = new Map<number, LedgerItem>();
   for (const e of old ?? []) bySeq.set(e.seq, e);
   for (const e of more) bySeq.set(e.seq, e);
   const all = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
@@ -308,20 +308,20 @@ export function usePaperLedger(id: string) {
   return useQuery({
     queryKey: keys.paper.ledger(id),
     queryFn: async ({ client, queryKey }) => {
-      const held = client.getQueryData<PaperLedgerEntry[]>(queryKey) ?? [];
+      const held = client.getQueryData<LedgerItem[]>(queryKey) ?? [];
       let after: number | undefined = held.length ? held[held.length - 1].seq : undefined;
-      let fresh: PaperLedgerEntry[] = [];
+      let fresh: LedgerItem[] = [];
       for (;;) {
         const page = await data(
           api.GET("/api/v1/paper-trades/{id}/ledger", { params: { path: { id }, query: { after, limit: LEDGER_PAGE } } }),
         );
         fresh = mergeLedger(fresh, page.items);
-        const next = page.next_after ?? (page.items.length ? page.items[page.items.length - 1].seq : null);
-        if (!page.items.length || page.items.length < LEDGER_PAGE || next === null || (after !== undefined && next <= after)) break;
-        after = next;
+        // `next_after`: the last `seq` of the page (or `after` when it is empty).
+        if (!page.items.length || page.items.length < LEDGER_PAGE || (after !== undefined && page.next_after <= after)) break;
+        after = page.next_after;
       }
       // With what the event stream added meanwhile.
-      return mergeLedger(client.getQueryData<PaperLedgerEntry[]>(queryKey) ?? [], fresh);
+      return mergeLedger(client.getQueryData<LedgerItem[]>(queryKey) ?? [], fresh);
     },
     staleTime: Infinity,
   });

@@ -1,36 +1,33 @@
-// Follows a paper run live: its event stream (`ledger` with each appended entry, `status` when
-// the run changes), kept in the query cache: entries join the ledger at once, the run and its
-// equity are fetched again (at most once a second). When the stream cannot be used (refused
+// Follows a paper run live: its event stream (each ledger entry as it is appended, the event
+// named by the entry's kind), kept in the query cache: entries join the ledger at once, the run
+// and its equity are fetched again (at most once a second, at once on a status change). When the stream cannot be used (refused
 // after a token refresh, a proxy that buffers), the ledger, run and equity are polled every 2 s.
 import { useEffect, useState } from "react";
 import { useQueryClient } from "@tanstack/react-query";
 import { eventSource, refresh } from "../api/client";
 import { keys } from "../api/keys";
-import type { PaperLedgerEntry } from "../api/types";
+import type { LedgerItem } from "../api/types";
 import { isObject, parseJson } from "../lib/json";
 import { mergeLedger } from "./queries";
 
-const KINDS: ReadonlySet<string> = new Set(["tick", "fill", "trade", "status", "note"]);
-
-function isKind(v: unknown): v is PaperLedgerEntry["kind"] {
-  return typeof v === "string" && KINDS.has(v);
-}
-
 /** A `ledger` event's entry, checked field by field; null when it is not one. */
-export function ledgerEntry(ev: Event): PaperLedgerEntry | null {
+export function ledgerEntry(ev: Event): LedgerItem | null {
   const raw = ev instanceof MessageEvent ? parseJson(ev.data) : null;
   if (!isObject(raw)) return null;
   const { seq, kind, candle_ts, message, payload, created_at } = raw;
-  if (typeof seq !== "number" || !isKind(kind) || typeof message !== "string" || typeof created_at !== "number") return null;
+  if (typeof seq !== "number" || typeof kind !== "string" || typeof message !== "string" || typeof created_at !== "number") return null;
   return {
     seq,
     kind,
     candle_ts: typeof candle_ts === "number" ? candle_ts : null,
     message,
-    payload,
+    payload: isObject(payload) ? payload : {},
     created_at,
   };
 }
+
+/** The kinds of ledger entries, each an event name of the stream. */
+const ENTRY_KINDS = ["tick", "fill", "trade", "status", "note"];
 
 export type PaperLink = "connecting" | "live" | "polling" | "off";
 
@@ -81,16 +78,19 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
         // Anything appended between the page's first fetch and the stream's start.
         queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
       };
-      s.addEventListener("ledger", (ev) => {
+      // Each ledger entry is an event named by its kind, its `seq` as the event id.
+      const onEntry = (ev: Event) => {
         const entry = ledgerEntry(ev);
-        if (entry) queryClient.setQueryData<PaperLedgerEntry[]>(keys.paper.ledger(id), (old) => mergeLedger(old, [entry]));
+        if (entry) queryClient.setQueryData<LedgerItem[]>(keys.paper.ledger(id), (old) => mergeLedger(old, [entry]));
         else queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
+        if (entry?.kind === "status") {
+          // Paused, resumed, stopped: at once, and in the list too.
+          queryClient.invalidateQueries({ queryKey: keys.paper.one(id), exact: true });
+          queryClient.invalidateQueries({ queryKey: keys.paper.list });
+        }
         refreshNumbers();
-      });
-      s.addEventListener("status", () => {
-        queryClient.invalidateQueries({ queryKey: keys.paper.one(id), exact: true });
-        queryClient.invalidateQueries({ queryKey: keys.paper.list });
-      });
+      };
+      for (const kind of ENTRY_KINDS) s.addEventListener(kind, onEntry);
       s.onerror = async () => {
         if (stopped || source !== s) return;
         // A closed stream was refused (the token expired): refresh once and reopen, else poll.

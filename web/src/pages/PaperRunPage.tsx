@@ -7,14 +7,13 @@ import { Link, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
-import type { PaperLedgerEntry, PaperRun } from "../api/types";
+import type { LedgerItem, PaperRun } from "../api/types";
 import { ErrorMessage } from "../components/Field";
 import { Modal } from "../components/Modal";
 import { tone } from "../components/RunTable";
 import { usePaperLedger, usePaperRun } from "../hooks/queries";
 import { usePaperEvents, type PaperLink } from "../hooks/usePaperEvents";
 import { useTitle } from "../hooks/useTitle";
-import { isObject } from "../lib/json";
 import {
   date,
   dateTime,
@@ -292,7 +291,7 @@ function Position({ run, unit }: { run: PaperRun; unit?: string }) {
   );
 }
 
-const KIND_WORDS: Record<PaperLedgerEntry["kind"], string> = {
+const KIND_WORDS: Record<string, string> = {
   tick: "Candle",
   fill: "Fill",
   trade: "Trade",
@@ -300,9 +299,10 @@ const KIND_WORDS: Record<PaperLedgerEntry["kind"], string> = {
   note: "Note",
 };
 
+const kindWords = (kind: string) => KIND_WORDS[kind] ?? kind;
+
 /** A number of an entry's payload, when it has one. */
-function payloadNumber(e: PaperLedgerEntry, ...names: string[]): number | undefined {
-  if (!isObject(e.payload)) return undefined;
+function payloadNumber(e: LedgerItem, ...names: string[]): number | undefined {
   for (const n of names) {
     const v = e.payload[n];
     if (typeof v === "number" && Number.isFinite(v)) return v;
@@ -311,14 +311,13 @@ function payloadNumber(e: PaperLedgerEntry, ...names: string[]): number | undefi
 }
 
 /** A text of an entry's payload, when it has one. */
-function payloadText(e: PaperLedgerEntry, name: string): string | undefined {
-  if (!isObject(e.payload)) return undefined;
+function payloadText(e: LedgerItem, name: string): string | undefined {
   const v = e.payload[name];
   return typeof v === "string" ? v : undefined;
 }
 
 /** What an entry says, its numbers written the app's way (the server's message otherwise). */
-function describe(e: PaperLedgerEntry, symbol: string, unit?: string): string {
+function describe(e: LedgerItem, symbol: string, unit?: string): string {
   const side = payloadText(e, "side");
   const sideWords = side === "short" ? "short" : "long";
   if (e.kind === "fill") {
@@ -339,7 +338,8 @@ function describe(e: PaperLedgerEntry, symbol: string, unit?: string): string {
   }
   if (e.kind === "tick") {
     const equity = payloadNumber(e, "equity");
-    const signals = isObject(e.payload) && Array.isArray(e.payload.signals) ? e.payload.signals.filter((x) => typeof x === "string") : [];
+    const list = e.payload.signals;
+    const signals = Array.isArray(list) ? list.filter((x) => typeof x === "string") : [];
     if (equity !== undefined)
       return `Candle processed: account ${money(equity, unit)}${signals.length ? `; signals: ${signals.join(", ")}` : ""}.`;
   }
@@ -373,7 +373,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
         afterwards.
       </p>
       <p className="visually-hidden" aria-live="polite">
-        {latest ? `${KIND_WORDS[latest.kind]}: ${describe(latest, run.symbol, unit)}` : ""}
+        {latest ? `${kindWords(latest.kind)}: ${describe(latest, run.symbol, unit)}` : ""}
       </p>
       <ErrorMessage error={ledger.error} />
       {ledger.isLoading && <p role="status">Loading the ledger…</p>}
@@ -414,7 +414,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
                       {e.candle_ts === null || e.candle_ts === undefined ? localTime(e.created_at) : dateTime(e.candle_ts)}
                     </td>
                     <td data-label="Kind">
-                      <span className={`pill pill-ledger-${e.kind}`}>{KIND_WORDS[e.kind]}</span>
+                      <span className={`pill pill-ledger-${e.kind}`}>{kindWords(e.kind)}</span>
                     </td>
                     <td data-label="What happened" className="ledger-message">
                       {describe(e, run.symbol, unit)}
