@@ -159,6 +159,8 @@ test("paper trading a backtest: replay, live ledger, pause, resume, stop", { tim
   await mobile.getByRole("region", { name: "Ledger entries" }).waitFor(WAIT);
   await mobile.locator(".chart-canvas canvas").first().waitFor(WAIT);
   await noOverflow(mobile, "the dashboard");
+  const rows = await mobile.evaluate(() => new Set([...document.querySelectorAll(".main-nav li")].map((li) => li.offsetTop)).size);
+  assert.equal(rows, 1, "the main links fit one row at 390 px");
   await screenshot(mobile, "paper-dashboard-phone");
   violations = await axe(mobile);
   assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
@@ -168,4 +170,49 @@ test("paper trading a backtest: replay, live ledger, pause, resume, stop", { tim
   await screenshot(mobile, "paper-list-phone");
   assert.deepEqual(mobileErrors, []);
   await phone.close();
+});
+
+test("without the event stream the dashboard polls every 2 s", { timeout: 120_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e));
+  // A proxy that refuses the stream.
+  await page.route(/\/api\/v1\/paper-trades\/[^/]+\/events/, (route) => route.fulfill({ status: 503, body: "" }));
+  await signIn(page, server.url);
+  await page.goto(`${server.url}/`);
+  // The strategy the first test made from the template, replayed on the demo BTC-USD daily data.
+  const id = await page.evaluate(async () => {
+    const auth = { Authorization: `Bearer ${sessionStorage.getItem("bb.token")}`, "Content-Type": "application/json" };
+    const mine = await (await fetch("/api/v1/strategies?mine=true", { headers: auth })).json();
+    const strategy = mine.items.find((s) => s.title === "SMA crossover");
+    const datasets = await (await fetch("/api/v1/market/datasets", { headers: auth })).json();
+    const btc = datasets.items.find((d) => d.symbol === "BTC-USD" && d.timeframe === "1d");
+    const r = await fetch("/api/v1/paper-trades", {
+      method: "POST",
+      headers: auth,
+      body: JSON.stringify({ strategy_id: strategy.id, dataset_id: btc.id, replay_from: "2021-06-01" }),
+    });
+    if (r.status !== 201) throw new Error(`start answered ${r.status}: ${await r.text()}`);
+    return (await r.json()).id;
+  });
+  await page.goto(`${server.url}/paper/${id}`);
+  await page.getByRole("heading", { level: 1, name: /^Paper trading: SMA crossover/ }).waitFor(WAIT);
+  await page.getByText("updating every 2 seconds").waitFor(WAIT);
+  const first = await kpi(page, "Candles processed");
+  await page.waitForFunction(
+    (n) => {
+      const card = [...document.querySelectorAll(".kpi")].find((k) => k.querySelector("dt")?.textContent?.includes("Candles processed"));
+      return Number(card?.querySelector("dd")?.textContent?.replace(/[^0-9]/g, "")) >= n + 3;
+    },
+    first,
+    WAIT,
+  );
+  await page.getByRole("checkbox", { name: "Show every candle" }).check();
+  await page.getByRole("region", { name: "Ledger entries" }).locator("tbody tr", { hasText: "Candle" }).first().waitFor(WAIT);
+  await page.getByRole("button", { name: "Stop", exact: true }).click();
+  await page.getByRole("alertdialog", { name: "Stop paper trading?" }).getByRole("button", { name: "Stop paper trading" }).click();
+  await page.getByRole("note", { name: "Why it stopped" }).waitFor(WAIT);
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -46,6 +46,12 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
     let poll: ReturnType<typeof setInterval> | null = null;
     let pending: ReturnType<typeof setTimeout> | null = null;
     let lastRefresh = 0;
+    let opened = false;
+    // A stream that does not open within 5 s (a proxy that buffers, a browser reconnecting in
+    // vain) is not waited for: poll meanwhile.
+    const watchdog = setTimeout(() => {
+      if (!opened) startPolling();
+    }, 5000);
 
     // The run's numbers and equity: refetched on news, at most once a second.
     const refreshNumbers = () => {
@@ -74,6 +80,11 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
       source = s;
       s.onopen = () => {
         if (stopped) return;
+        opened = true;
+        if (poll) {
+          clearInterval(poll);
+          poll = null;
+        }
         setLink("live");
         // Anything appended between the page's first fetch and the stream's start.
         queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
@@ -112,6 +123,7 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
       source?.close();
       if (poll) clearInterval(poll);
       if (pending) clearTimeout(pending);
+      clearTimeout(watchdog);
     };
   }, [id, follow, queryClient]);
 

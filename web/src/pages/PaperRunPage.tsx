@@ -122,7 +122,7 @@ export default function PaperRunPage() {
         {localTime(r.created_at)} <LinkState link={link} />
       </p>
       <ErrorMessage error={actionError} />
-      <StatusNote run={r} />
+      <StatusNote run={r} unit={unit} />
 
       <section aria-labelledby="paper-kpi-title" className="section">
         <h2 id="paper-kpi-title">Numbers so far</h2>
@@ -204,13 +204,13 @@ function LinkState({ link }: { link: PaperLink }) {
   );
 }
 
-function StatusNote({ run }: { run: PaperRun }) {
+function StatusNote({ run, unit }: { run: PaperRun; unit?: string }) {
   if (run.status === "stopped") {
     return (
       <div className="paper-note stopped" role="note" aria-label="Why it stopped">
         <p>
           <strong>Stopped {run.stopped_at === null || run.stopped_at === undefined ? "" : localTime(run.stopped_at)}.</strong>{" "}
-          {run.stop_note ?? ""}
+          {readable(run.stop_note ?? "", unit)}
         </p>
       </div>
     );
@@ -247,7 +247,8 @@ function Kpi({ label, value, className, small, note }: { label: string; value: s
 }
 
 function Position({ run, unit }: { run: PaperRun; unit?: string }) {
-  const p = run.position;
+  // Stopping closes any open position (the ledger's last trade).
+  const p = run.status === "stopped" ? null : run.position;
   return (
     <section aria-labelledby="paper-position-title" className="section">
       <h2 id="paper-position-title">Open position</h2>
@@ -283,7 +284,7 @@ function Position({ run, unit }: { run: PaperRun; unit?: string }) {
       ) : (
         <p>
           {run.status === "stopped"
-            ? "None: the run is stopped."
+            ? "None: the run is stopped, and stopping closed any open position (see the ledger)."
             : "None: the strategy is waiting for its entry signal, holding only money."}
         </p>
       )}
@@ -343,7 +344,12 @@ function describe(e: LedgerItem, symbol: string, unit?: string): string {
     if (equity !== undefined)
       return `Candle processed: account ${money(equity, unit)}${signals.length ? `; signals: ${signals.join(", ")}` : ""}.`;
   }
-  return e.message;
+  return readable(e.message, unit);
+}
+
+/** The server's words with its long decimals written as prices (44895.724502203004 → 44,895.72). */
+function readable(text: string, unit?: string): string {
+  return text.replace(/\b\d+\.\d{3,}\b/g, (m) => price(Number(m), unit));
 }
 
 const PAGE = 50;
