@@ -123,6 +123,7 @@ export default function PaperRunPage() {
       </p>
       <ErrorMessage error={actionError} />
       <StatusNote run={r} unit={unit} />
+      <ActiveAlerts run={r} />
 
       <section aria-labelledby="paper-kpi-title" className="section">
         <h2 id="paper-kpi-title">Numbers so far</h2>
@@ -232,6 +233,43 @@ function StatusNote({ run, unit }: { run: PaperRun; unit?: string }) {
     );
   }
   return null;
+}
+
+const ALERT_WORDS: Record<string, (c: PaperRun["alert_config"]) => string> = {
+  drawdown: (c) => `The account is more than ${pct(c.max_drawdown_pct, 0, false)} below its highest value.`,
+  daily_loss: (c) => `It lost more than ${pct(c.max_daily_loss_pct, 0, false)} over the last 24 hours.`,
+  weekly_loss: (c) => `It lost more than ${pct(c.max_weekly_loss_pct, 0, false)} over the last 7 days.`,
+  consecutive_losses: (c) => `${plain(c.max_consecutive_losses)} or more losing trades in a row.`,
+  no_trade: (c) => `No trade for ${plain(c.no_trade_bars)} candles or more.`,
+  stale_data: (c) => `The newest candle is ${plain(c.stale_data_bars)} or more candles late.`,
+};
+
+/** The alerts whose episode is under way (each was also sent as a notification). */
+function ActiveAlerts({ run }: { run: PaperRun }) {
+  if (!run.alerts_active.length || run.status === "stopped") return null;
+  return (
+    <section className="warnings has-warnings" aria-labelledby="paper-alerts-title">
+      <h2 id="paper-alerts-title">Alerts ({run.alerts_active.length})</h2>
+      <ul>
+        {run.alerts_active.map((a) => (
+          <li key={a}>{ALERT_WORDS[a]?.(run.alert_config) ?? a.replace(/_/g, " ")}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** The alert thresholds in words; "Off" for those not checked. */
+function alertSettings(c: PaperRun["alert_config"]): string[] {
+  const on = (v: number | null | undefined) => v !== null && v !== undefined;
+  return [
+    on(c.max_drawdown_pct) ? `${pct(c.max_drawdown_pct, 0, false)} below the highest value` : null,
+    on(c.max_daily_loss_pct) ? `a ${pct(c.max_daily_loss_pct, 0, false)} loss in 24 hours` : null,
+    on(c.max_weekly_loss_pct) ? `a ${pct(c.max_weekly_loss_pct, 0, false)} loss in 7 days` : null,
+    on(c.max_consecutive_losses) ? `${plain(c.max_consecutive_losses)} losing trades in a row` : null,
+    on(c.no_trade_bars) ? `no trade for ${plain(c.no_trade_bars)} candles` : null,
+    on(c.stale_data_bars) ? `data ${plain(c.stale_data_bars)} candles late` : null,
+  ].filter((x): x is string => x !== null);
 }
 
 function Kpi({ label, value, className, small, note }: { label: string; value: string; className?: string; small?: boolean; note?: string }) {
@@ -504,6 +542,10 @@ function Settings({ run, unit }: { run: PaperRun; unit?: string }) {
         <div>
           <dt>Short trades</dt>
           <dd>{run.allow_short ? "Allowed" : "Not allowed"}</dd>
+        </div>
+        <div>
+          <dt>Alerts on</dt>
+          <dd>{alertSettings(run.alert_config).join("; ") || "None"}</dd>
         </div>
       </dl>
     </section>
