@@ -13,13 +13,22 @@ use crate::paper::PaperEngine;
 #[serde(deny_unknown_fields)]
 pub struct AlertConfig {
     /// Alert when the equity is this many percent below its peak (e.g. 20).
-    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, exclusive_maximum = 100.0))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0.0, exclusive_maximum = 100.0)
+    )]
     pub max_drawdown_pct: Option<f64>,
     /// Alert when the equity fell this many percent over the last 24 hours.
-    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, exclusive_maximum = 100.0))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0.0, exclusive_maximum = 100.0)
+    )]
     pub max_daily_loss_pct: Option<f64>,
     /// Alert when the equity fell this many percent over the last 7 days.
-    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, exclusive_maximum = 100.0))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0.0, exclusive_maximum = 100.0)
+    )]
     pub max_weekly_loss_pct: Option<f64>,
     /// Alert after this many losing trades in a row.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]

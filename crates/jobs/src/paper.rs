@@ -22,6 +22,7 @@ use bb_backtest::Settings;
 use bb_backtest::alerts::{self, Alert, AlertConfig};
 use bb_backtest::paper::{PaperEngine, PaperStep};
 use bb_domain::{Candles, Timeframe, Trade};
+use bb_metrics::display::{money, signed_pct, significant};
 use bb_store::{Db, NewPaperEvent, PaperRun, Tick};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
@@ -355,13 +356,25 @@ pub async fn stop(db: &Db, run: &PaperRun, why: &str) -> Result<Option<PaperRun>
     let closing: Vec<&Trade> = result.trades[before..].iter().collect();
     let note = match closing.first() {
         Some(t) => format!(
-            "{why} The open {} position was closed at the last price, {} (candle of {}).",
+            "{why} The open {} position was closed at the last price, {} (candle of {}), \
+             fees and slippage included.",
             side_word(t),
-            t.exit_price,
+            money(t.exit_price),
             bb_data::format_utc(t.exit_ts)
         ),
         None => format!("{why} No position was open."),
     };
+    // The run's numbers after the close: equity, trades, no position.
+    let final_equity = result.equity.last().copied();
+    let capital = run.settings["initial_capital"].as_f64().unwrap_or(f64::NAN);
+    if let Some(equity) = final_equity {
+        let mut snap = run.snapshot.clone().unwrap_or_else(|| json!({}));
+        snap["equity"] = json!(equity);
+        snap["total_return_pct"] = json!((equity / capital - 1.0) * 100.0);
+        snap["trades"] = json!(result.trades.len());
+        snap["position"] = Value::Null;
+        db.paper_runs().set_snapshot(&run.id, &snap).await?;
+    }
     if let Some(t) = closing.first() {
         db.paper_runs()
             .append(
@@ -615,9 +628,9 @@ fn tick_events(
         kind: "tick",
         candle_ts: Some(ts),
         message: format!(
-            "Candle of {} processed: equity {:.2}{}.",
+            "Candle of {} processed: equity {}{}.",
             bb_data::format_utc(ts),
-            step.equity,
+            money(step.equity),
             if signals.is_empty() {
                 String::new()
             } else {
@@ -647,7 +660,9 @@ fn tick_events(
             candle_ts: Some(ts),
             message: format!(
                 "Entered {side}: {} {} at {} (fees and slippage included).",
-                p.quantity, run.symbol, p.entry_price
+                significant(p.quantity, 6),
+                run.symbol,
+                money(p.entry_price)
             ),
             payload: json!({
                 "side": side, "price": p.entry_price, "quantity": p.quantity,
@@ -666,15 +681,23 @@ fn side_word(t: &Trade) -> &'static str {
 }
 
 fn trade_message(t: &Trade) -> String {
+    let why = match t.exit_reason {
+        bb_domain::ExitReason::Signal => "exit signal",
+        bb_domain::ExitReason::StopLoss => "stop loss",
+        bb_domain::ExitReason::BreakEven => "break-even stop",
+        bb_domain::ExitReason::TakeProfit => "take profit",
+        bb_domain::ExitReason::TrailingStop => "trailing stop",
+        bb_domain::ExitReason::TimeStop => "time stop",
+        bb_domain::ExitReason::EndOfData => "run stopped",
+    };
     format!(
-        "Closed {} ({:?}): {} at {} → {}, profit {:.2} ({:+.2}%).",
+        "Closed {} ({why}): {} from {} to {}, profit {} ({}).",
         side_word(t),
-        t.exit_reason,
-        t.quantity,
-        t.entry_price,
-        t.exit_price,
-        t.pnl,
-        t.pnl_pct
+        significant(t.quantity, 6),
+        money(t.entry_price),
+        money(t.exit_price),
+        money(t.pnl),
+        signed_pct(t.pnl_pct)
     )
 }
 

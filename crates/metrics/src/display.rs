@@ -29,6 +29,31 @@ pub fn grouped(x: f64, decimals: usize) -> String {
     out
 }
 
+/// An amount of money or a price: thousands grouped with two decimals from 1 up, and six
+/// significant digits below 1, so 0.0000123 BTC reads as that, not as 0.00.
+pub fn money(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1.0 && x.is_finite() {
+        return significant(x, 6);
+    }
+    grouped(x, 2)
+}
+
+/// `x` with `digits` significant digits, trailing zeros dropped (`0.0000123`, `-0.5`,
+/// `12345.7`), for quantities.
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor() as i32;
+    let decimals = usize::try_from((digits - 1 - magnitude).max(0)).unwrap_or(0);
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
 /// A percentage with its sign, grouped, one decimal: `+13,900.3%`, `-4.2%`.
 pub fn signed_pct(x: f64) -> String {
     let text = grouped(x, 1);

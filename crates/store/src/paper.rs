@@ -383,6 +383,21 @@ impl PaperRuns<'_> {
         rows.iter().map(from_row).collect()
     }
 
+    /// Replaces a run's performance snapshot (when it stops: the closing trade counted).
+    pub async fn set_snapshot(
+        &self,
+        id: &str,
+        snapshot: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE paper_runs SET snapshot = $1, updated_at = $2 WHERE id = $3")
+            .bind(snapshot.to_string())
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Replaces a run's alert thresholds.
     pub async fn set_alert_config(
         &self,

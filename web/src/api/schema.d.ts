@@ -5578,7 +5578,13 @@ export interface operations {
     };
     paper_events: {
         parameters: {
-            query?: never;
+            query?: {
+                /**
+                 * @description Only entries after this `seq` (what the page already holds); `Last-Event-ID` does the
+                 *     same on a reconnect.
+                 */
+                after?: number;
+            };
             header?: {
                 /** @description Resume after this entry */
                 "Last-Event-ID"?: number | null;
@@ -5619,6 +5625,15 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -12,25 +12,9 @@ pub fn ratio(x: Option<f64>) -> String {
     x.map_or("n/a".into(), |v| format!("{v:.2}"))
 }
 
-/// An amount of money or a price: thousands grouped with two decimals from 1 up, and six
-/// significant digits below 1, so 0.0000123 BTC reads as that, not as 0.00.
+/// An amount of money or a price (see [`bb_metrics::display::money`]).
 pub fn money(x: f64) -> String {
-    if x != 0.0 && x.abs() < 1.0 && x.is_finite() {
-        return significant(x, 6);
-    }
-    bb_metrics::display::grouped(x, 2)
-}
-
-/// `x` with `digits` significant digits, trailing zeros dropped (`0.0000123`, `-0.5`).
-fn significant(x: f64, digits: i32) -> String {
-    let magnitude = x.abs().log10().floor() as i32;
-    let decimals = usize::try_from((digits - 1 - magnitude).max(0)).unwrap_or(0);
-    let text = format!("{x:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    } else {
-        text
-    }
+    bb_metrics::display::money(x)
 }
 
 pub fn opt_money(x: Option<f64>) -> String {

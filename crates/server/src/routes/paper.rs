@@ -194,6 +194,15 @@ pub struct PaperEquity {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Only entries after this `seq` (what the page already holds); `Last-Event-ID` does the
+    /// same on a reconnect.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LedgerQuery {
     /// Entries after this `seq` (default 0: from the start).
     #[param(minimum = 0)]
@@ -722,6 +731,7 @@ type EventStream =
     params(
         ("id" = String, Path, description = "Paper run id"),
         ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this entry"),
+        EventsQuery,
     ),
     security(("bearer" = []), ("access_token" = [])),
     responses(
@@ -733,10 +743,11 @@ pub async fn paper_events(
     State(state): State<AppState>,
     StreamUser(caller): StreamUser,
     Path(id): Path<String>,
+    Query(q): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Result<EventStream, ApiError> {
     let run = load_own(&state, &id, &caller).await?;
-    let after = crate::routes::runs::events::last_event_id(&headers)?;
+    let after = crate::routes::runs::events::last_event_id(&headers)?.max(q.after.unwrap_or(0));
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         let mut bus = state.db().subscribe();
