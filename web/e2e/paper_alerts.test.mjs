@@ -134,6 +134,17 @@ test("paper alerts arrive live, thresholds are edited, drift is checked", { time
   assert.ok(await page.evaluate(() => window.__sameDocument === true), "everything arrived without a reload");
   assert.deepEqual(errors, []);
 
+  // The alert is also a notification, linking to the dashboard.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: /Notifications/ }).click();
+  const notifications = page.getByRole("list", { name: "Notifications" });
+  await notifications.waitFor(WAIT);
+  const alertItem = notifications.locator("li", { has: page.getByRole("link", { name: /^Open the paper run/ }) }).first();
+  await alertItem.waitFor(WAIT);
+  assert.match(await alertItem.innerText(), /trade/i);
+  await alertItem.getByRole("link", { name: /^Open the paper run/ }).click();
+  await page.getByRole("heading", { level: 1, name: /^Paper trading: SMA crossover/ }).waitFor(WAIT);
+  assert.equal(page.url(), dashboardUrl);
+
   // A phone: the alerts, their form and the drift panel fit 390 px.
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true, isMobile: true, hasTouch: true });
   const mobile = await phone.newPage();

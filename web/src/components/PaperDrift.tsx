@@ -40,15 +40,18 @@ function TradeCell({ trade, unit, label }: { trade: DriftTrade | null | undefine
     <td data-label={label}>
       <span className="drift-trade">
         {trade.side === "short" ? "Short" : "Long"} {date(trade.entry_ts)} → {date(trade.exit_ts)},{" "}
-        <span className={tone(trade.pnl)}>{money(trade.pnl, unit)}</span>
+        <span className={tone(trade.pnl)}>{money(clean(trade.pnl), unit)}</span>
       </span>
     </td>
   );
 }
 
+/** No "-0.00" for a sum that is zero but for rounding. */
+const clean = (v: number) => (Math.abs(v) < 1e-9 ? 0 : v);
+
 const ROWS: { label: string; value: (n: DriftNumbers, unit?: string) => string }[] = [
   { label: "Trades", value: (n) => plain(n.trades) },
-  { label: "Total profit", value: (n, unit) => money(n.total_pnl, unit) },
+  { label: "Total profit", value: (n, unit) => money(clean(n.total_pnl), unit) },
   { label: "Worst drop", value: (n) => pct(n.max_drawdown_pct) },
   { label: "Final account value", value: (n, unit) => (n.final_equity === null || n.final_equity === undefined ? "–" : money(n.final_equity, unit)) },
 ];
@@ -84,7 +87,7 @@ export function PaperDrift({ run, unit }: { run: PaperRun; unit?: string }) {
             {d.to_ts === null || d.to_ts === undefined ? "" : ` to ${date(d.to_ts)}`}: {plain(d.candles_processed)} processed by the run,{" "}
             {plain(d.candles_stored_now)} stored now · {plain(d.matched)} {d.matched === 1 ? "trade" : "trades"} the same in both.
           </p>
-          <div className="table-wrap">
+          <div className="table-wrap drift-numbers-wrap">
             <table className="table drift-numbers">
               <caption className="visually-hidden">The paper run and the backtest side by side</caption>
               <thead>
