@@ -158,6 +158,49 @@ test("paper alerts arrive live, thresholds are edited, drift is checked", { time
   await mDrift.getByRole("button", { name: "Check for drift" }).click();
   await mDrift.getByText(/The run made exactly the backtest's/).waitFor(WAIT);
   await noOverflow(mobile, "the dashboard with the drift report");
+
+  // A report with differences (made up here: the demo candles never change): a table of the
+  // trades that differ, each with its causes, and the causes found.
+  const day = (d) => Date.parse(`${d}T00:00:00Z`);
+  const trade = (entry, exit, pnl) => ({ side: "long", entry_ts: day(entry), exit_ts: day(exit), entry_price: 32000.5, exit_price: 33000.25, pnl });
+  const revised = { kind: "revised_candle", candle_ts: day("2021-02-10"), message: "The close of 2021-02-10 was 44,807.58 when processed and is 44,900.00 now." };
+  const paused = { kind: "pause", candle_ts: null, message: "The run was paused for 3 candles (2021-03-01 to 2021-03-03); the backtest traded them." };
+  await mobile.route(/\/paper-trades\/[^/]+\/drift$/, (route) =>
+    route.fulfill({
+      status: 200,
+      contentType: "application/json",
+      body: JSON.stringify({
+        from_ts: day("2021-01-01"),
+        to_ts: day("2021-04-01"),
+        candles_processed: 88,
+        candles_stored_now: 91,
+        matched: 1,
+        differences: [
+          { kind: "different", paper: trade("2021-02-06", "2021-02-20", 1234.5), backtest: trade("2021-02-06", "2021-02-22", 1500.25), causes: [revised] },
+          { kind: "missing_in_paper", paper: null, backtest: trade("2021-03-02", "2021-03-20", -321.75), causes: [paused] },
+        ],
+        causes: [revised, paused],
+        paper: { trades: 2, total_pnl: 1800, max_drawdown_pct: -12.5, final_equity: 11800 },
+        backtest: { trades: 3, total_pnl: 1744.25, max_drawdown_pct: -13.25, final_equity: 11744.25 },
+        verdict: "The run differs from the backtest in 2 of 3 trades: a revised candle and a pause.",
+      }),
+    }),
+  );
+  await mDrift.getByRole("button", { name: "Check for drift" }).click();
+  await mDrift.getByText("The run differs from the backtest in 2 of 3 trades").waitFor(WAIT);
+  const differ = mDrift.getByRole("region", { name: "Trades that differ" });
+  await differ.waitFor(WAIT);
+  const differText = await differ.innerText();
+  assert.match(differText, /Same entry, another exit or result/, differText);
+  assert.match(differText, /Only the backtest made it/, differText);
+  assert.match(differText, /Candle revised later/, differText);
+  assert.match(differText, /Run paused/, differText);
+  assert.match(await mDrift.innerText(), /Final account value\s+11,800 USD\s+11,744 USD/);
+  await noOverflow(mobile, "the drift report with differences");
+  await mDrift.scrollIntoViewIfNeeded();
+  await screenshot(mobile, "paper-drift-phone");
+  violations = await axe(mobile);
+  assert.deepEqual(violations, [], JSON.stringify(violations, null, 1));
   await mobile.getByRole("region", { name: "Alerts", exact: true }).getByRole("button", { name: "Edit alerts" }).click();
   await mobile.getByRole("form", { name: "Edit alerts" }).waitFor(WAIT);
   await noOverflow(mobile, "the alerts form");

@@ -98,7 +98,7 @@ export function AlertFields({ form, errors, onChange }: Props) {
   );
   return (
     <>
-      <p className="help">Leave a field empty to turn that alert off. An alert is a ledger note and a notification, once each time the condition starts.</p>
+      <p className="help">Leave a field empty to turn that alert off.</p>
       <div className="field-row alert-fields">
         <Field label="Drop from the highest value (%)" error={errors.drawdown} help="e.g. 20: the account is 20% below its best.">
           {input("drawdown", "any")}

@@ -305,6 +305,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
         <summary>Alert me when… <span className="summary-note">(losses, no trades, late data)</span></summary>
         <fieldset>
           <legend className="visually-hidden">Alert me when</legend>
+          <p className="help">An alert is a note in the ledger and a notification, once each time the condition starts.</p>
           <AlertFields form={form.alerts} errors={errors.alerts ?? {}} onChange={(alerts) => set("alerts", alerts)} />
         </fieldset>
       </details>
