@@ -73,6 +73,8 @@ export const keys = {
     one: (id: string) => ["paper", "one", id],
     ledger: (id: string) => ["paper", "one", id, "ledger"],
     equity: (id: string) => ["paper", "one", id, "equity"],
+    /** The drift report: the backtest re-run over the run's window, compared (asked for on demand). */
+    drift: (id: string) => ["paper", "one", id, "drift"],
   },
 
   sweep: (id: string) => ["sweep", id],

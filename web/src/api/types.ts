@@ -58,6 +58,11 @@ export type PaperLedger = Schemas["PaperLedger"];
 export type PaperEquity = Schemas["PaperEquity"];
 export type CreatePaperRun = Schemas["CreatePaperRunRequest"];
 export type PaperAlertConfig = Schemas["AlertConfig"];
+export type DriftReport = Schemas["DriftReport"];
+export type DriftNumbers = Schemas["DriftNumbers"];
+export type DriftDifference = Schemas["DriftDifference"];
+export type DriftTrade = Schemas["DriftTrade"];
+export type DriftCause = Schemas["DriftCause"];
 /** A ledger entry as the app keeps it: the spec leaves `payload` open, so it is read field by
  * field as `unknown` (an answer's entry is one; an event's is checked into one). */
 export type LedgerItem = Omit<PaperLedgerEntry, "payload"> & { payload: Record<string, unknown> };

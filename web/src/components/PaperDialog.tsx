@@ -11,6 +11,7 @@ import type { CreatePaperRun, Dataset, RunDetail, SettingsRanges } from "../api/
 import { useDatasets, useSettingsRanges } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { date, plain, timeframeMinutes, timeframeWords } from "../lib/format";
+import { AlertFields, alertConfig, alertFieldOf, alertForm, DEFAULT_ALERTS, type AlertErrors, type AlertForm } from "./AlertFields";
 import { Field } from "./Field";
 import { Modal } from "./Modal";
 
@@ -39,9 +40,10 @@ interface Form {
   slippage: string;
   fill: SettingsRanges["fills"][number];
   allowShort: boolean;
+  alerts: AlertForm;
 }
 
-type Errors = Partial<Record<keyof Form | "form", string>>;
+type Errors = Partial<Record<Exclude<keyof Form, "alerts"> | "form", string>> & { alerts?: AlertErrors };
 
 /** How many candles before the dataset's end a replay starts by default. */
 const REPLAY_CANDLES = 90;
@@ -62,7 +64,7 @@ export function defaultReplayFrom(d: Dataset | undefined, timeframe?: string | n
   return date(from);
 }
 
-function fieldOf(field: unknown): keyof Form | null {
+function fieldOf(field: unknown): Exclude<keyof Form, "alerts"> | null {
   switch (field) {
     case "replay_from":
       return "replayFrom";
@@ -102,6 +104,8 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
   const [form, setForm] = useState<Form | null>(null);
   const [errors, setErrors] = useState<Errors>({});
   const [submitting, setSubmitting] = useState(false);
+  // "Alert me when…": folded away until opened, or an error inside it.
+  const [alertsOpen, setAlertsOpen] = useState(false);
 
   useEffect(() => {
     if (form || !datasets.data) return;
@@ -113,6 +117,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
       slippage: String(p.slippage_bps),
       fill: p.fill,
       allowShort: p.allow_short,
+      alerts: alertForm(DEFAULT_ALERTS),
     });
   }, [form, datasets.data, dataset, live, p]);
 
@@ -145,7 +150,9 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
       else if ((first && form.replayFrom < first) || (last && form.replayFrom > last))
         e.replayFrom = `Choose a date from ${first} to ${last}, the candles stored.`;
     }
-    if (Object.keys(e).length) return { ok: false, errors: e };
+    const alerts = alertConfig(form.alerts);
+    if (!alerts.ok) e.alerts = alerts.errors;
+    if (!alerts.ok || Object.keys(e).length) return { ok: false, errors: e };
     return {
       ok: true,
       body: {
@@ -158,6 +165,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
         slippage_bps: slippage,
         fill: form.fill,
         allow_short: form.allowShort,
+        alert_config: alerts.config,
         ...(form.mode === "replay" ? { replay_from: form.replayFrom } : {}),
       },
     };
@@ -168,6 +176,7 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
     if (submitting) return;
     const checked = check();
     if (!checked.ok) {
+      if (checked.errors.alerts) setAlertsOpen(true);
       setErrors(checked.errors);
       return;
     }
@@ -187,7 +196,9 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
       }
       if (err instanceof ApiError) {
         const field = fieldOf(err.details?.field);
-        setErrors(field ? { [field]: err.message } : { form: err.message });
+        const alert = alertFieldOf(err.details?.field);
+        if (alert) setAlertsOpen(true);
+        setErrors(field ? { [field]: err.message } : alert ? { alerts: { [alert]: err.message } } : { form: err.message });
       } else {
         setErrors({ form: "Could not reach the server. Check your connection and try again." });
       }
@@ -290,6 +301,14 @@ function PaperForm({ run, title, onClose }: { run: RunDetail; title: string; onC
           <label htmlFor={`${uid}-short`}>Allow short trades (betting on a fall) when the strategy has them</label>
         </div>
       </fieldset>
+      <details className="alert-details" open={alertsOpen} onToggle={(e) => setAlertsOpen(e.currentTarget.open)}>
+        <summary>Alert me when… <span className="summary-note">(losses, no trades, late data)</span></summary>
+        <fieldset>
+          <legend className="visually-hidden">Alert me when</legend>
+          <p className="help">An alert is a note in the ledger and a notification, once each time the condition starts.</p>
+          <AlertFields form={form.alerts} errors={errors.alerts ?? {}} onChange={(alerts) => set("alerts", alerts)} />
+        </fieldset>
+      </details>
       <div className="actions">
         <button type="submit" className="button primary" disabled={submitting}>
           {submitting ? "Starting…" : "Start paper trading"}

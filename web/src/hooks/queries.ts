@@ -279,6 +279,19 @@ export function usePaperEquity(id: string) {
   });
 }
 
+/**
+ * A paper run's drift report: the backtest re-run over the run's window on the candles stored
+ * now, compared trade by trade. A computation, so fetched only when asked (`refetch()`).
+ */
+export function usePaperDrift(id: string) {
+  return useQuery({
+    queryKey: keys.paper.drift(id),
+    queryFn: () => data(api.GET("/api/v1/paper-trades/{id}/drift", path(id))),
+    enabled: false,
+    staleTime: Infinity,
+  });
+}
+
 /** The most ledger entries kept in memory (the newest). */
 export const LEDGER_KEEP = 5000;
 const LEDGER_PAGE = 500;

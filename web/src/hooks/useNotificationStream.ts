@@ -46,8 +46,13 @@ export function useNotificationStream(userId: string | undefined): number | null
         toast({
           title: n.title,
           body: n.body,
-          tone: n.kind.endsWith("failed") ? "bad" : n.kind.endsWith("succeeded") ? "good" : "info",
-          link: n.link ? { to: n.link, label: n.kind.startsWith("sweep") ? "Open the sweep" : "Open the result" } : undefined,
+          tone: n.kind.endsWith("failed") || n.kind.endsWith("alert") ? "bad" : n.kind.endsWith("succeeded") ? "good" : "info",
+          link: n.link
+            ? {
+                to: n.link,
+                label: n.kind.startsWith("sweep") ? "Open the sweep" : n.kind.startsWith("paper") ? "Open the paper run" : "Open the result",
+              }
+            : undefined,
         });
         queryClient.invalidateQueries({ queryKey: keys.notifications.all });
         queryClient.invalidateQueries({ queryKey: keys.runs.all });

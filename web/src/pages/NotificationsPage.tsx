@@ -100,9 +100,9 @@ export default function NotificationsPage() {
                   className="button small"
                   to={n.link}
                   onClick={() => !n.read && markOne.mutate(n.id)}
-                  aria-label={`${n.kind.startsWith("sweep") ? "Open the sweep" : "Open the result"}: ${n.title}`}
+                  aria-label={`${openWords(n.kind)}: ${n.title}`}
                 >
-                  {n.kind.startsWith("sweep") ? "Open the sweep" : "Open the result"}
+                  {openWords(n.kind)}
                 </Link>
               )}
               {!n.read && (
@@ -134,4 +134,9 @@ export default function NotificationsPage() {
       )}
     </>
   );
+}
+
+/** What a notification's link opens, by its kind. */
+function openWords(kind: string): string {
+  return kind.startsWith("sweep") ? "Open the sweep" : kind.startsWith("paper") ? "Open the paper run" : "Open the result";
 }

@@ -8,7 +8,10 @@ import { useQueryClient } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { LedgerItem, PaperRun } from "../api/types";
+import { alertSettings } from "../components/AlertFields";
 import { ErrorMessage } from "../components/Field";
+import { PaperAlerts, activeAlertWords } from "../components/PaperAlerts";
+import { PaperDrift } from "../components/PaperDrift";
 import { Modal } from "../components/Modal";
 import { tone } from "../components/RunTable";
 import { usePaperLedger, usePaperRun } from "../hooks/queries";
@@ -156,6 +159,8 @@ export default function PaperRunPage() {
       </section>
 
       <Ledger run={r} unit={unit} />
+      <PaperAlerts run={r} />
+      <PaperDrift run={r} unit={unit} />
       <Settings run={r} unit={unit} />
       <p className="meta credit">
         Charts drawn with{" "}
@@ -235,41 +240,24 @@ function StatusNote({ run, unit }: { run: PaperRun; unit?: string }) {
   return null;
 }
 
-const ALERT_WORDS: Record<string, (c: PaperRun["alert_config"]) => string> = {
-  drawdown: (c) => `The account is more than ${pct(c.max_drawdown_pct, 0, false)} below its highest value.`,
-  daily_loss: (c) => `It lost more than ${pct(c.max_daily_loss_pct, 0, false)} over the last 24 hours.`,
-  weekly_loss: (c) => `It lost more than ${pct(c.max_weekly_loss_pct, 0, false)} over the last 7 days.`,
-  consecutive_losses: (c) => `${plain(c.max_consecutive_losses)} or more losing trades in a row.`,
-  no_trade: (c) => `No trade for ${plain(c.no_trade_bars)} candles or more.`,
-  stale_data: (c) => `The newest candle is ${plain(c.stale_data_bars)} or more candles late.`,
-};
-
 /** The alerts whose episode is under way (each was also sent as a notification). */
 function ActiveAlerts({ run }: { run: PaperRun }) {
   if (!run.alerts_active.length || run.status === "stopped") return null;
   return (
     <section className="warnings has-warnings" aria-labelledby="paper-alerts-title">
-      <h2 id="paper-alerts-title">Alerts ({run.alerts_active.length})</h2>
+      <h2 id="paper-alerts-title">
+        <span aria-hidden="true">⚠ </span>Alerts under way ({run.alerts_active.length})
+      </h2>
       <ul>
         {run.alerts_active.map((a) => (
-          <li key={a}>{ALERT_WORDS[a]?.(run.alert_config) ?? a.replace(/_/g, " ")}</li>
+          <li key={a}>{activeAlertWords(a, run.alert_config)}</li>
         ))}
       </ul>
+      <p>
+        <a href="#alerts">See or change the alert thresholds</a>
+      </p>
     </section>
   );
-}
-
-/** The alert thresholds in words; "Off" for those not checked. */
-function alertSettings(c: PaperRun["alert_config"]): string[] {
-  const on = (v: number | null | undefined) => v !== null && v !== undefined;
-  return [
-    on(c.max_drawdown_pct) ? `${pct(c.max_drawdown_pct, 0, false)} below the highest value` : null,
-    on(c.max_daily_loss_pct) ? `a ${pct(c.max_daily_loss_pct, 0, false)} loss in 24 hours` : null,
-    on(c.max_weekly_loss_pct) ? `a ${pct(c.max_weekly_loss_pct, 0, false)} loss in 7 days` : null,
-    on(c.max_consecutive_losses) ? `${plain(c.max_consecutive_losses)} losing trades in a row` : null,
-    on(c.no_trade_bars) ? `no trade for ${plain(c.no_trade_bars)} candles` : null,
-    on(c.stale_data_bars) ? `data ${plain(c.stale_data_bars)} candles late` : null,
-  ].filter((x): x is string => x !== null);
 }
 
 function Kpi({ label, value, className, small, note }: { label: string; value: string; className?: string; small?: boolean; note?: string }) {
@@ -339,6 +327,9 @@ const KIND_WORDS: Record<string, string> = {
 };
 
 const kindWords = (kind: string) => KIND_WORDS[kind] ?? kind;
+
+/** Whether an entry is an alert's note (its payload names the alert). */
+const isAlert = (e: LedgerItem) => e.kind === "note" && typeof e.payload.alert === "string";
 
 /** A number of an entry's payload, when it has one. */
 function payloadNumber(e: LedgerItem, ...names: string[]): number | undefined {
@@ -417,7 +408,7 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
         afterwards.
       </p>
       <p className="visually-hidden" aria-live="polite">
-        {latest ? `${kindWords(latest.kind)}: ${describe(latest, run.symbol, unit)}` : ""}
+        {latest ? `${isAlert(latest) ? "Alert" : kindWords(latest.kind)}: ${describe(latest, run.symbol, unit)}` : ""}
       </p>
       <ErrorMessage error={ledger.error} />
       {ledger.isLoading && <p role="status">Loading the ledger…</p>}
@@ -453,12 +444,18 @@ function Ledger({ run, unit }: { run: PaperRun; unit?: string }) {
                 const pnl = payloadNumber(e, "pnl");
                 const fee = payloadNumber(e, "fee", "fees");
                 return (
-                  <tr key={e.seq} className={`ledger-${e.kind}`}>
+                  <tr key={e.seq} className={isAlert(e) ? "ledger-alert" : `ledger-${e.kind}`}>
                     <td data-label="When">
                       {e.candle_ts === null || e.candle_ts === undefined ? localTime(e.created_at) : dateTime(e.candle_ts)}
                     </td>
                     <td data-label="Kind">
-                      <span className={`pill pill-ledger-${e.kind}`}>{kindWords(e.kind)}</span>
+                      {isAlert(e) ? (
+                        <span className="pill pill-alert">
+                          <span aria-hidden="true">⚠ </span>Alert
+                        </span>
+                      ) : (
+                        <span className={`pill pill-ledger-${e.kind}`}>{kindWords(e.kind)}</span>
+                      )}
                     </td>
                     <td data-label="What happened" className="ledger-message">
                       {describe(e, run.symbol, unit)}
