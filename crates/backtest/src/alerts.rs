@@ -170,7 +170,8 @@ pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe) -> Vec<A
             out.push(Alert {
                 kind: "no_trade",
                 message: format!(
-                    "No trade opened or closed for {quiet} {tf} candles; your alert is at {limit}."
+                    "No trade opened or closed for {quiet} candles ({tf} each); your alert is \
+                     at {limit}."
                 ),
             });
         }
@@ -194,8 +195,8 @@ pub fn stale(
     (late >= i64::from(limit)).then(|| Alert {
         kind: "stale_data",
         message: format!(
-            "No new candle for {late} {tf} periods: the market data is late or missing; your \
-             alert is at {limit}."
+            "No new candle for {late} periods of {tf}: the market data is late or missing; \
+             your alert is at {limit}."
         ),
     })
 }
@@ -264,7 +265,7 @@ mod tests {
         assert!(stale(&stale_cfg, Timeframe::HOUR, Some(10 * h), 12 * h).is_none());
         let s = stale(&stale_cfg, Timeframe::HOUR, Some(10 * h), 13 * h).unwrap();
         assert_eq!(s.kind, "stale_data");
-        assert!(s.message.contains("3 1h periods"), "{}", s.message);
+        assert!(s.message.contains("3 periods of 1h"), "{}", s.message);
     }
 
     #[test]
