@@ -11,8 +11,8 @@
 use bb_domain::{Candles, Timeframe};
 use bb_store::{Db, PaperEvent, PaperRun};
 use serde::Serialize;
-use serde_json::Value;
 
+use crate::paper_types::{TickEntry, TradeEntry, side_word};
 use crate::run::JobError;
 
 /// Ledger entries read at most (a run of a year of hourly candles is about 30,000).
@@ -124,8 +124,17 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
     let expected: Vec<DriftTrade> = engine.trades().iter().map(trade).collect();
     let made: Vec<DriftTrade> = events
         .iter()
-        .filter(|e| e.kind == "trade" && e.payload["reason"] != "end_of_data")
-        .filter_map(|e| from_payload(&e.payload))
+        .filter(|e| e.kind == "trade")
+        .filter_map(|e| TradeEntry::read(&e.payload))
+        .filter(|t| t.reason != bb_domain::ExitReason::EndOfData)
+        .map(|t| DriftTrade {
+            side: t.side,
+            entry_ts: t.entry_ts,
+            exit_ts: t.exit_ts,
+            entry_price: t.entry_price,
+            exit_price: t.exit_price,
+            pnl: t.pnl,
+        })
         .collect();
 
     let mut differences = Vec::new();
@@ -158,7 +167,7 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
     let paper_equity: Vec<f64> = events
         .iter()
         .filter(|e| e.kind == "tick")
-        .filter_map(|e| e.payload["equity"].as_f64())
+        .filter_map(|e| TickEntry::read(&e.payload).map(|t| t.equity))
         .collect();
     let paper = numbers(&made, &paper_equity);
     let backtest = numbers(&expected, engine.equity());
@@ -232,11 +241,7 @@ fn candle_causes(
                 ),
             }),
             Some(tick) => {
-                let then: Option<Vec<f64>> = tick.payload["candle"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(Value::as_f64).collect());
-                if let Some(then) = then
-                    && then.len() == 5
+                if let Some(then) = TickEntry::read(&tick.payload).map(|t| t.candle)
                     && then
                         .iter()
                         .zip(now)
@@ -346,27 +351,13 @@ fn difference(
 
 fn trade(t: &bb_domain::Trade) -> DriftTrade {
     DriftTrade {
-        side: match t.side {
-            bb_domain::Side::Long => "long".into(),
-            bb_domain::Side::Short => "short".into(),
-        },
+        side: side_word(t.side).to_owned(),
         entry_ts: t.entry_ts,
         exit_ts: t.exit_ts,
         entry_price: t.entry_price,
         exit_price: t.exit_price,
         pnl: t.pnl,
     }
-}
-
-fn from_payload(p: &Value) -> Option<DriftTrade> {
-    Some(DriftTrade {
-        side: p["side"].as_str()?.to_owned(),
-        entry_ts: p["entry_ts"].as_i64()?,
-        exit_ts: p["exit_ts"].as_i64()?,
-        entry_price: p["entry_price"].as_f64()?,
-        exit_price: p["exit_price"].as_f64()?,
-        pnl: p["pnl"].as_f64()?,
-    })
 }
 
 fn numbers(trades: &[DriftTrade], equity: &[f64]) -> DriftNumbers {

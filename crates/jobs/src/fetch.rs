@@ -30,6 +30,7 @@ pub struct FetchRequest {
 
 /// How far a fetch has come, as written to its job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FetchProgress {
     /// 0 to 100, by time covered.
     pub percent: f64,
@@ -39,11 +40,12 @@ pub struct FetchProgress {
     pub message: String,
 }
 
-pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Result<Value, JobError> {
-    let request: FetchRequest = serde_json::from_value(job.payload.clone())
-        .map_err(|e| JobError::Permanent(format!("the fetch's settings cannot be read: {e}")))?;
-    let dataset = ctx.db.candles().get_dataset(&request.dataset_id).await?;
-    // The connectors read and wait on the workers' clock.
+/// A dataset's sources in failover order, on the workers' clock (the connectors read and
+/// wait on it), and that clock.
+pub(crate) fn failover(
+    ctx: &Ctx,
+    dataset: &bb_store::Dataset,
+) -> Result<(Failover, Arc<dyn Clock>), JobError> {
     let clock: Arc<dyn Clock> = Arc::new(ctx.config.clock.clone());
     let sources = dataset
         .fetch_sources
@@ -51,7 +53,14 @@ pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Result<Value, JobError> {
         .map(|n| ctx.config.market.source(n, clock.clone()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let failover = Failover::new(sources, clock.clone());
+    Ok((Failover::new(sources, clock.clone()), clock))
+}
+
+pub(crate) async fn run(ctx: &Ctx, job: &Job) -> Result<Value, JobError> {
+    let request: FetchRequest = serde_json::from_value(job.payload.clone())
+        .map_err(|e| JobError::Permanent(format!("the fetch's settings cannot be read: {e}")))?;
+    let dataset = ctx.db.candles().get_dataset(&request.dataset_id).await?;
+    let (failover, clock) = failover(ctx, &dataset)?;
     let dumps =
         BinanceDumps::for_sources(&ctx.config.market, &dataset.fetch_sources, clock.clone());
     let ranges: Vec<(Option<i64>, Option<i64>)> = if request.ranges.is_empty() {

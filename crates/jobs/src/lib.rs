@@ -28,6 +28,7 @@ mod engine;
 mod fetch;
 pub mod inspect;
 pub mod paper;
+pub mod paper_types;
 pub mod report;
 pub mod request;
 mod run;

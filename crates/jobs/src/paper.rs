@@ -23,6 +23,8 @@ use bb_backtest::alerts::{self, Alert, AlertConfig};
 use bb_backtest::paper::{PaperEngine, PaperStep};
 use bb_domain::{Candles, Timeframe, Trade};
 use bb_metrics::display::{money, signed_pct, significant};
+
+use crate::paper_types::{PaperPosition, PaperSnapshot, TickEntry, TradeEntry, side_word};
 use bb_store::{Db, NewPaperEvent, PaperRun, Tick};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
@@ -114,11 +116,7 @@ pub(crate) async fn run_market(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, 
     }
     let now = ctx.config.clock.now_ms();
     let mut dataset = db.candles().get_dataset(&dataset_id).await?;
-    let connectors = dataset
-        .fetch_sources
-        .iter()
-        .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
-    if connectors && refresh(ctx, &dataset, tf, now).await {
+    if bb_market::is_fetched(&dataset) && refresh(ctx, &dataset, tf, now).await {
         dataset = db.candles().get_dataset(&dataset_id).await?;
     }
     // A candle is due once it has closed.
@@ -358,22 +356,26 @@ pub async fn stop(db: &Db, run: &PaperRun, why: &str) -> Result<Option<PaperRun>
         Some(t) => format!(
             "{why} The open {} position was closed at the last price, {} (candle of {}), \
              fees and slippage included.",
-            side_word(t),
+            side_word(t.side),
             money(t.exit_price),
             bb_data::format_utc(t.exit_ts)
         ),
         None => format!("{why} No position was open."),
     };
     // The run's numbers after the close: equity, trades, no position.
-    let final_equity = result.equity.last().copied();
-    let capital = run.settings["initial_capital"].as_f64().unwrap_or(f64::NAN);
-    if let Some(equity) = final_equity {
-        let mut snap = run.snapshot.clone().unwrap_or_else(|| json!({}));
-        snap["equity"] = json!(equity);
-        snap["total_return_pct"] = json!((equity / capital - 1.0) * 100.0);
-        snap["trades"] = json!(result.trades.len());
-        snap["position"] = Value::Null;
-        db.paper_runs().set_snapshot(&run.id, &snap).await?;
+    if let Some(&equity) = result.equity.last() {
+        let capital = settings_of(run)?.initial_capital;
+        let before = PaperSnapshot::read(run.snapshot.as_ref(), capital);
+        let after = PaperSnapshot {
+            equity,
+            total_return_pct: (equity / capital - 1.0) * 100.0,
+            trades: result.trades.len() as u64,
+            position: None,
+            ..before
+        };
+        db.paper_runs()
+            .set_snapshot(&run.id, &to_json(&after))
+            .await?;
     }
     if let Some(t) = closing.first() {
         db.paper_runs()
@@ -413,8 +415,7 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
         return Ok(c);
     }
     let engine = fresh_engine(db, run, tf).await?;
-    let settings: Settings = serde_json::from_value(run.settings.clone())
-        .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))?;
+    let settings = settings_of(run)?;
     let dataset = db.candles().get_dataset(&run.dataset_id).await?;
     let mut cached = Cached {
         last: None,
@@ -478,8 +479,7 @@ pub(crate) async fn fresh_engine(
             JobError::Permanent(format!("the strategy cannot run: {}", list.join("; ")))
         },
     )?;
-    let settings: Settings = serde_json::from_value(run.settings.clone())
-        .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))?;
+    let settings = settings_of(run)?;
     let mut engine = PaperEngine::new(&plan, tf, &settings.sim())
         .map_err(|e| JobError::Permanent(e.to_string()))?;
     let dataset = db.candles().get_dataset(&run.dataset_id).await?;
@@ -573,20 +573,13 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
     if current.last_ts.is_some_and(|last| last >= newest_closed) {
         return true;
     }
-    let clock: Arc<dyn bb_market::Clock> = Arc::new(ctx.config.clock.clone());
-    let sources = match current
-        .fetch_sources
-        .iter()
-        .map(|n| ctx.config.market.source(n, clock.clone()))
-        .collect::<Result<Vec<_>, _>>()
-    {
-        Ok(s) => s,
+    let (failover, clock) = match crate::fetch::failover(ctx, &current) {
+        Ok(f) => f,
         Err(e) => {
             tracing::warn!(dataset = %current.spec(), error = %e, "no source to refresh from");
             return false;
         }
     };
-    let failover = bb_market::Failover::new(sources, clock.clone());
     let range = bb_market::FetchRange::default();
     if let Err(e) = bb_market::fetch_into(
         &ctx.db,
@@ -637,8 +630,11 @@ fn tick_events(
                 format!("; signals: {}", signals.join(", "))
             }
         ),
-        // The candle as it was processed, so a later revision of it can be told (drift).
-        payload: json!({ "equity": step.equity, "signals": signals, "candle": candle }),
+        payload: to_json(&TickEntry {
+            equity: step.equity,
+            signals: signals.iter().map(|s| (*s).to_owned()).collect(),
+            candle,
+        }),
     }];
     for t in &step.closed {
         events.push(NewPaperEvent {
@@ -651,10 +647,7 @@ fn tick_events(
     if let Some(p) = cached.engine.position()
         && position_before != Some(p.entry_ts)
     {
-        let side = match p.side {
-            bb_domain::Side::Long => "long",
-            bb_domain::Side::Short => "short",
-        };
+        let side = side_word(p.side);
         events.push(NewPaperEvent {
             kind: "fill",
             candle_ts: Some(ts),
@@ -673,13 +666,6 @@ fn tick_events(
     events
 }
 
-fn side_word(t: &Trade) -> &'static str {
-    match t.side {
-        bb_domain::Side::Long => "long",
-        bb_domain::Side::Short => "short",
-    }
-}
-
 fn trade_message(t: &Trade) -> String {
     let why = match t.exit_reason {
         bb_domain::ExitReason::Signal => "exit signal",
@@ -692,7 +678,7 @@ fn trade_message(t: &Trade) -> String {
     };
     format!(
         "Closed {} ({why}): {} from {} to {}, profit {} ({}).",
-        side_word(t),
+        side_word(t.side),
         significant(t.quantity, 6),
         money(t.entry_price),
         money(t.exit_price),
@@ -702,27 +688,34 @@ fn trade_message(t: &Trade) -> String {
 }
 
 fn trade_payload(t: &Trade) -> Value {
-    json!({
-        "side": side_word(t), "entry_ts": t.entry_ts, "exit_ts": t.exit_ts,
-        "entry_price": t.entry_price, "exit_price": t.exit_price, "quantity": t.quantity,
-        "pnl": t.pnl, "pnl_pct": t.pnl_pct, "fees": t.fees, "reason": t.exit_reason,
-    })
+    to_json(&TradeEntry::of(t))
 }
 
 fn snapshot(run: &PaperRun, cached: &Cached, equity: f64) -> Value {
-    let capital = run.settings["initial_capital"].as_f64().unwrap_or(f64::NAN);
-    let position = cached.engine.position().map(|p| {
-        json!({
-            "side": match p.side { bb_domain::Side::Long => "long", bb_domain::Side::Short => "short" },
-            "entry_ts": p.entry_ts, "entry_price": p.entry_price, "quantity": p.quantity,
-            "stop": p.stop, "take_profit": p.take_profit,
-        })
+    let capital = settings_of(run).map_or(f64::NAN, |s| s.initial_capital);
+    let position = cached.engine.position().map(|p| PaperPosition {
+        side: side_word(p.side).to_owned(),
+        entry_ts: p.entry_ts,
+        entry_price: p.entry_price,
+        quantity: p.quantity,
+        stop: p.stop,
+        take_profit: p.take_profit,
     });
-    json!({
-        "equity": equity,
-        "total_return_pct": (equity / capital - 1.0) * 100.0,
-        "max_drawdown_pct": cached.max_drawdown_pct,
-        "trades": cached.engine.trades().len(),
-        "position": position,
+    to_json(&PaperSnapshot {
+        equity,
+        total_return_pct: (equity / capital - 1.0) * 100.0,
+        max_drawdown_pct: cached.max_drawdown_pct,
+        trades: cached.engine.trades().len() as u64,
+        position,
     })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The run's settings, as stored.
+fn settings_of(run: &PaperRun) -> Result<Settings, JobError> {
+    serde_json::from_value(run.settings.clone())
+        .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))
 }

@@ -94,6 +94,24 @@ async fn setup(db: &Db) -> Setup {
     }
 }
 
+/// A replay of the daily BTC candles from `start_ts`, a tick every `every_ms`, due at `at`.
+fn replay(s: &Setup, dataset: &str, start_ts: i64, every_ms: i64, at: i64) -> NewPaperRun {
+    NewPaperRun {
+        user_id: s.user.clone(),
+        strategy_id: s.strategy.clone(),
+        version: 1,
+        dataset_id: dataset.to_owned(),
+        symbol: "BTC-USD".into(),
+        timeframe: "1d".into(),
+        settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
+        mode: "replay".into(),
+        start_ts,
+        alert_config: json!({}),
+        tick_every_ms: every_ms,
+        first_tick_at: at,
+    }
+}
+
 fn worker(db: &Db, name: &str, clock: Clock) -> Worker {
     Worker::new(
         db.clone(),
@@ -119,20 +137,7 @@ conformance!(
         let run = db
             .paper_runs()
             .create(
-                NewPaperRun {
-                    user_id: s.user.clone(),
-                    strategy_id: s.strategy.clone(),
-                    version: 1,
-                    dataset_id: s.dataset.clone(),
-                    symbol: "BTC-USD".into(),
-                    timeframe: "1d".into(),
-                    settings: serde_json::to_value(settings).unwrap(),
-                    mode: "replay".into(),
-                    start_ts: s.candles.ts[start],
-                    alert_config: json!({}),
-                    tick_every_ms: 1_000,
-                    first_tick_at: time.now_ms(),
-                },
+                replay(&s, &s.dataset, s.candles.ts[start], 1_000, time.now_ms()),
                 5,
             )
             .await
@@ -223,20 +228,7 @@ conformance!(
         let run = db
             .paper_runs()
             .create(
-                NewPaperRun {
-                    user_id: s.user.clone(),
-                    strategy_id: s.strategy.clone(),
-                    version: 1,
-                    dataset_id: s.dataset.clone(),
-                    symbol: "BTC-USD".into(),
-                    timeframe: "1d".into(),
-                    settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
-                    mode: "replay".into(),
-                    start_ts: s.candles.ts[start],
-                    alert_config: json!({}),
-                    tick_every_ms: 1_000,
-                    first_tick_at: time.now_ms(),
-                },
+                replay(&s, &s.dataset, s.candles.ts[start], 1_000, time.now_ms()),
                 1,
             )
             .await
@@ -246,20 +238,7 @@ conformance!(
         let second = db
             .paper_runs()
             .create(
-                NewPaperRun {
-                    user_id: s.user.clone(),
-                    strategy_id: s.strategy.clone(),
-                    version: 1,
-                    dataset_id: s.dataset.clone(),
-                    symbol: "BTC-USD".into(),
-                    timeframe: "1d".into(),
-                    settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
-                    mode: "replay".into(),
-                    start_ts: s.candles.ts[start],
-                    alert_config: json!({}),
-                    tick_every_ms: 1_000,
-                    first_tick_at: time.now_ms(),
-                },
+                replay(&s, &s.dataset, s.candles.ts[start], 1_000, time.now_ms()),
                 1,
             )
             .await
@@ -315,20 +294,7 @@ conformance!(
         let third = db
             .paper_runs()
             .create(
-                NewPaperRun {
-                    user_id: s.user.clone(),
-                    strategy_id: s.strategy.clone(),
-                    version: 1,
-                    dataset_id: s.dataset.clone(),
-                    symbol: "BTC-USD".into(),
-                    timeframe: "1d".into(),
-                    settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
-                    mode: "replay".into(),
-                    start_ts: s.candles.ts[start],
-                    alert_config: json!({}),
-                    tick_every_ms: 1_000,
-                    first_tick_at: time.now_ms(),
-                },
+                replay(&s, &s.dataset, s.candles.ts[start], 1_000, time.now_ms()),
                 1,
             )
             .await
@@ -348,20 +314,7 @@ conformance!(
         let run = db
             .paper_runs()
             .create(
-                NewPaperRun {
-                    user_id: s.user.clone(),
-                    strategy_id: s.strategy.clone(),
-                    version: 1,
-                    dataset_id: s.dataset.clone(),
-                    symbol: "BTC-USD".into(),
-                    timeframe: "1d".into(),
-                    settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
-                    mode: "replay".into(),
-                    start_ts: s.candles.ts[start],
-                    alert_config: json!({}),
-                    tick_every_ms: 3_600_000,
-                    first_tick_at: time.now_ms() + 3_600_000,
-                },
+                replay(&s, &s.dataset, s.candles.ts[start], 3_600_000, time.now_ms() + 3_600_000),
                 5,
             )
             .await
@@ -421,20 +374,7 @@ conformance!(
         db.candles().import(&gappy.id, &before, "file").await.unwrap();
         db.candles().import(&gappy.id, &after, "file").await.unwrap();
         let (clock, time) = Clock::test(now_ms());
-        let new_run = |dataset: &str| NewPaperRun {
-            user_id: s.user.clone(),
-            strategy_id: s.strategy.clone(),
-            version: 1,
-            dataset_id: dataset.to_owned(),
-            symbol: "BTC-USD".into(),
-            timeframe: "1d".into(),
-            settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
-            mode: "replay".into(),
-            start_ts: s.candles.ts[start],
-            alert_config: json!({}),
-            tick_every_ms: 1_000,
-            first_tick_at: time.now_ms(),
-        };
+        let new_run = |dataset: &str| replay(&s, dataset, s.candles.ts[start], 1_000, time.now_ms());
         let clean = db.paper_runs().create(new_run(&s.dataset), 5).await.unwrap().unwrap();
         let gap = db.paper_runs().create(new_run(&gappy.id), 5).await.unwrap().unwrap();
         let w = worker(&db, "w", clock);

@@ -74,6 +74,17 @@ impl Default for MarketConfig {
     }
 }
 
+/// Whether `dataset` is fetched from a provider (and so can be brought up to date), not
+/// imported from a file or bundled.
+pub fn is_fetched(dataset: &bb_store::Dataset) -> bool {
+    dataset.fetch_sources.iter().any(|s| {
+        matches!(
+            s.as_str(),
+            "binance" | "coindesk" | "coinmetrics" | "coin-metrics"
+        )
+    })
+}
+
 impl MarketConfig {
     /// From the process environment.
     pub fn from_env() -> MarketConfig {

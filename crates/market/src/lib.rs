@@ -42,7 +42,7 @@ pub use coindesk::CoinDesk;
 pub use coinmetrics::CoinMetrics;
 pub use config::{
     ApiKey, BINANCE_DUMPS_URL, BINANCE_URL, COINDESK_URL, COINMETRICS_COMMUNITY_URL,
-    COINMETRICS_URL, MarketConfig,
+    COINMETRICS_URL, MarketConfig, is_fetched,
 };
 pub use dumps::BinanceDumps;
 pub use error::{MarketError, SourceError, SourceErrorKind};

@@ -1804,12 +1804,9 @@ export interface components {
          * @enum {string}
          */
         ExitReason: "signal" | "stop_loss" | "break_even" | "take_profit" | "trailing_stop" | "time_stop" | "end_of_data";
-        /** @description How far a fetch has come. */
-        FetchProgressView: {
-            /**
-             * Format: int64
-             * @description Candles received so far.
-             */
+        /** @description How far a fetch has come, as written to its job. */
+        FetchProgress: {
+            /** @description Candles received so far. */
             candles: number;
             /** @description Where it is, in words. */
             message: string;
@@ -1834,7 +1831,7 @@ export interface components {
             from_ms?: number | null;
             /** @description The job id. */
             id: string;
-            progress?: components["schemas"]["FetchProgressView"] | null;
+            progress?: components["schemas"]["FetchProgress"] | null;
             /** @description Once succeeded: candles received per source, new ones, and the quality summary. */
             result?: Record<string, never> | null;
             /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
@@ -2365,7 +2362,7 @@ export interface components {
              */
             seq: number;
         };
-        /** @description An open position. */
+        /** @description The open position, as of the last candle. */
         PaperPosition: {
             /**
              * Format: double
@@ -2411,8 +2408,7 @@ export interface components {
             equity: number;
             /** Format: double */
             fee_pct: number;
-            /** @description `next_open` or `same_close`. */
-            fill: string;
+            fill: components["schemas"]["FillRule"];
             id: string;
             /** Format: double */
             initial_capital: number;

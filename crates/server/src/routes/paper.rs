@@ -21,7 +21,10 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use bb_backtest::Settings;
 use bb_backtest::alerts::AlertConfig;
+use bb_jobs::paper_types::{PaperPosition, PaperSnapshot};
+use bb_simulator::FillRule;
 use bb_store::{NewPaperRun, PaperEvent, PaperRun, StoreError, paper_topic};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,19 +98,6 @@ pub struct UpdatePaperRunRequest {
     pub alert_config: AlertConfig,
 }
 
-/// An open position.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PaperPosition {
-    /// `long` or `short`.
-    pub side: String,
-    pub entry_ts: i64,
-    /// Fill price, slippage included.
-    pub entry_price: f64,
-    pub quantity: f64,
-    pub stop: Option<f64>,
-    pub take_profit: Option<f64>,
-}
-
 /// A paper run.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaperRunView {
@@ -125,8 +115,7 @@ pub struct PaperRunView {
     pub initial_capital: f64,
     pub fee_pct: f64,
     pub slippage_bps: f64,
-    /// `next_open` or `same_close`.
-    pub fill: String,
+    pub fill: FillRule,
     pub allow_short: bool,
     /// Open time of the first candle it trades.
     pub start_ts: i64,
@@ -252,29 +241,21 @@ pub async fn update_paper_run(
 }
 
 fn view(run: PaperRun, title: String) -> PaperRunView {
-    let s = &run.settings;
-    let snap = run.snapshot.clone().unwrap_or(Value::Null);
-    let capital = s["initial_capital"].as_f64().unwrap_or(f64::NAN);
-    let position = snap["position"].as_object().map(|p| PaperPosition {
-        side: p["side"].as_str().unwrap_or_default().to_owned(),
-        entry_ts: p["entry_ts"].as_i64().unwrap_or_default(),
-        entry_price: p["entry_price"].as_f64().unwrap_or(f64::NAN),
-        quantity: p["quantity"].as_f64().unwrap_or(f64::NAN),
-        stop: p["stop"].as_f64(),
-        take_profit: p["take_profit"].as_f64(),
-    });
+    let settings: Settings =
+        serde_json::from_value(run.settings.clone()).unwrap_or(Settings::DEFAULT);
+    let snap = PaperSnapshot::read(run.snapshot.as_ref(), settings.initial_capital);
     PaperRunView {
         strategy_title: title,
-        initial_capital: capital,
-        fee_pct: s["fee_pct"].as_f64().unwrap_or(f64::NAN),
-        slippage_bps: s["slippage_bps"].as_f64().unwrap_or(f64::NAN),
-        fill: s["fill"].as_str().unwrap_or("next_open").to_owned(),
-        allow_short: s["allow_short"].as_bool().unwrap_or(true),
-        equity: snap["equity"].as_f64().unwrap_or(capital),
-        total_return_pct: snap["total_return_pct"].as_f64().unwrap_or(0.0),
-        max_drawdown_pct: snap["max_drawdown_pct"].as_f64().unwrap_or(0.0),
-        trades: snap["trades"].as_u64().unwrap_or(0),
-        position,
+        initial_capital: settings.initial_capital,
+        fee_pct: settings.fee_pct,
+        slippage_bps: settings.slippage_bps,
+        fill: settings.fill,
+        allow_short: settings.allow_short,
+        equity: snap.equity,
+        total_return_pct: snap.total_return_pct,
+        max_drawdown_pct: snap.max_drawdown_pct,
+        trades: snap.trades,
+        position: snap.position,
         id: run.id,
         strategy_id: run.strategy_id,
         version: run.version,
@@ -391,11 +372,7 @@ pub async fn create_paper_run(
             ("replay", start, REPLAY_TICK_MS, now)
         }
         None => {
-            let fetched = dataset
-                .fetch_sources
-                .iter()
-                .any(|s| matches!(s.as_str(), "binance" | "coindesk" | "coinmetrics"));
-            if !fetched || dataset.owner_id.is_some() {
+            if !bb_market::is_fetched(&dataset) || dataset.owner_id.is_some() {
                 return Err(field_error(
                     "dataset_id",
                     format!(

@@ -51,23 +51,12 @@ pub struct FetchView {
     /// The last failure, in words.
     pub error: Option<String>,
     /// While it runs: how far it has come.
-    pub progress: Option<FetchProgressView>,
+    pub progress: Option<bb_jobs::FetchProgress>,
     /// Once succeeded: candles received per source, new ones, and the quality summary.
     #[schema(value_type = Option<Object>)]
     pub result: Option<Value>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
-}
-
-/// How far a fetch has come.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FetchProgressView {
-    /// 0 to 100, by time covered.
-    pub percent: f64,
-    /// Candles received so far.
-    pub candles: u64,
-    /// Where it is, in words.
-    pub message: String,
 }
 
 impl FetchView {

@@ -1,0 +1,112 @@
+//! What a paper run stores as JSON, as types: its settings (`bb_backtest::Settings`), its
+//! performance snapshot, and the payloads of its ledger's trades. The store keeps them as
+//! bytes; the workers write them through these types and the API reads them back with
+//! [`PaperSnapshot::read`] and [`TradeEntry::read`], so no layer reads them by field name.
+
+use serde::{Deserialize, Serialize};
+
+/// The open position, as of the last candle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaperPosition {
+    /// `long` or `short`.
+    pub side: String,
+    pub entry_ts: i64,
+    /// Fill price, slippage included.
+    pub entry_price: f64,
+    pub quantity: f64,
+    pub stop: Option<f64>,
+    pub take_profit: Option<f64>,
+}
+
+/// A run's numbers after its last candle.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaperSnapshot {
+    pub equity: f64,
+    pub total_return_pct: f64,
+    /// Zero or negative.
+    pub max_drawdown_pct: f64,
+    /// Trades closed.
+    pub trades: u64,
+    pub position: Option<PaperPosition>,
+}
+
+impl PaperSnapshot {
+    /// A run's stored snapshot; before its first candle (or unreadable), the capital alone.
+    pub fn read(stored: Option<&serde_json::Value>, capital: f64) -> PaperSnapshot {
+        stored
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or(PaperSnapshot {
+                equity: capital,
+                total_return_pct: 0.0,
+                max_drawdown_pct: 0.0,
+                trades: 0,
+                position: None,
+            })
+    }
+}
+
+/// A closed trade, as the ledger's `trade` entries carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TradeEntry {
+    /// `long` or `short`.
+    pub side: String,
+    pub entry_ts: i64,
+    pub exit_ts: i64,
+    pub entry_price: f64,
+    pub exit_price: f64,
+    pub quantity: f64,
+    pub pnl: f64,
+    pub pnl_pct: f64,
+    pub fees: f64,
+    pub reason: bb_domain::ExitReason,
+}
+
+impl TradeEntry {
+    pub fn of(t: &bb_domain::Trade) -> TradeEntry {
+        TradeEntry {
+            side: side_word(t.side).to_owned(),
+            entry_ts: t.entry_ts,
+            exit_ts: t.exit_ts,
+            entry_price: t.entry_price,
+            exit_price: t.exit_price,
+            quantity: t.quantity,
+            pnl: t.pnl,
+            pnl_pct: t.pnl_pct,
+            fees: t.fees,
+            reason: t.exit_reason,
+        }
+    }
+
+    /// The trade of a ledger entry's payload, if it holds one.
+    pub fn read(payload: &serde_json::Value) -> Option<TradeEntry> {
+        serde_json::from_value(payload.clone()).ok()
+    }
+}
+
+/// `long` or `short`.
+pub fn side_word(side: bb_domain::Side) -> &'static str {
+    match side {
+        bb_domain::Side::Long => "long",
+        bb_domain::Side::Short => "short",
+    }
+}
+
+/// A processed candle, as the ledger's `tick` entries carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TickEntry {
+    /// Equity at the candle's close.
+    pub equity: f64,
+    /// The actions that fired on its close (`enter long`, …).
+    pub signals: Vec<String>,
+    /// The candle as it was processed (open, high, low, close, volume), so a later
+    /// revision of it can be told.
+    pub candle: [f64; 5],
+}
+
+impl TickEntry {
+    /// The tick of a ledger entry's payload, if it holds one.
+    pub fn read(payload: &serde_json::Value) -> Option<TickEntry> {
+        serde_json::from_value(payload.clone()).ok()
+    }
+}
