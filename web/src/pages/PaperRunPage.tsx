@@ -361,8 +361,10 @@ function describe(e: LedgerItem, symbol: string, unit?: string): string {
     const exit = payloadNumber(e, "exit_price");
     const pnlPct = payloadNumber(e, "pnl_pct");
     const reason = payloadText(e, "reason");
+    // A paper run ends its data only when it is stopped.
+    const why = reason === "end_of_data" ? "run stopped" : reason ? exitReasonWords(reason) : "";
     if (entry !== undefined && exit !== undefined)
-      return `Closed ${sideWords}${reason ? ` (${exitReasonWords(reason)})` : ""}: ${price(entry, unit)} → ${price(exit, unit)}${
+      return `Closed ${sideWords}${why ? ` (${why})` : ""}: ${price(entry, unit)} → ${price(exit, unit)}${
         pnlPct !== undefined ? `, ${pct(pnlPct, 2)}` : ""
       }.`;
   }
