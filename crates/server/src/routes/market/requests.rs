@@ -175,8 +175,8 @@ pub async fn request_market_data(
         return Err(field_error(
             "symbol",
             format!(
-                "Binance does not list {:?} as a market it trades now; search the list with \
-                 GET /api/v1/market/symbols?q=…",
+                "Binance does not list {:?} as a market it trades now: pick one from its list \
+                 (GET /api/v1/market/symbols?q=…), such as ETH-USDT.",
                 clip(&req.symbol, 40)
             ),
         ));
