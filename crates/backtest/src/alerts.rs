@@ -36,6 +36,13 @@ pub struct AlertConfig {
     /// Alert when no trade opened or closed for this many candles.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000000))]
     pub no_trade_bars: Option<u32>,
+    /// Alert when the open position is worth this many percent of the equity or more
+    /// (e.g. 90: nearly everything is in one trade).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(exclusive_minimum = 0.0, maximum = 1000.0)
+    )]
+    pub max_exposure_pct: Option<f64>,
     /// Alert when the newest candle is this many candles late (live runs).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub stale_data_bars: Option<u32>,
@@ -51,6 +58,7 @@ impl AlertConfig {
             max_weekly_loss_pct: None,
             max_consecutive_losses: Some(5),
             no_trade_bars: None,
+            max_exposure_pct: None,
             stale_data_bars: Some(3),
         }
     }
@@ -67,6 +75,14 @@ impl AlertConfig {
         pct("max_drawdown_pct", self.max_drawdown_pct)?;
         pct("max_daily_loss_pct", self.max_daily_loss_pct)?;
         pct("max_weekly_loss_pct", self.max_weekly_loss_pct)?;
+        if let Some(x) = self.max_exposure_pct
+            && !(x > 0.0 && x <= 1000.0)
+        {
+            return Err((
+                "max_exposure_pct",
+                format!("max_exposure_pct must be above 0 and at most 1000 (percent), not {x}"),
+            ));
+        }
         let count = |name: &'static str, v: Option<u32>, max: u32| match v {
             Some(n) if n == 0 || n > max => {
                 Err((name, format!("{name} must be from 1 to {max}, not {n}")))
@@ -84,22 +100,41 @@ impl AlertConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
     /// A stable name: `drawdown`, `daily_loss`, `weekly_loss`, `consecutive_losses`,
-    /// `no_trade`, `stale_data`.
+    /// `no_trade`, `exposure`, `stale_data`.
     pub kind: &'static str,
     /// In words, with the numbers.
     pub message: String,
 }
 
 /// The alerts whose conditions hold after the engine's last candle (all but `stale_data`,
-/// which [`stale`] checks).
-pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe) -> Vec<Alert> {
+/// which [`stale`] checks); `peak` is the highest equity so far (kept by the caller, so a
+/// check costs the same however long the run).
+pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe, peak: f64) -> Vec<Alert> {
     let mut out = Vec::new();
     let equity = engine.equity();
     let Some(&now) = equity.last() else {
         return out;
     };
+    if let Some(limit) = config.max_exposure_pct
+        && let (Some(p), Some(&close)) = (engine.position(), engine.candles().close.last())
+        && now > 0.0
+    {
+        let exposure = p.quantity * close / now * 100.0;
+        if exposure >= limit {
+            out.push(Alert {
+                kind: "exposure",
+                message: format!(
+                    "The open {} position is worth {exposure:.1}% of the equity; your alert is \
+                     at {limit}%.",
+                    match p.side {
+                        bb_domain::Side::Long => "long",
+                        bb_domain::Side::Short => "short",
+                    }
+                ),
+            });
+        }
+    }
     if let Some(limit) = config.max_drawdown_pct {
-        let peak = equity.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let dd = (1.0 - now / peak) * 100.0;
         if peak > 0.0 && dd >= limit {
             out.push(Alert {
@@ -246,7 +281,7 @@ mod tests {
             no_trade_bars: Some(24),
             ..AlertConfig::default()
         };
-        let holding = check(&config, &e, Timeframe::HOUR);
+        let holding = check(&config, &e, Timeframe::HOUR, 10_000.0);
         assert_eq!(holding.len(), 1);
         assert_eq!(holding[0].kind, "no_trade");
         let (new, active) = episodes(&[], holding.clone());
@@ -257,7 +292,7 @@ mod tests {
         // The condition ends; later it holds again: a new episode.
         let (_, cleared) = episodes(&active, vec![]);
         assert!(cleared.is_empty());
-        let back = check(&config, &e, Timeframe::HOUR);
+        let back = check(&config, &e, Timeframe::HOUR, 10_000.0);
         assert_eq!(episodes(&cleared, back).0.len(), 1);
 
         let h = 3_600_000;
@@ -266,6 +301,28 @@ mod tests {
         let s = stale(&stale_cfg, Timeframe::HOUR, Some(10 * h), 13 * h).unwrap();
         assert_eq!(s.kind, "stale_data");
         assert!(s.message.contains("3 periods of 1h"), "{}", s.message);
+    }
+
+    #[test]
+    fn a_position_worth_most_of_the_equity_raises_exposure() {
+        // Falling, then rising closes: the SMA crossover enters long and stays in.
+        let closes: Vec<f64> = (0..60)
+            .map(|i| if i < 40 { 200.0 - i as f64 } else { 160.0 + 5.0 * (i - 40) as f64 })
+            .collect();
+        let e = engine_on(&closes);
+        let p = e.position().expect("the crossover is long");
+        let equity = *e.equity().last().unwrap();
+        let exposure = p.quantity * closes[59] / equity * 100.0;
+        let at = |limit: f64| AlertConfig {
+            max_exposure_pct: Some(limit),
+            ..AlertConfig::default()
+        };
+        let peak = e.equity().iter().copied().fold(f64::MIN, f64::max);
+        let fired = check(&at(exposure - 1.0), &e, Timeframe::HOUR, peak);
+        assert_eq!(fired.len(), 1, "{fired:?}");
+        assert_eq!(fired[0].kind, "exposure");
+        assert!(fired[0].message.contains("long position"), "{}", fired[0].message);
+        assert!(check(&at(exposure + 1.0), &e, Timeframe::HOUR, peak).is_empty());
     }
 
     #[test]
@@ -281,6 +338,11 @@ mod tests {
             ..AlertConfig::default()
         };
         assert_eq!(zero.check().unwrap_err().0, "max_consecutive_losses");
+        let exposure = AlertConfig {
+            max_exposure_pct: Some(0.0),
+            ..AlertConfig::default()
+        };
+        assert_eq!(exposure.check().unwrap_err().0, "max_exposure_pct");
         assert!(serde_json::from_str::<AlertConfig>(r#"{"leverage": 5}"#).is_err());
     }
 }

@@ -9,14 +9,17 @@
 //! report looks for.
 
 use bb_domain::{Candles, Timeframe};
-use bb_store::{Db, PaperEvent, PaperRun};
+use bb_store::{Db, PaperEvent, PaperRun, Revision};
 use serde::Serialize;
 
+use crate::expectation::Expectation;
 use crate::paper_types::{TickEntry, TradeEntry, side_word};
 use crate::run::JobError;
 
 /// Ledger entries read at most (a run of a year of hourly candles is about 30,000).
 const MAX_EVENTS: usize = 500_000;
+/// Candle revisions read at most.
+const MAX_REVISIONS: usize = 10_000;
 
 /// A trade, as the run or the backtest made it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -83,6 +86,11 @@ pub struct DriftReport {
     pub causes: Vec<DriftCause>,
     pub paper: DriftNumbers,
     pub backtest: DriftNumbers,
+    /// The backtest's range of drawdowns and returns over windows as long as the run, on
+    /// the candles before it started, with the run's own beside them.
+    pub expectation: Option<Expectation>,
+    /// Why there is no expectation, when there is none.
+    pub expectation_missing: Option<String>,
     /// In one sentence.
     pub verdict: String,
 }
@@ -113,7 +121,15 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
         }
         None => Candles::default(),
     };
-    let mut causes = candle_causes(run, tf, &events, &stored);
+    let revisions = match run.last_candle_ts {
+        Some(last) => {
+            db.candles()
+                .revisions(&run.dataset_id, run.start_ts, last + 1, MAX_REVISIONS)
+                .await?
+        }
+        None => Vec::new(),
+    };
+    let mut causes = candle_causes(run, tf, &events, &stored, &revisions);
     causes.extend(history_causes(db, run, &events).await?);
 
     // The backtest now: the run's engine on the stored candles.
@@ -169,6 +185,14 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
         .filter(|e| e.kind == "tick")
         .filter_map(|e| TickEntry::read(&e.payload).map(|t| t.equity))
         .collect();
+    let capital = serde_json::from_value::<bb_backtest::Settings>(run.settings.clone())
+        .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))?
+        .initial_capital;
+    let (expectation, expectation_missing) =
+        match crate::expectation::expectation(db, run, tf, capital, &paper_equity).await? {
+            Ok(e) => (Some(e), None),
+            Err(why) => (None, Some(why)),
+        };
     let paper = numbers(&made, &paper_equity);
     let backtest = numbers(&expected, engine.equity());
     let verdict = if differences.is_empty() {
@@ -205,6 +229,8 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
         causes,
         paper,
         backtest,
+        expectation,
+        expectation_missing,
         verdict,
     })
 }
@@ -215,6 +241,7 @@ fn candle_causes(
     tf: Timeframe,
     events: &[PaperEvent],
     stored: &Candles,
+    revisions: &[Revision],
 ) -> Vec<DriftCause> {
     let mut out = Vec::new();
     let ticks: std::collections::BTreeMap<i64, &PaperEvent> = events
@@ -241,26 +268,40 @@ fn candle_causes(
                 ),
             }),
             Some(tick) => {
-                if let Some(then) = TickEntry::read(&tick.payload).map(|t| t.candle)
+                let entry = TickEntry::read(&tick.payload);
+                if let Some(then) = entry.as_ref().map(|t| t.candle)
                     && then
                         .iter()
                         .zip(now)
                         .any(|(a, b)| a.to_bits() != b.to_bits())
                 {
+                    let by = revisions
+                        .iter()
+                        .rev()
+                        .find(|r| (ts..ts + tf.millis()).contains(&r.ts))
+                        .map(|r| {
+                            format!(
+                                " (corrected by {} at {})",
+                                r.source,
+                                bb_data::format_utc(r.revised_at)
+                            )
+                        })
+                        .unwrap_or_default();
                     out.push(DriftCause {
                         kind: "revised_candle".into(),
                         candle_ts: Some(ts),
                         message: format!(
-                            "The candle of {} was revised after the run processed it: close {} \
-                             then, {} now.",
+                            "The candle of {} was revised after the run processed it{by}: {}.",
                             bb_data::format_utc(ts),
-                            then[3],
-                            now[3]
+                            changes(&then, &now)
                         ),
                     });
                 }
                 let closed = ts + tf.millis();
-                if run.mode == "live" && tick.created_at > closed + 2 * tf.millis() {
+                let processed = entry
+                    .and_then(|t| t.processed_at)
+                    .unwrap_or(tick.created_at);
+                if run.mode == "live" && TickEntry::late(ts, tf, processed) {
                     out.push(DriftCause {
                         kind: "late_candle".into(),
                         candle_ts: Some(ts),
@@ -268,7 +309,7 @@ fn candle_causes(
                             "The candle of {} was processed {} minute(s) after it closed (in \
                              order, so it changed no decision).",
                             bb_data::format_utc(ts),
-                            (tick.created_at - closed) / 60_000
+                            (processed - closed) / 60_000
                         ),
                     });
                 }
@@ -320,6 +361,18 @@ async fn history_causes(
         });
     }
     Ok(out)
+}
+
+/// "close 101 then, 103.5 now; volume 12 then, 14 now": the values that changed.
+fn changes(then: &[f64; 5], now: &[f64; 5]) -> String {
+    const NAMES: [&str; 5] = ["open", "high", "low", "close", "volume"];
+    NAMES
+        .iter()
+        .zip(then.iter().zip(now))
+        .filter(|(_, (a, b))| a.to_bits() != b.to_bits())
+        .map(|(name, (a, b))| format!("{name} {a} then, {b} now"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn difference(

@@ -38,6 +38,9 @@ static ENGINES: LazyLock<Mutex<HashMap<String, Cached>>> =
 /// Engines kept at most (each holds its run's candles); beyond, one is dropped and rebuilt
 /// when next needed.
 const MAX_CACHED: usize = 5_000;
+/// Candles a live refresh reads again (of the run's timeframe, at most one page of the
+/// dataset's): a source's corrections and late candles within them are stored.
+const RECHECK_CANDLES: i64 = 24;
 /// Candles one tick processes at most (a long outage is caught up over several ticks).
 const MAX_PER_TICK: usize = 5_000;
 
@@ -204,13 +207,17 @@ async fn plan(
             let dd = (equity / cached.peak - 1.0) * 100.0;
             cached.max_drawdown_pct = cached.max_drawdown_pct.min(dd);
         }
-        let mut events = tick_events(&run, &cached, ts, &step, position_before);
-        let holding = alerts::check(&config, &cached.engine, tf);
+        let mut events = Vec::new();
+        if let Some(gap) = missing_before(previous, ts, tf) {
+            events.push(gap);
+        }
+        events.extend(tick_events(&run, &cached, ts, &step, position_before, now));
+        let holding = alerts::check(&config, &cached.engine, tf, cached.peak);
         let (fired, now_active) = alerts::episodes(&active, holding);
         for a in &fired {
             events.push(alert_event(a, Some(ts)));
         }
-        if live && ts + 2 * tf.millis() <= now {
+        if live && TickEntry::late(ts, tf, now) {
             late += 1;
         }
         if late > 0 && i + 1 == due.len() {
@@ -219,7 +226,7 @@ async fn plan(
                 candle_ts: Some(ts),
                 message: format!(
                     "{late} candle(s) were processed late, in order: nothing was running when \
-                     they closed."
+                     they closed, or the source published them late."
                 ),
                 payload: json!({ "late": late }),
             });
@@ -403,42 +410,49 @@ pub async fn stop(db: &Db, run: &PaperRun, why: &str) -> Result<Option<PaperRun>
 }
 
 /// The run's engine: the cached one when it has seen exactly the run's candles, else one
-/// rebuilt from the stored candles (warm-up, then every candle processed so far).
+/// rebuilt (warm-up on the stored candles before the run, then every candle the run
+/// processed, as its ledger recorded it).
 async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobError> {
+    // Taken out of the cache, not copied (an engine holds the run's candles: copying it
+    // would make a tick's cost grow with the run's length); `keep` puts it back.
     if let Some(c) = ENGINES
         .lock()
         .map_err(|_| JobError::Transient("the engine cache is poisoned".into()))?
-        .get(&run.id)
+        .remove(&run.id)
         .filter(|c| c.last == run.last_candle_ts)
-        .cloned()
     {
         return Ok(c);
     }
     let engine = fresh_engine(db, run, tf).await?;
     let settings = settings_of(run)?;
-    let dataset = db.candles().get_dataset(&run.dataset_id).await?;
     let mut cached = Cached {
         last: None,
         engine,
         peak: settings.initial_capital,
         max_drawdown_pct: 0.0,
     };
-    if let Some(last) = run.last_candle_ts {
-        let seen = db
-            .candles()
-            .load_at(&dataset, tf, Some(run.start_ts), Some(last + 1))
-            .await?;
-        for i in 0..seen.len() {
+    // The candles the run processed, as it processed them (its ledger's ticks): a candle
+    // revised, or a gap filled, since then does not change the run's path.
+    let mut after = 0;
+    'read: while let Some(last) = run.last_candle_ts {
+        let page = db.paper_runs().ticks(&run.id, after, 5_000).await?;
+        let Some(end) = page.last() else { break };
+        after = end.seq;
+        for e in &page {
+            let (Some(ts), Some(tick)) = (e.candle_ts, TickEntry::read(&e.payload)) else {
+                return Err(JobError::Permanent(format!(
+                    "the ledger's entry {} cannot be read",
+                    e.seq
+                )));
+            };
+            if ts > last {
+                // recorded by another worker since the run was read
+                break 'read;
+            }
+            let [open, high, low, close, volume] = tick.candle;
             let step = cached
                 .engine
-                .push(
-                    seen.ts[i],
-                    seen.open[i],
-                    seen.high[i],
-                    seen.low[i],
-                    seen.close[i],
-                    seen.volume[i],
-                )
+                .push(ts, open, high, low, close, volume)
                 .map_err(|e| JobError::Permanent(e.to_string()))?;
             cached.peak = cached.peak.max(step.equity);
             if cached.peak > 0.0 {
@@ -447,7 +461,12 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
                     .min((step.equity / cached.peak - 1.0) * 100.0);
             }
         }
-        cached.last = Some(last);
+    }
+    cached.last = cached.engine.candles().ts.last().copied();
+    if cached.last != run.last_candle_ts {
+        return Err(JobError::Transient(
+            "the run's ledger and its last candle disagree; it will be read again".into(),
+        ));
     }
     Ok(cached)
 }
@@ -458,6 +477,17 @@ pub(crate) async fn fresh_engine(
     db: &Db,
     run: &PaperRun,
     tf: Timeframe,
+) -> Result<PaperEngine, JobError> {
+    engine_at(db, run, tf, run.start_ts).await
+}
+
+/// The run's strategy and settings in an engine that trades from `start` (warmed up on the
+/// stored candles before it).
+pub(crate) async fn engine_at(
+    db: &Db,
+    run: &PaperRun,
+    tf: Timeframe,
+    start: i64,
 ) -> Result<PaperEngine, JobError> {
     let version = db
         .strategies()
@@ -483,12 +513,10 @@ pub(crate) async fn fresh_engine(
     let mut engine = PaperEngine::new(&plan, tf, &settings.sim())
         .map_err(|e| JobError::Permanent(e.to_string()))?;
     let dataset = db.candles().get_dataset(&run.dataset_id).await?;
-    let warm_from = run
-        .start_ts
-        .saturating_sub(tf.millis().saturating_mul(plan.warmup_bars as i64 + 1));
+    let warm_from = start.saturating_sub(tf.millis().saturating_mul(plan.warmup_bars as i64 + 1));
     let warm: Candles = db
         .candles()
-        .load_at(&dataset, tf, Some(warm_from), Some(run.start_ts))
+        .load_at(&dataset, tf, Some(warm_from), Some(start))
         .await?;
     engine
         .warm(&warm)
@@ -580,7 +608,14 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
             return false;
         }
     };
-    let range = bb_market::FetchRange::default();
+    // The last candles are read again: a correction of one is stored (and kept), a candle
+    // the source published late fills its gap.
+    let recheck = (tf.millis() * RECHECK_CANDLES).min(current.timeframe.millis() * 1000);
+    let range = bb_market::FetchRange {
+        from_ms: current.last_ts.map(|last| last + current.timeframe.millis() - recheck),
+        revise: true,
+        ..bb_market::FetchRange::default()
+    };
     if let Err(e) = bb_market::fetch_into(
         &ctx.db,
         &current,
@@ -597,12 +632,43 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
     true
 }
 
+/// A note when candles are missing between the previous processed candle and `ts`: the run
+/// goes on without them, and says so (the drift report names them if they arrive later).
+fn missing_before(previous: Option<i64>, ts: i64, tf: Timeframe) -> Option<NewPaperEvent> {
+    let previous = previous?;
+    let missing = (ts - previous) / tf.millis() - 1;
+    if missing <= 0 {
+        return None;
+    }
+    let first = previous + tf.millis();
+    let last = ts - tf.millis();
+    let which = if missing == 1 {
+        format!("The candle of {} was", bb_data::format_utc(first))
+    } else {
+        format!(
+            "{missing} candles, {} to {}, were",
+            bb_data::format_utc(first),
+            bb_data::format_utc(last)
+        )
+    };
+    Some(NewPaperEvent {
+        kind: "note",
+        candle_ts: Some(ts),
+        message: format!(
+            "{which} missing from the source when this candle was processed; the run went on              without {}.",
+            if missing == 1 { "it" } else { "them" }
+        ),
+        payload: json!({ "missing": missing, "from_ts": first, "to_ts": last }),
+    })
+}
+
 fn tick_events(
     run: &PaperRun,
     cached: &Cached,
     ts: i64,
     step: &PaperStep,
     position_before: Option<i64>,
+    now: i64,
 ) -> Vec<NewPaperEvent> {
     let c = cached.engine.candles();
     let i = c.len() - 1;
@@ -634,6 +700,7 @@ fn tick_events(
             equity: step.equity,
             signals: signals.iter().map(|s| (*s).to_owned()).collect(),
             candle,
+            processed_at: Some(now),
         }),
     }];
     for t in &step.closed {

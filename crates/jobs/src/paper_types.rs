@@ -102,9 +102,19 @@ pub struct TickEntry {
     /// The candle as it was processed (open, high, low, close, volume), so a later
     /// revision of it can be told.
     pub candle: [f64; 5],
+    /// When the tick processed it, on the workers' clock (Unix ms; absent in entries written
+    /// before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processed_at: Option<i64>,
 }
 
 impl TickEntry {
+    /// Whether a candle opening at `ts` was processed late: after the next candle had closed
+    /// too (nothing was running when it closed, or the source published it late).
+    pub fn late(ts: i64, tf: bb_domain::Timeframe, processed_at: i64) -> bool {
+        processed_at >= ts.saturating_add(tf.millis().saturating_mul(2))
+    }
+
     /// The tick of a ledger entry's payload, if it holds one.
     pub fn read(payload: &serde_json::Value) -> Option<TickEntry> {
         serde_json::from_value(payload.clone()).ok()

@@ -48,6 +48,8 @@ pub struct FetchReport {
     pub received: usize,
     pub inserted: usize,
     pub unchanged: usize,
+    /// Stored candles replaced by a source's corrected values (`FetchRange::revise`).
+    pub revised: usize,
     /// Candles received per source.
     pub by_source: BTreeMap<String, usize>,
     /// Sources passed over, and why (one entry per failed attempt).
@@ -65,6 +67,10 @@ pub struct FetchRange {
     pub to_ms: Option<i64>,
     /// Candles per window (per stored transaction).
     pub window_bars: usize,
+    /// Store a source's corrections: a candle stored with other values is replaced and the
+    /// values replaced are kept (`bb_store::CandleStore::revise`), instead of failing the
+    /// fetch. Live refreshes re-read the last candles this way.
+    pub revise: bool,
 }
 
 impl Default for FetchRange {
@@ -73,6 +79,7 @@ impl Default for FetchRange {
             from_ms: None,
             to_ms: None,
             window_bars: WINDOW_BARS,
+            revise: false,
         }
     }
 }
@@ -92,6 +99,7 @@ pub async fn fetch_into(
         from_ms,
         to_ms,
         window_bars,
+        revise,
     } = range;
     let tf = dataset.timeframe;
     let from = match (from_ms, dataset.last_ts) {
@@ -114,6 +122,7 @@ pub async fn fetch_into(
         received: 0,
         inserted: 0,
         unchanged: 0,
+        revised: 0,
         by_source: BTreeMap::new(),
         skipped: Vec::new(),
     };
@@ -141,11 +150,18 @@ pub async fn fetch_into(
                 errors,
             })?;
         report.skipped.extend(fetched.skipped);
-        let summary = db
-            .candles()
-            .import(&dataset.id, &fetched.candles, &fetched.source)
-            .await?;
+        let store = db.candles();
+        let summary = if revise {
+            store
+                .revise(&dataset.id, &fetched.candles, &fetched.source)
+                .await?
+        } else {
+            store
+                .import(&dataset.id, &fetched.candles, &fetched.source)
+                .await?
+        };
         report.windows += 1;
+        report.revised += summary.revised;
         report.received += fetched.candles.len();
         report.inserted += summary.inserted;
         report.unchanged += summary.unchanged;

@@ -74,6 +74,7 @@ async fn primary_500s_hand_the_window_to_the_fallback_and_provenance_shows_both(
             from_ms: Some(T0),
             to_ms: Some(T0 + 3000 * HOUR),
             window_bars: 1000,
+            revise: false,
         },
         clock.as_ref(),
         &mut |p| seen.push(p),

@@ -23,6 +23,7 @@ use sqlx::any::AnyRow;
 use crate::chunk::{self, ChunkColumns, ChunkSlices};
 use crate::clock::{new_id, now_ms};
 use crate::error::{corrupt, map_err};
+use crate::revisions::NewRevision;
 use crate::sql::{col, col_json};
 use crate::{Db, StoreError};
 
@@ -85,6 +86,8 @@ pub struct ImportSummary {
     pub inserted: usize,
     /// Candles already stored with the same values (left alone).
     pub unchanged: usize,
+    /// Candles stored with other values and replaced ([`CandleStore::revise`] only).
+    pub revised: usize,
     /// Chunks written, and stored chunks they replaced.
     pub chunks_written: usize,
     pub chunks_replaced: usize,
@@ -352,7 +355,20 @@ impl CandleStore<'_> {
         candles: &Candles,
         source: &str,
     ) -> Result<ImportSummary, StoreError> {
-        self.write(dataset_id, candles, source, false).await
+        self.write(dataset_id, candles, source, Mode::Import).await
+    }
+
+    /// [`Self::import`], except that a candle stored with other values is replaced by the
+    /// new one (a source's correction), and the values replaced are kept in
+    /// `candle_revisions` ([`Self::revisions`]). Used by live refreshes, which re-read a
+    /// dataset's last candles.
+    pub async fn revise(
+        &self,
+        dataset_id: &str,
+        candles: &Candles,
+        source: &str,
+    ) -> Result<ImportSummary, StoreError> {
+        self.write(dataset_id, candles, source, Mode::Revise).await
     }
 
     /// Adds candles after the last stored one (new candles from a connector), in one
@@ -365,7 +381,7 @@ impl CandleStore<'_> {
         candles: &Candles,
         source: &str,
     ) -> Result<ImportSummary, StoreError> {
-        self.write(dataset_id, candles, source, true).await
+        self.write(dataset_id, candles, source, Mode::Append).await
     }
 
     /// The candles with open time in `[from, to)` (either bound may be open), oldest first.
@@ -513,7 +529,7 @@ impl CandleStore<'_> {
         dataset_id: &str,
         new: &Candles,
         source: &str,
-        append_only: bool,
+        mode: Mode,
     ) -> Result<ImportSummary, StoreError> {
         let source = clean_name("source", source)?;
         check_candles(new)?;
@@ -535,6 +551,7 @@ impl CandleStore<'_> {
             received: new.len(),
             inserted: 0,
             unchanged: 0,
+            revised: 0,
             chunks_written: 0,
             chunks_replaced: 0,
             row_count: dataset.row_count,
@@ -568,7 +585,9 @@ impl CandleStore<'_> {
                     .map(|(i, &t)| (t, k, i)),
             );
         }
+        // Rows of `new` to write: not stored yet, or (revising) stored with other values.
         let mut inserted_rows = Vec::new();
+        let mut revisions: Vec<NewRevision> = Vec::new();
         let mut s = 0;
         for j in 0..new.len() {
             let t = new.ts[j];
@@ -578,7 +597,17 @@ impl CandleStore<'_> {
             match stored_ts.get(s) {
                 Some(&(st, k, i)) if st == t => {
                     let old = &overlapping[k].stored;
-                    if row_bits(&old.candles, i) != row_bits(new, j) {
+                    if row_bits(&old.candles, i) == row_bits(new, j) {
+                        summary.unchanged += 1;
+                    } else if mode == Mode::Revise {
+                        revisions.push(NewRevision {
+                            ts: t,
+                            before: row_values(&old.candles, i),
+                            before_source: old.names[old.source[i] as usize].clone(),
+                            after: row_values(new, j),
+                        });
+                        inserted_rows.push(j);
+                    } else {
                         return Err(StoreError::Conflict(format!(
                             "the candle at {} is stored (from {}) as {} but {source} has {}; \
                              nothing was written",
@@ -588,10 +617,9 @@ impl CandleStore<'_> {
                             ohlcv(new, j)
                         )));
                     }
-                    summary.unchanged += 1;
                 }
                 _ => {
-                    if append_only && dataset.last_ts.is_some_and(|last| t <= last) {
+                    if mode == Mode::Append && dataset.last_ts.is_some_and(|last| t <= last) {
                         return Err(StoreError::Invalid(format!(
                             "append adds candles after the last stored one ({}), but the \
                              candle at {} is earlier and not stored; import it instead",
@@ -626,7 +654,8 @@ impl CandleStore<'_> {
             rewrite.push(last);
         }
 
-        // 3. Merge the rewritten chunks' candles with the inserted ones (no time is in both).
+        // 3. Merge the rewritten chunks' candles with the written ones (a revised candle's
+        //    new values take the place of the stored ones).
         let mut merged = Stored::default();
         let mut name_index: BTreeMap<String, u16> = BTreeMap::new();
         let mut intern = |name: &str, merged: &mut Stored| -> Result<u16, StoreError> {
@@ -647,11 +676,17 @@ impl CandleStore<'_> {
             .collect();
         let (mut a, mut b) = (0, 0);
         while a < old_rows.len() || b < inserted_rows.len() {
-            let take_old = match (old_rows.get(a), inserted_rows.get(b)) {
-                (Some(&(k, i)), Some(&j)) => rewrite[k].stored.candles.ts[i] < new.ts[j],
-                (Some(_), None) => true,
-                _ => false,
+            let (take_old, replaced) = match (old_rows.get(a), inserted_rows.get(b)) {
+                (Some(&(k, i)), Some(&j)) => {
+                    let t = rewrite[k].stored.candles.ts[i];
+                    (t < new.ts[j], t == new.ts[j])
+                }
+                (Some(_), None) => (true, false),
+                _ => (false, false),
             };
+            if replaced {
+                a += 1;
+            }
             if take_old {
                 let (k, i) = old_rows[a];
                 let old = &rewrite[k].stored;
@@ -682,7 +717,9 @@ impl CandleStore<'_> {
             start = end;
         }
         summary.chunks_replaced = rewrite.len();
-        summary.inserted = inserted_rows.len();
+        summary.revised = revisions.len();
+        summary.inserted = inserted_rows.len() - revisions.len();
+        crate::revisions::insert(&mut tx, dataset_id, &source, &revisions, written_at).await?;
         summary.row_count = dataset.row_count + i64::try_from(summary.inserted).unwrap_or(i64::MAX);
         summary.first_ts = Some(dataset.first_ts.map_or(ins_lo, |f| f.min(ins_lo)));
         summary.last_ts = Some(dataset.last_ts.map_or(ins_hi, |l| l.max(ins_hi)));
@@ -698,6 +735,17 @@ impl CandleStore<'_> {
         tx.commit().await?;
         Ok(summary)
     }
+}
+
+/// How a write treats candles already stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// New candles anywhere; other values for a stored candle are a conflict.
+    Import,
+    /// New candles after the last only.
+    Append,
+    /// New candles anywhere; other values replace the stored ones, which are kept.
+    Revise,
 }
 
 /// Decoded candles of one or more chunks with, per candle, the index of its source in
@@ -727,6 +775,10 @@ fn push_row(out: &mut Stored, from: &Candles, i: usize, source: u16) {
         from.volume[i],
     );
     out.source.push(source);
+}
+
+fn row_values(c: &Candles, i: usize) -> [f64; 5] {
+    [c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i]]
 }
 
 fn row_bits(c: &Candles, i: usize) -> [u64; 5] {

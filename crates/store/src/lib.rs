@@ -45,6 +45,7 @@ mod model;
 mod notifications;
 mod paper;
 mod plans;
+mod revisions;
 mod runs;
 mod sql;
 mod strategies;
@@ -70,6 +71,7 @@ pub use paper::{
     NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperEvent,
     PaperRun, PaperRuns, Tick, paper_topic,
 };
+pub use revisions::Revision;
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,

@@ -93,6 +93,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_paper_trades",
         sql: include_str!("../../../migrations/0012_paper_trades.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_candle_revisions",
+        sql: include_str!("../../../migrations/0013_candle_revisions.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

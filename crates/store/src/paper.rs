@@ -468,6 +468,26 @@ impl PaperRuns<'_> {
         rows.iter().map(event_from_row).collect()
     }
 
+    /// The `tick` entries (one per processed candle) after `after`, oldest first, at most
+    /// `limit`.
+    pub async fn ticks(
+        &self,
+        id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<PaperEvent>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT run_id, seq, kind, candle_ts, message, payload, created_at FROM paper_events \
+             WHERE run_id = $1 AND kind = 'tick' AND seq > $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(id)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
     /// Equity at the close of each processed candle: `(candle open time, equity)`, the
     /// last `limit` of them.
     pub async fn equity(&self, id: &str, limit: u32) -> Result<Vec<(i64, f64)>, StoreError> {

@@ -2,7 +2,7 @@
 // server re-runs the backtest over the run's window on the candles stored now). The verdict
 // first, the numbers side by side, then each trade that differs with its causes, and every
 // cause found in the window.
-import type { DriftCause, DriftNumbers, DriftTrade, PaperRun } from "../api/types";
+import type { DriftCause, DriftNumbers, DriftReport, DriftTrade, PaperRun } from "../api/types";
 import { usePaperDrift } from "../hooks/queries";
 import { date, dateTime, money, pct, plain } from "../lib/format";
 import { ErrorMessage } from "./Field";
@@ -55,6 +55,65 @@ const ROWS: { label: string; value: (n: DriftNumbers, unit?: string) => string }
   { label: "Worst drop", value: (n) => pct(n.max_drawdown_pct) },
   { label: "Final account value", value: (n, unit) => (n.final_equity === null || n.final_equity === undefined ? "–" : money(n.final_equity, unit)) },
 ];
+
+/** The backtest's range of drawdowns and returns over windows as long as the run, before it started. */
+function Expected({ report }: { report: DriftReport }) {
+  const e = report.expectation;
+  return (
+    <>
+      <h3>Is this usual for the strategy?</h3>
+      {!e ? (
+        <p>{report.expectation_missing ?? "Not enough history to compare."}</p>
+      ) : (
+        <>
+          <p className={`drift-verdict ${e.deeper_windows_pct >= 10 ? "drift-same" : "drift-differs"}`}>{e.verdict}</p>
+          <p className="meta">
+            The backtest of {date(e.from_ts)} to {date(e.to_ts)}, before the run started, cut into {plain(e.windows)} windows of{" "}
+            {plain(e.window_candles)} candles (as many as the run has processed).
+          </p>
+          <div className="table-wrap drift-numbers-wrap">
+            <table className="table drift-numbers">
+              <caption className="visually-hidden">The paper run against the backtest&apos;s windows</caption>
+              <thead>
+                <tr>
+                  <td />
+                  <th scope="col" className="num">
+                    Paper run
+                  </th>
+                  <th scope="col" className="num">
+                    Best window
+                  </th>
+                  <th scope="col" className="num">
+                    Median
+                  </th>
+                  <th scope="col" className="num">
+                    Worst window
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                <tr>
+                  <th scope="row">Worst drop</th>
+                  <td className="num">{pct(e.paper_max_drawdown_pct)}</td>
+                  <td className="num">{pct(e.max_drawdown_pct.best)}</td>
+                  <td className="num">{pct(e.max_drawdown_pct.median)}</td>
+                  <td className="num">{pct(e.max_drawdown_pct.worst)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Return</th>
+                  <td className="num">{pct(e.paper_return_pct)}</td>
+                  <td className="num">{pct(e.return_pct.best)}</td>
+                  <td className="num">{pct(e.return_pct.median)}</td>
+                  <td className="num">{pct(e.return_pct.worst)}</td>
+                </tr>
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </>
+  );
+}
 
 export function PaperDrift({ run, unit }: { run: PaperRun; unit?: string }) {
   const drift = usePaperDrift(run.id);
@@ -116,6 +175,8 @@ export function PaperDrift({ run, unit }: { run: PaperRun; unit?: string }) {
               </tbody>
             </table>
           </div>
+
+          <Expected report={d} />
 
           <h3>Trades that differ</h3>
           {d.differences.length === 0 ? (

@@ -396,6 +396,7 @@ async fn fetch(a: FetchArgs, out: &mut dyn Write) -> Result<ExitCode> {
         from_ms: from,
         to_ms: to,
         window_bars: a.window.max(1),
+        ..FetchRange::default()
     };
     let result = bb_market::fetch_into(
         &db,
