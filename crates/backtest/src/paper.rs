@@ -8,10 +8,19 @@
 //! The cost of a candle does not depend on how many came before (the stream's state is
 //! bounded; the simulator reads the current bar). The candles, signals and equity it keeps
 //! grow by one entry a bar.
+//!
+//! [`PaperBasket`] does the same for a basket: one plan stream per member and the basket
+//! simulator on one shared cash balance, one merged timestamp at a time.
 
-use bb_domain::{Candles, RiskRules, Signals, Timeframe, Trade};
-use bb_simulator::{SimConfig, SimInput, SimResult, Simulator};
-use bb_strategy::{Plan, PlanStream, StreamError};
+mod basket;
+mod feed;
+
+use bb_domain::{Candles, Timeframe, Trade};
+use bb_simulator::{SimConfig, SimResult, Simulator};
+use bb_strategy::{Bar, Plan, StreamError};
+
+pub use basket::{BasketPushError, BasketStep, MemberStep, PaperBasket};
+use feed::Feed;
 
 /// One candle's outcome.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,12 +39,8 @@ pub struct PaperStep {
 /// A plan and a simulator advanced one candle at a time.
 #[derive(Clone, Debug)]
 pub struct PaperEngine {
-    stream: PlanStream,
+    feed: Feed,
     sim: Simulator,
-    risk: RiskRules,
-    candles: Candles,
-    signals: Signals,
-    atr: Vec<(usize, Vec<f64>)>,
 }
 
 impl PaperEngine {
@@ -45,20 +50,9 @@ impl PaperEngine {
         timeframe: Timeframe,
         config: &SimConfig,
     ) -> Result<PaperEngine, bb_strategy::EvaluateError> {
-        let stream = plan.stream(timeframe)?;
-        let atr = plan
-            .risk
-            .atr_periods()
-            .into_iter()
-            .map(|p| (p, Vec::new()))
-            .collect();
         Ok(PaperEngine {
-            stream,
+            feed: Feed::new(plan, timeframe)?,
             sim: Simulator::new(config, 0),
-            risk: plan.risk.clone(),
-            candles: Candles::default(),
-            signals: Signals::none(0),
-            atr,
         })
     }
 
@@ -74,29 +68,18 @@ impl PaperEngine {
         close: f64,
         volume: f64,
     ) -> Result<PaperStep, StreamError> {
-        let out = self.stream.push(ts, open, high, low, close, volume)?;
-        self.candles.push(ts, open, high, low, close, volume);
-        self.signals.enter_long.push(out.enter_long);
-        self.signals.exit_long.push(out.exit_long);
-        self.signals.enter_short.push(out.enter_short);
-        self.signals.exit_short.push(out.exit_short);
-        for (period, series) in &mut self.atr {
-            let value = out
-                .atr
-                .iter()
-                .find(|(p, _)| p == period)
-                .map_or(f64::NAN, |(_, v)| *v);
-            series.push(value);
-        }
-        let before = self.sim.trades().len();
-        let i = self.candles.len() - 1;
-        let input = SimInput {
-            candles: &self.candles,
-            signals: &self.signals,
-            risk: &self.risk,
-            atr: &self.atr,
+        let bar = Bar {
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
         };
-        self.sim.on_bar(&input, i);
+        let out = self.feed.push(&bar)?;
+        let before = self.sim.trades().len();
+        let i = self.feed.candles().len() - 1;
+        self.sim.on_bar(&self.feed.input(), i);
         Ok(PaperStep {
             closed: self.sim.trades()[before..].to_vec(),
             equity: self.sim.equity_curve().last().copied().unwrap_or(f64::NAN),
@@ -109,23 +92,14 @@ impl PaperEngine {
 
     /// Feeds candles to the plan only, before the run trades (its indicators' warm-up).
     pub fn warm(&mut self, candles: &Candles) -> Result<(), StreamError> {
-        if !self.candles.is_empty() {
-            return Ok(());
-        }
-        self.stream.warm(candles).map(|_| ())
+        self.feed.warm(candles)
     }
 
     /// Feeds every candle of `candles` in order; stops at the first refused one.
     pub fn replay(&mut self, candles: &Candles) -> Result<(), StreamError> {
         for i in 0..candles.len() {
-            self.push(
-                candles.ts[i],
-                candles.open[i],
-                candles.high[i],
-                candles.low[i],
-                candles.close[i],
-                candles.volume[i],
-            )?;
+            let b = feed::bar(candles, i);
+            self.push(b.ts, b.open, b.high, b.low, b.close, b.volume)?;
         }
         Ok(())
     }
@@ -147,18 +121,12 @@ impl PaperEngine {
 
     /// Candles fed so far.
     pub fn candles(&self) -> &Candles {
-        &self.candles
+        self.feed.candles()
     }
 
     /// Stops: what is open is closed at the last candle's close (`EndOfData`, with fees and
     /// slippage), as a backtest ends.
     pub fn stop(self) -> SimResult {
-        let input = SimInput {
-            candles: &self.candles,
-            signals: &self.signals,
-            risk: &self.risk,
-            atr: &self.atr,
-        };
-        self.sim.finish(&input)
+        self.sim.finish(&self.feed.input())
     }
 }

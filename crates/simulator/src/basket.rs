@@ -10,14 +10,19 @@
 //! 5. Members whose data ends here close their position (`EndOfData`).
 //! 6. One equity point: cash + every open position marked at its latest close.
 //!
+//! [`BasketSimulator`] holds the run's state and processes one timestamp per call; a backtest
+//! loops over it ([`simulate_basket`]), paper trading calls it as candles close.
+//!
 //! Entries are sized on the basket equity (cash + open positions at their latest price) and
 //! may cost at most `min(cash, max_allocation_pct% × equity)`, entry fee included.
 
+mod step;
+
 use bb_domain::Trade;
 
-use crate::book::Book;
-use crate::config::{FillRule, SimConfig};
-use crate::fill::Costs;
+pub use step::BasketSimulator;
+
+use crate::config::SimConfig;
 use crate::simulator::SimInput;
 
 /// One symbol of a basket.
@@ -75,139 +80,20 @@ pub(crate) fn simulate_basket_observed(
     max_allocation_pct: f64,
     mut observe: impl FnMut(f64),
 ) -> BasketResult {
-    let k = inputs.len();
-    let costs = Costs::new(config);
-    let cap = max_allocation_pct / 100.0;
-    let mut cash = config.initial_capital;
-    let mut books = vec![Book::default(); k];
-    let mut marks = vec![0.0_f64; k];
-    let mut cursor = vec![0_usize; k];
-    let mut here: Vec<usize> = Vec::with_capacity(k);
-    let longest = inputs
-        .iter()
-        .map(|m| m.input.candles.len())
-        .max()
-        .unwrap_or(0);
-    let mut ts_out = Vec::with_capacity(longest);
-    let mut equity = Vec::with_capacity(longest);
-
-    loop {
-        let next_ts = (0..k)
-            .filter_map(|m| inputs[m].input.candles.ts.get(cursor[m]).copied())
-            .min();
-        let Some(t) = next_ts else { break };
-        here.clear();
-        here.extend((0..k).filter(|&m| inputs[m].input.candles.ts.get(cursor[m]) == Some(&t)));
-
-        if config.fill == FillRule::NextOpen {
-            fill_all(
-                inputs, &here, &cursor, &mut books, &mut marks, &mut cash, costs, cap, true,
-            );
-        }
-        for &m in &here {
-            let (c, i) = (inputs[m].input.candles, cursor[m]);
-            books[m].protect(c, i, costs, &mut cash);
-            marks[m] = books[m].value(c.close[i]);
-        }
-        for &m in &here {
-            let (input, i) = (&inputs[m].input, cursor[m]);
-            books[m].decide(input, i, config, i + 1 < input.candles.len());
-        }
-        if config.fill == FillRule::SameClose {
-            fill_all(
-                inputs, &here, &cursor, &mut books, &mut marks, &mut cash, costs, cap, false,
-            );
-        }
-        for &m in &here {
-            let (c, i) = (inputs[m].input.candles, cursor[m]);
-            if books[m].position.is_some() {
-                books[m].tally.bars_in_market += 1;
-            }
-            if i + 1 == c.len() {
-                books[m].close_at_end(c, i, costs, &mut cash);
-                marks[m] = 0.0;
-            }
-            cursor[m] += 1;
-        }
-        ts_out.push(t);
-        equity.push(cash + marks.iter().sum::<f64>());
-        observe(cash);
+    let symbols = inputs.iter().map(|m| m.symbol.clone()).collect();
+    let series: Vec<SimInput> = inputs.iter().map(|m| m.input).collect();
+    let longest = series.iter().map(|s| s.candles.len()).max().unwrap_or(0);
+    let mut sim = BasketSimulator::new(symbols, config, max_allocation_pct, longest);
+    while sim.step(&series, true).is_some() {
+        observe(sim.cash());
     }
-
-    let mut out = BasketResult {
-        ts: ts_out,
-        equity,
-        ..BasketResult::default()
-    };
-    for (member, book) in inputs.iter().zip(books) {
-        let t = book.tally;
-        out.bars_in_market += t.bars_in_market;
-        out.ignored_signals += t.ignored_signals;
-        out.stop_and_target_same_bar += t.stop_and_target_same_bar;
-        out.skipped_entries += t.skipped_entries;
-        out.total_fees += t.fees;
-        out.total_slippage += t.slippage;
-        out.members.push(MemberResult {
-            symbol: member.symbol.clone(),
-            trades: book.trades,
-            bars_in_market: t.bars_in_market,
-            ignored_signals: t.ignored_signals,
-            stop_and_target_same_bar: t.stop_and_target_same_bar,
-            skipped_entries: t.skipped_entries,
-            total_fees: t.fees,
-            total_slippage: t.slippage,
-        });
-    }
-    out
-}
-
-/// Fills the pending orders of the members in `here` at the open (`at_open`) or the close:
-/// all exits first, then all entries, each entry sized on the basket equity at that moment.
-#[allow(clippy::too_many_arguments)]
-fn fill_all(
-    inputs: &[BasketMember],
-    here: &[usize],
-    cursor: &[usize],
-    books: &mut [Book],
-    marks: &mut [f64],
-    cash: &mut f64,
-    costs: Costs,
-    cap: f64,
-    at_open: bool,
-) {
-    let price = |m: usize| {
-        let (c, i) = (inputs[m].input.candles, cursor[m]);
-        if at_open { c.open[i] } else { c.close[i] }
-    };
-    for &m in here {
-        books[m].fill_exit(inputs[m].input.candles, cursor[m], price(m), costs, cash);
-        if books[m].position.is_none() {
-            marks[m] = 0.0;
-        }
-    }
-    for &m in here {
-        if !books[m].has_pending() {
-            continue;
-        }
-        let equity = *cash + marks.iter().sum::<f64>();
-        let spendable = cash.min(cap * equity);
-        let raw = price(m);
-        books[m].fill_entry(
-            &inputs[m].input,
-            cursor[m],
-            raw,
-            costs,
-            cash,
-            equity,
-            spendable,
-        );
-        marks[m] = books[m].value(raw);
-    }
+    sim.finish(&series)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::FillRule;
     use bb_domain::{Candles, RiskRules, Signals, Sizing, StopRule};
     use proptest::prelude::*;
 
@@ -303,6 +189,19 @@ mod tests {
         assert_eq!(r.equity.len(), 5);
     }
 
+    fn prefix(s: &Signals, n: usize) -> Signals {
+        Signals {
+            enter_long: s.enter_long[..n].to_vec(),
+            exit_long: s.exit_long[..n].to_vec(),
+            enter_short: s.enter_short[..n].to_vec(),
+            exit_short: s.exit_short[..n].to_vec(),
+        }
+    }
+
+    fn bits(xs: &[f64]) -> Vec<u64> {
+        xs.iter().map(|x| x.to_bits()).collect()
+    }
+
     fn basket_world() -> impl Strategy<Value = (Vec<(Candles, Signals)>, SimConfig, f64, f64)> {
         let one = (3usize..60).prop_flat_map(|n| {
             (
@@ -372,6 +271,65 @@ mod tests {
             let pnl: f64 = r.members.iter().flat_map(|m| &m.trades).map(|t| t.pnl).sum();
             let last = *r.equity.last().unwrap();
             prop_assert!((last - config.initial_capital - pnl).abs() <= 1e-6 * last.abs().max(1.0));
+        }
+
+        /// Stepping as bars arrive (nothing ends) and then finishing is the batch run, bit for
+        /// bit, when every member has a bar at the last timestamp; before the end, the stepped
+        /// equity is the batch's.
+        #[test]
+        fn stepped_as_bars_arrive_then_finished_is_the_batch_run(
+            (mut members, config, cap, percent) in basket_world()
+        ) {
+            let end = members.iter().map(|(c, _)| *c.ts.last().unwrap()).max().unwrap() + 60;
+            for (c, s) in &mut members {
+                let close = *c.close.last().unwrap();
+                c.push(end, close, close * 1.01, close * 0.99, close, 1.0);
+                s.enter_long.push(true);
+                s.enter_short.push(false);
+                s.exit_long.push(false);
+                s.exit_short.push(false);
+            }
+            let risk = RiskRules {
+                sizing: Sizing::PercentOfEquity { percent },
+                stop_loss: Some(StopRule::Percent { percent: 3.0 }),
+                ..RiskRules::default()
+            };
+            let full: Vec<BasketMember> = members
+                .iter()
+                .enumerate()
+                .map(|(k, (c, s))| member(&format!("S{k}"), c, s, &risk))
+                .collect();
+            let batch = simulate_basket(&full, &config, cap);
+
+            let symbols = full.iter().map(|m| m.symbol.clone()).collect();
+            let mut sim = BasketSimulator::new(symbols, &config, cap, 0);
+            let mut seen = vec![0; members.len()];
+            let mut prefixes: Vec<(Candles, Signals)> = Vec::new();
+            for &t in &batch.ts {
+                for (k, (c, _)) in members.iter().enumerate() {
+                    seen[k] += usize::from(c.ts.get(seen[k]) == Some(&t));
+                }
+                prefixes = members
+                    .iter()
+                    .zip(&seen)
+                    .map(|((c, s), &n)| (c.slice(0, n), prefix(s, n)))
+                    .collect();
+                let inputs: Vec<SimInput> = prefixes
+                    .iter()
+                    .map(|(c, s)| member("", c, s, &risk).input)
+                    .collect();
+                prop_assert_eq!(sim.step(&inputs, false), Some(t));
+                prop_assert_eq!(sim.step(&inputs, false), None);
+            }
+            let n = batch.ts.len();
+            prop_assert_eq!(bits(&sim.equity_curve()[..n - 1]), bits(&batch.equity[..n - 1]));
+            let inputs: Vec<SimInput> = prefixes
+                .iter()
+                .map(|(c, s)| member("", c, s, &risk).input)
+                .collect();
+            let stepped = sim.finish(&inputs);
+            prop_assert_eq!(format!("{stepped:?}"), format!("{batch:?}"));
+            prop_assert_eq!(bits(&stepped.equity), bits(&batch.equity));
         }
     }
 }

@@ -62,6 +62,15 @@ pub(crate) struct Book {
     pub tally: Tally,
 }
 
+/// A book's state apart from its closed trades (kept as their count), to undo one bar.
+#[derive(Clone, Debug)]
+pub(crate) struct Saved {
+    position: Option<Position>,
+    pending: Pending,
+    tally: Tally,
+    trades: usize,
+}
+
 #[inline]
 fn flag(column: &[bool], i: usize) -> bool {
     column.get(i).copied().unwrap_or(false)
@@ -75,6 +84,24 @@ fn atr_at(atr: &[(usize, Vec<f64>)], period: usize, i: usize) -> f64 {
 }
 
 impl Book {
+    /// The state to go back to with [`Book::restore`].
+    pub(crate) fn save(&self) -> Saved {
+        Saved {
+            position: self.position.clone(),
+            pending: self.pending,
+            tally: self.tally,
+            trades: self.trades.len(),
+        }
+    }
+
+    /// Goes back to a saved state: trades closed since are dropped.
+    pub(crate) fn restore(&mut self, saved: Saved) {
+        self.position = saved.position;
+        self.pending = saved.pending;
+        self.tally = saved.tally;
+        self.trades.truncate(saved.trades);
+    }
+
     #[inline]
     pub(crate) fn has_pending(&self) -> bool {
         self.pending.exit.is_some() || self.pending.entry.is_some()

@@ -5,7 +5,7 @@
 //! [`Simulator`] is a state machine advanced one bar at a time (the same engine drives paper
 //! trading); [`simulate`] / [`simulate_into`] run it over a whole series with fast paths for
 //! stretches where nothing can happen; [`simulate_basket`] runs several symbols on one shared
-//! cash balance.
+//! cash balance, over a [`BasketSimulator`] advanced one merged timestamp at a time.
 //!
 //! # Rules
 //!
@@ -68,7 +68,7 @@ mod simulator;
 mod sizing;
 mod stops;
 
-pub use basket::{BasketMember, BasketResult, MemberResult, simulate_basket};
+pub use basket::{BasketMember, BasketResult, BasketSimulator, MemberResult, simulate_basket};
 pub use book::{OpenPosition, PendingOrder};
 pub use config::{
     FillRule, MAX_CAPITAL, MAX_FEE_PCT, MAX_SLIPPAGE_BPS, MIN_CAPITAL, SettingError, SimConfig,
