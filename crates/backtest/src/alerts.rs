@@ -38,10 +38,7 @@ pub struct AlertConfig {
     pub no_trade_bars: Option<u32>,
     /// Alert when the open position is worth this many percent of the equity or more
     /// (e.g. 90: nearly everything is in one trade).
-    #[cfg_attr(
-        feature = "openapi",
-        schema(exclusive_minimum = 0.0, maximum = 1000.0)
-    )]
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, maximum = 1000.0))]
     pub max_exposure_pct: Option<f64>,
     /// Alert when the newest candle is this many candles late (live runs).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
@@ -307,7 +304,13 @@ mod tests {
     fn a_position_worth_most_of_the_equity_raises_exposure() {
         // Falling, then rising closes: the SMA crossover enters long and stays in.
         let closes: Vec<f64> = (0..60)
-            .map(|i| if i < 40 { 200.0 - i as f64 } else { 160.0 + 5.0 * (i - 40) as f64 })
+            .map(|i| {
+                if i < 40 {
+                    200.0 - i as f64
+                } else {
+                    160.0 + 5.0 * (i - 40) as f64
+                }
+            })
             .collect();
         let e = engine_on(&closes);
         let p = e.position().expect("the crossover is long");
@@ -321,7 +324,11 @@ mod tests {
         let fired = check(&at(exposure - 1.0), &e, Timeframe::HOUR, peak);
         assert_eq!(fired.len(), 1, "{fired:?}");
         assert_eq!(fired[0].kind, "exposure");
-        assert!(fired[0].message.contains("long position"), "{}", fired[0].message);
+        assert!(
+            fired[0].message.contains("long position"),
+            "{}",
+            fired[0].message
+        );
         assert!(check(&at(exposure + 1.0), &e, Timeframe::HOUR, peak).is_empty());
     }
 

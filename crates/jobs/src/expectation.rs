@@ -59,7 +59,9 @@ pub async fn expectation(
 ) -> Result<Result<Expectation, String>, JobError> {
     let length = paper_equity.len();
     if length < 2 {
-        return Ok(Err("The run has processed too few candles to compare yet.".into()));
+        return Ok(Err(
+            "The run has processed too few candles to compare yet.".into()
+        ));
     }
     let history_len = (length * 20).clamp(1_000, MAX_HISTORY);
     let from = run
@@ -170,7 +172,8 @@ mod tests {
 
     #[test]
     fn drawdown_counts_from_the_equity_before_the_window() {
-        assert_eq!(max_drawdown(100.0, &[90.0, 95.0, 120.0, 108.0]), -10.0);
+        assert_eq!(max_drawdown(100.0, &[50.0, 75.0, 200.0, 150.0]), -50.0);
+        assert_eq!(max_drawdown(100.0, &[75.0, 200.0, 150.0]), -25.0);
         assert_eq!(max_drawdown(100.0, &[101.0, 102.0]), 0.0);
     }
 

@@ -612,7 +612,9 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
     // the source published late fills its gap.
     let recheck = (tf.millis() * RECHECK_CANDLES).min(current.timeframe.millis() * 1000);
     let range = bb_market::FetchRange {
-        from_ms: current.last_ts.map(|last| last + current.timeframe.millis() - recheck),
+        from_ms: current
+            .last_ts
+            .map(|last| last + current.timeframe.millis() - recheck),
         revise: true,
         ..bb_market::FetchRange::default()
     };

@@ -47,7 +47,9 @@ fn hourly() -> Candles {
     let hours = bb_domain::resample(&minutes, Timeframe::MINUTE, Timeframe::HOUR);
     // Rounded as the exchange sends them (8 decimals), so what is stored is what was sent.
     let round = |v: &[f64]| -> Vec<f64> {
-        v.iter().map(|x| format!("{x:.8}").parse().unwrap()).collect()
+        v.iter()
+            .map(|x| format!("{x:.8}").parse().unwrap())
+            .collect()
     };
     Candles {
         ts: hours.ts.clone(),
@@ -73,7 +75,14 @@ fn published(all: &Candles, k: usize, start: usize) -> Candles {
             close = (close * 1.02 * 1e2).round() / 1e2;
             high = high.max(close);
         }
-        out.push(all.ts[i], all.open[i], high, all.low[i], close, all.volume[i]);
+        out.push(
+            all.ts[i],
+            all.open[i],
+            high,
+            all.low[i],
+            close,
+            all.volume[i],
+        );
     }
     out
 }

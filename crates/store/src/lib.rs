@@ -71,8 +71,8 @@ pub use paper::{
     NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperEvent,
     PaperRun, PaperRuns, Tick, paper_topic,
 };
-pub use revisions::Revision;
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
+pub use revisions::Revision;
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,
     job_topic, run_topic,

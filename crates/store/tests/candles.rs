@@ -566,3 +566,46 @@ async fn futures_join(
     );
     vec![a, b, c, d]
 }
+
+conformance!(
+    /// A source's correction: `import` refuses other values for a stored candle, `revise`
+    /// stores them (and any new candle), keeps the values replaced with who supplied them,
+    /// and leaves identical candles alone; the chunks around stay bit-exact.
+    async fn revisions_replace_a_candle_and_keep_what_it_was(db) {
+        let store = db.candles().with_chunk_rows(100);
+        let id = dataset(&db, "BTC-USD", "binance").await;
+        let all = minutes(T0, 250, 7);
+        store.import(&id, &all.slice(0, 240), "binance").await.unwrap();
+
+        // Candle 150 corrected, 240..250 new, the rest repeated.
+        let mut fixed = all.slice(140, 250);
+        fixed.close[10] *= 1.01;
+        fixed.high[10] = fixed.high[10].max(fixed.close[10]);
+        let refused = store.import(&id, &fixed, "binance").await.unwrap_err();
+        assert!(matches!(refused, StoreError::Conflict(_)), "{refused:?}");
+        assert!(db.candles().revisions(&id, T0, i64::MAX, 10).await.unwrap().is_empty());
+
+        let summary = store.revise(&id, &fixed, "binance").await.unwrap();
+        assert_eq!((summary.revised, summary.inserted, summary.unchanged), (1, 10, 99));
+        assert_eq!(summary.row_count, 250);
+        let mut expected = all.clone();
+        expected.close[150] = fixed.close[10];
+        expected.high[150] = fixed.high[10];
+        assert_eq!(bits(&store.load(&id, None, None).await.unwrap()), bits(&expected));
+
+        let revisions = db.candles().revisions(&id, T0, i64::MAX, 10).await.unwrap();
+        assert_eq!(revisions.len(), 1);
+        let r = &revisions[0];
+        assert_eq!(r.ts, all.ts[150]);
+        assert_eq!(r.before[3].to_bits(), all.close[150].to_bits());
+        assert_eq!(r.after[3].to_bits(), fixed.close[10].to_bits());
+        assert_eq!((r.before_source.as_str(), r.source.as_str()), ("binance", "binance"));
+
+        // The same again changes nothing and records nothing.
+        let again = store.revise(&id, &fixed, "binance").await.unwrap();
+        assert_eq!((again.revised, again.inserted, again.unchanged), (0, 0, 110));
+        assert_eq!(db.candles().revisions(&id, T0, i64::MAX, 10).await.unwrap().len(), 1);
+        // Out of range: none.
+        assert!(db.candles().revisions(&id, all.ts[151], i64::MAX, 10).await.unwrap().is_empty());
+    }
+);

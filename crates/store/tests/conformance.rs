@@ -111,7 +111,8 @@ conformance!(
                 "0009_account_security",
                 "0010_dataset_names_per_owner",
                 "0011_shared_fetches",
-                "0012_paper_trades"
+                "0012_paper_trades",
+                "0013_candle_revisions"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

@@ -1091,6 +1091,12 @@ export interface components {
             max_drawdown_pct?: number | null;
             /**
              * Format: double
+             * @description Alert when the open position is worth this many percent of the equity or more
+             *     (e.g. 90: nearly everything is in one trade).
+             */
+            max_exposure_pct?: number | null;
+            /**
+             * Format: double
              * @description Alert when the equity fell this many percent over the last 7 days.
              */
             max_weekly_loss_pct?: number | null;
@@ -1709,6 +1715,9 @@ export interface components {
             /** @description Everything found in the window that can make a run differ from a backtest. */
             causes: components["schemas"]["DriftCause"][];
             differences: components["schemas"]["DriftDifference"][];
+            expectation?: components["schemas"]["Expectation"] | null;
+            /** @description Why there is no expectation, when there is none. */
+            expectation_missing?: string | null;
             /**
              * Format: int64
              * @description The run's window: its first and last processed candle.
@@ -1804,6 +1813,37 @@ export interface components {
          * @enum {string}
          */
         ExitReason: "signal" | "stop_loss" | "break_even" | "take_profit" | "trailing_stop" | "time_stop" | "end_of_data";
+        /** @description The backtest's expectation for a run as long as this one. */
+        Expectation: {
+            /**
+             * Format: double
+             * @description Share of the backtest's windows with a deeper drawdown than the run's (percent).
+             */
+            deeper_windows_pct: number;
+            /**
+             * Format: int64
+             * @description The history backtested: open times of its first and last candle.
+             */
+            from_ts: number;
+            /** @description Maximum drawdown within each window (zero or negative). */
+            max_drawdown_pct: components["schemas"]["WindowRange"];
+            /**
+             * Format: double
+             * @description The run's own, over its candles.
+             */
+            paper_max_drawdown_pct: number;
+            /** Format: double */
+            paper_return_pct: number;
+            /** @description Return over each window. */
+            return_pct: components["schemas"]["WindowRange"];
+            /** Format: int64 */
+            to_ts: number;
+            /** @description In one or two sentences. */
+            verdict: string;
+            window_candles: number;
+            /** @description Windows compared, each `window_candles` long (the run's length so far). */
+            windows: number;
+        };
         /** @description How far a fetch has come, as written to its job. */
         FetchProgress: {
             /** @description Candles received so far. */
@@ -3298,6 +3338,18 @@ export interface components {
          * @enum {string}
          */
         WarningCode: "never_entered" | "few_trades" | "one_trade_dominates" | "low_exposure" | "data_gaps" | "stop_and_target_same_bar";
+        /** @description A range over the backtest's windows. */
+        WindowRange: {
+            /**
+             * Format: double
+             * @description The best window, the median and the worst (percent).
+             */
+            best: number;
+            /** Format: double */
+            median: number;
+            /** Format: double */
+            worst: number;
+        };
     };
     responses: never;
     parameters: never;

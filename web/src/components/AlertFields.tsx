@@ -12,6 +12,7 @@ export interface AlertForm {
   weeklyLoss: string;
   losses: string;
   noTrade: string;
+  exposure: string;
   stale: string;
 }
 
@@ -33,6 +34,7 @@ const FIELDS: { key: keyof AlertForm; config: ConfigKey; whole: boolean }[] = [
   { key: "weeklyLoss", config: "max_weekly_loss_pct", whole: false },
   { key: "losses", config: "max_consecutive_losses", whole: true },
   { key: "noTrade", config: "no_trade_bars", whole: true },
+  { key: "exposure", config: "max_exposure_pct", whole: false },
   { key: "stale", config: "stale_data_bars", whole: true },
 ];
 
@@ -45,6 +47,7 @@ export function alertForm(c: PaperAlertConfig): AlertForm {
     weeklyLoss: text(c.max_weekly_loss_pct),
     losses: text(c.max_consecutive_losses),
     noTrade: text(c.no_trade_bars),
+    exposure: text(c.max_exposure_pct),
     stale: text(c.stale_data_bars),
   };
 }
@@ -80,6 +83,7 @@ export function alertSettings(c: PaperAlertConfig): string[] {
     on(c.max_weekly_loss_pct) ? `a ${pct(c.max_weekly_loss_pct, 0, false)} loss in 7 days` : null,
     on(c.max_consecutive_losses) ? `${plain(c.max_consecutive_losses)} losing trades in a row` : null,
     on(c.no_trade_bars) ? `no trade for ${plain(c.no_trade_bars)} candles` : null,
+    on(c.max_exposure_pct) ? `a position worth ${pct(c.max_exposure_pct, 0, false)} of the account` : null,
     on(c.stale_data_bars) ? `data ${plain(c.stale_data_bars)} candles late` : null,
   ].filter((x): x is string => x !== null);
 }
@@ -90,7 +94,7 @@ interface Props {
   onChange(form: AlertForm): void;
 }
 
-/** The six threshold inputs, in two rows. */
+/** The seven threshold inputs, in two rows. */
 export function AlertFields({ form, errors, onChange }: Props) {
   const set = (k: keyof AlertForm, v: string) => onChange({ ...form, [k]: v });
   const input = (k: keyof AlertForm, step: string) => (
@@ -116,6 +120,9 @@ export function AlertFields({ form, errors, onChange }: Props) {
         </Field>
         <Field label="No trade for (candles)" error={errors.noTrade} help="No entry or exit for this many candles.">
           {input("noTrade", "1")}
+        </Field>
+        <Field label="Position worth (% of account)" error={errors.exposure} help="e.g. 90: nearly everything is in one trade.">
+          {input("exposure", "any")}
         </Field>
         <Field label="Data late by (candles)" error={errors.stale} help="Live runs: the newest candle this many candles late.">
           {input("stale", "1")}

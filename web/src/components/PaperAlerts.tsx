@@ -8,7 +8,7 @@ import type { PaperAlertConfig, PaperRun } from "../api/types";
 import { pct, plain } from "../lib/format";
 import { AlertFields, alertConfig, alertFieldOf, alertForm, type AlertErrors, type AlertForm } from "./AlertFields";
 
-type Kind = "drawdown" | "daily_loss" | "weekly_loss" | "consecutive_losses" | "no_trade" | "stale_data";
+type Kind = "drawdown" | "daily_loss" | "weekly_loss" | "consecutive_losses" | "no_trade" | "exposure" | "stale_data";
 
 /** Each alert: its name, and its threshold in words (null: off). */
 const ALERTS: { kind: Kind; name: string; words(c: PaperAlertConfig): string | null }[] = [
@@ -36,6 +36,11 @@ const ALERTS: { kind: Kind; name: string; words(c: PaperAlertConfig): string | n
     kind: "no_trade",
     name: "No trading",
     words: (c) => (c.no_trade_bars == null ? null : `no entry or exit for ${plain(c.no_trade_bars)} candles or more`),
+  },
+  {
+    kind: "exposure",
+    name: "Exposure",
+    words: (c) => (c.max_exposure_pct == null ? null : `the open position worth ${pct(c.max_exposure_pct, 0, false)} of the account or more`),
   },
   {
     kind: "stale_data",
