@@ -103,30 +103,82 @@ pub struct Alert {
     pub message: String,
 }
 
-/// The alerts whose conditions hold after the engine's last candle (all but `stale_data`,
-/// which [`stale`] checks); `peak` is the highest equity so far (kept by the caller, so a
-/// check costs the same however long the run).
-pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe, peak: f64) -> Vec<Alert> {
-    let mut out = Vec::new();
-    let equity = engine.equity();
-    let Some(&now) = equity.last() else {
-        return out;
-    };
-    if let Some(limit) = config.max_exposure_pct
-        && let (Some(p), Some(&close)) = (engine.position(), engine.candles().close.last())
-        && now > 0.0
-    {
-        let exposure = p.quantity * close / now * 100.0;
-        if exposure >= limit {
-            out.push(Alert {
-                kind: "exposure",
-                message: format!(
-                    "The open {} position is worth {exposure:.1}% of the equity; your alert is \
-                     at {limit}%.",
+/// What the alerts look at after a run's last candle (or a basket's last time).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertState<'a> {
+    /// Equity at each candle so far, and the candles' open times.
+    pub equity: &'a [f64],
+    pub ts: &'a [i64],
+    /// The highest equity so far (kept by the caller, so a check costs the same however long
+    /// the run).
+    pub peak: f64,
+    /// Losing trades in a row, the latest last.
+    pub losing_streak: usize,
+    /// Open time of the candle of the latest entry or exit, if any.
+    pub last_activity_ts: Option<i64>,
+    /// Open positions at the last close: `(what, value)`, e.g. `("long position", 9_500.0)`.
+    pub positions: Vec<(String, f64)>,
+}
+
+impl<'a> AlertState<'a> {
+    /// The state of one market's engine.
+    pub fn of(engine: &'a PaperEngine, peak: f64) -> AlertState<'a> {
+        let trades = engine.trades();
+        let candles = engine.candles();
+        let entry = engine.position().map(|p| p.entry_ts);
+        let exit = trades.last().map(|t| t.exit_ts);
+        let positions = match (engine.position(), candles.close.last()) {
+            (Some(p), Some(&close)) => vec![(
+                format!(
+                    "{} position",
                     match p.side {
                         bb_domain::Side::Long => "long",
                         bb_domain::Side::Short => "short",
                     }
+                ),
+                p.quantity * close,
+            )],
+            _ => Vec::new(),
+        };
+        AlertState {
+            equity: engine.equity(),
+            ts: &candles.ts,
+            peak,
+            losing_streak: trades.iter().rev().take_while(|t| t.pnl < 0.0).count(),
+            last_activity_ts: entry.max(exit),
+            positions,
+        }
+    }
+}
+
+/// The alerts whose conditions hold after the engine's last candle (all but `stale_data`,
+/// which [`stale`] checks); `peak` is the highest equity so far.
+pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe, peak: f64) -> Vec<Alert> {
+    check_state(config, &AlertState::of(engine, peak), tf)
+}
+
+/// The alerts whose conditions hold in `state` (all but `stale_data`).
+pub fn check_state(config: &AlertConfig, state: &AlertState, tf: Timeframe) -> Vec<Alert> {
+    let mut out = Vec::new();
+    let (equity, ts, peak) = (state.equity, state.ts, state.peak);
+    let Some(&now) = equity.last() else {
+        return out;
+    };
+    if let Some(limit) = config.max_exposure_pct
+        && now > 0.0
+        && !state.positions.is_empty()
+    {
+        let value: f64 = state.positions.iter().map(|(_, v)| v.abs()).sum();
+        let exposure = value / now * 100.0;
+        if exposure >= limit {
+            let what = match state.positions.as_slice() {
+                [(one, _)] => format!("The open {one} is"),
+                many => format!("The {} open positions are", many.len()),
+            };
+            out.push(Alert {
+                kind: "exposure",
+                message: format!(
+                    "{what} worth {exposure:.1}% of the equity; your alert is at {limit}%."
                 ),
             });
         }
@@ -143,7 +195,6 @@ pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe, peak: f6
             });
         }
     }
-    let ts = &engine.candles().ts;
     let loss_over = |span_ms: i64| -> Option<f64> {
         let last = *ts.last()?;
         // The equity at the close of the last candle at least `span_ms` before the last one.
@@ -177,12 +228,7 @@ pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe, peak: f6
         }
     }
     if let Some(limit) = config.max_consecutive_losses {
-        let losses = engine
-            .trades()
-            .iter()
-            .rev()
-            .take_while(|t| t.pnl < 0.0)
-            .count();
+        let losses = state.losing_streak;
         if losses >= limit as usize {
             out.push(Alert {
                 kind: "consecutive_losses",
@@ -191,13 +237,11 @@ pub fn check(config: &AlertConfig, engine: &PaperEngine, tf: Timeframe, peak: f6
         }
     }
     if let Some(limit) = config.no_trade_bars {
-        let last_index = equity.len() - 1;
-        let last_activity = engine
-            .trades()
-            .last()
-            .map(|t| t.exit_index)
-            .max(engine.position().map(|p| p.entry_index));
-        let quiet = last_activity.map_or(last_index + 1, |i| last_index.saturating_sub(i));
+        // Candles after the one of the latest entry or exit (all of them without one).
+        let quiet = match state.last_activity_ts {
+            Some(t) => ts.len() - ts.partition_point(|&x| x <= t),
+            None => ts.len(),
+        };
         if quiet >= limit as usize {
             out.push(Alert {
                 kind: "no_trade",

@@ -115,6 +115,7 @@ async fn bench(runs: usize, history: usize) {
                     alert_config: json!({}),
                     tick_every_ms: tf.millis(),
                     first_tick_at: first_tick,
+                    basket: None,
                 },
                 i64::MAX,
             )

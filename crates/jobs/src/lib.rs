@@ -29,6 +29,7 @@ pub mod expectation;
 mod fetch;
 pub mod inspect;
 pub mod paper;
+mod paper_basket;
 pub mod paper_types;
 pub mod report;
 pub mod request;

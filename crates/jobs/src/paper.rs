@@ -42,7 +42,7 @@ const MAX_CACHED: usize = 5_000;
 /// dataset's): a source's corrections and late candles within them are stored.
 const RECHECK_CANDLES: i64 = 24;
 /// Candles one tick processes at most (a long outage is caught up over several ticks).
-const MAX_PER_TICK: usize = 5_000;
+pub(crate) const MAX_PER_TICK: usize = 5_000;
 
 #[derive(Clone)]
 struct Cached {
@@ -71,6 +71,9 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
     };
     if !matches!(run.status.as_str(), "scheduled" | "active") {
         return Ok(json!({ "run_id": id, "skipped": run.status }));
+    }
+    if let Some(basket) = run.basket.clone() {
+        return crate::paper_basket::run(ctx, run, &basket).await;
     }
     let now = ctx.config.clock.now_ms();
     let tf = timeframe(&run)?;
@@ -150,7 +153,7 @@ pub(crate) async fn run_market(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, 
     Ok(json!({ "dataset_id": dataset_id, "runs": runs, "candles": done }))
 }
 
-fn timeframe(run: &PaperRun) -> Result<Timeframe, JobError> {
+pub(crate) fn timeframe(run: &PaperRun) -> Result<Timeframe, JobError> {
     run.timeframe
         .parse()
         .map_err(|e: bb_domain::TimeframeError| JobError::Permanent(e.to_string()))
@@ -280,11 +283,11 @@ async fn commit(db: &Db, planned: Vec<Planned>) -> Result<usize, JobError> {
 }
 
 /// The alert thresholds of a run (the defaults when its stored ones cannot be read).
-fn alert_config(run: &PaperRun) -> AlertConfig {
+pub(crate) fn alert_config(run: &PaperRun) -> AlertConfig {
     serde_json::from_value(run.alert_config.clone()).unwrap_or_else(|_| AlertConfig::defaults())
 }
 
-fn alert_event(a: &Alert, candle_ts: Option<i64>) -> NewPaperEvent {
+pub(crate) fn alert_event(a: &Alert, candle_ts: Option<i64>) -> NewPaperEvent {
     NewPaperEvent {
         kind: "note",
         candle_ts,
@@ -294,7 +297,7 @@ fn alert_event(a: &Alert, candle_ts: Option<i64>) -> NewPaperEvent {
 }
 
 /// Tells the run's owner through the notification center (and its push stream).
-async fn notify(db: &Db, run: &PaperRun, a: &Alert) {
+pub(crate) async fn notify(db: &Db, run: &PaperRun, a: &Alert) {
     let note = bb_store::NewNotification {
         user_id: run.user_id.clone(),
         kind: "paper_trade_alert".into(),
@@ -310,7 +313,7 @@ async fn notify(db: &Db, run: &PaperRun, a: &Alert) {
 
 /// A live run with nothing to process: is its data late? An episode's first check fires the
 /// alert; data arriving again ends the episode.
-async fn stale_check(
+pub(crate) async fn stale_check(
     db: &Db,
     run: &PaperRun,
     config: &AlertConfig,
@@ -350,6 +353,9 @@ async fn stale_check(
 /// slippage, as a backtest ends), recorded in the ledger, and the run says so. `None` when
 /// it was stopped already.
 pub async fn stop(db: &Db, run: &PaperRun, why: &str) -> Result<Option<PaperRun>, JobError> {
+    if let Some(basket) = &run.basket {
+        return crate::paper_basket::stop(db, run, basket, why).await;
+    }
     let tf: Timeframe = run
         .timeframe
         .parse()
@@ -489,6 +495,23 @@ pub(crate) async fn engine_at(
     tf: Timeframe,
     start: i64,
 ) -> Result<PaperEngine, JobError> {
+    let plan = compile_plan(db, run, tf).await?;
+    let settings = settings_of(run)?;
+    let mut engine = PaperEngine::new(&plan, tf, &settings.sim())
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    let warm = warm_candles(db, &run.dataset_id, tf, &plan, start).await?;
+    engine
+        .warm(&warm)
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+    Ok(engine)
+}
+
+/// The run's strategy version compiled for its timeframe, with its owner's plan's limits.
+pub(crate) async fn compile_plan(
+    db: &Db,
+    run: &PaperRun,
+    tf: Timeframe,
+) -> Result<bb_strategy::Plan, JobError> {
     let version = db
         .strategies()
         .version(&run.strategy_id, run.version)
@@ -503,25 +526,28 @@ pub(crate) async fn engine_at(
         base_timeframe: Some(tf),
         bar_count: None,
     };
-    let plan = bb_strategy::compile(&bb_strategy::validate_with(&doc, &limits), &options).map_err(
+    bb_strategy::compile(&bb_strategy::validate_with(&doc, &limits), &options).map_err(
         |problems| {
             let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
             JobError::Permanent(format!("the strategy cannot run: {}", list.join("; ")))
         },
-    )?;
-    let settings = settings_of(run)?;
-    let mut engine = PaperEngine::new(&plan, tf, &settings.sim())
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let dataset = db.candles().get_dataset(&run.dataset_id).await?;
+    )
+}
+
+/// The stored candles a plan warms up on before `start`.
+pub(crate) async fn warm_candles(
+    db: &Db,
+    dataset_id: &str,
+    tf: Timeframe,
+    plan: &bb_strategy::Plan,
+    start: i64,
+) -> Result<Candles, JobError> {
+    let dataset = db.candles().get_dataset(dataset_id).await?;
     let warm_from = start.saturating_sub(tf.millis().saturating_mul(plan.warmup_bars as i64 + 1));
-    let warm: Candles = db
+    Ok(db
         .candles()
         .load_at(&dataset, tf, Some(warm_from), Some(start))
-        .await?;
-    engine
-        .warm(&warm)
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    Ok(engine)
+        .await?)
 }
 
 fn keep(id: &str, cached: Cached) {
@@ -584,7 +610,7 @@ async fn due_candles(
 /// Brings a fetched dataset up to the candle that closed last; a failure is logged and the
 /// tick goes on with what is stored (the next tick tries again). True when it may have
 /// changed the dataset.
-async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64) -> bool {
+pub(crate) async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64) -> bool {
     let newest_closed = tf.bucket_start(now) - tf.millis();
     if dataset.last_ts.is_some_and(|last| last >= newest_closed) {
         return false;
@@ -636,7 +662,7 @@ async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64
 
 /// A note when candles are missing between the previous processed candle and `ts`: the run
 /// goes on without them, and says so (the drift report names them if they arrive later).
-fn missing_before(previous: Option<i64>, ts: i64, tf: Timeframe) -> Option<NewPaperEvent> {
+pub(crate) fn missing_before(previous: Option<i64>, ts: i64, tf: Timeframe) -> Option<NewPaperEvent> {
     let previous = previous?;
     let missing = (ts - previous) / tf.millis() - 1;
     if missing <= 0 {
@@ -735,7 +761,7 @@ fn tick_events(
     events
 }
 
-fn trade_message(t: &Trade) -> String {
+pub(crate) fn trade_message(t: &Trade) -> String {
     let why = match t.exit_reason {
         bb_domain::ExitReason::Signal => "exit signal",
         bb_domain::ExitReason::StopLoss => "stop loss",
@@ -763,6 +789,7 @@ fn trade_payload(t: &Trade) -> Value {
 fn snapshot(run: &PaperRun, cached: &Cached, equity: f64) -> Value {
     let capital = settings_of(run).map_or(f64::NAN, |s| s.initial_capital);
     let position = cached.engine.position().map(|p| PaperPosition {
+        symbol: None,
         side: side_word(p.side).to_owned(),
         entry_ts: p.entry_ts,
         entry_price: p.entry_price,
@@ -776,15 +803,17 @@ fn snapshot(run: &PaperRun, cached: &Cached, equity: f64) -> Value {
         max_drawdown_pct: cached.max_drawdown_pct,
         trades: cached.engine.trades().len() as u64,
         position,
+        positions: Vec::new(),
+        cash: None,
     })
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Value {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).unwrap_or(Value::Null)
 }
 
 /// The run's settings, as stored.
-fn settings_of(run: &PaperRun) -> Result<Settings, JobError> {
+pub(crate) fn settings_of(run: &PaperRun) -> Result<Settings, JobError> {
     serde_json::from_value(run.settings.clone())
         .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaperPosition {
+    /// The market (baskets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// `long` or `short`.
     pub side: String,
     pub entry_ts: i64,
@@ -29,6 +32,12 @@ pub struct PaperSnapshot {
     /// Trades closed.
     pub trades: u64,
     pub position: Option<PaperPosition>,
+    /// A basket's open positions, one per market holding one (empty for one market).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub positions: Vec<PaperPosition>,
+    /// A basket's free cash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cash: Option<f64>,
 }
 
 impl PaperSnapshot {
@@ -42,6 +51,8 @@ impl PaperSnapshot {
                 max_drawdown_pct: 0.0,
                 trades: 0,
                 position: None,
+                positions: Vec::new(),
+                cash: None,
             })
     }
 }
@@ -49,6 +60,9 @@ impl PaperSnapshot {
 /// A closed trade, as the ledger's `trade` entries carry it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TradeEntry {
+    /// The market (baskets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// `long` or `short`.
     pub side: String,
     pub entry_ts: i64,
@@ -65,6 +79,7 @@ pub struct TradeEntry {
 impl TradeEntry {
     pub fn of(t: &bb_domain::Trade) -> TradeEntry {
         TradeEntry {
+            symbol: None,
             side: side_word(t.side).to_owned(),
             entry_ts: t.entry_ts,
             exit_ts: t.exit_ts,
@@ -117,6 +132,27 @@ impl TickEntry {
 
     /// The tick of a ledger entry's payload, if it holds one.
     pub fn read(payload: &serde_json::Value) -> Option<TickEntry> {
+        serde_json::from_value(payload.clone()).ok()
+    }
+}
+
+/// A basket's processed time, as the ledger's `tick` entries carry it: the candle of each
+/// market that had one, as processed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BasketTickEntry {
+    /// Basket equity after this time.
+    pub equity: f64,
+    pub cash: f64,
+    /// The actions that fired, as `SYMBOL: enter long`.
+    pub signals: Vec<String>,
+    /// `(member index, [open, high, low, close, volume])`.
+    pub candles: Vec<(usize, [f64; 5])>,
+    pub processed_at: Option<i64>,
+}
+
+impl BasketTickEntry {
+    /// The basket tick of a ledger entry's payload, if it holds one.
+    pub fn read(payload: &serde_json::Value) -> Option<BasketTickEntry> {
         serde_json::from_value(payload.clone()).ok()
     }
 }

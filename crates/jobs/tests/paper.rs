@@ -109,6 +109,7 @@ fn replay(s: &Setup, dataset: &str, start_ts: i64, every_ms: i64, at: i64) -> Ne
         alert_config: json!({}),
         tick_every_ms: every_ms,
         first_tick_at: at,
+        basket: None,
     }
 }
 

@@ -175,6 +175,7 @@ conformance!(
                         alert_config: json!({}),
                         tick_every_ms: HOUR,
                         first_tick_at: first_tick,
+                        basket: None,
                     },
                     5,
                 )

@@ -68,8 +68,8 @@ pub use migrate::{MIGRATIONS, Migration};
 pub use model::{PlanTier, Role, RunKind, RunStatus, StrategyStatus, Visibility};
 pub use notifications::{NewNotification, Notification, Notifications, notify_topic};
 pub use paper::{
-    NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperEvent,
-    PaperRun, PaperRuns, Tick, paper_topic,
+    NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperBasket,
+    PaperEvent, PaperMember, PaperRun, PaperRuns, Tick, paper_topic,
 };
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
 pub use revisions::Revision;

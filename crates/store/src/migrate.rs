@@ -98,6 +98,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_candle_revisions",
         sql: include_str!("../../../migrations/0013_candle_revisions.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_paper_baskets",
+        sql: include_str!("../../../migrations/0014_paper_baskets.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -7,7 +7,7 @@
 //! workers try, and a worker that died mid-tick left nothing behind. Every append is
 //! published on the bus as `paper.<run id>`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
@@ -49,6 +49,24 @@ pub struct NewPaperRun {
     pub tick_every_ms: i64,
     /// When the first tick is due.
     pub first_tick_at: i64,
+    /// Several markets from one cash balance (`None`: the one market of `dataset_id`).
+    pub basket: Option<PaperBasket>,
+}
+
+/// The markets of a basket run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaperBasket {
+    /// The most one position may cost, % of the basket's equity.
+    pub max_allocation_pct: f64,
+    /// At least two, in the order their candles are processed at one time.
+    pub members: Vec<PaperMember>,
+}
+
+/// One market of a basket.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PaperMember {
+    pub symbol: String,
+    pub dataset_id: String,
 }
 
 /// A paper run, as stored.
@@ -77,6 +95,8 @@ pub struct PaperRun {
     pub created_at: i64,
     pub updated_at: i64,
     pub stopped_at: Option<i64>,
+    /// The basket's markets (`None`: one market).
+    pub basket: Option<PaperBasket>,
 }
 
 /// An entry of a run's ledger.
@@ -118,7 +138,8 @@ pub struct Tick {
 
 const COLUMNS: &str = "id, user_id, strategy_id, version, dataset_id, symbol, timeframe, \
      settings, status, mode, start_ts, last_candle_ts, last_execution_at, candles, snapshot, \
-     alert_config, alerts_active, schedule_id, stop_note, created_at, updated_at, stopped_at";
+     alert_config, alerts_active, schedule_id, stop_note, created_at, updated_at, stopped_at, \
+     basket";
 
 /// The paper runs repository (from [`Db::paper_runs`]).
 #[derive(Debug, Clone, Copy)]
@@ -160,7 +181,7 @@ impl PaperRuns<'_> {
         }
         let now = now_ms();
         let id = new_id();
-        let schedule_id = if new.mode == "live" {
+        let schedule_id = if new.mode == "live" && new.basket.is_none() {
             // Live runs of one market tick together: one schedule per dataset and timeframe.
             let payload =
                 serde_json::json!({ "dataset_id": new.dataset_id, "timeframe": new.timeframe });
@@ -199,8 +220,8 @@ impl PaperRuns<'_> {
         sqlx::query(
             "INSERT INTO paper_runs (id, user_id, strategy_id, version, dataset_id, symbol, \
              timeframe, settings, status, mode, start_ts, candles, schedule_id, created_at, \
-             updated_at, alert_config) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'scheduled', $9, \
-             $10, 0, $11, $12, $12, $13)",
+             updated_at, alert_config, basket) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             'scheduled', $9, $10, 0, $11, $12, $12, $13, $14)",
         )
         .bind(&id)
         .bind(&new.user_id)
@@ -215,6 +236,11 @@ impl PaperRuns<'_> {
         .bind(&schedule_id)
         .bind(now)
         .bind(new.alert_config.to_string())
+        .bind(
+            new.basket
+                .as_ref()
+                .map(|b| serde_json::to_string(b).unwrap_or_default()),
+        )
         .execute(&mut *tx)
         .await
         .map_err(|e| map_err(e, &[], "the strategy or dataset does not exist"))?;
@@ -303,7 +329,8 @@ impl PaperRuns<'_> {
         let enabled = i64::from(to == "active" || to == "scheduled");
         sqlx::query(
             "UPDATE schedules SET enabled = $1, updated_at = $2 \
-             WHERE id = (SELECT schedule_id FROM paper_runs WHERE id = $3 AND mode = 'replay')",
+             WHERE id = (SELECT schedule_id FROM paper_runs WHERE id = $3 \
+             AND (mode = 'replay' OR basket IS NOT NULL))",
         )
         .bind(enabled)
         .bind(now)
@@ -374,7 +401,8 @@ impl PaperRuns<'_> {
     ) -> Result<Vec<PaperRun>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM paper_runs WHERE dataset_id = $1 AND timeframe = $2 \
-             AND mode = 'live' AND status IN ('scheduled', 'active') ORDER BY id"
+             AND mode = 'live' AND basket IS NULL AND status IN ('scheduled', 'active') \
+             ORDER BY id"
         )))
         .bind(dataset_id)
         .bind(timeframe)
@@ -625,6 +653,12 @@ fn from_row(row: &AnyRow) -> Result<PaperRun, StoreError> {
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
         stopped_at: col(row, "stopped_at")?,
+        basket: col::<Option<String>>(row, "basket")?
+            .map(|t| {
+                serde_json::from_str(&t)
+                    .map_err(|e| crate::error::corrupt("JSON in column basket", e))
+            })
+            .transpose()?,
     })
 }
 

@@ -112,7 +112,8 @@ conformance!(
                 "0010_dataset_names_per_owner",
                 "0011_shared_fetches",
                 "0012_paper_trades",
-                "0013_candle_revisions"
+                "0013_candle_revisions",
+                "0014_paper_baskets"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

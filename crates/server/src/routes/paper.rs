@@ -411,6 +411,7 @@ pub async fn create_paper_run(
                 alert_config: serde_json::to_value(&alert_config).map_err(ApiError::internal)?,
                 tick_every_ms: every,
                 first_tick_at,
+                basket: None,
             },
             limits.max_paper_runs,
         )
