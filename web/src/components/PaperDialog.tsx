@@ -140,7 +140,8 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
   useEffect(() => {
     if (!fetchedId || !form || form.settings.datasetId !== fetchedId) return;
     const d = items?.find((x) => x.id === fetchedId);
-    if (d && !form.replayFrom) setForm({ ...form, mode: tradesLive(d) ? "live" : "replay", replayFrom: defaultReplayFrom(d, "") });
+    const replayFrom = defaultReplayFrom(d, "");
+    if (d && !form.replayFrom && replayFrom) setForm({ ...form, mode: tradesLive(d) ? "live" : "replay", replayFrom });
   }, [fetchedId, form, items]);
 
   if (datasets.error) return <p className="error-box">{datasets.error.message}</p>;
