@@ -70,7 +70,7 @@ test("paper trading a strategy version from its page: replay, live ledger, resum
   await page.getByLabel("Email").fill(account.email);
   await page.getByLabel("Password").fill(account.password);
   await page.getByRole("button", { name: "Sign up" }).click();
-  await page.getByRole("heading", { level: 1, name: "My strategies" }).waitFor(WAIT);
+  await page.getByRole("navigation", { name: "Main" }).waitFor(WAIT);
 
   // The SMA crossover template, copied.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Home" }).click();
@@ -80,12 +80,13 @@ test("paper trading a strategy version from its page: replay, live ledger, resum
   await card.getByText("Copied to your strategies.").waitFor(WAIT);
 
   // Its page: "Paper trade" next to "Run backtest".
-  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My strategies" }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Strategies" }).click();
   await page.getByRole("main").getByRole("link", { name: "SMA crossover" }).first().click();
   await page.getByRole("heading", { level: 1, name: "SMA crossover" }).waitFor(WAIT);
 
   // The canvas offers it too, for the saved version.
   await page.getByRole("link", { name: "Edit on the canvas" }).click();
+  await page.getByRole("tab", { name: "Save, run, versions" }).click();
   await page.getByRole("button", { name: "Paper trade…" }).click();
   let dialog = page.getByRole("dialog", { name: "Paper trade: SMA crossover" });
   await dialog.getByRole("button", { name: "Start paper trading" }).waitFor(WAIT);
