@@ -193,6 +193,17 @@ test("paper trading a strategy version from its page: replay, live ledger, resum
   await mobile.getByRole("region", { name: "Paper runs" }).waitFor(WAIT);
   await noOverflow(mobile, "the list");
   await screenshot(mobile, "paper-version-list-phone");
+  // The dialog on a phone: its fields shrink to the screen.
+  await mobile.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Strategies" }).click();
+  await mobile.getByRole("main").getByRole("link", { name: "SMA crossover" }).first().click();
+  await mobile.getByRole("button", { name: "Paper trade", exact: true }).click();
+  const phoneDialog = mobile.getByRole("dialog", { name: "Paper trade: SMA crossover" });
+  await phoneDialog.getByLabel("Market to trade").waitFor(WAIT);
+  const wider = await phoneDialog.evaluate((d) =>
+    [...d.querySelectorAll("fieldset, select, input")].filter((el) => el.getBoundingClientRect().right > d.getBoundingClientRect().right).length,
+  );
+  assert.equal(wider, 0, "no field of the dialog is wider than the dialog at 390 px");
+  await screenshot(mobile, "paper-version-dialog-phone");
   assert.deepEqual(mobileErrors, []);
   await phone.close();
 });
