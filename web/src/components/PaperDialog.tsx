@@ -19,8 +19,6 @@ import { Modal } from "./Modal";
 import { defaultReplayFrom, PaperMode, tradesLive, type Mode } from "./PaperMode";
 import { apiFieldToSetting, defaultSettings, RunSettingsFields, settingsToRequest, type FieldErrors, type RunSettings } from "./RunSettings";
 
-export { defaultReplayFrom, tradesLive } from "./PaperMode";
-
 export interface PaperTarget {
   strategyId: string;
   title: string;
