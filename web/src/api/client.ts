@@ -200,11 +200,18 @@ type StreamPath = {
 
 type StreamParams<P extends StreamPath> = paths[P] extends { get: { parameters: { path: infer A } } } ? [params: A & Record<string, unknown>] : [];
 
-/** An EventSource on an API stream, authenticated by the `access_token` query parameter. */
-export function eventSource<P extends StreamPath>(path: P, ...params: StreamParams<P>): EventSource;
-export function eventSource(path: string, params?: Record<string, unknown>): EventSource {
+type StreamQuery<P extends StreamPath> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+
+/** An EventSource on an API stream, authenticated by the `access_token` query parameter;
+ * `query` adds the stream's own parameters (a paper run's `after`). */
+export function eventSource<P extends StreamPath>(path: P, ...args: [...StreamParams<P>, query?: StreamQuery<P>]): EventSource;
+export function eventSource(path: string, ...args: (Record<string, unknown> | undefined)[]): EventSource {
+  // A path with `{id}` takes its path parameters first.
+  const [params, query] = path.includes("{") ? args : [undefined, args[0]];
   const url = params ? defaultPathSerializer(path, params) : path;
-  return new EventSource(`${url}?access_token=${encodeURIComponent(token ?? "")}`);
+  const q = new URLSearchParams({ access_token: token ?? "" });
+  for (const [k, v] of Object.entries(query ?? {})) q.set(k, String(v));
+  return new EventSource(`${url}?${q}`);
 }
 
 /** The query of `POST /api/v1/market/imports`: the symbol, and optionally timeframe, source, format… */

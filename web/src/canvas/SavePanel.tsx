@@ -7,6 +7,7 @@ import { api, ApiError, data, type Schemas } from "../api/client";
 import { keys } from "../api/keys";
 import { specGraph } from "../api/report";
 import { useVersions } from "../hooks/queries";
+import { PaperDialog } from "../components/PaperDialog";
 import { RunDialog } from "../components/RunDialog";
 import { toWire } from "./doc";
 import type { Diagnostic, StrategyDoc } from "./types";
@@ -29,32 +30,65 @@ interface Props {
 
 const when = (ms: number): string => localTime(ms);
 
-/** Runs go through the app's run dialog (settings, quotas, live progress, then the results page). */
-function RunSection({ strategy, dirty, latestValid }: { strategy: StrategyView; dirty: boolean; latestValid: boolean | null }) {
+/** Runs go through the app's run dialog (settings, quotas, live progress, then the results page);
+ * paper trading through the paper dialog, of the version opened read-only or else the latest. */
+function RunSection({
+  strategy,
+  dirty,
+  version,
+  valid,
+}: {
+  strategy: StrategyView;
+  dirty: boolean;
+  version: number;
+  valid: boolean | null;
+}) {
   const id = useId();
-  const [open, setOpen] = useState(false);
-  const latest = strategy.latest_version;
+  const [open, setOpen] = useState<"backtest" | "paper" | null>(null);
+  const unsaved = dirty ? "your unsaved changes are not included, so save them first if they should be" : "";
   return (
     <section className="bb-section" aria-labelledby={`${id}-h`}>
-      <h3 id={`${id}-h`}>Run a backtest</h3>
-      {latest === 0 ? (
-        <p className="bb-hint">Save a version first: a backtest runs a saved version.</p>
-      ) : latestValid === false ? (
+      <h3 id={`${id}-h`}>Run a backtest or paper trade</h3>
+      {version === 0 ? (
+        <p className="bb-hint">Save a version first: a backtest or paper trading runs a saved version.</p>
+      ) : valid === false ? (
         <p className="bb-hint">
-          Version {latest} was saved with errors, so it cannot be backtested. Fix the problems and save a new version.
+          Version {version} was saved with errors, so it cannot be run. Fix the problems and save a new version.
         </p>
       ) : (
         <>
           <p className="bb-hint">
-            Tests version {latest} on past candles
-            {dirty ? "; your unsaved changes are not included, so save them first if they should be" : ""}. The results open when it is done.
+            Uses version {version}
+            {unsaved ? `; ${unsaved}` : ""}. A backtest tests it on past candles; paper trading trades it candle by candle with
+            pretend money.
           </p>
-          <button type="button" className="bb-primary" onClick={() => setOpen(true)}>
-            Run a backtest…
-          </button>
+          <div className="bb-run-actions">
+            <button type="button" className="bb-primary" onClick={() => setOpen("backtest")}>
+              Run a backtest…
+            </button>
+            <button type="button" onClick={() => setOpen("paper")}>
+              Paper trade…
+            </button>
+          </div>
         </>
       )}
-      <RunDialog strategy={open ? { id: strategy.id, title: strategy.title, latest_version: latest } : null} onClose={() => setOpen(false)} />
+      <RunDialog
+        strategy={open === "backtest" ? { id: strategy.id, title: strategy.title, latest_version: strategy.latest_version, version } : null}
+        onClose={() => setOpen(null)}
+      />
+      <PaperDialog
+        target={
+          open === "paper"
+            ? {
+                strategyId: strategy.id,
+                title: strategy.title,
+                version,
+                note: dirty ? `Your draft has unsaved changes: paper trading uses saved version ${version}, without them.` : undefined,
+              }
+            : null
+        }
+        onClose={() => setOpen(null)}
+      />
     </section>
   );
 }
@@ -136,8 +170,9 @@ export function SavePanel({ strategy, doc, dirty, editable, errors, viewingVersi
       {editable && (
         <RunSection
           strategy={strategy}
-          dirty={dirty}
-          latestValid={versions.data?.find((v) => v.version === strategy.latest_version)?.valid ?? null}
+          dirty={dirty && viewingVersion === null}
+          version={viewingVersion ?? strategy.latest_version}
+          valid={versions.data?.find((v) => v.version === (viewingVersion ?? strategy.latest_version))?.valid ?? null}
         />
       )}
       <section className="bb-section" aria-labelledby={`${id}-hist`}>

@@ -11,7 +11,7 @@ import { useUpgradePrompt } from "../hooks/upgrade";
 import { useRunEvents, type RunProgress } from "../hooks/useRunEvents";
 import { bringUpToDate, refreshable } from "../api/refresh";
 import { datasetLabel, defaultDataset } from "./DatasetSelect";
-import { MarketPicker } from "./MarketPicker";
+import { AnotherMarket } from "./AnotherMarket";
 import { Modal } from "./Modal";
 import { RunProgressView } from "./ProgressBar";
 import {
@@ -175,24 +175,7 @@ function RunForm({ strategy, datasetId, onClose }: { strategy: RunTarget; datase
   if (datasets.error) return <p className="error-box">{datasets.error.message}</p>;
   if (ranges.error) return <p className="error-box">{ranges.error.message}</p>;
   if (datasets.isLoading || !settings || !ranges.data) return <p role="status">Loading the market data…</p>;
-  if (picking) {
-    return (
-      <div className="run-market">
-        <p className="help">
-          Pick a market and a period. Candles not stored yet are fetched from Binance once; then this backtest uses them.
-        </p>
-        <MarketPicker
-          compact
-          onReady={onMarketReady}
-          actions={
-            <button type="button" className="button" onClick={() => setPicking(false)}>
-              Back to the settings
-            </button>
-          }
-        />
-      </div>
-    );
-  }
+  if (picking) return <AnotherMarket usedBy="this backtest" onReady={onMarketReady} onBack={() => setPicking(false)} />;
   const fetched = fetchedId ? datasets.data?.items.find((d) => d.id === fetchedId) : undefined;
 
   return (

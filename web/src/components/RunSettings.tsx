@@ -2,7 +2,7 @@
 // and what trading costs. The defaults are the honest ones (fees and slippage on, next-open
 // fills) and each is explained next to its field. Defaults and ranges come from the server
 // (`GET /api/v1/settings/backtest`), the same values it applies and checks.
-import { useId } from "react";
+import { useId, type ReactNode } from "react";
 import type { CreateBacktest, Dataset, SettingsRanges } from "../api/types";
 import { date, plain, timeframeMinutes, timeframeWords } from "../lib/format";
 import { DatasetOptions } from "./DatasetSelect";
@@ -137,12 +137,16 @@ interface Props {
   errors: FieldErrors;
   /** Offers "Another market…" in the dataset list, which calls this instead of choosing. */
   onPickMarket?(): void;
+  /** In place of the start and end dates (paper trading's live or replay choice). */
+  period?: ReactNode;
+  /** The dataset list's label (default "Candles to test on"). */
+  marketLabel?: string;
 }
 
 /** The dataset list's "Another market…" entry. */
 const ANOTHER_MARKET = "another-market";
 
-export function RunSettingsFields({ value, onChange, datasets, ranges, errors, onPickMarket }: Props) {
+export function RunSettingsFields({ value, onChange, datasets, ranges, errors, onPickMarket, period, marketLabel }: Props) {
   const d = ranges.defaults;
   const uid = useId();
   const set = <K extends keyof RunSettings>(k: K, v: RunSettings[K]) => onChange({ ...value, [k]: v });
@@ -155,7 +159,7 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors, o
       <fieldset>
         <legend>Market data</legend>
         <Field
-          label="Candles to test on"
+          label={marketLabel ?? "Candles to test on"}
           error={errors.datasetId}
           help={ds ? ds.provenance : "The price history the strategy is tested against."}
         >
@@ -185,19 +189,22 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors, o
             ))}
           </select>
         </Field>
-        <div className="field-row">
-          <Field label="Start date" error={errors.from} help={first ? `Empty: from the first candle (${first}).` : undefined}>
-            <input type="date" value={value.from} min={first} max={last} onChange={(e) => set("from", e.target.value)} />
-          </Field>
-          <Field
-            label="End date (not included)"
-            error={errors.to}
-            help={last ? `Empty: up to the last candle (${last}).` : undefined}
-          >
-            <input type="date" value={value.to} min={first} onChange={(e) => set("to", e.target.value)} />
-          </Field>
-        </div>
+        {period === undefined && (
+          <div className="field-row">
+            <Field label="Start date" error={errors.from} help={first ? `Empty: from the first candle (${first}).` : undefined}>
+              <input type="date" value={value.from} min={first} max={last} onChange={(e) => set("from", e.target.value)} />
+            </Field>
+            <Field
+              label="End date (not included)"
+              error={errors.to}
+              help={last ? `Empty: up to the last candle (${last}).` : undefined}
+            >
+              <input type="date" value={value.to} min={first} onChange={(e) => set("to", e.target.value)} />
+            </Field>
+          </div>
+        )}
       </fieldset>
+      {period}
       <fieldset>
         <legend>Money and costs</legend>
         <div className="field-row">

@@ -47,6 +47,14 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
     let pending: ReturnType<typeof setTimeout> | null = null;
     let lastRefresh = 0;
     let opened = false;
+    // The newest entry seen, by the stream or in the ledger already fetched: a stream this hook
+    // opens again asks for what came after it (`?after=`), so nothing is missed or shown twice.
+    // (The browser's own reconnects send `Last-Event-ID` instead.)
+    let lastSeq = 0;
+    const seen = () => {
+      const held = queryClient.getQueryData<LedgerItem[]>(keys.paper.ledger(id));
+      return Math.max(lastSeq, held?.length ? held[held.length - 1].seq : 0);
+    };
     // A stream that does not open within 5 s (a proxy that buffers, a browser reconnecting in
     // vain) is not waited for: poll meanwhile.
     const watchdog = setTimeout(() => {
@@ -76,7 +84,8 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
     };
 
     const open = (retry: boolean) => {
-      const s = eventSource("/api/v1/paper-trades/{id}/events", { id });
+      const after = seen();
+      const s = eventSource("/api/v1/paper-trades/{id}/events", { id }, after > 0 ? { after } : {});
       source = s;
       s.onopen = () => {
         if (stopped) return;
@@ -92,6 +101,7 @@ export function usePaperEvents(id: string, follow: boolean): PaperLink {
       // Each ledger entry is an event named by its kind, its `seq` as the event id.
       const onEntry = (ev: Event) => {
         const entry = ledgerEntry(ev);
+        if (entry) lastSeq = Math.max(lastSeq, entry.seq);
         if (entry) queryClient.setQueryData<LedgerItem[]>(keys.paper.ledger(id), (old) => mergeLedger(old, [entry]));
         else queryClient.invalidateQueries({ queryKey: keys.paper.ledger(id) });
         if (entry?.kind === "status") {

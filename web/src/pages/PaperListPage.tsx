@@ -28,7 +28,8 @@ export default function PaperListPage() {
           <PaperTable runs={items} />
           <p className="help">
             To start another, open a finished backtest from <Link to="/backtests">Backtests</Link> and choose{" "}
-            <strong>Paper trade this</strong>.
+            <strong>Paper trade this</strong>, or open a strategy from <Link to="/strategies">My strategies</Link> and
+            choose <strong>Paper trade</strong>.
           </p>
         </>
       )}
@@ -46,10 +47,9 @@ function EmptyState() {
       </p>
       <ol>
         <li>
-          Open a finished backtest from <Link to="/backtests">Backtests</Link>.
-        </li>
-        <li>
-          Choose <strong>Paper trade this</strong>.
+          Open a finished backtest from <Link to="/backtests">Backtests</Link> and choose <strong>Paper trade this</strong>{" "}
+          (its market and costs), or open a strategy from <Link to="/strategies">My strategies</Link> and choose{" "}
+          <strong>Paper trade</strong>.
         </li>
         <li>
           Pick <strong>Live</strong> to trade new candles of a Binance market as they close, or <strong>Replay</strong>{" "}

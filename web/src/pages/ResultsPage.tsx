@@ -103,7 +103,10 @@ export default function ResultsPage() {
       {r.status === "cancelled" && <p className="error-box">This backtest was cancelled before it finished.</p>}
       {r.status === "succeeded" && <SucceededResult run={r} />}
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
-      <PaperDialog run={paperOpen ? r : null} title={title} onClose={() => setPaperOpen(false)} />
+      <PaperDialog
+        target={paperOpen ? { strategyId: r.strategy_id, title, version: r.version, run: r } : null}
+        onClose={() => setPaperOpen(false)}
+      />
     </>
   );
 }

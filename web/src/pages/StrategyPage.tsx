@@ -7,6 +7,7 @@ import { api, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { Strategy } from "../api/types";
 import { ErrorMessage } from "../components/Field";
+import { PaperDialog, type PaperTarget } from "../components/PaperDialog";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { RunTable } from "../components/RunTable";
 import { useUser } from "../hooks/auth";
@@ -25,6 +26,7 @@ export default function StrategyPage() {
   const s = strategy.data;
   useTitle(s?.title ?? "Strategy");
   const [runTarget, setRunTarget] = useState<RunTarget | null>(null);
+  const [paperTarget, setPaperTarget] = useState<PaperTarget | null>(null);
   const version = useVersion(id, s?.latest_version || undefined);
   const blocks = useBlocks();
   const location = useLocation();
@@ -62,6 +64,14 @@ export default function StrategyPage() {
               >
                 Run backtest
               </button>
+              <button
+                type="button"
+                className="button"
+                disabled={s.latest_version < 1}
+                onClick={() => setPaperTarget({ strategyId: s.id, title: s.title, version: s.latest_version })}
+              >
+                Paper trade
+              </button>
               <Link className="button" to={`/strategies/${s.id}/edit`}>
                 Edit on the canvas
               </Link>
@@ -91,6 +101,7 @@ export default function StrategyPage() {
       {mine && <RunsSection strategy={s} />}
       {mine && version.data && <SweepSection strategy={s} version={version.data} catalogue={catalogue} />}
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
+      <PaperDialog target={paperTarget} onClose={() => setPaperTarget(null)} />
     </>
   );
 }
