@@ -27,9 +27,15 @@ const STARTERS: &[&str] = &[
 /// Each position may take at most this share of the equity, so members compete for cash.
 const CAP: f64 = 40.0;
 
+/// The repo's own copy of a ccxt pair (`data/demo`, plain or gzipped).
 fn pair(name: &str) -> Candles {
-    let file = format!("../shared/data/ccxt_{name}_BTC-5m_2018-01.json");
-    bb_data::read_candles(&root().join(file)).unwrap()
+    let file = format!("ccxt_{name}_BTC-5m_2018-01.json");
+    let demo = root().join("data/demo");
+    let path = [demo.join(&file), demo.join(format!("{file}.gz"))]
+        .into_iter()
+        .find(|p| p.exists())
+        .unwrap_or_else(|| panic!("{file} is not in data/demo"));
+    bb_data::read_candles(&path).unwrap()
 }
 
 /// ETH, LTC and XLM: no gaps, one timeline.

@@ -8,12 +8,14 @@
 //! differ; a difference always comes from the data or the run's history, which is what this
 //! report looks for.
 
+use std::collections::BTreeMap;
+
 use bb_domain::{Candles, Timeframe};
 use bb_store::{Db, PaperEvent, PaperRun, Revision};
 use serde::Serialize;
 
 use crate::expectation::Expectation;
-use crate::paper_types::{TickEntry, TradeEntry, side_word};
+use crate::paper_types::{BasketTickEntry, TickEntry, TradeEntry, side_word};
 use crate::run::JobError;
 
 /// Ledger entries read at most (a run of a year of hourly candles is about 30,000).
@@ -25,6 +27,9 @@ const MAX_REVISIONS: usize = 10_000;
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DriftTrade {
+    /// The market (baskets only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// `long` or `short`.
     pub side: String,
     pub entry_ts: i64,
@@ -95,6 +100,16 @@ pub struct DriftReport {
     pub verdict: String,
 }
 
+/// One market of a run: what the run saw of it and what is stored now.
+struct Market {
+    /// `None` for a run on one market.
+    symbol: Option<String>,
+    dataset_id: String,
+    /// Each candle as processed: open time → (values, when processed).
+    seen: BTreeMap<i64, ([f64; 5], i64)>,
+    stored: Candles,
+}
+
 /// The drift report of `run` now.
 pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
     let tf: Timeframe = run
@@ -112,38 +127,41 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
             break;
         }
     }
-    let dataset = db.candles().get_dataset(&run.dataset_id).await?;
-    let stored = match run.last_candle_ts {
-        Some(last) => {
-            db.candles()
-                .load_at(&dataset, tf, Some(run.start_ts), Some(last + 1))
-                .await?
+    let window = run.last_candle_ts.map(|last| (run.start_ts, last + 1));
+    let mut markets = markets(run, &events);
+    for m in &mut markets {
+        if let Some((from, to)) = window {
+            let dataset = db.candles().get_dataset(&m.dataset_id).await?;
+            m.stored = db
+                .candles()
+                .load_at(&dataset, tf, Some(from), Some(to))
+                .await?;
         }
-        None => Candles::default(),
-    };
-    let revisions = match run.last_candle_ts {
-        Some(last) => {
-            db.candles()
-                .revisions(&run.dataset_id, run.start_ts, last + 1, MAX_REVISIONS)
-                .await?
-        }
-        None => Vec::new(),
-    };
-    let mut causes = candle_causes(run, tf, &events, &stored, &revisions);
+    }
+    let mut causes = Vec::new();
+    for m in &markets {
+        let revisions = match window {
+            Some((from, to)) => {
+                db.candles()
+                    .revisions(&m.dataset_id, from, to, MAX_REVISIONS)
+                    .await?
+            }
+            None => Vec::new(),
+        };
+        causes.extend(candle_causes(run, tf, m, &revisions));
+    }
+    causes.sort_by_key(|c| c.candle_ts);
     causes.extend(history_causes(db, run, &events).await?);
 
     // The backtest now: the run's engine on the stored candles.
-    let mut engine = crate::paper::fresh_engine(db, run, tf).await?;
-    engine
-        .replay(&stored)
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let expected: Vec<DriftTrade> = engine.trades().iter().map(trade).collect();
+    let (expected, backtest_equity) = backtest_now(db, run, tf, &markets).await?;
     let made: Vec<DriftTrade> = events
         .iter()
         .filter(|e| e.kind == "trade")
         .filter_map(|e| TradeEntry::read(&e.payload))
         .filter(|t| t.reason != bb_domain::ExitReason::EndOfData)
         .map(|t| DriftTrade {
+            symbol: t.symbol,
             side: t.side,
             entry_ts: t.entry_ts,
             exit_ts: t.exit_ts,
@@ -153,23 +171,20 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
         })
         .collect();
 
+    let same_entry = |a: &DriftTrade, b: &DriftTrade| {
+        a.entry_ts == b.entry_ts && a.side == b.side && a.symbol == b.symbol
+    };
     let mut differences = Vec::new();
     let mut matched = 0;
     for p in &made {
-        match expected
-            .iter()
-            .find(|b| b.entry_ts == p.entry_ts && b.side == p.side)
-        {
+        match expected.iter().find(|b| same_entry(b, p)) {
             Some(b) if b == p => matched += 1,
             Some(b) => differences.push(difference("different", Some(p), Some(b), &causes)),
             None => differences.push(difference("extra_in_paper", Some(p), None, &causes)),
         }
     }
     for b in &expected {
-        if !made
-            .iter()
-            .any(|p| p.entry_ts == b.entry_ts && p.side == b.side)
-        {
+        if !made.iter().any(|p| same_entry(p, b)) {
             differences.push(difference("missing_in_paper", None, Some(b), &causes));
         }
     }
@@ -183,7 +198,11 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
     let paper_equity: Vec<f64> = events
         .iter()
         .filter(|e| e.kind == "tick")
-        .filter_map(|e| TickEntry::read(&e.payload).map(|t| t.equity))
+        .filter_map(|e| {
+            TickEntry::read(&e.payload)
+                .map(|t| t.equity)
+                .or_else(|| BasketTickEntry::read(&e.payload).map(|t| t.equity))
+        })
         .collect();
     let capital = serde_json::from_value::<bb_backtest::Settings>(run.settings.clone())
         .map_err(|e| JobError::Permanent(format!("the run's settings cannot be read: {e}")))?
@@ -194,7 +213,7 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
             Err(why) => (None, Some(why)),
         };
     let paper = numbers(&made, &paper_equity);
-    let backtest = numbers(&expected, engine.equity());
+    let backtest = numbers(&expected, &backtest_equity);
     let verdict = if differences.is_empty() {
         format!(
             "The run made exactly the backtest's {matched} trades on the candles stored now{}.",
@@ -223,7 +242,11 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
         from_ts: run.start_ts,
         to_ts: run.last_candle_ts,
         candles_processed: events.iter().filter(|e| e.kind == "tick").count(),
-        candles_stored_now: stored.len(),
+        candles_stored_now: markets
+            .iter()
+            .flat_map(|m| m.stored.ts.iter().copied())
+            .collect::<std::collections::BTreeSet<i64>>()
+            .len(),
         matched,
         differences,
         causes,
@@ -235,20 +258,109 @@ pub async fn drift(db: &Db, run: &PaperRun) -> Result<DriftReport, JobError> {
     })
 }
 
-/// Revised candles, candles stored after the run passed them, and candles processed late.
+/// What the run saw of each market, from its ledger's ticks.
+fn markets(run: &PaperRun, events: &[PaperEvent]) -> Vec<Market> {
+    let ticks = events.iter().filter(|e| e.kind == "tick");
+    match &run.basket {
+        None => {
+            let seen = ticks
+                .filter_map(|e| {
+                    let t = TickEntry::read(&e.payload)?;
+                    Some((
+                        e.candle_ts?,
+                        (t.candle, t.processed_at.unwrap_or(e.created_at)),
+                    ))
+                })
+                .collect();
+            vec![Market {
+                symbol: None,
+                dataset_id: run.dataset_id.clone(),
+                seen,
+                stored: Candles::default(),
+            }]
+        }
+        Some(basket) => {
+            let mut out: Vec<Market> = basket
+                .members
+                .iter()
+                .map(|m| Market {
+                    symbol: Some(m.symbol.clone()),
+                    dataset_id: m.dataset_id.clone(),
+                    seen: BTreeMap::new(),
+                    stored: Candles::default(),
+                })
+                .collect();
+            for e in ticks {
+                let (Some(ts), Some(t)) = (e.candle_ts, BasketTickEntry::read(&e.payload)) else {
+                    continue;
+                };
+                for (m, candle) in t.candles {
+                    if let Some(market) = out.get_mut(m) {
+                        market
+                            .seen
+                            .insert(ts, (candle, t.processed_at.unwrap_or(e.created_at)));
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The backtest of the run's window on the candles stored now: its trades (with their
+/// market, for a basket) and its equity.
+async fn backtest_now(
+    db: &Db,
+    run: &PaperRun,
+    tf: Timeframe,
+    markets: &[Market],
+) -> Result<(Vec<DriftTrade>, Vec<f64>), JobError> {
+    let Some(last) = run.last_candle_ts else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    match &run.basket {
+        None => {
+            let mut engine = crate::paper::fresh_engine(db, run, tf).await?;
+            engine
+                .replay(&markets[0].stored)
+                .map_err(|e| JobError::Permanent(e.to_string()))?;
+            let trades = engine.trades().iter().map(|t| trade(None, t)).collect();
+            Ok((trades, engine.equity().to_vec()))
+        }
+        Some(basket) => {
+            let (engine, _) =
+                crate::paper_basket::replay_stored(db, run, basket, tf, run.start_ts, last + 1)
+                    .await?;
+            let mut trades: Vec<DriftTrade> = (0..basket.members.len())
+                .flat_map(|m| {
+                    let symbol = basket.members[m].symbol.clone();
+                    engine
+                        .trades(m)
+                        .iter()
+                        .map(move |t| trade(Some(symbol.clone()), t))
+                        .collect::<Vec<_>>()
+                })
+                .collect();
+            trades.sort_by_key(|t| (t.entry_ts, t.exit_ts));
+            Ok((trades, engine.equity().to_vec()))
+        }
+    }
+}
+
+/// Revised candles, candles stored after the run passed them, and candles processed late,
+/// of one market.
 fn candle_causes(
     run: &PaperRun,
     tf: Timeframe,
-    events: &[PaperEvent],
-    stored: &Candles,
+    market: &Market,
     revisions: &[Revision],
 ) -> Vec<DriftCause> {
     let mut out = Vec::new();
-    let ticks: std::collections::BTreeMap<i64, &PaperEvent> = events
-        .iter()
-        .filter(|e| e.kind == "tick")
-        .filter_map(|e| Some((e.candle_ts?, e)))
-        .collect();
+    let stored = &market.stored;
+    let of = match &market.symbol {
+        Some(s) => format!("{s} candle"),
+        None => "candle".to_owned(),
+    };
     for i in 0..stored.len() {
         let ts = stored.ts[i];
         let now = [
@@ -258,22 +370,20 @@ fn candle_causes(
             stored.close[i],
             stored.volume[i],
         ];
-        match ticks.get(&ts) {
+        match market.seen.get(&ts) {
             None => out.push(DriftCause {
                 kind: "gap_filled_later".into(),
                 candle_ts: Some(ts),
                 message: format!(
-                    "The candle of {} was missing when the run passed it; it is stored now.",
+                    "The {of} of {} was missing when the run passed it; it is stored now.",
                     bb_data::format_utc(ts)
                 ),
             }),
-            Some(tick) => {
-                let entry = TickEntry::read(&tick.payload);
-                if let Some(then) = entry.as_ref().map(|t| t.candle)
-                    && then
-                        .iter()
-                        .zip(now)
-                        .any(|(a, b)| a.to_bits() != b.to_bits())
+            Some(&(then, processed)) => {
+                if then
+                    .iter()
+                    .zip(now)
+                    .any(|(a, b)| a.to_bits() != b.to_bits())
                 {
                     let by = revisions
                         .iter()
@@ -291,22 +401,19 @@ fn candle_causes(
                         kind: "revised_candle".into(),
                         candle_ts: Some(ts),
                         message: format!(
-                            "The candle of {} was revised after the run processed it{by}: {}.",
+                            "The {of} of {} was revised after the run processed it{by}: {}.",
                             bb_data::format_utc(ts),
                             changes(&then, &now)
                         ),
                     });
                 }
                 let closed = ts + tf.millis();
-                let processed = entry
-                    .and_then(|t| t.processed_at)
-                    .unwrap_or(tick.created_at);
                 if run.mode == "live" && TickEntry::late(ts, tf, processed) {
                     out.push(DriftCause {
                         kind: "late_candle".into(),
                         candle_ts: Some(ts),
                         message: format!(
-                            "The candle of {} was processed {} minute(s) after it closed (in \
+                            "The {of} of {} was processed {} minute(s) after it closed (in \
                              order, so it changed no decision).",
                             bb_data::format_utc(ts),
                             (processed - closed) / 60_000
@@ -402,8 +509,9 @@ fn difference(
     }
 }
 
-fn trade(t: &bb_domain::Trade) -> DriftTrade {
+fn trade(symbol: Option<String>, t: &bb_domain::Trade) -> DriftTrade {
     DriftTrade {
+        symbol,
         side: side_word(t.side).to_owned(),
         entry_ts: t.entry_ts,
         exit_ts: t.exit_ts,

@@ -64,6 +64,7 @@ pub async fn expectation(
         ));
     }
     let history_len = (length * 20).clamp(1_000, MAX_HISTORY);
+    // (a basket's history is its first market's time span, all its markets replayed)
     let from = run
         .start_ts
         .saturating_sub(tf.millis().saturating_mul(history_len as i64));
@@ -75,11 +76,22 @@ pub async fn expectation(
     let Some((&first, &last)) = history.ts.first().zip(history.ts.last()) else {
         return Ok(Err("No candles are stored before the run's start.".into()));
     };
-    let mut engine = crate::paper::engine_at(db, run, tf, first).await?;
-    engine
-        .replay(&history)
-        .map_err(|e| JobError::Permanent(e.to_string()))?;
-    let equity = engine.equity();
+    let history_equity = match &run.basket {
+        None => {
+            let mut engine = crate::paper::engine_at(db, run, tf, first).await?;
+            engine
+                .replay(&history)
+                .map_err(|e| JobError::Permanent(e.to_string()))?;
+            engine.equity().to_vec()
+        }
+        Some(basket) => {
+            let (engine, _) =
+                crate::paper_basket::replay_stored(db, run, basket, tf, first, run.start_ts)
+                    .await?;
+            engine.equity().to_vec()
+        }
+    };
+    let equity = history_equity.as_slice();
     let step = (length / 4).max(1);
     let mut drawdowns = Vec::new();
     let mut returns = Vec::new();

@@ -526,12 +526,10 @@ pub(crate) async fn compile_plan(
         base_timeframe: Some(tf),
         bar_count: None,
     };
-    bb_strategy::compile(&bb_strategy::validate_with(&doc, &limits), &options).map_err(
-        |problems| {
-            let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
-            JobError::Permanent(format!("the strategy cannot run: {}", list.join("; ")))
-        },
-    )
+    bb_strategy::compile(&bb_strategy::validate_with(&doc, &limits), &options).map_err(|problems| {
+        let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        JobError::Permanent(format!("the strategy cannot run: {}", list.join("; ")))
+    })
 }
 
 /// The stored candles a plan warms up on before `start`.
@@ -610,7 +608,12 @@ async fn due_candles(
 /// Brings a fetched dataset up to the candle that closed last; a failure is logged and the
 /// tick goes on with what is stored (the next tick tries again). True when it may have
 /// changed the dataset.
-pub(crate) async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timeframe, now: i64) -> bool {
+pub(crate) async fn refresh(
+    ctx: &Ctx,
+    dataset: &bb_store::Dataset,
+    tf: Timeframe,
+    now: i64,
+) -> bool {
     let newest_closed = tf.bucket_start(now) - tf.millis();
     if dataset.last_ts.is_some_and(|last| last >= newest_closed) {
         return false;
@@ -662,7 +665,11 @@ pub(crate) async fn refresh(ctx: &Ctx, dataset: &bb_store::Dataset, tf: Timefram
 
 /// A note when candles are missing between the previous processed candle and `ts`: the run
 /// goes on without them, and says so (the drift report names them if they arrive later).
-pub(crate) fn missing_before(previous: Option<i64>, ts: i64, tf: Timeframe) -> Option<NewPaperEvent> {
+pub(crate) fn missing_before(
+    previous: Option<i64>,
+    ts: i64,
+    tf: Timeframe,
+) -> Option<NewPaperEvent> {
     let previous = previous?;
     let missing = (ts - previous) / tf.millis() - 1;
     if missing <= 0 {

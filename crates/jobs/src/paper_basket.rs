@@ -57,10 +57,12 @@ impl Cached {
             .iter()
             .map(|p| p.map(|p| p.entry_ts))
             .collect();
-        let step = self
-            .engine
-            .push(ts, &flat)
-            .map_err(|e| JobError::Permanent(format!("the candles of {} cannot be processed: {e}", bb_data::format_utc(ts))))?;
+        let step = self.engine.push(ts, &flat).map_err(|e| {
+            JobError::Permanent(format!(
+                "the candles of {} cannot be processed: {e}",
+                bb_data::format_utc(ts)
+            ))
+        })?;
         self.peak = self.peak.max(step.equity);
         if self.peak > 0.0 {
             self.max_drawdown_pct = self
@@ -96,7 +98,11 @@ impl Cached {
                 let p = (*p)?;
                 let close = *self.engine.candles(m).close.last()?;
                 Some((
-                    format!("{} {} position", self.engine.symbols()[m], side_word(p.side)),
+                    format!(
+                        "{} {} position",
+                        self.engine.symbols()[m],
+                        side_word(p.side)
+                    ),
                     p.quantity * close,
                 ))
             })
@@ -145,7 +151,11 @@ pub(crate) async fn run(
         due.truncate(1);
     }
     if due.is_empty() {
-        if !live && datasets.iter().all(|d| d.last_ts.is_none_or(|last| from > last)) {
+        if !live
+            && datasets
+                .iter()
+                .all(|d| d.last_ts.is_none_or(|last| from > last))
+        {
             let stopped = stop(
                 db,
                 &run,
@@ -186,7 +196,15 @@ pub(crate) async fn run(
         if let Some(gap) = missing_before(previous, time.ts, tf) {
             events.push(gap);
         }
-        events.extend(time_events(&run, basket, &cached, time, &step, &positions_before, now));
+        events.extend(time_events(
+            &run,
+            basket,
+            &cached,
+            time,
+            &step,
+            &positions_before,
+            now,
+        ));
         let holding = alerts::check_state(&config, &cached.alert_state(), tf);
         let (fired, now_active) = alerts::episodes(&active, holding);
         for a in &fired {
@@ -523,7 +541,8 @@ pub(crate) async fn stop(
         .map(|m| cached.engine.trades(m).len())
         .collect();
     let symbols = cached.engine.symbols().to_vec();
-    let snapshot_before = PaperSnapshot::read(run.snapshot.as_ref(), settings_of(run)?.initial_capital);
+    let snapshot_before =
+        PaperSnapshot::read(run.snapshot.as_ref(), settings_of(run)?.initial_capital);
     let result = cached.engine.stop();
     let mut closing: Vec<(String, Trade)> = Vec::new();
     for (m, member) in result.members.iter().enumerate() {

@@ -1210,6 +1210,20 @@ export interface components {
             /** @description The codes of the report's warnings. */
             warnings: components["schemas"]["WarningCode"][];
         };
+        /** @description One market of a basket. */
+        BasketMemberView: {
+            dataset_id: string;
+            symbol: string;
+        };
+        /** @description A basket's markets. */
+        BasketView: {
+            /**
+             * Format: double
+             * @description The most one position may cost, % of the basket's equity.
+             */
+            max_allocation_pct: number;
+            members: components["schemas"]["BasketMemberView"][];
+        };
         /** @description One catalogue entry. */
         BlockSpec: {
             category: components["schemas"]["Category"];
@@ -1402,6 +1416,11 @@ export interface components {
             alert_config?: components["schemas"]["AlertConfig"] | null;
             /** @description Whether enter-short signals open shorts (default true). */
             allow_short?: boolean | null;
+            /**
+             * @description Trade a basket: the datasets of more markets, traded with the first (`dataset_id` or
+             *     `symbol`) from one cash balance, as a basket backtest does (2 to 10 markets in all).
+             */
+            basket?: string[] | null;
             /** @description A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`. */
             dataset_id?: string | null;
             /**
@@ -1418,6 +1437,12 @@ export interface components {
              * @default 10000
              */
             initial_capital?: number | null;
+            /**
+             * Format: double
+             * @description A basket's most one position may cost, % of the basket's equity (above 0, at most
+             *     100; default 100 divided by the number of markets).
+             */
+            max_allocation_pct?: number | null;
             /**
              * @description Replay the dataset's stored candles from this date (ISO-8601 or Unix ms), one a
              *     second, instead of trading new candles as they close.
@@ -1745,6 +1770,8 @@ export interface components {
             pnl: number;
             /** @description `long` or `short`. */
             side: string;
+            /** @description The market (baskets only). */
+            symbol?: string | null;
         };
         EnableTwoFactorRequest: {
             /**
@@ -2417,6 +2444,8 @@ export interface components {
             side: string;
             /** Format: double */
             stop?: number | null;
+            /** @description The market (baskets only). */
+            symbol?: string | null;
             /** Format: double */
             take_profit?: number | null;
         };
@@ -2433,11 +2462,17 @@ export interface components {
              */
             alerts_active: string[];
             allow_short: boolean;
+            basket?: components["schemas"]["BasketView"] | null;
             /**
              * Format: int64
              * @description Candles processed.
              */
             candles: number;
+            /**
+             * Format: double
+             * @description A basket's free cash.
+             */
+            cash?: number | null;
             /** Format: int64 */
             created_at: number;
             dataset_id: string;
@@ -2470,6 +2505,8 @@ export interface components {
             /** @description `live` (candles as they close) or `replay` (stored candles, one a second). */
             mode: string;
             position?: components["schemas"]["PaperPosition"] | null;
+            /** @description A basket's open positions, each with its `symbol`. */
+            positions: components["schemas"]["PaperPosition"][];
             /** Format: double */
             slippage_bps: number;
             /**

@@ -9,6 +9,7 @@ pub mod market;
 pub mod notifications;
 pub mod ops;
 pub mod paper;
+pub mod paper_basket;
 pub mod plan_usage;
 pub mod runs;
 pub mod schemas;

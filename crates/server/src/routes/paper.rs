@@ -88,6 +88,14 @@ pub struct CreatePaperRunRequest {
     /// Alert thresholds (default: drawdown 20%, daily loss 10%, 5 losses in a row, data 3
     /// candles late). Each alert is a `paper_trade_alert` notification, once per episode.
     pub alert_config: Option<AlertConfig>,
+    /// Trade a basket: the datasets of more markets, traded with the first (`dataset_id` or
+    /// `symbol`) from one cash balance, as a basket backtest does (2 to 10 markets in all).
+    #[schema(max_items = 9)]
+    pub basket: Option<Vec<String>>,
+    /// A basket's most one position may cost, % of the basket's equity (above 0, at most
+    /// 100; default 100 divided by the number of markets).
+    #[schema(exclusive_minimum = 0.0, maximum = 100.0)]
+    pub max_allocation_pct: Option<f64>,
 }
 
 /// What to change on a paper run.
@@ -133,6 +141,12 @@ pub struct PaperRunView {
     /// Trades closed.
     pub trades: u64,
     pub position: Option<PaperPosition>,
+    /// A basket's markets and its allocation cap (absent for one market).
+    pub basket: Option<BasketView>,
+    /// A basket's open positions, each with its `symbol`.
+    pub positions: Vec<PaperPosition>,
+    /// A basket's free cash.
+    pub cash: Option<f64>,
     /// Why and how it stopped (the position closed at the last price, or none open).
     pub stop_note: Option<String>,
     pub alert_config: AlertConfig,
@@ -141,6 +155,21 @@ pub struct PaperRunView {
     pub alerts_active: Vec<String>,
     pub created_at: i64,
     pub stopped_at: Option<i64>,
+}
+
+/// A basket's markets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BasketView {
+    /// The most one position may cost, % of the basket's equity.
+    pub max_allocation_pct: f64,
+    pub members: Vec<BasketMemberView>,
+}
+
+/// One market of a basket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BasketMemberView {
+    pub symbol: String,
+    pub dataset_id: String,
 }
 
 /// The caller's paper runs, newest first.
@@ -256,6 +285,19 @@ fn view(run: PaperRun, title: String) -> PaperRunView {
         max_drawdown_pct: snap.max_drawdown_pct,
         trades: snap.trades,
         position: snap.position,
+        positions: snap.positions,
+        cash: snap.cash,
+        basket: run.basket.map(|b| BasketView {
+            max_allocation_pct: b.max_allocation_pct,
+            members: b
+                .members
+                .into_iter()
+                .map(|m| BasketMemberView {
+                    symbol: m.symbol,
+                    dataset_id: m.dataset_id,
+                })
+                .collect(),
+        }),
         id: run.id,
         strategy_id: run.strategy_id,
         version: run.version,
@@ -393,6 +435,25 @@ pub async fn create_paper_run(
             )
         }
     };
+    let basket = crate::routes::paper_basket::members(
+        &state,
+        &user,
+        &dataset,
+        req.basket.as_deref().unwrap_or_default(),
+        req.max_allocation_pct,
+        tf,
+        (mode == "replay").then_some(start_ts),
+    )
+    .await?;
+    let symbol = match &basket {
+        Some(b) => b
+            .members
+            .iter()
+            .map(|m| m.symbol.as_str())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        None => dataset.symbol.clone(),
+    };
     let settings = serde_json::to_value(prepared.request.settings).map_err(ApiError::internal)?;
     let created = state
         .db()
@@ -403,7 +464,7 @@ pub async fn create_paper_run(
                 strategy_id: prepared.strategy_id,
                 version: prepared.version,
                 dataset_id: dataset.id.clone(),
-                symbol: dataset.symbol.clone(),
+                symbol,
                 timeframe: tf.to_string(),
                 settings,
                 mode: mode.into(),
@@ -411,7 +472,7 @@ pub async fn create_paper_run(
                 alert_config: serde_json::to_value(&alert_config).map_err(ApiError::internal)?,
                 tick_every_ms: every,
                 first_tick_at,
-                basket: None,
+                basket,
             },
             limits.max_paper_runs,
         )

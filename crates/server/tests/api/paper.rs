@@ -356,3 +356,142 @@ async fn bad_requests_and_the_plans_limit() {
         .await;
     assert_eq!(fits.status, StatusCode::CREATED, "{}", fits.text);
 }
+
+#[tokio::test]
+async fn a_basket_replays_from_one_cash_balance_and_bad_baskets_are_named() {
+    let app = TestApp::spawn().await;
+    let (ada, strategy, daily) = setup(&app, "ada@example.com").await;
+    let datasets = app.get("/api/v1/market/datasets", Some(&ada.token)).await;
+    let id_of = |symbol: &str| {
+        datasets.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["symbol"] == symbol)
+            .unwrap_or_else(|| panic!("the demo's {symbol}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (eth, ltc, xlm) = (id_of("ETH-BTC"), id_of("LTC-BTC"), id_of("XLM-BTC"));
+    let base = json!({ "strategy_id": strategy, "dataset_id": eth, "timeframe": "5m",
+                       "replay_from": "2018-01-15" });
+    let with = |extra: Value| {
+        let mut body = base.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        body
+    };
+    let cases = [
+        (with(json!({ "basket": ["no-such-dataset"] })), "basket[0]"),
+        (with(json!({ "basket": [ltc, eth] })), "basket[1]"),
+        (with(json!({ "basket": vec![ltc.clone(); 10] })), "basket"),
+        (
+            with(json!({ "basket": [ltc], "max_allocation_pct": 0 })),
+            "max_allocation_pct",
+        ),
+        (
+            with(json!({ "basket": [ltc], "max_allocation_pct": 150 })),
+            "max_allocation_pct",
+        ),
+        (
+            with(json!({ "max_allocation_pct": 50 })),
+            "max_allocation_pct",
+        ),
+        (
+            json!({ "strategy_id": strategy, "dataset_id": daily, "replay_from": "2021-01-01",
+                    "basket": [ltc] }),
+            "basket[0]",
+        ),
+    ];
+    for (body, field) in cases {
+        let r = app
+            .post("/api/v1/paper-trades", Some(&ada.token), body.clone())
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+        assert_eq!(
+            r.body["error"]["details"]["field"], field,
+            "{body}: {}",
+            r.text
+        );
+    }
+    // Another user cannot put a basket in anyone's name, nor see this one.
+    let created = app
+        .post(
+            "/api/v1/paper-trades",
+            Some(&ada.token),
+            with(json!({ "basket": [ltc, xlm] })),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
+    crate::conform::assert_conforms("PaperRunView", &created.body);
+    assert_eq!(created.body["symbol"], "ETH-BTC + LTC-BTC + XLM-BTC");
+    let basket = &created.body["basket"];
+    assert_eq!(basket["members"].as_array().unwrap().len(), 3);
+    assert!((basket["max_allocation_pct"].as_f64().unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let eve = app.register("eve@example.com").await;
+    let seen = app
+        .get(&format!("/api/v1/paper-trades/{id}"), Some(&eve.token))
+        .await;
+    assert_eq!(seen.status, StatusCode::NOT_FOUND);
+
+    // Its ticks arrive over the stream, one time (three candles) each.
+    let mut stream = SseStream::open(
+        &app,
+        &format!("/api/v1/paper-trades/{id}/events"),
+        &ada.token,
+    )
+    .await;
+    let mut ticks = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        while ticks.len() < 3 {
+            let e = stream.next().await.expect("the stream goes on");
+            if e.event == "tick" {
+                ticks.push(e.data["message"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+    })
+    .await
+    .expect("three times within a minute");
+    drop(stream);
+    assert!(
+        ticks.iter().all(|t| t.contains("(3 of 3 markets)")),
+        "{ticks:?}"
+    );
+    let run = app
+        .get(&format!("/api/v1/paper-trades/{id}"), Some(&ada.token))
+        .await;
+    assert_eq!(run.status, StatusCode::OK);
+    crate::conform::assert_conforms("PaperRunView", &run.body);
+    assert!(run.body["cash"].as_f64().is_some(), "{}", run.text);
+    assert!(run.body["positions"].is_array());
+    let drift = app
+        .get(
+            &format!("/api/v1/paper-trades/{id}/drift"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(drift.status, StatusCode::OK, "{}", drift.text);
+    assert_eq!(
+        drift.body["differences"].as_array().unwrap().len(),
+        0,
+        "{}",
+        drift.text
+    );
+    let stopped = app
+        .post(
+            &format!("/api/v1/paper-trades/{id}/stop"),
+            Some(&ada.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(stopped.status, StatusCode::OK, "{}", stopped.text);
+    assert_eq!(stopped.body["status"], "stopped");
+}
