@@ -7,7 +7,8 @@
 //!
 //! The cost of a candle does not depend on how many came before (the stream's state is
 //! bounded; the simulator reads the current bar). The candles, signals and equity it keeps
-//! grow by one entry a bar.
+//! grow by one entry a bar, or, with [`PaperEngine::keep_last`], stay within a window (what a
+//! long-running paper run keeps in memory).
 //!
 //! [`PaperBasket`] does the same for a basket: one plan stream per member and the basket
 //! simulator on one shared cash balance, one merged timestamp at a time.
@@ -41,6 +42,8 @@ pub struct PaperStep {
 pub struct PaperEngine {
     feed: Feed,
     sim: Simulator,
+    /// Candles kept at least when older ones are forgotten (`None`: all).
+    keep: Option<usize>,
 }
 
 impl PaperEngine {
@@ -53,7 +56,18 @@ impl PaperEngine {
         Ok(PaperEngine {
             feed: Feed::new(plan, timeframe)?,
             sim: Simulator::new(config, 0),
+            keep: None,
         })
+    }
+
+    /// Keeps the last `bars` candles (and any the open position still needs) in memory and
+    /// forgets older ones, in batches, so memory stays bounded however long the engine runs:
+    /// [`PaperEngine::candles`] and [`PaperEngine::equity`] then cover at most about `2 ×
+    /// bars` candles, later trades number their bars from the first candle kept, and every
+    /// price, trade and equity value is the same as without forgetting.
+    pub fn keep_last(mut self, bars: usize) -> PaperEngine {
+        self.keep = Some(bars.max(1));
+        self
     }
 
     /// Feeds the next closed candle. A refused candle (not after the last one, not finite,
@@ -80,6 +94,12 @@ impl PaperEngine {
         let before = self.sim.trades().len();
         let i = self.feed.candles().len() - 1;
         self.sim.on_bar(&self.feed.input(), i);
+        if let Some(keep) = self.keep
+            && i + 1 >= 2 * keep
+        {
+            let forgotten = self.sim.forget_bars(i + 1 - keep);
+            self.feed.forget(forgotten);
+        }
         Ok(PaperStep {
             closed: self.sim.trades()[before..].to_vec(),
             equity: self.sim.equity_curve().last().copied().unwrap_or(f64::NAN),

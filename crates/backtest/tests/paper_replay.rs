@@ -189,3 +189,69 @@ fn refused_candles_change_nothing() {
         .unwrap();
     assert_eq!(paper.equity().len(), 101);
 }
+
+/// An engine that forgets old candles (`keep_last`) makes every trade and equity value of
+/// one that keeps them all, bit for bit, while holding at most about twice the window (plus
+/// what an open position needs) — every starter, both fills, windows short enough to cut
+/// through open positions and pending orders.
+#[test]
+fn an_engine_keeping_a_window_makes_the_same_trades_and_equity() {
+    let mut compared = 0;
+    for path in DATA {
+        let candles = bb_data::read_candles(&root().join(path)).unwrap();
+        let tf = candles.timeframe().unwrap();
+        for name in STARTERS {
+            let plan = plan(name, &candles);
+            for fill in [FillRule::NextOpen, FillRule::SameClose] {
+                for keep in [1, 7, 50] {
+                    let sim = config(fill).sim;
+                    let mut all = PaperEngine::new(&plan, tf, &sim).unwrap();
+                    let mut window = PaperEngine::new(&plan, tf, &sim).unwrap().keep_last(keep);
+                    let mut longest_hold = 0;
+                    for i in 0..candles.len() {
+                        let b = (
+                            candles.ts[i],
+                            candles.open[i],
+                            candles.high[i],
+                            candles.low[i],
+                            candles.close[i],
+                            candles.volume[i],
+                        );
+                        let a = all.push(b.0, b.1, b.2, b.3, b.4, b.5).unwrap();
+                        let w = window.push(b.0, b.1, b.2, b.3, b.4, b.5).unwrap();
+                        assert_eq!(
+                            a.equity.to_bits(),
+                            w.equity.to_bits(),
+                            "{name} {path} bar {i}"
+                        );
+                        let held = all.position().map_or(0, |p| i - p.entry_index);
+                        longest_hold = longest_hold.max(held);
+                        assert!(
+                            window.candles().len() <= 2 * keep + held + 1,
+                            "{} candles kept with a window of {keep}",
+                            window.candles().len()
+                        );
+                        let tail = &all.equity()[all.equity().len() - window.equity().len()..];
+                        assert_eq!(bits(tail), bits(window.equity()));
+                    }
+                    let a: Vec<String> = all.trades().iter().map(trade_bits).collect();
+                    let w: Vec<String> = window.trades().iter().map(trade_bits).collect();
+                    assert_eq!(a, w, "{name} {path} {fill:?} keep {keep}");
+                    let a = all.stop();
+                    let w = window.stop();
+                    assert_eq!(
+                        a.trades.iter().map(trade_bits).collect::<Vec<_>>(),
+                        w.trades.iter().map(trade_bits).collect::<Vec<_>>()
+                    );
+                    assert_eq!(
+                        a.equity.last().map(|e| e.to_bits()),
+                        w.equity.last().map(|e| e.to_bits())
+                    );
+                    compared += a.trades.len();
+                    assert!(longest_hold < candles.len());
+                }
+            }
+        }
+    }
+    assert!(compared > 1_000, "{compared} trades compared");
+}

@@ -429,7 +429,7 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
     {
         return Ok(c);
     }
-    let engine = fresh_engine(db, run, tf).await?;
+    let engine = fresh_engine(db, run, tf).await?.keep_last(window(tf));
     let settings = settings_of(run)?;
     let mut cached = Cached {
         last: None,
@@ -479,6 +479,13 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
 
 /// The run's engine before its first candle: the strategy version compiled for the run's
 /// timeframe, warmed up on the stored candles before the run's start.
+/// Candles a run's engine keeps in memory: a week's (what the weekly loss alert reads), at
+/// least 1,000; older ones are forgotten.
+fn window(tf: Timeframe) -> usize {
+    let week = 7 * 86_400_000 / tf.millis().max(1);
+    usize::try_from(week + 2).unwrap_or(usize::MAX).max(1_000)
+}
+
 pub(crate) async fn fresh_engine(
     db: &Db,
     run: &PaperRun,

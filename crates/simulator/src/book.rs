@@ -102,6 +102,25 @@ impl Book {
         self.trades.truncate(saved.trades);
     }
 
+    /// The first bar this book still reads: the open position's entry bar and a waiting
+    /// entry's signal bar.
+    pub(crate) fn first_needed_bar(&self) -> Option<usize> {
+        let entry = self.position.as_ref().map(|p| p.entry_index);
+        let signal = self.pending.entry.map(|(_, i)| i);
+        entry.into_iter().chain(signal).min()
+    }
+
+    /// Renumbers the bars after the first `n` are forgotten (`n` at most
+    /// [`Book::first_needed_bar`]).
+    pub(crate) fn shift(&mut self, n: usize) {
+        if let Some(p) = &mut self.position {
+            p.entry_index -= n;
+        }
+        if let Some((_, i)) = &mut self.pending.entry {
+            *i -= n;
+        }
+    }
+
     #[inline]
     pub(crate) fn has_pending(&self) -> bool {
         self.pending.exit.is_some() || self.pending.entry.is_some()

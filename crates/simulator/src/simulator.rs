@@ -218,6 +218,26 @@ impl Simulator {
         self.book.open_position()
     }
 
+    /// The first bar the run still reads (the open position's entry bar, a waiting entry's
+    /// signal bar); the next bar when neither.
+    pub fn first_needed_bar(&self) -> usize {
+        self.book
+            .first_needed_bar()
+            .unwrap_or(self.equity.len())
+            .min(self.equity.len())
+    }
+
+    /// Forgets the first `n` bars fed (at most [`Simulator::first_needed_bar`], which caps
+    /// it): their equity points go and later bars are numbered from the first one kept, so
+    /// the input given to [`Simulator::on_bar`] must drop the same bars. Trades closed before
+    /// keep their bar numbers. Returns the bars forgotten.
+    pub fn forget_bars(&mut self, n: usize) -> usize {
+        let n = n.min(self.first_needed_bar());
+        self.equity.drain(..n);
+        self.book.shift(n);
+        n
+    }
+
     /// Orders waiting for the next bar's open (`NextOpen` only).
     pub fn pending_order(&self) -> Option<PendingOrder> {
         self.book.pending_order()

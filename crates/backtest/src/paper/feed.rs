@@ -93,6 +93,33 @@ impl Feed {
         &self.candles
     }
 
+    /// Drops the first `n` candles kept (and their signals and ATR values).
+    pub(crate) fn forget(&mut self, n: usize) {
+        let c = &mut self.candles;
+        c.ts.drain(..n);
+        for col in [
+            &mut c.open,
+            &mut c.high,
+            &mut c.low,
+            &mut c.close,
+            &mut c.volume,
+        ] {
+            col.drain(..n);
+        }
+        let s = &mut self.signals;
+        for col in [
+            &mut s.enter_long,
+            &mut s.exit_long,
+            &mut s.enter_short,
+            &mut s.exit_short,
+        ] {
+            col.drain(..n);
+        }
+        for (_, series) in &mut self.atr {
+            series.drain(..n);
+        }
+    }
+
     /// What the simulator reads: every candle kept so far.
     pub(crate) fn input(&self) -> SimInput<'_> {
         SimInput {
