@@ -1,5 +1,5 @@
 //! One tick round of many live paper runs, database writes included: `N` runs of the SMA
-//! crossover on one shared one-minute dataset (SQLite file, WAL). A round is the housekeeper
+//! crossover on one shared hourly dataset (SQLite file, WAL). A round is the housekeeper
 //! enqueueing the market's `paper_market_tick` job and two workers (this machine's two cores)
 //! claiming it: every run's newest closed candle through its engine, all recorded with their
 //! ledger entries in one transaction. Round 1 builds each run's engine (warm-up from the
@@ -13,6 +13,7 @@
 use std::time::{Duration, Instant};
 
 use bb_backtest::Settings;
+use bb_domain::Timeframe;
 use bb_jobs::{Clock, Handlers, Worker, WorkerConfig};
 use bb_store::{
     Db, NewDataset, NewPaperRun, NewStrategy, NewUser, NewVersion, PlanTier, Role, Visibility,
@@ -77,9 +78,14 @@ async fn bench(runs: usize, history: usize) {
         )
         .await
         .expect("a strategy");
-    let candles =
+    // A random walk's prices on hourly candles.
+    let tf = Timeframe::HOUR;
+    let mut candles =
         bb_domain::synthetic::random_walk(history + ROUNDS + 1, bb_domain::synthetic::BENCH_SEED);
-    let tf = candles.timeframe().expect("one minute");
+    let first = tf.bucket_start(candles.ts[0]);
+    for (i, ts) in candles.ts.iter_mut().enumerate() {
+        *ts = first + i as i64 * tf.millis();
+    }
     let dataset = db
         .candles()
         .create_dataset(NewDataset {
@@ -108,7 +114,7 @@ async fn bench(runs: usize, history: usize) {
                     version: 1,
                     dataset_id: dataset.id.clone(),
                     symbol: "BTC-USDT".into(),
-                    timeframe: "1m".into(),
+                    timeframe: tf.to_string(),
                     settings: settings.clone(),
                     mode: "live".into(),
                     start_ts: start,
@@ -140,7 +146,7 @@ async fn bench(runs: usize, history: usize) {
     };
     let (a, b) = (worker("a"), worker("b"));
     println!(
-        "paper tick rounds: {runs} live runs, SMA crossover, {history} one-minute candles stored \
+        "paper tick rounds: {runs} live runs, SMA crossover, {history} hourly candles stored \
          before they start, SQLite (WAL), 2 workers"
     );
     for round in 1..=ROUNDS {
@@ -175,7 +181,7 @@ async fn bench(runs: usize, history: usize) {
             .await
             .expect("the next candle");
         time.advance(Duration::from_millis(
-            u64::try_from(tf.millis()).unwrap_or(60_000),
+            u64::try_from(tf.millis()).unwrap_or(3_600_000),
         ));
     }
     let sample = db.paper_runs().list(&user.id, 1).await.expect("runs");
