@@ -39,6 +39,7 @@ function TradeCell({ trade, unit, label }: { trade: DriftTrade | null | undefine
   return (
     <td data-label={label}>
       <span className="drift-trade">
+        {trade.symbol ? `${trade.symbol}: ` : ""}
         {trade.side === "short" ? "Short" : "Long"} {date(trade.entry_ts)} → {date(trade.exit_ts)},{" "}
         <span className={tone(trade.pnl)}>{money(clean(trade.pnl), unit)}</span>
       </span>
