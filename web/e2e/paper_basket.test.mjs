@@ -167,6 +167,7 @@ test("paper trading a basket of three markets: dialog, live dashboard, phone", {
   assert.ok((await kpi(page, "Free cash")) >= 0, "the free cash is shown");
   assert.ok(await page.evaluate(() => window.__sameDocument === true), "the fill arrived without a reload");
   assert.match(await page.locator("main").innerText(), /Most one position may cost\s+33\.33% of the basket's value/);
+  await screenshot(page, "paper-basket-dashboard");
   await noViolations(page);
   assert.deepEqual(errors, []);
 
