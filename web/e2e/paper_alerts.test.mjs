@@ -117,7 +117,7 @@ test("paper alerts arrive live, thresholds are edited, drift is checked", { time
   const drift = page.getByRole("region", { name: "Compare with the backtest" });
   await drift.getByRole("button", { name: "Check for drift" }).click();
   await drift.getByText(/The run made exactly the backtest's/).waitFor(WAIT);
-  const numbers = await drift.locator(".drift-numbers").innerText();
+  const numbers = await drift.locator(".drift-numbers").first().innerText();
   assert.match(numbers, /Paper run/);
   assert.match(numbers, /Backtest/);
   assert.match(numbers, /Final account value/);

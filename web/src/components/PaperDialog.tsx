@@ -11,12 +11,13 @@ import { keys } from "../api/keys";
 import type { CreatePaperRun, Dataset, RunDetail, SettingsRanges } from "../api/types";
 import { useDatasets, useSettingsRanges } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
-import { date, timeframeWords } from "../lib/format";
+import { timeframeWords } from "../lib/format";
 import { AlertFields, alertConfig, alertFieldOf, alertForm, DEFAULT_ALERTS, type AlertErrors, type AlertForm } from "./AlertFields";
 import { AnotherMarket } from "./AnotherMarket";
 import { datasetLabel, defaultDataset } from "./DatasetSelect";
 import { Modal } from "./Modal";
-import { defaultReplayFrom, PaperMode, tradesLive, type Mode } from "./PaperMode";
+import { checkBasket, PaperBasket, type BasketErrors } from "./PaperBasket";
+import { defaultReplayFrom, PaperMode, storedRange, tradesLive, type Mode } from "./PaperMode";
 import { apiFieldToSetting, defaultSettings, RunSettingsFields, settingsToRequest, type FieldErrors, type RunSettings } from "./RunSettings";
 
 export interface PaperTarget {
@@ -48,9 +49,13 @@ interface Form {
   mode: Mode;
   replayFrom: string;
   alerts: AlertForm;
+  /** A basket's added markets (dataset ids; empty: one market). */
+  basket: string[];
+  /** A basket's most one position may cost, % (empty: the server's default). */
+  maxAllocation: string;
 }
 
-type Errors = FieldErrors & { mode?: string; replayFrom?: string; alerts?: AlertErrors };
+type Errors = FieldErrors & { mode?: string; replayFrom?: string; alerts?: AlertErrors; basket?: BasketErrors };
 
 /** The form's first values: the backtest's settings when there is one, else the server's defaults. */
 function initialForm(target: PaperTarget, items: Dataset[], ranges: SettingsRanges): { form: Form; lost: boolean } {
@@ -77,6 +82,8 @@ function initialForm(target: PaperTarget, items: Dataset[], ranges: SettingsRang
       mode: tradesLive(dataset) ? "live" : "replay",
       replayFrom: defaultReplayFrom(dataset, settings.timeframe),
       alerts: alertForm(DEFAULT_ALERTS),
+      basket: [],
+      maxAllocation: "",
     },
     lost: !!target.run && !runDataset,
   };
@@ -119,8 +126,22 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
         if (!f) return f;
         if (settings.datasetId === f.settings.datasetId && settings.timeframe === f.settings.timeframe) return { ...f, settings };
         const d = items?.find((x) => x.id === settings.datasetId);
-        const mode: Mode = !tradesLive(d) ? "replay" : f.settings.datasetId === settings.datasetId ? f.mode : "live";
+        const others = f.basket.map((id) => items?.find((x) => x.id === id));
+        const live = [d, ...others].every(tradesLive);
+        const mode: Mode = !live ? "replay" : f.settings.datasetId === settings.datasetId ? f.mode : "live";
         return { ...f, settings, mode, replayFrom: defaultReplayFrom(d, settings.timeframe) };
+      }),
+    [items],
+  );
+
+  /** New added markets; live becomes replay when one of them gets no new candles. */
+  const changeBasket = useCallback(
+    (basket: string[]) =>
+      setForm((f) => {
+        if (!f) return f;
+        const all = [f.settings.datasetId, ...basket].map((id) => items?.find((x) => x.id === id));
+        if (f.mode !== "live" || all.every(tradesLive)) return { ...f, basket };
+        return { ...f, basket, mode: "replay", replayFrom: f.replayFrom || defaultReplayFrom(all[0], f.settings.timeframe) };
       }),
     [items],
   );
@@ -139,7 +160,8 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
     if (!fetchedId || !form || form.settings.datasetId !== fetchedId) return;
     const d = items?.find((x) => x.id === fetchedId);
     const replayFrom = defaultReplayFrom(d, "");
-    if (d && !form.replayFrom && replayFrom) setForm({ ...form, mode: tradesLive(d) ? "live" : "replay", replayFrom });
+    const live = [d, ...form.basket.map((id) => items?.find((x) => x.id === id))].every(tradesLive);
+    if (d && !form.replayFrom && replayFrom) setForm({ ...form, mode: live ? "live" : "replay", replayFrom });
   }, [fetchedId, form, items]);
 
   if (datasets.error) return <p className="error-box">{datasets.error.message}</p>;
@@ -153,6 +175,8 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
   const ranged = ranges.data;
   const dataset = items.find((d) => d.id === form.settings.datasetId);
   const timeframe = form.settings.timeframe || dataset?.timeframe || "";
+  const others = form.basket.map((id) => items.find((d) => d.id === id)).filter((d): d is Dataset => !!d);
+  const markets = [dataset?.symbol, ...others.map((d) => d.symbol)].filter(Boolean).join(", ").replace(/, ([^,]*)$/, " and $1");
   const fetched = fetchedId ? items.find((d) => d.id === fetchedId) : undefined;
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm({ ...form, [k]: v });
 
@@ -160,14 +184,15 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
     const checked = settingsToRequest(form.settings, ranged);
     const e: Errors = checked.ok ? {} : { ...checked.errors };
     if (form.mode === "replay") {
-      const first = dataset?.first_ts ? date(dataset.first_ts) : undefined;
-      const last = dataset?.last_ts ? date(dataset.last_ts) : undefined;
+      const { first, last } = storedRange([dataset, ...others]);
       if (!form.replayFrom) e.replayFrom = "Choose the date the replay starts from.";
       else if ((first && form.replayFrom < first) || (last && form.replayFrom > last))
         e.replayFrom = `Choose a date from ${first} to ${last}, the candles stored.`;
     }
     const alerts = alertConfig(form.alerts);
     if (!alerts.ok) e.alerts = alerts.errors;
+    const basket = checkBasket(items, form.settings.datasetId, form.basket, timeframe, form.maxAllocation);
+    if (Object.keys(basket).length) e.basket = basket;
     if (!checked.ok || !alerts.ok || Object.keys(e).length) return { ok: false, errors: e };
     return {
       ok: true,
@@ -176,6 +201,8 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
         version: target.version,
         ...checked.body,
         alert_config: alerts.config,
+        ...(form.basket.length ? { basket: form.basket } : {}),
+        ...(form.basket.length && form.maxAllocation.trim() !== "" ? { max_allocation_pct: Number(form.maxAllocation) } : {}),
         ...(form.mode === "replay" ? { replay_from: form.replayFrom } : {}),
       },
     };
@@ -215,7 +242,7 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
     <form ref={formRef} onSubmit={submit} noValidate className="run-form paper-form">
       <p className="help">
         Paper trading runs version {target.version} of <strong>{target.title}</strong>
-        {dataset ? ` on ${dataset.symbol} ${timeframeWords(timeframe)} candles` : ""}, one candle at a time, with pretend
+        {dataset ? ` on ${markets} ${timeframeWords(timeframe)} candles` : ""}, one candle at a time, with pretend
         money: every entry and exit is written to a ledger you can follow live. No real order is ever sent.
         {target.run ? " The market, timeframe and costs are the backtest's." : " The costs are the honest defaults, as in a backtest."}
       </p>
@@ -239,9 +266,22 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
         errors={errors}
         onPickMarket={() => setPicking(true)}
         marketLabel="Market to trade"
+        moreMarkets={
+          <PaperBasket
+            items={items}
+            first={form.settings.datasetId}
+            members={form.basket}
+            timeframe={timeframe}
+            maxAllocation={form.maxAllocation}
+            errors={errors.basket ?? {}}
+            onMembers={changeBasket}
+            onMaxAllocation={(v) => set("maxAllocation", v)}
+          />
+        }
         period={
           <PaperMode
             dataset={dataset}
+            others={others}
             timeframe={timeframe}
             mode={form.mode}
             replayFrom={form.replayFrom}
@@ -277,6 +317,10 @@ function PaperForm({ target, onClose }: { target: PaperTarget; onClose(): void }
 function apiErrors(err: ApiError, openAlerts: (open: boolean) => void): Errors {
   const field = err.details?.field;
   if (field === "replay_from") return { replayFrom: err.message };
+  if (field === "basket") return { basket: { basket: err.message } };
+  if (field === "max_allocation_pct") return { basket: { maxAllocation: err.message } };
+  const member = typeof field === "string" ? field.match(/^basket\[(\d+)\]$/) : null;
+  if (member) return { basket: { members: { [Number(member[1])]: err.message } } };
   const setting = apiFieldToSetting(field);
   if (setting) return { [setting]: err.message };
   const alert = alertFieldOf(field);

@@ -39,6 +39,7 @@ function TradeCell({ trade, unit, label }: { trade: DriftTrade | null | undefine
   return (
     <td data-label={label}>
       <span className="drift-trade">
+        {trade.symbol ? `${trade.symbol}: ` : ""}
         {trade.side === "short" ? "Short" : "Long"} {date(trade.entry_ts)} → {date(trade.exit_ts)},{" "}
         <span className={tone(trade.pnl)}>{money(clean(trade.pnl), unit)}</span>
       </span>
@@ -71,7 +72,7 @@ function Expected({ report }: { report: DriftReport }) {
             The backtest of {date(e.from_ts)} to {date(e.to_ts)}, before the run started, cut into {plain(e.windows)} windows of{" "}
             {plain(e.window_candles)} candles (as many as the run has processed).
           </p>
-          <div className="table-wrap drift-numbers-wrap">
+          <div className="table-wrap drift-numbers-wrap" role="region" aria-label="The paper run against the backtest's windows" tabIndex={0}>
             <table className="table drift-numbers">
               <caption className="visually-hidden">The paper run against the backtest&apos;s windows</caption>
               <thead>
@@ -146,7 +147,7 @@ export function PaperDrift({ run, unit }: { run: PaperRun; unit?: string }) {
             {d.to_ts === null || d.to_ts === undefined ? "" : ` to ${date(d.to_ts)}`}: {plain(d.candles_processed)} processed by the run,{" "}
             {plain(d.candles_stored_now)} stored now · {plain(d.matched)} {d.matched === 1 ? "trade" : "trades"} the same in both.
           </p>
-          <div className="table-wrap drift-numbers-wrap">
+          <div className="table-wrap drift-numbers-wrap" role="region" aria-label="The paper run and the backtest side by side" tabIndex={0}>
             <table className="table drift-numbers">
               <caption className="visually-hidden">The paper run and the backtest side by side</caption>
               <thead>

@@ -28,8 +28,20 @@ export function defaultReplayFrom(d: Dataset | undefined, timeframe?: string | n
 }
 
 
+/** The dates every market has candles stored for (UTC dates; undefined when unknown). */
+export function storedRange(markets: (Dataset | undefined)[]): { first?: string; last?: string } {
+  const firsts = markets.map((d) => d?.first_ts).filter((t): t is number => typeof t === "number");
+  const lasts = markets.map((d) => d?.last_ts).filter((t): t is number => typeof t === "number");
+  return {
+    first: firsts.length ? date(Math.max(...firsts)) : undefined,
+    last: lasts.length ? date(Math.min(...lasts)) : undefined,
+  };
+}
+
 interface Props {
   dataset: Dataset | undefined;
+  /** A basket's added markets: live needs every one to get new candles; a replay, stored ones. */
+  others?: Dataset[];
   timeframe: string;
   mode: Mode;
   replayFrom: string;
@@ -38,12 +50,13 @@ interface Props {
   onReplayFrom(from: string): void;
 }
 
-export function PaperMode({ dataset, timeframe, mode, replayFrom, errors, onMode, onReplayFrom }: Props) {
+export function PaperMode({ dataset, others = [], timeframe, mode, replayFrom, errors, onMode, onReplayFrom }: Props) {
   const uid = useId();
-  const live = tradesLive(dataset);
-  const first = dataset?.first_ts ? date(dataset.first_ts) : undefined;
-  const last = dataset?.last_ts ? date(dataset.last_ts) : undefined;
-  const source = dataset?.source === "demo" ? "demo data" : `data from ${dataset?.source ?? "a file"}`;
+  const live = [dataset, ...others].every(tradesLive);
+  const notLive = [dataset, ...others].find((d) => d && !tradesLive(d));
+  const { first, last } = storedRange([dataset, ...others]);
+  const source = notLive?.source === "demo" ? "demo data" : `data from ${notLive?.source ?? "a file"}`;
+  const which = others.length && notLive ? `${notLive.symbol} is ` : "this is ";
   return (
     <fieldset>
       <legend>Which candles to trade</legend>
@@ -65,7 +78,7 @@ export function PaperMode({ dataset, timeframe, mode, replayFrom, errors, onMode
       <p className="help radio-help" id={`${uid}-live-help`}>
         {live
           ? `Each new ${timeframeWords(timeframe)} candle is fetched when it closes; the strategy decides on it then.`
-          : `Only shared market data fetched from an exchange or data provider gets new candles; this is ${source}, stored once. Replay it instead, or choose a Binance market.`}
+          : `Only shared market data fetched from an exchange or data provider gets new candles; ${which}${source}, stored once. Replay it instead, or choose a Binance market.`}
       </p>
       <div className="radio">
         <input

@@ -141,12 +141,14 @@ interface Props {
   period?: ReactNode;
   /** The dataset list's label (default "Candles to test on"). */
   marketLabel?: string;
+  /** After the timeframe, in the market data (paper trading's added markets of a basket). */
+  moreMarkets?: ReactNode;
 }
 
 /** The dataset list's "Another market…" entry. */
 const ANOTHER_MARKET = "another-market";
 
-export function RunSettingsFields({ value, onChange, datasets, ranges, errors, onPickMarket, period, marketLabel }: Props) {
+export function RunSettingsFields({ value, onChange, datasets, ranges, errors, onPickMarket, period, marketLabel, moreMarkets }: Props) {
   const d = ranges.defaults;
   const uid = useId();
   const set = <K extends keyof RunSettings>(k: K, v: RunSettings[K]) => onChange({ ...value, [k]: v });
@@ -203,6 +205,7 @@ export function RunSettingsFields({ value, onChange, datasets, ranges, errors, o
             </Field>
           </div>
         )}
+        {moreMarkets}
       </fieldset>
       {period}
       <fieldset>

@@ -90,6 +90,11 @@ export function quoteOf(text: string | null | undefined): string | undefined {
   return text?.match(/\b[A-Z0-9]{2,12}[-/]([A-Z0-9]{2,12})\b/)?.[1];
 }
 
+/** The base asset of a symbol (BTC of BTC-USD), else the symbol. */
+export function baseOf(symbol: string): string {
+  return symbol.match(/^([A-Z0-9]{2,12})[-/]/)?.[1] ?? symbol;
+}
+
 /** A UTC date (market data is in UTC): 2021-03-04. */
 export function date(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "–";

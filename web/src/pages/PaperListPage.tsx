@@ -93,6 +93,7 @@ function PaperTable({ runs }: { runs: PaperRun[] }) {
               </td>
               <td data-label="Market">
                 {r.symbol} · {timeframeWords(r.timeframe)}
+                {r.basket && <span className="help basket-hint"> (basket of {r.basket.members.length})</span>}
               </td>
               <td data-label="Mode">{paperModeWords(r.mode)}</td>
               <td data-label="Status">

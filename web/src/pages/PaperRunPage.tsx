@@ -12,12 +12,14 @@ import { alertSettings } from "../components/AlertFields";
 import { ErrorMessage } from "../components/Field";
 import { PaperAlerts, activeAlertWords } from "../components/PaperAlerts";
 import { PaperDrift } from "../components/PaperDrift";
+import { BasketPositions, basketWords } from "../components/PaperPositions";
 import { Modal } from "../components/Modal";
 import { tone } from "../components/RunTable";
 import { usePaperLedger, usePaperRun } from "../hooks/queries";
 import { usePaperEvents, type PaperLink } from "../hooks/usePaperEvents";
 import { useTitle } from "../hooks/useTitle";
 import {
+  baseOf,
   date,
   dateTime,
   exitReasonWords,
@@ -89,6 +91,7 @@ export default function PaperRunPage() {
   };
 
   const stopped = r.status === "stopped";
+  const basket = basketWords(r);
   return (
     <>
       <p className="breadcrumb">
@@ -120,7 +123,7 @@ export default function PaperRunPage() {
         <span className={`pill pill-paper-${r.status}`} role="status">
           {paperStatusWords(r.status)}
         </span>{" "}
-        {r.symbol} · {timeframeWords(r.timeframe)} candles · {paperModeWords(r.mode)}
+        {basket ? `Basket of ${basket}` : r.symbol} · {timeframeWords(r.timeframe)} candles · {paperModeWords(r.mode)}
         {r.mode === "replay" ? ` from ${date(r.start_ts)}, one candle a second` : ", new candles as they close"} · started{" "}
         {localTime(r.created_at)} <LinkState link={link} />
       </p>
@@ -132,6 +135,7 @@ export default function PaperRunPage() {
         <h2 id="paper-kpi-title">Numbers so far</h2>
         <dl className="kpis">
           <Kpi label="Account value" value={money(r.equity, unit)} />
+          {r.basket && r.cash !== null && r.cash !== undefined && <Kpi label="Free cash" value={money(r.cash, unit)} />}
           <Kpi label="Return" value={pct(r.total_return_pct)} className={tone(r.total_return_pct)} />
           <Kpi label="Worst drop" value={pct(r.max_drawdown_pct)} />
           <Kpi label="Trades" value={plain(r.trades)} />
@@ -149,7 +153,7 @@ export default function PaperRunPage() {
         </dl>
       </section>
 
-      <Position run={r} unit={unit} />
+      {r.basket ? <BasketPositions run={r} unit={unit} /> : <Position run={r} unit={unit} />}
 
       <section aria-labelledby="paper-chart-title" className="section">
         <h2 id="paper-chart-title">Account value</h2>
@@ -174,7 +178,13 @@ export default function PaperRunPage() {
         <div id="paper-stop-text">
           <p>Stopping ends this paper run for good: no further candle is traded. Its ledger and numbers stay here.</p>
           <p>
-            {r.position
+            {r.basket
+              ? r.positions.length
+                ? `The ${r.positions.length} open ${r.positions.length === 1 ? "position" : "positions"} (${r.positions
+                    .map((p) => p.symbol)
+                    .join(", ")}) are closed at the last prices, and the ledger says so.`
+                : "There is no open position to close."
+              : r.position
               ? `The open ${r.position.side} position (${qty(r.position.quantity)} ${baseOf(r.symbol)}, entered at ${price(
                   r.position.entry_price,
                   unit,
@@ -193,11 +203,6 @@ export default function PaperRunPage() {
       </Modal>
     </>
   );
-}
-
-/** The base asset of a symbol (BTC of BTC-USD), else the symbol. */
-function baseOf(symbol: string): string {
-  return symbol.match(/^([A-Z0-9]{2,12})[-/]/)?.[1] ?? symbol;
 }
 
 function LinkState({ link }: { link: PaperLink }) {
@@ -349,12 +354,14 @@ function payloadText(e: LedgerItem, name: string): string | undefined {
 /** What an entry says, its numbers written the app's way (the server's message otherwise). */
 function describe(e: LedgerItem, symbol: string, unit?: string): string {
   const side = payloadText(e, "side");
+  // A basket's fills and trades name their market.
+  const market = payloadText(e, "symbol");
   const sideWords = side === "short" ? "short" : "long";
   if (e.kind === "fill") {
     const p = payloadNumber(e, "price");
     const q = payloadNumber(e, "quantity");
     if (p !== undefined && q !== undefined)
-      return `Entered ${sideWords}: ${qty(q)} ${baseOf(symbol)} at ${price(p, unit)} (fees and slippage included).`;
+      return `Entered ${sideWords}${market ? ` ${market}` : ""}: ${qty(q)} ${baseOf(market ?? symbol)} at ${price(p, unit)} (fees and slippage included).`;
   }
   if (e.kind === "trade") {
     const entry = payloadNumber(e, "entry_price");
@@ -364,7 +371,7 @@ function describe(e: LedgerItem, symbol: string, unit?: string): string {
     // A paper run ends its data only when it is stopped.
     const why = reason === "end_of_data" ? "run stopped" : reason ? exitReasonWords(reason) : "";
     if (entry !== undefined && exit !== undefined)
-      return `Closed ${sideWords}${why ? ` (${why})` : ""}: ${price(entry, unit)} → ${price(exit, unit)}${
+      return `${market ? `${market}: ` : ""}Closed ${sideWords}${why ? ` (${why})` : ""}: ${price(entry, unit)} → ${price(exit, unit)}${
         pnlPct !== undefined ? `, ${pct(pnlPct, 2)}` : ""
       }.`;
   }
@@ -511,9 +518,15 @@ function Settings({ run, unit }: { run: PaperRun; unit?: string }) {
         <div>
           <dt>Market data</dt>
           <dd>
-            {run.symbol} · {timeframeWords(run.timeframe)} candles
+            {basketWords(run) ?? run.symbol} · {timeframeWords(run.timeframe)} candles
           </dd>
         </div>
+        {run.basket && (
+          <div>
+            <dt>Most one position may cost</dt>
+            <dd>{plain(run.basket.max_allocation_pct, 2)}% of the basket's value</dd>
+          </div>
+        )}
         <div>
           <dt>Candles traded</dt>
           <dd>
