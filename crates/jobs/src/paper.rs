@@ -95,7 +95,15 @@ pub(crate) async fn run(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, JobErro
         }
         return Ok(json!({ "run_id": id, "candles": 0 }));
     }
-    let planned = plan(db, run, tf, &due, false, now).await?;
+    let kept = run.clone();
+    let planned = match plan(db, run, tf, &due, false, now).await {
+        Ok(p) => p,
+        Err(JobError::Permanent(why)) => {
+            halt(db, &kept, &why).await?;
+            return Ok(json!({ "run_id": id, "halted": why }));
+        }
+        Err(e) => return Err(e),
+    };
     let done = commit(db, vec![planned]).await?;
     Ok(json!({ "run_id": id, "candles": done }))
 }
@@ -141,11 +149,14 @@ pub(crate) async fn run_market(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, 
             stale_check(db, &run, &alert_config(&run), tf, dataset.last_ts, now).await?;
             continue;
         }
-        let id = run.id.clone();
+        let kept = run.clone();
         match plan(db, run, tf, &due, true, now).await {
             Ok(p) => planned.push(p),
-            // One run that cannot go on does not hold up the others.
-            Err(e) => tracing::warn!(paper_run = %id, error = %e, "a paper run's tick failed"),
+            // One run that cannot go on does not hold up the others: it stops, saying why.
+            Err(JobError::Permanent(why)) => halt(db, &kept, &why).await?,
+            Err(e) => {
+                tracing::warn!(paper_run = %kept.id, error = %e, "a paper run's tick failed");
+            }
         }
     }
     let runs = planned.len();
@@ -346,6 +357,29 @@ pub(crate) async fn stale_check(
         }
         _ => {}
     }
+    Ok(())
+}
+
+/// Stops a run that cannot go on (its strategy no longer compiles, a candle its plan cannot
+/// process): what is open is closed at the last price when the engine can still do it, and
+/// the run's stop note says why — never a run left active that silently stopped ticking.
+pub(crate) async fn halt(db: &Db, run: &PaperRun, why: &str) -> Result<(), JobError> {
+    tracing::warn!(paper_run = %run.id, reason = %why, "a paper run cannot go on; stopping it");
+    let reason = format!("The run cannot go on: {why}.");
+    if stop(db, run, &reason).await.is_ok() {
+        return Ok(());
+    }
+    forget(&run.id);
+    let note = format!("{reason} Its position, if any, stays as last recorded.");
+    db.paper_runs()
+        .set_status(
+            &run.id,
+            &["scheduled", "active", "paused"],
+            "stopped",
+            &note,
+            Some(&note),
+        )
+        .await?;
     Ok(())
 }
 

@@ -172,7 +172,14 @@ pub(crate) async fn run(
         return Ok(json!({ "run_id": run.id, "candles": 0 }));
     }
 
-    let mut cached = engine(db, &run, basket, tf).await?;
+    let mut cached = match engine(db, &run, basket, tf).await {
+        Ok(c) => c,
+        Err(JobError::Permanent(why)) => {
+            crate::paper::halt(db, &run, &why).await?;
+            return Ok(json!({ "run_id": run.id, "halted": why }));
+        }
+        Err(e) => return Err(e),
+    };
     let config = alert_config(&run);
     let mut previous = run.last_candle_ts;
     let mut active = run.alerts_active.clone();
@@ -189,6 +196,10 @@ pub(crate) async fn run(
             Ok(step) => step,
             Err(e) => {
                 forget(&run.id);
+                if let JobError::Permanent(why) = &e {
+                    crate::paper::halt(db, &run, why).await?;
+                    return Ok(json!({ "run_id": run.id, "halted": why }));
+                }
                 return Err(e);
             }
         };

@@ -436,3 +436,48 @@ conformance!(
         assert!(report.causes.iter().any(|c| c.kind == "changed_version"), "{report:#?}");
     }
 );
+
+conformance!(
+    /// A run whose strategy cannot run any more stops at its next tick, saying why, instead
+    /// of staying active without ticking.
+    async fn a_run_that_cannot_go_on_stops_and_says_why(db) {
+        let s = setup(&db).await;
+        let start = s.candles.ts.partition_point(|&t| t < 1_609_459_200_000);
+        // A version whose graph no engine can read (as if saved by an older product).
+        let (broken, _) = db
+            .strategies()
+            .create(
+                NewStrategy {
+                    owner_id: s.user.clone(),
+                    title: "Broken".into(),
+                    description: String::new(),
+                    tags: vec![],
+                    visibility: Visibility::Private,
+                },
+                Some(NewVersion {
+                    author_id: s.user.clone(),
+                    graph: json!({ "nodes": "not a list" }),
+                    notes: String::new(),
+                    valid: true,
+                    diagnostics: json!([]),
+                }),
+            )
+            .await
+            .unwrap();
+        let (clock, time) = Clock::test(now_ms());
+        let mut new = replay(&s, &s.dataset, s.candles.ts[start], 1_000, time.now_ms());
+        new.strategy_id = broken.id.clone();
+        let run = db.paper_runs().create(new, 5).await.unwrap().unwrap();
+        let w = worker(&db, "w", clock);
+        w.housekeep_once().await;
+        w.claim_and_run_one().await.unwrap().expect("a tick job");
+        let run = db.paper_runs().get(&run.id).await.unwrap();
+        assert_eq!(run.status, "stopped");
+        let note = run.stop_note.unwrap();
+        assert!(note.starts_with("The run cannot go on: version 1 cannot be read"), "{note}");
+        // Its schedule is off: no more ticks.
+        time.advance(Duration::from_secs(5));
+        w.housekeep_once().await;
+        assert!(w.claim_and_run_one().await.unwrap().is_none());
+    }
+);
