@@ -25,6 +25,7 @@ mod backtest;
 mod clock;
 pub mod drift;
 mod engine;
+mod engine_cache;
 pub mod expectation;
 mod fetch;
 pub mod inspect;

@@ -29,15 +29,12 @@ use bb_store::{Db, NewPaperEvent, PaperRun, Tick};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
 
+use crate::engine_cache::{EngineCache, each_tick};
 use crate::run::JobError;
 use crate::worker::Ctx;
 
-/// Engines kept between ticks, by run: the last candle each has seen, and the engine.
-static ENGINES: LazyLock<Mutex<HashMap<String, Cached>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-/// Engines kept at most (each holds its run's candles); beyond, one is dropped and rebuilt
-/// when next needed.
-const MAX_CACHED: usize = 5_000;
+/// Engines kept between ticks, by run (each holds its run's last week of candles).
+static ENGINES: EngineCache<Cached> = EngineCache::new(5_000);
 /// Candles a live refresh reads again (of the run's timeframe, at most one page of the
 /// dataset's): a source's corrections and late candles within them are stored.
 const RECHECK_CANDLES: i64 = 24;
@@ -453,14 +450,7 @@ pub async fn stop(db: &Db, run: &PaperRun, why: &str) -> Result<Option<PaperRun>
 /// rebuilt (warm-up on the stored candles before the run, then every candle the run
 /// processed, as its ledger recorded it).
 async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobError> {
-    // Taken out of the cache, not copied (an engine holds the run's candles: copying it
-    // would make a tick's cost grow with the run's length); `keep` puts it back.
-    if let Some(c) = ENGINES
-        .lock()
-        .map_err(|_| JobError::Transient("the engine cache is poisoned".into()))?
-        .remove(&run.id)
-        .filter(|c| c.last == run.last_candle_ts)
-    {
+    if let Some(c) = ENGINES.take(&run.id, |c| c.last == run.last_candle_ts)? {
         return Ok(c);
     }
     let engine = fresh_engine(db, run, tf).await?.keep_last(window(tf));
@@ -473,35 +463,24 @@ async fn engine(db: &Db, run: &PaperRun, tf: Timeframe) -> Result<Cached, JobErr
     };
     // The candles the run processed, as it processed them (its ledger's ticks): a candle
     // revised, or a gap filled, since then does not change the run's path.
-    let mut after = 0;
-    'read: while let Some(last) = run.last_candle_ts {
-        let page = db.paper_runs().ticks(&run.id, after, 5_000).await?;
-        let Some(end) = page.last() else { break };
-        after = end.seq;
-        for e in &page {
-            let (Some(ts), Some(tick)) = (e.candle_ts, TickEntry::read(&e.payload)) else {
-                return Err(JobError::Permanent(format!(
-                    "the ledger's entry {} cannot be read",
-                    e.seq
-                )));
-            };
-            if ts > last {
-                // recorded by another worker since the run was read
-                break 'read;
-            }
-            let [open, high, low, close, volume] = tick.candle;
-            let step = cached
-                .engine
-                .push(ts, open, high, low, close, volume)
-                .map_err(|e| JobError::Permanent(e.to_string()))?;
-            cached.peak = cached.peak.max(step.equity);
-            if cached.peak > 0.0 {
-                cached.max_drawdown_pct = cached
-                    .max_drawdown_pct
-                    .min((step.equity / cached.peak - 1.0) * 100.0);
-            }
+    each_tick(db, run, |ts, e| {
+        let tick = TickEntry::read(&e.payload).ok_or_else(|| {
+            JobError::Permanent(format!("the ledger's entry {} cannot be read", e.seq))
+        })?;
+        let [open, high, low, close, volume] = tick.candle;
+        let step = cached
+            .engine
+            .push(ts, open, high, low, close, volume)
+            .map_err(|e| JobError::Permanent(e.to_string()))?;
+        cached.peak = cached.peak.max(step.equity);
+        if cached.peak > 0.0 {
+            cached.max_drawdown_pct = cached
+                .max_drawdown_pct
+                .min((step.equity / cached.peak - 1.0) * 100.0);
         }
-    }
+        Ok(())
+    })
+    .await?;
     cached.last = cached.engine.candles().ts.last().copied();
     if cached.last != run.last_candle_ts {
         return Err(JobError::Transient(
@@ -590,21 +569,11 @@ pub(crate) async fn warm_candles(
 }
 
 fn keep(id: &str, cached: Cached) {
-    if let Ok(mut all) = ENGINES.lock() {
-        if all.len() >= MAX_CACHED && !all.contains_key(id) {
-            let victim = all.keys().next().cloned();
-            if let Some(v) = victim {
-                all.remove(&v);
-            }
-        }
-        all.insert(id.to_owned(), cached);
-    }
+    ENGINES.keep(id, cached);
 }
 
 fn forget(id: &str) {
-    if let Ok(mut all) = ENGINES.lock() {
-        all.remove(id);
-    }
+    ENGINES.forget(id);
 }
 
 /// One fetch of a dataset's newest candles at a time in this process.

@@ -9,8 +9,7 @@
 //!   missing: the ledger says so), or is more than a candle late (the basket goes on
 //!   without it and says so), so one late market does not hold the others for long.
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::{LazyLock, Mutex};
+use std::collections::BTreeSet;
 
 use bb_backtest::alerts::{self, Alert, AlertState};
 use bb_backtest::paper::{BasketStep, PaperBasket};
@@ -19,6 +18,7 @@ use bb_metrics::display::{money, significant};
 use bb_store::{Db, NewPaperEvent, PaperRun, Tick};
 use serde_json::{Value, json};
 
+use crate::engine_cache::{EngineCache, each_tick};
 use crate::paper::{
     MAX_PER_TICK, alert_config, alert_event, compile_plan, missing_before, notify, refresh,
     settings_of, stale_check, timeframe, to_json, trade_message, warm_candles,
@@ -29,10 +29,8 @@ use crate::paper_types::{
 use crate::run::JobError;
 use crate::worker::Ctx;
 
-/// Basket engines kept between ticks, by run (taken out and put back, never copied).
-static BASKETS: LazyLock<Mutex<HashMap<String, Cached>>> =
-    LazyLock::new(|| Mutex::new(HashMap::new()));
-const MAX_CACHED: usize = 1_000;
+/// Basket engines kept between ticks, by run.
+static BASKETS: EngineCache<Cached> = EngineCache::new(1_000);
 
 struct Cached {
     last: Option<i64>,
@@ -444,33 +442,17 @@ async fn engine(
     basket: &bb_store::PaperBasket,
     tf: Timeframe,
 ) -> Result<Cached, JobError> {
-    if let Some(c) = BASKETS
-        .lock()
-        .map_err(|_| JobError::Transient("the engine cache is poisoned".into()))?
-        .remove(&run.id)
-        .filter(|c| c.last == run.last_candle_ts)
-    {
+    if let Some(c) = BASKETS.take(&run.id, |c| c.last == run.last_candle_ts)? {
         return Ok(c);
     }
     let mut cached = fresh(db, run, basket, tf, run.start_ts).await?;
-    let mut after = 0;
-    'read: while let Some(last) = run.last_candle_ts {
-        let page = db.paper_runs().ticks(&run.id, after, 5_000).await?;
-        let Some(end) = page.last() else { break };
-        after = end.seq;
-        for e in &page {
-            let (Some(ts), Some(tick)) = (e.candle_ts, BasketTickEntry::read(&e.payload)) else {
-                return Err(JobError::Permanent(format!(
-                    "the ledger's entry {} cannot be read",
-                    e.seq
-                )));
-            };
-            if ts > last {
-                break 'read;
-            }
-            cached.push(ts, &tick.candles)?;
-        }
-    }
+    each_tick(db, run, |ts, e| {
+        let tick = BasketTickEntry::read(&e.payload).ok_or_else(|| {
+            JobError::Permanent(format!("the ledger's entry {} cannot be read", e.seq))
+        })?;
+        cached.push(ts, &tick.candles).map(|_| ())
+    })
+    .await?;
     if cached.last != run.last_candle_ts {
         return Err(JobError::Transient(
             "the run's ledger and its last time disagree; it will be read again".into(),
@@ -606,19 +588,9 @@ pub(crate) async fn stop(
 }
 
 fn keep(id: &str, cached: Cached) {
-    if let Ok(mut all) = BASKETS.lock() {
-        if all.len() >= MAX_CACHED && !all.contains_key(id) {
-            let victim = all.keys().next().cloned();
-            if let Some(v) = victim {
-                all.remove(&v);
-            }
-        }
-        all.insert(id.to_owned(), cached);
-    }
+    BASKETS.keep(id, cached);
 }
 
 fn forget(id: &str) {
-    if let Ok(mut all) = BASKETS.lock() {
-        all.remove(id);
-    }
+    BASKETS.forget(id);
 }
