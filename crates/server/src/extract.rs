@@ -288,6 +288,14 @@ pub const MIN_TIME_MS: i64 = 0;
 /// The latest time a request may name: 2200-01-01T00:00:00Z, in Unix ms.
 pub const MAX_TIME_MS: i64 = 7_258_118_400_000;
 
+/// At most `n` characters of what a user sent, for an error message ("…" when cut).
+pub fn clip(text: &str, n: usize) -> String {
+    match text.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
 /// A time a user sent in `field` (an ISO-8601 date or date-time in UTC, or a Unix time in
 /// `unit`, or by its magnitude), within the times this server handles. The error names the
 /// field and quotes at most 40 characters of what was sent.
@@ -298,12 +306,11 @@ pub fn parse_time_field(
 ) -> Result<i64, ApiError> {
     let text = text.trim();
     let ms = bb_data::parse_timestamp(text, unit).map_err(|_| {
-        let shown: String = text.chars().take(40).collect();
-        let more = if text.chars().count() > 40 { "…" } else { "" };
         ApiError::validation(
             format!(
-                "`{field}` is not a time: {shown:?}{more}. Give e.g. 2022-01-31, \
-                 2022-01-31T23:59:00Z or a Unix time."
+                "`{field}` is not a time: {:?}. Give e.g. 2022-01-31, 2022-01-31T23:59:00Z or \
+                 a Unix time.",
+                clip(text, 40)
             ),
             Some(json!({ "field": field })),
         )

@@ -6,6 +6,7 @@ use bb_domain::Timeframe;
 use bb_store::{Dataset, PaperBasket, PaperMember, Role, User};
 
 use crate::error::ApiError;
+use crate::extract::clip;
 use crate::routes::market::access::{Viewer, field_error, load_visible};
 use crate::state::AppState;
 
@@ -64,7 +65,8 @@ pub async fn members(
                 return Err(field_error(
                     &field,
                     format!(
-                        "There is no dataset {id} you can use; see GET /api/v1/market/datasets."
+                        "There is no dataset {:?} you can use; see GET /api/v1/market/datasets.",
+                        clip(id, 40)
                     ),
                 ));
             }

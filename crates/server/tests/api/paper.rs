@@ -385,6 +385,10 @@ async fn a_basket_replays_from_one_cash_balance_and_bad_baskets_are_named() {
     };
     let cases = [
         (with(json!({ "basket": ["no-such-dataset"] })), "basket[0]"),
+        (
+            with(json!({ "basket": ["x".repeat(100_000)] })),
+            "basket[0]",
+        ),
         (with(json!({ "basket": [ltc, eth] })), "basket[1]"),
         (with(json!({ "basket": vec![ltc.clone(); 10] })), "basket"),
         (
@@ -419,6 +423,10 @@ async fn a_basket_replays_from_one_cash_balance_and_bad_baskets_are_named() {
             r.body["error"]["details"]["field"], field,
             "{body}: {}",
             r.text
+        );
+        assert!(
+            r.text.len() < 2_000,
+            "the answer quotes little of what was sent"
         );
     }
     // Another user cannot put a basket in anyone's name, nor see this one.

@@ -10,7 +10,7 @@ use super::access::{Viewer, field_error};
 use super::fetches::FetchView;
 use crate::auth::extractor::AuthUser;
 use crate::error::{ApiError, ErrorEnvelope};
-use crate::extract::Json;
+use crate::extract::{Json, clip};
 use crate::routes::plan_usage::{caller_plan, day_period, quota_error};
 use crate::state::AppState;
 use axum::extract::State;
@@ -254,12 +254,4 @@ pub async fn request_market_data(
         StatusCode::ACCEPTED,
         Json(view(Some(FetchView::from_job(job)?), joined)),
     ))
-}
-
-/// At most `n` characters of what a user sent, for an error message.
-fn clip(text: &str, n: usize) -> String {
-    match text.char_indices().nth(n) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_owned(),
-    }
 }
