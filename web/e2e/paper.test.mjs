@@ -90,6 +90,10 @@ test("paper trading a backtest: replay, live ledger, pause, resume, stop", { tim
   assert.ok((await kpi(page, "Candles processed")) >= 30, "candles were processed");
   await page.getByRole("heading", { name: "Open position" }).waitFor();
   assert.match(await page.locator(".position-facts").innerText(), /Long/);
+  // The backtest's own measures of the run so far.
+  const performance = page.locator("section", { has: page.getByRole("heading", { name: "Performance, as a backtest measures it" }) });
+  await performance.locator(".kpi", { hasText: "Sharpe ratio" }).waitFor(WAIT);
+  assert.match(await performance.innerText(), /Over the [\d,]+ candles processed/);
   // The equity chart is drawn.
   await page.locator(".chart-canvas canvas").first().waitFor(WAIT);
 

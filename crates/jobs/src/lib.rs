@@ -31,6 +31,7 @@ mod fetch;
 pub mod inspect;
 pub mod paper;
 mod paper_basket;
+pub mod paper_metrics;
 pub mod paper_types;
 pub mod report;
 pub mod request;

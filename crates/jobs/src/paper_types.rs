@@ -73,6 +73,9 @@ pub struct TradeEntry {
     pub pnl: f64,
     pub pnl_pct: f64,
     pub fees: f64,
+    /// What slippage cost (absent in entries written before it was recorded).
+    #[serde(default)]
+    pub slippage: f64,
     pub reason: bb_domain::ExitReason,
 }
 
@@ -89,7 +92,31 @@ impl TradeEntry {
             pnl: t.pnl,
             pnl_pct: t.pnl_pct,
             fees: t.fees,
+            slippage: t.slippage,
             reason: t.exit_reason,
+        }
+    }
+
+    /// The trade again, its bars numbered by the caller (the ledger keeps times).
+    pub fn trade(&self, entry_index: usize, exit_index: usize) -> bb_domain::Trade {
+        bb_domain::Trade {
+            side: if self.side == "short" {
+                bb_domain::Side::Short
+            } else {
+                bb_domain::Side::Long
+            },
+            entry_index,
+            entry_ts: self.entry_ts,
+            entry_price: self.entry_price,
+            exit_index,
+            exit_ts: self.exit_ts,
+            exit_price: self.exit_price,
+            quantity: self.quantity,
+            pnl: self.pnl,
+            pnl_pct: self.pnl_pct,
+            fees: self.fees,
+            slippage: self.slippage,
+            exit_reason: self.reason,
         }
     }
 

@@ -481,3 +481,67 @@ conformance!(
         assert!(w.claim_and_run_one().await.unwrap().is_none());
     }
 );
+
+conformance!(
+    /// The run's metrics, from its ledger, are the backtest's metrics (`bb_metrics::compute`
+    /// on the simulator's own trades, equity and time in the market) of the same candles.
+    async fn the_runs_metrics_are_the_backtests(db) {
+        let s = setup(&db).await;
+        let start = s.candles.ts.partition_point(|&t| t < 1_609_459_200_000);
+        let settings = Settings::DEFAULT;
+        let plan = compile(
+            &validate(&s.doc),
+            &CompileOptions { base_timeframe: s.candles.timeframe(), bar_count: None },
+        )
+        .unwrap();
+        let tf = s.candles.timeframe().unwrap();
+        let warm = s.candles.slice(start.saturating_sub(plan.warmup_bars + 1), start);
+        // The first length from 150 candles on at which the run is flat with trades behind it.
+        let mut engine = bb_backtest::paper::PaperEngine::new(&plan, tf, &settings.sim()).unwrap();
+        engine.warm(&warm).unwrap();
+        let mut n = 0;
+        while n < 150 || engine.position().is_some() || engine.trades().len() < 2 {
+            let i = start + n;
+            engine
+                .push(s.candles.ts[i], s.candles.open[i], s.candles.high[i], s.candles.low[i], s.candles.close[i], s.candles.volume[i])
+                .unwrap();
+            n += 1;
+        }
+        let window = s.candles.slice(start, start + n);
+        let result = engine.stop();
+        let expected = bb_metrics::compute(&bb_metrics::MetricsInput {
+            ts: &window.ts,
+            equity: &result.equity,
+            close: &window.close,
+            trades: &result.trades,
+            initial_capital: settings.initial_capital,
+            timeframe: tf,
+            bars_in_market: result.bars_in_market,
+            risk_free_rate: 0.0,
+        });
+
+        let (clock, time) = Clock::test(now_ms());
+        let run = db
+            .paper_runs()
+            .create(replay(&s, &s.dataset, s.candles.ts[start], 1_000, time.now_ms()), 5)
+            .await
+            .unwrap()
+            .unwrap();
+        let w = worker(&db, "w", clock);
+        for _ in 0..n {
+            w.housekeep_once().await;
+            w.claim_and_run_one().await.unwrap().expect("a tick job");
+            time.advance(Duration::from_secs(1));
+        }
+        let run = db.paper_runs().get(&run.id).await.unwrap();
+        assert_eq!(run.candles, n as i64);
+        let got = bb_jobs::paper_metrics::metrics(&db, &run).await.unwrap();
+        assert!(!got.position_open);
+        assert_eq!(got.candles, n);
+        assert_eq!(
+            serde_json::to_value(&got.metrics).unwrap(),
+            serde_json::to_value(&expected).unwrap()
+        );
+        assert!(expected.trades >= 2 && expected.exposure_pct > 0.0, "{expected:?}");
+    }
+);

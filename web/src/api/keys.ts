@@ -75,6 +75,7 @@ export const keys = {
     equity: (id: string) => ["paper", "one", id, "equity"],
     /** The drift report: the backtest re-run over the run's window, compared (asked for on demand). */
     drift: (id: string) => ["paper", "one", id, "drift"],
+    metrics: (id: string, trades: number) => ["paper", "one", id, "metrics", trades],
   },
 
   sweep: (id: string) => ["sweep", id],

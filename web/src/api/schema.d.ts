@@ -722,6 +722,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/paper-trades/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The run's performance with the backtest's own metrics (Sharpe, win rate, profit factor,
+         *     exposure, …) over the candles it processed and the trades it closed.
+         */
+        get: operations["paper_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/paper-trades/{id}/pause": {
         parameters: {
             query?: never;
@@ -2428,6 +2448,14 @@ export interface components {
              * @description Numbered from 1 per run.
              */
             seq: number;
+        };
+        /** @description The run's metrics and what they cover. */
+        PaperMetrics: {
+            /** @description Candles (a basket: times) the metrics cover. */
+            candles: number;
+            metrics: components["schemas"]["Metrics"];
+            /** @description Whether a position is open (its result is not in the trade metrics yet). */
+            position_open: boolean;
         };
         /** @description The open position, as of the last candle. */
         PaperPosition: {
@@ -5779,6 +5807,53 @@ export interface operations {
             };
             /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    paper_metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Paper run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaperMetrics"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

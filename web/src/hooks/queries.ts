@@ -292,6 +292,16 @@ export function usePaperDrift(id: string) {
   });
 }
 
+/** A paper run's metrics, asked again when it has closed another trade. */
+export function usePaperMetrics(id: string, trades: number) {
+  return useQuery({
+    queryKey: keys.paper.metrics(id, trades),
+    queryFn: () => data(api.GET("/api/v1/paper-trades/{id}/metrics", path(id))),
+    staleTime: 60_000,
+    placeholderData: (previous) => previous,
+  });
+}
+
 /** The most ledger entries kept in memory (the newest). */
 export const LEDGER_KEEP = 5000;
 const LEDGER_PAGE = 500;

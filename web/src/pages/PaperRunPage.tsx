@@ -12,6 +12,7 @@ import { alertSettings } from "../components/AlertFields";
 import { ErrorMessage } from "../components/Field";
 import { PaperAlerts, activeAlertWords } from "../components/PaperAlerts";
 import { PaperDrift } from "../components/PaperDrift";
+import { PaperPerformance } from "../components/PaperPerformance";
 import { BasketPositions, basketWords } from "../components/PaperPositions";
 import { Modal } from "../components/Modal";
 import { tone } from "../components/RunTable";
@@ -154,6 +155,8 @@ export default function PaperRunPage() {
       </section>
 
       {r.basket ? <BasketPositions run={r} unit={unit} /> : <Position run={r} unit={unit} />}
+
+      <PaperPerformance run={r} />
 
       <section aria-labelledby="paper-chart-title" className="section">
         <h2 id="paper-chart-title">Account value</h2>

@@ -8,10 +8,8 @@ import { backtestSummary, type Metrics, type RunDetail } from "../api/types";
 import { AssumptionsCard } from "../components/AssumptionsCard";
 import { BlockSettings } from "../components/BlockSettings";
 import { ErrorMessage } from "../components/Field";
-import { InfoTip } from "../components/InfoTip";
 import { RunProgressView } from "../components/ProgressBar";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
-import { tone } from "../components/RunTable";
 import { InspectorPanel } from "../components/InspectorPanel";
 import { PaperDialog } from "../components/PaperDialog";
 import { TradesTable } from "../components/TradesTable";
@@ -21,7 +19,7 @@ import { useBacktest, useDatasets, useStrategy } from "../hooks/queries";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { date, localTime, money, pct, timeframeWords } from "../lib/format";
-import { KPI_KEYS, METRICS } from "../lib/metrics";
+import { MetricKpis } from "../components/MetricKpis";
 import { runUnit } from "../lib/units";
 
 // The charts (lightweight-charts) load on their own, so the numbers show at once.
@@ -174,20 +172,7 @@ function SucceededResult({ run }: { run: RunDetail }) {
             {money(initial, unit)} became <strong>{money(s?.final_equity, unit)}</strong>. Buying and holding instead would have
             returned {pct(m.buy_and_hold_return_pct)}.
           </p>
-          <dl className="kpis">
-            {KPI_KEYS.map((k) => {
-              const info = METRICS[k];
-              const v = m[k];
-              return (
-                <div className="kpi" key={k}>
-                  <dt>
-                    {info.label} <InfoTip label={info.label} text={info.explain} />
-                  </dt>
-                  <dd className={k === "total_return_pct" || k === "cagr_pct" ? tone(v) : undefined}>{info.format(v)}</dd>
-                </div>
-              );
-            })}
-          </dl>
+          <MetricKpis metrics={m} />
         </section>
         {a && <AssumptionsCard a={a} />}
       </div>

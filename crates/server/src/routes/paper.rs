@@ -50,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(paper_ledger))
         .routes(routes!(paper_equity))
         .routes(routes!(paper_drift))
+        .routes(routes!(paper_metrics))
         .routes(routes!(pause_paper_run))
         .routes(routes!(resume_paper_run))
         .routes(routes!(stop_paper_run))
@@ -597,6 +598,38 @@ pub async fn paper_equity(
         ts: points.iter().map(|p| p.0).collect(),
         equity: points.iter().map(|p| p.1).collect(),
     }))
+}
+
+/// The run's performance with the backtest's own metrics (Sharpe, win rate, profit factor,
+/// exposure, …) over the candles it processed and the trades it closed.
+#[utoipa::path(
+    get,
+    path = "/api/v1/paper-trades/{id}/metrics",
+    tag = "paper-trades",
+    params(("id" = String, Path, description = "Paper run id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = bb_jobs::paper_metrics::PaperMetrics),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+    )
+)]
+pub async fn paper_metrics(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<bb_jobs::paper_metrics::PaperMetrics>, ApiError> {
+    let run = load_own(&state, &id, &caller).await?;
+    // At most four at once per process: each reads the run's ledger.
+    static FEW: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+    let _permit = FEW
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Internal("the metrics semaphore is closed".into()))?;
+    let metrics = bb_jobs::paper_metrics::metrics(state.db(), &run)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(metrics))
 }
 
 /// The drift report: the backtest re-run over the run's window on the candles as stored now,

@@ -163,6 +163,23 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
     assert_eq!(drift.status, StatusCode::OK, "{}", drift.text);
     crate::conform::assert_conforms("DriftReport", &drift.body);
     assert_eq!(drift.body["differences"], json!([]), "{}", drift.text);
+    let metrics = app
+        .get(
+            &format!("/api/v1/paper-trades/{id}/metrics"),
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(metrics.status, StatusCode::OK, "{}", metrics.text);
+    crate::conform::assert_conforms("PaperMetrics", &metrics.body);
+    assert!(
+        metrics.body["candles"].as_u64().unwrap() >= 4,
+        "{}",
+        metrics.text
+    );
+    let anonymous = app
+        .get(&format!("/api/v1/paper-trades/{id}/metrics"), None)
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 
     // Pause, then resume; both only from the right state.
     let paused = app
@@ -193,7 +210,7 @@ async fn a_replay_trades_live_over_the_event_stream_and_stops_closing_its_positi
 
     // Someone else sees nothing and can do nothing.
     let eve = app.register("eve@example.com").await;
-    for path in ["", "/ledger", "/equity", "/events", "/drift"] {
+    for path in ["", "/ledger", "/equity", "/events", "/drift", "/metrics"] {
         let r = app
             .get(
                 &format!("/api/v1/paper-trades/{id}{path}"),
