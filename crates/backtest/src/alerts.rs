@@ -40,6 +40,10 @@ pub struct AlertConfig {
     /// (e.g. 90: nearly everything is in one trade).
     #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, maximum = 1000.0))]
     pub max_exposure_pct: Option<f64>,
+    /// Alert when candles the run already processed change at the source (a correction, a
+    /// missing candle stored later), so a backtest of its window may now differ from what
+    /// it did (live runs; `true` to be told).
+    pub drift: Option<bool>,
     /// Alert when the newest candle is this many candles late (live runs).
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub stale_data_bars: Option<u32>,
@@ -47,7 +51,7 @@ pub struct AlertConfig {
 
 impl AlertConfig {
     /// The thresholds a run starts with: drawdown 20%, daily loss 10%, 5 losses in a row,
-    /// data 3 candles late.
+    /// data 3 candles late, processed candles changing.
     pub fn defaults() -> AlertConfig {
         AlertConfig {
             max_drawdown_pct: Some(20.0),
@@ -56,6 +60,7 @@ impl AlertConfig {
             max_consecutive_losses: Some(5),
             no_trade_bars: None,
             max_exposure_pct: None,
+            drift: Some(true),
             stale_data_bars: Some(3),
         }
     }
@@ -97,7 +102,7 @@ impl AlertConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Alert {
     /// A stable name: `drawdown`, `daily_loss`, `weekly_loss`, `consecutive_losses`,
-    /// `no_trade`, `exposure`, `stale_data`.
+    /// `no_trade`, `exposure`, `stale_data`, `drift`.
     pub kind: &'static str,
     /// In words, with the numbers.
     pub message: String,
@@ -273,6 +278,34 @@ pub fn stale(
         message: format!(
             "No new candle for {late} periods of {tf}: the market data is late or missing; \
              your alert is at {limit}."
+        ),
+    })
+}
+
+/// The `drift` alert of a run whose processed candles (open times `changed`, at most the
+/// first few named) changed at the source.
+pub fn drift(config: &AlertConfig, changed: &[i64]) -> Option<Alert> {
+    if config.drift != Some(true) || changed.is_empty() {
+        return None;
+    }
+    let named: Vec<String> = changed
+        .iter()
+        .take(3)
+        .map(|&t| bb_domain::calendar::format_utc(t))
+        .collect();
+    let more = changed.len().saturating_sub(named.len());
+    Some(Alert {
+        kind: "drift",
+        message: format!(
+            "Candles this run already traded changed at the source (corrected, or stored after \
+             it passed them): {}{}. A backtest of its window may now differ from what it did; \
+             the drift report names each difference.",
+            named.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ),
     })
 }

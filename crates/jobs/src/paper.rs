@@ -127,13 +127,18 @@ pub(crate) async fn run_market(ctx: &Ctx, job: &bb_store::Job) -> Result<Value, 
     }
     let now = ctx.config.clock.now_ms();
     let mut dataset = db.candles().get_dataset(&dataset_id).await?;
-    if bb_market::is_fetched(&dataset) && refresh(ctx, &dataset, tf, now).await {
+    let mut changed = Vec::new();
+    if bb_market::is_fetched(&dataset)
+        && let Some(c) = refresh(ctx, &dataset, tf, now).await
+    {
+        changed = c;
         dataset = db.candles().get_dataset(&dataset_id).await?;
     }
     // A candle is due once it has closed.
     let to = now - tf.millis() + 1;
     let mut planned = Vec::with_capacity(runs.len());
     for run in runs {
+        drift_check(db, &run, tf, &changed).await?;
         let from = run.last_candle_ts.map_or(run.start_ts, |t| t + 1);
         if from >= to {
             continue;
@@ -615,36 +620,63 @@ async fn due_candles(
     Ok(candles)
 }
 
+/// Tells a live run's owner when candles it already processed changed at the source
+/// (`changed`: open times of the dataset's candles revised or stored into a gap).
+pub(crate) async fn drift_check(
+    db: &Db,
+    run: &PaperRun,
+    tf: Timeframe,
+    changed: &[i64],
+) -> Result<(), JobError> {
+    let Some(last) = run.last_candle_ts else {
+        return Ok(());
+    };
+    let mut mine: Vec<i64> = changed
+        .iter()
+        .map(|&t| tf.bucket_start(t))
+        .filter(|t| (run.start_ts..=last).contains(t))
+        .collect();
+    mine.dedup();
+    if let Some(a) = alerts::drift(&alert_config(run), &mine) {
+        db.paper_runs()
+            .append(&run.id, &[alert_event(&a, mine.first().copied())])
+            .await?;
+        notify(db, run, &a).await;
+    }
+    Ok(())
+}
+
 /// Brings a fetched dataset up to the candle that closed last; a failure is logged and the
-/// tick goes on with what is stored (the next tick tries again). True when it may have
-/// changed the dataset.
+/// tick goes on with what is stored (the next tick tries again). `Some` when it may have
+/// changed the dataset, with the open times of the candles before its last one that changed
+/// (revised, or stored into a gap).
 pub(crate) async fn refresh(
     ctx: &Ctx,
     dataset: &bb_store::Dataset,
     tf: Timeframe,
     now: i64,
-) -> bool {
+) -> Option<Vec<i64>> {
     let newest_closed = tf.bucket_start(now) - tf.millis();
     if dataset.last_ts.is_some_and(|last| last >= newest_closed) {
-        return false;
+        return None;
     }
     let lock = match REFRESHING.lock() {
         Ok(mut all) => all.entry(dataset.id.clone()).or_default().clone(),
-        Err(_) => return false,
+        Err(_) => return None,
     };
     let _one = lock.lock().await;
     // Someone else may have fetched it while this waited.
     let Ok(current) = ctx.db.candles().get_dataset(&dataset.id).await else {
-        return false;
+        return None;
     };
     if current.last_ts.is_some_and(|last| last >= newest_closed) {
-        return true;
+        return Some(Vec::new());
     }
     let (failover, clock) = match crate::fetch::failover(ctx, &current) {
         Ok(f) => f,
         Err(e) => {
             tracing::warn!(dataset = %current.spec(), error = %e, "no source to refresh from");
-            return false;
+            return None;
         }
     };
     // The last candles are read again: a correction of one is stored (and kept), a candle
@@ -657,7 +689,7 @@ pub(crate) async fn refresh(
         revise: true,
         ..bb_market::FetchRange::default()
     };
-    if let Err(e) = bb_market::fetch_into(
+    match bb_market::fetch_into(
         &ctx.db,
         &current,
         &failover,
@@ -668,9 +700,12 @@ pub(crate) async fn refresh(
     )
     .await
     {
-        tracing::warn!(dataset = %current.spec(), error = %e, "the newest candles could not be fetched");
+        Ok(report) => Some(report.changed_ts),
+        Err(e) => {
+            tracing::warn!(dataset = %current.spec(), error = %e, "the newest candles could not be fetched");
+            Some(Vec::new())
+        }
     }
-    true
 }
 
 /// A note when candles are missing between the previous processed candle and `ts`: the run

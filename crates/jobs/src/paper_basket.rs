@@ -20,8 +20,8 @@ use serde_json::{Value, json};
 
 use crate::engine_cache::{EngineCache, each_tick};
 use crate::paper::{
-    MAX_PER_TICK, alert_config, alert_event, compile_plan, missing_before, notify, refresh,
-    settings_of, stale_check, timeframe, to_json, trade_message, warm_candles,
+    MAX_PER_TICK, alert_config, alert_event, compile_plan, drift_check, missing_before, notify,
+    refresh, settings_of, stale_check, timeframe, to_json, trade_message, warm_candles,
 };
 use crate::paper_types::{
     BasketTickEntry, PaperPosition, PaperSnapshot, TickEntry, TradeEntry, side_word,
@@ -127,13 +127,20 @@ pub(crate) async fn run(
     let tf = timeframe(&run)?;
     let live = run.mode == "live";
     let mut datasets = Vec::with_capacity(basket.members.len());
+    let mut changed = Vec::new();
     for m in &basket.members {
         let mut dataset = db.candles().get_dataset(&m.dataset_id).await?;
-        if live && bb_market::is_fetched(&dataset) && refresh(ctx, &dataset, tf, now).await {
+        if live
+            && bb_market::is_fetched(&dataset)
+            && let Some(c) = refresh(ctx, &dataset, tf, now).await
+        {
+            changed.extend(c);
             dataset = db.candles().get_dataset(&m.dataset_id).await?;
         }
         datasets.push(dataset);
     }
+    changed.sort_unstable();
+    drift_check(db, &run, tf, &changed).await?;
     let from = run.last_candle_ts.map_or(run.start_ts, |t| t + 1);
     let to = live.then(|| now - tf.millis() + 1);
     let mut candles = Vec::with_capacity(datasets.len());

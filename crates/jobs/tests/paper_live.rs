@@ -172,7 +172,7 @@ conformance!(
                         settings: serde_json::to_value(Settings::DEFAULT).unwrap(),
                         mode: "live".into(),
                         start_ts: all.ts[start],
-                        alert_config: json!({}),
+                        alert_config: json!({ "drift": true }),
                         tick_every_ms: HOUR,
                         first_tick_at: first_tick,
                         basket: None,
@@ -249,6 +249,13 @@ conformance!(
                 notes.iter().any(|m| m.contains("processed late")),
                 "the ledger says a candle was processed late: {notes:?}"
             );
+            // The drift alert, when the corrected candle and the missing one arrived.
+            let drift: Vec<Option<i64>> = events
+                .iter()
+                .filter(|e| e.kind == "note" && e.payload["alert"] == "drift")
+                .map(|e| e.candle_ts)
+                .collect();
+            assert_eq!(drift, vec![Some(revised), Some(gap)], "{notes:?}");
 
             let report = bb_jobs::drift::drift(&db, &run).await.unwrap();
             let named = |kind: &str, ts: i64| {
@@ -277,6 +284,11 @@ conformance!(
             assert!(expectation.max_drawdown_pct.worst <= expectation.max_drawdown_pct.best);
             assert!(!expectation.verdict.is_empty());
         }
+
+        // Each run's owner was told (two drift alerts a run).
+        let told = db.notifications().list(&user, false, 100, 0).await.unwrap();
+        let drift_alerts = told.items.iter().filter(|n| n.kind == "paper_trade_alert" && n.payload["alert"] == "drift").count();
+        assert_eq!(drift_alerts, 2 * runs.len());
 
         // The correction is kept: what was published first, and what replaced it.
         let revisions = db

@@ -50,6 +50,9 @@ pub struct FetchReport {
     pub unchanged: usize,
     /// Stored candles replaced by a source's corrected values (`FetchRange::revise`).
     pub revised: usize,
+    /// `FetchRange::revise` only: open times of the candles revised or stored into a gap
+    /// before the last one (what a paper run may have passed).
+    pub changed_ts: Vec<i64>,
     /// Candles received per source.
     pub by_source: BTreeMap<String, usize>,
     /// Sources passed over, and why (one entry per failed attempt).
@@ -123,6 +126,7 @@ pub async fn fetch_into(
         inserted: 0,
         unchanged: 0,
         revised: 0,
+        changed_ts: Vec::new(),
         by_source: BTreeMap::new(),
         skipped: Vec::new(),
     };
@@ -162,6 +166,7 @@ pub async fn fetch_into(
         };
         report.windows += 1;
         report.revised += summary.revised;
+        report.changed_ts.extend(&summary.changed_ts);
         report.received += fetched.candles.len();
         report.inserted += summary.inserted;
         report.unchanged += summary.unchanged;

@@ -88,6 +88,9 @@ pub struct ImportSummary {
     pub unchanged: usize,
     /// Candles stored with other values and replaced ([`CandleStore::revise`] only).
     pub revised: usize,
+    /// [`CandleStore::revise`] only: open times of the candles revised, and of those
+    /// inserted before the dataset's last candle (gaps filled).
+    pub changed_ts: Vec<i64>,
     /// Chunks written, and stored chunks they replaced.
     pub chunks_written: usize,
     pub chunks_replaced: usize,
@@ -552,6 +555,7 @@ impl CandleStore<'_> {
             inserted: 0,
             unchanged: 0,
             revised: 0,
+            changed_ts: Vec::new(),
             chunks_written: 0,
             chunks_replaced: 0,
             row_count: dataset.row_count,
@@ -719,6 +723,13 @@ impl CandleStore<'_> {
         summary.chunks_replaced = rewrite.len();
         summary.revised = revisions.len();
         summary.inserted = inserted_rows.len() - revisions.len();
+        if mode == Mode::Revise {
+            summary.changed_ts = inserted_rows
+                .iter()
+                .map(|&j| new.ts[j])
+                .filter(|&t| dataset.last_ts.is_some_and(|last| t < last))
+                .collect();
+        }
         crate::revisions::insert(&mut tx, dataset_id, &source, &revisions, written_at).await?;
         summary.row_count = dataset.row_count + i64::try_from(summary.inserted).unwrap_or(i64::MAX);
         summary.first_ts = Some(dataset.first_ts.map_or(ins_lo, |f| f.min(ins_lo)));

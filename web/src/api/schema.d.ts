@@ -1095,6 +1095,12 @@ export interface components {
         /** @description The thresholds; a missing one is not checked. */
         AlertConfig: {
             /**
+             * @description Alert when candles the run already processed change at the source (a correction, a
+             *     missing candle stored later), so a backtest of its window may now differ from what
+             *     it did (live runs; `true` to be told).
+             */
+            drift?: boolean | null;
+            /**
              * Format: int32
              * @description Alert after this many losing trades in a row.
              */

@@ -2,6 +2,7 @@
 // "Paper trade this" (prefilled with the server's defaults) and the dashboard's "Edit alerts".
 // Only what cannot be sent is checked here (not a number, not whole); the ranges are the
 // server's, its 422 shown on the field (`details.field` like `alert_config.max_drawdown_pct`).
+import { useId } from "react";
 import type { PaperAlertConfig } from "../api/types";
 import { pct, plain } from "../lib/format";
 import { Field } from "./Field";
@@ -14,6 +15,8 @@ export interface AlertForm {
   noTrade: string;
   exposure: string;
   stale: string;
+  /** "on" or "": processed candles changing at the source. */
+  drift: string;
 }
 
 export type AlertErrors = Partial<Record<keyof AlertForm, string>>;
@@ -24,9 +27,11 @@ export const DEFAULT_ALERTS: PaperAlertConfig = {
   max_daily_loss_pct: 10,
   max_consecutive_losses: 5,
   stale_data_bars: 3,
+  drift: true,
 };
 
-type ConfigKey = keyof PaperAlertConfig;
+/** The numeric thresholds (the drift check is a yes or no). */
+type ConfigKey = Exclude<keyof PaperAlertConfig, "drift">;
 
 const FIELDS: { key: keyof AlertForm; config: ConfigKey; whole: boolean }[] = [
   { key: "drawdown", config: "max_drawdown_pct", whole: false },
@@ -49,6 +54,7 @@ export function alertForm(c: PaperAlertConfig): AlertForm {
     noTrade: text(c.no_trade_bars),
     exposure: text(c.max_exposure_pct),
     stale: text(c.stale_data_bars),
+    drift: c.drift ? "on" : "",
   };
 }
 
@@ -64,6 +70,7 @@ export function alertConfig(f: AlertForm): { ok: true; config: PaperAlertConfig 
     else if (whole && !Number.isInteger(v)) errors[key] = "Enter a whole number, or leave it empty to turn this alert off.";
     else config[name] = v;
   }
+  if (f.drift === "on") config.drift = true;
   return Object.keys(errors).length ? { ok: false, errors } : { ok: true, config };
 }
 
@@ -85,6 +92,7 @@ export function alertSettings(c: PaperAlertConfig): string[] {
     on(c.no_trade_bars) ? `no trade for ${plain(c.no_trade_bars)} candles` : null,
     on(c.max_exposure_pct) ? `a position worth ${pct(c.max_exposure_pct, 0, false)} of the account` : null,
     on(c.stale_data_bars) ? `data ${plain(c.stale_data_bars)} candles late` : null,
+    c.drift ? "candles already traded changing at the source" : null,
   ].filter((x): x is string => x !== null);
 }
 
@@ -94,8 +102,9 @@ interface Props {
   onChange(form: AlertForm): void;
 }
 
-/** The seven threshold inputs, in two rows. */
+/** The seven threshold inputs, in two rows, and the drift check. */
 export function AlertFields({ form, errors, onChange }: Props) {
+  const uid = useId();
   const set = (k: keyof AlertForm, v: string) => onChange({ ...form, [k]: v });
   const input = (k: keyof AlertForm, step: string) => (
     <input type="number" inputMode={step === "1" ? "numeric" : "decimal"} min={step === "1" ? 1 : 0} step={step} value={form[k]} onChange={(e) => set(k, e.target.value)} />
@@ -127,6 +136,13 @@ export function AlertFields({ form, errors, onChange }: Props) {
         <Field label="Data late by (candles)" error={errors.stale} help="Live runs: the newest candle this many candles late.">
           {input("stale", "1")}
         </Field>
+      </div>
+      <div className="checkbox">
+        <input type="checkbox" id={`${uid}-drift`} checked={form.drift === "on"} onChange={(e) => set("drift", e.target.checked ? "on" : "")} />
+        <label htmlFor={`${uid}-drift`}>
+          Candles the run already traded change at the source (a correction, or a missing candle stored later): a backtest of
+          its window may then differ
+        </label>
       </div>
     </>
   );

@@ -8,7 +8,7 @@ import type { PaperAlertConfig, PaperRun } from "../api/types";
 import { pct, plain } from "../lib/format";
 import { AlertFields, alertConfig, alertFieldOf, alertForm, type AlertErrors, type AlertForm } from "./AlertFields";
 
-type Kind = "drawdown" | "daily_loss" | "weekly_loss" | "consecutive_losses" | "no_trade" | "exposure" | "stale_data";
+type Kind = "drawdown" | "daily_loss" | "weekly_loss" | "consecutive_losses" | "no_trade" | "exposure" | "stale_data" | "drift";
 
 /** Each alert: its name, and its threshold in words (null: off). */
 const ALERTS: { kind: Kind; name: string; words(c: PaperAlertConfig): string | null }[] = [
@@ -41,6 +41,11 @@ const ALERTS: { kind: Kind; name: string; words(c: PaperAlertConfig): string | n
     kind: "exposure",
     name: "Exposure",
     words: (c) => (c.max_exposure_pct == null ? null : `the open position worth ${pct(c.max_exposure_pct, 0, false)} of the account or more`),
+  },
+  {
+    kind: "drift",
+    name: "Data changed",
+    words: (c) => (c.drift ? "candles the run already traded corrected or stored late at the source" : null),
   },
   {
     kind: "stale_data",
