@@ -410,6 +410,26 @@ mod tests {
     }
 
     #[test]
+    fn drift_names_the_candles_that_changed_when_asked_to() {
+        let h = 3_600_000;
+        let on = AlertConfig::defaults();
+        assert!(drift(&on, &[]).is_none());
+        assert!(
+            drift(&AlertConfig::default(), &[h]).is_none(),
+            "off unless asked"
+        );
+        let a = drift(&on, &[0, h, 2 * h, 3 * h, 4 * h]).unwrap();
+        assert_eq!(a.kind, "drift");
+        assert!(
+            a.message.contains(
+                "1970-01-01 00:00:00, 1970-01-01 01:00:00, 1970-01-01 02:00:00 and 2 more"
+            ),
+            "{}",
+            a.message
+        );
+    }
+
+    #[test]
     fn thresholds_are_checked() {
         assert!(AlertConfig::defaults().check().is_ok());
         let bad = AlertConfig {

@@ -87,7 +87,15 @@ const bare = createClient<paths>({ credentials: "same-origin" });
 // concurrent 401s (or React's double effects) share the same exchange.
 let refreshing: Promise<boolean> | null = null;
 
+// A page being left does not refresh: its streams close as it goes and would ask, and the
+// new token in the answer would be lost with the page, so the next page would present the
+// old one again (and end the session).
+let leaving = false;
+for (const event of ["beforeunload", "pagehide"]) window.addEventListener(event, () => (leaving = true));
+window.addEventListener("pageshow", () => (leaving = false));
+
 export function refresh(): Promise<boolean> {
+  if (leaving) return Promise.resolve(false);
   if (!refreshing) {
     refreshing = (async () => {
       try {
