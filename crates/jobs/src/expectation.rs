@@ -11,6 +11,8 @@ use crate::run::JobError;
 
 /// Candles of history backtested at most.
 const MAX_HISTORY: usize = 20_000;
+/// Candles a run has processed before its drawdown is compared.
+const MIN_CANDLES: usize = 20;
 /// Windows needed for a range worth stating.
 const MIN_WINDOWS: usize = 5;
 
@@ -58,10 +60,10 @@ pub async fn expectation(
     paper_equity: &[f64],
 ) -> Result<Result<Expectation, String>, JobError> {
     let length = paper_equity.len();
-    if length < 2 {
-        return Ok(Err(
-            "The run has processed too few candles to compare yet.".into()
-        ));
+    if length < MIN_CANDLES {
+        return Ok(Err(format!(
+            "The run has processed {length} candle(s): the comparison starts at {MIN_CANDLES}."
+        )));
     }
     let history_len = (length * 20).clamp(1_000, MAX_HISTORY);
     // (a basket's history is its first market's time span, all its markets replayed)

@@ -75,7 +75,7 @@ export const keys = {
     equity: (id: string) => ["paper", "one", id, "equity"],
     /** The drift report: the backtest re-run over the run's window, compared (asked for on demand). */
     drift: (id: string) => ["paper", "one", id, "drift"],
-    metrics: (id: string, trades: number) => ["paper", "one", id, "metrics", trades],
+    metrics: (id: string, trades: number, step: number) => ["paper", "one", id, "metrics", trades, step],
   },
 
   sweep: (id: string) => ["sweep", id],

@@ -72,7 +72,7 @@ function Expected({ report }: { report: DriftReport }) {
             The backtest of {date(e.from_ts)} to {date(e.to_ts)}, before the run started, cut into {plain(e.windows)} windows of{" "}
             {plain(e.window_candles)} candles (as many as the run has processed).
           </p>
-          <div className="table-wrap drift-numbers-wrap" role="region" aria-label="The paper run against the backtest's windows" tabIndex={0}>
+          <div className="table-wrap drift-numbers-wrap drift-windows-wrap" role="region" aria-label="The paper run against the backtest's windows" tabIndex={0}>
             <table className="table drift-numbers">
               <caption className="visually-hidden">The paper run against the backtest&apos;s windows</caption>
               <thead>

@@ -7,7 +7,9 @@ import { ErrorMessage } from "./Field";
 import { MetricKpis } from "./MetricKpis";
 
 export function PaperPerformance({ run }: { run: PaperRun }) {
-  const q = usePaperMetrics(run.id, Number(run.trades));
+  // Asked again when a trade closes and with each candle (every 50 in a long run).
+  const candles = Number(run.candles);
+  const q = usePaperMetrics(run.id, Number(run.trades), candles < 500 ? candles : Math.floor(candles / 50) * 50);
   const p = q.data;
   return (
     <section aria-labelledby="paper-performance-title" className="section">

@@ -292,10 +292,10 @@ export function usePaperDrift(id: string) {
   });
 }
 
-/** A paper run's metrics, asked again when it has closed another trade. */
-export function usePaperMetrics(id: string, trades: number) {
+/** A paper run's metrics, asked again when `trades` or `step` changes. */
+export function usePaperMetrics(id: string, trades: number, step: number) {
   return useQuery({
-    queryKey: keys.paper.metrics(id, trades),
+    queryKey: keys.paper.metrics(id, trades, step),
     queryFn: () => data(api.GET("/api/v1/paper-trades/{id}/metrics", path(id))),
     staleTime: 60_000,
     placeholderData: (previous) => previous,
