@@ -24,7 +24,9 @@ use bb_backtest::paper::{PaperEngine, PaperStep};
 use bb_domain::{Candles, Timeframe, Trade};
 use bb_metrics::display::{money, signed_pct, significant};
 
-use crate::paper_types::{PaperPosition, PaperSnapshot, TickEntry, TradeEntry, side_word};
+use crate::paper_types::{
+    FillEntry, PaperPosition, PaperSnapshot, TickEntry, TradeEntry, side_word,
+};
 use bb_store::{Db, NewPaperEvent, PaperRun, Tick};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
@@ -804,10 +806,7 @@ fn tick_events(
                 run.symbol,
                 money(p.entry_price)
             ),
-            payload: json!({
-                "side": side, "price": p.entry_price, "quantity": p.quantity,
-                "entry_ts": p.entry_ts, "stop": p.stop, "take_profit": p.take_profit,
-            }),
+            payload: to_json(&FillEntry::of(None, &p)),
         });
     }
     events

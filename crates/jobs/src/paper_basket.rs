@@ -24,7 +24,7 @@ use crate::paper::{
     refresh, settings_of, stale_check, timeframe, to_json, trade_message, warm_candles,
 };
 use crate::paper_types::{
-    BasketTickEntry, PaperPosition, PaperSnapshot, TickEntry, TradeEntry, side_word,
+    BasketTickEntry, FillEntry, PaperPosition, PaperSnapshot, TickEntry, TradeEntry, side_word,
 };
 use crate::run::JobError;
 use crate::worker::Ctx;
@@ -377,11 +377,7 @@ fn time_events(
                     significant(p.quantity, 6),
                     money(p.entry_price)
                 ),
-                payload: json!({
-                    "symbol": symbol(m), "side": side_word(p.side), "price": p.entry_price,
-                    "quantity": p.quantity, "entry_ts": p.entry_ts, "stop": p.stop,
-                    "take_profit": p.take_profit,
-                }),
+                payload: to_json(&FillEntry::of(Some(symbol(m)), p)),
             });
         }
     }

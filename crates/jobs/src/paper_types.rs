@@ -183,3 +183,33 @@ impl BasketTickEntry {
         serde_json::from_value(payload.clone()).ok()
     }
 }
+
+/// A position opened, as the ledger's `fill` entries carry it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FillEntry {
+    /// The market (baskets only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// `long` or `short`.
+    pub side: String,
+    /// Fill price, slippage included.
+    pub price: f64,
+    pub quantity: f64,
+    pub entry_ts: i64,
+    pub stop: Option<f64>,
+    pub take_profit: Option<f64>,
+}
+
+impl FillEntry {
+    pub fn of(symbol: Option<&str>, p: &bb_simulator::OpenPosition) -> FillEntry {
+        FillEntry {
+            symbol: symbol.map(str::to_owned),
+            side: side_word(p.side).to_owned(),
+            price: p.entry_price,
+            quantity: p.quantity,
+            entry_ts: p.entry_ts,
+            stop: p.stop,
+            take_profit: p.take_profit,
+        }
+    }
+}
