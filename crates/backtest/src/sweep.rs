@@ -251,6 +251,51 @@ pub struct SweepRow {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     /// Why this combination could not run, when it could not.
     pub error: Option<String>,
+    /// Sums of the per-bar returns in each consecutive block of bars, when the sweep was
+    /// asked for them ([`SweepOptions::return_blocks`]); never stored.
+    #[serde(skip)]
+    pub returns: Vec<ReturnSums>,
+}
+
+/// Sums of a combination's per-bar returns (`equity[i] / equity[i - 1] - 1`, bar 0 has
+/// none) over one block of bars: enough to compute a Sharpe ratio of any union of blocks
+/// without keeping the returns (the overfitting statistics of `bb-robustness`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct ReturnSums {
+    /// Returns in the block.
+    pub n: u32,
+    pub sum: f64,
+    pub sum_sq: f64,
+}
+
+impl ReturnSums {
+    /// The sums of `equity`'s per-bar returns cut into `blocks` consecutive blocks of equal
+    /// length (block `b` holds bars `b * len / blocks .. (b + 1) * len / blocks`).
+    pub fn of_equity(equity: &[f64], blocks: usize) -> Vec<ReturnSums> {
+        let mut out = vec![ReturnSums::default(); blocks];
+        let len = equity.len();
+        if blocks == 0 {
+            return out;
+        }
+        for (b, sums) in out.iter_mut().enumerate() {
+            let (start, end) = (b * len / blocks, (b + 1) * len / blocks);
+            for i in start.max(1)..end {
+                let r = equity[i] / equity[i - 1] - 1.0;
+                sums.n += 1;
+                sums.sum += r;
+                sums.sum_sq += r * r;
+            }
+        }
+        out
+    }
+}
+
+/// What a sweep computes beyond each combination's metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SweepOptions {
+    /// Cut each combination's per-bar returns into this many blocks and keep their sums in
+    /// [`SweepRow::returns`] (0: none).
+    pub return_blocks: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -316,6 +361,27 @@ pub fn sweep(
     threads: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<SweepResult, SweepError> {
+    sweep_with(
+        doc,
+        candles,
+        spec,
+        config,
+        threads,
+        &SweepOptions::default(),
+        progress,
+    )
+}
+
+/// [`sweep`] computing what `options` asks for besides the metrics.
+pub fn sweep_with(
+    doc: &StrategyDocument,
+    candles: &Candles,
+    spec: &SweepSpec,
+    config: &BacktestConfig,
+    threads: usize,
+    options: &SweepOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<SweepResult, SweepError> {
     if spec.axes.is_empty() {
         return Err(SweepError::NoAxes);
     }
@@ -339,7 +405,7 @@ pub fn sweep(
     });
     let total = valid.len();
     let cache = SharedCache::new(CACHE_BUDGET_BYTES);
-    let options = CompileOptions {
+    let compile_options = CompileOptions {
         base_timeframe: Some(timeframe),
         bar_count: Some(candles.len()),
     };
@@ -349,7 +415,7 @@ pub fn sweep(
             doc,
             spec,
             valid.first().map(|&k| combo(k)),
-            &options,
+            &compile_options,
             candles.len(),
         ),
     );
@@ -373,17 +439,19 @@ pub fn sweep(
                             node.params.insert(axis.param.clone(), json_number(*v));
                         }
                     }
-                    let row = match compile(&validate(&doc), &options) {
+                    let row = match compile(&validate(&doc), &compile_options) {
                         Err(errors) => SweepRow {
                             values,
                             metrics: None,
                             error: errors.first().map(|d| d.message.clone()),
+                            returns: Vec::new(),
                         },
                         Ok(plan) => match plan.evaluate_with(candles, &cache) {
                             Err(e) => SweepRow {
                                 values,
                                 metrics: None,
                                 error: Some(e.to_string()),
+                                returns: Vec::new(),
                             },
                             Ok(evaluation) => {
                                 let metrics = simulate_and_measure_into(
@@ -398,6 +466,10 @@ pub fn sweep(
                                     values,
                                     metrics: Some(metrics),
                                     error: None,
+                                    returns: ReturnSums::of_equity(
+                                        &sim.equity,
+                                        options.return_blocks,
+                                    ),
                                 }
                             }
                         },
@@ -580,6 +652,20 @@ mod tests {
                 })
             })
             .count()
+    }
+
+    #[test]
+    fn return_sums_cover_every_return_once() {
+        let equity = [100.0, 110.0, 99.0, 99.0, 108.9, 119.79, 100.0];
+        let sums = ReturnSums::of_equity(&equity, 3);
+        // blocks: bars 0..2, 2..4, 4..7; bar 0 has no return
+        assert_eq!(sums.iter().map(|s| s.n).collect::<Vec<_>>(), vec![1, 2, 3]);
+        let returns: Vec<f64> = equity.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+        let total: f64 = sums.iter().map(|s| s.sum).sum();
+        assert!((total - returns.iter().sum::<f64>()).abs() < 1e-12);
+        assert!((sums[0].sum - 0.1).abs() < 1e-12);
+        assert!((sums[1].sum_sq - (0.01 + 0.0)).abs() < 1e-12);
+        assert!(ReturnSums::of_equity(&equity, 0).is_empty());
     }
 
     #[test]
