@@ -14,6 +14,7 @@ mod report;
 mod run;
 mod settings;
 pub mod sweep;
+pub mod walk_forward;
 mod sweep_report;
 mod warnings;
 

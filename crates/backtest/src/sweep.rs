@@ -493,6 +493,17 @@ pub fn sweep_with(
     })
 }
 
+/// `doc` with each axis's parameter set to the value of `values` at the same index.
+pub fn with_values(doc: &StrategyDocument, axes: &[Axis], values: &[f64]) -> StrategyDocument {
+    let mut doc = doc.clone();
+    for (axis, v) in axes.iter().zip(values) {
+        if let Some(node) = doc.node_mut(&axis.node) {
+            node.params.insert(axis.param.clone(), json_number(*v));
+        }
+    }
+    doc
+}
+
 fn json_number(v: f64) -> serde_json::Value {
     if v.fract() == 0.0 && v.abs() < 9e15 {
         serde_json::Value::from(v as i64)

@@ -44,6 +44,21 @@ pub struct SweepAssumptions {
     pub data: DataProvenance,
 }
 
+impl SweepAssumptions {
+    /// The settings of runs over many combinations, and their data's provenance.
+    pub fn new(settings: &Settings, data: DataProvenance) -> SweepAssumptions {
+        SweepAssumptions {
+            initial_capital: settings.initial_capital,
+            fee_pct: settings.fee_pct,
+            slippage_bps: settings.slippage_bps,
+            fill_rule: settings.fill,
+            shorts_allowed: settings.allow_short,
+            gap_policy: settings.gap_policy,
+            data,
+        }
+    }
+}
+
 impl SweepReport {
     /// The report of a sorted sweep result.
     pub fn new(
@@ -58,15 +73,7 @@ impl SweepReport {
             grid_size: result.grid_size,
             sort: sort.to_owned(),
             rows: result.rows,
-            assumptions: SweepAssumptions {
-                initial_capital: settings.initial_capital,
-                fee_pct: settings.fee_pct,
-                slippage_bps: settings.slippage_bps,
-                fill_rule: settings.fill,
-                shorts_allowed: settings.allow_short,
-                gap_policy: settings.gap_policy,
-                data,
-            },
+            assumptions: SweepAssumptions::new(settings, data),
         }
     }
 

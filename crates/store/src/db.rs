@@ -214,6 +214,11 @@ impl Db {
         crate::Runs { db: self }
     }
 
+    /// Holdout looks of robustness runs.
+    pub fn holdouts(&self) -> crate::Holdouts<'_> {
+        crate::Holdouts { db: self }
+    }
+
     /// Paper runs and their ledgers.
     pub fn paper_runs(&self) -> crate::PaperRuns<'_> {
         crate::PaperRuns { db: self }

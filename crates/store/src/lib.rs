@@ -45,6 +45,7 @@ mod model;
 mod notifications;
 mod paper;
 mod plans;
+mod holdout;
 mod revisions;
 mod runs;
 mod sql;
@@ -72,6 +73,7 @@ pub use paper::{
     PaperEvent, PaperMember, PaperRun, PaperRuns, Tick, paper_topic,
 };
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
+pub use holdout::{HoldoutLook, Holdouts};
 pub use revisions::Revision;
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,

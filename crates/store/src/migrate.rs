@@ -103,6 +103,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_paper_baskets",
         sql: include_str!("../../../migrations/0014_paper_baskets.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_holdout_looks",
+        sql: include_str!("../../../migrations/0015_holdout_looks.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

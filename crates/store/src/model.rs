@@ -130,6 +130,9 @@ text_enum!(
         Backtest => "backtest",
         /// A grid of parameter combinations of one strategy version.
         Sweep => "sweep",
+        /// The robustness lab on one strategy version: walk-forward, holdout, Monte Carlo
+        /// and the overfitting statistics of a sweep.
+        Robustness => "robustness",
     }
 );
 

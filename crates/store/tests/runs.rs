@@ -282,3 +282,35 @@ conformance!(
         assert_eq!(repo.unread_count(&bob.id).await.unwrap(), 1);
     }
 );
+
+conformance!(
+    /// Holdout looks: one per run however often it is opened, counted per strategy and
+    /// dataset over overlapping stretches of candles.
+    async fn holdout_looks_are_counted_once_per_run(db) {
+        let ada = user(&db, "ada@example.com").await;
+        let s = strategy(&db, &ada).await;
+        let robustness = |_: ()| NewRun { kind: RunKind::Robustness, ..new_run(&ada, &s) };
+        let first = db.runs().submit(robustness(()), &daily(5), 3).await.unwrap().unwrap();
+        let second = db.runs().submit(robustness(()), &daily(5), 3).await.unwrap().unwrap();
+        let look = |run: &str, from_ts: i64, to_ts: i64| bb_store::HoldoutLook {
+            run_id: run.to_owned(),
+            user_id: ada.id.clone(),
+            strategy_id: s.clone(),
+            dataset_id: "ds".into(),
+            from_ts,
+            to_ts,
+        };
+        let holdouts = db.holdouts();
+        assert!(!holdouts.opened(&first.id).await.unwrap());
+        assert_eq!(holdouts.count(&s, "ds", 100, 200).await.unwrap(), 0);
+        assert!(holdouts.record(&look(&first.id, 100, 200)).await.unwrap());
+        assert!(!holdouts.record(&look(&first.id, 100, 200)).await.unwrap(), "counted once");
+        assert!(holdouts.opened(&first.id).await.unwrap());
+        assert!(holdouts.record(&look(&second.id, 150, 250)).await.unwrap());
+        assert_eq!(holdouts.count(&s, "ds", 100, 200).await.unwrap(), 2);
+        assert_eq!(holdouts.count(&s, "ds", 220, 300).await.unwrap(), 1, "only the overlapping one");
+        assert_eq!(holdouts.count(&s, "ds", 300, 400).await.unwrap(), 0);
+        assert_eq!(holdouts.count(&s, "other", 100, 200).await.unwrap(), 0);
+        assert_eq!(first.kind, RunKind::Robustness);
+    }
+);
