@@ -32,6 +32,9 @@ enum Command {
     Backtest(commands::backtest::Args),
     /// Backtest every combination of a grid of parameters, on all cores.
     Sweep(commands::sweep::Args),
+    /// Check a strategy for overfitting: walk-forward, holdout, Monte Carlo, deflated Sharpe,
+    /// PBO and parameter stability, with plain verdicts.
+    Robustness(commands::robustness::Args),
     /// Print the block catalogue (every block, its ports, parameters and explanation) as JSON.
     Blocks,
     /// Run the web app and its API (on SQLite by default; PostgreSQL with a postgres:// URL).
@@ -53,6 +56,7 @@ fn main() -> std::process::ExitCode {
         Command::Blocks => commands::blocks::run(),
         Command::Backtest(args) => commands::backtest::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
+        Command::Robustness(args) => commands::robustness::run(&args),
         Command::Serve(args) => commands::serve::serve(*args),
         Command::Worker(args) => commands::serve::worker(args),
         Command::Migrate(args) => commands::serve::migrate(&args),

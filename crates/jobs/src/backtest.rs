@@ -12,8 +12,10 @@ use bb_store::{Job, NewNotification, Run, RunKind};
 use bb_strategy::{CompileOptions, Limits, StrategyDocument};
 use serde_json::{Value, json};
 
-use crate::report::{BacktestSummary, RunSummary, Stored, SweepSummary};
-use crate::request::{BacktestRequest, SweepRequest};
+use crate::report::{
+    BacktestSummary, RobustnessReport, RobustnessSummary, RunSummary, Stored, SweepSummary,
+};
+use crate::request::{BacktestRequest, RobustnessRequest, SweepRequest};
 use crate::run::{JobError, run_id};
 use crate::worker::Ctx;
 
@@ -52,11 +54,15 @@ pub(crate) async fn run(
         Err(bb_store::StoreError::NotFound) => bb_strategy::Limits::FREE,
         Err(e) => return Err(e.into()),
     };
-    let (backtest, sweep) = match kind {
-        RunKind::Backtest => (parse::<BacktestRequest>(&run.config)?, None),
+    let (backtest, work) = match kind {
+        RunKind::Backtest => (parse::<BacktestRequest>(&run.config)?, Work::Backtest),
         RunKind::Sweep => {
             let s = parse::<SweepRequest>(&run.config)?;
-            (s.backtest.clone(), Some(s))
+            (s.backtest.clone(), Work::Sweep(s))
+        }
+        RunKind::Robustness => {
+            let r = parse::<RobustnessRequest>(&run.config)?;
+            (r.backtest.clone(), Work::Robustness(r))
         }
     };
     let dataset = ctx.db.candles().get_dataset(&backtest.dataset_id).await?;
@@ -79,8 +85,8 @@ pub(crate) async fn run(
         ),
     )
     .await?;
-    let (report, summary) = match sweep {
-        None => {
+    let (report, summary) = match work {
+        Work::Backtest => {
             let doc = doc.clone();
             let config = backtest.clone();
             let (report, summary) =
@@ -90,11 +96,20 @@ pub(crate) async fn run(
                 RunSummary::Backtest(summary),
             )
         }
-        Some(request) => {
+        Work::Sweep(request) => {
             let checked = doc.clone();
             blocking(move || check_limits(&checked, &limits)).await?;
             let (report, summary) = compute_sweep(ctx, &id, &doc, loaded, request).await?;
             (to_value(&Stored::new(report))?, RunSummary::Sweep(summary))
+        }
+        Work::Robustness(request) => {
+            let checked = doc.clone();
+            blocking(move || check_limits(&checked, &limits)).await?;
+            let (report, summary) = compute_robustness(ctx, &id, &doc, loaded, request).await?;
+            (
+                to_value(&Stored::new(report))?,
+                RunSummary::Robustness(summary),
+            )
         }
     };
     let note = success_notification(&run, &doc.name, &summary);
@@ -105,6 +120,13 @@ pub(crate) async fn run(
         .is_some();
     tracing::info!(run = %id, recorded, elapsed_ms = started.elapsed().as_millis() as u64, "run finished");
     Ok(json!({ "run_id": id, "recorded": recorded }))
+}
+
+/// What a run computes, with its request.
+enum Work {
+    Backtest,
+    Sweep(SweepRequest),
+    Robustness(RobustnessRequest),
 }
 
 fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, JobError> {
@@ -246,6 +268,55 @@ async fn compute_sweep(
     Ok((report, summary))
 }
 
+/// The robustness lab on an engine thread, its progress written at most five times a second.
+async fn compute_robustness(
+    ctx: &Ctx,
+    id: &str,
+    doc: &StrategyDocument,
+    loaded: LoadedCandles,
+    request: RobustnessRequest,
+) -> Result<(RobustnessReport, RobustnessSummary), JobError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(usize, String)>();
+    let doc = doc.clone();
+    let work = blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let last = std::sync::atomic::AtomicUsize::new(0);
+        let lab = bb_robustness::lab::run_lab(
+            &doc,
+            &loaded.candles,
+            &request.spec(),
+            &request.lab,
+            &request.backtest.config(),
+            threads,
+            &|percent, stage| {
+                if last.fetch_max(percent, std::sync::atomic::Ordering::Relaxed) < percent {
+                    let _ = tx.send((percent, stage.to_owned()));
+                }
+            },
+        )
+        .map_err(|e| JobError::Permanent(e.to_string()))?;
+        Ok((lab, request, loaded))
+    });
+    tokio::pin!(work);
+    let mut last_write = Instant::now() - Duration::from_secs(1);
+    let (lab, request, loaded) = loop {
+        tokio::select! {
+            done = &mut work => break done?,
+            Some((percent, stage)) = rx.recv() => {
+                if last_write.elapsed() >= Duration::from_millis(200) {
+                    last_write = Instant::now();
+                    let percent = 20 + i64::try_from(percent * 70 / 100).unwrap_or(70);
+                    ctx.db.runs().progress(id, percent, &stage).await?;
+                }
+            }
+        }
+    };
+    let summary = RobustnessSummary::of(&lab, &loaded.label);
+    let assumptions =
+        bb_backtest::SweepAssumptions::new(&request.backtest.settings, crate::provenance(&loaded));
+    Ok((RobustnessReport { lab, assumptions }, summary))
+}
+
 fn success_notification(run: &Run, strategy: &str, summary: &RunSummary) -> NewNotification {
     let (kind, title, body) = match summary {
         RunSummary::Backtest(s) => {
@@ -261,6 +332,11 @@ fn success_notification(run: &Run, strategy: &str, summary: &RunSummary) -> NewN
                 ),
             )
         }
+        RunSummary::Robustness(s) => (
+            "robustness.succeeded",
+            format!("Robustness check finished: {strategy}"),
+            s.headline.clone(),
+        ),
         RunSummary::Sweep(s) => {
             let best = s
                 .best

@@ -45,11 +45,11 @@ pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::{FetchProgress, FetchRequest};
 pub use inspect::{InspectColumn, Inspection, inspect};
 pub use report::{
-    BacktestSummary, REPORT_VERSION, ReadError, RunParameters, RunReport, RunSummary, Stored,
-    SweepBest, SweepSummary,
+    BacktestSummary, REPORT_VERSION, ReadError, RobustnessReport, RobustnessSummary,
+    RunParameters, RunReport, RunSummary, Stored, SweepBest, SweepSummary, VerdictLevel,
 };
-pub use request::{BacktestRequest, SweepRequest};
-pub use run::{BACKTEST, Handler, Handlers, JobContext, JobError, MARKET_FETCH, SWEEP};
+pub use request::{BacktestRequest, RobustnessRequest, SweepRequest};
+pub use run::{BACKTEST, Handler, Handlers, JobContext, JobError, MARKET_FETCH, ROBUSTNESS, SWEEP};
 pub use worker::{Housekeeping, Ran, Worker, WorkerConfig, Workers, default_name};
 
 /// Where a run's candles came from and their quality report, for its assumptions card.
@@ -66,5 +66,6 @@ pub fn run_link(run: &bb_store::Run) -> String {
     match run.kind {
         bb_store::RunKind::Backtest => format!("/backtests/{}", run.id),
         bb_store::RunKind::Sweep => format!("/sweeps/{}", run.id),
+        bb_store::RunKind::Robustness => format!("/robustness/{}", run.id),
     }
 }

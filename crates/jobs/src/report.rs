@@ -9,7 +9,10 @@ use bb_metrics::Metrics;
 use bb_store::RunKind;
 use serde::{Deserialize, Serialize};
 
-use crate::request::{BacktestRequest, SweepRequest};
+use crate::request::{BacktestRequest, RobustnessRequest, SweepRequest};
+use bb_backtest::SweepAssumptions;
+use bb_robustness::lab::LabReport;
+use bb_robustness::verdict::{Check, Level};
 
 /// The headline numbers of a succeeded backtest, kept on the run for lists and
 /// notifications.
@@ -76,6 +79,78 @@ impl SweepSummary {
     }
 }
 
+/// A robustness run's report: the lab's findings and the settings every backtest in it
+/// shared (with the data's provenance).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RobustnessReport {
+    pub lab: LabReport,
+    pub assumptions: SweepAssumptions,
+}
+
+/// The headline of a succeeded robustness run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RobustnessSummary {
+    /// The candles, in words.
+    pub dataset: String,
+    /// `node.param` of each swept parameter.
+    pub axes: Vec<String>,
+    /// Combinations tried on the development data.
+    pub combinations: usize,
+    /// The worst verdict.
+    pub overall: Level,
+    /// The overall verdict in a sentence.
+    pub headline: String,
+    /// Each check's level, worst first.
+    pub verdicts: Vec<VerdictLevel>,
+    /// The chosen values, one per axis.
+    pub chosen: Option<Vec<f64>>,
+    /// Walk-forward efficiency (stitched out-of-sample ÷ in-sample growth).
+    pub walk_forward_efficiency: Option<f64>,
+    /// Probability of backtest overfitting.
+    pub pbo: Option<f64>,
+    /// Deflated Sharpe ratio.
+    pub deflated_sharpe: Option<f64>,
+    /// The seed of the Monte Carlo checks.
+    pub seed: u64,
+}
+
+/// One check's level and headline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerdictLevel {
+    pub check: Check,
+    pub level: Level,
+    pub headline: String,
+}
+
+impl RobustnessSummary {
+    pub fn of(report: &LabReport, dataset: &str) -> RobustnessSummary {
+        RobustnessSummary {
+            dataset: dataset.to_owned(),
+            axes: report.axes.clone(),
+            combinations: report.combinations,
+            overall: report.overall,
+            headline: report.headline.clone(),
+            verdicts: report
+                .verdicts
+                .iter()
+                .map(|v| VerdictLevel {
+                    check: v.check,
+                    level: v.level,
+                    headline: v.headline.clone(),
+                })
+                .collect(),
+            chosen: report.chosen.as_ref().map(|c| c.values.clone()),
+            walk_forward_efficiency: report.walk_forward.as_ref().and_then(|w| w.efficiency),
+            pbo: report.pbo.as_ref().map(|p| p.pbo),
+            deflated_sharpe: report.deflated_sharpe.as_ref().map(|d| d.dsr),
+            seed: report.spec.seed,
+        }
+    }
+}
+
 /// A run's summary, by its kind.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -83,6 +158,7 @@ impl SweepSummary {
 pub enum RunSummary {
     Backtest(BacktestSummary),
     Sweep(SweepSummary),
+    Robustness(RobustnessSummary),
 }
 
 /// What a run was asked to do, by its kind.
@@ -92,6 +168,7 @@ pub enum RunSummary {
 pub enum RunParameters {
     Backtest(BacktestRequest),
     Sweep(SweepRequest),
+    Robustness(RobustnessRequest),
 }
 
 /// The stored report's format version, written beside the report's own fields.
@@ -131,6 +208,7 @@ impl<T> Stored<T> {
 pub enum RunReport {
     Backtest(Box<BacktestReport>),
     Sweep(Box<SweepReport>),
+    Robustness(Box<RobustnessReport>),
 }
 
 /// A stored value that does not read as its type: a bug or a format without a migration.
@@ -159,6 +237,7 @@ impl RunSummary {
         Ok(match kind {
             RunKind::Backtest => RunSummary::Backtest(read("summary", kind, value)?),
             RunKind::Sweep => RunSummary::Sweep(read("summary", kind, value)?),
+            RunKind::Robustness => RunSummary::Robustness(read("summary", kind, value)?),
         })
     }
 }
@@ -168,6 +247,7 @@ impl RunParameters {
         Ok(match kind {
             RunKind::Backtest => RunParameters::Backtest(read("settings", kind, value)?),
             RunKind::Sweep => RunParameters::Sweep(read("settings", kind, value)?),
+            RunKind::Robustness => RunParameters::Robustness(read("settings", kind, value)?),
         })
     }
 }
@@ -183,6 +263,10 @@ impl RunReport {
             RunKind::Sweep => {
                 let stored: Stored<SweepReport> = read("report", kind, value)?;
                 RunReport::Sweep(Box::new(stored.report))
+            }
+            RunKind::Robustness => {
+                let stored: Stored<RobustnessReport> = read("report", kind, value)?;
+                RunReport::Robustness(Box::new(stored.report))
             }
         })
     }

@@ -53,3 +53,26 @@ impl SweepRequest {
         }
     }
 }
+
+/// The robustness lab over one backtest's data and settings, with the parameters it varies.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RobustnessRequest {
+    #[serde(flatten)]
+    pub backtest: BacktestRequest,
+    /// Swept parameters (`node.param` and values).
+    pub axes: Vec<Axis>,
+    /// Comparisons between swept parameters that every combination must satisfy.
+    pub constraints: Vec<Constraint>,
+    /// The checks' settings: walk-forward, holdout, Monte Carlo, seed.
+    pub lab: bb_robustness::lab::LabSpec,
+}
+
+impl RobustnessRequest {
+    pub fn spec(&self) -> SweepSpec {
+        SweepSpec {
+            axes: self.axes.clone(),
+            constraints: self.constraints.clone(),
+        }
+    }
+}

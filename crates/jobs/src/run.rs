@@ -49,6 +49,7 @@ impl From<bb_market::MarketError> for JobError {
 /// Job kinds.
 pub const BACKTEST: &str = "backtest";
 pub const SWEEP: &str = "sweep";
+pub const ROBUSTNESS: &str = "robustness";
 pub const MARKET_FETCH: &str = "market_fetch";
 
 /// Runs one kind of job. A worker claims only the kinds its [`Handlers`] name.
@@ -118,6 +119,7 @@ impl Default for Handlers {
         Handlers::none()
             .with(BACKTEST, Compute(RunKind::Backtest))
             .with(SWEEP, Compute(RunKind::Sweep))
+            .with(ROBUSTNESS, Compute(RunKind::Robustness))
             .with(MARKET_FETCH, Fetch)
             .with(bb_store::PAPER_TICK, PaperTick)
             .with(bb_store::PAPER_MARKET_TICK, PaperMarketTick)
@@ -199,7 +201,7 @@ pub(crate) async fn run(ctx: &Ctx, job: &Job, worker: &str) -> Result<Value, Job
 
 /// The run a job computes, if it computes one.
 pub(crate) fn run_id(job: &Job) -> Option<&str> {
-    matches!(job.kind.as_str(), BACKTEST | SWEEP)
+    matches!(job.kind.as_str(), BACKTEST | SWEEP | ROBUSTNESS)
         .then(|| job.payload.get("run_id").and_then(Value::as_str))
         .flatten()
 }
@@ -212,6 +214,7 @@ pub(crate) async fn failed(ctx: &Ctx, job: &Job, message: &str) {
     let what = match run.kind {
         RunKind::Backtest => "Backtest",
         RunKind::Sweep => "Sweep",
+        RunKind::Robustness => "Robustness check",
     };
     let note = NewNotification {
         user_id: run.user_id.clone(),

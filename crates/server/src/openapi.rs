@@ -30,6 +30,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "market", description = "Candle datasets: coverage, quality, candles for charts, file imports, any Binance market on demand, connector fetches"),
         (name = "backtests", description = "Backtests as jobs: submit, live events (SSE), results, trades, cancel, compare"),
         (name = "sweeps", description = "Parameter sweeps as jobs: submit, live events (SSE), every combination's metrics"),
+        (name = "robustness", description = "The robustness lab as jobs: walk-forward, holdout (each look recorded), Monte Carlo, deflated Sharpe, PBO, parameter stability, plain verdicts"),
         (name = "paper-trades", description = "Paper trading: strategies run forward on candles as they close (or replayed), with an append-only ledger, live events (SSE), pause, resume and stop"),
         (name = "plans", description = "The caller's plan, its limits and usage"),
         (name = "notifications", description = "The in-app notification center and its push stream"),

@@ -6,6 +6,7 @@ pub mod data;
 mod format;
 pub mod inspect;
 mod report_text;
+pub mod robustness;
 pub mod serve;
 pub mod sweep;
 pub mod validate;

@@ -11,6 +11,7 @@ pub mod ops;
 pub mod paper;
 pub mod paper_basket;
 pub mod plan_usage;
+pub mod robustness;
 pub mod runs;
 pub mod schemas;
 pub mod settings;
@@ -33,6 +34,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(market::router())
         .merge(runs::router())
         .merge(paper::router())
+        .merge(robustness::router())
         .merge(settings::router())
         .merge(plan_usage::router())
         .merge(notifications::router())

@@ -216,6 +216,18 @@ pub fn quota_error(exceeded: &QuotaExceeded, limits: &PlanLimits, now_ms: i64) -
              wait for one to finish.",
             exceeded.used, limits.name
         ),
+        "robustness_windows" | "robustness_monte_carlo_runs" | "robustness_pbo_blocks" => {
+            let what = match exceeded.metric.as_str() {
+                "robustness_windows" => "walk-forward windows",
+                "robustness_monte_carlo_runs" => "Monte Carlo runs",
+                _ => "blocks for the overfitting probability",
+            };
+            format!(
+                "You asked for {} {what}; the {} plan runs up to {}. Deeper checks come with a \
+                 paid plan.",
+                exceeded.requested, limits.name, exceeded.limit
+            )
+        }
         other => format!("The {} plan's limit on {other} is reached.", limits.name),
     };
     let daily = [BACKTESTS_METRIC, crate::routes::market::DATA_FETCHES_METRIC];

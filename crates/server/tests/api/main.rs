@@ -15,6 +15,7 @@ mod market;
 mod market_requests;
 mod ops;
 mod paper;
+mod robustness;
 mod rate_limit;
 mod runs;
 mod supabase;

@@ -23,7 +23,7 @@ use tokio_stream::wrappers::ReceiverStream;
 /// SQLite file do not share a bus).
 const POLL: Duration = Duration::from_secs(1);
 
-type EventStream =
+pub(crate) type EventStream =
     Sse<axum::response::sse::KeepAliveStream<ReceiverStream<Result<Event, Infallible>>>>;
 
 /// Live events of a backtest.
@@ -102,7 +102,7 @@ fn is_final(kind: &str) -> bool {
     matches!(kind, "succeeded" | "failed" | "cancelled")
 }
 
-fn stream(state: AppState, id: String, after: i64) -> EventStream {
+pub(crate) fn stream(state: AppState, id: String, after: i64) -> EventStream {
     let (tx, rx) = mpsc::channel(64);
     tokio::spawn(async move {
         // Subscribe before the first read, so nothing stored in between is missed.

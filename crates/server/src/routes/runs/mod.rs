@@ -9,7 +9,7 @@
 mod compare;
 pub(crate) mod events;
 mod inspect;
-mod read;
+pub(crate) mod read;
 pub(crate) mod submit;
 pub mod types;
 

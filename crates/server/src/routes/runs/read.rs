@@ -54,7 +54,7 @@ pub(crate) async fn backtest_report(
 ) -> Result<BacktestReport, ApiError> {
     match report(state, run).await? {
         RunReport::Backtest(r) => Ok(*r),
-        RunReport::Sweep(_) => Err(ApiError::Internal(format!("run {} is a sweep", run.id))),
+        _ => Err(ApiError::Internal(format!("run {} is not a backtest", run.id))),
     }
 }
 
@@ -113,7 +113,7 @@ pub(crate) async fn detail(state: &AppState, run: Run) -> Result<RunDetail, ApiE
     let (backtest, sweep): (Option<BacktestReport>, Option<SweepReport>) = match report {
         Some(RunReport::Backtest(r)) => (Some(*r), None),
         Some(RunReport::Sweep(r)) => (None, Some(*r)),
-        None => (None, None),
+        Some(RunReport::Robustness(_)) | None => (None, None),
     };
     let run = RunView::try_from(run)?;
     Ok(match backtest {

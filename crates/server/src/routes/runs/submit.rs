@@ -91,12 +91,32 @@ pub async fn create_sweep(
 ) -> Result<(StatusCode, HeaderMap, Json<RunView>), ApiError> {
     let (user, limits) = caller_plan(&state, &caller).await?;
     // The request's own shape first: counts, lengths and the grid's size are cheap.
-    let spec = sweep_spec(&req)?;
+    let spec = sweep_spec(&req.params, &req.r#where)?;
     let prepared = prepare(&state, &caller, &user, &req.target()).await?;
     check_sweep_targets(&prepared.graph, &spec)?;
-    // Counting the combinations that satisfy the constraints visits the grid (at most
-    // MAX_GRID cells × MAX_SWEEP_CONSTRAINTS comparisons), so it runs off the runtime's
-    // threads; a grid within the plan's limit is only checked for one combination.
+    check_combinations(&spec, &limits).await?;
+    let sort = req
+        .sort
+        .clone()
+        .unwrap_or_else(|| "total_return_pct".into());
+    let sweep = SweepRequest {
+        backtest: prepared.request.clone(),
+        axes: spec.axes,
+        constraints: spec.constraints,
+        sort,
+    };
+    let config = serde_json::to_value(&sweep).map_err(ApiError::internal)?;
+    submit(&state, &user, &limits, prepared, RunKind::Sweep, config, 0).await
+}
+
+/// Counts the combinations that satisfy the constraints (at most [`MAX_GRID`] cells ×
+/// [`MAX_SWEEP_CONSTRAINTS`] comparisons, so off the runtime's threads; a grid within the
+/// plan's limit is only checked for one combination): none is a 422 on `where`, more than
+/// the plan allows a `quota_exceeded` on `sweep_combinations`.
+pub(crate) async fn check_combinations(
+    spec: &SweepSpec,
+    limits: &PlanLimits,
+) -> Result<(), ApiError> {
     let limit = usize::try_from(limits.max_sweep_combinations.max(0)).unwrap_or(usize::MAX);
     let cells = spec.checked_grid_size().unwrap_or(usize::MAX);
     let stop_after = if cells <= limit { 1 } else { usize::MAX };
@@ -117,26 +137,16 @@ pub async fn create_sweep(
             used: 0,
             requested: i64::try_from(combinations).unwrap_or(i64::MAX),
         };
-        return Err(quota_error(&exceeded, &limits, bb_store::now_ms()));
+        return Err(quota_error(&exceeded, limits, bb_store::now_ms()));
     }
-    let sort = req
-        .sort
-        .clone()
-        .unwrap_or_else(|| "total_return_pct".into());
-    let sweep = SweepRequest {
-        backtest: prepared.request.clone(),
-        axes: spec.axes,
-        constraints: spec.constraints,
-        sort,
-    };
-    let config = serde_json::to_value(&sweep).map_err(ApiError::internal)?;
-    submit(&state, &user, &limits, prepared, RunKind::Sweep, config, 0).await
+    Ok(())
 }
 
 /// The sweep's axes and constraints, checked from the cheapest test to the dearest: how
 /// many, how long, well formed, naming swept parameters, and a grid of at most [`MAX_GRID`]
 /// cells (a product of lengths with checked arithmetic, never an enumeration).
-fn sweep_spec(req: &CreateSweepRequest) -> Result<SweepSpec, ApiError> {
+pub(crate) fn sweep_spec(params: &[String], r#where: &[String]) -> Result<SweepSpec, ApiError> {
+    let req = SweepLists { params, r#where };
     if req.params.is_empty() {
         return Err(field_error(
             "params",
@@ -437,7 +447,7 @@ fn settings(req: &CreateBacktestRequest) -> Result<Settings, ApiError> {
 
 /// Every swept `node.param` must name a numeric parameter of a block in the graph (the
 /// engine's own check, one axis at a time so the error names its field).
-fn check_sweep_targets(
+pub(crate) fn check_sweep_targets(
     doc: &bb_strategy::StrategyDocument,
     spec: &SweepSpec,
 ) -> Result<(), ApiError> {
@@ -452,7 +462,13 @@ fn check_sweep_targets(
     Ok(())
 }
 
-async fn submit(
+/// A sweep's two lists, as given.
+struct SweepLists<'a> {
+    params: &'a [String],
+    r#where: &'a [String],
+}
+
+pub(crate) async fn submit(
     state: &AppState,
     user: &User,
     limits: &PlanLimits,
@@ -487,6 +503,7 @@ async fn submit(
     let location = match kind {
         RunKind::Backtest => format!("/api/v1/backtests/{}", view.id),
         RunKind::Sweep => format!("/api/v1/sweeps/{}", view.id),
+        RunKind::Robustness => format!("/api/v1/robustness/{}", view.id),
     };
     if let Ok(v) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, v);

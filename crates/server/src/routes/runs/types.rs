@@ -107,12 +107,53 @@ run_request! {
     }
 }
 
+run_request! {
+    /// The robustness lab: a backtest's settings, the parameters to vary, and the checks'
+    /// settings (each has a default; deeper checks need a paid plan).
+    pub struct CreateRobustnessRequest {
+        /// Parameters the walk-forward and the sweep vary, as for a sweep:
+        /// `node.param=START..END:STEP` or `node.param=V1,V2,V3`. At most 10.
+        #[schema(min_items = 1, max_items = 10)]
+        pub params: Vec<String>,
+        /// Constraints between them, e.g. `fast.period<slow.period`. At most 20.
+        #[schema(max_items = 20)]
+        #[serde(default)]
+        pub r#where: Vec<String>,
+        /// Walk-forward windows, 1 to 50 (default 5; the free plan runs up to 5).
+        #[schema(minimum = 1, maximum = 50)]
+        pub windows: Option<usize>,
+        /// `rolling` (default) or `anchored`.
+        pub mode: Option<bb_backtest::walk_forward::WindowMode>,
+        /// The in-sample share of a window, percent, 50 to 95 (default 75).
+        #[schema(minimum = 50.0, maximum = 95.0)]
+        pub in_sample_pct: Option<f64>,
+        /// What each in-sample part maximises (default `sharpe`).
+        pub objective: Option<bb_backtest::walk_forward::Objective>,
+        /// A combination with fewer trades is never chosen (default 5).
+        #[schema(maximum = 100_000)]
+        pub min_trades: Option<usize>,
+        /// The last part of the candles kept aside, percent, 0 to 50 (default 20).
+        #[schema(minimum = 0.0, maximum = 50.0)]
+        pub holdout_pct: Option<f64>,
+        /// Simulations per Monte Carlo check, 100 to 10,000 (default 1,000; the free plan
+        /// runs up to 1,000).
+        #[schema(minimum = 100, maximum = 10_000)]
+        pub monte_carlo_runs: Option<usize>,
+        /// The seed of every random draw (default: picked at random and shown).
+        pub seed: Option<u64>,
+        /// Blocks of bars for the probability of backtest overfitting: even, 4 to 16
+        /// (default 10; the free plan runs up to 10).
+        #[schema(minimum = 4, maximum = 16)]
+        pub pbo_blocks: Option<usize>,
+    }
+}
+
 /// A backtest or sweep run.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunView {
     /// The run id.
     pub id: String,
-    /// `backtest` or `sweep`.
+    /// `backtest`, `sweep` or `robustness`.
     pub kind: String,
     /// The strategy tested.
     pub strategy_id: String,
@@ -148,6 +189,7 @@ impl TryFrom<Run> for RunView {
         let base = match r.kind {
             bb_store::RunKind::Backtest => "backtests",
             bb_store::RunKind::Sweep => "sweeps",
+            bb_store::RunKind::Robustness => "robustness",
         };
         let read = |e: bb_jobs::ReadError| ApiError::Internal(format!("run {}: {e}", r.id));
         Ok(RunView {
