@@ -431,7 +431,7 @@ pub fn run_lab(
                     Ok(m) => report.bar_bootstrap = Some(m),
                     Err(e) => note("Bar bootstrap", &e),
                 }
-                let held: Vec<HeldTrade> = run
+                let held_trades: Vec<HeldTrade> = run
                     .trades
                     .iter()
                     .map(|t| HeldTrade {
@@ -442,7 +442,7 @@ pub fn run_lab(
                     .collect();
                 match random_entry_baseline(
                     &dev.open,
-                    &held,
+                    &held_trades,
                     config.sim.fee_pct,
                     config.sim.slippage_bps,
                     runs,
