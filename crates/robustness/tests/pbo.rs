@@ -83,7 +83,10 @@ fn flat_configurations_score_zero() {
 #[test]
 fn bad_inputs_are_named() {
     let col = vec![sums(&[0.01, 0.02]); 4];
-    assert_eq!(pbo(&[col.clone()]), Err(PboError::TooFewConfigurations(1)));
+    assert_eq!(
+        pbo(std::slice::from_ref(&col)),
+        Err(PboError::TooFewConfigurations(1))
+    );
     let odd = vec![sums(&[0.01, 0.02]); 3];
     assert_eq!(pbo(&[odd.clone(), odd]), Err(PboError::Blocks(3)));
     let many = vec![sums(&[0.01, 0.02]); 18];

@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
 /// Seeded standard Normal draws (Box–Muller).
+#[derive(Debug)]
 pub struct Gauss(ChaCha8Rng);
 
 impl Gauss {
