@@ -2,8 +2,8 @@
 //!
 //! Pure core: no IO, no clock, no async, and only seeded randomness (a named generator,
 //! ChaCha8, keyed by the caller's seed and the run index, so results do not depend on
-//! threads or library releases). The formulas follow `/work/shared/notes/references-2.md`
-//! Part 3; each module names its paper.
+//! threads or library releases). The formulas follow the team notes (`references-2.md`,
+//! Part 3); each module names its paper.
 //!
 //! - [`sharpe`]: moments, Probabilistic Sharpe Ratio, Minimum Track Record Length, the
 //!   expected maximum Sharpe of N trials and the Deflated Sharpe Ratio (Bailey & López de

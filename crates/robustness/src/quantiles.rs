@@ -1,4 +1,4 @@
-//! Summaries of simulated distributions: mean and the 5/25/50/75/95th percentiles.
+//! Summaries of simulated distributions: mean, extremes and the 5/25/50/75/95th percentiles.
 //!
 //! Percentiles interpolate linearly between order statistics (numpy's default, "linear",
 //! Hyndman & Fan type 7), so they compare directly with `numpy.percentile`.
@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct Distribution {
     /// Arithmetic mean.
     pub mean: f64,
+    /// Smallest value.
+    pub min: f64,
     /// 5th percentile.
     pub p5: f64,
     /// 25th percentile.
@@ -21,6 +23,8 @@ pub struct Distribution {
     pub p75: f64,
     /// 95th percentile.
     pub p95: f64,
+    /// Largest value.
+    pub max: f64,
 }
 
 impl Distribution {
@@ -33,6 +37,8 @@ impl Distribution {
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         Some(Distribution {
             mean,
+            min: values[0],
+            max: values[values.len() - 1],
             p5: percentile_sorted(values, 5.0),
             p25: percentile_sorted(values, 25.0),
             p50: percentile_sorted(values, 50.0),
@@ -58,8 +64,8 @@ mod tests {
     fn matches_numpy_linear_percentiles() {
         // numpy.percentile([1, 2, 3, 4, 10], [5, 25, 50, 75, 95]) = 1.2, 2, 3, 4, 8.8
         let d = Distribution::of(&mut [10.0, 3.0, 1.0, 4.0, 2.0]).unwrap();
-        let want = [4.0, 1.2, 2.0, 3.0, 4.0, 8.8];
-        let got = [d.mean, d.p5, d.p25, d.p50, d.p75, d.p95];
+        let want = [4.0, 1.0, 1.2, 2.0, 3.0, 4.0, 8.8, 10.0];
+        let got = [d.mean, d.min, d.p5, d.p25, d.p50, d.p75, d.p95, d.max];
         for (g, w) in got.iter().zip(want) {
             assert!((g - w).abs() < 1e-12, "{got:?}");
         }

@@ -142,7 +142,6 @@ pub fn random_entry_baseline(
     };
     let strategy_return = total(&mut trades.iter().map(|t| (t.entry_bar, t.exit_bar, t.side)));
 
-    let k = trades.len();
     let free = available - held;
     let mut shape: Vec<(usize, Side)> = trades
         .iter()
@@ -152,33 +151,14 @@ pub fn random_entry_baseline(
     for run in 0..runs {
         let mut rng = run_rng(seed, run as u64);
         shuffle(&mut rng, &mut shape);
-        // A uniform k-subset of 0..free + k (Floyd), sorted: slot j of the sorted subset
-        // leaves s_j − j free bars before trade j.
-        let m = free + k;
-        let mut chosen = BTreeSet::new();
-        for j in m - k..m {
-            let t = below(&mut rng, j + 1);
-            if !chosen.insert(t) {
-                chosen.insert(j);
-            }
-        }
-        let mut held_before = 0;
-        let mut placed = chosen
-            .iter()
-            .enumerate()
-            .zip(&shape)
-            .map(|((j, &s), &(len, side))| {
-                let entry = s - j + held_before;
-                held_before += len;
-                (entry, entry + len, side)
-            });
+        let mut placed = place(&mut rng, &shape, free).into_iter();
         returns.push(total(&mut placed));
     }
     let at_least = returns.iter().filter(|&&r| r >= strategy_return).count();
     Ok(RandomBaseline {
         runs,
         seed,
-        trades: k,
+        trades: trades.len(),
         exposure: if available == 0 {
             0.0
         } else {
@@ -188,6 +168,37 @@ pub fn random_entry_baseline(
         p_value: (1 + at_least) as f64 / (runs + 1) as f64,
         random_return: Distribution::of(&mut returns).expect("returns are finite"),
     })
+}
+
+/// Places trades of the given holding times and sides, in that order, at a uniformly
+/// random arrangement with `free` bar steps left out of any trade: a uniform k-subset
+/// s_0 < … < s_{k−1} of `0..free + k` (Floyd's algorithm) puts trade j at
+/// `s_j − j + Σ_{i<j} len_i`.
+fn place(
+    rng: &mut impl rand_core::Rng,
+    shape: &[(usize, Side)],
+    free: usize,
+) -> Vec<(usize, usize, Side)> {
+    let k = shape.len();
+    let m = free + k;
+    let mut chosen = BTreeSet::new();
+    for j in m - k..m {
+        let t = below(rng, j + 1);
+        if !chosen.insert(t) {
+            chosen.insert(j);
+        }
+    }
+    let mut held_before = 0;
+    chosen
+        .iter()
+        .enumerate()
+        .zip(shape)
+        .map(|((j, &s), &(len, side))| {
+            let entry = s - j + held_before;
+            held_before += len;
+            (entry, entry + len, side)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -216,7 +227,25 @@ mod tests {
     }
 
     #[test]
-    fn placements_never_overlap_and_fit() {
+    fn placement_is_ordered_disjoint_and_covers_every_gap() {
+        let shape = [(2, Side::Long), (3, Side::Short), (1, Side::Long)];
+        let mut starts = std::collections::BTreeSet::new();
+        for run in 0..2000 {
+            let placed = place(&mut run_rng(3, run), &shape, 4);
+            assert_eq!(placed.len(), 3);
+            for (p, &(len, side)) in placed.iter().zip(&shape) {
+                assert_eq!((p.1 - p.0, p.2), (len, side));
+            }
+            assert!(placed.windows(2).all(|w| w[0].1 <= w[1].0), "{placed:?}");
+            assert!(placed[2].1 <= 10);
+            starts.insert(placed[0].0);
+        }
+        // The first trade can start anywhere from 0 to the 4 free steps.
+        assert_eq!(starts.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn placements_fit() {
         // 3 trades of 2, 3 and 1 bars on 10 bars: every placement must fit in 0..=9.
         let opens: Vec<f64> = (0..10).map(|i| 100.0 + i as f64).collect();
         let trades = [

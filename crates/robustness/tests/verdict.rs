@@ -1,0 +1,150 @@
+//! Verdicts: levels follow the named thresholds, headlines carry the number.
+
+use bb_robustness::verdict::{
+    deflated_sharpe_verdict, monte_carlo_verdict, pbo_verdict, random_entry_verdict,
+    stability_verdict,
+};
+use bb_robustness::{
+    Check, DeflatedSharpe, Level, Moments, bootstrap_trades, deflated_sharpe, pbo,
+    random_entry_baseline, reshuffle_trades, stability,
+};
+
+#[test]
+fn deflated_sharpe_levels() {
+    let q = 250f64;
+    let m = Moments {
+        n: 1250,
+        mean: 2.5 / q.sqrt(),
+        std: 1.0,
+        skew: -3.0,
+        kurtosis: 10.0,
+    };
+    let d = deflated_sharpe(&m, 100, 0.5 / q).unwrap();
+    let v = deflated_sharpe_verdict(Some(&d));
+    assert_eq!((v.check, v.level), (Check::DeflatedSharpe, Level::Caution));
+    assert!(v.headline.starts_with("DSR 0.90"), "{}", v.headline);
+    let strong = DeflatedSharpe {
+        dsr: 0.97,
+        ..d.clone()
+    };
+    assert_eq!(deflated_sharpe_verdict(Some(&strong)).level, Level::Pass);
+    let weak = DeflatedSharpe { dsr: 0.2, ..d };
+    assert_eq!(deflated_sharpe_verdict(Some(&weak)).level, Level::Fail);
+    assert_eq!(deflated_sharpe_verdict(None).level, Level::Unknown);
+}
+
+#[test]
+fn pbo_levels() {
+    use bb_backtest::sweep::ReturnSums;
+    let s = |a: f64, b: f64| ReturnSums {
+        n: 2,
+        sum: a + b,
+        sum_sq: a * a + b * b,
+    };
+    let overfit = pbo(&[
+        vec![s(0.02, 0.04), s(-0.01, 0.01)],
+        vec![s(-0.02, 0.0), s(0.01, 0.03)],
+    ])
+    .unwrap();
+    let v = pbo_verdict(&overfit);
+    assert_eq!((v.check, v.level), (Check::Pbo, Level::Fail));
+    assert_eq!(
+        v.headline,
+        "PBO 1.00: the sweep's winner usually lands in the bottom half on unseen data: likely overfit."
+    );
+    assert_eq!(
+        v.thresholds,
+        "pass below 0.3, caution 0.3–0.5, fail above 0.5"
+    );
+    let fine = pbo(&[
+        vec![s(0.02, 0.04), s(0.03, 0.05)],
+        vec![s(-0.02, 0.0), s(-0.01, 0.0)],
+    ])
+    .unwrap();
+    assert_eq!(pbo_verdict(&fine).level, Level::Pass);
+}
+
+#[test]
+fn stability_levels() {
+    let plateau = stability(&[3], &[Some(9.0), Some(10.0), Some(8.0)], 1, 0.5).unwrap();
+    let v = stability_verdict(&plateau);
+    assert_eq!((v.check, v.level), (Check::Stability, Level::Pass));
+    assert!(
+        v.headline.starts_with("2 of 2 neighbouring settings"),
+        "{}",
+        v.headline
+    );
+    let spike = stability(&[3], &[Some(1.0), Some(10.0), Some(2.0)], 1, 0.5).unwrap();
+    assert_eq!(stability_verdict(&spike).level, Level::Fail);
+    let narrow = stability(&[3], &[Some(1.0), Some(10.0), Some(6.0)], 1, 0.5).unwrap();
+    assert_eq!(stability_verdict(&narrow).level, Level::Caution);
+    let alone = stability(&[1], &[Some(1.0)], 0, 0.5).unwrap();
+    assert_eq!(stability_verdict(&alone).level, Level::Unknown);
+}
+
+#[test]
+fn monte_carlo_levels() {
+    // Small steady trades: shallow drawdowns, no big losses.
+    let calm: Vec<f64> = (0..50)
+        .map(|i| if i % 3 == 0 { -0.005 } else { 0.006 })
+        .collect();
+    let v = monte_carlo_verdict(&reshuffle_trades(&calm, 1000.0, 300, 1).unwrap());
+    assert_eq!((v.check, v.level), (Check::TradeShuffle, Level::Pass));
+    assert!(!v.headline.contains("lose more than"));
+    // Large losing trades: deep drawdowns and frequent big losses.
+    let wild: Vec<f64> = (0..50)
+        .map(|i| if i % 2 == 0 { -0.15 } else { 0.12 })
+        .collect();
+    let v = monte_carlo_verdict(&bootstrap_trades(&wild, 1000.0, 300, 1).unwrap());
+    assert_eq!((v.check, v.level), (Check::Bootstrap, Level::Fail));
+    assert!(v.headline.contains("lose more than 25%"), "{}", v.headline);
+}
+
+#[test]
+fn random_entry_levels() {
+    use bb_domain::Side;
+    use bb_robustness::HeldTrade;
+    let opens: Vec<f64> = (0..200)
+        .map(|i| if i % 2 == 0 { 100.0 } else { 110.0 })
+        .collect();
+    let trades: Vec<HeldTrade> = (0..40)
+        .map(|k| HeldTrade {
+            entry_bar: 4 * k,
+            exit_bar: 4 * k + 1,
+            side: Side::Long,
+        })
+        .collect();
+    let b = random_entry_baseline(&opens, &trades, 0.0, 0.0, 199, 1).unwrap();
+    let v = random_entry_verdict(&b);
+    assert_eq!((v.check, v.level), (Check::RandomEntry, Level::Pass));
+    assert!(
+        v.headline.starts_with("p = 0.005: 0 of 199 random entries"),
+        "{}",
+        v.headline
+    );
+    let shorts: Vec<HeldTrade> = trades
+        .iter()
+        .map(|t| HeldTrade {
+            side: Side::Short,
+            ..*t
+        })
+        .collect();
+    let b = random_entry_baseline(&opens, &shorts, 0.0, 0.0, 199, 1).unwrap();
+    assert_eq!(random_entry_verdict(&b).level, Level::Fail);
+}
+
+#[test]
+fn enums_serialise_in_snake_case() {
+    assert_eq!(
+        serde_json::to_string(&Check::WalkForward).unwrap(),
+        "\"walk_forward\""
+    );
+    assert_eq!(
+        serde_json::to_string(&Check::DeflatedSharpe).unwrap(),
+        "\"deflated_sharpe\""
+    );
+    assert_eq!(
+        serde_json::to_string(&Level::Caution).unwrap(),
+        "\"caution\""
+    );
+}
