@@ -40,7 +40,14 @@ fn peak_rss_mb() -> f64 {
 fn slice(c: &Candles, range: std::ops::Range<usize>) -> Candles {
     let mut out = Candles::default();
     for i in range {
-        out.push(c.ts[i], c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i]);
+        out.push(
+            c.ts[i],
+            c.open[i],
+            c.high[i],
+            c.low[i],
+            c.close[i],
+            c.volume[i],
+        );
     }
     out
 }

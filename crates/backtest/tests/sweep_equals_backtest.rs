@@ -49,7 +49,12 @@ fn check(strategy: &str, data: &str, axes: &[&str], constraints: &[&str]) {
         );
         let equity: Vec<f64> = report.equity.iter().map(|p| p.equity).collect();
         assert_eq!(equity.len(), candles.len());
-        assert_eq!(row.returns, ReturnSums::of_equity(&equity, 5), "{:?}", row.values);
+        assert_eq!(
+            row.returns,
+            ReturnSums::of_equity(&equity, 5),
+            "{:?}",
+            row.values
+        );
         traded += usize::from(report.metrics.trades > 0);
     }
     assert!(traded > result.rows.len() / 2, "most combinations trade");
@@ -80,7 +85,11 @@ fn rsi_grid_with_stops_on_one_minute_btc() {
     check(
         "rsi_mean_reversion.json",
         "btc-perp_1m_2022-01.csv",
-        &["rsi.period=5..25:5", "stop.percent=1..4:1", "oversold.value=20..35:5"],
+        &[
+            "rsi.period=5..25:5",
+            "stop.percent=1..4:1",
+            "oversold.value=20..35:5",
+        ],
         &[],
     );
 }

@@ -125,7 +125,8 @@ mod tests {
             && s.undefined == t.undefined
             && f(s.shift, t.shift)
             && f(s.rf_bar, t.rf_bar)
-            && (s.undefined || (f(s.sum, t.sum) && f(s.sum_sq, t.sum_sq) && f(s.downside_sq, t.downside_sq)))
+            && (s.undefined
+                || (f(s.sum, t.sum) && f(s.sum_sq, t.sum_sq) && f(s.downside_sq, t.downside_sq)))
             && f(a.1.pct, b.1.pct)
             && a.1.duration_bars == b.1.duration_bars
             && a.1.duration_ms == b.1.duration_ms

@@ -117,7 +117,10 @@ impl Plan {
                 continue;
             }
             if let (Some(j), Op::Cross(dir)) = (partners[i], step.op) {
-                let (x, y) = (live(&outputs, step.inputs[0]), live(&outputs, step.inputs[1]));
+                let (x, y) = (
+                    live(&outputs, step.inputs[0]),
+                    live(&outputs, step.inputs[1]),
+                );
                 let (up, down) = ops::cross_both(&x.numbers(), &y.numbers());
                 let (mine, theirs) = match dir {
                     Direction::Up => (up, down),

@@ -198,7 +198,11 @@ mod tests {
     fn check_cross(a: &[f64], b: &[f64], up: &[bool], down: &[bool]) {
         assert_eq!(cross(Direction::Up, a, b), up, "up: a={a:?} b={b:?}");
         assert_eq!(cross(Direction::Down, a, b), down, "down: a={a:?} b={b:?}");
-        assert_eq!(cross_both(a, b), (up.to_vec(), down.to_vec()), "both: a={a:?} b={b:?}");
+        assert_eq!(
+            cross_both(a, b),
+            (up.to_vec(), down.to_vec()),
+            "both: a={a:?} b={b:?}"
+        );
     }
 
     #[test]
