@@ -63,6 +63,7 @@ lint:
 bench:
 	cargo bench -p bb-strategy --bench evaluate
 	cargo bench -p bb-backtest --bench backtest
+	cargo bench -p bb-backtest --bench sweep
 	cargo bench -p bb-store --bench candles
 	cargo bench -p blockbuilders --bench jobs
 

@@ -16,6 +16,7 @@
 //! Architecture Invariant: this crate is pure: no IO, no clock, no randomness.
 
 pub mod average_win_loss;
+mod bar_pass;
 pub mod best_worst_trade;
 pub mod buy_and_hold;
 pub mod cagr;
@@ -130,8 +131,8 @@ pub struct Metrics {
     pub buy_and_hold_return_pct: f64,
 }
 
-/// Computes every metric: two tight passes over the bars (returns, then drawdowns) and a few
-/// over the trades. Nothing is allocated.
+/// Computes every metric: one pass over the bars (returns and drawdowns, flat stretches
+/// skipped, see `bar_pass`) and a few over the trades. Nothing is allocated.
 ///
 /// `ts` and `equity` must have the same length (checked in debug builds); extra entries of
 /// the longer one are ignored by the bar metrics.
@@ -151,11 +152,11 @@ pub fn compute(input: &MetricsInput<'_>) -> Metrics {
     let (ts, equity) = (&ts[..bars], &equity[..bars]);
     let periods_per_year = timeframe.bars_per_year();
 
-    let stats = returns::ReturnStats::from_equity(
+    let (stats, dd) = bar_pass::bar_pass(
+        ts,
         equity,
         returns::per_bar_rate(risk_free_rate, periods_per_year),
     );
-    let dd = max_drawdown::max_drawdown(ts, equity);
 
     let cagr_pct = equity
         .last()

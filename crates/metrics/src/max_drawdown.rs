@@ -32,7 +32,7 @@ pub struct MaxDrawdown {
 }
 
 /// Bars examined together by the fast path of [`DrawdownScanner::scan`].
-const BLOCK: usize = 16;
+pub(crate) const BLOCK: usize = 16;
 
 /// Maximum drawdown and its duration for an equity curve with bar timestamps `ts`; see the
 /// module documentation. Extra entries of the longer slice are ignored, and so are NaN
@@ -49,12 +49,12 @@ pub fn max_drawdown(ts: &[i64], equity: &[f64]) -> MaxDrawdown {
 /// Computes [`max_drawdown`] block by block. Scan every bar once, in order, then
 /// [`finish`](Self::finish).
 #[derive(Clone, Debug)]
-struct DrawdownScanner<'a> {
+pub(crate) struct DrawdownScanner<'a> {
     ts: &'a [i64],
     equity: &'a [f64],
     /// The running peak and the bar where it was set.
-    peak: f64,
-    peak_bar: usize,
+    pub(crate) peak: f64,
+    pub(crate) peak_bar: usize,
     /// Lowest equity since the peak; below `peak` exactly when the equity is under water.
     trough: f64,
     result: MaxDrawdown,
@@ -62,7 +62,7 @@ struct DrawdownScanner<'a> {
 
 impl<'a> DrawdownScanner<'a> {
     /// A scanner over the bars both slices have.
-    fn new(ts: &'a [i64], equity: &'a [f64]) -> DrawdownScanner<'a> {
+    pub(crate) fn new(ts: &'a [i64], equity: &'a [f64]) -> DrawdownScanner<'a> {
         let n = ts.len().min(equity.len());
         DrawdownScanner {
             ts: &ts[..n],
@@ -80,7 +80,7 @@ impl<'a> DrawdownScanner<'a> {
 
     /// Scans the bars in `bars`, which must follow the bars scanned before.
     #[inline]
-    fn scan(&mut self, bars: std::ops::Range<usize>) {
+    pub(crate) fn scan(&mut self, bars: std::ops::Range<usize>) {
         let block = &self.equity[bars.clone()];
         // Fast path: a block that stays below the peak can only deepen the trough. Most bars
         // of a real equity curve are under water.
@@ -116,7 +116,7 @@ impl<'a> DrawdownScanner<'a> {
     }
 
     /// The result; a drawdown still open at the last bar ends there.
-    fn finish(mut self) -> MaxDrawdown {
+    pub(crate) fn finish(mut self) -> MaxDrawdown {
         if self.trough < self.peak {
             self.end_drawdown(self.equity.len() - 1);
         }

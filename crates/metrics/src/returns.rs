@@ -53,17 +53,17 @@ pub fn per_bar_rate(annual: f64, periods_per_year: f64) -> f64 {
 /// level of floating-point rounding.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReturnStats {
-    rf_bar: f64,
-    count: usize,
-    shift: f64,
-    sum: f64,
-    sum_sq: f64,
-    downside_sq: f64,
-    undefined: bool,
+    pub(crate) rf_bar: f64,
+    pub(crate) count: usize,
+    pub(crate) shift: f64,
+    pub(crate) sum: f64,
+    pub(crate) sum_sq: f64,
+    pub(crate) downside_sq: f64,
+    pub(crate) undefined: bool,
 }
 
 /// Partial sums kept side by side in [`ReturnStats::from_equity`].
-const LANES: usize = 2;
+pub(crate) const LANES: usize = 2;
 
 impl ReturnStats {
     /// Statistics of all the per-bar returns of `equity`, with `rf_bar` the per-bar

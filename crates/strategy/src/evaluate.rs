@@ -12,7 +12,7 @@ use bb_indicators as ind;
 
 use crate::limits::Keep;
 use crate::ops;
-use crate::plan::{Context, Field, Indicator, Op, Plan, Slot, Step};
+use crate::plan::{Context, Direction, Field, Indicator, Op, Plan, Slot, Step};
 use crate::series::Series;
 
 /// Every step's outputs and the resulting signals.
@@ -99,9 +99,38 @@ impl Plan {
             .or_else(|| candles.timeframe())
             .map_or(0, Timeframe::millis);
         let mut outputs: Vec<Option<Arc<Vec<Series>>>> = Vec::with_capacity(self.steps.len());
+        // Crossings in both directions of the same two inputs: one pass computes both, the
+        // second is kept here until its step comes.
+        let partners = self.cross_partners(&needed);
+        let mut early: Vec<(usize, Vec<Series>)> = Vec::new();
         for (i, step) in self.steps.iter().enumerate() {
             if !needed[i] {
                 outputs.push(None);
+                continue;
+            }
+            if let Some(at) = early.iter().position(|(j, _)| *j == i) {
+                let (_, result) = early.swap_remove(at);
+                outputs.push(Some(Arc::new(result)));
+                for &done in &frees[i] {
+                    outputs[done] = None;
+                }
+                continue;
+            }
+            if let (Some(j), Op::Cross(dir)) = (partners[i], step.op) {
+                let (x, y) = (
+                    live(&outputs, step.inputs[0]),
+                    live(&outputs, step.inputs[1]),
+                );
+                let (up, down) = ops::cross_both(&x.numbers(), &y.numbers());
+                let (mine, theirs) = match dir {
+                    Direction::Up => (up, down),
+                    Direction::Down => (down, up),
+                };
+                early.push((j, vec![Series::Boolean(theirs)]));
+                outputs.push(Some(Arc::new(vec![Series::Boolean(mine)])));
+                for &done in &frees[i] {
+                    outputs[done] = None;
+                }
                 continue;
             }
             let shareable = step.is_shareable();
@@ -171,6 +200,32 @@ impl Plan {
         })
     }
 
+    /// For each needed crossing step, the later needed step crossing the other way over the
+    /// same inputs in the same context, if any (each step in at most one pair).
+    fn cross_partners(&self, needed: &[bool]) -> Vec<Option<usize>> {
+        let mut partners = vec![None; self.steps.len()];
+        let mut taken = vec![false; self.steps.len()];
+        for (i, s) in self.steps.iter().enumerate() {
+            let Op::Cross(dir) = s.op else { continue };
+            if !needed[i] || taken[i] {
+                continue;
+            }
+            let other = self.steps.iter().enumerate().skip(i + 1).find(|(j, t)| {
+                needed[*j]
+                    && !taken[*j]
+                    && t.op == Op::Cross(opposite(dir))
+                    && t.inputs == s.inputs
+                    && t.context == s.context
+            });
+            if let Some((j, _)) = other {
+                partners[i] = Some(j);
+                taken[i] = true;
+                taken[j] = true;
+            }
+        }
+        partners
+    }
+
     /// The candles of every context the plan uses: the data itself and each higher
     /// timeframe, resampled once.
     fn contexts<'c>(
@@ -204,6 +259,13 @@ impl Plan {
 pub trait StepCache: Sync {
     fn get(&self, key: &str) -> Option<Arc<Vec<Series>>>;
     fn put(&self, key: &str, outputs: &Arc<Vec<Series>>);
+}
+
+fn opposite(d: Direction) -> Direction {
+    match d {
+        Direction::Up => Direction::Down,
+        Direction::Down => Direction::Up,
+    }
 }
 
 /// A cache that keeps nothing.

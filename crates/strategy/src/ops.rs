@@ -77,6 +77,40 @@ pub(crate) fn compare_fn(op: Comparison) -> fn(f64, f64) -> bool {
 /// (common with two-decimal prices) belong to neither side: below → equal → above fires once,
 /// on the "above" bar; above → equal → above never fires. A bar with no value on either side
 /// forgets the side, so the first bars after warm-up never fire.
+/// `(cross(Up, a, b), cross(Down, a, b))` in one pass over `a` and `b` (a strategy that
+/// enters on one crossing and exits on the other reads both), bit for bit the same.
+pub(crate) fn cross_both(a: &[f64], b: &[f64]) -> (Vec<bool>, Vec<bool>) {
+    let n = a.len().min(b.len());
+    let mut up = vec![false; n];
+    let mut down = vec![false; n];
+    if n < 2 {
+        return (up, down);
+    }
+    let (mut up_tie, mut down_tie) = (false, false);
+    for (((((u, d), &x1), &y1), &x0), &y0) in up[1..]
+        .iter_mut()
+        .zip(down[1..].iter_mut())
+        .zip(&a[1..n])
+        .zip(&b[1..n])
+        .zip(&a[..n - 1])
+        .zip(&b[..n - 1])
+    {
+        let (above, below, tie) = (x1 > y1, y1 > x1, x0 == y0);
+        *u = above & (x0 < y0);
+        *d = below & (y0 < x0);
+        up_tie |= above & tie;
+        down_tie |= below & tie;
+    }
+    // A bar leaving a tie: the one-direction function's slow path decides (rare).
+    if up_tie {
+        up = cross(Direction::Up, a, b);
+    }
+    if down_tie {
+        down = cross(Direction::Down, a, b);
+    }
+    (up, down)
+}
+
 pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
     // Crossing below is crossing above with the sides swapped.
     let (a, b) = match dir {
@@ -164,6 +198,37 @@ mod tests {
     fn check_cross(a: &[f64], b: &[f64], up: &[bool], down: &[bool]) {
         assert_eq!(cross(Direction::Up, a, b), up, "up: a={a:?} b={b:?}");
         assert_eq!(cross(Direction::Down, a, b), down, "down: a={a:?} b={b:?}");
+        assert_eq!(
+            cross_both(a, b),
+            (up.to_vec(), down.to_vec()),
+            "both: a={a:?} b={b:?}"
+        );
+    }
+
+    #[test]
+    fn both_crossings_in_one_pass_equal_each_alone() {
+        // Small integers (many ties) and some NaN, from a fixed xorshift.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..500 {
+            let n = (next() % 40) as usize;
+            let mut value = || match next() % 8 {
+                0 => N,
+                k => (k % 4) as f64,
+            };
+            let a: Vec<f64> = (0..n).map(|_| value()).collect();
+            let b: Vec<f64> = (0..n).map(|_| value()).collect();
+            assert_eq!(
+                cross_both(&a, &b),
+                (cross(Direction::Up, &a, &b), cross(Direction::Down, &a, &b)),
+                "a={a:?} b={b:?}"
+            );
+        }
     }
 
     #[test]
