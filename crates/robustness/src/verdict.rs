@@ -70,10 +70,11 @@ pub const PBO_FAIL: f64 = 0.5;
 pub const STABILITY_PASS: f64 = 0.7;
 /// A share of good neighbours below this fails (between: caution).
 pub const STABILITY_FAIL: f64 = 0.4;
-/// A 95th-percentile maximum drawdown at or below this passes.
-pub const DRAWDOWN_P95_PASS: f64 = 0.25;
-/// A 95th-percentile maximum drawdown above this fails (between: caution).
-pub const DRAWDOWN_P95_FAIL: f64 = 0.5;
+/// The backtest's order passes when at least this share (percent) of reorderings of its
+/// trades draw down less than it does.
+pub const ORDER_PERCENTILE_PASS: f64 = 25.0;
+/// Below this share (percent) the backtest's order was lucky: fail (between: caution).
+pub const ORDER_PERCENTILE_FAIL: f64 = 10.0;
 /// The loss (percent of capital) whose probability the bootstraps are judged on.
 pub const LOSS_PCT: f64 = 25.0;
 /// A probability of losing more than [`LOSS_PCT`]% at or below this passes.
@@ -202,84 +203,107 @@ pub fn stability_verdict(s: &Stability) -> Verdict {
     }
 }
 
-fn drawdown_level(p95: f64) -> Level {
-    if p95 <= DRAWDOWN_P95_PASS {
-        Level::Pass
-    } else if p95 <= DRAWDOWN_P95_FAIL {
-        Level::Caution
-    } else {
-        Level::Fail
-    }
-}
-
-/// Monte Carlo: the 95th-percentile maximum drawdown (pass ≤ 25%, fail > 50%) and, for
-/// the bootstraps (whose final equity varies), the probability of losing more than 25%
-/// (pass ≤ 5%, fail > 20%); the worse of the two decides.
+/// Monte Carlo. The trade reshuffle keeps the final result, so it is judged on how
+/// flattering the backtest's own order was: the share of reorderings whose worst drop is
+/// smaller than the backtest's (pass at [`ORDER_PERCENTILE_PASS`]% or more, fail below
+/// [`ORDER_PERCENTILE_FAIL`]%). The bootstraps (whose final equity varies) are judged on the
+/// probability of losing more than [`LOSS_PCT`]% (pass ≤ 5%, fail > 20%). Every headline
+/// also gives the 95th-percentile drawdown, a risk to know rather than a verdict: a
+/// strategy that holds crypto draws down as crypto does.
 pub fn monte_carlo_verdict(mc: &MonteCarlo) -> Verdict {
     let dd = mc.max_drawdown.p95;
-    let mut level = drawdown_level(dd);
     let loss = mc
         .loss_probabilities
         .iter()
         .find(|l| l.loss_pct == LOSS_PCT)
         .map(|l| l.probability)
         .unwrap_or(0.0);
-    let (check, method) = match mc.method {
-        Resampling::ReshuffleTrades => (
-            Check::TradeShuffle,
-            format!(
-                "The {} trades replayed in {} random orders (seed {}): the final result is the same, the path differs.",
-                mc.samples, mc.runs, mc.seed
-            ),
-        ),
+    let tail = format!(
+        "1 history in 20 drops {} or more from a high",
+        pct(dd)
+    );
+    let loss_level = if loss <= LOSS_PROBABILITY_PASS {
+        Level::Pass
+    } else if loss <= LOSS_PROBABILITY_FAIL {
+        Level::Caution
+    } else {
+        Level::Fail
+    };
+    let loss_thresholds = format!(
+        "losing more than {LOSS_PCT:.0}% of the capital: pass at {} chance or less, caution up \
+         to {}, fail above",
+        pct(LOSS_PROBABILITY_PASS),
+        pct(LOSS_PROBABILITY_FAIL)
+    );
+    let loss_headline = |what: &str| {
+        format!(
+            "{what} {} times: {} of the histories lose more than {LOSS_PCT:.0}% of the \
+             capital; {tail}.",
+            mc.runs,
+            pct(loss)
+        )
+    };
+    let (check, level, headline, method, thresholds) = match mc.method {
+        Resampling::ReshuffleTrades => {
+            let share = mc.original_drawdown_percentile;
+            let level = if share >= ORDER_PERCENTILE_PASS {
+                Level::Pass
+            } else if share >= ORDER_PERCENTILE_FAIL {
+                Level::Caution
+            } else {
+                Level::Fail
+            };
+            let meaning = match level {
+                Level::Pass => "its order did not flatter it",
+                Level::Caution => "its order was on the lucky side",
+                _ => "its order was lucky: expect deeper drops",
+            };
+            (
+                Check::TradeShuffle,
+                level,
+                format!(
+                    "The backtest's worst drop ({}) is deeper than in {share:.0}% of {} \
+                     reorderings of its trades, so {meaning}; {tail}.",
+                    pct(mc.original_max_drawdown),
+                    mc.runs
+                ),
+                format!(
+                    "The {} trades replayed in {} random orders (seed {}): the final result is \
+                     the same, the path differs.",
+                    mc.samples, mc.runs, mc.seed
+                ),
+                format!(
+                    "pass when {ORDER_PERCENTILE_PASS:.0}% or more of the orders drop less \
+                     than the backtest, caution from {ORDER_PERCENTILE_FAIL:.0}%, fail below"
+                ),
+            )
+        }
         Resampling::BootstrapTrades => (
             Check::Bootstrap,
+            loss_level,
+            loss_headline("Its trades redrawn"),
             format!(
-                "{} histories of {} trades drawn at random with replacement from the strategy's trades (seed {}, IID bootstrap).",
+                "{} histories of {} trades drawn at random with replacement from the \
+                 strategy's trades (seed {}, IID bootstrap).",
                 mc.runs, mc.samples, mc.seed
             ),
+            loss_thresholds,
         ),
         Resampling::StationaryBootstrapBars => (
             Check::BarBootstrap,
+            loss_level,
+            loss_headline("Its bar returns redrawn in blocks"),
             format!(
-                "{} histories of {} bars redrawn in blocks of about {} bars (seed {}, stationary bootstrap, Politis & Romano 1994).",
+                "{} histories of {} bars redrawn in blocks of about {} bars (seed {}, \
+                 stationary bootstrap, Politis & Romano 1994).",
                 mc.runs,
                 mc.samples,
                 mc.block_len.unwrap_or(1),
                 mc.seed
             ),
+            loss_thresholds,
         ),
     };
-    let mut headline = format!(
-        "In 95% of {} simulated histories the worst drop stays under {}",
-        mc.runs,
-        pct(dd)
-    );
-    let mut thresholds = format!(
-        "drawdown: pass at {} or less (95th percentile), fail above {}",
-        pct(DRAWDOWN_P95_PASS),
-        pct(DRAWDOWN_P95_FAIL)
-    );
-    if mc.method != Resampling::ReshuffleTrades {
-        let loss_level = if loss <= LOSS_PROBABILITY_PASS {
-            Level::Pass
-        } else if loss <= LOSS_PROBABILITY_FAIL {
-            Level::Caution
-        } else {
-            Level::Fail
-        };
-        level = level.max(loss_level);
-        headline.push_str(&format!(
-            "; {} of them lose more than {LOSS_PCT:.0}% of the capital",
-            pct(loss)
-        ));
-        thresholds.push_str(&format!(
-            "; losing more than {LOSS_PCT:.0}%: pass at {} chance or less, fail above {}",
-            pct(LOSS_PROBABILITY_PASS),
-            pct(LOSS_PROBABILITY_FAIL)
-        ));
-    }
-    headline.push('.');
     Verdict {
         check,
         level,

@@ -84,13 +84,20 @@ fn stability_levels() {
 
 #[test]
 fn monte_carlo_levels() {
-    // Small steady trades: shallow drawdowns, no big losses.
-    let calm: Vec<f64> = (0..50)
-        .map(|i| if i % 3 == 0 { -0.005 } else { 0.006 })
+    // The reshuffle judges the backtest's own order. Losses spread evenly between wins are
+    // the luckiest order: nearly every reordering draws down deeper.
+    let spread: Vec<f64> = (0..51)
+        .map(|i| if i % 3 == 0 { -0.02 } else { 0.015 })
         .collect();
-    let v = monte_carlo_verdict(&reshuffle_trades(&calm, 1000.0, 300, 1).unwrap());
-    assert_eq!((v.check, v.level), (Check::TradeShuffle, Level::Pass));
+    let v = monte_carlo_verdict(&reshuffle_trades(&spread, 1000.0, 300, 1).unwrap());
+    assert_eq!((v.check, v.level), (Check::TradeShuffle, Level::Fail), "{}", v.headline);
+    assert!(v.headline.contains("lucky"), "{}", v.headline);
     assert!(!v.headline.contains("lose more than"));
+    // The same trades with every loss first: the worst order, nothing flattered.
+    let mut clustered = spread.clone();
+    clustered.sort_by(f64::total_cmp);
+    let v = monte_carlo_verdict(&reshuffle_trades(&clustered, 1000.0, 300, 1).unwrap());
+    assert_eq!((v.check, v.level), (Check::TradeShuffle, Level::Pass), "{}", v.headline);
     // Large losing trades: deep drawdowns and frequent big losses.
     let wild: Vec<f64> = (0..50)
         .map(|i| if i % 2 == 0 { -0.15 } else { 0.12 })
