@@ -813,6 +813,99 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/robustness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's robustness runs, newest first. */
+        get: operations["list_robustness"];
+        put?: never;
+        /** Queue a robustness check. */
+        post: operations["create_robustness"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robustness/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One robustness run: status, parameters, and once succeeded its report with verdicts. */
+        get: operations["get_robustness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robustness/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a queued or running robustness check. */
+        post: operations["cancel_robustness"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robustness/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live events of a robustness run (progress names the stage: sweeping, walking forward,
+         *     Monte Carlo).
+         */
+        get: operations["robustness_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/robustness/{id}/holdout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open the holdout: the chosen combination on the candles kept aside. The look is
+         *     recorded (once per run) and counted in `holdout_looks` of every run of this strategy
+         *     whose holdout shares candles with this one.
+         */
+        post: operations["open_holdout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/backtest": {
         parameters: {
             query?: never;
@@ -1312,6 +1405,18 @@ export interface components {
          * @enum {string}
          */
         Category: "inputs" | "moving_averages" | "momentum" | "trend" | "volatility" | "volume" | "math" | "conditions" | "logic" | "actions" | "risk";
+        /**
+         * @description The robustness checks.
+         * @enum {string}
+         */
+        Check: "walk_forward" | "holdout" | "trade_shuffle" | "bootstrap" | "bar_bootstrap" | "random_entry" | "deflated_sharpe" | "pbo" | "stability";
+        /** @description The combination chosen on the development data. */
+        Chosen: {
+            /** @description Its backtest on the development data. */
+            metrics: components["schemas"]["Metrics"];
+            /** @description One value per swept parameter. */
+            values: number[];
+        };
         CloneRequest: {
             /** @description Title of the copy (1 to 200 characters, not only spaces); default: the source's title. */
             title?: string | null;
@@ -1490,6 +1595,103 @@ export interface components {
              * @description Default: the newest version.
              */
             version?: number | null;
+        };
+        /**
+         * @description The robustness lab: a backtest's settings, the parameters to vary, and the checks'
+         *     settings (each has a default; deeper checks need a paid plan).
+         */
+        CreateRobustnessRequest: {
+            /**
+             * @description Whether enter-short signals open shorts (default true).
+             * @default true
+             */
+            allow_short?: boolean | null;
+            /** @description A stored dataset (see `GET /api/v1/market/datasets`); or give `symbol`. */
+            dataset_id?: string | null;
+            /**
+             * Format: double
+             * @description Fee per fill, % of notional, from 0 to under 100 (default 0.1).
+             * @default 0.1
+             */
+            fee_pct?: number | null;
+            /**
+             * @description `next_open` (default) or `same_close`.
+             * @default next_open
+             */
+            fill?: string | null;
+            /**
+             * @description Forward-fill missing candles instead of leaving the gaps (default false).
+             * @default false
+             */
+            fill_gaps?: boolean | null;
+            /** @description Start (inclusive): an ISO-8601 date or time, or Unix ms. */
+            from?: string | null;
+            /**
+             * Format: double
+             * @description The last part of the candles kept aside, percent, 0 to 50 (default 20).
+             */
+            holdout_pct?: number | null;
+            /**
+             * Format: double
+             * @description The in-sample share of a window, percent, 50 to 95 (default 75).
+             */
+            in_sample_pct?: number | null;
+            /**
+             * Format: double
+             * @description Starting capital, quote currency, from 1 to one trillion (default 10,000).
+             * @default 10000
+             */
+            initial_capital?: number | null;
+            /** @description A combination with fewer trades is never chosen (default 5). */
+            min_trades?: number | null;
+            mode?: components["schemas"]["WindowMode"] | null;
+            /**
+             * @description Simulations per Monte Carlo check, 100 to 10,000 (default 1,000; the free plan
+             *     runs up to 1,000).
+             */
+            monte_carlo_runs?: number | null;
+            objective?: components["schemas"]["Objective"] | null;
+            /**
+             * @description Parameters the walk-forward and the sweep vary, as for a sweep:
+             *     `node.param=START..END:STEP` or `node.param=V1,V2,V3`. At most 10.
+             */
+            params: string[];
+            /**
+             * @description Blocks of bars for the probability of backtest overfitting: even, 4 to 16
+             *     (default 10; the free plan runs up to 10).
+             */
+            pbo_blocks?: number | null;
+            /**
+             * Format: int64
+             * @description The seed of every random draw (default: picked at random and shown).
+             */
+            seed?: number | null;
+            /**
+             * Format: double
+             * @description Slippage per fill, basis points against the trader, from 0 to under 10,000
+             *     (default 5).
+             * @default 5
+             */
+            slippage_bps?: number | null;
+            strategy_id: string;
+            /**
+             * @description e.g. `BTC-USD`; the dataset of this symbol at `timeframe` (or a finer one that
+             *     divides it) is used.
+             */
+            symbol?: string | null;
+            /** @description e.g. `1h`, `1d`. Default: the dataset's own. */
+            timeframe?: string | null;
+            /** @description End (exclusive). */
+            to?: string | null;
+            /**
+             * Format: int64
+             * @description Default: the newest version.
+             */
+            version?: number | null;
+            /** @description Constraints between them, e.g. `fast.period<slow.period`. At most 20. */
+            where?: string[];
+            /** @description Walk-forward windows, 1 to 50 (default 5; the free plan runs up to 5). */
+            windows?: number | null;
         };
         CreateStrategyRequest: {
             /** @description Save a graph that has errors (as a draft) instead of refusing it. */
@@ -1701,6 +1903,33 @@ export interface components {
             /** Format: int64 */
             updated_at: number;
         };
+        /** @description The Deflated Sharpe Ratio of the configuration selected among a sweep's trials. */
+        DeflatedSharpe: {
+            /**
+             * Format: double
+             * @description DSR = PSR(SR0): probability that the true Sharpe exceeds what selection alone gives.
+             */
+            dsr: number;
+            /**
+             * Format: double
+             * @description SR0: the expected maximum per-period Sharpe of N zero-skill trials (the benchmark).
+             */
+            expected_max: number;
+            /** @description Number of returns of the selected configuration. */
+            n: number;
+            /**
+             * Format: double
+             * @description The selected configuration's Sharpe ratio, per period.
+             */
+            sharpe: number;
+            /**
+             * Format: double
+             * @description Variance of the trials' per-period Sharpe ratios.
+             */
+            sharpe_variance: number;
+            /** @description Number of independent trials N the selection was made among. */
+            trials: number;
+        };
         /** @description One problem in a strategy graph, tied to the block (and port or parameter) that has it. */
         Diagnostic: {
             /**
@@ -1720,6 +1949,49 @@ export interface components {
         DisableTwoFactorRequest: {
             code?: string | null;
             password?: string | null;
+        };
+        /** @description Mean and percentiles of a simulated quantity. */
+        Distribution: {
+            /**
+             * Format: double
+             * @description Largest value.
+             */
+            max: number;
+            /**
+             * Format: double
+             * @description Arithmetic mean.
+             */
+            mean: number;
+            /**
+             * Format: double
+             * @description Smallest value.
+             */
+            min: number;
+            /**
+             * Format: double
+             * @description 25th percentile.
+             */
+            p25: number;
+            /**
+             * Format: double
+             * @description 5th percentile.
+             */
+            p5: number;
+            /**
+             * Format: double
+             * @description Median.
+             */
+            p50: number;
+            /**
+             * Format: double
+             * @description 75th percentile.
+             */
+            p75: number;
+            /**
+             * Format: double
+             * @description 95th percentile.
+             */
+            p95: number;
         };
         /** @description Why the data or the run's history may differ. */
         DriftCause: {
@@ -1965,6 +2237,27 @@ export interface components {
             /** @example ok */
             status: string;
         };
+        /**
+         * @description The candles set aside, and (computed with the run, shown only when asked for) how the
+         *     chosen combination did on them.
+         */
+        Holdout: {
+            /** @description Why there is no result, when there is none. */
+            note?: string | null;
+            result?: components["schemas"]["HoldoutResult"] | null;
+            span: components["schemas"]["Span"];
+        };
+        /** @description The holdout's outcome: the chosen combination traded on the candles set aside. */
+        HoldoutResult: {
+            /**
+             * Format: double
+             * @description Holdout growth rate ÷ development growth rate (log returns per unit of time);
+             *     `null` when the development rate is not positive.
+             */
+            efficiency?: number | null;
+            metrics: components["schemas"]["Metrics"];
+            verdict: components["schemas"]["Verdict"];
+        };
         /** @description What an import did to the stored candles. */
         ImportCounts: {
             chunks_replaced: number;
@@ -2025,6 +2318,59 @@ export interface components {
             ts: number;
             volume: number[];
         };
+        /** @description Everything the lab found. */
+        LabReport: {
+            /** @description `node.param` of each swept parameter. */
+            axes: string[];
+            bar_bootstrap?: components["schemas"]["MonteCarlo"] | null;
+            chosen?: components["schemas"]["Chosen"] | null;
+            /**
+             * @description Combinations run on the development data (every one is a trial for the deflated
+             *     Sharpe ratio).
+             */
+            combinations: number;
+            deflated_sharpe?: components["schemas"]["DeflatedSharpe"] | null;
+            development: components["schemas"]["Span"];
+            /** @description The overall verdict in a sentence. */
+            headline: string;
+            holdout?: components["schemas"]["Holdout"] | null;
+            /** @description Checks that could not run, and why. */
+            notes: string[];
+            /** @description The worst verdict's level. */
+            overall: components["schemas"]["Level"];
+            pbo?: components["schemas"]["Pbo"] | null;
+            random_entry?: components["schemas"]["RandomBaseline"] | null;
+            spec: components["schemas"]["LabSpec"];
+            stability?: components["schemas"]["Stability"] | null;
+            trade_bootstrap?: components["schemas"]["MonteCarlo"] | null;
+            trade_shuffle?: components["schemas"]["MonteCarlo"] | null;
+            /** @description One verdict per check (the holdout's is in `holdout.result`), worst first. */
+            verdicts: components["schemas"]["Verdict"][];
+            walk_forward?: components["schemas"]["WalkForwardReport"] | null;
+        };
+        /** @description What the lab runs. */
+        LabSpec: {
+            /**
+             * Format: double
+             * @description The last part of the candles set aside, percent (0: no holdout; at most 50).
+             */
+            holdout_pct: number;
+            /** @description Simulations of each Monte Carlo check, 100 to 10,000. */
+            monte_carlo_runs: number;
+            /** @description Blocks of bars for the probability of backtest overfitting: even, 4 to 16. */
+            pbo_blocks: number;
+            /**
+             * Format: int64
+             * @description The seed of every random draw; the same seed gives the same numbers.
+             */
+            seed: number;
+            walk_forward: components["schemas"]["WalkForwardSpec"];
+        };
+        /**
+         * @description How a check came out.
+         * @enum {string}
+         */
+        Level: "pass" | "caution" | "fail" | "unknown";
         /** @description A count and the first [`MAX_LISTED`] items. */
         Listed_BarProblem: {
             /** @description How many in all. */
@@ -2174,6 +2520,19 @@ export interface components {
             /** @example ada@example.com */
             email: string;
             password: string;
+        };
+        /** @description The probability of losing more than a given share of the starting capital. */
+        LossProbability: {
+            /**
+             * Format: double
+             * @description The loss, in percent of starting capital (10 = losing more than 10%).
+             */
+            loss_pct: number;
+            /**
+             * Format: double
+             * @description Share of simulated paths whose final equity is below capital × (1 − loss_pct/100).
+             */
+            probability: number;
         };
         MarkedRead: {
             /**
@@ -2351,6 +2710,50 @@ export interface components {
             /** Format: int64 */
             to_ms: number;
         };
+        /** @description The distribution of simulated paths. */
+        MonteCarlo: {
+            /** @description Mean block length in bars (stationary bootstrap only). */
+            block_len?: number | null;
+            /**
+             * Format: double
+             * @description Starting equity of every path.
+             */
+            capital: number;
+            /** @description Final equity of the simulated paths. */
+            final_equity: components["schemas"]["Distribution"];
+            /** @description Probability of losing more than 10%, 25% and 50% of the capital. */
+            loss_probabilities: components["schemas"]["LossProbability"][];
+            /** @description Maximum drawdown of the simulated paths (fraction of the peak). */
+            max_drawdown: components["schemas"]["Distribution"];
+            /** @description How the paths were drawn. */
+            method: components["schemas"]["Resampling"];
+            /**
+             * Format: double
+             * @description Percentile (0–100) of the original's maximum drawdown among the simulated ones: the
+             *     share of paths with a smaller drawdown, ties counting half. 90 means the actual
+             *     order was worse than 90% of the simulated ones.
+             */
+            original_drawdown_percentile: number;
+            /**
+             * Format: double
+             * @description Final equity of the original order.
+             */
+            original_final_equity: number;
+            /**
+             * Format: double
+             * @description Maximum drawdown of the original order, as a fraction of the peak (0.25 = 25%).
+             */
+            original_max_drawdown: number;
+            /** @description Number of simulated paths. */
+            runs: number;
+            /** @description Number of returns (trades or bars) in the original and in each path. */
+            samples: number;
+            /**
+             * Format: int64
+             * @description The seed: the same inputs, runs and seed give the same result.
+             */
+            seed: number;
+        };
         /** @description The return of one calendar month. */
         MonthlyReturn: {
             /**
@@ -2418,6 +2821,11 @@ export interface components {
             read_at?: number | null;
             title: string;
         };
+        /**
+         * @description What a walk-forward optimises: a metric where higher is better.
+         * @enum {string}
+         */
+        Objective: "sharpe" | "total_return_pct" | "cagr_pct" | "sortino" | "calmar" | "profit_factor";
         /** @description Equity at each processed candle's close. */
         PaperEquity: {
             equity: number[];
@@ -2599,6 +3007,54 @@ export interface components {
             name: string;
             unit?: string | null;
         };
+        /** @description How one swept parameter's chosen value moved between windows. */
+        ParameterDrift: {
+            /** @description `node.param`. */
+            axis: string;
+            /** @description Different values chosen. */
+            distinct: number;
+            /**
+             * Format: double
+             * @description The chosen values' range as a percentage of the swept range (0: always the same).
+             */
+            spread_pct: number;
+            /** @description The value chosen in each window (`null` where none was). */
+            values: (number | null)[];
+        };
+        /** @description The result of CSCV over a sweep. */
+        Pbo: {
+            /** @description Number of blocks S the returns were cut into. */
+            blocks: number;
+            /** @description Number of configurations N. */
+            configurations: number;
+            /** @description Distribution over splits of the logit λ (positive: winner above the median). */
+            logits: components["schemas"]["Distribution"];
+            /**
+             * Format: double
+             * @description Median over splits of the logit λ of the winner's out-of-sample relative rank.
+             */
+            median_logit: number;
+            /** @description The configuration (index into the input) that wins in-sample most often. */
+            most_selected: number;
+            /**
+             * Format: double
+             * @description Share of splits that configuration wins in-sample.
+             */
+            most_selected_share: number;
+            /**
+             * Format: double
+             * @description Probability of backtest overfitting: the share of splits where the in-sample winner
+             *     ranks at or below the out-of-sample median (λ ≤ 0).
+             */
+            pbo: number;
+            /**
+             * Format: double
+             * @description Share of splits where the in-sample winner's out-of-sample Sharpe is below 0.
+             */
+            probability_oos_loss: number;
+            /** @description Number of splits, C(S, S/2). */
+            splits: number;
+        };
         /**
          * @description The subscription plan.
          * @enum {string}
@@ -2724,6 +3180,36 @@ export interface components {
             /** @description Runs of three or more zero-volume candles. */
             zero_volume_runs: number;
         };
+        /** @description The strategy against random placements of the same trades. */
+        RandomBaseline: {
+            /**
+             * Format: double
+             * @description Share of the bar-to-bar steps spent in a trade (the same for every placement).
+             */
+            exposure: number;
+            /**
+             * Format: double
+             * @description (1 + number of random placements returning at least the strategy's) / (runs + 1):
+             *     small means the strategy's timing beat chance.
+             */
+            p_value: number;
+            /** @description Total returns of the random placements. */
+            random_return: components["schemas"]["Distribution"];
+            /** @description Number of random placements. */
+            runs: number;
+            /**
+             * Format: int64
+             * @description The seed: the same inputs, runs and seed give the same result.
+             */
+            seed: number;
+            /**
+             * Format: double
+             * @description The strategy's total return (0.12 = +12%) under the baseline's cost model.
+             */
+            strategy_return: number;
+            /** @description Number of trades placed in each run. */
+            trades: number;
+        };
         /** @description A numeric range; `max_exclusive` says whether `max` itself is refused. */
         Range: {
             /**
@@ -2777,6 +3263,73 @@ export interface components {
             status: string;
         };
         /**
+         * @description How the simulated paths were drawn.
+         * @enum {string}
+         */
+        Resampling: "reshuffle_trades" | "bootstrap_trades" | "stationary_bootstrap_bars";
+        /**
+         * @description One robustness run with, once succeeded, its report. The holdout's result is left out
+         *     until it is opened (`POST /api/v1/robustness/{id}/holdout`).
+         */
+        RobustnessDetail: components["schemas"]["RunView"] & {
+            assumptions?: components["schemas"]["SweepAssumptions"] | null;
+            /**
+             * Format: int64
+             * @description How many robustness runs of this strategy (any version) have opened a holdout
+             *     sharing candles with this one's.
+             */
+            holdout_looks: number;
+            /** @description Whether this run's holdout has been opened. */
+            holdout_opened: boolean;
+            report?: components["schemas"]["LabReport"] | null;
+        };
+        /** @description The robustness lab over one backtest's data and settings, with the parameters it varies. */
+        RobustnessRequest: components["schemas"]["BacktestRequest"] & {
+            /** @description Swept parameters (`node.param` and values). */
+            axes: components["schemas"]["Axis"][];
+            /** @description Comparisons between swept parameters that every combination must satisfy. */
+            constraints: components["schemas"]["Constraint"][];
+            /** @description The checks' settings: walk-forward, holdout, Monte Carlo, seed. */
+            lab: components["schemas"]["LabSpec"];
+        };
+        /** @description The headline of a succeeded robustness run. */
+        RobustnessSummary: {
+            /** @description `node.param` of each swept parameter. */
+            axes: string[];
+            /** @description The chosen values, one per axis. */
+            chosen?: number[] | null;
+            /** @description Combinations tried on the development data. */
+            combinations: number;
+            /** @description The candles, in words. */
+            dataset: string;
+            /**
+             * Format: double
+             * @description Deflated Sharpe ratio.
+             */
+            deflated_sharpe?: number | null;
+            /** @description The overall verdict in a sentence. */
+            headline: string;
+            /** @description The worst verdict. */
+            overall: components["schemas"]["Level"];
+            /**
+             * Format: double
+             * @description Probability of backtest overfitting.
+             */
+            pbo?: number | null;
+            /**
+             * Format: int64
+             * @description The seed of the Monte Carlo checks.
+             */
+            seed: number;
+            /** @description Each check's level, worst first. */
+            verdicts: components["schemas"]["VerdictLevel"][];
+            /**
+             * Format: double
+             * @description Walk-forward efficiency (stitched out-of-sample ÷ in-sample growth).
+             */
+            walk_forward_efficiency?: number | null;
+        };
+        /**
          * @description What a user may do.
          * @enum {string}
          */
@@ -2804,7 +3357,7 @@ export interface components {
             total: number;
         };
         /** @description What a run was asked to do, by its kind. */
-        RunParameters: components["schemas"]["BacktestRequest"] | components["schemas"]["SweepRequest"];
+        RunParameters: components["schemas"]["BacktestRequest"] | components["schemas"]["SweepRequest"] | components["schemas"]["RobustnessRequest"];
         /**
          * @description One event of a run's live stream as sent (documentation only): `id` is the event's
          *     number (send it back as `Last-Event-ID` to resume), `event` its kind (`queued`,
@@ -2817,7 +3370,7 @@ export interface components {
             id: string;
         };
         /** @description A run's summary, by its kind. */
-        RunSummary: components["schemas"]["BacktestSummary"] | components["schemas"]["SweepSummary"];
+        RunSummary: components["schemas"]["BacktestSummary"] | components["schemas"]["SweepSummary"] | components["schemas"]["RobustnessSummary"];
         /** @description A backtest or sweep run. */
         RunView: {
             /**
@@ -2838,7 +3391,7 @@ export interface components {
             finished_at?: number | null;
             /** @description The run id. */
             id: string;
-            /** @description `backtest` or `sweep`. */
+            /** @description `backtest`, `sweep` or `robustness`. */
             kind: string;
             /**
              * @description The settings used (dataset, timeframe, period, capital, costs, fill rule, gaps; for
@@ -2942,6 +3495,60 @@ export interface components {
             to_at: string;
             /** Format: int64 */
             to_ts: number;
+        };
+        /** @description A stretch of the candles. */
+        Span: {
+            bars: number;
+            /**
+             * Format: int64
+             * @description Open time of the first candle, Unix ms.
+             */
+            from_ts: number;
+            /**
+             * Format: int64
+             * @description Open time of the last candle, Unix ms.
+             */
+            to_ts: number;
+        };
+        /** @description How many neighbours of the chosen cell are good. */
+        Stability: {
+            /** @description The neighbours, in odometer order. */
+            cells: components["schemas"]["StabilityCell"][];
+            /** @description Index of the chosen cell. */
+            chosen: number;
+            /**
+             * Format: double
+             * @description The chosen cell's objective value.
+             */
+            chosen_value: number;
+            /** @description Number of good neighbours. */
+            good: number;
+            /** @description Number of neighbours with a value. */
+            neighbours: number;
+            /**
+             * Format: double
+             * @description good / neighbours; `None` without neighbours.
+             */
+            share?: number | null;
+            /**
+             * Format: double
+             * @description The value a neighbour must reach to be good.
+             */
+            threshold: number;
+        };
+        /** @description One neighbour of the chosen cell. */
+        StabilityCell: {
+            /** @description Position of the cell on each axis. */
+            coordinates: number[];
+            /** @description Whether the value reaches the threshold. */
+            good: boolean;
+            /** @description Index of the cell in the sweep's rows (odometer order). */
+            index: number;
+            /**
+             * Format: double
+             * @description The cell's objective value.
+             */
+            value: number;
         };
         /** @description A version 1 block. */
         StrategyBlockV1: {
@@ -3347,6 +3954,25 @@ export interface components {
             /** @description True when no diagnostic is an error (warnings allowed). */
             valid: boolean;
         };
+        /** @description A check's verdict, in words. */
+        Verdict: {
+            /** @description Which check. */
+            check: components["schemas"]["Check"];
+            /** @description One plain sentence with the number, for a non-coder. */
+            headline: string;
+            /** @description The outcome. */
+            level: components["schemas"]["Level"];
+            /** @description One sentence: what was computed, on what, citing the source. */
+            method: string;
+            /** @description The thresholds the level was decided by. */
+            thresholds: string;
+        };
+        /** @description One check's level and headline. */
+        VerdictLevel: {
+            check: components["schemas"]["Check"];
+            headline: string;
+            level: components["schemas"]["Level"];
+        };
         /** @description The answer to a login challenge: a code from the app or one recovery code. */
         VerifyTwoFactorRequest: {
             challenge: string;
@@ -3399,6 +4025,76 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "cohort" | "public";
+        /** @description A walk-forward's outcome. */
+        WalkForwardReport: {
+            /** @description `node.param` of each swept parameter. */
+            axes: string[];
+            /** @description Combinations tried in each in-sample part. */
+            combinations: number;
+            /**
+             * Format: double
+             * @description Pooled out-of-sample growth rate ÷ pooled in-sample growth rate of the chosen
+             *     combinations; `null` when the in-sample rate is not positive.
+             */
+            efficiency?: number | null;
+            /** @description The stitched out-of-sample equity (downsampled, drawdowns kept). */
+            equity: components["schemas"]["EquityPoint"][];
+            parameter_drift: components["schemas"]["ParameterDrift"][];
+            /** @description Windows whose out-of-sample part made money. */
+            profitable_windows: number;
+            spec: components["schemas"]["WalkForwardSpec"];
+            stitched?: components["schemas"]["Metrics"] | null;
+            windows: components["schemas"]["WalkForwardWindow"][];
+        };
+        /** @description How to walk forward. */
+        WalkForwardSpec: {
+            /**
+             * Format: double
+             * @description The in-sample share of one window (rolling) or of the first window (anchored),
+             *     percent, 50 to 95.
+             */
+            in_sample_pct: number;
+            /** @description A combination with fewer in-sample trades is never chosen. */
+            min_trades: number;
+            mode: components["schemas"]["WindowMode"];
+            objective: components["schemas"]["Objective"];
+            /** @description Out-of-sample windows, 1 to 50. */
+            windows: number;
+        };
+        /** @description One window's outcome. */
+        WalkForwardWindow: {
+            /** @description The chosen values, one per swept parameter; `null` when none qualified. */
+            chosen?: number[] | null;
+            /**
+             * Format: double
+             * @description Out-of-sample growth rate ÷ in-sample growth rate (see the module's rules); `null`
+             *     when the in-sample rate is not positive.
+             */
+            efficiency?: number | null;
+            /** @description In-sample combinations with at least the minimum of trades. */
+            eligible: number;
+            in_sample?: components["schemas"]["Metrics"] | null;
+            in_sample_bars: number;
+            /**
+             * Format: int64
+             * @description Open time of the first in-sample candle, Unix ms.
+             */
+            in_sample_from: number;
+            /** @description Why this window traded nothing out of sample, when it did not. */
+            note?: string | null;
+            out_of_sample?: components["schemas"]["Metrics"] | null;
+            out_of_sample_bars: number;
+            /**
+             * Format: int64
+             * @description Open time of the first out-of-sample candle, Unix ms (the in-sample part ends before).
+             */
+            out_of_sample_from: number;
+            /**
+             * Format: int64
+             * @description Open time of the last out-of-sample candle, Unix ms.
+             */
+            out_of_sample_to: number;
+        };
         Warning: {
             code: components["schemas"]["WarningCode"];
             /** @description The caution in words for a beginner. */
@@ -3409,6 +4105,11 @@ export interface components {
          * @enum {string}
          */
         WarningCode: "never_entered" | "few_trades" | "one_trade_dominates" | "low_exposure" | "data_gaps" | "stop_and_target_same_bar";
+        /**
+         * @description How in-sample parts move.
+         * @enum {string}
+         */
+        WindowMode: "rolling" | "anchored";
         /** @description A range over the backtest's windows. */
         WindowRange: {
             /**
@@ -6055,6 +6756,345 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_robustness: {
+        parameters: {
+            query?: {
+                strategy_id?: string;
+                version?: number;
+                /** @description `queued`, `running`, `succeeded`, `failed` or `cancelled`. */
+                status?: string;
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunPage"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_robustness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRobustnessRequest"];
+            };
+        };
+        responses: {
+            /** @description Queued; follow `events_url` for progress */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A plan limit is reached (`quota_exceeded`: `backtests` a day, `sweep_combinations`, or a check deeper than the plan allows: `robustness_windows`, `robustness_monte_carlo_runs`, `robustness_pbo_blocks`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such strategy or dataset visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A setting out of range (`details.field`), a malformed parameter or constraint, or an invalid strategy version */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_robustness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobustnessDetail"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    cancel_robustness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Already finished */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    robustness_events: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event */
+                "Last-Event-ID"?: number | null;
+            };
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream, as for backtests */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["RunStreamEvent"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    open_holdout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Run id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RobustnessDetail"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The run has not succeeded, or it kept no holdout */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
