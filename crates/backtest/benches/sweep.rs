@@ -1,7 +1,7 @@
 //! Sweep throughput (issue P10): the SMA-crossover grid fast 5..=50 step 1 × slow 20..=200
 //! step 5 with fast < slow (1,590 combinations, full metrics) on 100,000 one-minute bars,
-//! and ten consecutive 10,000-bar windows swept one after the other (what a walk-forward
-//! does). Prints numbers; asserts nothing.
+//! and a 10-window walk-forward over the same grid and bars. Prints numbers; asserts
+//! nothing.
 //!
 //! Run: `cargo bench -p bb-backtest --bench sweep -- [CSV] [--bars N] [--threads N] [--runs N] [--no-windows]`
 //!
@@ -18,7 +18,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bb_backtest::BacktestConfig;
-use bb_backtest::sweep::{SweepOptions, SweepSpec, sweep, sweep_with};
+use bb_backtest::sweep::{SweepSpec, sweep};
+use bb_backtest::walk_forward::{WalkForwardSpec, walk_forward};
 use bb_domain::Candles;
 use bb_strategy::StrategyDocument;
 
@@ -139,30 +140,29 @@ fn main() {
         args.runs
     );
 
-    // Ten consecutive windows, one sweep each (with return blocks, as a walk-forward asks).
-    let window = 10_000.min(bars / 10).max(2);
-    let windows: Vec<Candles> = (0..10)
-        .map(|w| slice(&data, w * window..((w + 1) * window).min(bars)))
-        .collect();
-    let options = SweepOptions { return_blocks: 16 };
+    // A 10-window walk-forward over the same grid and bars: ten in-sample sweeps, each
+    // winner traded on its out-of-sample part, the parts stitched.
+    let wf = WalkForwardSpec {
+        windows: 10,
+        ..WalkForwardSpec::default()
+    };
     let runs = if args.no_windows { 0 } else { args.runs };
+    let mut windows = 0;
     let windows_took: Duration = (0..runs)
         .map(|_| {
             let t = Instant::now();
-            for w in &windows {
-                black_box(
-                    sweep_with(&doc, w, &spec, &config, threads, &options, &|_, _| {})
-                        .expect("window sweep runs"),
-                );
-            }
+            let report = walk_forward(&doc, &data, &spec, &wf, &config, threads, &|_, _| {})
+                .expect("walk-forward runs");
+            windows = report.windows.len();
+            black_box(report);
             t.elapsed()
         })
         .min()
         .unwrap_or_default();
     println!(
-        "10 window sweeps of {window} bars ({combos} combinations each, 16 return blocks): {:.3} s ({:.0} combinations/s)",
+        "walk-forward, {windows} rolling windows ({:.0}% in sample) over the same grid and bars: best {:.3} s",
+        wf.in_sample_pct,
         windows_took.as_secs_f64(),
-        10.0 * combos as f64 / windows_took.as_secs_f64()
     );
     let rss = peak_rss_mb();
     println!("peak RSS of this process: {rss:.0} MB");
