@@ -14,8 +14,8 @@ mod report;
 mod run;
 mod settings;
 pub mod sweep;
-pub mod walk_forward;
 mod sweep_report;
+pub mod walk_forward;
 mod warnings;
 
 pub use assumptions::{Assumptions, DataGap, DataProvenance, DataQuality, DataSummary};

@@ -416,12 +416,14 @@ pub fn walk_forward(
                 (m.trades >= wf.min_trades).then_some((r, v))
             })
             .collect();
-        let best = eligible
-            .iter()
-            .fold(None::<&(&crate::sweep::SweepRow, f64)>, |best, c| match best {
-                Some(b) if b.1 >= c.1 => Some(b),
-                _ => Some(c),
-            });
+        let best =
+            eligible.iter().fold(
+                None::<&(&crate::sweep::SweepRow, f64)>,
+                |best, c| match best {
+                    Some(b) if b.1 >= c.1 => Some(b),
+                    _ => Some(c),
+                },
+            );
         let in_sample_ms = (b.oos_start - b.is_start) as i64 * bar_ms;
         let oos_ms = (b.oos_end - b.oos_start) as i64 * bar_ms;
         let mut window = WalkForwardWindow {
@@ -615,10 +617,7 @@ mod tests {
             in_sample_pct: pct,
             ..WalkForwardSpec::default()
         };
-        assert_eq!(
-            wf(0, 75.0).bounds(1000),
-            Err(WalkForwardError::Windows(0))
-        );
+        assert_eq!(wf(0, 75.0).bounds(1000), Err(WalkForwardError::Windows(0)));
         assert_eq!(
             wf(51, 75.0).bounds(100_000),
             Err(WalkForwardError::Windows(51))

@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 
 use bb_backtest::sweep::{SweepSpec, with_values};
-use bb_backtest::walk_forward::{
-    Objective, WalkForwardSpec, WindowMode, run_window, walk_forward,
-};
+use bb_backtest::walk_forward::{Objective, WalkForwardSpec, WindowMode, run_window, walk_forward};
 use bb_backtest::{BacktestConfig, backtest};
 use bb_domain::Candles;
 use bb_strategy::{CompileOptions, StrategyDocument, compile, validate};
@@ -112,7 +110,11 @@ fn walk_forward_stitches_out_of_sample_windows_without_look_ahead() {
     // window chose: the choice saw in-sample bars only.
     for k in 0..4 {
         let w = &report.windows[k];
-        let cut = candles.ts.iter().position(|&t| t == w.out_of_sample_from).unwrap();
+        let cut = candles
+            .ts
+            .iter()
+            .position(|&t| t == w.out_of_sample_from)
+            .unwrap();
         let mut changed = candles.clone();
         for i in cut..changed.len() {
             changed.open[i] *= 1.5;
@@ -128,7 +130,11 @@ fn walk_forward_stitches_out_of_sample_windows_without_look_ahead() {
     // each window's out-of-sample result is its chosen combination traded over that part
     let w = &report.windows[2];
     let chosen = with_values(&doc, &grid().axes, w.chosen.as_ref().unwrap());
-    let start = candles.ts.iter().position(|&t| t == w.out_of_sample_from).unwrap();
+    let start = candles
+        .ts
+        .iter()
+        .position(|&t| t == w.out_of_sample_from)
+        .unwrap();
     let end = start + w.out_of_sample_bars;
     let mut cfg = config();
     let before: f64 = report.windows[..2]
@@ -154,11 +160,24 @@ fn anchored_windows_grow_and_a_window_without_candidates_stays_flat() {
         // more trades than any combination makes: nothing qualifies
         min_trades: 100_000,
     };
-    let report =
-        walk_forward(&crossover(), &candles, &grid(), &wf, &config(), 1, &|_, _| {}).unwrap();
+    let report = walk_forward(
+        &crossover(),
+        &candles,
+        &grid(),
+        &wf,
+        &config(),
+        1,
+        &|_, _| {},
+    )
+    .unwrap();
     assert!(report.windows.iter().all(|w| w.chosen.is_none()));
     assert!(report.windows.iter().all(|w| w.note.is_some()));
-    assert!(report.windows.windows(2).all(|p| p[1].in_sample_bars > p[0].in_sample_bars));
+    assert!(
+        report
+            .windows
+            .windows(2)
+            .all(|p| p[1].in_sample_bars > p[0].in_sample_bars)
+    );
     let stitched = report.stitched.unwrap();
     assert_eq!(stitched.total_return_pct, 0.0);
     assert_eq!(report.efficiency, None);

@@ -264,6 +264,81 @@ fn sweep_ranks_combinations() {
 }
 
 #[test]
+fn robustness_prints_verdicts_keeps_the_holdout_aside_and_repeats_with_its_seed() {
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "robustness",
+            "--strategy",
+            "strategies/sma_crossover.json",
+            "--data",
+            DAILY,
+            "--param",
+            "fast.period=5..20:5",
+            "--param",
+            "slow.period=30..90:20",
+            "--where",
+            "fast.period<slow.period",
+            "--windows",
+            "3",
+            "--runs",
+            "200",
+            "--min-trades",
+            "2",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    let text = run(&args(&["--seed", "11"]));
+    assert!(text.status.success(), "{}", stderr(&text));
+    let out = stdout(&text);
+    for needle in [
+        "checks passed",
+        "walk-forward: efficiency",
+        "Out of sample it made",
+        "method:",
+        "thresholds:",
+        "kept aside; add --show-holdout",
+        "seed 11, 200 Monte Carlo runs",
+    ] {
+        assert!(out.contains(needle), "{needle:?} missing from:\n{out}");
+    }
+    let json = |extra: &[&'static str]| -> serde_json::Value {
+        let o = run(&args(extra));
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let first = json(&["--json", "--seed", "11"]);
+    let again = json(&["--json", "--seed", "11"]);
+    assert_eq!(first, again, "the same seed gives the same report");
+    assert!(first["holdout"]["result"].is_null());
+    assert_eq!(
+        first["walk_forward"]["windows"].as_array().unwrap().len(),
+        3
+    );
+    let shown = json(&["--json", "--seed", "11", "--show-holdout"]);
+    assert_eq!(shown["holdout"]["result"]["verdict"]["check"], "holdout");
+    let other = json(&["--json", "--seed", "12"]);
+    assert_ne!(
+        other["trade_bootstrap"], first["trade_bootstrap"],
+        "another seed draws other histories"
+    );
+    assert_eq!(
+        other["walk_forward"], first["walk_forward"],
+        "the walk-forward draws nothing"
+    );
+
+    let mut zero = args(&[]);
+    let at = zero.iter().position(|a| *a == "--windows").unwrap();
+    zero[at + 1] = "0";
+    let bad = run(&zero);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--windows"), "{}", stderr(&bad));
+    let bad = run(&args(&["--pbo-blocks", "5"]));
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("--pbo-blocks"), "{}", stderr(&bad));
+}
+
+#[test]
 fn several_data_files_make_a_basket_with_one_shared_account() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("trades.csv");

@@ -45,8 +45,8 @@ pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::{FetchProgress, FetchRequest};
 pub use inspect::{InspectColumn, Inspection, inspect};
 pub use report::{
-    BacktestSummary, REPORT_VERSION, ReadError, RobustnessReport, RobustnessSummary,
-    RunParameters, RunReport, RunSummary, Stored, SweepBest, SweepSummary, VerdictLevel,
+    BacktestSummary, REPORT_VERSION, ReadError, RobustnessReport, RobustnessSummary, RunParameters,
+    RunReport, RunSummary, Stored, SweepBest, SweepSummary, VerdictLevel,
 };
 pub use request::{BacktestRequest, RobustnessRequest, SweepRequest};
 pub use run::{BACKTEST, Handler, Handlers, JobContext, JobError, MARKET_FETCH, ROBUSTNESS, SWEEP};

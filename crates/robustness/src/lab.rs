@@ -577,7 +577,9 @@ fn holdout(
         Err(reason) => Holdout {
             span,
             result: None,
-            note: Some(format!("The chosen combination could not run on it: {reason}.")),
+            note: Some(format!(
+                "The chosen combination could not run on it: {reason}."
+            )),
         },
     }
 }

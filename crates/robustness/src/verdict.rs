@@ -218,10 +218,7 @@ pub fn monte_carlo_verdict(mc: &MonteCarlo) -> Verdict {
         .find(|l| l.loss_pct == LOSS_PCT)
         .map(|l| l.probability)
         .unwrap_or(0.0);
-    let tail = format!(
-        "1 history in 20 drops {} or more from a high",
-        pct(dd)
-    );
+    let tail = format!("1 history in 20 drops {} or more from a high", pct(dd));
     let loss_level = if loss <= LOSS_PROBABILITY_PASS {
         Level::Pass
     } else if loss <= LOSS_PROBABILITY_FAIL {

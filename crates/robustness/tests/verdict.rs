@@ -90,14 +90,24 @@ fn monte_carlo_levels() {
         .map(|i| if i % 3 == 0 { -0.02 } else { 0.015 })
         .collect();
     let v = monte_carlo_verdict(&reshuffle_trades(&spread, 1000.0, 300, 1).unwrap());
-    assert_eq!((v.check, v.level), (Check::TradeShuffle, Level::Fail), "{}", v.headline);
+    assert_eq!(
+        (v.check, v.level),
+        (Check::TradeShuffle, Level::Fail),
+        "{}",
+        v.headline
+    );
     assert!(v.headline.contains("lucky"), "{}", v.headline);
     assert!(!v.headline.contains("lose more than"));
     // The same trades with every loss first: the worst order, nothing flattered.
     let mut clustered = spread.clone();
     clustered.sort_by(f64::total_cmp);
     let v = monte_carlo_verdict(&reshuffle_trades(&clustered, 1000.0, 300, 1).unwrap());
-    assert_eq!((v.check, v.level), (Check::TradeShuffle, Level::Pass), "{}", v.headline);
+    assert_eq!(
+        (v.check, v.level),
+        (Check::TradeShuffle, Level::Pass),
+        "{}",
+        v.headline
+    );
     // Large losing trades: deep drawdowns and frequent big losses.
     let wild: Vec<f64> = (0..50)
         .map(|i| if i % 2 == 0 { -0.15 } else { 0.12 })

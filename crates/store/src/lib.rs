@@ -39,13 +39,13 @@ mod chunk;
 mod clock;
 mod db;
 mod error;
+mod holdout;
 mod jobs;
 mod migrate;
 mod model;
 mod notifications;
 mod paper;
 mod plans;
-mod holdout;
 mod revisions;
 mod runs;
 mod sql;
@@ -60,6 +60,7 @@ pub use candles::{
 pub use clock::now_ms;
 pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;
+pub use holdout::{HoldoutLook, Holdouts};
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, MAX_LOST_LEASES, NewJob,
     RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, STOPPED_ITS_WORKER, Schedule, Schedules, Shared,
@@ -73,7 +74,6 @@ pub use paper::{
     PaperEvent, PaperMember, PaperRun, PaperRuns, Tick, paper_topic,
 };
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
-pub use holdout::{HoldoutLook, Holdouts};
 pub use revisions::Revision;
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,

@@ -135,10 +135,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let mut report = run_lab(&doc, &candles, &spec, &lab, &config, threads, &|p, stage| {
-        bar.set_position(p as u64);
-        bar.set_message(stage.to_owned());
-    })?;
+    let mut report = run_lab(
+        &doc,
+        &candles,
+        &spec,
+        &lab,
+        &config,
+        threads,
+        &|p, stage| {
+            bar.set_position(p as u64);
+            bar.set_message(stage.to_owned());
+        },
+    )?;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     if !args.show_holdout

@@ -66,7 +66,10 @@ pub fn walk_forward(report: &WalkForwardReport) -> Verdict {
         ),
         (_, Some(r)) if r <= 0.0 => (
             Level::Fail,
-            format!("Out of sample it returned {}; {windows}: likely overfit.", signed_pct(r)),
+            format!(
+                "Out of sample it returned {}; {windows}: likely overfit.",
+                signed_pct(r)
+            ),
         ),
         (None, Some(r)) => (
             Level::Caution,
@@ -163,9 +166,13 @@ pub fn verdicts(report: &LabReport) -> Vec<Verdict> {
     if let Some(b) = &report.random_entry {
         out.push(verdict::random_entry_verdict(b));
     }
-    for m in [&report.trade_shuffle, &report.trade_bootstrap, &report.bar_bootstrap]
-        .into_iter()
-        .flatten()
+    for m in [
+        &report.trade_shuffle,
+        &report.trade_bootstrap,
+        &report.bar_bootstrap,
+    ]
+    .into_iter()
+    .flatten()
     {
         out.push(verdict::monte_carlo_verdict(m));
     }
@@ -187,7 +194,11 @@ pub fn severity(level: Level) -> u8 {
 /// The overall verdict in a sentence.
 pub fn headline(verdicts: &[Verdict]) -> String {
     let count = |l: Level| verdicts.iter().filter(|v| v.level == l).count();
-    let (pass, caution, fail) = (count(Level::Pass), count(Level::Caution), count(Level::Fail));
+    let (pass, caution, fail) = (
+        count(Level::Pass),
+        count(Level::Caution),
+        count(Level::Fail),
+    );
     let judged = pass + caution + fail;
     if judged == 0 {
         return "No check could be judged on this data.".into();

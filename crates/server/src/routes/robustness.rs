@@ -103,7 +103,16 @@ pub async fn create_robustness(
         lab,
     };
     let config = serde_json::to_value(&request).map_err(ApiError::internal)?;
-    submit(&state, &user, &limits, prepared, RunKind::Robustness, config, 0).await
+    submit(
+        &state,
+        &user,
+        &limits,
+        prepared,
+        RunKind::Robustness,
+        config,
+        0,
+    )
+    .await
 }
 
 /// The lab's settings from the request, defaults filled, each refusal naming its field.
@@ -143,7 +152,9 @@ pub async fn list_robustness(
     caller: AuthUser,
     Query(query): Query<ListRunsQuery>,
 ) -> Result<Json<RunPage>, ApiError> {
-    Ok(Json(list(&state, &caller, RunKind::Robustness, query).await?))
+    Ok(Json(
+        list(&state, &caller, RunKind::Robustness, query).await?,
+    ))
 }
 
 /// The run's report and the holdout's look count; the holdout's result only once opened.
@@ -151,14 +162,22 @@ async fn detail(state: &AppState, run: Run) -> Result<RobustnessDetail, ApiError
     let (mut lab, assumptions) = if run.status == RunStatus::Succeeded {
         match report(state, &run).await? {
             RunReport::Robustness(r) => (Some(r.lab), Some(r.assumptions)),
-            _ => return Err(ApiError::Internal(format!("run {} is not robustness", run.id))),
+            _ => {
+                return Err(ApiError::Internal(format!(
+                    "run {} is not robustness",
+                    run.id
+                )));
+            }
         }
     } else {
         (None, None)
     };
     let holdouts = state.db().holdouts();
     let opened = holdouts.opened(&run.id).await?;
-    let looks = match (lab.as_ref().and_then(|l| l.holdout.as_ref()), &run.dataset_id) {
+    let looks = match (
+        lab.as_ref().and_then(|l| l.holdout.as_ref()),
+        &run.dataset_id,
+    ) {
         (Some(h), Some(dataset)) => {
             holdouts
                 .count(&run.strategy_id, dataset, h.span.from_ts, h.span.to_ts)
@@ -219,7 +238,10 @@ pub async fn open_holdout(
 ) -> Result<Json<RobustnessDetail>, ApiError> {
     let run = load_own(&state, &id, &caller, RunKind::Robustness).await?;
     let RunReport::Robustness(stored) = report(&state, &run).await? else {
-        return Err(ApiError::Internal(format!("run {} is not robustness", run.id)));
+        return Err(ApiError::Internal(format!(
+            "run {} is not robustness",
+            run.id
+        )));
     };
     let Some(holdout) = stored.lab.holdout.as_ref() else {
         return Err(ApiError::Conflict(

@@ -15,7 +15,7 @@ mod market;
 mod market_requests;
 mod ops;
 mod paper;
-mod robustness;
 mod rate_limit;
+mod robustness;
 mod runs;
 mod supabase;

@@ -63,7 +63,10 @@ async fn a_robustness_run_reports_verdicts_and_withholds_the_holdout_until_it_is
     let report = &detail.body["report"];
     // fast 5..20:5 × slow 30..90:20, every fast below every slow
     assert_eq!(report["combinations"], 16, "{}", detail.text);
-    assert_eq!(report["walk_forward"]["windows"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        report["walk_forward"]["windows"].as_array().unwrap().len(),
+        3
+    );
     assert_eq!(report["spec"]["seed"], 7);
     let verdicts = report["verdicts"].as_array().unwrap();
     assert!(verdicts.len() >= 5, "{verdicts:?}");
@@ -165,7 +168,10 @@ async fn a_robustness_run_reports_verdicts_and_withholds_the_holdout_until_it_is
             "{field} differs between two runs with seed 7"
         );
     }
-    assert_eq!(second.body["holdout_looks"], 1, "the first run's look shows here");
+    assert_eq!(
+        second.body["holdout_looks"], 1,
+        "the first run's look shows here"
+    );
     app.post(
         &format!("/api/v1/robustness/{again}/holdout"),
         Some(&ada.token),
@@ -190,19 +196,71 @@ async fn robustness_requests_are_refused_with_their_field_before_anything_is_que
         body
     };
     for (patch, status, field) in [
-        (json!({ "windows": 0 }), StatusCode::UNPROCESSABLE_ENTITY, "windows"),
-        (json!({ "in_sample_pct": 99 }), StatusCode::UNPROCESSABLE_ENTITY, "in_sample_pct"),
-        (json!({ "holdout_pct": 80 }), StatusCode::UNPROCESSABLE_ENTITY, "holdout_pct"),
-        (json!({ "pbo_blocks": 7 }), StatusCode::UNPROCESSABLE_ENTITY, "pbo_blocks"),
-        (json!({ "monte_carlo_runs": 10 }), StatusCode::UNPROCESSABLE_ENTITY, "monte_carlo_runs"),
-        (json!({ "params": [] }), StatusCode::UNPROCESSABLE_ENTITY, "params"),
-        (json!({ "params": ["fast.period=1..x"] }), StatusCode::UNPROCESSABLE_ENTITY, "params[0]"),
-        (json!({ "params": ["nope.period=1..5:1"], "where": [] }), StatusCode::UNPROCESSABLE_ENTITY, "params[0]"),
-        (json!({ "where": ["fast.period<other.p"] }), StatusCode::UNPROCESSABLE_ENTITY, "where[0]"),
-        (json!({ "mode": "sideways" }), StatusCode::UNPROCESSABLE_ENTITY, "mode"),
-        (json!({ "objective": "luck" }), StatusCode::UNPROCESSABLE_ENTITY, "objective"),
-        (json!({ "seed": -1 }), StatusCode::UNPROCESSABLE_ENTITY, "seed"),
-        (json!({ "fee_pct": 100 }), StatusCode::UNPROCESSABLE_ENTITY, "fee_pct"),
+        (
+            json!({ "windows": 0 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "windows",
+        ),
+        (
+            json!({ "in_sample_pct": 99 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "in_sample_pct",
+        ),
+        (
+            json!({ "holdout_pct": 80 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "holdout_pct",
+        ),
+        (
+            json!({ "pbo_blocks": 7 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pbo_blocks",
+        ),
+        (
+            json!({ "monte_carlo_runs": 10 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "monte_carlo_runs",
+        ),
+        (
+            json!({ "params": [] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "params",
+        ),
+        (
+            json!({ "params": ["fast.period=1..x"] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "params[0]",
+        ),
+        (
+            json!({ "params": ["nope.period=1..5:1"], "where": [] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "params[0]",
+        ),
+        (
+            json!({ "where": ["fast.period<other.p"] }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "where[0]",
+        ),
+        (
+            json!({ "mode": "sideways" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "mode",
+        ),
+        (
+            json!({ "objective": "luck" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "objective",
+        ),
+        (
+            json!({ "seed": -1 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "seed",
+        ),
+        (
+            json!({ "fee_pct": 100 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "fee_pct",
+        ),
     ] {
         let reply = app
             .post("/api/v1/robustness", Some(&ada.token), with(patch.clone()))
@@ -216,23 +274,31 @@ async fn robustness_requests_are_refused_with_their_field_before_anything_is_que
     }
     // deeper than the free plan: the upgrade prompt names the limit
     for (patch, metric) in [
-        (json!({ "monte_carlo_runs": 5000 }), "robustness_monte_carlo_runs"),
+        (
+            json!({ "monte_carlo_runs": 5000 }),
+            "robustness_monte_carlo_runs",
+        ),
         (json!({ "windows": 20 }), "robustness_windows"),
         (json!({ "pbo_blocks": 16 }), "robustness_pbo_blocks"),
     ] {
         let reply = app
             .post("/api/v1/robustness", Some(&ada.token), with(patch.clone()))
             .await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{patch}: {}", reply.text);
+        assert_eq!(
+            reply.status,
+            StatusCode::FORBIDDEN,
+            "{patch}: {}",
+            reply.text
+        );
         assert_eq!(reply.error_code(), ErrorCode::QuotaExceeded);
         assert_eq!(reply.body["error"]["details"]["metric"], metric);
         assert!(reply.body["error"]["details"]["upgrade"].is_string());
     }
-    let anonymous = app.post("/api/v1/robustness", None, request(&strategy)).await;
-    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-    let list = app
-        .get("/api/v1/robustness", Some(&ada.token))
+    let anonymous = app
+        .post("/api/v1/robustness", None, request(&strategy))
         .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let list = app.get("/api/v1/robustness", Some(&ada.token)).await;
     assert_eq!(list.body["total"], 0, "nothing was queued: {}", list.text);
 
     // a queued run has no results yet and no holdout to open
@@ -242,14 +308,24 @@ async fn robustness_requests_are_refused_with_their_field_before_anything_is_que
     assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.text);
     let id = queued.body["id"].as_str().unwrap();
     let early = app
-        .post(&format!("/api/v1/robustness/{id}/holdout"), Some(&ada.token), json!({}))
+        .post(
+            &format!("/api/v1/robustness/{id}/holdout"),
+            Some(&ada.token),
+            json!({}),
+        )
         .await;
     assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
-    let detail = app.get(&format!("/api/v1/robustness/{id}"), Some(&ada.token)).await;
+    let detail = app
+        .get(&format!("/api/v1/robustness/{id}"), Some(&ada.token))
+        .await;
     assert_eq!(detail.status, StatusCode::OK);
     assert!(detail.body["report"].is_null());
     let cancelled = app
-        .post(&format!("/api/v1/robustness/{id}/cancel"), Some(&ada.token), json!({}))
+        .post(
+            &format!("/api/v1/robustness/{id}/cancel"),
+            Some(&ada.token),
+            json!({}),
+        )
         .await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.text);
     assert_eq!(cancelled.body["status"], "cancelled");

@@ -54,7 +54,10 @@ pub(crate) async fn backtest_report(
 ) -> Result<BacktestReport, ApiError> {
     match report(state, run).await? {
         RunReport::Backtest(r) => Ok(*r),
-        _ => Err(ApiError::Internal(format!("run {} is not a backtest", run.id))),
+        _ => Err(ApiError::Internal(format!(
+            "run {} is not a backtest",
+            run.id
+        ))),
     }
 }
 
