@@ -167,7 +167,7 @@ impl LabSpec {
                 format!("Monte Carlo takes {MIN_RUNS} to {MAX_RUNS} runs"),
             ));
         }
-        if self.pbo_blocks % 2 != 0 || !(4..=16).contains(&self.pbo_blocks) {
+        if !self.pbo_blocks.is_multiple_of(2) || !(4..=16).contains(&self.pbo_blocks) {
             return Err(bad("pbo_blocks", "an even number from 4 to 16"));
         }
         Ok(())
