@@ -267,6 +267,34 @@ pub enum RunError {
     TooShort(usize),
 }
 
+/// The most combination-candles one lab may backtest: combinations × candles × (windows +
+/// 1) sweeps (an upper bound: in-sample parts are shorter than the data). About a minute
+/// on two cores.
+pub const MAX_WORK: u128 = 20_000_000_000;
+
+/// Refuses a lab whose sweeps would backtest more than [`MAX_WORK`] combination-candles,
+/// saying how to make it smaller.
+pub fn check_work(combinations: usize, bars: usize, windows: usize) -> Result<(), LabError> {
+    let sweeps = windows as u128 + 1;
+    let work = (combinations as u128)
+        .saturating_mul(bars as u128)
+        .saturating_mul(sweeps);
+    if work <= MAX_WORK {
+        return Ok(());
+    }
+    Err(bad(
+        "params",
+        format!(
+            "this check would backtest about {} billion combination-candles ({combinations} \
+             combinations × {bars} candles × {sweeps} sweeps); one check runs at most {} \
+             billion: use fewer combinations, fewer windows or fewer candles (a shorter period \
+             or a longer timeframe)",
+            work / 1_000_000_000,
+            MAX_WORK / 1_000_000_000
+        ),
+    ))
+}
+
 /// A neighbour on the grid is good when its objective reaches this share of the chosen
 /// combination's.
 pub const GOOD_NEIGHBOUR: f64 = 0.5;
@@ -303,6 +331,7 @@ pub fn run_lab(
 
     // 2. the sweep on the development data
     let total = spec.combination_count().max(1);
+    check_work(total, dev_end, lab.walk_forward.windows)?;
     let result = sweep_with(
         doc,
         &dev,

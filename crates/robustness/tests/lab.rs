@@ -223,3 +223,20 @@ fn settings_out_of_range_name_their_field() {
     .unwrap_err();
     assert!(err.to_string().starts_with("holdout_pct:"), "{err}");
 }
+
+#[test]
+fn a_lab_bigger_than_one_job_may_run_is_refused_before_it_starts() {
+    use bb_robustness::lab::{MAX_WORK, check_work};
+    assert!(check_work(1_590, 100_000, 10).is_ok());
+    // 10,000 combinations on 1,000,000 candles with 5 windows: 60 billion
+    let err = check_work(10_000, 1_000_000, 5).unwrap_err();
+    assert_eq!(err.field, "params");
+    assert!(err.message.contains("60 billion"), "{}", err.message);
+    assert!(
+        check_work(usize::MAX, usize::MAX, 50).is_err(),
+        "no overflow"
+    );
+    let exact = (MAX_WORK / 2) as usize;
+    assert!(check_work(exact, 1, 1).is_ok());
+    assert!(check_work(exact + 1, 1, 1).is_err());
+}

@@ -113,7 +113,8 @@ conformance!(
                 "0011_shared_fetches",
                 "0012_paper_trades",
                 "0013_candle_revisions",
-                "0014_paper_baskets"
+                "0014_paper_baskets",
+                "0015_holdout_looks"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

@@ -16,7 +16,7 @@ use crate::routes::plan_usage::{caller_plan, quota_error};
 use crate::routes::runs::events::{EventStream, last_event_id, stream};
 use crate::routes::runs::read::{cancel, list, load_own, report};
 use crate::routes::runs::submit::{
-    check_combinations, check_sweep_targets, prepare, submit, sweep_spec,
+    capitalise, check_combinations, check_sweep_targets, prepare, submit, sweep_spec,
 };
 use crate::routes::runs::types::{
     CreateRobustnessRequest, ListRunsQuery, RunPage, RunStreamEvent, RunView,
@@ -71,7 +71,7 @@ pub struct RobustnessDetail {
         (status = 401, body = ErrorEnvelope),
         (status = 403, description = "A plan limit is reached (`quota_exceeded`: `backtests` a day, `sweep_combinations`, or a check deeper than the plan allows: `robustness_windows`, `robustness_monte_carlo_runs`, `robustness_pbo_blocks`)", body = ErrorEnvelope),
         (status = 404, description = "No such strategy or dataset visible to the caller", body = ErrorEnvelope),
-        (status = 422, description = "A setting out of range (`details.field`), a malformed parameter or constraint, or an invalid strategy version", body = ErrorEnvelope),
+        (status = 422, description = "A setting out of range (`details.field`), a malformed parameter or constraint, a check bigger than one job may run (`params`: combinations × candles × sweeps over 20 billion), or an invalid strategy version", body = ErrorEnvelope),
     )
 )]
 pub async fn create_robustness(
@@ -96,6 +96,18 @@ pub async fn create_robustness(
     let prepared = prepare(&state, &caller, &user, &req.target()).await?;
     check_sweep_targets(&prepared.graph, &spec)?;
     check_combinations(&spec, &limits).await?;
+    // the whole job's size: combinations × candles × sweeps, before it is queued
+    let counted = spec.clone();
+    let combinations =
+        tokio::task::spawn_blocking(move || counted.count_combinations(usize::MAX)).await?;
+    let dataset = state
+        .db()
+        .candles()
+        .get_dataset(&prepared.request.dataset_id)
+        .await?;
+    let bars = estimated_bars(&dataset, &prepared.request);
+    bb_robustness::lab::check_work(combinations, bars, lab.walk_forward.windows)
+        .map_err(|e| field_error(e.field, capitalise(&e.message)))?;
     let request = RobustnessRequest {
         backtest: prepared.request.clone(),
         axes: spec.axes,
@@ -113,6 +125,20 @@ pub async fn create_robustness(
         0,
     )
     .await
+}
+
+/// How many candles a request covers: the dataset's stored span within the request's
+/// period, at the request's timeframe (an estimate: gaps are counted).
+fn estimated_bars(dataset: &bb_store::Dataset, request: &bb_jobs::BacktestRequest) -> usize {
+    let (Some(first), Some(last)) = (dataset.first_ts, dataset.last_ts) else {
+        return 0;
+    };
+    let base = dataset.timeframe.millis().max(1);
+    let from = request.from_ms.map_or(first, |f| f.max(first));
+    let to = request.to_ms.map_or(last + base, |t| t.min(last + base));
+    let stored = ((to - from).max(0) / base).min(dataset.row_count.max(0));
+    let ratio = (request.timeframe.millis() / base).max(1);
+    usize::try_from(stored / ratio).unwrap_or(usize::MAX)
 }
 
 /// The lab's settings from the request, defaults filled, each refusal naming its field.
@@ -134,7 +160,7 @@ fn lab_spec(req: &CreateRobustnessRequest) -> Result<LabSpec, ApiError> {
         pbo_blocks: req.pbo_blocks.unwrap_or(defaults.pbo_blocks),
     };
     lab.check()
-        .map_err(|e| field_error(e.field, format!("{}.", e.message)))?;
+        .map_err(|e| field_error(e.field, capitalise(&e.message)))?;
     Ok(lab)
 }
 
