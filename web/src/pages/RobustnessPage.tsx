@@ -126,7 +126,7 @@ function Report({ run, report, label }: { run: RobustnessDetail; report: LabRepo
       {report.walk_forward && <WalkForwardSection wf={report.walk_forward} label={label} unit={unit} initial={run.assumptions?.initial_capital} />}
       <MonteCarloSection report={report} unit={unit} />
       <OtherChecks report={report} />
-      <AssumptionsSection run={run} report={report} />
+      <AssumptionsSection run={run} report={report} unit={unit} />
     </>
   );
 }
@@ -505,7 +505,7 @@ function OtherChecks({ report }: { report: LabReport }) {
   );
 }
 
-function AssumptionsSection({ run, report }: { run: RobustnessDetail; report: LabReport }) {
+function AssumptionsSection({ run, report, unit }: { run: RobustnessDetail; report: LabReport; unit?: string }) {
   const a = run.assumptions;
   const quality = a?.data?.quality?.summary ?? [];
   return (
@@ -529,7 +529,7 @@ function AssumptionsSection({ run, report }: { run: RobustnessDetail; report: La
             </div>
             <div>
               <dt>Starting money</dt>
-              <dd>{money(a.initial_capital)}</dd>
+              <dd>{money(a.initial_capital, unit)}</dd>
             </div>
             <div>
               <dt>Short trades</dt>
