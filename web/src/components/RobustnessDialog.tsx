@@ -3,7 +3,7 @@
 // around each current value). The data and costs are the run's own; the dialog sets what to
 // vary and how deep each check goes. The server's refusals show on their field; a plan limit
 // opens the upgrade prompt.
-import { useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data } from "../api/client";
@@ -121,6 +121,14 @@ function RobustnessForm({ target, onClose }: { target: RobustnessTarget; onClose
   const [form, setForm] = useState<Form>(DEFAULTS);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  // The first problem comes into view (a server refusal may be on a field far up the dialog).
+  useEffect(() => {
+    const el = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], .field-error, .error-box');
+    if (!el) return;
+    el.scrollIntoView({ block: "center" });
+    if (el.matches("input, select")) el.focus();
+  }, [errors]);
 
   const labelOf = (key: string) => axes.find((a) => a.key === key)?.label ?? key;
   const set = <K extends keyof Form>(k: K, v: Form[K]) => setForm((f) => ({ ...f, [k]: v }));
@@ -195,7 +203,7 @@ function RobustnessForm({ target, onClose }: { target: RobustnessTarget; onClose
   };
 
   return (
-    <form onSubmit={submit} noValidate className="robustness-form">
+    <form ref={formRef} onSubmit={submit} noValidate className="robustness-form">
       <p className="help">
         Is the backtest's result a real edge or luck? This tests the strategy on data it was not tuned on, reshuffles
         and redraws its trades, compares it with random entries and measures how much the search for good settings
