@@ -15,6 +15,7 @@ import StrategiesPage from "./pages/StrategiesPage";
 const CanvasPage = lazy(() => import("./canvas/CanvasPage"));
 const ComparePage = lazy(() => import("./pages/ComparePage"));
 const SweepPage = lazy(() => import("./pages/SweepPage"));
+const RobustnessPage = lazy(() => import("./pages/RobustnessPage"));
 const StrategyPage = lazy(() => import("./pages/StrategyPage"));
 const HistoryPage = lazy(() => import("./pages/HistoryPage"));
 const NotificationsPage = lazy(() => import("./pages/NotificationsPage"));
@@ -98,6 +99,7 @@ export function App() {
             <Route path="paper/:id" element={<Page><PaperRunPage /></Page>} />
             <Route path="compare" element={<Page><ComparePage /></Page>} />
             <Route path="sweeps/:id" element={<Page><SweepPage /></Page>} />
+            <Route path="robustness/:id" element={<Page><RobustnessPage /></Page>} />
             <Route path="notifications" element={<Page><NotificationsPage /></Page>} />
             <Route path="plan" element={<Page><PlanPage /></Page>} />
             <Route path="data" element={<Page><DataPage /></Page>} />

@@ -79,6 +79,13 @@ export const keys = {
   },
 
   sweep: (id: string) => ["sweep", id],
+
+  /** Robustness runs: the lists (per strategy and version) and each run with its report. */
+  robustness: {
+    all: ["robustness"],
+    list: (filters: RunFilters) => ["robustness", "list", filters],
+    one: (id: string) => ["robustness", "one", id],
+  },
   compare: (ids: string[]) => ["compare", ids],
 
   /** One dataset with its full quality report (under `datasets`, so a list refresh covers it). */

@@ -48,6 +48,27 @@ export type SweepResult = Schemas["SweepReport"];
 export type SweepRow = Schemas["SweepRow"];
 export type SettingsRanges = Schemas["SettingsRanges"];
 
+// --- The robustness lab: walk-forward, holdout, Monte Carlo, random entries, DSR, PBO ----
+
+export type CreateRobustness = Schemas["CreateRobustnessRequest"];
+export type RobustnessDetail = Schemas["RobustnessDetail"];
+export type RobustnessSummary = Schemas["RobustnessSummary"];
+export type RobustnessParameters = Schemas["RobustnessRequest"];
+export type LabReport = Schemas["LabReport"];
+export type Verdict = Schemas["Verdict"];
+export type VerdictLevel = Schemas["VerdictLevel"];
+export type Level = Schemas["Level"];
+export type Check = Schemas["Check"];
+export type Objective = Schemas["Objective"];
+export type WindowMode = Schemas["WindowMode"];
+export type MonteCarlo = Schemas["MonteCarlo"];
+export type Distribution = Schemas["Distribution"];
+export type WalkForwardReport = Schemas["WalkForwardReport"];
+export type WalkForwardWindow = Schemas["WalkForwardWindow"];
+export type SweepAssumptions = Schemas["SweepAssumptions"];
+export type SweepAxis = Schemas["Axis"];
+export type SweepConstraint = Schemas["Constraint"];
+
 // --- Paper trading: a strategy trading candles as they close (or replayed), no money ------
 
 export type PaperRun = Schemas["PaperRunView"];
@@ -103,9 +124,19 @@ export function backtestSummary(s: RunSummary | null | undefined): BacktestSumma
   return s && "metrics" in s ? s : undefined;
 }
 
-/** A sweep's summary. */
+/** A sweep's summary (a robustness run's has `combinations` too, but no `sort`). */
 export function sweepSummary(s: RunSummary | null | undefined): SweepSummary | undefined {
-  return s && "combinations" in s ? s : undefined;
+  return s && "sort" in s ? s : undefined;
+}
+
+/** A robustness run's summary: the overall verdict and each check's level. */
+export function robustnessSummary(s: RunSummary | null | undefined): RobustnessSummary | undefined {
+  return s && "verdicts" in s ? s : undefined;
+}
+
+/** A robustness run's parameters (the lab's settings), when `p` is one. */
+export function robustnessParameters(p: RunParameters): RobustnessParameters | undefined {
+  return "lab" in p ? p : undefined;
 }
 
 // --- HAND-TYPED: the block catalogue and strategy node params (open in the spec) -------

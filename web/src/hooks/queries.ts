@@ -189,6 +189,23 @@ export function useSweep(id: string) {
   });
 }
 
+/** One robustness run with, once succeeded, its report (the holdout's result once opened). */
+export function useRobustness(id: string) {
+  return useQuery({
+    queryKey: keys.robustness.one(id),
+    queryFn: () => data(api.GET("/api/v1/robustness/{id}", path(id))),
+  });
+}
+
+/** The caller's robustness runs (of one strategy), newest first; polls every 2 s while one runs. */
+export function useRobustnessRuns(filters: RunFilters) {
+  return useQuery({
+    queryKey: keys.robustness.list(filters),
+    queryFn: () => data(api.GET("/api/v1/robustness", { params: { query: { limit: 20, ...filters } } })),
+    refetchInterval: (q) => (q.state.data?.items.some((r) => r.status === "queued" || r.status === "running") ? 2000 : false),
+  });
+}
+
 export function useEquity(id: string) {
   return useQuery({
     queryKey: keys.equity(id),

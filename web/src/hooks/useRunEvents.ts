@@ -1,11 +1,11 @@
-// Follows a backtest or sweep live: the run's event stream (queued, started, progress,
+// Follows a backtest, sweep or robustness check live: the run's event stream (queued, started, progress,
 // retrying, then succeeded | failed | cancelled), with a fallback to polling the run when the
 // stream cannot be used (an expired token, a proxy that buffers).
 import { useEffect, useRef, useState } from "react";
 import { api, data, eventSource, refresh } from "../api/client";
 import { isObject, parseJson, textField } from "../lib/json";
 
-export type RunKind = "backtest" | "sweep";
+export type RunKind = "backtest" | "sweep" | "robustness";
 
 export interface RunProgress {
   status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "unknown";
@@ -36,6 +36,7 @@ function payload(ev: Event): EventPayload {
 
 function getRun(kind: RunKind, id: string) {
   const params = { params: { path: { id } } };
+  if (kind === "robustness") return data(api.GET("/api/v1/robustness/{id}", params));
   return data(kind === "sweep" ? api.GET("/api/v1/sweeps/{id}", params) : api.GET("/api/v1/backtests/{id}", params));
 }
 
@@ -126,7 +127,10 @@ export function useRunEvents(
     };
 
     const open = (retry: boolean) => {
-      source = eventSource(kind === "sweep" ? "/api/v1/sweeps/{id}/events" : "/api/v1/backtests/{id}/events", { id });
+      source =
+        kind === "robustness"
+          ? eventSource("/api/v1/robustness/{id}/events", { id })
+          : eventSource(kind === "sweep" ? "/api/v1/sweeps/{id}/events" : "/api/v1/backtests/{id}/events", { id });
       for (const name of ["queued", "started", "retrying", "progress", "succeeded", "failed", "cancelled"]) {
         source.addEventListener(name, (ev) => apply(name, payload(ev)));
       }

@@ -10,12 +10,15 @@ import { BlockSettings } from "../components/BlockSettings";
 import { ErrorMessage } from "../components/Field";
 import { RunProgressView } from "../components/ProgressBar";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
+import { backtestTarget, RobustnessDialog, type RobustnessTarget } from "../components/RobustnessDialog";
+import { runDataWords } from "../components/RunTable";
+import { graphParams } from "./strategyParams";
 import { InspectorPanel } from "../components/InspectorPanel";
 import { PaperDialog } from "../components/PaperDialog";
 import { TradesTable } from "../components/TradesTable";
 import { useUser } from "../hooks/auth";
 import { markOnboarding } from "../hooks/onboarding";
-import { useBacktest, useDatasets, useStrategy } from "../hooks/queries";
+import { useBacktest, useBlocks, useDatasets, useStrategy, useVersion } from "../hooks/queries";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { date, localTime, money, pct, timeframeWords } from "../lib/format";
@@ -42,6 +45,9 @@ export default function ResultsPage() {
   });
   const [runTarget, setRunTarget] = useState<RunTarget | null>(null);
   const [paperOpen, setPaperOpen] = useState(false);
+  const [check, setCheck] = useState<RobustnessTarget | null>(null);
+  const version = useVersion(r?.strategy_id, r?.version);
+  const blocks = useBlocks();
 
   useEffect(() => {
     if (r?.status === "succeeded") markOnboarding(user.id, "read-result");
@@ -87,6 +93,24 @@ export default function ResultsPage() {
               Paper trade this
             </button>
           )}
+          {r.status === "succeeded" && strategy.data?.owner_id === user.id && version.data && blocks.data && (
+            <button
+              type="button"
+              className="button"
+              onClick={() =>
+                setCheck(
+                  backtestTarget(
+                    r,
+                    title,
+                    runDataWords(r),
+                    graphParams(version.data.graph, new Map(blocks.data.blocks.map((b) => [b.kind, b]))),
+                  ),
+                )
+              }
+            >
+              Check robustness
+            </button>
+          )}
         </div>
       </div>
       <RunFacts run={r} />
@@ -101,6 +125,7 @@ export default function ResultsPage() {
       {r.status === "cancelled" && <p className="error-box">This backtest was cancelled before it finished.</p>}
       {r.status === "succeeded" && <SucceededResult run={r} />}
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
+      <RobustnessDialog target={check} onClose={() => setCheck(null)} />
       <PaperDialog
         target={paperOpen ? { strategyId: r.strategy_id, title, version: r.version, run: r } : null}
         onClose={() => setPaperOpen(false)}

@@ -5,16 +5,18 @@ import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
-import type { Strategy } from "../api/types";
+import { robustnessSummary, type Check, type Strategy } from "../api/types";
+import { LevelBadge } from "../components/LevelBadge";
 import { ErrorMessage } from "../components/Field";
 import { PaperDialog, type PaperTarget } from "../components/PaperDialog";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { RunTable } from "../components/RunTable";
 import { useUser } from "../hooks/auth";
-import { useBlocks, useRuns, useStrategy, useStrategyTitles, useVersion, useVersions } from "../hooks/queries";
+import { useBlocks, useRobustnessRuns, useRuns, useStrategy, useStrategyTitles, useVersion, useVersions } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { useTitle } from "../hooks/useTitle";
-import { localTime } from "../lib/format";
+import { localTime, statusWords } from "../lib/format";
+import { CHECKS, checkWords } from "../lib/robustness";
 import { visibilityWords } from "./StrategiesPage";
 import { SettingsSection } from "./StrategySettings";
 import { SweepSection } from "./StrategySweep";
@@ -99,6 +101,7 @@ export default function StrategyPage() {
       )}
       <VersionsSection strategy={s} />
       {mine && <RunsSection strategy={s} />}
+      {mine && <RobustnessSection strategy={s} />}
       {mine && version.data && <SweepSection strategy={s} version={version.data} catalogue={catalogue} />}
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
       <PaperDialog target={paperTarget} onClose={() => setPaperTarget(null)} />
@@ -178,6 +181,70 @@ function RunsSection({ strategy }: { strategy: Strategy }) {
         <>
           <h3>Recent sweeps</h3>
           <RunTable runs={sweeps.data.items} titles={titles} caption={`Recent sweeps of ${strategy.title}`} kind="sweep" />
+        </>
+      )}
+    </section>
+  );
+}
+
+/** The strategy's robustness checks, one row each with every check's level: how the verdicts
+ * of its versions compare. */
+function RobustnessSection({ strategy }: { strategy: Strategy }) {
+  const runs = useRobustnessRuns({ strategy_id: strategy.id });
+  const items = runs.data?.items ?? [];
+  const levels = (s: ReturnType<typeof robustnessSummary>) => new Map((s?.verdicts ?? []).map((v) => [v.check, v]));
+  // Only the checks some run has, in the fixed order.
+  const present = new Set<Check>(items.flatMap((r) => robustnessSummary(r.summary)?.verdicts.map((v) => v.check) ?? []));
+  const columns = CHECKS.filter((c) => present.has(c));
+  return (
+    <section className="section" aria-labelledby="robustness-title">
+      <h2 id="robustness-title">Robustness checks</h2>
+      <ErrorMessage error={runs.error} />
+      {runs.data && !items.length && (
+        <p>
+          No robustness check yet. Open a sweep or a backtest result and press “Check robustness” to test whether its
+          numbers hold up on data it was not tuned on.
+        </p>
+      )}
+      {!!items.length && (
+        <>
+          <p className="help">One row per check, so the verdicts of versions can be compared side by side.</p>
+          <div className="table-wrap" role="region" aria-label={`Robustness checks of ${strategy.title}`} tabIndex={0}>
+            <table className="table robustness-table">
+              <caption className="visually-hidden">Robustness checks of {strategy.title}, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Version</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Overall</th>
+                  {columns.map((c) => (
+                    <th scope="col" key={c}>
+                      {checkWords(c)}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((r) => {
+                  const s = robustnessSummary(r.summary);
+                  const by = levels(s);
+                  return (
+                    <tr key={r.id}>
+                      <th scope="row">
+                        <Link to={`/robustness/${r.id}`}>Version {r.version}</Link>
+                      </th>
+                      <td>{localTime(r.created_at)}</td>
+                      <td>{s ? <LevelBadge level={s.overall} /> : <span className={`pill pill-${r.status}`}>{statusWords(r.status)}</span>}</td>
+                      {columns.map((c) => {
+                        const v = by.get(c);
+                        return <td key={c}>{v ? <span title={v.headline}><LevelBadge level={v.level} /></span> : "–"}</td>;
+                      })}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>

@@ -19,14 +19,9 @@ import {
 import { useDatasets, useSettingsRanges, usePlanUsage } from "../hooks/queries";
 import { useUpgradePrompt } from "../hooks/upgrade";
 import { metricInfo } from "../lib/metrics";
-import { graphParams, nodeName, type ParamRef } from "./strategyParams";
+import { defaultAxis, type AxisRange, graphParams, nodeName } from "./strategyParams";
 
-interface Axis {
-  key: string;
-  start: string;
-  end: string;
-  step: string;
-}
+type Axis = AxisRange;
 
 function axisValues(a: Axis): number[] | string {
   const start = Number(a.start);
@@ -38,38 +33,6 @@ function axisValues(a: Axis): number[] | string {
   const out: number[] = [];
   for (let v = start; v <= end + step * 1e-9 && out.length <= 100_000; v += step) out.push(Number(v.toFixed(10)));
   return out;
-}
-
-/** Five values centred on the current one (two steps either side), kept inside the block's
- * min and max from the catalogue; the window slides inward rather than leave the range. */
-function defaultAxis(p: ParamRef): Axis {
-  const key = `${p.node.id}.${p.param.name}`;
-  const int = p.param.type === "integer";
-  const min = p.param.min ?? (int ? 1 : undefined);
-  const max = p.param.max ?? undefined;
-  let v = Number(p.value);
-  if (!Number.isFinite(v)) v = Number(p.param.default ?? min ?? 1);
-  if (!Number.isFinite(v)) v = 1;
-  const span = Math.abs(v) * 0.25 || 1;
-  let step = int ? Math.max(1, Math.round(span)) : Number(span.toPrecision(2));
-  if (min !== undefined && max !== undefined && max > min) {
-    // No more than the range can hold in five values.
-    const fit = (max - min) / 4;
-    if (step > fit) step = int ? Math.max(1, Math.floor(fit)) : Number(fit.toPrecision(2));
-  }
-  const round = (x: number) => (int ? Math.round(x) : Number(x.toFixed(10)));
-  let start = round(v - 2 * step);
-  let end = round(v + 2 * step);
-  if (min !== undefined && start < min) {
-    end = round(end + (min - start));
-    start = min;
-  }
-  if (max !== undefined && end > max) {
-    start = round(start - (end - max));
-    end = max;
-    if (min !== undefined && start < min) start = min;
-  }
-  return { key, start: String(start), end: String(end), step: String(step) };
 }
 
 const SORT_KEYS = ["total_return_pct", "sharpe", "cagr_pct", "max_drawdown_pct", "profit_factor", "win_rate_pct"];

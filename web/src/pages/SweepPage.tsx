@@ -4,15 +4,17 @@ import { useMemo, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { keys } from "../api/keys";
-import { sweepAxes, type BlockInfo, type Metrics, type RunParameters, type SweepResult } from "../api/types";
+import { sweepAxes, type Metrics, type RunParameters, type SweepResult } from "../api/types";
 import { ErrorMessage, Field } from "../components/Field";
 import { RunProgressView } from "../components/ProgressBar";
+import { RobustnessDialog, sweepTarget, type RobustnessTarget } from "../components/RobustnessDialog";
 import { runDataWords } from "../components/RunTable";
-import { useBlocks, useStrategy, useSweep, useVersion } from "../hooks/queries";
+import { useStrategy, useSweep } from "../hooks/queries";
+import { useAxisLabel } from "../hooks/useAxisLabel";
 import { useRunEvents } from "../hooks/useRunEvents";
 import { useTitle } from "../hooks/useTitle";
 import { localTime, num } from "../lib/format";
-import { metricInfo, metricValue, paramLabel } from "../lib/metrics";
+import { metricInfo, metricValue } from "../lib/metrics";
 import { robustBest } from "./sweepRobust";
 
 const COLUMNS = ["total_return_pct", "cagr_pct", "max_drawdown_pct", "sharpe", "win_rate_pct", "profit_factor", "trades"];
@@ -24,20 +26,9 @@ export default function SweepPage() {
   const r = sweep.data;
   const strategy = useStrategy(r?.strategy_id);
   const title = strategy.data?.title ?? "Sweep";
-  const version = useVersion(r?.strategy_id, r?.version);
-  const blocks = useBlocks();
-  const label = useMemo(() => {
-    const nodes = version.data?.graph.nodes ?? [];
-    const catalogue = new Map<string, BlockInfo>((blocks.data?.blocks ?? []).map((b) => [b.kind, b]));
-    return (axis: string) => {
-      const [nodeId, param] = axis.split(".");
-      const node = nodes.find((n) => n.id === nodeId);
-      const block = node ? catalogue.get(node.kind) : undefined;
-      const p = block?.params.find((x) => x.name === param);
-      return node && p ? `${node.label ?? block!.name}: ${p.label}` : paramLabel(axis);
-    };
-  }, [version.data, blocks.data]);
+  const label = useAxisLabel(r?.strategy_id, r?.version);
   useTitle(`Sweep: ${title}`);
+  const [check, setCheck] = useState<RobustnessTarget | null>(null);
   const live = !!r && (r.status === "queued" || r.status === "running");
   const progress = useRunEvents("sweep", live ? id : null, () => {
     queryClient.invalidateQueries({ queryKey: keys.sweep(id) });
@@ -54,9 +45,22 @@ export default function SweepPage() {
       <p className="breadcrumb">
         <Link to="/backtests">Backtests</Link> <span aria-hidden="true">›</span> Sweep
       </p>
-      <h1>
-        Sweep: {title} <span className="version">version {r.version}</span>
-      </h1>
+      <div className="page-head">
+        <h1>
+          Sweep: {title} <span className="version">version {r.version}</span>
+        </h1>
+        {r.status === "succeeded" && (
+          <div className="actions">
+            <button
+              type="button"
+              className="button primary"
+              onClick={() => setCheck(sweepTarget(r, title, runDataWords(r), label))}
+            >
+              Check robustness
+            </button>
+          </div>
+        )}
+      </div>
       <p className="meta">
         {runDataWords(r)} · varying {sweepAxes(p).map((a) => label(`${a.node}.${a.param}`)).join(" and ")} · started{" "}
         {localTime(r.created_at)}
@@ -68,6 +72,7 @@ export default function SweepPage() {
         </p>
       )}
       {r.status === "cancelled" && <p className="error-box">This sweep was cancelled.</p>}
+      <RobustnessDialog target={check} onClose={() => setCheck(null)} />
       {r.status === "succeeded" && result && <SweepResults result={result} params={p} strategyId={r.strategy_id} label={label} />}
     </>
   );

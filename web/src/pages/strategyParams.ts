@@ -31,3 +31,44 @@ export function graphParams(graph: StrategyDocument, catalogue: Map<string, Bloc
   }
   return out;
 }
+
+/** A swept setting: `node.param` from a start to an end in steps (as typed). */
+export interface AxisRange {
+  key: string;
+  start: string;
+  end: string;
+  step: string;
+}
+
+/** Five values centred on the current one (two steps either side), kept inside the block's
+ * min and max from the catalogue; the window slides inward rather than leave the range. */
+export function defaultAxis(p: ParamRef): AxisRange {
+  const key = `${p.node.id}.${p.param.name}`;
+  const int = p.param.type === "integer";
+  const min = p.param.min ?? (int ? 1 : undefined);
+  const max = p.param.max ?? undefined;
+  let v = Number(p.value);
+  if (!Number.isFinite(v)) v = Number(p.param.default ?? min ?? 1);
+  if (!Number.isFinite(v)) v = 1;
+  const span = Math.abs(v) * 0.25 || 1;
+  let step = int ? Math.max(1, Math.round(span)) : Number(span.toPrecision(2));
+  if (min !== undefined && max !== undefined && max > min) {
+    // No more than the range can hold in five values.
+    const fit = (max - min) / 4;
+    if (step > fit) step = int ? Math.max(1, Math.floor(fit)) : Number(fit.toPrecision(2));
+  }
+  const round = (x: number) => (int ? Math.round(x) : Number(x.toFixed(10)));
+  let start = round(v - 2 * step);
+  let end = round(v + 2 * step);
+  if (min !== undefined && start < min) {
+    end = round(end + (min - start));
+    start = min;
+  }
+  if (max !== undefined && end > max) {
+    start = round(start - (end - max));
+    end = max;
+    if (min !== undefined && start < min) start = min;
+  }
+  return { key, start: String(start), end: String(end), step: String(step) };
+}
+
