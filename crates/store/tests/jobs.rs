@@ -260,9 +260,11 @@ conformance!(
             Shared::Queued(next) => assert_ne!(next.id, job.id),
             other => panic!("expected a new job, got {other:?}"),
         }
-        // a user over the limit queues nothing and is not charged
+        // a user over the limit queues nothing and is not charged (one the race did not
+        // charge: whichever request won it was)
         let tight = QuotaCharge { limit: 0, ..charge };
-        let new = NewJob { user_id: Some(users[1].id.clone()), ..NewJob::new("market_fetch", json!({})) };
+        let idle = users.iter().find(|u| Some(&u.id) != job.user_id.as_ref()).unwrap();
+        let new = NewJob { user_id: Some(idle.id.clone()), ..NewJob::new("market_fetch", json!({})) };
         match db.jobs().enqueue_shared(new, "market_fetch:d2", Some(&tight)).await.unwrap() {
             Shared::OverQuota(e) => assert_eq!((e.limit, e.used), (0, 0)),
             other => panic!("expected over quota, got {other:?}"),

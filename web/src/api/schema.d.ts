@@ -6884,7 +6884,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A setting out of range (`details.field`), a malformed parameter or constraint, or an invalid strategy version */
+            /** @description A setting out of range (`details.field`), a malformed parameter or constraint, a check bigger than one job may run (`params`: combinations × candles × sweeps over 20 billion), or an invalid strategy version */
             422: {
                 headers: {
                     [name: string]: unknown;
