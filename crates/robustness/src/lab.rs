@@ -267,9 +267,9 @@ pub enum RunError {
     TooShort(usize),
 }
 
-/// The most combination-candles one lab may backtest: combinations × candles × (windows +
-/// 1) sweeps (an upper bound: in-sample parts are shorter than the data). About a minute
-/// on two cores.
+/// The most combination-candles one lab may backtest: combinations × candles × sweeps (one
+/// per window and one of the development data; an upper bound, since in-sample parts are
+/// shorter than the data). About a minute on two cores.
 pub const MAX_WORK: u128 = 20_000_000_000;
 
 /// Refuses a lab whose sweeps would backtest more than [`MAX_WORK`] combination-candles,
