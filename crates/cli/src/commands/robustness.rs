@@ -2,36 +2,22 @@
 //! Monte Carlo and the overfitting statistics of a sweep, with plain verdicts.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use bb_backtest::sweep::{Axis, Constraint, SweepSpec};
 use bb_backtest::walk_forward::{Objective, WalkForwardSpec, WindowMode};
 use bb_robustness::lab::{LabReport, LabSpec, run_lab};
 use bb_robustness::verdict::{Level, Verdict};
 
 use super::backtest::SimArgs;
 use super::format::{opt_pct, pct, ratio, time};
+use super::sweep::{GridArgs, threads};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The strategy file (JSON).
-    #[arg(long)]
-    strategy: PathBuf,
-    /// Candles: CSV with a header, or ccxt-style JSON arrays.
-    #[arg(long)]
-    data: PathBuf,
-    #[arg(long)]
-    from: Option<String>,
-    #[arg(long)]
-    to: Option<String>,
-    /// A parameter to optimise: node.param=START..END:STEP or node.param=V1,V2 (repeatable).
-    #[arg(long = "param", required = true)]
-    params: Vec<Axis>,
-    /// Keep only combinations where this holds, e.g. "fast.period<slow.period" (repeatable).
-    #[arg(long = "where")]
-    constraints: Vec<Constraint>,
+    /// The strategy, its candles and the parameters to optimise.
+    #[command(flatten)]
+    grid: GridArgs,
     /// Walk-forward windows (1 to 50).
     #[arg(long, default_value_t = 5)]
     windows: usize,
@@ -116,16 +102,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     // the settings first: they cost nothing to check
     lab.check()
         .map_err(|e| anyhow::anyhow!("--{}: {}", e.field.replace('_', "-"), e.message))?;
-    let candles = crate::input::candles(&args.data, args.from.as_deref(), args.to.as_deref())?;
-    let doc = crate::input::document(&args.strategy)?;
+    let (candles, doc, spec) = args.grid.load()?;
     let config = args.sim.config()?;
-    let spec = SweepSpec {
-        axes: args.params.clone(),
-        constraints: args.constraints.clone(),
-    };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = threads(args.threads);
     let bar = indicatif::ProgressBar::new(100);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());

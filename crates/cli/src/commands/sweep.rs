@@ -6,28 +6,55 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use bb_backtest::sweep::{Axis, Constraint, SweepSpec, sweep};
+use bb_domain::Candles;
+use bb_strategy::StrategyDocument;
 
 use super::backtest::SimArgs;
 use super::format::{opt_pct, ratio};
 
+/// A strategy, its candles and a grid of its parameters: what `sweep` and `robustness` take.
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub struct GridArgs {
     /// The strategy file (JSON).
     #[arg(long)]
-    strategy: PathBuf,
+    pub strategy: PathBuf,
     /// Candles: CSV with a header, or ccxt-style JSON arrays.
     #[arg(long)]
-    data: PathBuf,
+    pub data: PathBuf,
     #[arg(long)]
-    from: Option<String>,
+    pub from: Option<String>,
     #[arg(long)]
-    to: Option<String>,
+    pub to: Option<String>,
     /// A swept parameter: node.param=START..END:STEP or node.param=V1,V2 (repeatable).
     #[arg(long = "param", required = true)]
-    params: Vec<Axis>,
+    pub params: Vec<Axis>,
     /// Keep only combinations where this holds, e.g. "fast.period<slow.period" (repeatable).
     #[arg(long = "where")]
-    constraints: Vec<Constraint>,
+    pub constraints: Vec<Constraint>,
+}
+
+impl GridArgs {
+    /// The candles, the strategy and the grid, read and checked.
+    pub fn load(&self) -> Result<(Candles, StrategyDocument, SweepSpec)> {
+        let candles = crate::input::candles(&self.data, self.from.as_deref(), self.to.as_deref())?;
+        let doc = crate::input::document(&self.strategy)?;
+        let spec = SweepSpec {
+            axes: self.params.clone(),
+            constraints: self.constraints.clone(),
+        };
+        Ok((candles, doc, spec))
+    }
+}
+
+/// Worker threads: as asked, else one per core.
+pub fn threads(asked: Option<usize>) -> usize {
+    asked.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    grid: GridArgs,
     /// Metric to sort by (e.g. total_return_pct, sharpe, max_drawdown_pct, profit_factor).
     #[arg(long, default_value = "total_return_pct")]
     sort: String,
@@ -48,16 +75,9 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> Result<ExitCode> {
-    let candles = crate::input::candles(&args.data, args.from.as_deref(), args.to.as_deref())?;
-    let doc = crate::input::document(&args.strategy)?;
+    let (candles, doc, spec) = args.grid.load()?;
     let config = args.sim.config()?;
-    let spec = SweepSpec {
-        axes: args.params.clone(),
-        constraints: args.constraints.clone(),
-    };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = threads(args.threads);
     let bar = indicatif::ProgressBar::new(0);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
