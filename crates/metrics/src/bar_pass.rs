@@ -2,8 +2,9 @@
 //! equity once, bit for bit what [`ReturnStats::from_equity`] and
 //! [`max_drawdown`](crate::max_drawdown::max_drawdown) give separately (a property test).
 //!
-//! Bars go in blocks of [`BLOCK`] (the drawdown's blocks). A block whose every value equals
-//! the bar before it (a flat stretch: no position) is skipped in closed form when that is
+//! Returns go in blocks of [`BLOCK`], each starting at an even return so that its pairs are
+//! `ReturnStats::from_equity`'s lanes; a full block computes its growths in one vectorised
+//! pass. A block whose every bar equals the bar before it (a flat stretch: no position) is skipped in closed form when that is
 //! exact: its returns are all exactly 0, which adds nothing to the return sums when the
 //! first return and the risk-free rate are both 0 (the usual case: flat warm-up, no
 //! risk-free rate), and the drawdown only moves its peak bar when the stretch is at the
@@ -11,6 +12,9 @@
 
 use crate::max_drawdown::{BLOCK, DrawdownScanner, MaxDrawdown, max_drawdown};
 use crate::returns::{LANES, ReturnStats, bar_return};
+
+// Blocks of returns start at a multiple of LANES.
+const _: () = assert!(BLOCK.is_multiple_of(LANES));
 
 /// [`ReturnStats::from_equity`]`(equity, rf_bar)` and `max_drawdown(ts, equity)`, for `ts`
 /// and `equity` of the same length.
@@ -30,62 +34,50 @@ pub(crate) fn bar_pass(ts: &[i64], equity: &[f64], rf_bar: f64) -> (ReturnStats,
         );
     }
     let mut scanner = DrawdownScanner::new(ts, equity);
-    let mut sum = [0.0; LANES];
-    let mut sum_sq = [0.0; LANES];
-    let mut down = [0.0; LANES];
-    let mut lowest = [f64::INFINITY; LANES];
     // As in `ReturnStats::from_equity`, with shift and rf_bar both 0.
-    let (one_shift, one_rf) = (1.0 + 0.0, 1.0 + rf_bar);
-    for start in (0..n).step_by(BLOCK) {
-        let end = (start + BLOCK).min(n);
-        let block = &equity[start..end];
-        if start > 0 {
-            let prev = equity[start - 1];
-            let flat = prev.is_finite()
-                && prev > 0.0
-                && block.iter().fold(true, |all, &e| all & (e == prev));
-            if flat {
-                // Returns: growth 1, so d = 0 and below = 0 (adding +0.0 to sums that
-                // started at +0.0 changes nothing); the lowest previous equity is `prev`.
-                lowest[0] = if prev < lowest[0] { prev } else { lowest[0] };
-                // Drawdown: at the peak each bar becomes the new peak bar; below it the
-                // trough is already at most `prev`.
-                if prev >= scanner.peak {
-                    scanner.peak_bar = end - 1;
-                }
-                continue;
+    let mut lanes = Lanes {
+        sum: [0.0; LANES],
+        sum_sq: [0.0; LANES],
+        down: [0.0; LANES],
+        lowest: [f64::INFINITY; LANES],
+        one_shift: 1.0 + 0.0,
+        one_rf: 1.0 + rf_bar,
+    };
+    // Blocks of BLOCK returns (return j compares bars j and j + 1): a block starts at an
+    // even return, so its pairs of returns are `ReturnStats::from_equity`'s chunks (return
+    // j in lane j % LANES) and only the last block can leave one return over, as there.
+    let returns = n - 1;
+    scanner.scan(0..1);
+    for start in (0..returns).step_by(BLOCK) {
+        let end = (start + BLOCK).min(returns);
+        // Bars start + 1 ..= end, compared with the bars before them.
+        let (previous, current) = (&equity[start..end], &equity[start + 1..end + 1]);
+        let prev = equity[start];
+        let flat = prev.is_finite()
+            && prev > 0.0
+            && current.iter().fold(true, |all, &e| all & (e == prev));
+        if flat {
+            // Returns: growth 1, so d = 0 and below = 0 (adding +0.0 to sums that
+            // started at +0.0 changes nothing); the lowest previous equity is `prev`.
+            lanes.floor(prev);
+            // Drawdown: at the peak each bar becomes the new peak bar; below it the
+            // trough is already at most `prev`.
+            if prev >= scanner.peak {
+                scanner.peak_bar = end;
+            }
+            continue;
+        }
+        if let (Ok(p), Ok(c)) = (
+            <&[f64; BLOCK]>::try_from(previous),
+            <&[f64; BLOCK]>::try_from(current),
+        ) {
+            lanes.add_block(p, c);
+        } else {
+            for (k, (&p, &c)) in previous.iter().zip(current).enumerate() {
+                lanes.add(k % LANES, p, c);
             }
         }
-        // Return j compares bars j and j + 1, in lane j % LANES (the order of
-        // `ReturnStats::from_equity`'s chunks and remainder). Blocks start at a multiple of
-        // BLOCK (even): the return into the block's first bar is in lane 1, then pairs.
-        let mut add = |lane: usize, p: f64, c: f64| {
-            let growth = c / p;
-            let d = growth - one_shift;
-            sum[lane] += d;
-            sum_sq[lane] += d * d;
-            let below = growth - one_rf;
-            let below = if below < 0.0 { below } else { 0.0 };
-            down[lane] += below * below;
-            lowest[lane] = if p < lowest[lane] { p } else { lowest[lane] };
-        };
-        if start > 0 {
-            add(1, equity[start - 1], equity[start]);
-        }
-        let previous = &equity[start..end - 1];
-        let current = &equity[start + 1..end];
-        let p_chunks = previous.chunks_exact(LANES);
-        let c_chunks = current.chunks_exact(LANES);
-        let (p_rest, c_rest) = (p_chunks.remainder(), c_chunks.remainder());
-        for (p, c) in p_chunks.zip(c_chunks) {
-            for lane in 0..LANES {
-                add(lane, p[lane], c[lane]);
-            }
-        }
-        for (&p, &c) in p_rest.iter().zip(c_rest) {
-            add(0, p, c);
-        }
-        scanner.scan(start..end);
+        scanner.scan(start + 1..end + 1);
     }
     let mut stats = ReturnStats {
         rf_bar,
@@ -96,13 +88,78 @@ pub(crate) fn bar_pass(ts: &[i64], equity: &[f64], rf_bar: f64) -> (ReturnStats,
         downside_sq: 0.0,
         undefined: false,
     };
-    stats.sum = sum.iter().sum();
-    stats.sum_sq = sum_sq.iter().sum();
-    stats.downside_sq = down.iter().sum();
-    let lowest = lowest.iter().copied().fold(f64::INFINITY, f64::min);
+    stats.sum = lanes.sum.iter().sum();
+    stats.sum_sq = lanes.sum_sq.iter().sum();
+    stats.downside_sq = lanes.down.iter().sum();
+    let lowest = lanes.lowest.iter().copied().fold(f64::INFINITY, f64::min);
     let finite = stats.sum.is_finite() && stats.sum_sq.is_finite() && stats.downside_sq.is_finite();
     stats.undefined = !(lowest > 0.0 && finite);
     (stats, scanner.finish())
+}
+
+/// The partial sums of [`ReturnStats::from_equity`], lane by lane.
+#[derive(Clone, Copy)]
+struct Lanes {
+    sum: [f64; LANES],
+    sum_sq: [f64; LANES],
+    down: [f64; LANES],
+    lowest: [f64; LANES],
+    one_shift: f64,
+    one_rf: f64,
+}
+
+impl Lanes {
+    /// The return from `p` to `c` into `lane`, as `ReturnStats::from_equity` adds it.
+    #[inline(always)]
+    fn add(&mut self, lane: usize, p: f64, c: f64) {
+        let growth = c / p;
+        let d = growth - self.one_shift;
+        self.sum[lane] += d;
+        self.sum_sq[lane] += d * d;
+        let below = growth - self.one_rf;
+        let below = if below < 0.0 { below } else { 0.0 };
+        self.down[lane] += below * below;
+        self.lowest[lane] = if p < self.lowest[lane] {
+            p
+        } else {
+            self.lowest[lane]
+        };
+    }
+
+    /// A whole block of returns (from an even return): the growths first, in one
+    /// vectorised pass, then lane by lane in order, as [`Lanes::add`] does.
+    #[inline(always)]
+    fn add_block(&mut self, previous: &[f64; BLOCK], current: &[f64; BLOCK]) {
+        let mut growth = [0.0; BLOCK];
+        for k in 0..BLOCK {
+            growth[k] = current[k] / previous[k];
+        }
+        let (mut sum, mut sum_sq, mut down, mut lowest) =
+            (self.sum, self.sum_sq, self.down, self.lowest);
+        for k in (0..BLOCK).step_by(LANES) {
+            for lane in 0..LANES {
+                let d = growth[k + lane] - self.one_shift;
+                sum[lane] += d;
+                sum_sq[lane] += d * d;
+                let below = growth[k + lane] - self.one_rf;
+                let below = if below < 0.0 { below } else { 0.0 };
+                down[lane] += below * below;
+                let p = previous[k + lane];
+                lowest[lane] = if p < lowest[lane] { p } else { lowest[lane] };
+            }
+        }
+        (self.sum, self.sum_sq, self.down, self.lowest) = (sum, sum_sq, down, lowest);
+    }
+
+    /// Flat returns from `prev`: they add exactly nothing but `prev` to the lowest.
+    #[inline(always)]
+    fn floor(&mut self, prev: f64) {
+        self.lowest[0] = if prev < self.lowest[0] {
+            prev
+        } else {
+            self.lowest[0]
+        };
+    }
 }
 
 #[cfg(test)]

@@ -84,11 +84,28 @@ impl<'a> DrawdownScanner<'a> {
         let block = &self.equity[bars.clone()];
         // Fast path: a block that stays below the peak can only deepen the trough. Most bars
         // of a real equity curve are under water.
-        let (mut low, mut high) = (f64::INFINITY, f64::NEG_INFINITY);
-        for &e in block {
-            low = if e < low { e } else { low };
-            high = if e > high { e } else { high };
+        // In four independent lanes, so it vectorises: NaN is skipped whatever the order,
+        // and only a zero's sign can depend on it, which no comparison or quotient below
+        // (nor the percentage) tells apart.
+        let (mut lows, mut highs) = ([f64::INFINITY; 4], [f64::NEG_INFINITY; 4]);
+        let chunks = block.chunks_exact(4);
+        for &e in chunks.remainder() {
+            lows[0] = if e < lows[0] { e } else { lows[0] };
+            highs[0] = if e > highs[0] { e } else { highs[0] };
         }
+        for chunk in chunks {
+            for lane in 0..4 {
+                let e = chunk[lane];
+                lows[lane] = if e < lows[lane] { e } else { lows[lane] };
+                highs[lane] = if e > highs[lane] { e } else { highs[lane] };
+            }
+        }
+        let low = lows
+            .iter()
+            .fold(f64::INFINITY, |l, &e| if e < l { e } else { l });
+        let high = highs
+            .iter()
+            .fold(f64::NEG_INFINITY, |h, &e| if e > h { e } else { h });
         if high < self.peak {
             self.trough = if low < self.trough { low } else { self.trough };
             return;
