@@ -446,7 +446,7 @@ pub fn sweep_with(
                             error: errors.first().map(|d| d.message.clone()),
                             returns: Vec::new(),
                         },
-                        Ok(plan) => match plan.evaluate_with(candles, &cache) {
+                        Ok(plan) => match plan.evaluate_signals_with(candles, &cache) {
                             Err(e) => SweepRow {
                                 values,
                                 metrics: None,

@@ -69,6 +69,18 @@ impl Plan {
         self.evaluate_keeping(candles, cache, Keep::Signals)
     }
 
+    /// [`Plan::evaluate_with`] for a caller that reads only the signals and the ATR series
+    /// (a parameter sweep): an action input that only one action reads, and that nothing
+    /// else holds, is moved into the signals instead of copied, so its entry of
+    /// [`Evaluation::outputs`] is `None`. The signals are the same.
+    pub fn evaluate_signals_with(
+        &self,
+        candles: &Candles,
+        cache: &dyn StepCache,
+    ) -> Result<Evaluation, EvaluateError> {
+        self.evaluate_inner(candles, cache, Keep::Signals, true)
+    }
+
     /// The evaluation, keeping what `keep` says. Refused up front when the estimate of
     /// its memory ([`Plan::evaluation_bytes`]) is over the budget.
     pub fn evaluate_keeping(
@@ -76,6 +88,17 @@ impl Plan {
         candles: &Candles,
         cache: &dyn StepCache,
         keep: Keep,
+    ) -> Result<Evaluation, EvaluateError> {
+        self.evaluate_inner(candles, cache, keep, false)
+    }
+
+    /// [`Plan::evaluate_keeping`]; with `move_actions`, as [`Plan::evaluate_signals_with`].
+    fn evaluate_inner(
+        &self,
+        candles: &Candles,
+        cache: &dyn StepCache,
+        keep: Keep,
+        move_actions: bool,
     ) -> Result<Evaluation, EvaluateError> {
         if let Some(message) = self.check_budget(candles.len(), keep) {
             return Err(EvaluateError::TooLarge(message));
@@ -161,12 +184,26 @@ impl Plan {
                 outputs[done] = None;
             }
         }
-        let any = |slots: &[Slot]| combine(slots, &outputs, candles.len());
+        let actions = [
+            &self.enter_long,
+            &self.exit_long,
+            &self.enter_short,
+            &self.exit_short,
+        ];
+        let mut columns = actions.map(|slots| {
+            let moved = if move_actions {
+                take_single(slots, &actions, &mut outputs, candles.len())
+            } else {
+                None
+            };
+            moved.unwrap_or_else(|| combine(slots, &outputs, candles.len()))
+        });
+        let take = |c: &mut Vec<bool>| std::mem::take(c);
         let signals = Signals {
-            enter_long: any(&self.enter_long),
-            exit_long: any(&self.exit_long),
-            enter_short: any(&self.enter_short),
-            exit_short: any(&self.exit_short),
+            enter_long: take(&mut columns[0]),
+            exit_long: take(&mut columns[1]),
+            enter_short: take(&mut columns[2]),
+            exit_short: take(&mut columns[3]),
         };
         let atr = self
             .risk
@@ -293,6 +330,40 @@ fn live(outputs: &[Option<Arc<Vec<Series>>>], slot: Slot) -> &Series {
         .as_deref()
         .and_then(|s| s.get(slot.output))
         .unwrap_or(&NOTHING)
+}
+
+/// The column of an action with one input, moved out of `outputs` (leaving `None`) when
+/// it is a boolean series that no other action reads and nothing else holds; `None`
+/// (and `outputs` untouched) otherwise.
+fn take_single(
+    slots: &[Slot],
+    actions: &[&Vec<Slot>; 4],
+    outputs: &mut [Option<Arc<Vec<Series>>>],
+    len: usize,
+) -> Option<Vec<bool>> {
+    let [slot] = slots else { return None };
+    let readers: usize = actions
+        .iter()
+        .map(|a| a.iter().filter(|s| s.step == slot.step).count())
+        .sum();
+    let entry = outputs.get_mut(slot.step)?;
+    let unique = entry.as_ref().is_some_and(|arc| {
+        readers == 1
+            && Arc::strong_count(arc) == 1
+            && Arc::weak_count(arc) == 0
+            && matches!(arc.get(slot.output), Some(Series::Boolean(_)))
+    });
+    if !unique {
+        return None;
+    }
+    let mut series = Arc::try_unwrap(entry.take()?).ok()?;
+    let Series::Boolean(mut v) =
+        std::mem::replace(&mut series[slot.output], Series::Boolean(Vec::new()))
+    else {
+        return None;
+    };
+    v.resize(len, false);
+    Some(v)
 }
 
 fn combine(slots: &[Slot], outputs: &[Option<Arc<Vec<Series>>>], len: usize) -> Vec<bool> {
