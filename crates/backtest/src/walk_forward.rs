@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::equity::EquityPoint;
 use crate::run::BacktestConfig;
-use crate::sweep::{SweepOptions, SweepSpec, sweep_with, with_values};
+use crate::sweep::{SweepOptions, SweepRow, SweepSpec, sweep_with, with_values};
 
 /// The most windows of one walk-forward.
 pub const MAX_WINDOWS: usize = 50;
@@ -294,6 +294,8 @@ pub struct WindowRun {
     pub ts: Vec<i64>,
     pub equity: Vec<f64>,
     pub trades: Vec<Trade>,
+    /// Bars at whose close a position was open (the simulator's count).
+    pub bars_in_market: usize,
 }
 
 /// Runs `doc` over bars `start..end` of `candles`, trading only from `start`; returns why it
@@ -358,20 +360,46 @@ pub fn run_window(
         ts: data.ts[from..].to_vec(),
         equity: sim.equity[from..].to_vec(),
         trades: sim.trades,
+        bars_in_market: sim.bars_in_market,
     })
 }
 
-/// Growth per millisecond: ln(1 + return) over the duration.
-fn rate(total_return_pct: f64, duration_ms: i64) -> Option<f64> {
+/// Growth per millisecond: ln(1 + return) over the duration; `None` for a total loss or no
+/// duration.
+pub fn growth_rate(total_return_pct: f64, duration_ms: i64) -> Option<f64> {
     let growth = 1.0 + total_return_pct / 100.0;
     (growth > 0.0 && duration_ms > 0).then(|| growth.ln() / duration_ms as f64)
 }
 
-fn efficiency(oos_rate: Option<f64>, is_rate: Option<f64>) -> Option<f64> {
+/// Out-of-sample growth rate ÷ in-sample growth rate; `None` unless the in-sample rate is
+/// positive (the ratio means nothing otherwise).
+pub fn efficiency(oos_rate: Option<f64>, is_rate: Option<f64>) -> Option<f64> {
     match (oos_rate, is_rate) {
         (Some(o), Some(i)) if i > 0.0 => Some(o / i),
         _ => None,
     }
+}
+
+/// Whether a row may be chosen: it ran, the objective is defined and it made at least
+/// `min_trades` trades; its objective value when it may.
+fn eligible(row: &SweepRow, objective: Objective, min_trades: usize) -> Option<f64> {
+    let m = row.metrics.as_ref()?;
+    let v = objective.value(m)?;
+    (m.trades >= min_trades).then_some(v)
+}
+
+/// The row with the highest objective among the eligible ones (see [`eligible`]); ties go
+/// to the first in grid order.
+pub fn best_row(rows: &[SweepRow], objective: Objective, min_trades: usize) -> Option<&SweepRow> {
+    let mut best: Option<(&SweepRow, f64)> = None;
+    for row in rows {
+        if let Some(v) = eligible(row, objective, min_trades)
+            && best.is_none_or(|(_, b)| v > b)
+        {
+            best = Some((row, v));
+        }
+    }
+    best.map(|(row, _)| row)
 }
 
 /// Walks forward over `candles`. `progress(done, total)` counts in-sample combinations.
@@ -394,6 +422,8 @@ pub fn walk_forward(
     let mut windows = Vec::with_capacity(bounds.len());
     let mut capital = config.sim.initial_capital;
     let (mut ts, mut equity, mut trades) = (Vec::new(), Vec::new(), Vec::new());
+    let mut bars_in_market = 0;
+    // the chosen combinations' in-sample log growth and duration, for the pooled rate
     let (mut is_log, mut is_ms) = (0.0, 0i64);
     for (k, b) in bounds.iter().enumerate() {
         let in_sample = candles.slice(b.is_start, b.oos_start);
@@ -407,23 +437,7 @@ pub fn walk_forward(
             &SweepOptions::default(),
             &|done, _| progress(offset + done, total),
         )?;
-        let eligible: Vec<_> = result
-            .rows
-            .iter()
-            .filter_map(|r| {
-                let m = r.metrics.as_ref()?;
-                let v = wf.objective.value(m)?;
-                (m.trades >= wf.min_trades).then_some((r, v))
-            })
-            .collect();
-        let best =
-            eligible.iter().fold(
-                None::<&(&crate::sweep::SweepRow, f64)>,
-                |best, c| match best {
-                    Some(b) if b.1 >= c.1 => Some(b),
-                    _ => Some(c),
-                },
-            );
+        let best = best_row(&result.rows, wf.objective, wf.min_trades);
         let in_sample_ms = (b.oos_start - b.is_start) as i64 * bar_ms;
         let oos_ms = (b.oos_end - b.oos_start) as i64 * bar_ms;
         let mut window = WalkForwardWindow {
@@ -432,7 +446,11 @@ pub fn walk_forward(
             out_of_sample_to: candles.ts[b.oos_end - 1],
             in_sample_bars: b.oos_start - b.is_start,
             out_of_sample_bars: b.oos_end - b.oos_start,
-            eligible: eligible.len(),
+            eligible: result
+                .rows
+                .iter()
+                .filter(|r| eligible(r, wf.objective, wf.min_trades).is_some())
+                .count(),
             chosen: None,
             in_sample: None,
             out_of_sample: None,
@@ -444,7 +462,7 @@ pub fn walk_forward(
                 "no combination made at least {} trades in sample",
                 wf.min_trades
             )),
-            Some((row, _)) => {
+            Some(row) => {
                 window.chosen = Some(row.values.clone());
                 window.in_sample = row.metrics.clone();
                 let chosen = with_values(doc, &spec.axes, &row.values);
@@ -456,15 +474,16 @@ pub fn walk_forward(
         let is_rate = window
             .in_sample
             .as_ref()
-            .and_then(|m| rate(m.total_return_pct, in_sample_ms));
+            .and_then(|m| growth_rate(m.total_return_pct, in_sample_ms));
         match run {
             Ok(run) => {
-                let oos_rate = rate(run.metrics.total_return_pct, oos_ms);
+                let oos_rate = growth_rate(run.metrics.total_return_pct, oos_ms);
                 window.efficiency = efficiency(oos_rate, is_rate);
                 let skip = usize::from(!ts.is_empty());
                 ts.extend_from_slice(&run.ts[skip..]);
                 equity.extend_from_slice(&run.equity[skip..]);
                 trades.extend(run.trades);
+                bars_in_market += run.bars_in_market;
                 capital = *equity.last().unwrap_or(&capital);
                 window.out_of_sample = Some(run.metrics);
             }
@@ -491,10 +510,6 @@ pub fn walk_forward(
     let stitched = (equity.len() >= 2).then(|| {
         let first = bounds[0].oos_start.saturating_sub(1);
         let close = &candles.close[first..first + equity.len()];
-        let in_market = trades
-            .iter()
-            .map(|t: &Trade| t.exit_index.saturating_sub(t.entry_index))
-            .sum();
         bb_metrics::compute(&MetricsInput {
             ts: &ts,
             equity: &equity,
@@ -502,7 +517,7 @@ pub fn walk_forward(
             trades: &trades,
             initial_capital: config.sim.initial_capital,
             timeframe,
-            bars_in_market: in_market,
+            bars_in_market,
             risk_free_rate: config.risk_free_rate,
         })
     });
@@ -510,7 +525,7 @@ pub fn walk_forward(
     let pooled_is = (is_ms > 0).then(|| is_log / is_ms as f64);
     let efficiency = stitched
         .as_ref()
-        .and_then(|m| efficiency(rate(m.total_return_pct, oos_ms), pooled_is));
+        .and_then(|m| efficiency(growth_rate(m.total_return_pct, oos_ms), pooled_is));
     let drawdown = bb_metrics::drawdown_series(&equity);
     Ok(WalkForwardReport {
         spec: wf.clone(),
@@ -637,7 +652,7 @@ mod tests {
         assert_eq!(efficiency(Some(1.0), Some(2.0)), Some(0.5));
         assert_eq!(efficiency(Some(1.0), Some(-2.0)), None);
         assert_eq!(efficiency(Some(1.0), None), None);
-        assert_eq!(rate(-100.0, 10), None);
-        assert!((rate(10.0, 1).unwrap() - 1.1f64.ln()).abs() < 1e-15);
+        assert_eq!(growth_rate(-100.0, 10), None);
+        assert!((growth_rate(10.0, 1).unwrap() - 1.1f64.ln()).abs() < 1e-15);
     }
 }

@@ -23,7 +23,8 @@
 use bb_backtest::BacktestConfig;
 use bb_backtest::sweep::{SweepOptions, SweepRow, SweepSpec, sweep_with, with_values};
 use bb_backtest::walk_forward::{
-    Objective, WalkForwardReport, WalkForwardSpec, run_window, walk_forward,
+    Objective, WalkForwardReport, WalkForwardSpec, best_row, efficiency, growth_rate, run_window,
+    walk_forward,
 };
 use bb_domain::Candles;
 use bb_metrics::Metrics;
@@ -343,7 +344,7 @@ pub fn run_lab(
         },
         &|done, _| progress(done * SWEEP_SHARE / total, "Sweeping the development data"),
     )?;
-    let chosen = choose(&result.rows, objective, lab.walk_forward.min_trades);
+    let chosen = best_row(&result.rows, objective, lab.walk_forward.min_trades);
     if chosen.is_none() {
         notes.push(format!(
             "No combination made at least {} trades on the development data, so nothing was \
@@ -518,31 +519,11 @@ pub fn run_lab(
         .iter()
         .map(|v| v.level)
         .filter(|l| *l != Level::Unknown)
-        .max_by_key(|l| verdicts::severity(*l))
+        .max_by_key(|l| l.severity())
         .unwrap_or(Level::Unknown);
     report.headline = headline(&report.verdicts);
     progress(100, "Done");
     Ok(report)
-}
-
-/// The best row by `objective` with at least `min_trades` trades; ties go to the first.
-fn choose(rows: &[SweepRow], objective: Objective, min_trades: usize) -> Option<&SweepRow> {
-    let mut best: Option<(&SweepRow, f64)> = None;
-    for row in rows {
-        let Some(m) = row.metrics.as_ref() else {
-            continue;
-        };
-        let Some(v) = objective.value(m) else {
-            continue;
-        };
-        if m.trades < min_trades {
-            continue;
-        }
-        if best.is_none_or(|(_, b)| v > b) {
-            best = Some((row, v));
-        }
-    }
-    best.map(|(r, _)| r)
 }
 
 /// The grid cell of `values` (odometer order, the last axis fastest).
@@ -581,18 +562,11 @@ fn holdout(
     let bar_ms = candles.timeframe().map_or(0, |t| t.millis());
     match run_window(doc, candles, start, candles.len(), config) {
         Ok(run) => {
-            let rate = |pct: f64, bars: usize| {
-                let growth = 1.0 + pct / 100.0;
-                let ms = bars as i64 * bar_ms;
-                (growth > 0.0 && ms > 0).then(|| growth.ln() / ms as f64)
-            };
-            let efficiency = match (
+            let rate = |pct: f64, bars: usize| growth_rate(pct, bars as i64 * bar_ms);
+            let efficiency = efficiency(
                 rate(run.metrics.total_return_pct, span.bars),
                 rate(development.total_return_pct, start),
-            ) {
-                (Some(h), Some(d)) if d > 0.0 => Some(h / d),
-                _ => None,
-            };
+            );
             Holdout {
                 result: Some(HoldoutResult {
                     verdict: verdicts::holdout(efficiency, &run.metrics),

@@ -12,7 +12,7 @@ use crate::sharpe::DeflatedSharpe;
 use crate::stability::Stability;
 
 /// How a check came out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
@@ -24,6 +24,18 @@ pub enum Level {
     Fail,
     /// The data cannot tell (too few trades, undefined statistic).
     Unknown,
+}
+
+impl Level {
+    /// How bad a level is, for ordering worst first: fail, caution, pass, then unknown.
+    pub fn severity(self) -> u8 {
+        match self {
+            Level::Fail => 3,
+            Level::Caution => 2,
+            Level::Pass => 1,
+            Level::Unknown => 0,
+        }
+    }
 }
 
 /// The robustness checks.

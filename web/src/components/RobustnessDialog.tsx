@@ -70,6 +70,8 @@ type Errors = Partial<Record<keyof Form | "axes" | "form", string>>;
 
 /** The API's `details.field` → the form's field. */
 function fieldOf(field: unknown): keyof Errors {
+  // `params[2]`, `where[0]`: the settings to vary
+  if (typeof field === "string" && /^(params|where)\[\d+\]$/.test(field)) return "axes";
   switch (field) {
     case "windows":
       return "windows";
@@ -156,7 +158,8 @@ function RobustnessForm({ target, onClose }: { target: RobustnessTarget; onClose
     if (!whole(form.minTrades)) errs.minTrades = "Enter a whole number of trades, e.g. 5.";
     if (!number(form.holdout)) errs.holdout = "Enter a percentage, e.g. 20 (0 keeps nothing aside).";
     if (!whole(form.runs)) errs.runs = "Enter a whole number of simulations, e.g. 1000.";
-    if (form.seed.trim() !== "" && !whole(form.seed)) errs.seed = "Enter a whole number, or leave it empty for a random one.";
+    if (form.seed.trim() !== "" && !(whole(form.seed) && Number.isSafeInteger(Number(form.seed))))
+      errs.seed = "Enter a whole number up to 9,007,199,254,740,991, or leave it empty for a random one.";
     setErrors(errs);
     if (Object.keys(errs).length) return;
     const p = target.base;

@@ -177,18 +177,8 @@ pub fn verdicts(report: &LabReport) -> Vec<Verdict> {
         out.push(verdict::monte_carlo_verdict(m));
     }
     // worst first; a stable sort keeps the order above among equals
-    out.sort_by_key(|v| std::cmp::Reverse(severity(v.level)));
+    out.sort_by_key(|v| std::cmp::Reverse(v.level.severity()));
     out
-}
-
-/// How bad a level is, for ordering (unknown sorts last).
-pub fn severity(level: Level) -> u8 {
-    match level {
-        Level::Fail => 3,
-        Level::Caution => 2,
-        Level::Pass => 1,
-        Level::Unknown => 0,
-    }
 }
 
 /// The overall verdict in a sentence.

@@ -95,11 +95,8 @@ pub async fn create_robustness(
     }
     let prepared = prepare(&state, &caller, &user, &req.target()).await?;
     check_sweep_targets(&prepared.graph, &spec)?;
-    check_combinations(&spec, &limits).await?;
+    let combinations = check_combinations(&spec, &limits).await?;
     // the whole job's size: combinations × candles × sweeps, before it is queued
-    let counted = spec.clone();
-    let combinations =
-        tokio::task::spawn_blocking(move || counted.count_combinations(usize::MAX)).await?;
     let dataset = state
         .db()
         .candles()

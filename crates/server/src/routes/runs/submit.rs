@@ -109,20 +109,18 @@ pub async fn create_sweep(
     submit(&state, &user, &limits, prepared, RunKind::Sweep, config, 0).await
 }
 
-/// Counts the combinations that satisfy the constraints (at most [`MAX_GRID`] cells ×
-/// [`MAX_SWEEP_CONSTRAINTS`] comparisons, so off the runtime's threads; a grid within the
-/// plan's limit is only checked for one combination): none is a 422 on `where`, more than
-/// the plan allows a `quota_exceeded` on `sweep_combinations`.
+/// Counts the combinations that satisfy the constraints, off the runtime's threads (a grid
+/// within the plan's limit has at most that many cells to visit; a bigger one is counted in
+/// full, at most [`MAX_GRID`] cells × [`MAX_SWEEP_CONSTRAINTS`] comparisons, to say how many
+/// it asks for): none is a 422 on `where`, more than the plan allows a `quota_exceeded` on
+/// `sweep_combinations`. Returns the count.
 pub(crate) async fn check_combinations(
     spec: &SweepSpec,
     limits: &PlanLimits,
-) -> Result<(), ApiError> {
+) -> Result<usize, ApiError> {
     let limit = usize::try_from(limits.max_sweep_combinations.max(0)).unwrap_or(usize::MAX);
-    let cells = spec.checked_grid_size().unwrap_or(usize::MAX);
-    let stop_after = if cells <= limit { 1 } else { usize::MAX };
     let counted = spec.clone();
-    let combinations =
-        tokio::task::spawn_blocking(move || counted.count_combinations(stop_after)).await?;
+    let combinations = tokio::task::spawn_blocking(move || counted.combination_count()).await?;
     if combinations == 0 {
         return Err(field_error(
             "where",
@@ -139,7 +137,7 @@ pub(crate) async fn check_combinations(
         };
         return Err(quota_error(&exceeded, limits, bb_store::now_ms()));
     }
-    Ok(())
+    Ok(combinations)
 }
 
 /// The sweep's axes and constraints, checked from the cheapest test to the dearest: how
