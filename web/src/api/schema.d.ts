@@ -6791,7 +6791,7 @@ export interface operations {
                     "application/json": components["schemas"]["RunPage"];
                 };
             };
-            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            /** @description A page size or offset out of range */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -168,7 +168,7 @@ fn lab_spec(req: &CreateRobustnessRequest) -> Result<LabSpec, ApiError> {
     tag = "robustness",
     params(ListRunsQuery),
     security(("bearer" = [])),
-    responses((status = 200, body = RunPage), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope))
+    responses((status = 200, body = RunPage), (status = 400, description = "A page size or offset out of range", body = ErrorEnvelope), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope))
 )]
 pub async fn list_robustness(
     State(state): State<AppState>,

@@ -26,7 +26,11 @@ pub async fn load_own(
         Ok(run) if run.user_id == caller.id && run.kind == kind => Ok(run),
         Ok(_) | Err(StoreError::NotFound) => Err(ApiError::NotFound(format!(
             "There is no such {}.",
-            kind.as_str()
+            match kind {
+                RunKind::Backtest => "backtest",
+                RunKind::Sweep => "sweep",
+                RunKind::Robustness => "robustness check",
+            }
         ))),
         Err(e) => Err(e.into()),
     }
