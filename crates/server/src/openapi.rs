@@ -32,6 +32,8 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "sweeps", description = "Parameter sweeps as jobs: submit, live events (SSE), every combination's metrics"),
         (name = "robustness", description = "The robustness lab as jobs: walk-forward, holdout (each look recorded), Monte Carlo, deflated Sharpe, PBO, parameter stability, plain verdicts"),
         (name = "paper-trades", description = "Paper trading: strategies run forward on candles as they close (or replayed), with an append-only ledger, live events (SSE), pause, resume and stop"),
+        (name = "templates", description = "Templates: publish a strategy version (machine gates, then a reviewer, for the public), browse the gallery with verified backtest cards, clone with attribution"),
+        (name = "compliance", description = "The compliance queue (reviewers and admins): evidence, decisions with reasons, takedowns"),
         (name = "plans", description = "The caller's plan, its limits and usage"),
         (name = "notifications", description = "The in-app notification center and its push stream"),
         (name = "admin", description = "Administration (admins only)"),

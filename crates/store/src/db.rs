@@ -224,6 +224,16 @@ impl Db {
         crate::PaperRuns { db: self }
     }
 
+    /// Templates and their clones.
+    pub fn templates(&self) -> crate::Templates<'_> {
+        crate::Templates { db: self }
+    }
+
+    /// Compliance events: reviews and takedowns.
+    pub fn compliance(&self) -> crate::Compliance<'_> {
+        crate::Compliance { db: self }
+    }
+
     /// In-app notifications.
     pub fn notifications(&self) -> crate::Notifications<'_> {
         crate::Notifications { db: self }

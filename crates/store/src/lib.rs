@@ -37,6 +37,7 @@ mod bus;
 mod candles;
 mod chunk;
 mod clock;
+mod compliance;
 mod db;
 mod error;
 mod holdout;
@@ -50,6 +51,7 @@ mod revisions;
 mod runs;
 mod sql;
 mod strategies;
+mod templates;
 mod tokens;
 mod users;
 
@@ -58,6 +60,7 @@ pub use candles::{
     CHUNK_ROWS, CandleStore, ChunkInfo, Dataset, ImportSummary, NewDataset, SourceRange,
 };
 pub use clock::now_ms;
+pub use compliance::{Compliance, ComplianceEvent, Decided, Decision, EventFilter};
 pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;
 pub use holdout::{HoldoutLook, Holdouts};
@@ -67,7 +70,10 @@ pub use jobs::{
     WAKE_TOPIC as JOBS_TOPIC, retry_backoff_ms,
 };
 pub use migrate::{MIGRATIONS, Migration};
-pub use model::{PlanTier, Role, RunKind, RunStatus, StrategyStatus, Visibility};
+pub use model::{
+    Audience, ComplianceEntity, ComplianceEventType, ComplianceStatus, PlanTier, Role, RunKind,
+    RunStatus, StrategyStatus, TemplateStatus, Visibility,
+};
 pub use notifications::{NewNotification, Notification, Notifications, notify_topic};
 pub use paper::{
     NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperBasket,
@@ -82,6 +88,10 @@ pub use runs::{
 pub use strategies::{
     MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,
     StrategyFilter, StrategyPatch, StrategyVersion,
+};
+pub use templates::{
+    MAX_DISCLOSURE_LEN, MIN_DISCLOSURE_LEN, NewTemplate, Publication, Template, TemplateFilter,
+    TemplateSort, Templates,
 };
 pub use tokens::{RefreshToken, RefreshTokens};
 pub use users::{NewUser, SessionCheck, TotpState, User, Users};

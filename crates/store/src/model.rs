@@ -136,6 +136,61 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// Where a template is: waiting for its review, published (in the gallery), rejected by
+    /// a reviewer, taken down after publication, or replaced by a newer published version.
+    TemplateStatus, "template status" {
+        PendingReview => "pending_review",
+        Published => "published",
+        Rejected => "rejected",
+        TakenDown => "taken_down",
+        Superseded => "superseded",
+    }
+);
+
+text_enum!(
+    /// Who a template is published to.
+    Audience, "audience" {
+        /// The members of the educator's cohort.
+        Cohort => "cohort",
+        /// Everyone, after a compliance review.
+        Public => "public",
+    }
+);
+
+text_enum!(
+    /// Where a compliance event is. `Open` and `Escalated` wait for a decision.
+    ComplianceStatus, "compliance status" {
+        Open => "open",
+        Approved => "approved",
+        Rejected => "rejected",
+        /// Passed to an admin.
+        Escalated => "escalated",
+    }
+);
+
+text_enum!(
+    /// What a compliance event is about.
+    ComplianceEventType, "compliance event type" {
+        Disclosure => "disclosure",
+        /// A publication to the public, checked by the machine gates, then a reviewer.
+        RiskReview => "risk_review",
+        /// A reviewer hid a published template.
+        Takedown => "takedown",
+        Audit => "audit",
+    }
+);
+
+text_enum!(
+    /// The kind of thing a compliance event concerns.
+    ComplianceEntity, "compliance entity" {
+        Strategy => "strategy",
+        Template => "template",
+        Cohort => "cohort",
+        Notification => "notification",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -524,6 +524,69 @@ impl Strategies<'_> {
     }
 }
 
+/// Creates a private `Draft` strategy with `first` as its version 1 on `conn`, inside the
+/// caller's transaction (a clone of a template). The slug gets a random suffix at once, so
+/// one attempt is enough; a collision all the same is a `Conflict`.
+pub(crate) async fn create_in(
+    conn: &mut AnyConnection,
+    new: NewStrategy,
+    first: NewVersion,
+) -> Result<(Strategy, StrategyVersion), StoreError> {
+    let title = clean_title(&new.title)?;
+    let tags = normalize_tags(&new.tags)?;
+    check_version(&first)?;
+    let now = now_ms();
+    let strategy = Strategy {
+        id: new_id(),
+        owner_id: new.owner_id,
+        slug: format!("{}-{}", slugify(&title), slug_suffix()),
+        title,
+        description: new.description,
+        status: StrategyStatus::Draft,
+        visibility: new.visibility,
+        tags,
+        latest_version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let version = StrategyVersion {
+        strategy_id: strategy.id.clone(),
+        version: 1,
+        graph: first.graph,
+        notes: first.notes,
+        author_id: first.author_id,
+        valid: first.valid,
+        diagnostics: first.diagnostics,
+        created_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO strategies (id, owner_id, title, slug, description, status, \
+         visibility, latest_version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&strategy.id)
+    .bind(&strategy.owner_id)
+    .bind(&strategy.title)
+    .bind(&strategy.slug)
+    .bind(&strategy.description)
+    .bind(strategy.status.as_str())
+    .bind(strategy.visibility.as_str())
+    .bind(strategy.latest_version)
+    .bind(strategy.created_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        map_err(
+            e,
+            &[("slug", "the strategy's address is taken; try again")],
+            "owner does not exist",
+        )
+    })?;
+    insert_tags(conn, &strategy.id, &strategy.tags).await?;
+    insert_version(conn, &version).await?;
+    Ok((strategy, version))
+}
+
 async fn fetch_strategy(conn: &mut AnyConnection, id: &str) -> Result<Strategy, StoreError> {
     let row = sqlx::query(concat!(
         "SELECT ",
@@ -709,7 +772,7 @@ fn slug_suffix() -> String {
 }
 
 /// `%text%`, lowercase, with `\`, `%` and `_` escaped (for `LIKE .. ESCAPE '\'`).
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::from("%");
     for c in text.to_lowercase().chars() {
         if matches!(c, '\\' | '%' | '_') {

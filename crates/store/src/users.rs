@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use crate::clock::{new_id, now_ms};
 use crate::error::map_err;
 use crate::model::parse_col;
-use crate::sql::col;
+use crate::sql::{col, col_bool, int_bool};
 use crate::{Db, PlanTier, Role, StoreError};
 
 /// A user account as the rest of the system sees it (no password hash).
@@ -25,6 +25,8 @@ pub struct User {
     pub disabled_at: Option<i64>,
     /// Two-factor sign-in (TOTP) is on.
     pub two_factor_enabled: bool,
+    /// May decide compliance events (a duty an admin grants, beside the role).
+    pub reviewer: bool,
 }
 
 /// What [`Users::session`] tells the auth extractor about a caller, in one query.
@@ -93,7 +95,7 @@ pub struct Users<'a> {
 /// The columns [`user_from_row`] reads, as a literal for `concat!`.
 macro_rules! user_columns {
     () => {
-        "id, email, display_name, role, plan, created_at, disabled_at, totp_enabled_at"
+        "id, email, display_name, role, plan, created_at, disabled_at, totp_enabled_at, reviewer"
     };
 }
 
@@ -131,6 +133,7 @@ impl Users<'_> {
             created_at: now_ms(),
             disabled_at: None,
             two_factor_enabled: false,
+            reviewer: false,
         };
         sqlx::query(
             "INSERT INTO users (id, email, password_hash, display_name, role, plan, \
@@ -495,6 +498,7 @@ fn user_from_row(row: &AnyRow) -> Result<User, StoreError> {
         created_at: col(row, "created_at")?,
         disabled_at: col(row, "disabled_at")?,
         two_factor_enabled: col::<Option<i64>>(row, "totp_enabled_at")?.is_some(),
+        reviewer: col_bool(row, "reviewer")?,
     })
 }
 
@@ -516,6 +520,36 @@ fn normalize_email(email: &str) -> Result<String, StoreError> {
         Err(StoreError::Invalid(format!(
             "{email:?} is not an email address"
         )))
+    }
+}
+
+impl Users<'_> {
+    /// Grants or withdraws the reviewer duty; `NotFound` if there is no such user.
+    pub async fn set_reviewer(&self, id: &str, reviewer: bool) -> Result<User, StoreError> {
+        let row = sqlx::query(concat!(
+            "UPDATE users SET reviewer = $1, updated_at = $2 WHERE id = $3 RETURNING ",
+            user_columns!()
+        ))
+        .bind(int_bool(reviewer))
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        user_from_row(&row)
+    }
+
+    /// Accounts that may decide compliance events: reviewers and admins, not disabled.
+    pub async fn reviewers(&self) -> Result<Vec<User>, StoreError> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE (reviewer = 1 OR role = 'admin') AND disabled_at IS NULL \
+             ORDER BY created_at LIMIT 1000"
+        ))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter().map(user_from_row).collect()
     }
 }
 

@@ -114,7 +114,8 @@ conformance!(
                 "0012_paper_trades",
                 "0013_candle_revisions",
                 "0014_paper_baskets",
-                "0015_holdout_looks"
+                "0015_holdout_looks",
+                "0017_templates"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

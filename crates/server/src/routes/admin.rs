@@ -28,9 +28,12 @@ pub struct UpdateUserRequest {
     /// `true` disables the account: it cannot sign in, and its tokens stop working on the
     /// next request. `false` enables it again.
     pub disabled: Option<bool>,
+    /// `true` lets the user decide compliance events (the reviewer duty, beside the role);
+    /// `false` withdraws it.
+    pub reviewer: Option<bool>,
 }
 
-/// Change a user's role, plan and/or disabled state (admins with two-factor sign-in on).
+/// Change a user's role, plan, reviewer duty and/or disabled state (admins with two-factor sign-in on).
 #[utoipa::path(
     patch,
     path = "/api/v1/admin/users/{id}",
@@ -61,6 +64,9 @@ async fn update_user(
     }
     if let Some(plan) = req.plan {
         user = users.set_plan(&id, plan).await?;
+    }
+    if let Some(reviewer) = req.reviewer {
+        user = users.set_reviewer(&id, reviewer).await?;
     }
     if let Some(disabled) = req.disabled {
         user = users.set_disabled(&id, disabled).await?;

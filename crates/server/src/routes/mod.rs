@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blocks;
+pub mod compliance;
 pub mod market;
 pub mod notifications;
 pub mod ops;
@@ -16,6 +17,7 @@ pub mod runs;
 pub mod schemas;
 pub mod settings;
 pub mod strategies;
+pub mod templates;
 pub mod validate;
 pub mod web;
 
@@ -35,6 +37,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(runs::router())
         .merge(paper::router())
         .merge(robustness::router())
+        .merge(templates::router())
+        .merge(compliance::router())
         .merge(settings::router())
         .merge(plan_usage::router())
         .merge(notifications::router())

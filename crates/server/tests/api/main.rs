@@ -19,3 +19,4 @@ mod rate_limit;
 mod robustness;
 mod runs;
 mod supabase;
+mod templates;

@@ -53,6 +53,8 @@ pub struct UserView {
     pub two_factor_enabled: bool,
     /// An admin disabled the account.
     pub disabled: bool,
+    /// May decide compliance events (granted by an admin).
+    pub reviewer: bool,
 }
 
 impl From<User> for UserView {
@@ -65,6 +67,7 @@ impl From<User> for UserView {
             plan: u.plan,
             created_at: u.created_at,
             two_factor_enabled: u.two_factor_enabled,
+            reviewer: u.reviewer,
             disabled: u.disabled_at.is_some(),
         }
     }
