@@ -12,6 +12,9 @@ use bb_strategy::StrategyDocument;
 
 pub const DEMO_EMAIL: &str = "demo@blockbuilders.local";
 pub const DEMO_PASSWORD: &str = "demo-password-123";
+/// A second demo account with the reviewer duty, to try the compliance queue
+/// (`/review`) on templates the demo account publishes. Same password.
+pub const DEMO_REVIEWER_EMAIL: &str = "reviewer@blockbuilders.local";
 
 /// The onboarding templates, compiled into the binary.
 pub const STARTERS: [(&str, &str); 5] = [
@@ -47,6 +50,7 @@ pub struct Seeded {
 /// Creates the demo account and the starters that are missing.
 pub async fn demo(db: &Db) -> anyhow::Result<Seeded> {
     let (user, user_created) = demo_user(db).await?;
+    demo_reviewer(db).await?;
     let mut existing = Vec::new();
     for status in [None, Some(StrategyStatus::Archived)] {
         let filter = StrategyFilter {
@@ -126,4 +130,26 @@ async fn demo_user(db: &Db) -> anyhow::Result<(User, bool)> {
         })
         .await?;
     Ok((user, true))
+}
+
+async fn demo_reviewer(db: &Db) -> anyhow::Result<()> {
+    if db.users().by_email(DEMO_REVIEWER_EMAIL).await?.is_some() {
+        return Ok(());
+    }
+    let password_hash = password::hash(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+    let user = db
+        .users()
+        .create(NewUser {
+            email: DEMO_REVIEWER_EMAIL.to_string(),
+            password_hash: Some(password_hash),
+            display_name: "Demo reviewer".to_string(),
+            role: Role::Builder,
+            plan: PlanTier::Free,
+            external_subject: None,
+        })
+        .await?;
+    db.users().set_reviewer(&user.id, true).await?;
+    Ok(())
 }
