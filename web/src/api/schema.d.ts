@@ -4,6 +4,61 @@
  */
 
 export interface paths {
+    "/api/v1/admin/compliance/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The compliance queue, oldest first. */
+        get: operations["list_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/compliance/events/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event with its evidence and template. */
+        get: operations["get_event"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Decide an open (or escalated) event. */
+        patch: operations["decide_event"];
+        trace?: never;
+    };
+    "/api/v1/admin/compliance/takedowns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take a published template down: it leaves the gallery; clones keep working; its
+         *     educator is told why.
+         */
+        post: operations["take_down"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users/{id}": {
         parameters: {
             query?: never;
@@ -17,7 +72,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change a user's role, plan and/or disabled state (admins with two-factor sign-in on). */
+        /** Change a user's role, plan, reviewer duty and/or disabled state (admins with two-factor sign-in on). */
         patch: operations["update_user"];
         trace?: never;
     };
@@ -1105,6 +1160,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Browse published templates. */
+        get: operations["list_templates"];
+        put?: never;
+        /** Publish a strategy version as a template. */
+        post: operations["publish_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/gates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The machine gates of a version (the publish dialog's checklist). */
+        get: operations["template_gates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's publications in every state, with their reviews. */
+        get: operations["my_templates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One template. */
+        get: operations["get_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/templates/{id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clone a published template into a private strategy. */
+        post: operations["clone_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/validate": {
         parameters: {
             query?: never;
@@ -1395,6 +1536,19 @@ export interface components {
          * @description A candle file, sent as the raw request body (documentation only).
          */
         CandleFile: string;
+        /** @description The robustness check shown on a card. */
+        CardRobustness: {
+            /** @description The whole check's verdict in a sentence. */
+            headline: string;
+            run_id: string;
+            /** @description `pass`, `caution`, `fail` or `unknown`: the walk-forward's level. */
+            walk_forward: string;
+            /**
+             * Format: double
+             * @description Stitched out-of-sample ÷ in-sample growth rate.
+             */
+            walk_forward_efficiency?: number | null;
+        };
         /** @description The whole catalogue, as served to the UI. */
         Catalogue: {
             /** @description Every block, in palette order. */
@@ -1420,6 +1574,24 @@ export interface components {
         CloneRequest: {
             /** @description Title of the copy (1 to 200 characters, not only spaces); default: the source's title. */
             title?: string | null;
+        };
+        /** @description Cloning a template. */
+        CloneTemplateRequest: {
+            /** @description `true`: the caller has read the template's disclosure. */
+            acknowledge_disclosure: boolean;
+            /** @description The new strategy's title (default: the template's), 1 to 200 characters. */
+            title?: string | null;
+        };
+        /** @description A clone: the new strategy and the template with its new count. */
+        CloneView: {
+            /** @description The new private strategy. */
+            strategy_id: string;
+            template: components["schemas"]["TemplateView"];
+            /**
+             * Format: int64
+             * @description Its version 1 (the template's version).
+             */
+            version: number;
         };
         CompareRequest: {
             /** @description Two to five succeeded backtests of the caller, each once. */
@@ -1447,6 +1619,43 @@ export interface components {
             runs: components["schemas"]["RunView"][];
             /** @description Unix ms, the union of every run's equity times. */
             ts: number[];
+        };
+        /** @description A page of events. */
+        ComplianceEventPage: {
+            items: components["schemas"]["ComplianceEventView"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            offset: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One compliance event. */
+        ComplianceEventView: {
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            created_at: number;
+            created_by?: string | null;
+            entity_id: string;
+            /** @description `template` (today), `strategy`, `cohort` or `notification`. */
+            entity_type: string;
+            /** @description `risk_review`, `takedown`, `disclosure` or `audit`. */
+            event_type: string;
+            id: string;
+            /**
+             * @description The evidence: for a `risk_review`, `gates` (each machine gate and what it found) and
+             *     `card` (the verified backtest).
+             */
+            payload: Record<string, never>;
+            reason?: string | null;
+            /** Format: int64 */
+            resolved_at?: number | null;
+            resolved_by?: string | null;
+            /** @description `open`, `approved`, `rejected` or `escalated`. */
+            status: string;
+            template?: components["schemas"]["TemplateView"] | null;
         };
         /**
          * @description How a file was compressed (recognised by its magic bytes).
@@ -1903,6 +2112,16 @@ export interface components {
             /** Format: int64 */
             updated_at: number;
         };
+        /** @description A decision. */
+        DecideRequest: {
+            /**
+             * @description Why, in words the educator reads: required to reject or escalate; 1 to 2,000
+             *     characters.
+             */
+            reason?: string | null;
+            /** @description `approved`, `rejected` or `escalated` (to an admin). */
+            status: string;
+        };
         /** @description The Deflated Sharpe Ratio of the configuration selected among a sweep's trials. */
         DeflatedSharpe: {
             /**
@@ -2233,6 +2452,24 @@ export interface components {
          * @enum {string}
          */
         GapPolicy: "leave" | "forward_fill";
+        /** @description One gate's outcome. */
+        Gate: {
+            /** @description What was found, in a sentence. */
+            detail: string;
+            /**
+             * @description `backtest_with_costs`, `min_trades`, `no_critical_warnings`, `out_of_sample` or
+             *     `disclosure`.
+             */
+            gate: string;
+            passed: boolean;
+        };
+        /** @description The machine gates for a version, as they stand, and the card it would be published with. */
+        GatesView: {
+            card?: components["schemas"]["TemplateCard"] | null;
+            gates: components["schemas"]["Gate"][];
+            /** @description Whether every gate passes (the disclosure is checked when publishing). */
+            passed: boolean;
+        };
         Health: {
             /** @example ok */
             status: string;
@@ -3101,6 +3338,26 @@ export interface components {
          * @enum {string}
          */
         PortType: "number" | "boolean";
+        /** @description What to publish. */
+        PublishRequest: {
+            /** @description `public` (after review). Cohorts come with the cohort pages. */
+            audience: string;
+            /** @description Defaults to the strategy's description; at most 5,000 characters. */
+            description?: string | null;
+            /** @description The risk disclosure shown before cloning: 20 to 5,000 characters. */
+            disclosure: string;
+            /** @description One of the caller's strategies. */
+            strategy_id: string;
+            /** @description Defaults to the strategy's tags; at most 20 of at most 40 characters. */
+            tags?: string[] | null;
+            /** @description Defaults to the strategy's title; 1 to 200 characters. */
+            title?: string | null;
+            /**
+             * Format: int64
+             * @description The version to publish (immutable; an update is a newer version, reviewed again).
+             */
+            version: number;
+        };
         /** @description Everything found about one candle series. */
         QualityReport: {
             /** @description Rows dropped because an earlier row had the same time and values. */
@@ -3267,6 +3524,22 @@ export interface components {
          * @enum {string}
          */
         Resampling: "reshuffle_trades" | "bootstrap_trades" | "stationary_bootstrap_bars";
+        /** @description The state of a template's review, for its educator and reviewers. */
+        ReviewView: {
+            /** @description The compliance event. */
+            event_id: string;
+            /** @description `risk_review` or `takedown`. */
+            event_type: string;
+            /** @description The reviewer's reason. */
+            reason?: string | null;
+            /**
+             * Format: int64
+             * @description When it was decided, Unix ms.
+             */
+            resolved_at?: number | null;
+            /** @description `open`, `approved`, `rejected` or `escalated`. */
+            status: string;
+        };
         /**
          * @description One robustness run with, once succeeded, its report. The holdout's result is left out
          *     until it is opened (`POST /api/v1/robustness/{id}/holdout`).
@@ -3794,6 +4067,90 @@ export interface components {
             /** @description e.g. `ETH-USDT`: what to give as `symbol` elsewhere in the API. */
             symbol: string;
         };
+        /** @description A takedown. */
+        TakedownRequest: {
+            /** @description Why, for the educator and the audit trail: 1 to 2,000 characters. */
+            reason: string;
+            /** @description A published template. */
+            template_id: string;
+        };
+        /**
+         * @description The verified backtest card: the numbers a template was checked on, with their
+         *     assumptions. Written once, when the template is published.
+         */
+        TemplateCard: {
+            /** @description The candles, in words. */
+            dataset: string;
+            /**
+             * Format: double
+             * @description Fee per fill, percent.
+             */
+            fee_pct: number;
+            /** @description When orders fill, e.g. `next_open`. */
+            fill: string;
+            /**
+             * Format: int64
+             * @description Open time of the first and last bar, Unix ms.
+             */
+            from_ts: number;
+            /** Format: double */
+            initial_capital: number;
+            metrics: components["schemas"]["Metrics"];
+            robustness?: components["schemas"]["CardRobustness"] | null;
+            /** @description The backtest run the card comes from. */
+            run_id: string;
+            /**
+             * Format: double
+             * @description Slippage per fill, basis points.
+             */
+            slippage_bps: number;
+            /** @description The bars, e.g. `1d`. */
+            timeframe: string;
+            /** Format: int64 */
+            to_ts: number;
+            warnings: string[];
+        };
+        /** @description A page of templates. */
+        TemplatePage: {
+            items: components["schemas"]["TemplateView"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            offset: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description A template. */
+        TemplateView: {
+            /** @description `public` or `cohort`. */
+            audience: string;
+            /** @description The verified backtest the template was checked on. */
+            card: components["schemas"]["TemplateCard"];
+            /** Format: int64 */
+            clone_count: number;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            created_at: number;
+            description: string;
+            /** @description Shown before cloning. */
+            disclosure: string;
+            educator_id: string;
+            /** @description The educator's display name. */
+            educator_name: string;
+            id: string;
+            /** Format: int64 */
+            published_at?: number | null;
+            review?: components["schemas"]["ReviewView"] | null;
+            /** @description `pending_review`, `published`, `rejected`, `taken_down` or `superseded`. */
+            status: string;
+            strategy_id: string;
+            tags: string[];
+            title: string;
+            /** Format: int64 */
+            version: number;
+        };
         /**
          * @description One closed position. Prices are fill prices (slippage included); money is in the
          *     quote currency.
@@ -3916,6 +4273,11 @@ export interface components {
              */
             disabled?: boolean | null;
             plan?: components["schemas"]["PlanTier"] | null;
+            /**
+             * @description `true` lets the user decide compliance events (the reviewer duty, beside the role);
+             *     `false` withdraws it.
+             */
+            reviewer?: boolean | null;
             role?: components["schemas"]["Role"] | null;
         };
         /** @description One limit and its use. */
@@ -3940,6 +4302,8 @@ export interface components {
             email: string;
             id: string;
             plan: components["schemas"]["PlanTier"];
+            /** @description May decide compliance events (granted by an admin). */
+            reviewer: boolean;
             role: components["schemas"]["Role"];
             /** @description Two-factor sign-in (TOTP) is on. */
             two_factor_enabled: boolean;
@@ -4131,6 +4495,301 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_events: {
+        parameters: {
+            query?: {
+                /** @description `open`, `approved`, `rejected` or `escalated`. */
+                status?: string;
+                /** @description `risk_review`, `takedown`, `disclosure` or `audit`. */
+                event_type?: string;
+                /** @description `template`, `strategy`, `cohort` or `notification`. */
+                entity_type?: string;
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceEventPage"];
+                };
+            };
+            /** @description A query parameter out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a reviewer or an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An unknown status, event type or entity type (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceEventView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a reviewer or an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    decide_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Event id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceEventView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a reviewer or an admin; the reviewer published the template; or an escalated event and the caller is not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such event */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Already decided */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad status or a missing reason (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    take_down: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TakedownRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ComplianceEventView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a reviewer or an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The template is not published */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A missing or too long reason (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     update_user: {
         parameters: {
             query?: never;
@@ -7975,6 +8634,395 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_templates: {
+        parameters: {
+            query?: {
+                /** @description Title or description contains this (ignoring case), at most 100 characters. */
+                search?: string;
+                /** @description Only templates with this tag. */
+                tag?: string;
+                /** @description `recent` (newest publication first, the default) or `clones` (most cloned first). */
+                sort?: string;
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePage"];
+                };
+            };
+            /** @description A query parameter out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A token was sent but is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A search text or tag that is too long or has control characters, or an unknown sort (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    publish_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"];
+            };
+        };
+        responses: {
+            /** @description Submitted: a public template waits for its review (`pending_review`) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not the caller's strategy, or the plan's monthly `template_publishes` are used up (`quota_exceeded`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such strategy or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description This version was already submitted to this audience */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field out of range (`details.field`), or a machine gate failed (`details.gates`: every gate with what it found) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    template_gates: {
+        parameters: {
+            query: {
+                /** @description One of the caller's strategies. */
+                strategy_id: string;
+                /** @description Its version to publish. */
+                version: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatesView"];
+                };
+            };
+            /** @description A query parameter missing or malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not the caller's strategy */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such strategy or version */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    my_templates: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePage"];
+                };
+            };
+            /** @description A query parameter out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplateView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A token was sent but is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such template visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    clone_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Template id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloneTemplateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloneView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The plan's strategy limit is reached (`quota_exceeded`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such published template */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The disclosure was not acknowledged, or a bad title (`details.field`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -137,7 +137,7 @@ pub struct ListTemplatesQuery {
     /// Only templates with this tag.
     pub tag: Option<String>,
     /// `recent` (newest publication first, the default) or `clones` (most cloned first).
-    pub sort: Option<SortParam>,
+    pub sort: Option<String>,
     /// Page size, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     #[serde(default, deserialize_with = "crate::extract::page_limit::<_, 100>")]
@@ -146,13 +146,6 @@ pub struct ListTemplatesQuery {
     #[param(maximum = 1_000_000)]
     #[serde(default, deserialize_with = "crate::extract::bounded_offset")]
     pub offset: Option<u32>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SortParam {
-    Recent,
-    Clones,
 }
 
 /// Browse published templates.
@@ -165,7 +158,7 @@ pub enum SortParam {
         (status = 200, body = TemplatePage),
         (status = 400, description = "A query parameter out of range", body = ErrorEnvelope),
         (status = 401, description = "A token was sent but is not valid", body = ErrorEnvelope),
-        (status = 422, description = "A search text or tag that is too long or has control characters", body = ErrorEnvelope),
+        (status = 422, description = "A search text or tag that is too long or has control characters, or an unknown sort (`details.field`)", body = ErrorEnvelope),
     )
 )]
 async fn list_templates(
@@ -178,9 +171,10 @@ async fn list_templates(
         audience: Some(Audience::Public),
         search: short_text("search", q.search)?,
         tag: short_text("tag", q.tag)?,
-        sort: match q.sort {
-            Some(SortParam::Clones) => TemplateSort::Clones,
-            _ => TemplateSort::Recent,
+        sort: match q.sort.as_deref() {
+            None | Some("recent") => TemplateSort::Recent,
+            Some("clones") => TemplateSort::Clones,
+            Some(_) => return Err(field_error("sort", "sort is `recent` or `clones`")),
         },
         limit: q.limit.unwrap_or(20),
         offset: q.offset.unwrap_or(0),
