@@ -229,6 +229,11 @@ impl Db {
         crate::Templates { db: self }
     }
 
+    /// Cohorts and their members.
+    pub fn cohorts(&self) -> crate::Cohorts<'_> {
+        crate::Cohorts { db: self }
+    }
+
     /// Compliance events: reviews and takedowns.
     pub fn compliance(&self) -> crate::Compliance<'_> {
         crate::Compliance { db: self }

@@ -37,6 +37,7 @@ mod bus;
 mod candles;
 mod chunk;
 mod clock;
+mod cohorts;
 mod compliance;
 mod db;
 mod error;
@@ -60,6 +61,10 @@ pub use candles::{
     CHUNK_ROWS, CandleStore, ChunkInfo, Dataset, ImportSummary, NewDataset, SourceRange,
 };
 pub use clock::now_ms;
+pub use cohorts::{
+    COHORT_MEMBERS_METRIC, COHORTS_METRIC, Cohort, Cohorts, MAX_COHORT_NAME_LEN, Member,
+    MemberBacktest,
+};
 pub use compliance::{Compliance, ComplianceEvent, Decided, Decision, EventFilter};
 pub use db::{Backend, Db, redact_url};
 pub use error::StoreError;

@@ -113,6 +113,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0017_templates",
         sql: include_str!("../../../migrations/0017_templates.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_cohorts",
+        sql: include_str!("../../../migrations/0018_cohorts.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

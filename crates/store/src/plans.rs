@@ -23,6 +23,10 @@ pub struct PlanLimits {
     pub max_concurrent_runs: i64,
     /// Fetches from an exchange started per UTC day.
     pub max_data_fetches_per_day: i64,
+    /// Cohorts an educator may run at once (0: the plan has no cohorts).
+    pub max_cohorts: i64,
+    /// Students one cohort may have.
+    pub max_cohort_members: i64,
 }
 
 /// The plans repository (from [`Db::plans`]).
@@ -37,7 +41,8 @@ impl Plans<'_> {
         let row = sqlx::query(
             "SELECT code, name, max_strategies, max_backtests_per_day, \
              max_sweep_combinations, max_paper_runs, max_template_publishes, max_history_runs, \
-             max_concurrent_runs, max_data_fetches_per_day FROM subscription_plans WHERE code = $1",
+             max_concurrent_runs, max_data_fetches_per_day, max_cohorts, max_cohort_members \
+             FROM subscription_plans WHERE code = $1",
         )
         .bind(tier.as_str())
         .fetch_optional(&self.db.pool)
@@ -54,6 +59,8 @@ impl Plans<'_> {
             max_history_runs: col(&row, "max_history_runs")?,
             max_concurrent_runs: col(&row, "max_concurrent_runs")?,
             max_data_fetches_per_day: col(&row, "max_data_fetches_per_day")?,
+            max_cohorts: col(&row, "max_cohorts")?,
+            max_cohort_members: col(&row, "max_cohort_members")?,
         })
     }
 

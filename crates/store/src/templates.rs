@@ -39,6 +39,8 @@ pub struct Template {
     /// The educator's display name, for attribution.
     pub educator_name: String,
     pub audience: Audience,
+    /// The cohort of a cohort template.
+    pub cohort_id: Option<String>,
     pub title: String,
     pub description: String,
     /// Sorted, lowercase.
@@ -61,6 +63,8 @@ pub struct NewTemplate {
     pub version: i64,
     pub educator_id: String,
     pub audience: Audience,
+    /// Required for a cohort template: one of the educator's cohorts (the caller checks).
+    pub cohort_id: Option<String>,
     pub title: String,
     pub description: String,
     pub tags: Vec<String>,
@@ -95,6 +99,8 @@ pub struct TemplateFilter {
     /// otherwise only published ones.
     pub educator: Option<String>,
     pub audience: Option<Audience>,
+    /// Only this cohort's templates.
+    pub cohort: Option<String>,
     /// Title or description contains this, ignoring case (ASCII letters on SQLite).
     pub search: Option<String>,
     pub tag: Option<String>,
@@ -111,7 +117,7 @@ pub struct Templates<'a> {
 }
 
 const COLUMNS: &str = "t.id, t.strategy_id, t.version, t.educator_id, u.display_name AS educator_name, \
-     t.audience, t.title, t.description, t.tags, t.disclosure, t.status, t.card, t.clone_count, \
+     t.audience, t.cohort_id, t.title, t.description, t.tags, t.disclosure, t.status, t.card, t.clone_count, \
      t.created_at, t.updated_at, t.published_at";
 
 impl Templates<'_> {
@@ -145,7 +151,8 @@ impl Templates<'_> {
         sqlx::query(
             "INSERT INTO templates (id, strategy_id, version, educator_id, audience, title, \
              description, tags, disclosure, status, card, clone_count, created_at, updated_at, \
-             published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13)",
+             published_at, cohort_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $12, $13, $14)",
         )
         .bind(&id)
         .bind(&new.strategy_id)
@@ -160,6 +167,7 @@ impl Templates<'_> {
         .bind(new.card.to_string())
         .bind(now)
         .bind(published_at)
+        .bind(new.cohort_id.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(|e| {
@@ -242,6 +250,9 @@ impl Templates<'_> {
         }
         if let Some(audience) = filter.audience {
             wh.push(" AND t.audience = ").bind_text(audience.as_str());
+        }
+        if let Some(cohort) = &filter.cohort {
+            wh.push(" AND t.cohort_id = ").bind_text(cohort.as_str());
         }
         if let Some(search) = filter.search.as_deref().filter(|s| !s.trim().is_empty()) {
             let pattern = crate::strategies::like_pattern(search.trim());
@@ -479,6 +490,7 @@ fn from_row(row: &AnyRow) -> Result<Template, StoreError> {
         educator_id: col(row, "educator_id")?,
         educator_name: col(row, "educator_name")?,
         audience: parse_col("audience", &col::<String>(row, "audience")?)?,
+        cohort_id: col(row, "cohort_id")?,
         title: col(row, "title")?,
         description: col(row, "description")?,
         tags: tags

@@ -115,7 +115,8 @@ conformance!(
                 "0013_candle_revisions",
                 "0014_paper_baskets",
                 "0015_holdout_looks",
-                "0017_templates"
+                "0017_templates",
+                "0018_cohorts"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

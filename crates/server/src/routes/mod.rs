@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blocks;
+pub mod cohorts;
 pub mod compliance;
 pub mod market;
 pub mod notifications;
@@ -38,6 +39,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(paper::router())
         .merge(robustness::router())
         .merge(templates::router())
+        .merge(cohorts::router())
         .merge(compliance::router())
         .merge(settings::router())
         .merge(plan_usage::router())

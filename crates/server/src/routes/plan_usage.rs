@@ -54,6 +54,10 @@ pub struct PlanUsageView {
     pub max_history_runs: i64,
     pub max_paper_runs: i64,
     pub max_template_publishes: i64,
+    /// Cohorts the plan runs (educator plan).
+    pub max_cohorts: i64,
+    /// Students per cohort.
+    pub max_cohort_members: i64,
     /// What upgrading would give, when there is a bigger plan.
     pub upgrade: Option<String>,
 }
@@ -119,6 +123,8 @@ pub async fn plan_usage(
         max_history_runs: limits.max_history_runs,
         max_paper_runs: limits.max_paper_runs,
         max_template_publishes: limits.max_template_publishes,
+        max_cohorts: limits.max_cohorts,
+        max_cohort_members: limits.max_cohort_members,
         upgrade: upgrade_hint(limits.code),
     }))
 }
@@ -228,6 +234,29 @@ pub fn quota_error(exceeded: &QuotaExceeded, limits: &PlanLimits, now_ms: i64) -
                 exceeded.requested, limits.name, exceeded.limit
             )
         }
+        crate::routes::templates::PUBLISHES_METRIC if exceeded.limit == 0 => format!(
+            "The {} plan does not publish templates; Premium publishes 20 a month and Educator \
+             200.",
+            limits.name
+        ),
+        crate::routes::templates::PUBLISHES_METRIC => format!(
+            "You have published all {} templates of the {} plan this month; the count starts \
+             again on the 1st (UTC).",
+            exceeded.limit, limits.name
+        ),
+        bb_store::COHORTS_METRIC if exceeded.limit == 0 => format!(
+            "The {} plan has no cohorts; the Educator plan runs up to 20 of up to 500 students.",
+            limits.name
+        ),
+        bb_store::COHORTS_METRIC => format!(
+            "You run {} cohorts, the most the {} plan allows.",
+            exceeded.used, limits.name
+        ),
+        bb_store::COHORT_MEMBERS_METRIC => format!(
+            "This cohort is full: it has {} students, the most its educator's plan allows. Ask \
+             your educator.",
+            exceeded.used
+        ),
         other => format!("The {} plan's limit on {other} is reached.", limits.name),
     };
     let daily = [BACKTESTS_METRIC, crate::routes::market::DATA_FETCHES_METRIC];

@@ -180,6 +180,13 @@ impl TestApp {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
+    /// A DELETE with a bearer token; the status.
+    pub async fn delete_path(&self, path: &str, token: &str) -> reqwest::StatusCode {
+        self.call(Method::DELETE, path, Some(token), None)
+            .await
+            .status
+    }
+
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Reply {
         self.call(Method::PATCH, path, token, Some(body)).await
     }

@@ -5,6 +5,7 @@
 mod accounts;
 mod auth;
 mod authorization;
+mod cohorts;
 mod common;
 mod conform;
 mod errors;

@@ -11,10 +11,10 @@ use crate::runs::SseStream;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-const DISCLOSURE: &str = "Past results do not promise future ones. This is education, not \
+pub(crate) const DISCLOSURE: &str = "Past results do not promise future ones. This is education, not \
                           advice: you can lose money trading crypto.";
 
-async fn finish(app: &TestApp, token: &str, kind: &str, body: Value) -> String {
+pub(crate) async fn finish(app: &TestApp, token: &str, kind: &str, body: Value) -> String {
     let reply = app
         .post(&format!("/api/v1/{kind}"), Some(token), body)
         .await;

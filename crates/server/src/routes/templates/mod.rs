@@ -169,6 +169,7 @@ async fn list_templates(
     let filter = TemplateFilter {
         educator: None,
         audience: Some(Audience::Public),
+        cohort: None,
         search: short_text("search", q.search)?,
         tag: short_text("tag", q.tag)?,
         sort: match q.sort.as_deref() {
@@ -407,8 +408,11 @@ pub struct PublishRequest {
     /// The version to publish (immutable; an update is a newer version, reviewed again).
     #[schema(minimum = 1)]
     pub version: i64,
-    /// `public` (after review). Cohorts come with the cohort pages.
+    /// `public` (machine gates, then a reviewer) or `cohort` (published at once to one of
+    /// the caller's cohorts; it needs a backtest with costs and a disclosure).
     pub audience: String,
+    /// The cohort, for `audience: cohort`.
+    pub cohort_id: Option<String>,
     /// Defaults to the strategy's title; 1 to 200 characters.
     pub title: Option<String>,
     /// Defaults to the strategy's description; at most 5,000 characters.
@@ -441,16 +445,16 @@ async fn publish_template(
     Json(req): Json<PublishRequest>,
 ) -> Result<(StatusCode, Json<TemplateView>), ApiError> {
     // Cheap checks first.
-    let audience = match req.audience.as_str() {
-        "public" => Audience::Public,
-        "cohort" => {
-            return Err(field_error(
-                "audience",
-                "Publishing to a cohort needs cohorts, which are not built yet; publish to \
-                 the public.",
-            ));
+    let audience = match (req.audience.as_str(), &req.cohort_id) {
+        ("public", None) => Audience::Public,
+        ("public", Some(_)) => {
+            return Err(field_error("cohort_id", "a public template has no cohort"));
         }
-        _ => return Err(field_error("audience", "audience is `public`")),
+        ("cohort", Some(_)) => Audience::Cohort,
+        ("cohort", None) => {
+            return Err(field_error("cohort_id", "name the cohort to publish to"));
+        }
+        _ => return Err(field_error("audience", "audience is `public` or `cohort`")),
     };
     if req.version < 1 {
         return Err(field_error("version", "version is 1 or more"));
@@ -499,6 +503,17 @@ async fn publish_template(
         }
     }
     let strategy = load_owned(&state, &req.strategy_id, &caller).await?;
+    if let Some(cohort) = &req.cohort_id {
+        let (_, educator) = crate::routes::cohorts::load_cohort(&state, cohort, &caller.id)
+            .await
+            .map_err(|_| field_error("cohort_id", "no cohort of yours has this id"))?;
+        if !educator {
+            return Err(field_error(
+                "cohort_id",
+                "only the cohort's educator publishes to it",
+            ));
+        }
+    }
     let (user, limits) = caller_plan(&state, &caller).await?;
     if limits.max_template_publishes <= 0 {
         return Err(quota_error(
@@ -521,11 +536,18 @@ async fn publish_template(
         Some(disclosure),
     )
     .await?;
+    // A cohort is the educator's own class: a backtest with costs (for the card) and a
+    // disclosure are enough; the other gates stay on the card's evidence.
+    let required = |g: &&Gate| match audience {
+        Audience::Public => true,
+        Audience::Cohort => matches!(g.gate.as_str(), "backtest_with_costs" | "disclosure"),
+    };
     let card = match card {
-        Some(card) if gates.iter().all(|g| g.passed) => card,
+        Some(card) if gates.iter().filter(required).all(|g| g.passed) => card,
         _ => {
             let failed: Vec<&str> = gates
                 .iter()
+                .filter(required)
                 .filter(|g| !g.passed)
                 .map(|g| g.gate.as_str())
                 .collect();
@@ -563,6 +585,7 @@ async fn publish_template(
                 version: req.version,
                 educator_id: caller.id.clone(),
                 audience,
+                cohort_id: req.cohort_id.clone(),
                 title,
                 description: req
                     .description
@@ -631,9 +654,15 @@ async fn load_visible_template(
         },
         None => false,
     };
-    let public =
-        template.status == TemplateStatus::Published && template.audience == Audience::Public;
-    if public || insider {
+    let published = template.status == TemplateStatus::Published;
+    let visible = match (template.audience, &template.cohort_id, caller) {
+        (Audience::Public, _, _) => published,
+        (Audience::Cohort, Some(cohort), Some(c)) => {
+            published && state.db().cohorts().is_member(cohort, &c.id).await?
+        }
+        _ => false,
+    };
+    if visible || insider {
         Ok((template, insider))
     } else {
         Err(not_found())
