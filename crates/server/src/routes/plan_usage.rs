@@ -187,7 +187,8 @@ pub fn upgrade_hint(tier: PlanTier) -> Option<String> {
                 .to_owned(),
         ),
         PlanTier::Premium => Some(
-            "Educator doubles the daily backtests and sweep size and lets you publish templates."
+            "Educator doubles the daily backtests, publishes 200 templates a month and runs cohorts \
+             of students."
                 .to_owned(),
         ),
         PlanTier::Educator => None,
