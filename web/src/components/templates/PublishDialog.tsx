@@ -50,6 +50,7 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
   const [refused, setRefused] = useState<Gate[] | null>(null);
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<Template | null>(null);
+  const clear = (f: FieldName) => setErrors((all) => (all[f] ? { ...all, [f]: undefined } : all));
 
   if (done) {
     return (
@@ -148,20 +149,32 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
       </section>
       <ErrorMessage error={errors.form} />
       <Field label="Title" error={errors.title}>
-        <input value={title} maxLength={200} onChange={(e) => setTitle(e.target.value)} />
+        <input value={title} maxLength={200} onChange={(e) => {
+            setTitle(e.target.value);
+            clear("title");
+          }} />
       </Field>
       <Field label="Description" error={errors.description} help="What the strategy does and when it trades.">
-        <textarea rows={3} value={description} maxLength={5000} onChange={(e) => setDescription(e.target.value)} />
+        <textarea rows={3} value={description} maxLength={5000} onChange={(e) => {
+            setDescription(e.target.value);
+            clear("description");
+          }} />
       </Field>
       <Field label="Tags" error={errors.tags} help="Separated by commas, e.g. trend, bitcoin.">
-        <input value={tags} onChange={(e) => setTags(e.target.value)} />
+        <input value={tags} onChange={(e) => {
+            setTags(e.target.value);
+            clear("tags");
+          }} />
       </Field>
       <Field
         label="Risk disclosure (required)"
         error={errors.disclosure}
         help="Shown to everyone before they clone it: the risks, that past results do not promise future ones, and who you are. 20 to 5,000 characters."
       >
-        <textarea rows={4} value={disclosure} maxLength={5000} required onChange={(e) => setDisclosure(e.target.value)} />
+        <textarea rows={4} value={disclosure} maxLength={5000} required onChange={(e) => {
+            setDisclosure(e.target.value);
+            clear("disclosure");
+          }} />
       </Field>
       <div className="field">
         <p className="field-label-static">Audience</p>
