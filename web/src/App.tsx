@@ -23,6 +23,9 @@ const PlanPage = lazy(() => import("./pages/PlanPage"));
 const DataPage = lazy(() => import("./pages/DataPage"));
 const PaperListPage = lazy(() => import("./pages/PaperListPage"));
 const PaperRunPage = lazy(() => import("./pages/PaperRunPage"));
+const TemplatesPage = lazy(() => import("./pages/TemplatesPage"));
+const MyTemplatesPage = lazy(() => import("./pages/MyTemplatesPage"));
+const ReviewPage = lazy(() => import("./pages/ReviewPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -103,6 +106,9 @@ export function App() {
             <Route path="notifications" element={<Page><NotificationsPage /></Page>} />
             <Route path="plan" element={<Page><PlanPage /></Page>} />
             <Route path="data" element={<Page><DataPage /></Page>} />
+            <Route path="templates" element={<Page><TemplatesPage /></Page>} />
+            <Route path="templates/mine" element={<Page><MyTemplatesPage /></Page>} />
+            <Route path="review" element={<Page><ReviewPage /></Page>} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

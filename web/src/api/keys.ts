@@ -86,6 +86,18 @@ export const keys = {
     list: (filters: RunFilters) => ["robustness", "list", filters],
     one: (id: string) => ["robustness", "one", id],
   },
+  /** Published templates (the gallery), the caller's own and each version's publish gates. */
+  templates: {
+    all: ["templates"],
+    gallery: (query: { search: string; tag: string; sort: string; page: number }) => ["templates", "gallery", query],
+    mine: ["templates", "mine"],
+    gates: (strategyId: string, version: number) => ["templates", "gates", strategyId, version],
+  },
+  /** The reviewers' compliance queue. */
+  compliance: {
+    all: ["compliance"],
+    events: (status: string) => ["compliance", "events", status],
+  },
   compare: (ids: string[]) => ["compare", ids],
 
   /** One dataset with its full quality report (under `datasets`, so a list refresh covers it). */

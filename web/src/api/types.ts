@@ -88,6 +88,21 @@ export type DriftCause = Schemas["DriftCause"];
  * field as `unknown` (an answer's entry is one; an event's is checked into one). */
 export type LedgerItem = Omit<PaperLedgerEntry, "payload"> & { payload: Record<string, unknown> };
 
+// --- Templates and compliance review: the public gallery, publishing, the reviewer queue ----
+
+export type Template = Schemas["TemplateView"];
+export type TemplatePage = Schemas["TemplatePage"];
+export type VerifiedCard = Schemas["TemplateCard"];
+export type CardRobustness = Schemas["CardRobustness"];
+export type Gate = Schemas["Gate"];
+export type GatesView = Schemas["GatesView"];
+export type PublishRequest = Schemas["PublishRequest"];
+export type CloneTemplate = Schemas["CloneView"];
+export type Review = Schemas["ReviewView"];
+export type ComplianceEvent = Schemas["ComplianceEventView"];
+export type ComplianceEventPage = Schemas["ComplianceEventPage"];
+export type DecideRequest = Schemas["DecideRequest"];
+
 /** The metrics the app shows, each a field of `Metrics` (`ShownMetrics` fails to compile
  * when one is not). */
 export type MetricKey =

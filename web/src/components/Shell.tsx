@@ -5,6 +5,7 @@ import { NavLink, Link, Outlet, useLocation, useNavigate } from "react-router-do
 import { useAuth, useUser } from "../hooks/auth";
 import { usePlanUsage } from "../hooks/queries";
 import { useNotificationStream } from "../hooks/useNotificationStream";
+import { canReview } from "../lib/templates";
 
 export function Shell() {
   const user = useUser();
@@ -56,6 +57,14 @@ export function Shell() {
             <li>
               <NavLink to="/data">Data</NavLink>
             </li>
+            <li>
+              <NavLink to="/templates">Templates</NavLink>
+            </li>
+            {canReview(user) && (
+              <li>
+                <NavLink to="/review">Review</NavLink>
+              </li>
+            )}
             <li>
               <NavLink to="/notifications" className="bell">
                 <BellIcon /> <span className="bell-text">Notifications</span>

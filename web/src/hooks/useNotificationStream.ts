@@ -7,6 +7,7 @@ import { keys } from "../api/keys";
 import { isObject, parseJson, textField } from "../lib/json";
 import { useToast } from "./toasts";
 import { followedRuns } from "./useRunEvents";
+import { notificationLinkWords } from "../lib/templates";
 
 export function useNotificationStream(userId: string | undefined): number | null {
   const [unread, setUnread] = useState<number | null>(null);
@@ -50,13 +51,15 @@ export function useNotificationStream(userId: string | undefined): number | null
           link: n.link
             ? {
                 to: n.link,
-                label: n.kind.startsWith("sweep") ? "Open the sweep" : n.kind.startsWith("paper") ? "Open the paper run" : "Open the result",
+                label: notificationLinkWords(n.kind),
               }
             : undefined,
         });
         queryClient.invalidateQueries({ queryKey: keys.notifications.all });
         queryClient.invalidateQueries({ queryKey: keys.runs.all });
         queryClient.invalidateQueries({ queryKey: keys.planUsage });
+        if (n.kind === "governance_task") queryClient.invalidateQueries({ queryKey: keys.compliance.all });
+        if (n.kind === "template_review") queryClient.invalidateQueries({ queryKey: keys.templates.all });
       });
       source.onerror = async () => {
         if (stopped || !source || source.readyState !== EventSource.CLOSED) return;

@@ -1,4 +1,5 @@
-// Notifications: what finished (or failed) while you were elsewhere, with a link to the run.
+// Notifications: what finished (or failed) while you were elsewhere, with a link to the run;
+// reviewers' tasks (the review queue) and the decisions on an educator's templates.
 import { useState } from "react";
 import { Link } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -7,6 +8,7 @@ import { keys } from "../api/keys";
 import { ErrorMessage } from "../components/Field";
 import { useTitle } from "../hooks/useTitle";
 import { localTime } from "../lib/format";
+import { notificationLinkWords } from "../lib/templates";
 
 const PAGE = 20;
 
@@ -100,9 +102,9 @@ export default function NotificationsPage() {
                   className="button small"
                   to={n.link}
                   onClick={() => !n.read && markOne.mutate(n.id)}
-                  aria-label={`${openWords(n.kind)}: ${n.title}`}
+                  aria-label={`${notificationLinkWords(n.kind)}: ${n.title}`}
                 >
-                  {openWords(n.kind)}
+                  {notificationLinkWords(n.kind)}
                 </Link>
               )}
               {!n.read && (
@@ -134,9 +136,4 @@ export default function NotificationsPage() {
       )}
     </>
   );
-}
-
-/** What a notification's link opens, by its kind. */
-function openWords(kind: string): string {
-  return kind.startsWith("sweep") ? "Open the sweep" : kind.startsWith("paper") ? "Open the paper run" : "Open the result";
 }

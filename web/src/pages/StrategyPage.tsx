@@ -1,5 +1,6 @@
 // One strategy: what it is, its settings (change a parameter = a new version), its versions,
-// its recent backtests, and a parameter sweep.
+// its recent backtests, and a parameter sweep; "Publish as template" submits the latest version
+// for review.
 import { useEffect, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
@@ -9,6 +10,7 @@ import { robustnessSummary, type Check, type Strategy } from "../api/types";
 import { LevelBadge } from "../components/LevelBadge";
 import { ErrorMessage } from "../components/Field";
 import { PaperDialog, type PaperTarget } from "../components/PaperDialog";
+import { PublishDialog } from "../components/templates/PublishDialog";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { RunTable } from "../components/RunTable";
 import { useUser } from "../hooks/auth";
@@ -29,6 +31,7 @@ export default function StrategyPage() {
   useTitle(s?.title ?? "Strategy");
   const [runTarget, setRunTarget] = useState<RunTarget | null>(null);
   const [paperTarget, setPaperTarget] = useState<PaperTarget | null>(null);
+  const [publishing, setPublishing] = useState(false);
   const version = useVersion(id, s?.latest_version || undefined);
   const blocks = useBlocks();
   const location = useLocation();
@@ -77,6 +80,9 @@ export default function StrategyPage() {
               <Link className="button" to={`/strategies/${s.id}/edit`}>
                 Edit on the canvas
               </Link>
+              <button type="button" className="button" disabled={s.latest_version < 1} onClick={() => setPublishing(true)}>
+                Publish as template
+              </button>
             </>
           ) : (
             <CloneButton strategy={s} />
@@ -105,6 +111,7 @@ export default function StrategyPage() {
       {mine && version.data && <SweepSection strategy={s} version={version.data} catalogue={catalogue} />}
       <RunDialog strategy={runTarget} onClose={() => setRunTarget(null)} />
       <PaperDialog target={paperTarget} onClose={() => setPaperTarget(null)} />
+      {mine && <PublishDialog strategy={s} open={publishing} onClose={() => setPublishing(false)} />}
     </>
   );
 }

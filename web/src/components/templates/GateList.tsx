@@ -1,0 +1,21 @@
+// The publish checklist: each machine gate with a mark and a word (never colour alone) and what
+// it found, in a sentence.
+import type { Gate } from "../../api/types";
+import { gateWords } from "../../lib/templates";
+
+export function GateList({ gates, label }: { gates: Gate[]; label: string }) {
+  return (
+    <ul className="gate-list" aria-label={label}>
+      {gates.map((g) => (
+        <li key={g.gate} className={g.passed ? "gate gate-pass" : "gate gate-fail"}>
+          <span className={`pill level ${g.passed ? "level-pass" : "level-fail"}`}>
+            <span aria-hidden="true">{g.passed ? "✓" : "✗"} </span>
+            {g.passed ? "Passed" : "Failed"}
+          </span>{" "}
+          <strong>{gateWords(g.gate)}</strong>
+          <p className="gate-detail">{g.detail}</p>
+        </li>
+      ))}
+    </ul>
+  );
+}
