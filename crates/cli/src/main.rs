@@ -46,6 +46,8 @@ enum Command {
     Migrate(commands::serve::MigrateArgs),
     /// Candle datasets in the database: import files, list, check quality, fetch from providers.
     Data(commands::data::Args),
+    /// Accounts: change a role, a plan or the reviewer duty (e.g. make the first admin).
+    Users(commands::users::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,6 +63,7 @@ fn main() -> std::process::ExitCode {
         Command::Worker(args) => commands::serve::worker(args),
         Command::Migrate(args) => commands::serve::migrate(&args),
         Command::Data(args) => commands::data::run(args),
+        Command::Users(args) => commands::users::run(args),
     };
     match result {
         Ok(code) => code,

@@ -448,3 +448,73 @@ fn a_3000_block_chain_is_refused_by_name_not_by_a_crash() {
         );
     }
 }
+
+#[test]
+fn users_set_changes_role_plan_and_reviewer_and_names_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bb.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = bb_store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        db.users()
+            .create(bb_store::NewUser {
+                email: "ada@example.com".into(),
+                password_hash: None,
+                display_name: "Ada".into(),
+                role: bb_store::Role::Builder,
+                plan: bb_store::PlanTier::Free,
+                external_subject: None,
+            })
+            .await
+            .unwrap();
+        db.close().await;
+    });
+    let out = run(&[
+        "users",
+        "set",
+        "ada@example.com",
+        "--role",
+        "admin",
+        "--plan",
+        "educator",
+        "--reviewer",
+        "true",
+        "--database-url",
+        &url,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out).trim(),
+        "ada@example.com: role admin, plan educator, reviewer yes"
+    );
+    let user = rt.block_on(async {
+        let db = bb_store::Db::connect(&url).await.unwrap();
+        db.users()
+            .by_email("ada@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .0
+    });
+    assert_eq!(user.role, bb_store::Role::Admin);
+    assert_eq!(user.plan, bb_store::PlanTier::Educator);
+    assert!(user.reviewer);
+    for (args, message) in [
+        (
+            vec!["users", "set", "ada@example.com", "--plan", "gold"],
+            "--plan",
+        ),
+        (
+            vec!["users", "set", "nobody@example.com", "--plan", "free"],
+            "no account",
+        ),
+        (vec!["users", "set", "ada@example.com"], "nothing to change"),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--database-url", &url]);
+        let out = run(&args);
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
+}

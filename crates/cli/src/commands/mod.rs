@@ -9,4 +9,5 @@ mod report_text;
 pub mod robustness;
 pub mod serve;
 pub mod sweep;
+pub mod users;
 pub mod validate;
