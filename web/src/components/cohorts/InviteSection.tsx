@@ -71,14 +71,9 @@ export function InviteSection({ cohort }: { cohort: CohortDetail }) {
           </button>
         </dd>
       </dl>
-      <p className="visually-hidden" role="status">
+      <p className="help" role="status">
         {copied}
       </p>
-      {copied && (
-        <p className="help" aria-hidden="true">
-          {copied}
-        </p>
-      )}
       <ErrorMessage error={error} />
       <div className="card-actions">
         <button type="button" className="button" onClick={() => setAsking(true)}>
