@@ -211,6 +211,12 @@ test("invite, join, a cohort-only template, an outsider, the dashboard", async (
   await clone.getByRole("button", { name: "Clone into my strategies" }).click();
   await page.waitForURL((u) => /^\/strategies\/[\w-]+$/.test(u.pathname) && !u.pathname.endsWith(strategyId), WAIT);
   await page.getByRole("heading", { level: 1, name: "SMA crossover" }).waitFor(WAIT);
+  // The student backtests the clone (through the API): the dashboard counts it, in totals.
+  const cloneId = new URL(page.url()).pathname.split("/").pop();
+  const studentToken = await login(STUDENT);
+  const sbt = await call(studentToken, "POST", "/backtests", { strategy_id: cloneId, symbol: "BTC-USD", timeframe: "1d" });
+  assert.equal(sbt.status, 202, JSON.stringify(sbt.body));
+  assert.equal((await finished(studentToken, `/backtests/${sbt.body.id}`)).status, "succeeded");
   await page.goto(`${server.url}/cohorts`);
   await page.getByRole("article", { name: COHORT }).getByText("You are a member").waitFor(WAIT);
   await bothWidths(page, "cohorts-list", () => page.getByRole("article", { name: COHORT }).waitFor(WAIT));
@@ -237,7 +243,10 @@ test("invite, join, a cohort-only template, an outsider, the dashboard", async (
   await dashboard.getByTestId("dashboard-members").getByText("1 member", { exact: true }).waitFor(WAIT);
   const row = dashboard.getByRole("row", { name: /SMA crossover/ });
   await row.waitFor(WAIT);
-  assert.equal((await row.locator("td").first().innerText()).trim(), "1", "one clone");
+  const cells = (await row.locator("td").allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(cells.slice(0, 3), ["1", "1", "1"], "one clone, one member who tested, one backtest");
+  assert.match(cells[3], /^[+−-]?[\d,]+\.\d%$/, `a median return: ${cells[3]}`);
+  assert.equal(cells[5], /^-/.test(cells[3]) || cells[3] === "0.0%" ? "0%" : "100%", "the share of profitable backtests");
   const members = page.getByRole("region", { name: /^Members/ });
   await members.getByText(STUDENT.display_name).waitFor(WAIT);
   await members.getByRole("button", { name: `Remove ${STUDENT.display_name}` }).waitFor();

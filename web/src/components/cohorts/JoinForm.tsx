@@ -19,14 +19,16 @@ export function JoinForm({ initialCode = "" }: { initialCode?: string }) {
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!code.trim()) {
+    // A pasted invite link gives its code.
+    const typed = code.trim().replace(/^.*\/cohorts\/join\//, "").replace(/[/?#].*$/, "");
+    if (!typed) {
       setError("Enter the invite code your educator shared.");
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      const c = await data(api.POST("/api/v1/cohorts/join", { body: { code: code.trim() } }));
+      const c = await data(api.POST("/api/v1/cohorts/join", { body: { code: typed } }));
       queryClient.invalidateQueries({ queryKey: keys.cohorts.all });
       toast({ title: `You joined “${c.name}”`, tone: "good" });
       navigate(`/cohorts/${c.id}`);

@@ -14,7 +14,7 @@ export function AudienceChoice({ cohorts, value, error, onChange }: Props) {
   const uid = useId();
   const errorId = error ? `${uid}-error` : undefined;
   return (
-    <fieldset className={`field audience${error ? " field-invalid" : ""}`} aria-describedby={errorId}>
+    <fieldset className={`audience${error ? " field-invalid" : ""}`} aria-describedby={errorId}>
       <legend className="field-label-static">Audience</legend>
       <div className="radio">
         <input type="radio" id={`${uid}-public`} name={`${uid}-audience`} checked={value === "public"} onChange={() => onChange("public")} />

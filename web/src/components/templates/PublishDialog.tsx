@@ -158,6 +158,16 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
           : `Publishing shares version ${version} with everyone in the template gallery, with its verified backtest.`}{" "}
         The version cannot change afterwards; an update is a newer version{cohort ? "" : ", reviewed again"}.
       </p>
+      <AudienceChoice
+        cohorts={teaching}
+        value={target}
+        error={errors.audience}
+        onChange={(v) => {
+          setTarget(v);
+          clear("audience");
+          setRefused(null);
+        }}
+      />
       <section aria-labelledby="gates-title">
         <h3 id="gates-title">Checks before publishing</h3>
         {gates.isLoading && <p role="status">Checking version {version}…</p>}
@@ -214,16 +224,6 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
             clear("disclosure");
           }} />
       </Field>
-      <AudienceChoice
-        cohorts={teaching}
-        value={target}
-        error={errors.audience}
-        onChange={(v) => {
-          setTarget(v);
-          clear("audience");
-          setRefused(null);
-        }}
-      />
       <div className="actions">
         <button type="button" className="button" onClick={onClose}>
           Cancel
