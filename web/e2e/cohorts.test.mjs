@@ -252,6 +252,22 @@ test("invite, join, a cohort-only template, an outsider, the dashboard", async (
   await members.getByRole("button", { name: `Remove ${STUDENT.display_name}` }).waitFor();
   await bothWidths(page, "cohorts-educator", () => dashboard.getByRole("row", { name: /SMA crossover/ }).waitFor(WAIT));
 
+  // A new code (after the warning): the old one stops working.
+  await page.getByRole("region", { name: "Invite students" }).getByRole("button", { name: "New code" }).click();
+  await page.getByRole("alertdialog", { name: "Make a new invite code?" }).getByRole("button", { name: "Make a new code" }).click();
+  await page.getByText("A new code replaces the old one.").waitFor(WAIT);
+  const newCode = (await page.getByTestId("invite-code").innerText()).trim();
+  assert.notEqual(newCode, code, "a new code");
+  assert.equal((await call(outsiderToken, "POST", "/cohorts/join", { code })).status, 404, "the old code stops working");
+  // The outsider joins with the new code and the educator removes them.
+  assert.equal((await call(outsiderToken, "POST", "/cohorts/join", { code: newCode })).status, 200);
+  await page.reload();
+  await members.getByRole("button", { name: `Remove ${OUTSIDER.display_name}` }).click();
+  await page.getByRole("alertdialog", { name: `Remove ${OUTSIDER.display_name}?` }).getByRole("button", { name: "Remove" }).click();
+  await members.getByRole("heading", { name: "Members (1)" }).waitFor(WAIT);
+  assert.equal(await members.getByText(OUTSIDER.display_name).count(), 0, "the outsider is removed");
+  assert.equal((await call(outsiderToken, "GET", `/cohorts/${cohortId}`)).status, 404);
+
   // 6. The student leaves (after a confirmation).
   page = student.page;
   await page.goto(`${server.url}/cohorts/${cohortId}`);
