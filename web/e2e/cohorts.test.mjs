@@ -173,6 +173,7 @@ test("invite, join, a cohort-only template, an outsider, the dashboard", async (
   await checks.getByText("Not required for a cohort", { exact: false }).first().waitFor();
   await publish.getByText("Cohort templates are published to the members at once.", { exact: false }).waitFor();
   await publish.getByLabel("Risk disclosure (required)").fill(DISCLOSURE);
+  await publish.getByLabel("Tags").fill("class, trend");
   await screenshot(page, "cohorts-publish-1440");
   await publish.getByRole("button", { name: "Publish to cohort" }).click();
   await publish.getByText(`Published to “${COHORT}”.`).waitFor(WAIT);
@@ -201,6 +202,7 @@ test("invite, join, a cohort-only template, an outsider, the dashboard", async (
   const card = page.getByRole("article", { name: "SMA crossover" });
   await card.waitFor(WAIT);
   await card.getByText(/^By Ms Teacher · version 1/).waitFor();
+  await card.getByRole("list", { name: "Tags of SMA crossover" }).getByText("trend").waitFor();
   assert.equal(await page.getByRole("region", { name: "Invite students" }).count(), 0, "no invite for a member");
   assert.equal(await page.getByRole("region", { name: "Dashboard" }).count(), 0, "no dashboard for a member");
   await bothWidths(page, "cohorts-member", () => card.getByRole("button", { name: "Clone SMA crossover" }).waitFor(WAIT));
