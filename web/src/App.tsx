@@ -26,6 +26,8 @@ const PaperRunPage = lazy(() => import("./pages/PaperRunPage"));
 const TemplatesPage = lazy(() => import("./pages/TemplatesPage"));
 const MyTemplatesPage = lazy(() => import("./pages/MyTemplatesPage"));
 const ReviewPage = lazy(() => import("./pages/ReviewPage"));
+const CohortsPage = lazy(() => import("./pages/CohortsPage"));
+const CohortPage = lazy(() => import("./pages/CohortPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -109,6 +111,9 @@ export function App() {
             <Route path="templates" element={<Page><TemplatesPage /></Page>} />
             <Route path="templates/mine" element={<Page><MyTemplatesPage /></Page>} />
             <Route path="review" element={<Page><ReviewPage /></Page>} />
+            <Route path="cohorts" element={<Page><CohortsPage /></Page>} />
+            <Route path="cohorts/join/:code" element={<Page><CohortsPage /></Page>} />
+            <Route path="cohorts/:id" element={<Page><CohortPage /></Page>} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

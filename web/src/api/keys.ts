@@ -93,6 +93,14 @@ export const keys = {
     mine: ["templates", "mine"],
     gates: (strategyId: string, version: number) => ["templates", "gates", strategyId, version],
   },
+  /** Cohorts: the caller's list and each cohort with its templates and dashboard under its id. */
+  cohorts: {
+    all: ["cohorts"],
+    list: ["cohorts", "list"],
+    one: (id: string) => ["cohorts", "one", id],
+    templates: (id: string) => ["cohorts", "one", id, "templates"],
+    dashboard: (id: string) => ["cohorts", "one", id, "dashboard"],
+  },
   /** The reviewers' compliance queue. */
   compliance: {
     all: ["compliance"],

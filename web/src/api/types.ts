@@ -103,6 +103,16 @@ export type ComplianceEvent = Schemas["ComplianceEventView"];
 export type ComplianceEventPage = Schemas["ComplianceEventPage"];
 export type DecideRequest = Schemas["DecideRequest"];
 
+// --- Cohorts: an educator's groups of students, their templates and the dashboard ----------
+
+export type Cohort = Schemas["CohortView"];
+export type CohortList = Schemas["CohortList"];
+export type CohortDetail = Schemas["CohortDetail"];
+export type CohortMember = Schemas["MemberView"];
+export type CohortDashboard = Schemas["CohortDashboard"];
+export type TemplateOutcome = Schemas["TemplateOutcome"];
+export type CreateCohort = Schemas["CreateCohortRequest"];
+
 /** The metrics the app shows, each a field of `Metrics` (`ShownMetrics` fails to compile
  * when one is not). */
 export type MetricKey =

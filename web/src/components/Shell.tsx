@@ -60,6 +60,9 @@ export function Shell() {
             <li>
               <NavLink to="/templates">Templates</NavLink>
             </li>
+            <li>
+              <NavLink to="/cohorts">Cohorts</NavLink>
+            </li>
             {canReview(user) && (
               <li>
                 <NavLink to="/review">Review</NavLink>

@@ -57,7 +57,7 @@ function MyTemplate({ template: t }: { template: Template }) {
         <span className={`pill ${PILL[t.status] ?? ""}`} data-testid="template-status">
           {templateStatusWords(t.status)}
         </span>{" "}
-        Version {t.version} · submitted {localTime(t.created_at)}
+        {t.audience === "cohort" ? "For a cohort" : "Public gallery"} · version {t.version} · submitted {localTime(t.created_at)}
         {t.published_at ? ` · published ${localTime(t.published_at)}` : ""} · {num(t.clone_count, 0)}{" "}
         {t.clone_count === 1 ? "clone" : "clones"}
       </p>

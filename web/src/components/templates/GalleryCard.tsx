@@ -8,7 +8,8 @@ import { VerifiedCard } from "./VerifiedCard";
 
 interface Props {
   template: Template;
-  onTag(tag: string): void;
+  /** Filters the gallery by a tag; without it the tags are plain words. */
+  onTag?: (tag: string) => void;
   onClone(t: Template): void;
   onTakedown?: (t: Template) => void;
 }
@@ -29,9 +30,13 @@ export function GalleryCard({ template: t, onTag, onClone, onTakedown }: Props) 
         <ul className="tag-list" aria-label={`Tags of ${t.title}`}>
           {t.tags.map((tag) => (
             <li key={tag}>
-              <button type="button" className="button small tag-button" onClick={() => onTag(tag)} aria-label={`Show templates tagged ${tag}`}>
-                {tag}
-              </button>
+              {onTag ? (
+                <button type="button" className="button small tag-button" onClick={() => onTag(tag)} aria-label={`Show templates tagged ${tag}`}>
+                  {tag}
+                </button>
+              ) : (
+                <span className="pill">{tag}</span>
+              )}
             </li>
           ))}
         </ul>

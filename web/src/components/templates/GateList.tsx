@@ -1,9 +1,11 @@
 // The publish checklist: each machine gate with a mark and a word (never colour alone) and what
 // it found, in a sentence.
 import type { Gate } from "../../api/types";
+import { gateRequired } from "../../lib/cohorts";
 import { gateWords } from "../../lib/templates";
 
-export function GateList({ gates, label }: { gates: Gate[]; label: string }) {
+/** With `audience`, each gate also says whether that audience requires it. */
+export function GateList({ gates, label, audience }: { gates: Gate[]; label: string; audience?: "public" | "cohort" }) {
   return (
     <ul className="gate-list" aria-label={label}>
       {gates.map((g) => (
@@ -13,6 +15,11 @@ export function GateList({ gates, label }: { gates: Gate[]; label: string }) {
             {g.passed ? "Passed" : "Failed"}
           </span>{" "}
           <strong>{gateWords(g.gate)}</strong>
+          {audience && (
+            <span className="gate-required meta">
+              {gateRequired(g.gate, audience) ? "Required" : "Not required for a cohort (shown for information)"}
+            </span>
+          )}
           <p className="gate-detail">{g.detail}</p>
         </li>
       ))}

@@ -1,17 +1,20 @@
 // "Publish as template": the machine gates of the strategy's latest version as a checklist,
-// then title, description, tags and the risk disclosure. The audience is the public gallery,
-// after a reviewer's check. The server's refusals show on their field, failed gates as the
-// checklist; a plan without publishes opens the upgrade prompt.
+// then title, description, tags, the risk disclosure and the audience: the public gallery (after
+// a reviewer's check) or one of the caller's cohorts (published to its members at once; only a
+// backtest with costs and the disclosure are required). The server's refusals show on their
+// field, failed gates as the checklist; a plan without publishes opens the upgrade prompt.
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data } from "../../api/client";
 import { keys } from "../../api/keys";
-import type { Gate, Strategy, Template } from "../../api/types";
+import type { Cohort, Gate, Strategy, Template } from "../../api/types";
+import { gateRequired } from "../../lib/cohorts";
 import { useUpgradePrompt } from "../../hooks/upgrade";
 import { payloadGates } from "../../lib/templates";
 import { ErrorMessage, Field } from "../Field";
 import { Modal } from "../Modal";
+import { AudienceChoice } from "./AudienceChoice";
 import { GateList } from "./GateList";
 import { VerifiedCard } from "./VerifiedCard";
 import "../../styles/templates.css";
@@ -24,13 +27,14 @@ export function PublishDialog({ strategy, open, onClose }: { strategy: Strategy;
   );
 }
 
-type FieldName = "title" | "description" | "tags" | "disclosure" | "form";
+type FieldName = "title" | "description" | "tags" | "disclosure" | "audience" | "form";
 type Errors = Partial<Record<FieldName, string>>;
 
 function fieldOf(field: unknown): FieldName {
   if (typeof field !== "string") return "form";
   if (field.startsWith("tags")) return "tags";
-  return field === "title" || field === "description" || field === "disclosure" ? field : "form";
+  if (field === "cohort_id") return "audience";
+  return field === "title" || field === "description" || field === "disclosure" || field === "audience" ? field : "form";
 }
 
 function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): void }) {
@@ -49,20 +53,43 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
   const [errors, setErrors] = useState<Errors>({});
   const [refused, setRefused] = useState<Gate[] | null>(null);
   const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState<Template | null>(null);
+  const [done, setDone] = useState<{ template: Template; cohort: Cohort | null } | null>(null);
+  const cohortList = useQuery({
+    queryKey: keys.cohorts.list,
+    queryFn: () => data(api.GET("/api/v1/cohorts")),
+  });
+  const teaching = (cohortList.data?.items ?? []).filter((c) => c.role === "educator");
+  // "public" or a cohort's id.
+  const [target, setTarget] = useState("public");
+  const cohort = teaching.find((c) => c.id === target) ?? null;
+  const audience = cohort ? "cohort" : "public";
   const clear = (f: FieldName) => setErrors((all) => (all[f] ? { ...all, [f]: undefined } : all));
 
   if (done) {
+    const t = done.template;
     return (
       <div className="publish-done">
-        <p className="success-box" role="status">
-          <strong>Submitted for review.</strong> A reviewer checks “{done.title}” (version {done.version}) before it appears
-          in the gallery; you get a notification with the decision.
-        </p>
+        {done.cohort ? (
+          <p className="success-box" role="status">
+            <strong>Published to “{done.cohort.name}”.</strong> Its members see “{t.title}” (version {t.version}) now and
+            can clone it.
+          </p>
+        ) : (
+          <p className="success-box" role="status">
+            <strong>Submitted for review.</strong> A reviewer checks “{t.title}” (version {t.version}) before it appears
+            in the gallery; you get a notification with the decision.
+          </p>
+        )}
         <div className="actions">
-          <Link className="button primary" to="/templates/mine">
-            My templates
-          </Link>
+          {done.cohort ? (
+            <Link className="button primary" to={`/cohorts/${done.cohort.id}`}>
+              Open the cohort
+            </Link>
+          ) : (
+            <Link className="button primary" to="/templates/mine">
+              My templates
+            </Link>
+          )}
           <button type="button" className="button" onClick={onClose}>
             Close
           </button>
@@ -87,7 +114,8 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
           body: {
             strategy_id: strategy.id,
             version,
-            audience: "public",
+            audience,
+            cohort_id: cohort?.id,
             title: title.trim(),
             description: description.trim(),
             tags: tags
@@ -100,7 +128,8 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
       );
       queryClient.invalidateQueries({ queryKey: keys.templates.all });
       queryClient.invalidateQueries({ queryKey: keys.planUsage });
-      setDone(t);
+      if (cohort) queryClient.invalidateQueries({ queryKey: keys.cohorts.one(cohort.id) });
+      setDone({ template: t, cohort });
     } catch (err) {
       if (showQuota(err)) return;
       if (err instanceof ApiError) {
@@ -120,24 +149,43 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
   };
 
   const g = gates.data;
+  const ready = g ? g.gates.every((x) => x.passed || !gateRequired(x.gate, audience)) : false;
   return (
     <form onSubmit={submit} noValidate className="publish-form">
       <p className="help">
-        Publishing shares version {version} with everyone in the template gallery, with its verified backtest. The
-        version cannot change afterwards; an update is a newer version, reviewed again.
+        {cohort
+          ? `Publishing shares version ${version} with the members of “${cohort.name}”, with its verified backtest.`
+          : `Publishing shares version ${version} with everyone in the template gallery, with its verified backtest.`}{" "}
+        The version cannot change afterwards; an update is a newer version{cohort ? "" : ", reviewed again"}.
       </p>
+      <AudienceChoice
+        cohorts={teaching}
+        value={target}
+        error={errors.audience}
+        onChange={(v) => {
+          setTarget(v);
+          clear("audience");
+          setRefused(null);
+        }}
+      />
       <section aria-labelledby="gates-title">
         <h3 id="gates-title">Checks before publishing</h3>
         {gates.isLoading && <p role="status">Checking version {version}…</p>}
         <ErrorMessage error={gates.error} />
         {g && (
           <>
-            <p className={g.passed ? "success-box" : "notice-box"}>
-              {g.passed
+            <p className={ready ? "success-box" : "notice-box"}>
+              {cohort
+                ? ready
+                  ? g.passed
+                    ? "Every check passed. Cohort templates are published to the members at once."
+                    : "The required checks passed. Cohort templates are published to the members at once."
+                  : "A required check has not passed yet: run a backtest of this version with fees and slippage on, then publish."
+                : g.passed
                 ? "Every check passed. A reviewer still reads the evidence before it is published."
                 : "Not every check passed yet: fix what failed (e.g. run a backtest or a robustness check of this version), then publish."}
             </p>
-            <GateList gates={refused ?? g.gates} label={`Checks for version ${version}`} />
+            <GateList gates={refused ?? g.gates} label={`Checks for version ${version}`} audience={cohort ? "cohort" : undefined} />
             {g.card && (
               <details className="publish-card">
                 <summary>The backtest card it would be published with</summary>
@@ -176,18 +224,12 @@ function PublishForm({ strategy, onClose }: { strategy: Strategy; onClose(): voi
             clear("disclosure");
           }} />
       </Field>
-      <div className="field">
-        <p className="field-label-static">Audience</p>
-        <p>
-          <strong>Public gallery.</strong> A reviewer checks the template and its evidence before anyone else can see it.
-        </p>
-      </div>
       <div className="actions">
         <button type="button" className="button" onClick={onClose}>
           Cancel
         </button>
         <button type="submit" className="button primary" disabled={busy || !g}>
-          {busy ? "Submitting…" : "Submit for review"}
+          {cohort ? (busy ? "Publishing…" : "Publish to cohort") : busy ? "Submitting…" : "Submit for review"}
         </button>
       </div>
     </form>
