@@ -11,7 +11,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { startServer, launchBrowser, screenshot, axe, signIn, DEMO, repoDir } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, DEMO, repoDir, binPath } from "./harness.mjs";
 import { join as joinPath } from "node:path";
 
 const WAIT = { timeout: 60_000 };
@@ -94,14 +94,10 @@ async function bothWidths(page, name, ready) {
 }
 
 test("invite, join, a cohort-only template, an outsider, the dashboard", async () => {
-  // The educator: a new account on the educator plan (set in the database: plan changes are an
-  // admin's, and the demo data has no admin), with the SMA crossover and a backtest with costs.
+  // The educator: a new account put on the educator plan by an operator's command (plan
+  // changes are an admin's), with the SMA crossover and a backtest with costs.
   for (const who of [EDUCATOR, STUDENT, OUTSIDER]) await register(who);
-  execFileSync("sqlite3", [
-    server.dbPath,
-    ".timeout 10000",
-    `UPDATE users SET plan = 'educator' WHERE email = '${EDUCATOR.email}'`,
-  ]);
+  execFileSync(binPath, ["users", "set", EDUCATOR.email, "--plan", "educator", "--database-url", `sqlite://${server.dbPath}`]);
   const teacherToken = await login(EDUCATOR);
   const usage = await call(teacherToken, "GET", "/plan-usage");
   assert.equal(usage.body.plan, "educator");

@@ -15,6 +15,8 @@ const here = new URL(".", import.meta.url).pathname;
 export const webDir = resolve(here, "..");
 export const repoDir = resolve(webDir, "..");
 export const artifacts = resolve(here, "artifacts");
+/** The `blockbuilders` binary the tests run (BB_BIN, else the debug build). */
+export const binPath = process.env.BB_BIN ?? resolve(repoDir, "target/debug/blockbuilders");
 mkdirSync(artifacts, { recursive: true });
 
 /** Starts tools/fake_binance.py (Binance's REST API and public dumps, in their real formats);
@@ -48,7 +50,7 @@ export async function startServer({ fakeBinance = false, binanceDown = false } =
   const binanceEnv = binance
     ? { BB_BINANCE_URL: binance.url, BB_BINANCE_DUMPS_URL: binance.url }
     : { BB_BINANCE_URL: "http://127.0.0.1:9", BB_BINANCE_DUMPS_URL: "off" };
-  const bin = process.env.BB_BIN ?? join(repoDir, "target/debug/blockbuilders");
+  const bin = binPath;
   if (!existsSync(bin)) throw new Error(`no binary at ${bin}: run \`cargo build -p blockbuilders\` first`);
   if (!existsSync(join(webDir, "dist/index.html"))) throw new Error("the UI is not built: run `npm run build`");
   const dir = mkdtempSync(join(tmpdir(), "bb-e2e-"));
