@@ -146,6 +146,61 @@ async fn journey(app: &TestApp) {
         .await;
     assert_eq!(outsider_clone.status, StatusCode::NOT_FOUND);
 
+    // A student of another cohort (of the same educator) sees none of this one's.
+    let other = app
+        .post(
+            "/api/v1/cohorts",
+            Some(&educator.token),
+            json!({ "name": "Evening class" }),
+        )
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.text);
+    let other_id = other.body["id"].as_str().unwrap().to_owned();
+    let joined_other = app
+        .post(
+            "/api/v1/cohorts/join",
+            Some(&outsider.token),
+            json!({ "code": other.body["invite_code"] }),
+        )
+        .await;
+    assert_eq!(joined_other.status, StatusCode::OK, "{}", joined_other.text);
+    for path in [
+        format!("/api/v1/templates/{template}"),
+        format!("/api/v1/cohorts/{cohort}"),
+        format!("/api/v1/cohorts/{cohort}/templates"),
+    ] {
+        let reply = app.get(&path, Some(&outsider.token)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path}: {}",
+            reply.text
+        );
+    }
+    let theirs = app
+        .get(
+            &format!("/api/v1/cohorts/{other_id}/templates"),
+            Some(&outsider.token),
+        )
+        .await;
+    assert_eq!(theirs.body["total"], 0, "the other cohort has no template");
+    let cross_clone = app
+        .post(
+            &format!("/api/v1/templates/{template}/clone"),
+            Some(&outsider.token),
+            json!({ "acknowledge_disclosure": true }),
+        )
+        .await;
+    assert_eq!(cross_clone.status, StatusCode::NOT_FOUND);
+    let leave_other = app
+        .post(
+            &format!("/api/v1/cohorts/{other_id}/leave"),
+            Some(&outsider.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(leave_other.status, StatusCode::NO_CONTENT);
+
     // The student joins with the code (any case), sees the cohort and its template.
     for (body, status) in [
         (
