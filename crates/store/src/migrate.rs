@@ -108,6 +108,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_holdout_looks",
         sql: include_str!("../../../migrations/0015_holdout_looks.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_audit_log",
+        sql: include_str!("../../../migrations/0016_audit_log.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
