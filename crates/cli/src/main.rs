@@ -46,6 +46,8 @@ enum Command {
     Migrate(commands::serve::MigrateArgs),
     /// Candle datasets in the database: import files, list, check quality, fetch from providers.
     Data(commands::data::Args),
+    /// The audit log: verify an audit package offline, or export one from a database.
+    Audit(commands::audit::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -61,6 +63,7 @@ fn main() -> std::process::ExitCode {
         Command::Worker(args) => commands::serve::worker(args),
         Command::Migrate(args) => commands::serve::migrate(&args),
         Command::Data(args) => commands::data::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => code,
