@@ -574,3 +574,72 @@ fn audit_verify_refuses_a_file_that_is_not_a_package() {
         stderr(&o)
     );
 }
+
+#[test]
+fn audit_verify_with_recorded_heads_catches_a_rewritten_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bb.db").display());
+    let heads = dir.path().join("heads");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = bb_store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        for n in 0..4 {
+            db.audit()
+                .append(bb_store::NewAuditEntry {
+                    entity_type: "test".into(),
+                    entity_id: format!("t{n}"),
+                    action: "test.done".into(),
+                    actor_id: None,
+                    payload: serde_json::json!({ "n": n }),
+                })
+                .await
+                .unwrap();
+        }
+        let store = bb_server::audit_anchor::local_store(&heads).unwrap();
+        let recorded = bb_server::audit_anchor::record_head(&db, store.as_ref())
+            .await
+            .unwrap();
+        assert_eq!(recorded.map(|h| h.seq), Some(4));
+        db.close().await;
+    });
+    let file = dir.path().join("package.json");
+    let o = run(&[
+        "audit",
+        "export",
+        "--database-url",
+        &url,
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let heads = heads.to_str().unwrap();
+    let o = run(&["audit", "verify", file.to_str().unwrap(), "--heads", heads]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("agrees with the 1 recorded head(s)"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Rewrite the chain from entry 2 on, every hash recomputed: it verifies on its own, but
+    // not against the head recorded before.
+    let mut package: bb_store::AuditPackage =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    package.entries[1].payload = serde_json::json!({ "n": 99 });
+    for i in 1..package.entries.len() {
+        package.entries[i].prev_hash = package.entries[i - 1].hash.clone();
+        package.entries[i].hash = bb_store::entry_hash(&package.entries[i]);
+    }
+    package.manifest.head_hash = package.entries[3].hash.clone();
+    std::fs::write(&file, serde_json::to_string(&package).unwrap()).unwrap();
+    let o = run(&["audit", "verify", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let o = run(&["audit", "verify", file.to_str().unwrap(), "--heads", heads]);
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("FAILED: entry 4 does not match the head recorded for it"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -304,6 +304,13 @@ pub enum PackageError {
     Evidence { expected: String, found: String },
     #[error("the manifest does not match the entries: {0}")]
     Manifest(String),
+    /// An entry (or the manifest's head) disagrees with a head recorded outside the
+    /// database: the chain was rewritten from there on.
+    #[error(
+        "entry {seq} does not match the head recorded for it ({recorded}): the chain was \
+         rewritten"
+    )]
+    Rewritten { seq: i64, recorded: String },
 }
 
 /// What a verified package holds.
@@ -384,6 +391,36 @@ pub fn verify_package(package: &AuditPackage) -> Result<PackageSummary, PackageE
         head,
         reaches_head,
     })
+}
+
+/// Checks a (verified) package against heads recorded outside the database: an entry at a
+/// recorded seq, and the manifest's head when it was recorded, must carry the recorded
+/// hash. Returns how many recorded heads the package could be compared with.
+pub fn check_recorded_heads(
+    package: &AuditPackage,
+    recorded: &[ChainPoint],
+) -> Result<usize, PackageError> {
+    let mut compared = 0;
+    for head in recorded {
+        let found = package
+            .entries
+            .iter()
+            .find(|e| e.seq == head.seq)
+            .map(|e| e.hash.as_str())
+            .or((package.manifest.head_seq == head.seq)
+                .then_some(package.manifest.head_hash.as_str()));
+        match found {
+            Some(hash) if hash == head.hash => compared += 1,
+            Some(_) => {
+                return Err(PackageError::Rewritten {
+                    seq: head.seq,
+                    recorded: head.hash.clone(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(compared)
 }
 
 #[cfg(test)]
@@ -561,8 +598,38 @@ mod tests {
             verify_package(&p),
             Err(PackageError::Evidence { .. })
         ));
-        let mut p = good;
+        let mut p = good.clone();
         p.manifest.entry_count = 7;
         assert!(matches!(verify_package(&p), Err(PackageError::Manifest(_))));
+
+        // recorded heads: seq 3 is in the package, 5 is its head, 1 is before it
+        let point = |e: &AuditEntry| ChainPoint {
+            seq: e.seq,
+            hash: e.hash.clone(),
+        };
+        let full = chain(5);
+        let heads: Vec<ChainPoint> = [&full[0], &full[2], &full[4]]
+            .into_iter()
+            .map(point)
+            .collect();
+        assert_eq!(check_recorded_heads(&good, &heads), Ok(2));
+        // a chain rewritten from seq 3 on (every hash recomputed) passes verify_package but
+        // not the recorded heads
+        let mut rewritten = chain(5);
+        rewritten[2].payload = json!({ "to": "owner" });
+        for i in 2..5 {
+            rewritten[i].prev_hash = rewritten[i - 1].hash.clone();
+            rewritten[i].hash = entry_hash(&rewritten[i]);
+        }
+        let mut p = package(rewritten[1..4].to_vec());
+        p.manifest.head_hash = rewritten[4].hash.clone();
+        verify_package(&p).unwrap();
+        assert_eq!(
+            check_recorded_heads(&p, &heads),
+            Err(PackageError::Rewritten {
+                seq: 3,
+                recorded: full[2].hash.clone()
+            })
+        );
     }
 }

@@ -58,8 +58,8 @@ mod users;
 pub use audit::{Audit, NewAuditEntry, VerifiedChain};
 pub use audit_chain::{
     AUDIT_PACKAGE_FORMAT, AuditEntry, AuditManifest, AuditPackage, ChainError, ChainPoint,
-    GENESIS_HASH, PackageError, PackageSummary, canonical_json, entry_hash, sha256_hex,
-    verify_chain, verify_package,
+    GENESIS_HASH, PackageError, PackageSummary, canonical_json, check_recorded_heads, entry_hash,
+    sha256_hex, verify_chain, verify_package,
 };
 pub use bus::{BusEvent, MAX_EVENT_BYTES, RECONNECTED_TOPIC};
 pub use candles::{

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use bb_store::{AuditPackage, verify_package};
+use bb_server::audit_anchor;
+use bb_store::{AuditPackage, ChainPoint, check_recorded_heads, verify_package};
 
 use super::data::{DbArgs, open};
 
@@ -34,6 +35,11 @@ enum AuditCommand {
 struct VerifyArgs {
     /// The package file (JSON).
     package: PathBuf,
+    /// Also compare the package with the heads `serve --audit-head-dir DIR` recorded: an
+    /// entry at a recorded seq must carry the recorded hash (a chain rewritten in the
+    /// database after the head was recorded fails here).
+    #[arg(long)]
+    heads: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -65,8 +71,17 @@ fn verify(a: &VerifyArgs, out: &mut dyn Write) -> Result<ExitCode> {
         .with_context(|| format!("reading {}", a.package.display()))?;
     let package: AuditPackage = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an audit package", a.package.display()))?;
-    match verify_package(&package) {
-        Ok(summary) => {
+    let checked = verify_package(&package).and_then(|summary| {
+        let Some(dir) = &a.heads else {
+            return Ok((summary, None));
+        };
+        let compared = recorded_heads(dir)
+            .map_err(|e| bb_store::PackageError::Manifest(format!("{e:#}")))
+            .and_then(|heads| check_recorded_heads(&package, &heads))?;
+        Ok((summary, Some(compared)))
+    });
+    match checked {
+        Ok((summary, compared)) => {
             let seqs = match (summary.first_seq, summary.last_seq) {
                 (Some(first), Some(last)) => format!("seq {first}..{last}"),
                 _ => "no seq".to_owned(),
@@ -85,6 +100,9 @@ fn verify(a: &VerifyArgs, out: &mut dyn Write) -> Result<ExitCode> {
                     summary.head.seq
                 )?;
             }
+            if let Some(n) = compared {
+                writeln!(out, "It agrees with the {n} recorded head(s) it reaches.")?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
@@ -92,6 +110,27 @@ fn verify(a: &VerifyArgs, out: &mut dyn Write) -> Result<ExitCode> {
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The heads recorded in `dir`, as chain points.
+fn recorded_heads(dir: &std::path::Path) -> Result<Vec<ChainPoint>> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory of recorded heads", dir.display());
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let heads = rt.block_on(async {
+        let store = audit_anchor::local_store(dir)?;
+        audit_anchor::recorded_heads(store.as_ref()).await
+    })?;
+    Ok(heads
+        .into_iter()
+        .map(|h| ChainPoint {
+            seq: h.seq,
+            hash: h.hash,
+        })
+        .collect())
 }
 
 fn export(a: ExportArgs, out: &mut dyn Write) -> Result<ExitCode> {
