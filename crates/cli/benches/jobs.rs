@@ -155,7 +155,7 @@ async fn latency() {
         .unwrap()
         .unwrap();
     db.users()
-        .set_plan(&demo.id, PlanTier::Educator)
+        .set_plan(&demo.id, PlanTier::Educator, None)
         .await
         .unwrap();
     let client = reqwest::Client::new();

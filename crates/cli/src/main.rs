@@ -48,6 +48,8 @@ enum Command {
     Data(commands::data::Args),
     /// Accounts: change a role, a plan or the reviewer duty (e.g. make the first admin).
     Users(commands::users::Args),
+    /// The audit log: verify an audit package offline, or export one from a database.
+    Audit(commands::audit::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +66,7 @@ fn main() -> std::process::ExitCode {
         Command::Migrate(args) => commands::serve::migrate(&args),
         Command::Data(args) => commands::data::run(args),
         Command::Users(args) => commands::users::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     };
     match result {
         Ok(code) => code,

@@ -449,6 +449,201 @@ fn a_3000_block_chain_is_refused_by_name_not_by_a_crash() {
     }
 }
 
+/// A SQLite database with a few audit entries (role and plan changes among them), exported
+/// with `audit export`; returns the package as JSON and the directory holding it.
+fn audit_package() -> (serde_json::Value, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bb.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = bb_store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let ada = db
+            .users()
+            .create(bb_store::NewUser {
+                email: "ada@example.com".into(),
+                password_hash: None,
+                display_name: "Ada".into(),
+                role: bb_store::Role::Builder,
+                plan: bb_store::PlanTier::Free,
+                external_subject: None,
+            })
+            .await
+            .unwrap();
+        let users = db.users();
+        users
+            .set_role(&ada.id, bb_store::Role::Educator, Some("admin-1"))
+            .await
+            .unwrap();
+        users
+            .set_plan(&ada.id, bb_store::PlanTier::Premium, Some("admin-1"))
+            .await
+            .unwrap();
+        users
+            .set_role(&ada.id, bb_store::Role::Admin, Some("admin-1"))
+            .await
+            .unwrap();
+        users.set_disabled(&ada.id, true, None).await.unwrap();
+        db.close().await;
+    });
+    let file = dir.path().join("package.json");
+    let o = run(&[
+        "audit",
+        "export",
+        "--database-url",
+        &url,
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("Wrote 4 audit entries"),
+        "{}",
+        stdout(&o)
+    );
+    let package = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    (package, dir)
+}
+
+/// Writes `package` to a file and runs `audit verify` on it.
+fn verify_audit(package: &serde_json::Value, dir: &tempfile::TempDir) -> Output {
+    let file = dir.path().join("checked.json");
+    std::fs::write(&file, serde_json::to_string_pretty(package).unwrap()).unwrap();
+    run(&["audit", "verify", file.to_str().unwrap()])
+}
+
+#[test]
+fn audit_verify_passes_an_intact_package() {
+    let (package, dir) = audit_package();
+    let o = verify_audit(&package, &dir);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    let head = package["manifest"]["head_hash"].as_str().unwrap();
+    assert_eq!(
+        stdout(&o),
+        format!("OK: 4 entries, seq 1..4, head {head}\n")
+    );
+}
+
+#[test]
+fn audit_verify_names_an_edited_removed_or_reordered_entry() {
+    let (package, dir) = audit_package();
+    let check = |tampered: serde_json::Value, expected: &str| {
+        let o = verify_audit(&tampered, &dir);
+        assert!(!o.status.success(), "{expected}: {}", stdout(&o));
+        assert!(
+            stdout(&o).starts_with("FAILED: ") && stdout(&o).contains(expected),
+            "{expected}: {}",
+            stdout(&o)
+        );
+    };
+    let mut edited = package.clone();
+    edited["entries"][1]["payload"]["to"] = serde_json::json!("enterprise");
+    check(edited, "entry 2 was edited");
+
+    let mut actor = package.clone();
+    actor["entries"][0]["actor_id"] = serde_json::json!("someone-else");
+    check(actor, "entry 1 was edited");
+
+    let mut removed = package.clone();
+    removed["entries"].as_array_mut().unwrap().remove(2);
+    check(removed, "entry 3 was removed");
+
+    let mut last_removed = package.clone();
+    last_removed["entries"].as_array_mut().unwrap().pop();
+    check(last_removed, "entry 4 was removed");
+
+    let mut swapped = package.clone();
+    swapped["entries"].as_array_mut().unwrap().swap(1, 2);
+    check(swapped, "out of order");
+
+    let mut evidence = package.clone();
+    evidence["evidence"]["users"] = serde_json::json!({});
+    check(evidence, "the evidence was edited");
+}
+
+#[test]
+fn audit_verify_refuses_a_file_that_is_not_a_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("x.json");
+    std::fs::write(&file, "{\"hello\": 1}").unwrap();
+    let o = run(&["audit", "verify", file.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("is not an audit package"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn audit_verify_with_recorded_heads_catches_a_rewritten_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bb.db").display());
+    let heads = dir.path().join("heads");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = bb_store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        for n in 0..4 {
+            db.audit()
+                .append(bb_store::NewAuditEntry {
+                    entity_type: "test".into(),
+                    entity_id: format!("t{n}"),
+                    action: "test.done".into(),
+                    actor_id: None,
+                    payload: serde_json::json!({ "n": n }),
+                })
+                .await
+                .unwrap();
+        }
+        let store = bb_server::audit_anchor::local_store(&heads).unwrap();
+        let recorded = bb_server::audit_anchor::record_head(&db, store.as_ref())
+            .await
+            .unwrap();
+        assert_eq!(recorded.map(|h| h.seq), Some(4));
+        db.close().await;
+    });
+    let file = dir.path().join("package.json");
+    let o = run(&[
+        "audit",
+        "export",
+        "--database-url",
+        &url,
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let heads = heads.to_str().unwrap();
+    let o = run(&["audit", "verify", file.to_str().unwrap(), "--heads", heads]);
+    assert!(o.status.success(), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("agrees with the 1 recorded head(s)"),
+        "{}",
+        stdout(&o)
+    );
+
+    // Rewrite the chain from entry 2 on, every hash recomputed: it verifies on its own, but
+    // not against the head recorded before.
+    let mut package: bb_store::AuditPackage =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    package.entries[1].payload = serde_json::json!({ "n": 99 });
+    for i in 1..package.entries.len() {
+        package.entries[i].prev_hash = package.entries[i - 1].hash.clone();
+        package.entries[i].hash = bb_store::entry_hash(&package.entries[i]);
+    }
+    package.manifest.head_hash = package.entries[3].hash.clone();
+    std::fs::write(&file, serde_json::to_string(&package).unwrap()).unwrap();
+    let o = run(&["audit", "verify", file.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stdout(&o));
+    let o = run(&["audit", "verify", file.to_str().unwrap(), "--heads", heads]);
+    assert!(!o.status.success());
+    assert!(
+        stdout(&o).contains("FAILED: entry 4 does not match the head recorded for it"),
+        "{}",
+        stdout(&o)
+    );
+}
+
 #[test]
 fn users_set_changes_role_plan_and_reviewer_and_names_bad_input() {
     let dir = tempfile::tempdir().unwrap();

@@ -245,7 +245,7 @@ async fn fault(url: &str, workers: usize) {
         .unwrap()
         .expect("the demo account");
     db.users()
-        .set_plan(&demo.id, PlanTier::Premium)
+        .set_plan(&demo.id, PlanTier::Premium, None)
         .await
         .unwrap();
     let graph: Value = serde_json::from_str(
@@ -448,7 +448,7 @@ async fn a_job_that_stopped_two_workers_fails_without_a_third_try_on_sqlite() {
         .unwrap()
         .expect("the demo account");
     db.users()
-        .set_plan(&demo.id, PlanTier::Premium)
+        .set_plan(&demo.id, PlanTier::Premium, None)
         .await
         .unwrap();
     let graph: Value = serde_json::from_str(

@@ -119,6 +119,16 @@ pub struct Config {
     #[arg(long, env = "BB_METRICS_PUBLIC")]
     pub metrics_public: bool,
 
+    /// A directory (object storage on the local file system) where `serve` records the
+    /// audit chain's head every `--audit-head-interval`, so a later rewrite of the chain in
+    /// the database shows (`blockbuilders audit verify PACKAGE --heads DIR`). Off when unset.
+    #[arg(long, env = "BB_AUDIT_HEAD_DIR")]
+    pub audit_head_dir: Option<PathBuf>,
+
+    /// How often the audit head is recorded (`30s`, `10m`, `1h`, ...).
+    #[arg(long, env = "BB_AUDIT_HEAD_INTERVAL", default_value = "1h", value_parser = parse_duration)]
+    pub audit_head_interval: Duration,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -159,6 +169,8 @@ impl Config {
             max_decompressed: bb_data::DEFAULT_MAX_DECOMPRESSED,
             metrics_token: None,
             metrics_public: false,
+            audit_head_dir: None,
+            audit_head_interval: Duration::from_secs(3600),
             market: None,
         }
     }

@@ -9,6 +9,7 @@
 //! HTTP in one place ([`error`]). CPU-heavy work (password hashing, validating large
 //! graphs) runs on the blocking pool.
 
+pub mod audit_anchor;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -151,7 +152,18 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     drop(out);
     tracing::info!(%addr, backend = ?state.db().backend(), "listening");
     let db = state.db().clone();
+    let recorder = match &state.config().audit_head_dir {
+        Some(dir) => Some(audit_anchor::spawn_recorder(
+            db.clone(),
+            audit_anchor::local_store(dir)?,
+            state.config().audit_head_interval,
+        )),
+        None => None,
+    };
     run(listener, state.clone(), shutdown_signal()).await?;
+    if let Some(recorder) = recorder {
+        recorder.abort();
+    }
     state.stop_workers().await;
     db.close().await;
     tracing::info!("stopped");

@@ -150,6 +150,6 @@ async fn demo_reviewer(db: &Db) -> anyhow::Result<()> {
             external_subject: None,
         })
         .await?;
-    db.users().set_reviewer(&user.id, true).await?;
+    db.users().set_reviewer(&user.id, true, None).await?;
     Ok(())
 }

@@ -217,6 +217,24 @@ impl Compliance<'_> {
             }
             template = Some(t);
         }
+        crate::audit::append(
+            &mut tx,
+            crate::NewAuditEntry {
+                entity_type: "compliance_event".into(),
+                entity_id: event.id.clone(),
+                action: format!("compliance.{}", decision.status.as_str()),
+                actor_id: Some(decision.decided_by.clone()),
+                payload: serde_json::json!({
+                    "event_type": event.event_type.as_str(),
+                    "entity_type": event.entity_type.as_str(),
+                    "entity_id": event.entity_id,
+                    "status": decision.status.as_str(),
+                    "reason": decision.reason,
+                    "evidence_sha256": crate::audit_chain::sha256_hex(&crate::audit_chain::canonical_json(&event.payload)),
+                }),
+            },
+        )
+        .await?;
         if decision.status == ComplianceStatus::Escalated {
             for admin in admin_ids(&mut tx).await? {
                 if admin == decision.decided_by {
@@ -276,6 +294,22 @@ impl Compliance<'_> {
                 created_by: Some(by.to_owned()),
                 resolved_by: Some(by.to_owned()),
                 reason: Some(reason.to_owned()),
+            },
+        )
+        .await?;
+        crate::audit::append(
+            &mut tx,
+            crate::NewAuditEntry {
+                entity_type: "compliance_event".into(),
+                entity_id: event.id.clone(),
+                action: "compliance.takedown".into(),
+                actor_id: Some(by.to_owned()),
+                payload: serde_json::json!({
+                    "event_type": event.event_type.as_str(),
+                    "entity_type": event.entity_type.as_str(),
+                    "entity_id": event.entity_id,
+                    "reason": reason,
+                }),
             },
         )
         .await?;

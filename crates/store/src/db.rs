@@ -239,6 +239,11 @@ impl Db {
         crate::Compliance { db: self }
     }
 
+    /// The audit log (a hash chain) and its export.
+    pub fn audit(&self) -> crate::Audit<'_> {
+        crate::Audit { db: self }
+    }
+
     /// In-app notifications.
     pub fn notifications(&self) -> crate::Notifications<'_> {
         crate::Notifications { db: self }

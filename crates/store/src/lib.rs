@@ -6,7 +6,7 @@
 //! through sqlx's `Any` driver.
 //!
 //! **Architecture Invariant:** this is the only crate that talks SQL. Other crates see
-//! repositories ([`Users`], [`RefreshTokens`], [`Strategies`], [`Plans`], [`CandleStore`]) and plain Rust
+//! repositories ([`Users`], [`RefreshTokens`], [`Audit`], [`Strategies`], [`Plans`], [`CandleStore`]) and plain Rust
 //! types; no SQL string, pool or row type crosses this crate's boundary.
 //!
 //! **Architecture Invariant:** the schema keeps to a *portable subset* so one migration file
@@ -33,6 +33,8 @@
 //! The store reads the clock itself (it is in the outer ring): timestamps are Unix
 //! milliseconds, strictly increasing within one process (see [`now_ms`]).
 
+mod audit;
+mod audit_chain;
 mod bus;
 mod candles;
 mod chunk;
@@ -56,6 +58,12 @@ mod templates;
 mod tokens;
 mod users;
 
+pub use audit::{Audit, NewAuditEntry, VerifiedChain};
+pub use audit_chain::{
+    AUDIT_PACKAGE_FORMAT, AuditEntry, AuditManifest, AuditPackage, ChainError, ChainPoint,
+    GENESIS_HASH, PackageError, PackageSummary, canonical_json, check_recorded_heads, entry_hash,
+    sha256_hex, verify_chain, verify_package,
+};
 pub use bus::{BusEvent, MAX_EVENT_BYTES, RECONNECTED_TOPIC};
 pub use candles::{
     CHUNK_ROWS, CandleStore, ChunkInfo, Dataset, ImportSummary, NewDataset, SourceRange,

@@ -109,6 +109,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../../../migrations/0015_holdout_looks.sql"),
     },
     Migration {
+        version: 16,
+        name: "0016_audit_log",
+        sql: include_str!("../../../migrations/0016_audit_log.sql"),
+    },
+    Migration {
         version: 17,
         name: "0017_templates",
         sql: include_str!("../../../migrations/0017_templates.sql"),

@@ -217,6 +217,29 @@ impl Templates<'_> {
             event = Some(opened);
         }
         let template = fetch(&mut tx, &id).await?;
+        crate::audit::append(
+            &mut tx,
+            crate::NewAuditEntry {
+                entity_type: "template".into(),
+                entity_id: id.clone(),
+                action: if public {
+                    "template.submitted".into()
+                } else {
+                    "template.published".into()
+                },
+                actor_id: Some(new.educator_id.clone()),
+                payload: serde_json::json!({
+                    "strategy_id": template.strategy_id,
+                    "version": template.version,
+                    "audience": template.audience.as_str(),
+                    "cohort_id": template.cohort_id,
+                    "title": template.title,
+                    "disclosure": template.disclosure,
+                    "compliance_event": event.as_ref().map(|e: &crate::ComplianceEvent| e.id.clone()),
+                }),
+            },
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(Publication {
             template,

@@ -1,13 +1,15 @@
 //! Users.
 
 use serde::Serialize;
+use serde_json::json;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
 
 use crate::clock::{new_id, now_ms};
 use crate::error::map_err;
 use crate::model::parse_col;
 use crate::sql::{col, col_bool, int_bool};
-use crate::{Db, PlanTier, Role, StoreError};
+use crate::{Db, NewAuditEntry, PlanTier, Role, StoreError};
 
 /// A user account as the rest of the system sees it (no password hash).
 #[derive(Serialize, Clone, Debug, PartialEq)]
@@ -205,8 +207,17 @@ impl Users<'_> {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    /// Changes a user's role; `NotFound` if there is no such user.
-    pub async fn set_role(&self, id: &str, role: Role) -> Result<User, StoreError> {
+    /// Changes a user's role; `NotFound` if there is no such user. A real change is
+    /// appended to the audit log (`user.role_changed`, `{from, to}`, by `actor_id`) in the
+    /// same transaction.
+    pub async fn set_role(
+        &self,
+        id: &str,
+        role: Role,
+        actor_id: Option<&str>,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        let before = lock_user(&mut tx, id).await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3 RETURNING ",
             user_columns!()
@@ -214,14 +225,34 @@ impl Users<'_> {
         .bind(role.as_str())
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = user_from_row(&row)?;
+        if before.role != user.role {
+            audit_change(
+                &mut tx,
+                &user.id,
+                "user.role_changed",
+                actor_id,
+                json!({ "from": before.role.as_str(), "to": user.role.as_str() }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(user)
     }
 
-    /// Changes a user's plan; `NotFound` if there is no such user.
-    pub async fn set_plan(&self, id: &str, plan: PlanTier) -> Result<User, StoreError> {
+    /// Changes a user's plan; `NotFound` if there is no such user. A real change is
+    /// appended to the audit log (`user.plan_changed`, `{from, to}`, by `actor_id`) in the
+    /// same transaction.
+    pub async fn set_plan(
+        &self,
+        id: &str,
+        plan: PlanTier,
+        actor_id: Option<&str>,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        let before = lock_user(&mut tx, id).await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET plan = $1, updated_at = $2 WHERE id = $3 RETURNING ",
             user_columns!()
@@ -229,11 +260,59 @@ impl Users<'_> {
         .bind(plan.as_str())
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = user_from_row(&row)?;
+        if before.plan != user.plan {
+            audit_change(
+                &mut tx,
+                &user.id,
+                "user.plan_changed",
+                actor_id,
+                json!({ "from": before.plan.as_str(), "to": user.plan.as_str() }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(user)
     }
+}
+
+/// Locks a user's row for the rest of the transaction (a no-op update: a row lock on
+/// PostgreSQL, the write lock on SQLite) and returns it as it is once locked, so the
+/// "from" of an audited change is what the change replaced. `NotFound` if there is none.
+async fn lock_user(conn: &mut AnyConnection, id: &str) -> Result<User, StoreError> {
+    let row = sqlx::query(concat!(
+        "UPDATE users SET updated_at = updated_at WHERE id = $1 RETURNING ",
+        user_columns!()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    user_from_row(&row)
+}
+
+/// Appends a change of a user to the audit log, inside the change's transaction.
+async fn audit_change(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    action: &str,
+    actor_id: Option<&str>,
+    payload: serde_json::Value,
+) -> Result<(), StoreError> {
+    crate::audit::append(
+        conn,
+        NewAuditEntry {
+            entity_type: "user".to_owned(),
+            entity_id: user_id.to_owned(),
+            action: action.to_owned(),
+            actor_id: actor_id.map(str::to_owned),
+            payload,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 impl Users<'_> {
@@ -266,10 +345,18 @@ impl Users<'_> {
     }
 
     /// Disables (or re-enables) an account. Disabling also revokes every refresh token of
-    /// the user in the same transaction. `NotFound` if there is no such user.
-    pub async fn set_disabled(&self, id: &str, disabled: bool) -> Result<User, StoreError> {
+    /// the user in the same transaction. A real change is appended to the audit log
+    /// (`user.disabled` or `user.enabled`, `{from, to}` as booleans, by `actor_id`) in the
+    /// same transaction. `NotFound` if there is no such user.
+    pub async fn set_disabled(
+        &self,
+        id: &str,
+        disabled: bool,
+        actor_id: Option<&str>,
+    ) -> Result<User, StoreError> {
         let now = now_ms();
         let mut tx = self.db.pool.begin().await?;
+        let before = lock_user(&mut tx, id).await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET disabled_at = CASE WHEN $1 = 1 THEN COALESCE(disabled_at, $2) \
              ELSE NULL END, updated_at = $2 WHERE id = $3 RETURNING ",
@@ -290,8 +377,25 @@ impl Users<'_> {
             .execute(&mut *tx)
             .await?;
         }
+        let user = user_from_row(&row)?;
+        let was = before.disabled_at.is_some();
+        if was != disabled {
+            let action = if disabled {
+                "user.disabled"
+            } else {
+                "user.enabled"
+            };
+            audit_change(
+                &mut tx,
+                &user.id,
+                action,
+                actor_id,
+                json!({ "from": was, "to": disabled }),
+            )
+            .await?;
+        }
         tx.commit().await?;
-        user_from_row(&row)
+        Ok(user)
     }
 
     /// Deletes a user and, by cascade, everything they own. `NotFound` if there is none.
@@ -524,8 +628,17 @@ fn normalize_email(email: &str) -> Result<String, StoreError> {
 }
 
 impl Users<'_> {
-    /// Grants or withdraws the reviewer duty; `NotFound` if there is no such user.
-    pub async fn set_reviewer(&self, id: &str, reviewer: bool) -> Result<User, StoreError> {
+    /// Grants or withdraws the reviewer duty; `NotFound` if there is no such user. A real
+    /// change is appended to the audit log (`user.reviewer_changed`, `{from, to}`, by
+    /// `actor_id`) in the same transaction.
+    pub async fn set_reviewer(
+        &self,
+        id: &str,
+        reviewer: bool,
+        actor_id: Option<&str>,
+    ) -> Result<User, StoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        let before = lock_user(&mut tx, id).await?;
         let row = sqlx::query(concat!(
             "UPDATE users SET reviewer = $1, updated_at = $2 WHERE id = $3 RETURNING ",
             user_columns!()
@@ -533,10 +646,21 @@ impl Users<'_> {
         .bind(int_bool(reviewer))
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        user_from_row(&row)
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = user_from_row(&row)?;
+        if before.reviewer != user.reviewer {
+            audit_change(
+                &mut tx,
+                &user.id,
+                "user.reviewer_changed",
+                actor_id,
+                json!({ "from": before.reviewer, "to": user.reviewer }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(user)
     }
 
     /// Accounts that may decide compliance events: reviewers and admins, not disabled.

@@ -115,6 +115,7 @@ conformance!(
                 "0013_candle_revisions",
                 "0014_paper_baskets",
                 "0015_holdout_looks",
+                "0016_audit_log",
                 "0017_templates",
                 "0018_cohorts"
             ]
@@ -230,21 +231,21 @@ conformance!(
         assert_eq!(users.by_email("nobody@example.com").await.unwrap(), None);
         assert_eq!(users.get("no-such-id").await, Err(StoreError::NotFound));
 
-        let promoted = users.set_role(&ada.id, Role::Educator).await.unwrap();
+        let promoted = users.set_role(&ada.id, Role::Educator, None).await.unwrap();
         assert_eq!(promoted.role, Role::Educator);
         assert_eq!(promoted.id, ada.id);
         assert_eq!(users.get(&ada.id).await.unwrap().role, Role::Educator);
-        let upgraded = users.set_plan(&ada.id, PlanTier::Premium).await.unwrap();
+        let upgraded = users.set_plan(&ada.id, PlanTier::Premium, None).await.unwrap();
         assert_eq!(
             (upgraded.role, upgraded.plan),
             (Role::Educator, PlanTier::Premium)
         );
         assert_eq!(
-            users.set_role("no-such-id", Role::Admin).await,
+            users.set_role("no-such-id", Role::Admin, None).await,
             Err(StoreError::NotFound)
         );
         assert_eq!(
-            users.set_plan("no-such-id", PlanTier::Free).await,
+            users.set_plan("no-such-id", PlanTier::Free, None).await,
             Err(StoreError::NotFound)
         );
 

@@ -4,6 +4,46 @@
  */
 
 export interface paths {
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log's entries in chain order, a page at a time (admins with two-factor
+         *     sign-in on).
+         */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit entries of a period as an audit package (admins with two-factor
+         *     sign-in on). At most 100,000 entries.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/compliance/events": {
         parameters: {
             query?: never;
@@ -1545,6 +1585,105 @@ export interface components {
             slippage_bps: number;
             /** @description The slippage in words. */
             slippage_text: string;
+        };
+        /** @description An entry of the audit log: a link of the hash chain. */
+        AuditEntryView: {
+            /** @description e.g. `user.role_changed`, `user.plan_changed`, `user.disabled`, `user.enabled`. */
+            action: string;
+            /** @description Who did it; `null` for the system. */
+            actor_id?: string | null;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            created_at: number;
+            entity_id: string;
+            /** @description What the entry is about, e.g. `user`. */
+            entity_type: string;
+            /**
+             * @description SHA-256 (hex) of the entry's canonical JSON (keys sorted, no whitespace) without
+             *     `hash`.
+             */
+            hash: string;
+            id: string;
+            /** @description Details, e.g. `{"from": "builder", "to": "admin"}`. */
+            payload: Record<string, never>;
+            /** @description The hash of the entry before (64 zeros for the first). */
+            prev_hash: string;
+            /**
+             * Format: int64
+             * @description Position in the chain: 1, 2, 3, … with no gap.
+             */
+            seq: number;
+        };
+        /** @description The manifest of an audit package. */
+        AuditManifestView: {
+            /** Format: int64 */
+            entry_count: number;
+            /** @description SHA-256 (hex) of the canonical JSON of `evidence`. */
+            evidence_sha256: string;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            exported_at: number;
+            /**
+             * Format: int64
+             * @description The seqs of the first and last entries (`null` when there are none). The entries
+             *     are every seq between them: the first created at or after `from` to the last
+             *     created at or before `to`.
+             */
+            first_seq?: number | null;
+            /** @description `blockbuilders-audit-package/1`. */
+            format: string;
+            /**
+             * Format: int64
+             * @description The period asked for, Unix ms, both ends included.
+             */
+            from: number;
+            head_hash: string;
+            /**
+             * Format: int64
+             * @description The chain's head when exported: its last seq and that entry's hash (compare it with
+             *     a head recorded elsewhere to prove nothing after `to` was cut).
+             */
+            head_seq: number;
+            /** Format: int64 */
+            last_seq?: number | null;
+            /**
+             * @description The hash of the entry before `first_seq` (64 zeros if none); with no entries, of
+             *     the last entry before `from`.
+             */
+            prev_hash: string;
+            /** Format: int64 */
+            to: number;
+        };
+        /** @description An audit package: verify it with `blockbuilders audit verify FILE`. */
+        AuditPackageView: {
+            entries: components["schemas"]["AuditEntryView"][];
+            /**
+             * @description What the entries refer to, as it is at export time (not part of the chain; the
+             *     manifest's `evidence_sha256` covers it): `{"users": {"<id>": {"role", "plan",
+             *     "disabled"}}}` for every user an entry is about or was made by, `null` for a user
+             *     deleted since.
+             */
+            evidence: Record<string, never>;
+            manifest: components["schemas"]["AuditManifestView"];
+        };
+        AuditPage: {
+            head_hash: string;
+            /**
+             * Format: int64
+             * @description The chain's head: its last seq and that entry's hash.
+             */
+            head_seq: number;
+            /** @description In seq order. */
+            items: components["schemas"]["AuditEntryView"][];
+            /**
+             * Format: int64
+             * @description Give it as `after_seq` for the next page; `null` when this page is the last.
+             */
+            next_after_seq?: number | null;
         };
         /** @description One swept parameter: `node.param` and the values it takes. */
         Axis: {
@@ -4735,6 +4874,125 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description Entries after this seq (default: from the first). */
+                after_seq?: number;
+                /** @description Page size, 1 to 500 (default 100). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Start of the period (included): an ISO-8601 date or date-time in UTC, or a Unix
+                 *     time. Default: the beginning.
+                 */
+                from?: string;
+                /** @description End of the period (included), as `from`. Default: now. */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPackageView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description `from` or `to` is not a time, the period is empty, or it holds more than 100,000 entries (`details.field` names `from` or `to`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_events: {
         parameters: {
             query?: {

@@ -68,13 +68,13 @@ async fn set(a: SetArgs, out: &mut dyn Write) -> Result<ExitCode> {
         bail!("no account has the email {:?}", a.email);
     };
     if let Some(role) = role {
-        user = users.set_role(&user.id, role).await?;
+        user = users.set_role(&user.id, role, None).await?;
     }
     if let Some(plan) = plan {
-        user = users.set_plan(&user.id, plan).await?;
+        user = users.set_plan(&user.id, plan, None).await?;
     }
     if let Some(reviewer) = a.reviewer {
-        user = users.set_reviewer(&user.id, reviewer).await?;
+        user = users.set_reviewer(&user.id, reviewer, None).await?;
     }
     writeln!(
         out,

@@ -60,16 +60,16 @@ async fn update_user(
         other => other.into(),
     })?;
     if let Some(role) = req.role {
-        user = users.set_role(&id, role).await?;
+        user = users.set_role(&id, role, Some(&admin.id)).await?;
     }
     if let Some(plan) = req.plan {
-        user = users.set_plan(&id, plan).await?;
+        user = users.set_plan(&id, plan, Some(&admin.id)).await?;
     }
     if let Some(reviewer) = req.reviewer {
-        user = users.set_reviewer(&id, reviewer).await?;
+        user = users.set_reviewer(&id, reviewer, Some(&admin.id)).await?;
     }
     if let Some(disabled) = req.disabled {
-        user = users.set_disabled(&id, disabled).await?;
+        user = users.set_disabled(&id, disabled, Some(&admin.id)).await?;
     }
     tracing::info!(admin_id = %admin.id, user_id = %id, role = %user.role, plan = %user.plan, "user changed by an admin");
     Ok(Json(user.into()))

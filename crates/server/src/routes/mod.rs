@@ -3,6 +3,7 @@
 //! cannot drift apart.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod blocks;
 pub mod cohorts;
@@ -45,5 +46,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(plan_usage::router())
         .merge(notifications::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(ops::router())
 }

@@ -475,7 +475,7 @@ async fn admin_routes_need_two_factor() {
     app.state
         .db()
         .users()
-        .set_role(&admin.id, bb_store::Role::Admin)
+        .set_role(&admin.id, bb_store::Role::Admin, None)
         .await
         .unwrap();
     let path = format!("/api/v1/admin/users/{}", ada.id);

@@ -231,7 +231,7 @@ async fn admins_are_checked_in_the_database() {
     app.state
         .db()
         .users()
-        .set_role(&admin.id, Role::Admin)
+        .set_role(&admin.id, Role::Admin, None)
         .await
         .unwrap();
     let (secret, _) = app.enable_two_factor(&admin.token).await;
@@ -273,7 +273,7 @@ async fn admins_are_checked_in_the_database() {
     app.state
         .db()
         .users()
-        .set_role(&admin.id, Role::Builder)
+        .set_role(&admin.id, Role::Builder, None)
         .await
         .unwrap();
     let reply = app

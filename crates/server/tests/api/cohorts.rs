@@ -45,7 +45,7 @@ async fn journey(app: &TestApp) {
     app.state
         .db()
         .users()
-        .set_plan(&educator.id, bb_store::PlanTier::Educator)
+        .set_plan(&educator.id, bb_store::PlanTier::Educator, None)
         .await
         .unwrap();
     let bad = app

@@ -253,7 +253,7 @@ impl TestApp {
         self.state
             .db()
             .users()
-            .set_role(&account.id, bb_store::Role::Admin)
+            .set_role(&account.id, bb_store::Role::Admin, None)
             .await
             .unwrap();
         self.enable_two_factor(&account.token).await.0

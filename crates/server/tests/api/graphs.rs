@@ -128,7 +128,7 @@ async fn graph_limits_follow_the_plan_and_name_the_limit() {
     app.state
         .db()
         .users()
-        .set_plan(&user.id, PlanTier::Premium)
+        .set_plan(&user.id, PlanTier::Premium, None)
         .await
         .unwrap();
     let premium = app

@@ -3,6 +3,7 @@
 //! with reqwest.
 
 mod accounts;
+mod audit;
 mod auth;
 mod authorization;
 mod cohorts;

@@ -509,7 +509,7 @@ async fn quota_race(app: &TestApp) {
     let (ada, strategy) = setup(app, "ada@example.com").await;
     let db = app.state.db();
     db.users()
-        .set_plan(&ada.id, PlanTier::Premium)
+        .set_plan(&ada.id, PlanTier::Premium, None)
         .await
         .unwrap();
     let limits = db.plans().get(PlanTier::Premium).await.unwrap();

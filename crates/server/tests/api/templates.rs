@@ -42,7 +42,7 @@ async fn educator_with_evidence(app: &TestApp, email: &str) -> (Account, String)
     app.state
         .db()
         .users()
-        .set_plan(&educator.id, bb_store::PlanTier::Educator)
+        .set_plan(&educator.id, bb_store::PlanTier::Educator, None)
         .await
         .unwrap();
     let strategy = app
@@ -75,7 +75,7 @@ async fn reviewer(app: &TestApp, email: &str) -> Account {
     app.state
         .db()
         .users()
-        .set_reviewer(&account.id, true)
+        .set_reviewer(&account.id, true, None)
         .await
         .unwrap();
     account
@@ -356,6 +356,23 @@ async fn review_loop(app: &TestApp) {
         .get(&format!("/api/v1/strategies/{copy}"), Some(&student.token))
         .await;
     assert_eq!(still.status, StatusCode::OK);
+    // Every decision is in the audit chain, which verifies.
+    let audit = app.state.db().audit();
+    let entries = audit.list(None, None, None, 500).await.unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    for action in [
+        "template.submitted",
+        "compliance.approved",
+        "compliance.takedown",
+    ] {
+        assert!(actions.contains(&action), "{action} not in {actions:?}");
+    }
+    let approval = entries
+        .iter()
+        .find(|e| e.action == "compliance.approved")
+        .unwrap();
+    assert_eq!(approval.actor_id.as_deref(), Some(rita.id.as_str()));
+    assert!(audit.verify().await.unwrap().is_ok());
     // The educator sees every state of their own templates, with the reason.
     let mine = app
         .get("/api/v1/templates/mine", Some(&educator.token))
@@ -397,7 +414,7 @@ async fn publishing_is_refused_with_the_gates_that_failed_and_for_others() {
     app.state
         .db()
         .users()
-        .set_plan(&educator.id, bb_store::PlanTier::Educator)
+        .set_plan(&educator.id, bb_store::PlanTier::Educator, None)
         .await
         .unwrap();
     // No backtest yet: the gates say what is missing, and nothing is written.
@@ -553,7 +570,7 @@ async fn rejection_escalation_and_conflicts_of_interest() {
     app.state
         .db()
         .users()
-        .set_reviewer(&educator.id, true)
+        .set_reviewer(&educator.id, true, None)
         .await
         .unwrap();
     let rita = reviewer(&app, "rita@example.com").await;
