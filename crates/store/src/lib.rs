@@ -91,7 +91,7 @@ pub use runs::{
     job_topic, run_topic,
 };
 pub use strategies::{
-    MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,
+    MAX_IMPORTED_VERSIONS, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,
     StrategyFilter, StrategyPatch, StrategyVersion,
 };
 pub use templates::{
