@@ -132,9 +132,8 @@ impl Objects {
         std::fs::create_dir_all(dir).map_err(|error| {
             ObjectsError::Config(format!("creating {}: {error}", dir.display()))
         })?;
-        let absolute: PathBuf = std::fs::canonicalize(dir).map_err(|error| {
-            ObjectsError::Config(format!("opening {}: {error}", dir.display()))
-        })?;
+        let absolute: PathBuf = std::fs::canonicalize(dir)
+            .map_err(|error| ObjectsError::Config(format!("opening {}: {error}", dir.display())))?;
         let store = LocalFileSystem::new_with_prefix(&absolute)?
             .with_fsync(true)
             .with_automatic_cleanup(true);
@@ -313,7 +312,10 @@ fn refuse_options(
     allowed: &[&str],
     what: &str,
 ) -> Result<(), ObjectsError> {
-    match options.iter().find(|(key, _)| !allowed.contains(&key.as_str())) {
+    match options
+        .iter()
+        .find(|(key, _)| !allowed.contains(&key.as_str()))
+    {
         Some((key, _)) => Err(ObjectsError::Config(format!(
             "unknown option \"{key}\" for {what} (it takes none)"
         ))),
@@ -380,7 +382,12 @@ mod tests {
 
     #[test]
     fn urls() {
-        for bad in ["gs://bucket", "file://relative/dir", "s3://", "s3:///prefix"] {
+        for bad in [
+            "gs://bucket",
+            "file://relative/dir",
+            "s3://",
+            "s3:///prefix",
+        ] {
             assert!(Objects::from_config(Some(bad), &[]).is_err(), "{bad}");
         }
         let dir = tempfile::tempdir().expect("tempdir");

@@ -110,7 +110,10 @@ async fn exercise(objects: &Objects) {
         objects.get("exports/u1/a.json").await.expect("get"),
         Some(body)
     );
-    assert_eq!(objects.get("exports/u1/none.json").await.expect("get"), None);
+    assert_eq!(
+        objects.get("exports/u1/none.json").await.expect("get"),
+        None
+    );
 
     let listed = objects.list("exports/u1").await.expect("list");
     let keys: Vec<&str> = listed.iter().map(|o| o.key.as_str()).collect();

@@ -139,7 +139,11 @@ pub struct Config {
     pub object_store_access_key_id: Option<String>,
 
     /// S3 secret access key (else `AWS_SECRET_ACCESS_KEY`).
-    #[arg(long, env = "BB_OBJECT_STORE_SECRET_ACCESS_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "BB_OBJECT_STORE_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
     pub object_store_secret_access_key: Option<Secret>,
 
     /// Allow a plain-HTTP S3 endpoint (local test servers only).
@@ -216,7 +220,9 @@ impl Config {
         push("access_key_id", self.object_store_access_key_id.as_deref());
         push(
             "secret_access_key",
-            self.object_store_secret_access_key.as_ref().map(Secret::expose),
+            self.object_store_secret_access_key
+                .as_ref()
+                .map(Secret::expose),
         );
         push("allow_http", self.object_store_allow_http.then_some("true"));
         pairs.extend(
@@ -428,7 +434,10 @@ mod tests {
         config.object_store_allow_http = true;
         config.object_store_options = vec![parse_option("token=tok3n-value").unwrap()];
         let text = format!("{config:?}");
-        assert!(!text.contains("s3cr3t-key") && !text.contains("tok3n-value"), "{text}");
+        assert!(
+            !text.contains("s3cr3t-key") && !text.contains("tok3n-value"),
+            "{text}"
+        );
         assert_eq!(
             config.object_store_pairs(),
             [

@@ -51,7 +51,10 @@ async fn versions(app: &TestApp, token: &str, id: &str) -> Vec<Value> {
     for item in items.expect("a list of versions") {
         let n = item["version"].as_i64().unwrap();
         let reply = app
-            .get(&format!("/api/v1/strategies/{id}/versions/{n}"), Some(token))
+            .get(
+                &format!("/api/v1/strategies/{id}/versions/{n}"),
+                Some(token),
+            )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.text);
         out.push(reply.body);
@@ -113,16 +116,14 @@ async fn export_then_import_round_trips_every_version() {
     let key = created["key"].as_str().unwrap();
     assert_eq!(
         key,
-        format!("exports/{}/{}.json", ada.id, created["id"].as_str().unwrap())
+        format!(
+            "exports/{}/{}.json",
+            ada.id,
+            created["id"].as_str().unwrap()
+        )
     );
     // The file is in the object store under that key, with the SHA-256 reported.
-    let stored = app
-        .state
-        .objects()
-        .get(key)
-        .await
-        .unwrap()
-        .expect("stored");
+    let stored = app.state.objects().get(key).await.unwrap().expect("stored");
     assert_eq!(
         created["sha256"].as_str().unwrap(),
         sha256_hex(&stored),
@@ -178,7 +179,9 @@ async fn only_the_owner_exports_and_downloads() {
     let exports = format!("/api/v1/strategies/{id}/exports");
 
     // The strategy is public: bob can read it but not export it, and sees 404.
-    let reply = app.call(Method::POST, &exports, Some(&bob.token), None).await;
+    let reply = app
+        .call(Method::POST, &exports, Some(&bob.token), None)
+        .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.text);
     assert_eq!(reply.error_code(), ErrorCode::NotFound);
     let reply = app.get(url, Some(&bob.token)).await;
@@ -199,9 +202,7 @@ async fn only_the_owner_exports_and_downloads() {
     assert_eq!(reply.error_code(), ErrorCode::Unauthorized);
 
     // A private strategy of another user does not exist for bob.
-    let private = app
-        .create_strategy(&ada.token, "Secret", "private")
-        .await;
+    let private = app.create_strategy(&ada.token, "Secret", "private").await;
     let reply = app
         .call(
             Method::POST,
@@ -287,11 +288,19 @@ async fn a_bad_file_is_refused_by_field_and_writes_nothing() {
     );
     let mut bidi = file.clone();
     bidi["strategy"]["title"] = json!("evil\u{202e}title");
-    refused(&import(&app, Some(&ada.token), &bidi).await, "strategy.title");
+    refused(
+        &import(&app, Some(&ada.token), &bidi).await,
+        "strategy.title",
+    );
     let mut unknown = file.clone();
     unknown["versions"][0]["extra"] = json!(1);
     let reply = import(&app, Some(&ada.token), &unknown).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text);
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.text
+    );
 
     assert_eq!(
         strategy_count(&app, &ada.token).await,

@@ -297,11 +297,7 @@ pub async fn import_strategy(
         tags: strategy.tags,
         visibility: Visibility::Private,
     };
-    let (strategy, versions) = state
-        .db()
-        .strategies()
-        .import(new, new_versions)
-        .await?;
+    let (strategy, versions) = state.db().strategies().import(new, new_versions).await?;
     tracing::info!(strategy_id = %strategy.id, versions = versions.len(), "strategy imported");
     Ok((
         StatusCode::CREATED,
@@ -431,10 +427,7 @@ fn at_version(i: usize, error: ApiError) -> ApiError {
                 }
                 None => details = Some(json!({ "field": field })),
             }
-            ApiError::validation(
-                format!("{field} (version {}): {message}", i + 1),
-                details,
-            )
+            ApiError::validation(format!("{field} (version {}): {message}", i + 1), details)
         }
         other => other,
     }
