@@ -128,6 +128,41 @@ pub struct Config {
     /// How often the audit head is recorded (`30s`, `10m`, `1h`, ...).
     #[arg(long, env = "BB_AUDIT_HEAD_INTERVAL", default_value = "1h", value_parser = parse_duration)]
     pub audit_head_interval: Duration,
+    /// Where artifacts (strategy exports, audit packages) are stored: `file:///abs/dir`, a
+    /// directory path, `s3://bucket[/prefix]` or `memory:`. Unset: `objects/` next to a
+    /// SQLite database file, else `data/objects`.
+    #[arg(long, env = "BB_OBJECT_STORE_URL")]
+    pub object_store_url: Option<String>,
+
+    /// S3 endpoint for S3-compatible servers (MinIO, R2, moto), e.g. `http://127.0.0.1:9000`.
+    /// Unset: AWS (or `AWS_ENDPOINT_URL`).
+    #[arg(long, env = "BB_OBJECT_STORE_ENDPOINT")]
+    pub object_store_endpoint: Option<String>,
+
+    /// S3 region (else `AWS_REGION` / `AWS_DEFAULT_REGION`).
+    #[arg(long, env = "BB_OBJECT_STORE_REGION")]
+    pub object_store_region: Option<String>,
+
+    /// S3 access key id (else `AWS_ACCESS_KEY_ID`).
+    #[arg(long, env = "BB_OBJECT_STORE_ACCESS_KEY_ID")]
+    pub object_store_access_key_id: Option<String>,
+
+    /// S3 secret access key (else `AWS_SECRET_ACCESS_KEY`).
+    #[arg(
+        long,
+        env = "BB_OBJECT_STORE_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub object_store_secret_access_key: Option<Secret>,
+
+    /// Allow a plain-HTTP S3 endpoint (local test servers only).
+    #[arg(long, env = "BB_OBJECT_STORE_ALLOW_HTTP")]
+    pub object_store_allow_http: bool,
+
+    /// Further S3 options as `key=value` pairs (comma separated), e.g.
+    /// `virtual_hosted_style_request=true`; an unknown key is refused at start.
+    #[arg(long, env = "BB_OBJECT_STORE_OPTIONS", value_delimiter = ',', value_parser = parse_option, hide_env_values = true)]
+    pub object_store_options: Vec<ObjectStoreOption>,
 
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
@@ -172,7 +207,77 @@ impl Config {
             audit_head_dir: None,
             audit_head_interval: Duration::from_secs(3600),
             market: None,
+            object_store_url: None,
+            object_store_endpoint: None,
+            object_store_region: None,
+            object_store_access_key_id: None,
+            object_store_secret_access_key: None,
+            object_store_allow_http: false,
+            object_store_options: Vec::new(),
         }
+    }
+
+    /// The object store's options as `bb_objects` takes them (the explicit settings, then
+    /// `BB_OBJECT_STORE_OPTIONS`).
+    pub fn object_store_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        let mut push = |key: &str, value: Option<&str>| {
+            if let Some(value) = value {
+                pairs.push((key.to_string(), value.to_string()));
+            }
+        };
+        push("endpoint", self.object_store_endpoint.as_deref());
+        push("region", self.object_store_region.as_deref());
+        push("access_key_id", self.object_store_access_key_id.as_deref());
+        push(
+            "secret_access_key",
+            self.object_store_secret_access_key
+                .as_ref()
+                .map(Secret::expose),
+        );
+        push("allow_http", self.object_store_allow_http.then_some("true"));
+        pairs.extend(
+            self.object_store_options
+                .iter()
+                .map(|o| (o.key.clone(), o.value.expose().to_string())),
+        );
+        pairs
+    }
+
+    /// The directory objects go to when no URL is set: `objects/` next to a SQLite
+    /// database file, else `data/objects`.
+    pub fn default_objects_dir(&self) -> PathBuf {
+        let file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or_default())
+            .filter(|path| !path.is_empty() && !path.contains(":memory:"));
+        match file.and_then(|path| std::path::Path::new(path).parent()) {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join("objects"),
+            Some(_) => PathBuf::from("objects"),
+            None => PathBuf::from(bb_objects::DEFAULT_DIR),
+        }
+    }
+}
+
+/// One `key=value` object-store option; the value may be a secret, so it is redacted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectStoreOption {
+    pub key: String,
+    pub value: Secret,
+}
+
+/// Reads `key=value` (the key is checked when the store is opened).
+fn parse_option(text: &str) -> Result<ObjectStoreOption, String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() && !value.is_empty() => {
+            Ok(ObjectStoreOption {
+                key: key.trim().to_string(),
+                value: Secret::new(value),
+            })
+        }
+        _ => Err(format!("\"{text}\" is not a key=value option")),
     }
 }
 
@@ -327,5 +432,39 @@ mod tests {
         let text = format!("{config:?}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("[redacted]"));
+    }
+
+    #[test]
+    fn object_store_settings() {
+        let mut config = Config::new("sqlite:///var/lib/bb/app.db");
+        assert_eq!(
+            config.default_objects_dir(),
+            PathBuf::from("/var/lib/bb/objects")
+        );
+        config.object_store_secret_access_key = Some(Secret::new("s3cr3t-key"));
+        config.object_store_allow_http = true;
+        config.object_store_options = vec![parse_option("token=tok3n-value").unwrap()];
+        let text = format!("{config:?}");
+        assert!(
+            !text.contains("s3cr3t-key") && !text.contains("tok3n-value"),
+            "{text}"
+        );
+        assert_eq!(
+            config.object_store_pairs(),
+            [
+                ("secret_access_key".to_string(), "s3cr3t-key".to_string()),
+                ("allow_http".to_string(), "true".to_string()),
+                ("token".to_string(), "tok3n-value".to_string()),
+            ]
+        );
+        assert!(parse_option("novalue").is_err());
+        assert_eq!(
+            Config::new("postgres://x/y").default_objects_dir(),
+            PathBuf::from("data/objects")
+        );
+        assert_eq!(
+            Config::new("sqlite://blockbuilders.db").default_objects_dir(),
+            PathBuf::from("objects")
+        );
     }
 }

@@ -27,10 +27,16 @@ pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Routes that take files, with the largest body each accepts.
-pub const LARGE_BODY_ROUTES: &[(&str, usize)] = &[(
-    crate::routes::market::IMPORTS_PATH,
-    crate::routes::market::IMPORT_BODY_LIMIT,
-)];
+pub const LARGE_BODY_ROUTES: &[(&str, usize)] = &[
+    (
+        crate::routes::market::IMPORTS_PATH,
+        crate::routes::market::IMPORT_BODY_LIMIT,
+    ),
+    (
+        crate::routes::strategies::exports::IMPORT_PATH,
+        crate::routes::strategies::exports::IMPORT_BODY_LIMIT,
+    ),
+];
 
 /// The largest body a request to `path` may send.
 pub fn body_limit(path: &str) -> usize {

@@ -1,11 +1,13 @@
-//! What every handler can reach: the database, the configuration, the token keys, the
-//! Supabase verifier, the rate limiters and the metrics handle. Cheap to clone (one `Arc`).
+//! What every handler can reach: the database, the object store, the configuration, the
+//! token keys, the Supabase verifier, the rate limiters and the metrics handle. Cheap to clone (one `Arc`).
 
 use crate::auth::supabase::SupabaseVerifier;
 use crate::auth::tokens::{self, TokenKeys};
 use crate::config::Config;
 use crate::rate_limit::{LoginGuard, RateLimiter};
 use crate::telemetry;
+use anyhow::Context;
+use bb_objects::Objects;
 use bb_store::Db;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -15,6 +17,8 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     db: Db,
+    /// Artifacts: strategy exports (and audit packages).
+    objects: Objects,
     config: Config,
     tokens: TokenKeys,
     supabase: Option<SupabaseVerifier>,
@@ -50,8 +54,16 @@ impl AppState {
         let tokens = TokenKeys::new(&secret, config.access_token_ttl);
         let supabase = SupabaseVerifier::from_config(&config)?;
         let limiter = RateLimiter::new(config.auth_rate_limit);
+        let objects = Objects::from_config_or(
+            config.object_store_url.as_deref(),
+            &config.object_store_pairs(),
+            &config.default_objects_dir(),
+        )
+        .context("opening the object store (BB_OBJECT_STORE_*)")?;
+        tracing::info!(location = objects.location(), "object store");
         Ok(AppState(Arc::new(Inner {
             db,
+            objects,
             tokens,
             supabase,
             limiter,
@@ -64,6 +76,11 @@ impl AppState {
 
     pub fn db(&self) -> &Db {
         &self.0.db
+    }
+
+    /// The object store (exports, audit packages).
+    pub fn objects(&self) -> &Objects {
+        &self.0.objects
     }
 
     pub fn config(&self) -> &Config {

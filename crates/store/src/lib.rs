@@ -99,8 +99,8 @@ pub use runs::{
     job_topic, run_topic,
 };
 pub use strategies::{
-    MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page, Strategies, Strategy,
-    StrategyFilter, StrategyPatch, StrategyVersion,
+    MAX_IMPORTED_VERSIONS, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page,
+    Strategies, Strategy, StrategyFilter, StrategyPatch, StrategyVersion,
 };
 pub use templates::{
     MAX_DISCLOSURE_LEN, MIN_DISCLOSURE_LEN, NewTemplate, Publication, Template, TemplateFilter,

@@ -136,6 +136,8 @@ pub const MAX_TITLE_LEN: usize = 200;
 pub const MAX_TAGS: usize = 20;
 /// Longest tag accepted, in characters.
 pub const MAX_TAG_LEN: usize = 40;
+/// Most versions [`Strategies::import`] writes at once.
+pub const MAX_IMPORTED_VERSIONS: usize = 1_000;
 /// Longest slug base (before a collision suffix).
 const MAX_SLUG_LEN: usize = 60;
 /// Tries at a free slug before giving up (each after the first adds a random suffix).
@@ -219,8 +221,73 @@ impl Strategies<'_> {
                 diagnostics: v.diagnostics.clone(),
                 created_at: now,
             });
-            match self.insert_new(&strategy, version.as_ref()).await {
+            match self.insert_new(&strategy, version.as_slice()).await {
                 Ok(()) => return Ok((strategy, version)),
+                Err(CreateError::SlugTaken) => continue,
+                Err(CreateError::Store(e)) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(format!(
+            "no free slug for {title:?} after {SLUG_ATTEMPTS} tries"
+        )))
+    }
+
+    /// Creates a private-or-other `Draft` strategy with every one of `versions` (numbered 1,
+    /// 2, 3, … in the order given, notes kept), its tags included, in one transaction: when
+    /// any row cannot be written, nothing is left behind (an imported strategy file).
+    ///
+    /// The slug comes from the title as in [`Strategies::create`]; `Invalid` on the same
+    /// rules, or when there are more than [`MAX_IMPORTED_VERSIONS`] versions.
+    pub async fn import(
+        &self,
+        new: NewStrategy,
+        versions: Vec<NewVersion>,
+    ) -> Result<(Strategy, Vec<StrategyVersion>), StoreError> {
+        let title = clean_title(&new.title)?;
+        let tags = normalize_tags(&new.tags)?;
+        if versions.len() > MAX_IMPORTED_VERSIONS {
+            return Err(StoreError::Invalid(format!(
+                "at most {MAX_IMPORTED_VERSIONS} versions may be imported at once"
+            )));
+        }
+        for v in &versions {
+            check_version(v)?;
+        }
+        let base = slugify(&title);
+        let latest = i64::try_from(versions.len())
+            .map_err(|_| StoreError::Invalid("too many versions".to_owned()))?;
+        for attempt in 0..SLUG_ATTEMPTS {
+            let slug = self.free_slug(&base, attempt > 0).await?;
+            let now = now_ms();
+            let strategy = Strategy {
+                id: new_id(),
+                owner_id: new.owner_id.clone(),
+                title: title.clone(),
+                slug,
+                description: new.description.clone(),
+                status: StrategyStatus::Draft,
+                visibility: new.visibility,
+                tags: tags.clone(),
+                latest_version: latest,
+                created_at: now,
+                updated_at: now,
+            };
+            let rows: Vec<StrategyVersion> = versions
+                .iter()
+                .zip(1_i64..)
+                .map(|(v, number)| StrategyVersion {
+                    strategy_id: strategy.id.clone(),
+                    version: number,
+                    graph: v.graph.clone(),
+                    notes: v.notes.clone(),
+                    author_id: v.author_id.clone(),
+                    valid: v.valid,
+                    diagnostics: v.diagnostics.clone(),
+                    created_at: now,
+                })
+                .collect();
+            match self.insert_new(&strategy, &rows).await {
+                Ok(()) => return Ok((strategy, rows)),
                 Err(CreateError::SlugTaken) => continue,
                 Err(CreateError::Store(e)) => return Err(e),
             }
@@ -233,7 +300,7 @@ impl Strategies<'_> {
     async fn insert_new(
         &self,
         s: &Strategy,
-        version: Option<&StrategyVersion>,
+        versions: &[StrategyVersion],
     ) -> Result<(), CreateError> {
         let mut tx = self.db.pool.begin().await?;
         let inserted = sqlx::query(
@@ -260,7 +327,7 @@ impl Strategies<'_> {
             }
         }
         insert_tags(&mut tx, &s.id, &s.tags).await?;
-        if let Some(v) = version {
+        for v in versions {
             insert_version(&mut tx, v)
                 .await
                 .map_err(CreateError::Store)?;

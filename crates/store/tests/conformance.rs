@@ -593,6 +593,55 @@ conformance!(
 );
 
 conformance!(
+    /// An import writes the strategy, its tags and every version (numbered in order, notes
+    /// kept) in one transaction: one bad version leaves nothing behind.
+    async fn strategy_import_writes_every_version_or_nothing(db) {
+        let ada = user(&db, "ada@example.com").await;
+        let versions: Vec<NewVersion> = (1..=5).map(|n| version(&ada, n * 10)).collect();
+        let (s, written) = db
+            .strategies()
+            .import(
+                strategy(&ada, "Imported", Visibility::Private, &["b", "a"]),
+                versions,
+            )
+            .await
+            .expect("import");
+        assert_eq!(s.latest_version, 5);
+        assert_eq!(s.tags, ["a", "b"]);
+        let stored = db.strategies().versions(&s.id).await.unwrap();
+        assert_eq!(stored, written);
+        let numbers: Vec<i64> = stored.iter().map(|v| v.version).collect();
+        assert_eq!(numbers, [1, 2, 3, 4, 5]);
+        assert_eq!(stored[2].notes, "v30");
+        assert_eq!(stored[2].graph, graph(30));
+        assert_eq!(db.strategies().get(&s.id).await.unwrap().tags, ["a", "b"]);
+
+        let mut broken: Vec<NewVersion> = (1..=3).map(|n| version(&ada, n)).collect();
+        broken[2].author_id = "no-such-user".to_owned();
+        let result = db
+            .strategies()
+            .import(strategy(&ada, "Doomed import", Visibility::Private, &["x"]), broken)
+            .await;
+        assert_eq!(
+            result.map(|_| ()),
+            Err(StoreError::Invalid("author does not exist".to_owned()))
+        );
+        assert_eq!(db.plans().count_strategies(&ada.id).await.unwrap(), 1);
+
+        let too_many: Vec<NewVersion> = (0..=bb_store::MAX_IMPORTED_VERSIONS as i64)
+            .map(|n| version(&ada, n))
+            .collect();
+        assert!(matches!(
+            db.strategies()
+                .import(strategy(&ada, "Too many", Visibility::Private, &[]), too_many)
+                .await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(db.plans().count_strategies(&ada.id).await.unwrap(), 1);
+    }
+);
+
+conformance!(
     /// Slugs are unique: a taken one gets a short suffix, also under concurrent creation.
     async fn slugs_are_unique(db) {
         let ada = user(&db, "ada@example.com").await;

@@ -99,7 +99,7 @@ pub async fn check_graph(raw: Box<RawValue>, limits: Limits) -> Result<CheckedGr
     }
 }
 
-fn check_now(text: &str, limits: &Limits) -> Result<CheckedGraph, ApiError> {
+pub(crate) fn check_now(text: &str, limits: &Limits) -> Result<CheckedGraph, ApiError> {
     let doc = StrategyDocument::from_json(text).map_err(document_error)?;
     let validated = bb_strategy::validate_with(&doc, limits);
     let document = serde_json::to_value(&doc).map_err(ApiError::internal)?;

@@ -104,6 +104,8 @@ impl TestApp {
     pub async fn spawn_postgres_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let db = PostgresDb::create().await;
         let mut config = test_config(db.url.clone());
+        // No database file to keep objects next to: keep them in memory.
+        config.object_store_url = Some("memory:".to_string());
         configure(&mut config);
         TestApp::start(config, None, Some(db)).await
     }

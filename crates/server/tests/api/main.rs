@@ -10,6 +10,7 @@ mod cohorts;
 mod common;
 mod conform;
 mod errors;
+mod exports;
 mod fetches;
 mod graphs;
 mod journey;

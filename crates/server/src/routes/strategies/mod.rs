@@ -9,8 +9,12 @@
 //! A saved graph is validated first. A graph with errors is refused (422, with every
 //! diagnostic) unless `allow_invalid` is set; it is then saved with `valid: false` and the
 //! strategy is (or becomes) a draft.
+//!
+//! A strategy exports as one file with all its versions (`exports`), kept in the object
+//! store; importing such a file makes a new private strategy with every version.
 
 pub mod access;
+pub mod exports;
 mod handlers;
 mod saving;
 pub mod types;
@@ -31,4 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(versions::list_versions, versions::add_version))
         .routes(routes!(versions::get_version))
         .routes(routes!(handlers::clone_strategy))
+        .routes(routes!(exports::create_export))
+        .routes(routes!(exports::get_export))
+        .routes(routes!(exports::import_strategy))
 }
