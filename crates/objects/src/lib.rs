@@ -192,6 +192,12 @@ impl Objects {
         Ok(Objects { store, location })
     }
 
+    /// The underlying `object_store` handle (for conditional writes and listings beyond
+    /// the methods here, e.g. the audit heads).
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        self.store.clone()
+    }
+
     /// Where the store points, without secrets.
     pub fn location(&self) -> &str {
         &self.location

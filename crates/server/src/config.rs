@@ -121,7 +121,8 @@ pub struct Config {
 
     /// A directory (object storage on the local file system) where `serve` records the
     /// audit chain's head every `--audit-head-interval`, so a later rewrite of the chain in
-    /// the database shows (`blockbuilders audit verify PACKAGE --heads DIR`). Off when unset.
+    /// the database shows (`blockbuilders audit verify PACKAGE --heads DIR`). Unset: the
+    /// heads go to the object store (`--object-store-url`) under `audit/heads/`.
     #[arg(long, env = "BB_AUDIT_HEAD_DIR")]
     pub audit_head_dir: Option<PathBuf>,
 

@@ -152,14 +152,17 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     drop(out);
     tracing::info!(%addr, backend = ?state.db().backend(), "listening");
     let db = state.db().clone();
-    let recorder = match &state.config().audit_head_dir {
-        Some(dir) => Some(audit_anchor::spawn_recorder(
-            db.clone(),
-            audit_anchor::local_store(dir)?,
-            state.config().audit_head_interval,
-        )),
-        None => None,
+    // The audit chain's head goes to `--audit-head-dir` when given (ideally storage the
+    // database's operators cannot rewrite), else to the product's object store.
+    let heads = match &state.config().audit_head_dir {
+        Some(dir) => audit_anchor::local_store(dir)?,
+        None => state.objects().store(),
     };
+    let recorder = Some(audit_anchor::spawn_recorder(
+        db.clone(),
+        heads,
+        state.config().audit_head_interval,
+    ));
     run(listener, state.clone(), shutdown_signal()).await?;
     if let Some(recorder) = recorder {
         recorder.abort();

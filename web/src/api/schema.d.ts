@@ -584,6 +584,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an export (the caller's own only). */
+        get: operations["get_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/market/datasets": {
         parameters: {
             query?: never;
@@ -1180,6 +1197,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/strategies/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a strategy file as a new private strategy with all its versions. */
+        post: operations["import_strategy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/strategies/{id}": {
         parameters: {
             query?: never;
@@ -1230,6 +1264,23 @@ export interface paths {
         put?: never;
         /** Copy a strategy the caller can see into a private strategy of their own. */
         post: operations["clone_strategy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/strategies/{id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Export a strategy with all its versions as one JSON file (owner only). */
+        post: operations["create_export"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2709,6 +2760,28 @@ export interface components {
             /** @description Windows compared, each `window_candles` long (the run's length so far). */
             windows: number;
         };
+        /** @description An export written to the object store. */
+        ExportCreated: {
+            /**
+             * Format: int64
+             * @description The file's size.
+             */
+            bytes: number;
+            /**
+             * @description `GET` it (with the same token) to download the file.
+             * @example /api/v1/exports/0193a0c4-8f1e-7b2a-9c3d-4e5f60718293
+             */
+            download_url: string;
+            id: string;
+            /** @description The object's key in the store. */
+            key: string;
+            /** @description SHA-256 of the file (lower-case hex). */
+            sha256: string;
+            /** @description How many versions the file holds. */
+            versions: number;
+            /** @description SHA-256 of the versions' canonical JSON (the file's `sha256` field). */
+            versions_sha256: string;
+        };
         /** @description How far a fetch has come, as written to its job. */
         FetchProgress: {
             /** @description Candles received so far. */
@@ -2757,6 +2830,29 @@ export interface components {
              *     expect one (`wc -l`, some line readers) drop or truncate such a row.
              */
             unterminated_last_line?: number | null;
+        };
+        FileStrategy: {
+            description?: string;
+            tags?: string[];
+            /** @description 1 to 200 characters, not only spaces. */
+            title: string;
+            visibility?: components["schemas"]["Visibility"] | null;
+        };
+        FileVersion: {
+            /**
+             * Format: int64
+             * @description Unix milliseconds (in the source).
+             */
+            created_at?: number;
+            /** @description A strategy document. */
+            graph: components["schemas"]["StrategyDocument"];
+            notes?: string;
+            /**
+             * Format: int64
+             * @description The source's number; strictly increasing through the file. An import numbers the
+             *     versions 1, 2, 3, … in file order.
+             */
+            version: number;
         };
         /**
          * @description When an order decided on a bar's close is filled.
@@ -4236,11 +4332,38 @@ export interface components {
             from: components["schemas"]["StrategyPortRef"];
             to: components["schemas"]["StrategyPortRef"];
         };
+        /** @description A strategy with its versions, as exported and imported. */
+        StrategyFile: {
+            /**
+             * Format: int64
+             * @description Unix milliseconds.
+             */
+            exported_at?: number;
+            /**
+             * @description `blockbuilders-strategy/1`.
+             * @example blockbuilders-strategy/1
+             */
+            format: string;
+            /**
+             * @description SHA-256 (lower-case hex) of the `versions` array's canonical JSON; an import checks
+             *     it when present.
+             */
+            sha256?: string | null;
+            strategy: components["schemas"]["FileStrategy"];
+            /** @description Oldest first; at most 1,000. */
+            versions: components["schemas"]["FileVersion"][];
+        };
         /**
          * @description A strategy document: the current format (schema version 2), or the first prototype's
          *     (version 1), which is migrated on reading.
          */
         StrategyGraph: components["schemas"]["StrategyDocument"] | components["schemas"]["StrategyDocumentV1"];
+        /** @description A strategy made from a file. */
+        StrategyImported: {
+            strategy: components["schemas"]["StrategyView"];
+            /** @description Every version written, in order (without graphs). */
+            versions: components["schemas"]["VersionSummary"][];
+        };
         /** @description A version 1 link between `"node.port"` ends. */
         StrategyLinkV1: {
             from: string;
@@ -6977,6 +7100,55 @@ export interface operations {
             };
         };
     };
+    get_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Export id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The strategy file (as an attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyFile"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such export, or not the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     list_datasets: {
         parameters: {
             query?: {
@@ -8900,6 +9072,73 @@ export interface operations {
             };
         };
     };
+    import_strategy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StrategyFile"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrategyImported"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The plan's strategy limit is reached (`quota_exceeded`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The file is larger than 64 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad file: `details.field` names what (`format`, `sha256`, `versions`, `versions[3].graph`, …); nothing is written */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get_strategy: {
         parameters: {
             query?: never;
@@ -9153,6 +9392,64 @@ export interface operations {
                 };
             };
             /** @description A title with control or bidirectional-override characters (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Strategy id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file is stored; download it from `download_url` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportCreated"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such strategy, or not the caller's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description More versions than a file may hold (`details.field` = `versions`) */
             422: {
                 headers: {
                     [name: string]: unknown;

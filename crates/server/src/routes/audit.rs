@@ -262,6 +262,17 @@ async fn export_audit(
                 ),
             )
         })?;
-    tracing::info!(admin_id = %admin.id, from, to, entries = package.entries.len(), "audit package exported");
-    Ok(Json(package.into()))
+    let view: AuditPackageView = package.into();
+    // A copy of every package goes to the object store, so what was handed out can be
+    // produced again as it was.
+    let key = format!("audit/packages/{}-{}-{}.json", bb_store::now_ms(), from, to);
+    let bytes = serde_json::to_vec(&view)
+        .map_err(|e| ApiError::Internal(format!("serialising the audit package: {e}")))?;
+    let stored = state
+        .objects()
+        .put(&key, bytes.into())
+        .await
+        .map_err(|e| ApiError::Internal(format!("storing the audit package: {e}")))?;
+    tracing::info!(admin_id = %admin.id, from, to, key, sha256 = %stored.sha256, "audit package exported");
+    Ok(Json(view))
 }

@@ -55,6 +55,18 @@ async fn role_change_is_exported_and_verifies(app: TestApp) {
     let summary = verify_package(&package).unwrap();
     assert!(summary.reaches_head);
     assert_eq!(package.manifest.format, "blockbuilders-audit-package/1");
+    // A copy is kept in the object store, byte for byte what was answered.
+    let kept = app.state.objects().list("audit/packages").await.unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let copy = app
+        .state
+        .objects()
+        .get(&kept[0].key)
+        .await
+        .unwrap()
+        .unwrap();
+    let copy: serde_json::Value = serde_json::from_slice(&copy).unwrap();
+    assert_eq!(copy, reply.body);
     let role_change = package
         .entries
         .iter()
