@@ -228,3 +228,10 @@ export interface ParamSpec {
   options?: string[];
   unit: string | null;
 }
+
+// Strategy files and audit packages.
+export type ExportCreated = Schemas["ExportCreated"];
+export type StrategyFile = Schemas["StrategyFile"];
+export type StrategyImported = Schemas["StrategyImported"];
+export type AuditPackage = Schemas["AuditPackageView"];
+export type AuditManifest = Schemas["AuditManifestView"];

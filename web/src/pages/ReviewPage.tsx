@@ -7,6 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { Template } from "../api/types";
+import { AuditExport } from "../components/exports/AuditExport";
 import { ErrorMessage } from "../components/Field";
 import { ReviewEvent } from "../components/templates/ReviewEvent";
 import { TakedownDialog } from "../components/templates/TakedownDialog";
@@ -72,6 +73,7 @@ export default function ReviewPage() {
       ) : (
         <EventList status={tab} isAdmin={user.role === "admin"} onDecided={setAnnounce} />
       )}
+      {user.role === "admin" && <AuditExport />}
     </>
   );
 }

@@ -7,6 +7,7 @@ import { api, ApiError, data } from "../api/client";
 import { keys } from "../api/keys";
 import { backtestSummary, type Run, type Strategy, type VersionSummary } from "../api/types";
 import { ErrorMessage } from "../components/Field";
+import { ImportStrategy } from "../components/exports/ImportStrategy";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
 import { tone } from "../components/RunTable";
 import { useArchivedStrategies, useMyStrategies, useRuns, useVersions } from "../hooks/queries";
@@ -49,6 +50,7 @@ export default function StrategiesPage() {
         </div>
       </div>
       <ErrorMessage error={createError} />
+      <ImportStrategy />
       {mine.isLoading && <p role="status">Loading your strategies…</p>}
       <ErrorMessage error={mine.error} />
       {mine.data && items.length === 0 && (

@@ -9,6 +9,7 @@ import { keys } from "../api/keys";
 import { robustnessSummary, type Check, type Strategy } from "../api/types";
 import { LevelBadge } from "../components/LevelBadge";
 import { ErrorMessage } from "../components/Field";
+import { ExportButton } from "../components/exports/ExportButton";
 import { PaperDialog, type PaperTarget } from "../components/PaperDialog";
 import { PublishDialog } from "../components/templates/PublishDialog";
 import { RunDialog, type RunTarget } from "../components/RunDialog";
@@ -83,6 +84,7 @@ export default function StrategyPage() {
               <button type="button" className="button" disabled={s.latest_version < 1} onClick={() => setPublishing(true)}>
                 Publish as template
               </button>
+              <ExportButton strategy={s} />
             </>
           ) : (
             <CloneButton strategy={s} />
