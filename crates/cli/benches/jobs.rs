@@ -45,6 +45,7 @@ fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_blockbuilders"));
     cmd.current_dir(root())
         .env("BB_LOG", "warn")
+        .env("BB_OBJECT_STORE_URL", "memory:")
         .env_remove("BB_DATABASE_URL")
         .stdin(Stdio::null())
         .stderr(Stdio::null());

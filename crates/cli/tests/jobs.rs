@@ -54,6 +54,8 @@ fn command(logs: &std::path::Path, name: &str) -> Command {
     let log = std::fs::File::create(logs.join(format!("{name}.log"))).expect("log file");
     cmd.current_dir(root())
         .env("BB_LOG", "info")
+        // exports and audit heads in memory, never in the repository
+        .env("BB_OBJECT_STORE_URL", "memory:")
         .env("BB_LOG_FORMAT", "pretty")
         .env_remove("BB_DATABASE_URL")
         .stdin(Stdio::null())
