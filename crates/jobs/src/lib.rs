@@ -36,6 +36,7 @@ pub mod paper_types;
 pub mod report;
 pub mod request;
 mod run;
+mod webhook;
 mod worker;
 
 pub use backtest::compute_backtest;

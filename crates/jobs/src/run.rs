@@ -123,6 +123,7 @@ impl Default for Handlers {
             .with(MARKET_FETCH, Fetch)
             .with(bb_store::PAPER_TICK, PaperTick)
             .with(bb_store::PAPER_MARKET_TICK, PaperMarketTick)
+            .with(bb_store::WEBHOOK_DELIVERY, Webhook::default())
     }
 }
 
@@ -157,6 +158,20 @@ impl Handler for Fetch {
         job: &'a Job,
     ) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(fetch::run(cx.ctx, job))
+    }
+}
+
+/// Webhook deliveries.
+#[derive(Debug, Default)]
+struct Webhook(crate::webhook::Deliver);
+
+impl Handler for Webhook {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(self.0.run(cx, job))
     }
 }
 

@@ -42,6 +42,8 @@ pub struct WorkerConfig {
     pub clock: Clock,
     /// The job kinds the workers run (the product's by default).
     pub handlers: Handlers,
+    /// How webhooks are delivered (public addresses only by default).
+    pub webhooks: bb_webhooks::Policy,
 }
 
 impl Default for WorkerConfig {
@@ -54,6 +56,7 @@ impl Default for WorkerConfig {
             market: MarketConfig::default(),
             clock: Clock::system(),
             handlers: Handlers::default(),
+            webhooks: bb_webhooks::Policy::default(),
         }
     }
 }

@@ -165,6 +165,12 @@ pub struct Config {
     #[arg(long, env = "BB_OBJECT_STORE_OPTIONS", value_delimiter = ',', value_parser = parse_option, hide_env_values = true)]
     pub object_store_options: Vec<ObjectStoreOption>,
 
+    /// Deliver webhooks to loopback and private addresses too (tests; a self-hosted install
+    /// whose receivers are on its own network). Off: such URLs are refused when registered
+    /// and every resolved address is checked again when a delivery connects.
+    #[arg(long, env = "BB_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -215,6 +221,7 @@ impl Config {
             object_store_secret_access_key: None,
             object_store_allow_http: false,
             object_store_options: Vec::new(),
+            webhook_allow_private: false,
         }
     }
 

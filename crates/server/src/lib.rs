@@ -191,6 +191,10 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
             concurrency: slots,
             lease: config.worker_lease,
             market: bb_market::MarketConfig::from_env(),
+            webhooks: bb_webhooks::Policy {
+                allow_private: config.webhook_allow_private,
+                ..bb_webhooks::Policy::default()
+            },
             ..bb_jobs::WorkerConfig::default()
         },
     );

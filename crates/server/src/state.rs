@@ -117,11 +117,20 @@ impl AppState {
             concurrency: slots,
             lease: self.0.config.worker_lease,
             market: self.market_config(),
+            webhooks: self.webhook_policy(),
             ..bb_jobs::WorkerConfig::default()
         };
         let workers = bb_jobs::Workers::spawn(self.0.db.clone(), config);
         if let Ok(mut slot) = self.0.workers.lock() {
             *slot = Some(workers);
+        }
+    }
+
+    /// How the workers deliver webhooks.
+    pub fn webhook_policy(&self) -> bb_webhooks::Policy {
+        bb_webhooks::Policy {
+            allow_private: self.0.config.webhook_allow_private,
+            ..bb_webhooks::Policy::default()
         }
     }
 

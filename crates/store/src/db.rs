@@ -244,6 +244,11 @@ impl Db {
         crate::Audit { db: self }
     }
 
+    /// Webhook endpoints, deliveries and attempts.
+    pub fn webhooks(&self) -> crate::Webhooks<'_> {
+        crate::Webhooks { db: self }
+    }
+
     /// In-app notifications.
     pub fn notifications(&self) -> crate::Notifications<'_> {
         crate::Notifications { db: self }

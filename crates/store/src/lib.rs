@@ -57,6 +57,7 @@ mod strategies;
 mod templates;
 mod tokens;
 mod users;
+mod webhooks;
 
 pub use audit::{Audit, NewAuditEntry, VerifiedChain};
 pub use audit_chain::{
@@ -108,3 +109,8 @@ pub use templates::{
 };
 pub use tokens::{RefreshToken, RefreshTokens};
 pub use users::{NewUser, SessionCheck, TotpState, User, Users};
+pub use webhooks::{
+    AttemptRecord, Delivery, DeliveryAttempt, DeliveryStatus, Endpoint, EndpointPatch,
+    MAX_ENDPOINTS_PER_USER, NewEndpoint, Next, ROTATION_OVERLAP_MS, TEST_EVENT, WEBHOOK_DELIVERY,
+    Webhooks, webhook_topic,
+};

@@ -123,6 +123,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0018_cohorts",
         sql: include_str!("../../../migrations/0018_cohorts.sql"),
     },
+    Migration {
+        version: 19,
+        name: "0019_webhooks",
+        sql: include_str!("../../../migrations/0019_webhooks.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

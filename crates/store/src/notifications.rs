@@ -55,13 +55,22 @@ pub fn notify_topic(user_id: &str) -> String {
 
 const COLUMNS: &str = "id, user_id, kind, title, body, link, payload, channel, read_at, created_at";
 
+impl Db {
+    /// Tells a user's streams that a notification arrived and the workers that webhook
+    /// deliveries may be waiting. Best effort (streams and workers also poll).
+    pub async fn announce_notification(&self, user_id: &str, payload: &str) {
+        let _ = self.publish(&notify_topic(user_id), payload).await;
+        crate::jobs::publish_wakeup(self, crate::webhooks::WEBHOOK_DELIVERY).await;
+    }
+}
+
 impl Notifications<'_> {
     /// Stores a notification and tells the user's streams.
     pub async fn create(&self, new: NewNotification) -> Result<Notification, StoreError> {
-        let mut conn = self.db.pool.acquire().await?;
-        let n = insert(&mut conn, new).await?;
-        drop(conn);
-        self.db.publish(&notify_topic(&n.user_id), &n.id).await?;
+        let mut tx = self.db.pool.begin().await?;
+        let n = insert(&mut tx, new).await?;
+        tx.commit().await?;
+        self.db.announce_notification(&n.user_id, &n.id).await;
         Ok(n)
     }
 
@@ -156,8 +165,9 @@ impl Notifications<'_> {
     }
 }
 
-/// Inserts a notification on `conn` (inside the caller's transaction); the caller publishes
-/// [`notify_topic`] after committing.
+/// Inserts a notification on `conn` (inside the caller's transaction) with its webhook
+/// deliveries (the outbox: they commit or roll back with it); the caller calls
+/// [`Db::announce_notification`] after committing.
 pub(crate) async fn insert(
     conn: &mut AnyConnection,
     new: NewNotification,
@@ -191,6 +201,7 @@ pub(crate) async fn insert(
     .execute(&mut *conn)
     .await
     .map_err(|e| map_err(e, &[], "user does not exist"))?;
+    crate::webhooks::fan_out_in(conn, &n).await?;
     Ok(n)
 }
 

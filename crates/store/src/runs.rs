@@ -21,7 +21,7 @@ use crate::clock::{new_id, now_ms};
 use crate::error::{corrupt, map_err};
 use crate::jobs::{self, NewJob};
 use crate::model::parse_col;
-use crate::notifications::{self, NewNotification, Notification, notify_topic};
+use crate::notifications::{self, NewNotification, Notification};
 use crate::plans::{QuotaCharge, QuotaExceeded, consume};
 use crate::sql::{DynSql, col, col_json};
 use crate::{Db, Page, RunKind, RunStatus, StoreError};
@@ -525,7 +525,7 @@ impl Runs<'_> {
             .publish(&run_topic(id), &event.seq.to_string())
             .await?;
         if let Some(n) = note {
-            self.db.publish(&notify_topic(&n.user_id), &n.id).await?;
+            self.db.announce_notification(&n.user_id, &n.id).await;
         }
         Ok(())
     }

@@ -117,7 +117,8 @@ conformance!(
                 "0015_holdout_looks",
                 "0016_audit_log",
                 "0017_templates",
-                "0018_cohorts"
+                "0018_cohorts",
+                "0019_webhooks"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

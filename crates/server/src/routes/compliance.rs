@@ -13,7 +13,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use bb_store::{
     ComplianceEntity, ComplianceEvent, ComplianceEventType, ComplianceStatus, Decision,
-    EventFilter, NewNotification, Role, StoreError, User, notify_topic,
+    EventFilter, NewNotification, Role, StoreError, User,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -350,7 +350,7 @@ async fn decide_event(
             other => other.into(),
         })?;
     for user in &decided.notified {
-        let _ = state.db().publish(&notify_topic(user), "compliance").await;
+        state.db().announce_notification(user, "compliance").await;
     }
     Ok(Json(view(&state, decided.event).await?))
 }
@@ -437,7 +437,7 @@ async fn take_down(
         )
         .await?;
     for user in &decided.notified {
-        let _ = state.db().publish(&notify_topic(user), "compliance").await;
+        state.db().announce_notification(user, "compliance").await;
     }
     Ok((
         axum::http::StatusCode::CREATED,

@@ -22,6 +22,7 @@ pub mod strategies;
 pub mod templates;
 pub mod validate;
 pub mod web;
+pub mod webhooks;
 
 use crate::openapi::ApiDoc;
 use crate::state::AppState;
@@ -41,6 +42,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(robustness::router())
         .merge(templates::router())
         .merge(cohorts::router())
+        .merge(webhooks::router())
         .merge(compliance::router())
         .merge(settings::router())
         .merge(plan_usage::router())

@@ -23,3 +23,4 @@ mod robustness;
 mod runs;
 mod supabase;
 mod templates;
+mod webhooks;

@@ -30,7 +30,7 @@ use bb_jobs::{RunParameters, RunSummary};
 use bb_store::{
     Audience, ComplianceEntity, EventFilter, NewNotification, NewTemplate, QuotaCharge, Role,
     RunFilter, RunKind, RunStatus, StoreError, Template, TemplateFilter, TemplateSort,
-    TemplateStatus, User, notify_topic,
+    TemplateStatus, User,
 };
 use gates::{BacktestEvidence, Gate, RobustnessEvidence, TemplateCard};
 use serde::{Deserialize, Serialize};
@@ -611,9 +611,9 @@ async fn publish_template(
         Err(exceeded) => return Err(quota_error(&exceeded, &limits, now)),
     };
     for user in &publication.notified {
-        let _ = state
+        state
             .db()
-            .publish(&notify_topic(user), "governance_task")
+            .announce_notification(user, "governance_task")
             .await;
     }
     let review = latest_review(&state, &publication.template.id).await?;
