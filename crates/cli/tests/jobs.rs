@@ -600,8 +600,10 @@ async fn paper_fault(url: &str) {
         after = got.last().map(|(seq, _, _)| *seq);
         seen += got.iter().filter(|(_, kind, _)| kind == "tick").count();
     }
-    let run = db.paper_runs().get(&id).await.unwrap();
+    // The worker keeps ticking: read the ledger first, then the run, whose candle count
+    // (advanced in each tick's transaction) can then only be ahead of the ledger.
     let ledger = db.paper_runs().events(&id, 0, 10_000).await.unwrap();
+    let run = db.paper_runs().get(&id).await.unwrap();
     let ticks: Vec<i64> = ledger
         .iter()
         .filter(|e| e.kind == "tick")
