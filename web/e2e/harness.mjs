@@ -43,8 +43,9 @@ export async function startFakeBinance(env = {}) {
  * Starts the server; resolves to `{ url, dbPath, stop() }` once it prints its address.
  * `fakeBinance: true` also starts tools/fake_binance.py and points the server's Binance
  * (`BB_BINANCE_URL`, `BB_BINANCE_DUMPS_URL`) at it; `binanceDown: true` makes it answer 503.
+ * `env` adds variables to the server's environment (`BB_WEBHOOK_ALLOW_PRIVATE: "true"`).
  */
-export async function startServer({ fakeBinance = false, binanceDown = false } = {}) {
+export async function startServer({ fakeBinance = false, binanceDown = false, env = {} } = {}) {
   const binance = fakeBinance || binanceDown ? await startFakeBinance(binanceDown ? { FAKE_BINANCE_DOWN: "1" } : {}) : null;
   // Without the stand-in, Binance is a closed local port: the tests never reach the internet.
   const binanceEnv = binance
@@ -65,6 +66,7 @@ export async function startServer({ fakeBinance = false, binanceDown = false } =
         BB_WEB_DIR: join(webDir, "dist"),
         BB_LOG: "warn",
         BB_JWT_SECRET: "e2e-secret-that-is-long-enough-for-hs256",
+        ...env,
       },
       stdio: ["ignore", "pipe", "inherit"],
     },

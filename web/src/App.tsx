@@ -28,6 +28,7 @@ const MyTemplatesPage = lazy(() => import("./pages/MyTemplatesPage"));
 const ReviewPage = lazy(() => import("./pages/ReviewPage"));
 const CohortsPage = lazy(() => import("./pages/CohortsPage"));
 const CohortPage = lazy(() => import("./pages/CohortPage"));
+const WebhooksPage = lazy(() => import("./pages/WebhooksPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -114,6 +115,7 @@ export function App() {
             <Route path="cohorts" element={<Page><CohortsPage /></Page>} />
             <Route path="cohorts/join/:code" element={<Page><CohortsPage /></Page>} />
             <Route path="cohorts/:id" element={<Page><CohortPage /></Page>} />
+            <Route path="settings/webhooks" element={<Page><WebhooksPage /></Page>} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -101,6 +101,15 @@ export const keys = {
     templates: (id: string) => ["cohorts", "one", id, "templates"],
     dashboard: (id: string) => ["cohorts", "one", id, "dashboard"],
   },
+  /** Webhooks: the endpoints (and the kinds there are), each endpoint's delivery log pages and
+   * each delivery with its attempts under the endpoint's prefix. */
+  webhooks: {
+    all: ["webhooks"],
+    list: ["webhooks", "list"],
+    deliveries: (id: string) => ["webhooks", "deliveries", id],
+    deliveryPage: (id: string, page: number) => ["webhooks", "deliveries", id, "page", page],
+    delivery: (id: string, deliveryId: string) => ["webhooks", "deliveries", id, "one", deliveryId],
+  },
   /** The reviewers' compliance queue. */
   compliance: {
     all: ["compliance"],

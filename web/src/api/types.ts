@@ -235,3 +235,13 @@ export type StrategyFile = Schemas["StrategyFile"];
 export type StrategyImported = Schemas["StrategyImported"];
 export type AuditPackage = Schemas["AuditPackageView"];
 export type AuditManifest = Schemas["AuditManifestView"];
+
+// --- Webhooks: endpoints, their signed deliveries and each delivery's attempts ---------------
+
+export type WebhookEndpoint = Schemas["EndpointView"];
+export type WebhookEndpointList = Schemas["EndpointList"];
+export type WebhookKind = Schemas["KindView"];
+export type WebhookDelivery = Schemas["DeliveryView"];
+export type WebhookDeliveryPage = Schemas["DeliveryPage"];
+export type WebhookDeliveryDetail = Schemas["DeliveryDetail"];
+export type WebhookAttempt = Schemas["AttemptView"];

@@ -72,6 +72,7 @@ export function notificationLinkWords(kind: string): string {
   if (kind.startsWith("sweep")) return "Open the sweep";
   if (kind.startsWith("paper")) return "Open the paper run";
   if (kind.startsWith("robustness")) return "Open the check";
+  if (kind.startsWith("webhook")) return "Open webhooks";
   return "Open the result";
 }
 

@@ -62,6 +62,9 @@ export default function NotificationsPage() {
       <p className="meta">
         {list.data ? `${list.data.unread} unread of ${list.data.total}${onlyUnread ? " unread shown" : ""}` : ""}
       </p>
+      <p className="help">
+        Want them on your own server too? <Link to="/settings/webhooks">Set up webhooks</Link>.
+      </p>
       <div className="checkbox">
         <input
           type="checkbox"

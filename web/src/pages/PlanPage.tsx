@@ -1,4 +1,5 @@
 // The plan: its limits, what is used today, and what upgrading gives.
+import { Link } from "react-router-dom";
 import { useTitle } from "../hooks/useTitle";
 import { usePlanUsage } from "../hooks/queries";
 import { ErrorMessage } from "../components/Field";
@@ -53,6 +54,13 @@ export default function PlanPage() {
         </>
       )}
       <TwoFactorSection />
+      <section className="section card" aria-labelledby="webhooks-title">
+        <h2 id="webhooks-title">Webhooks</h2>
+        <p>Send your notifications to your own server or tools as signed JSON messages.</p>
+        <Link to="/settings/webhooks" className="button">
+          Manage webhooks
+        </Link>
+      </section>
     </>
   );
 }
