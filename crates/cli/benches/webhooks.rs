@@ -1,0 +1,204 @@
+//! Webhook delivery latency with a real `serve` process. Prints numbers; asserts nothing.
+//!
+//! `serve --demo --webhook-allow-private` on SQLite with in-process workers; the demo user
+//! registers an endpoint for `backtest.succeeded` at a local receiver, then runs an SMA
+//! crossover backtest on the bundled daily BTC candles, one at a time. For each run it
+//! prints the time from the run's completion (`finished_at`, the transaction that stores
+//! the result, the notification and its delivery) to the signed message's arrival at the
+//! receiver (signature verified), on the same clock.
+//!
+//! Run: `cargo bench -p blockbuilders --bench webhooks`.
+#![allow(clippy::print_stdout)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+const SECRET: &str = "bench-secret-that-is-long-enough-for-hs256";
+const RUNS: usize = 30;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+/// (arrival ms, body, signature verified)
+type Arrival = (i64, Value, bool);
+
+async fn receiver(
+    secret: std::sync::Arc<std::sync::Mutex<String>>,
+) -> (String, mpsc::UnboundedReceiver<Arrival>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let at = now_ms();
+            let (tx, secret) = (tx.clone(), secret.clone());
+            async move {
+                let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+                let key = secret.lock().unwrap().clone();
+                let ok = bb_webhooks::verify(
+                    &key,
+                    h("webhook-id"),
+                    h("webhook-timestamp"),
+                    h("webhook-signature"),
+                    &body,
+                    at / 1000,
+                )
+                .is_ok();
+                let _ = tx.send((at, serde_json::from_slice(&body).unwrap_or(Value::Null), ok));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), rx)
+}
+
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    let k = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[k.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() {
+    bb_server::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_blockbuilders"))
+        .current_dir(root())
+        .env("BB_LOG", "warn")
+        .env("BB_OBJECT_STORE_URL", "memory:")
+        .env_remove("BB_DATABASE_URL")
+        .args([
+            "serve",
+            "--demo",
+            "--webhook-allow-private",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args(["--database-url", &url, "--jwt-secret", SECRET])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.strip_prefix("Blockbuilders is running at ") {
+            break rest.trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let _server = Proc(child);
+
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "email": "demo@blockbuilders.local", "password": "demo-password-123" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let key = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (hook, mut arrivals) = receiver(key.clone()).await;
+    let endpoint: Value = client
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(&token)
+        .json(&json!({ "url": hook, "kinds": ["backtest.succeeded"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    *key.lock().unwrap() = endpoint["secret"].as_str().unwrap().to_owned();
+    let graph: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("strategies/sma_crossover.json")).unwrap(),
+    )
+    .unwrap();
+    let created: Value = client
+        .post(format!("{base}/api/v1/strategies"))
+        .bearer_auth(&token)
+        .json(&json!({ "title": "Webhook latency", "graph": graph }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let strategy = created["strategy"]["id"].as_str().unwrap().to_owned();
+    let body = json!({ "strategy_id": strategy, "symbol": "BTC-USD", "timeframe": "1d" });
+
+    let mut latencies = Vec::new();
+    let mut verified = 0;
+    for i in 0..RUNS + 3 {
+        let run: Value = client
+            .post(format!("{base}/api/v1/backtests"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = run["id"].as_str().unwrap().to_owned();
+        let (at, message, ok) = arrivals.recv().await.expect("a webhook");
+        assert_eq!(message["data"]["link"], format!("/backtests/{id}"));
+        let view: Value = client
+            .get(format!("{base}/api/v1/backtests/{id}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let finished = view["finished_at"].as_i64().expect("finished");
+        if i >= 3 {
+            latencies.push(at - finished);
+            verified += usize::from(ok);
+        }
+    }
+    latencies.sort_unstable();
+    println!(
+        "webhook latency, run completion (finished_at) → signed message at the receiver, \
+         SQLite, in-process workers, {RUNS} backtests: min {} ms, median {} ms, p95 {} ms, \
+         max {} ms; signatures verified {verified}/{RUNS}",
+        latencies[0],
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.95),
+        latencies.last().unwrap(),
+    );
+}
