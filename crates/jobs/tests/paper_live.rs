@@ -198,6 +198,7 @@ conformance!(
                 },
                 clock,
                 handlers: Handlers::default(),
+                webhooks: bb_webhooks::Policy::default(),
             },
         );
 
