@@ -733,9 +733,10 @@ async fn enqueue_attempt(
         NewJob {
             user_id: Some(d.user_id.clone()),
             run_at: Some(at),
-            // An attempt is recorded once however often its job runs; a job that fails
-            // (the database was away) is retried by the queue.
-            priority: 10,
+            // Below backtests (1): a slow receiver (up to the 15 s timeout) never keeps a
+            // queued backtest waiting. An attempt is recorded once however often its job
+            // runs; a job that fails (the database was away) is retried by the queue.
+            priority: 0,
             ..NewJob::new(WEBHOOK_DELIVERY, serde_json::json!({ "delivery_id": d.id }))
         },
     )
