@@ -6,7 +6,8 @@
 // with HTTP 200; the receiver got exactly that webhook-id, validly signed. The row's details
 // show the attempt and the payload; "Replay" sends the same webhook-id again. "Rotate secret"
 // (after its warning about 24 hours) signs the next test with both secrets. Axe at 1440 and
-// 390 px, and nothing wider than a 390 px phone.
+// 390 px, and nothing wider than a 390 px phone. "Edit" refuses `ftp://x` beside its URL field
+// ("Cancel" puts the card back), then saves a new description and one more kind onto the card.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
@@ -220,6 +221,41 @@ test("add an endpoint, send a signed test, see it delivered, replay, rotate", as
   assert.equal(await card.getByRole("button", { name: "Send test" }).isDisabled(), true);
   await card.getByRole("button", { name: "Enable" }).click();
   await card.getByText("Enabled", { exact: true }).waitFor(WAIT);
+
+  // Edit in place: a refused URL shows beside the field and "Cancel" puts the card back; then a
+  // new description and one more kind, saved, show on the card.
+  await card.getByRole("button", { name: "Edit", exact: true }).click();
+  const edit = card.getByRole("form", { name: "Edit endpoint" });
+  await edit.waitFor(WAIT);
+  const editUrl = edit.getByLabel("URL");
+  assert.equal(await editUrl.inputValue(), hookUrl, "the form starts from the endpoint's URL");
+  assert.equal(await edit.getByLabel("Description").inputValue(), "Test receiver");
+  assert.equal(await edit.getByRole("checkbox", { name: /A backtest finished/ }).isChecked(), true);
+  assert.deepEqual(axeFindings(await axe(page)), [], "axe on the edit form");
+  await editUrl.fill("ftp://x");
+  await edit.getByRole("button", { name: "Save", exact: true }).click();
+  const editUrlError = edit.locator(".field-invalid .field-error");
+  await editUrlError.waitFor(WAIT);
+  assert.equal(await editUrl.getAttribute("aria-invalid"), "true");
+  assert.ok((await editUrl.getAttribute("aria-describedby")).includes(await editUrlError.getAttribute("id")), "the error describes the field");
+  assert.ok((await editUrlError.textContent()).trim().length > 0, "the error says why");
+  await edit.getByRole("button", { name: "Cancel", exact: true }).click();
+  await edit.waitFor({ state: "detached", ...WAIT });
+  await card.getByText("Test receiver", { exact: true }).waitFor();
+  assert.equal(await card.getByRole("heading", { name: hookUrl }).count(), 1, "cancel keeps the URL");
+
+  await card.getByRole("button", { name: "Edit", exact: true }).click();
+  await edit.waitFor(WAIT);
+  assert.equal(await editUrl.inputValue(), hookUrl, "cancel dropped the refused URL");
+  await edit.getByLabel("Description").fill("Renamed receiver");
+  await edit.getByRole("checkbox", { name: /A backtest failed/ }).check();
+  await edit.getByRole("button", { name: "Save", exact: true }).click();
+  await edit.waitFor({ state: "detached", ...WAIT });
+  await card.getByText("Renamed receiver", { exact: true }).waitFor(WAIT);
+  await card.getByText("A backtest finished (its headline numbers)").waitFor();
+  await card.getByText("A backtest failed, with the reason").waitFor();
+  assert.equal(await card.getByText("Test receiver", { exact: true }).count(), 0, "the old description is gone");
+  assert.equal(await card.getByRole("button", { name: "Edit", exact: true }).evaluate((b) => b === document.activeElement), true, "focus returns to Edit");
 
   // Delete, after its warning.
   await card.getByRole("button", { name: "Delete" }).click();
