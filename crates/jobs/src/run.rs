@@ -123,7 +123,10 @@ impl Default for Handlers {
             .with(MARKET_FETCH, Fetch)
             .with(bb_store::PAPER_TICK, PaperTick)
             .with(bb_store::PAPER_MARKET_TICK, PaperMarketTick)
-            .with(bb_store::WEBHOOK_DELIVERY, Webhook::default())
+            .with(
+                bb_store::WEBHOOK_DELIVERY,
+                crate::webhook::Deliver::default(),
+            )
     }
 }
 
@@ -158,20 +161,6 @@ impl Handler for Fetch {
         job: &'a Job,
     ) -> BoxFuture<'a, Result<Value, JobError>> {
         Box::pin(fetch::run(cx.ctx, job))
-    }
-}
-
-/// Webhook deliveries.
-#[derive(Debug, Default)]
-struct Webhook(crate::webhook::Deliver);
-
-impl Handler for Webhook {
-    fn run<'a>(
-        &'a self,
-        cx: JobContext<'a>,
-        job: &'a Job,
-    ) -> BoxFuture<'a, Result<Value, JobError>> {
-        Box::pin(self.0.run(cx, job))
     }
 }
 

@@ -9,7 +9,7 @@ use bb_store::{AttemptRecord, Job, Next};
 use bb_webhooks::{MAX_ATTEMPTS, Message, Sender, next_delay};
 use serde_json::{Value, json};
 
-use crate::run::{JobContext, JobError};
+use crate::run::{Handler, JobContext, JobError};
 
 /// The handler; its HTTP client is built on first use from the workers' policy.
 #[derive(Debug, Default)]
@@ -17,8 +17,18 @@ pub(crate) struct Deliver {
     sender: OnceLock<Sender>,
 }
 
+impl Handler for Deliver {
+    fn run<'a>(
+        &'a self,
+        cx: JobContext<'a>,
+        job: &'a Job,
+    ) -> bb_market::BoxFuture<'a, Result<Value, JobError>> {
+        Box::pin(self.deliver(cx, job))
+    }
+}
+
 impl Deliver {
-    pub(crate) async fn run(&self, cx: JobContext<'_>, job: &Job) -> Result<Value, JobError> {
+    async fn deliver(&self, cx: JobContext<'_>, job: &Job) -> Result<Value, JobError> {
         let id = job
             .payload
             .get("delivery_id")

@@ -558,7 +558,7 @@ impl Webhooks<'_> {
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $1, \
              next_attempt_at = $2, last_status = $3, last_error = $4, updated_at = $5, \
-             delivered_at = COALESCE($6, delivered_at) \
+             delivered_at = COALESCE(delivered_at, $6) \
              WHERE id = $7 AND status = 'pending' AND attempts = $8",
         )
         .bind(status.as_str())

@@ -152,7 +152,7 @@ pub struct DeliveryView {
     pub last_error: Option<String>,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
-    /// From the message's creation to its successful delivery.
+    /// From the message's creation to its first successful delivery.
     pub latency_ms: Option<i64>,
     /// The JSON body sent.
     pub payload: serde_json::Value,
@@ -162,7 +162,9 @@ fn delivery_view(d: Delivery) -> DeliveryView {
     DeliveryView {
         latency_ms: d.delivered_at.map(|t| t - d.created_at),
         status: d.status.as_str().into(),
-        next_attempt_at: d.next_attempt_at.filter(|_| d.delivered_at.is_none()),
+        next_attempt_at: d
+            .next_attempt_at
+            .filter(|_| d.status == bb_store::DeliveryStatus::Pending),
         id: d.id,
         endpoint_id: d.endpoint_id,
         event_type: d.event_type,

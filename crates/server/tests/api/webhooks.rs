@@ -313,6 +313,12 @@ async fn journey(app: &TestApp) {
     assert_eq!(got.body["type"], "webhook.test");
     recorded(&mut bus, &endpoint, &test_id).await;
     receiver.trust(&new_secret);
+    let first_delivery = app
+        .get(&format!("{base}/deliveries/{test_id}"), Some(&alice.token))
+        .await
+        .body["delivery"]["delivered_at"]
+        .clone();
+    assert!(first_delivery.is_i64(), "delivered: {first_delivery}");
 
     // a replay resends the same webhook-id
     let replay = app
@@ -330,6 +336,11 @@ async fn journey(app: &TestApp) {
         .get(&format!("{base}/deliveries/{test_id}"), Some(&alice.token))
         .await;
     assert_eq!(detail.body["attempts"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        detail.body["delivery"]["delivered_at"], first_delivery,
+        "latency stays that of the first delivery"
+    );
+    assert_eq!(detail.body["delivery"]["next_attempt_at"], Value::Null);
 
     // a failing receiver: the attempt is logged and the next one scheduled
     receiver.status.store(500, Ordering::SeqCst);
