@@ -2707,7 +2707,7 @@ export interface components {
             last_status?: number | null;
             /**
              * Format: int64
-             * @description From the message's creation to its successful delivery.
+             * @description From the message's creation to its first successful delivery.
              */
             latency_ms?: number | null;
             /**
