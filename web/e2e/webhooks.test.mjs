@@ -239,6 +239,11 @@ test("add an endpoint, send a signed test, see it delivered, replay, rotate", as
   assert.equal(await editUrl.getAttribute("aria-invalid"), "true");
   assert.ok((await editUrl.getAttribute("aria-describedby")).includes(await editUrlError.getAttribute("id")), "the error describes the field");
   assert.ok((await editUrlError.textContent()).trim().length > 0, "the error says why");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await editUrlError.scrollIntoViewIfNeeded();
+  assert.deepEqual(await overflows(page), [], "the edit form fits a 390 px phone");
+  await screenshot(page, "webhooks-edit-390");
+  await page.setViewportSize({ width: 1440, height: 900 });
   await edit.getByRole("button", { name: "Cancel", exact: true }).click();
   await edit.waitFor({ state: "detached", ...WAIT });
   await card.getByText("Test receiver", { exact: true }).waitFor();
