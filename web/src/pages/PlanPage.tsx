@@ -1,11 +1,15 @@
-// The plan: its limits, what is used today, and what upgrading gives.
+// The plan: its limits, what is used today, and billing (upgrade through Stripe Checkout, the
+// customer portal, cancel and resume; the return from a checkout is confirmed before it is told).
 import { Link } from "react-router-dom";
 import { useTitle } from "../hooks/useTitle";
 import { usePlanUsage } from "../hooks/queries";
 import { ErrorMessage } from "../components/Field";
 import { localTime, relative } from "../lib/format";
 import type { Usage } from "../api/types";
+import { BillingSection } from "../components/billing/BillingSection";
+import { CheckoutReturn } from "../components/billing/CheckoutReturn";
 import { TwoFactorSection } from "./TwoFactorSection";
+import "../styles/billing.css";
 
 export default function PlanPage() {
   useTitle("Your plan");
@@ -14,6 +18,7 @@ export default function PlanPage() {
   return (
     <>
       <h1>Your plan</h1>
+      <CheckoutReturn />
       {plan.isLoading && <p role="status">Loading…</p>}
       <ErrorMessage error={plan.error} />
       {p && (
@@ -37,20 +42,7 @@ export default function PlanPage() {
               </div>
             </dl>
           </section>
-          <section className="section card" aria-labelledby="upgrade-title">
-            <h2 id="upgrade-title">Upgrading</h2>
-            {p.upgrade ? (
-              <>
-                <p>{p.upgrade}</p>
-                <p className="help">
-                  Online payment is not available yet. To upgrade, ask your Blockbuilders administrator to change your
-                  plan.
-                </p>
-              </>
-            ) : (
-              <p>You are on the biggest plan.</p>
-            )}
-          </section>
+          <BillingSection usage={p} />
         </>
       )}
       <TwoFactorSection />
