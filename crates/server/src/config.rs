@@ -171,6 +171,47 @@ pub struct Config {
     #[arg(long, env = "BB_WEBHOOK_ALLOW_PRIVATE")]
     pub webhook_allow_private: bool,
 
+    /// Stripe secret key (`sk_live_…`, `sk_test_…`). With a webhook secret and at least one
+    /// price, the plan page sells plans through Stripe Checkout; without, plans are changed
+    /// by an administrator.
+    #[arg(long, env = "BB_STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<Secret>,
+
+    /// Signing secret of the Stripe webhook endpoint `/api/v1/billing/stripe-webhook`
+    /// (`whsec_…`); during a roll, both (comma separated).
+    #[arg(
+        long,
+        env = "BB_STRIPE_WEBHOOK_SECRET",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub stripe_webhook_secret: Vec<Secret>,
+
+    /// Stripe's API address (a local fake in tests).
+    #[arg(long, env = "BB_STRIPE_API_BASE", default_value = bb_billing::DEFAULT_BASE)]
+    pub stripe_api_base: String,
+
+    /// The Stripe price (`price_…`, recurring) that buys the premium plan.
+    #[arg(long, env = "BB_STRIPE_PRICE_PREMIUM")]
+    pub stripe_price_premium: Option<String>,
+
+    /// The Stripe price that buys the educator plan.
+    #[arg(long, env = "BB_STRIPE_PRICE_EDUCATOR")]
+    pub stripe_price_educator: Option<String>,
+
+    /// How long a paid plan stays after a renewal payment fails (Stripe retries meanwhile).
+    #[arg(long, env = "BB_BILLING_GRACE", default_value = "7d", value_parser = parse_duration)]
+    pub billing_grace: Duration,
+
+    /// How often `serve` downgrades those whose grace period ended.
+    #[arg(long, env = "BB_BILLING_SWEEP_INTERVAL", default_value = "1m", value_parser = parse_duration)]
+    pub billing_sweep_interval: Duration,
+
+    /// The address users reach the app at, e.g. `https://app.example.com` (Stripe sends
+    /// the browser back there). Unset: the request's `Host`, over http.
+    #[arg(long, env = "BB_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -222,6 +263,14 @@ impl Config {
             object_store_allow_http: false,
             object_store_options: Vec::new(),
             webhook_allow_private: false,
+            stripe_secret_key: None,
+            stripe_webhook_secret: Vec::new(),
+            stripe_api_base: bb_billing::DEFAULT_BASE.to_owned(),
+            stripe_price_premium: None,
+            stripe_price_educator: None,
+            billing_grace: Duration::from_secs(7 * 86_400),
+            billing_sweep_interval: Duration::from_secs(60),
+            public_url: None,
         }
     }
 

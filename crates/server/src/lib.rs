@@ -11,6 +11,7 @@
 
 pub mod audit_anchor;
 pub mod auth;
+pub mod billing;
 pub mod config;
 pub mod error;
 pub mod extract;
@@ -163,9 +164,19 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         heads,
         state.config().audit_head_interval,
     ));
+    let sweep = state.billing().map(|b| {
+        billing::spawn_grace_sweep(
+            db.clone(),
+            b.grace_ms(),
+            state.config().billing_sweep_interval,
+        )
+    });
     run(listener, state.clone(), shutdown_signal()).await?;
     if let Some(recorder) = recorder {
         recorder.abort();
+    }
+    if let Some(sweep) = sweep {
+        sweep.abort();
     }
     state.stop_workers().await;
     db.close().await;

@@ -35,6 +35,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "templates", description = "Templates: publish a strategy version (machine gates, then a reviewer, for the public), browse the gallery with verified backtest cards, clone with attribution"),
         (name = "cohorts", description = "Cohorts: an educator's groups of students, joined by invite code, with cohort-only templates and a dashboard of aggregated results"),
         (name = "webhooks", description = "Webhook endpoints: notifications POSTed to your URL, signed per Standard Webhooks, with a delivery log, replay, test send and secret rotation"),
+        (name = "billing", description = "Plans bought through Stripe: Checkout, the Customer Portal, cancel and resume, and the endpoint for Stripe's signed events"),
         (name = "compliance", description = "The compliance queue (reviewers and admins): evidence, decisions with reasons, takedowns"),
         (name = "plans", description = "The caller's plan, its limits and usage"),
         (name = "notifications", description = "The in-app notification center and its push stream"),

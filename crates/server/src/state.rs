@@ -25,6 +25,8 @@ struct Inner {
     limiter: RateLimiter,
     login_guard: LoginGuard,
     metrics: PrometheusHandle,
+    /// Stripe billing, when configured.
+    billing: Option<crate::billing::BillingSetup>,
     /// The workers running in this process, if any (taken at shutdown).
     workers: std::sync::Mutex<Option<bb_jobs::Workers>>,
 }
@@ -61,6 +63,8 @@ impl AppState {
         )
         .context("opening the object store (BB_OBJECT_STORE_*)")?;
         tracing::info!(location = objects.location(), "object store");
+        let billing = crate::billing::BillingSetup::from_config(&config)
+            .context("setting up Stripe billing (BB_STRIPE_*)")?;
         Ok(AppState(Arc::new(Inner {
             db,
             objects,
@@ -70,6 +74,7 @@ impl AppState {
             login_guard: LoginGuard::default(),
             metrics: telemetry::metrics_handle(),
             workers: std::sync::Mutex::new(None),
+            billing,
             config,
         })))
     }
@@ -81,6 +86,11 @@ impl AppState {
     /// The object store (exports, audit packages).
     pub fn objects(&self) -> &Objects {
         &self.0.objects
+    }
+
+    /// Stripe billing, when configured.
+    pub fn billing(&self) -> Option<&crate::billing::BillingSetup> {
+        self.0.billing.as_ref()
     }
 
     pub fn config(&self) -> &Config {

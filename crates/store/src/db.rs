@@ -244,6 +244,11 @@ impl Db {
         crate::Audit { db: self }
     }
 
+    /// Stripe customers, subscriptions and events.
+    pub fn billing(&self) -> crate::Billing<'_> {
+        crate::Billing { db: self }
+    }
+
     /// Webhook endpoints, deliveries and attempts.
     pub fn webhooks(&self) -> crate::Webhooks<'_> {
         crate::Webhooks { db: self }

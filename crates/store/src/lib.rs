@@ -35,6 +35,7 @@
 
 mod audit;
 mod audit_chain;
+mod billing;
 mod bus;
 mod candles;
 mod chunk;
@@ -64,6 +65,10 @@ pub use audit_chain::{
     AUDIT_PACKAGE_FORMAT, AuditEntry, AuditManifest, AuditPackage, ChainError, ChainPoint,
     GENESIS_HASH, PackageError, PackageSummary, canonical_json, check_recorded_heads, entry_hash,
     sha256_hex, verify_chain, verify_package,
+};
+pub use billing::{
+    Access, Applied, Billing, BillingSubscription, EventSeen, NewStripeEvent, SubscriptionSnapshot,
+    access, current as current_subscription, plan_from,
 };
 pub use bus::{BusEvent, MAX_EVENT_BYTES, RECONNECTED_TOPIC};
 pub use candles::{

@@ -128,6 +128,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0019_webhooks",
         sql: include_str!("../../../migrations/0019_webhooks.sql"),
     },
+    Migration {
+        version: 20,
+        name: "0020_billing",
+        sql: include_str!("../../../migrations/0020_billing.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -281,7 +281,7 @@ impl Users<'_> {
 /// Locks a user's row for the rest of the transaction (a no-op update: a row lock on
 /// PostgreSQL, the write lock on SQLite) and returns it as it is once locked, so the
 /// "from" of an audited change is what the change replaced. `NotFound` if there is none.
-async fn lock_user(conn: &mut AnyConnection, id: &str) -> Result<User, StoreError> {
+pub(crate) async fn lock_user(conn: &mut AnyConnection, id: &str) -> Result<User, StoreError> {
     let row = sqlx::query(concat!(
         "UPDATE users SET updated_at = updated_at WHERE id = $1 RETURNING ",
         user_columns!()
@@ -294,7 +294,7 @@ async fn lock_user(conn: &mut AnyConnection, id: &str) -> Result<User, StoreErro
 }
 
 /// Appends a change of a user to the audit log, inside the change's transaction.
-async fn audit_change(
+pub(crate) async fn audit_change(
     conn: &mut AnyConnection,
     user_id: &str,
     action: &str,

@@ -427,6 +427,120 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Billing: the plans on sale, the subscription and what to know about it. */
+        get: operations["get_billing"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel the subscription at the end of the paid period (the plan stays until then). */
+        post: operations["cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start buying a plan: a Stripe Checkout Session (subscription mode). Send the browser to
+         *     `url`; Stripe brings it back to `/plan?checkout=success` or `/plan?checkout=canceled`.
+         *     The plan changes when Stripe's event arrives, not on the way back.
+         */
+        post: operations["checkout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/portal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Open Stripe's Customer Portal (cards, invoices, the subscription). Send the browser to
+         *     `url`; it comes back to `/plan`.
+         */
+        post: operations["portal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keep a subscription that was set to end at the period's end. */
+        post: operations["resume"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/stripe-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stripe's events (not for people). The `Stripe-Signature` header must hold a `v1`
+         *     HMAC-SHA256 of `t.body` under the endpoint's secret, `t` within 5 minutes of now. An
+         *     event is stored once by its id and answered 200; one already handled is answered 200
+         *     and nothing happens. 500 when it could not be handled now (Stripe delivers again).
+         */
+        post: operations["stripe_webhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/blocks": {
         parameters: {
             query?: never;
@@ -1956,6 +2070,17 @@ export interface components {
             max_allocation_pct: number;
             members: components["schemas"]["BasketMemberView"][];
         };
+        /** @description Billing as the plan page shows it. */
+        BillingView: {
+            /** @description Online billing is set up on this server; otherwise an administrator changes plans. */
+            configured: boolean;
+            /** @description The user has a Stripe customer (the Customer Portal can open). */
+            customer: boolean;
+            /** @description Something the user must know now (a failed payment, an ended grace period). */
+            notice?: string | null;
+            plans: components["schemas"]["PlanOffer"][];
+            subscription?: components["schemas"]["SubscriptionView"] | null;
+        };
         /** @description One catalogue entry. */
         BlockSpec: {
             category: components["schemas"]["Category"];
@@ -2036,6 +2161,11 @@ export interface components {
          * @enum {string}
          */
         Check: "walk_forward" | "holdout" | "trade_shuffle" | "bootstrap" | "bar_bootstrap" | "random_entry" | "deflated_sharpe" | "pbo" | "stability";
+        /** @description Which plan to buy. */
+        CheckoutRequest: {
+            /** @description `premium` or `educator`. */
+            plan: string;
+        };
         /** @description The combination chosen on the development data. */
         Chosen: {
             /** @description Its backtest on the development data. */
@@ -3960,6 +4090,14 @@ export interface components {
             /** @description Number of splits, C(S, S/2). */
             splits: number;
         };
+        /** @description A plan that can be bought. */
+        PlanOffer: {
+            /** @description A Stripe price is set up for it. */
+            available: boolean;
+            name: string;
+            /** @description `premium` or `educator`. */
+            plan: string;
+        };
         /**
          * @description The subscription plan.
          * @enum {string}
@@ -4176,6 +4314,10 @@ export interface components {
         /** @description Recovery codes, shown once: each signs in once instead of a code. */
         RecoveryCodes: {
             recovery_codes: string[];
+        };
+        /** @description Where to send the browser. */
+        RedirectView: {
+            url: string;
         };
         /** @description For clients that cannot keep cookies; browsers send an empty body and the cookie. */
         RefreshRequest: {
@@ -4673,6 +4815,34 @@ export interface components {
              */
             updated_at: number;
             visibility: components["schemas"]["Visibility"];
+        };
+        /** @description A subscription, as its owner sees it. */
+        SubscriptionView: {
+            /** @description It ends at `current_period_end` (cancelled, not renewed). */
+            cancel_at_period_end: boolean;
+            /**
+             * Format: int64
+             * @description When the paid period ends (Unix ms).
+             */
+            current_period_end?: number | null;
+            /**
+             * Format: int64
+             * @description While past due, the plan is kept until then (Unix ms).
+             */
+            grace_until?: number | null;
+            id: string;
+            /**
+             * Format: int64
+             * @description When a renewal payment was first seen failing (Unix ms).
+             */
+            past_due_since?: number | null;
+            /** @description The plan it buys. */
+            plan: string;
+            /**
+             * @description Stripe's status: `active`, `trialing`, `past_due`, `unpaid`, `canceled`,
+             *     `incomplete`, `incomplete_expired` or `paused`.
+             */
+            status: string;
         };
         /** @description The settings of every combination of a sweep. */
         SweepAssumptions: {
@@ -5215,6 +5385,15 @@ export interface components {
          * @enum {string}
          */
         WarningCode: "never_entered" | "few_trades" | "one_trade_dominates" | "low_exposure" | "data_gaps" | "stop_and_target_same_bar";
+        /** @description What the webhook did with an event. */
+        WebhookAck: {
+            /**
+             * @description `applied`, `ignored`, `stale`, `no_user`, `unreadable`, `duplicate` or
+             *     `wrong_mode`.
+             */
+            outcome: string;
+            received: boolean;
+        };
         /**
          * @description How in-sample parts move.
          * @enum {string}
@@ -6821,6 +7000,316 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_billing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Billing is not set up, or no live subscription */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Stripe cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    checkout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedirectView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Billing is not set up, or a subscription is already live (change it under Manage billing) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a plan on sale (`details.field` = plan) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Stripe cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    portal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedirectView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Billing is not set up, or nothing was ever bought */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Stripe cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Billing is not set up, or no live subscription */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Stripe cannot be reached */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    stripe_webhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description `t=…,v1=…` */
+                "Stripe-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A Stripe event, as Stripe sends it */
+        requestBody: {
+            content: {
+                "application/json": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAck"];
+                };
+            };
+            /** @description No valid signature, or not an event */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Billing is not set up */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A field is missing, unknown or out of range (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not handled now; Stripe delivers it again */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };

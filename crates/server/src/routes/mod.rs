@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod blocks;
 pub mod cohorts;
 pub mod compliance;
@@ -43,6 +44,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(templates::router())
         .merge(cohorts::router())
         .merge(webhooks::router())
+        .merge(billing::router())
         .merge(compliance::router())
         .merge(settings::router())
         .merge(plan_usage::router())

@@ -52,6 +52,14 @@ pub const KINDS: &[(&str, &str)] = &[
     ),
     ("governance_task", "A template waits for review (reviewers)"),
     (
+        "billing.payment_failed",
+        "A payment for your plan failed (the grace period began)",
+    ),
+    (
+        "billing.plan_changed",
+        "Your plan changed (bought, ended or downgraded)",
+    ),
+    (
         "webhook.disabled",
         "One of your webhook endpoints was disabled",
     ),
