@@ -29,6 +29,8 @@ const ReviewPage = lazy(() => import("./pages/ReviewPage"));
 const CohortsPage = lazy(() => import("./pages/CohortsPage"));
 const CohortPage = lazy(() => import("./pages/CohortPage"));
 const WebhooksPage = lazy(() => import("./pages/WebhooksPage"));
+const NotificationSettingsPage = lazy(() => import("./pages/NotificationSettingsPage"));
+const UnsubscribePage = lazy(() => import("./pages/UnsubscribePage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -88,6 +90,7 @@ export function App() {
               </PublicOnly>
             }
           />
+          <Route path="/unsubscribe" element={<Page><UnsubscribePage /></Page>} />
           <Route
             element={
               <RequireAuth>
@@ -116,6 +119,7 @@ export function App() {
             <Route path="cohorts/join/:code" element={<Page><CohortsPage /></Page>} />
             <Route path="cohorts/:id" element={<Page><CohortPage /></Page>} />
             <Route path="settings/webhooks" element={<Page><WebhooksPage /></Page>} />
+            <Route path="settings/notifications" element={<Page><NotificationSettingsPage /></Page>} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

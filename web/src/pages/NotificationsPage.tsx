@@ -49,6 +49,9 @@ export default function NotificationsPage() {
       <div className="page-head">
         <h1>Notifications</h1>
         <div className="actions">
+          <Link to="/settings/notifications" className="button">
+            Notification settings
+          </Link>
           <button
             type="button"
             className="button"

@@ -1,0 +1,102 @@
+// The page an email's "Unsubscribe" link opens (/unsubscribe?token=…), signed in or not. It
+// does not unsubscribe on load (mail scanners open links ahead of the reader): it asks first,
+// and only the button turns that kind's emails off. Then it says what stopped and where to
+// change it back.
+import { useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+import { ApiError } from "../api/client";
+import { ErrorMessage } from "../components/Field";
+import { unsubscribe, type UnsubscribeResult } from "../hooks/notificationPrefs";
+import { useTitle } from "../hooks/useTitle";
+import "../styles/notification-settings.css";
+
+function refusal(err: unknown): string {
+  if (err instanceof ApiError && (err.status === 404 || err.status === 422)) {
+    return "This unsubscribe link does not work: it may be incomplete or no longer valid. Sign in and change your emails in Notification settings instead.";
+  }
+  return err instanceof Error ? err.message : "Could not reach the server. Check your connection and try again.";
+}
+
+export default function UnsubscribePage() {
+  useTitle("Unsubscribe");
+  const [params] = useSearchParams();
+  const token = params.get("token") ?? "";
+  // What the link says it is about, when it says (shown before asking; the answer says for sure).
+  const about = params.get("kind_description") ?? params.get("about") ?? "";
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<UnsubscribeResult | null>(null);
+
+  const stop = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setDone(await unsubscribe(token));
+    } catch (err) {
+      setError(refusal(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="auth">
+      <a href="#main" className="skip-link">
+        Skip to the main content
+      </a>
+      <header className="auth-header">
+        <span className="brand">
+          <span aria-hidden="true" className="brand-mark">
+            ▦
+          </span>{" "}
+          Blockbuilders
+        </span>
+      </header>
+      <main id="main" className="auth-main unsubscribe">
+        {done ? (
+          <>
+            <h1>You are unsubscribed</h1>
+            <p className="success-box" role="status">
+              You will no longer get emails about <strong>{done.description}</strong>.
+            </p>
+            <p>
+              You can change this any time in <Link to="/settings/notifications">Notification settings</Link>.
+            </p>
+          </>
+        ) : !token ? (
+          <>
+            <h1>Unsubscribe</h1>
+            <p className="error-box" role="alert">
+              This link has no unsubscribe token: open the whole link from the email, or sign in and change your
+              emails in <Link to="/settings/notifications">Notification settings</Link>.
+            </p>
+          </>
+        ) : (
+          <>
+            <h1>{about ? `Stop emails about ${about}?` : "Stop these emails?"}</h1>
+            <p>
+              {about ? (
+                <>
+                  You will no longer get emails about <strong>{about}</strong>.
+                </>
+              ) : (
+                <>Stop emails about the kind of notification this email was about.</>
+              )}{" "}
+              You still see these notifications in the app, and you can turn the emails back on in Notification
+              settings.
+            </p>
+            <ErrorMessage error={error} />
+            <div className="actions">
+              <button type="button" className="button primary" disabled={busy} onClick={stop}>
+                {busy ? "Unsubscribing…" : "Stop these emails"}
+              </button>
+              <Link to="/settings/notifications" className="button">
+                Notification settings
+              </Link>
+            </div>
+          </>
+        )}
+      </main>
+    </div>
+  );
+}
