@@ -48,10 +48,12 @@ export interface PreferenceChange {
   webhook?: WebhookMode;
 }
 
-export type EmailStatus = "queued" | "sent" | "failed" | "digest";
+/** `digest`: held for the next daily digest; `digested`: sent in one. */
+export type EmailStatus = "queued" | "sent" | "failed" | "digest" | "digested";
 
 export interface SentEmail {
   id: string;
+  /** A notification kind, or `digest` for a daily digest. */
   kind: string;
   subject: string;
   status: EmailStatus;

@@ -10,6 +10,35 @@ import { unsubscribe, type UnsubscribeResult } from "../hooks/notificationPrefs"
 import { useTitle } from "../hooks/useTitle";
 import "../styles/notification-settings.css";
 
+// What each kind's emails are about, for the question before the answer names it.
+const KIND_WORDS: Record<string, string> = {
+  "backtest.succeeded": "finished backtests",
+  "backtest.failed": "failed backtests",
+  "sweep.succeeded": "finished parameter sweeps",
+  "sweep.failed": "failed parameter sweeps",
+  "robustness.succeeded": "finished robustness checks",
+  "robustness.failed": "failed robustness checks",
+  paper_trade_alert: "paper-trading alerts",
+  template_review: "review decisions on your templates",
+  governance_task: "templates waiting for review",
+  "billing.payment_failed": "failed payments for your plan",
+  "billing.plan_changed": "changes to your plan",
+  "webhook.disabled": "disabled webhook endpoints",
+  "account.register_attempt": "attempts to register with your email address",
+};
+
+/** The kind a token names: it is `base64url(user_id "\n" kind "\n" signature)`; null when
+ * it does not read so (the server decides either way). */
+function kindOf(token: string): string | null {
+  try {
+    const b64 = token.trim().replace(/-/g, "+").replace(/_/g, "/");
+    const parts = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4)).split("\n");
+    return parts.length === 3 && /^[a-z0-9_.]+$/i.test(parts[1]) ? parts[1] : null;
+  } catch {
+    return null;
+  }
+}
+
 function refusal(err: unknown): string {
   if (err instanceof ApiError && (err.status === 404 || err.status === 422)) {
     return "This unsubscribe link does not work: it may be incomplete or no longer valid. Sign in and change your emails in Notification settings instead.";
@@ -21,8 +50,9 @@ export default function UnsubscribePage() {
   useTitle("Unsubscribe");
   const [params] = useSearchParams();
   const token = params.get("token") ?? "";
-  // What the link says it is about, when it says (shown before asking; the answer says for sure).
-  const about = params.get("kind_description") ?? params.get("about") ?? "";
+  // What the token says it is about (the server's answer names it for sure).
+  const kind = kindOf(token);
+  const about = kind ? (KIND_WORDS[kind] ?? kind) : "";
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<UnsubscribeResult | null>(null);
@@ -57,7 +87,7 @@ export default function UnsubscribePage() {
           <>
             <h1>You are unsubscribed</h1>
             <p className="success-box" role="status">
-              You will no longer get emails about <strong>{done.description}</strong>.
+              You will no longer get emails about <strong>{KIND_WORDS[done.kind] ?? done.description}</strong>.
             </p>
             <p>
               You can change this any time in <Link to="/settings/notifications">Notification settings</Link>.
@@ -77,13 +107,13 @@ export default function UnsubscribePage() {
             <p>
               {about ? (
                 <>
-                  You will no longer get emails about <strong>{about}</strong>.
+                  This stops the emails about <strong>{about}</strong> only.
                 </>
               ) : (
-                <>Stop emails about the kind of notification this email was about.</>
+                <>This stops the emails about the kind of notification this email was about.</>
               )}{" "}
-              You still see these notifications in the app, and you can turn the emails back on in Notification
-              settings.
+              You still see these notifications in the app, and you can turn the emails back on any time in
+              Notification settings.
             </p>
             <ErrorMessage error={error} />
             <div className="actions">

@@ -10,13 +10,15 @@ const STATE_WORDS: Record<EmailStatus, string> = {
   queued: "Queued",
   sent: "Sent",
   failed: "Failed",
-  digest: "In the daily digest",
+  digest: "Held for the daily digest",
+  digested: "Sent in a daily digest",
 };
 const STATE_PILL: Record<EmailStatus, string> = {
   queued: "pill-queued",
   sent: "pill-succeeded",
   failed: "pill-failed",
   digest: "pill-draft",
+  digested: "pill-succeeded",
 };
 
 function State({ email }: { email: SentEmail }) {
@@ -32,7 +34,8 @@ export function RecentEmails({ kinds }: { kinds: KindPreference[] }) {
   const headingId = useId();
   const list = useRecentEmails();
   const items = list.data?.items ?? [];
-  const words = (kind: string) => kinds.find((k) => k.kind === kind)?.description ?? kind;
+  const words = (kind: string) =>
+    kind === "digest" ? "Daily digest" : (kinds.find((k) => k.kind === kind)?.description ?? kind);
   return (
     <section className="section" aria-labelledby={headingId}>
       <h2 id={headingId}>Recent emails</h2>
@@ -68,7 +71,7 @@ export function RecentEmails({ kinds }: { kinds: KindPreference[] }) {
                       {words(e.kind)}
                       <code className="prefs-kind">{e.kind}</code>
                     </td>
-                    <td className="email-subject">{e.subject}</td>
+                    <td className="email-subject">{e.subject || "–"}</td>
                     <td>
                       <State email={e} />
                     </td>
