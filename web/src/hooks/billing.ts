@@ -4,38 +4,22 @@
 import { useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
-import type { BillingView, PaidPlan, PlanId, RedirectUrl } from "../components/billing/types";
+import type { BillingSubscription, BillingView, PlanId, RedirectUrl } from "../components/billing/types";
 
-/** The billing state's query key (under its own root, beside `keys.planUsage`). */
+/** The billing state's query key (its own root, beside `keys.planUsage`). */
 export const billingKey = ["billing"] as const;
-
-// The spec does not list billing yet: the typed client, read loosely (same token, refresh and
-// `ApiError`s).
-interface Reply {
-  data?: unknown;
-  response: Response;
-}
-interface LooseClient {
-  GET(path: string): Promise<Reply>;
-  POST(path: string, init?: { body?: unknown }): Promise<Reply>;
-}
-const loose = api as unknown as LooseClient;
-
-async function body<T>(reply: Promise<Reply>): Promise<T> {
-  return (await data(reply)) as T;
-}
 
 /** `refetchInterval` (ms) polls, e.g. while a checkout is being confirmed. */
 export function useBilling(refetchInterval: number | false = false) {
   return useQuery({
     queryKey: billingKey,
-    queryFn: () => body<BillingView>(loose.GET("/api/v1/billing")),
+    queryFn: () => data(api.GET("/api/v1/billing")),
     refetchInterval,
   });
 }
 
-/** The plan and its limits, polled while a checkout is being confirmed (the same query as
- * `usePlanUsage`, which every other reader shares). */
+/** The plan and its limits, polled while a checkout is being confirmed or a grace period
+ * ends (the same query as `usePlanUsage`, which every other reader shares). */
 export function usePlanUsagePolling(refetchInterval: number | false) {
   return useQuery({
     queryKey: keys.planUsage,
@@ -44,26 +28,37 @@ export function usePlanUsagePolling(refetchInterval: number | false) {
   });
 }
 
-export function startCheckout(plan: PaidPlan): Promise<RedirectUrl> {
-  return body<RedirectUrl>(loose.POST("/api/v1/billing/checkout", { body: { plan } }));
+export function startCheckout(plan: string): Promise<RedirectUrl> {
+  return data(api.POST("/api/v1/billing/checkout", { body: { plan } }));
 }
 
 export function openPortal(): Promise<RedirectUrl> {
-  return body<RedirectUrl>(loose.POST("/api/v1/billing/portal"));
+  return data(api.POST("/api/v1/billing/portal"));
 }
 
 export function cancelSubscription(): Promise<BillingView> {
-  return body<BillingView>(loose.POST("/api/v1/billing/cancel"));
+  return data(api.POST("/api/v1/billing/cancel"));
 }
 
 export function resumeSubscription(): Promise<BillingView> {
-  return body<BillingView>(loose.POST("/api/v1/billing/resume"));
+  return data(api.POST("/api/v1/billing/resume"));
 }
 
-/** The plans from smallest to biggest. */
-export const PLAN_RANK: Record<PlanId, number> = { free: 0, premium: 1, educator: 2 };
+const PLAN_RANK: Record<PlanId, number> = { free: 0, premium: 1, educator: 2 };
 
-/** Whether a subscription still counts for Stripe (a new checkout is refused while it does). */
-export function isLive(status: string): boolean {
-  return status !== "canceled" && status !== "incomplete_expired";
+/** Where a plan stands, smallest (free, 0) to biggest; an unknown one counts as free. */
+export function planRank(plan: string): number {
+  return PLAN_RANK[plan as PlanId] ?? 0;
+}
+
+/** Whether the subscription gives its plan now (as the server decides: paid, or past due
+ * within its grace period). While it does, a new checkout is refused. */
+export function grants(sub: BillingSubscription): boolean {
+  return sub.status === "active" || sub.status === "trialing" || (sub.status === "past_due" && sub.grace_until != null);
+}
+
+/** A subscription that failed to pay and no longer gives its plan: its open invoice is paid
+ * (or the subscription ended) under Manage billing, not with a second checkout. */
+export function owes(sub: BillingSubscription): boolean {
+  return (sub.status === "past_due" || sub.status === "unpaid") && !grants(sub);
 }

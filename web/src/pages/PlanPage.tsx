@@ -28,7 +28,7 @@ export default function PlanPage() {
           </p>
           <section className="section card" aria-labelledby="usage-title">
             <h2 id="usage-title">What you use</h2>
-            <dl className="facts">
+            <dl className="facts plan-facts">
               <UsageRow label="Backtests today" u={p.backtests_today} />
               <UsageRow label="Runs at the same time" u={p.concurrent_runs} />
               <UsageRow label="Saved strategies" u={p.strategies} />

@@ -1,5 +1,5 @@
 // The plan page's billing: the plan and its subscription (status, when it renews or ends), a
-// failed payment's grace period (an alert with the day the paid plan is kept until and
+// failed payment's grace period (an alert with the moment the paid plan is kept until and
 // "Manage billing" to update the card), the server's notice (a downgrade), and the actions:
 // "Upgrade to …" (Stripe Checkout) for the plans above the current one, "Manage billing"
 // (Stripe's customer portal), "Cancel subscription" (after saying until when the plan stays)
@@ -12,9 +12,10 @@ import type { PlanUsage } from "../../api/types";
 import {
   billingKey,
   cancelSubscription,
-  isLive,
+  grants,
   openPortal,
-  PLAN_RANK,
+  owes,
+  planRank,
   resumeSubscription,
   startCheckout,
   useBilling,
@@ -23,16 +24,16 @@ import {
 import { ErrorMessage } from "../Field";
 import { Modal } from "../Modal";
 import { day, dayTime, planName, statusWords } from "./format";
-import type { BillingView, PaidPlan, PlanId } from "./types";
+import type { BillingView } from "./types";
 
-type Busy = `checkout-${PaidPlan}` | "portal" | "cancel" | "resume";
+type Busy = `checkout-${string}` | "portal" | "cancel" | "resume";
 
 function message(err: unknown): string {
   return err instanceof ApiError ? err.message : "Could not reach the server. Check your connection and try again.";
 }
 
-/** Re-renders at `ms` (a grace period's end), so the page notices it has passed. */
-function useNowPast(ms: number | null): boolean {
+/** Whether `ms` has passed; re-renders when it does (a grace period's end). */
+function usePassed(ms: number | null): boolean {
   const [, setTick] = useState(0);
   useEffect(() => {
     if (ms === null) return;
@@ -52,15 +53,13 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
   const [note, setNote] = useState("");
   const [asking, setAsking] = useState(false);
 
-  const current = usage.plan as PlanId;
-  const first = useBilling();
-  const view = first.data;
+  const billing = useBilling();
+  const view = billing.data;
   const sub = view?.subscription ?? null;
-  const live = !!sub && isLive(sub.status);
-  const paidPlan = PLAN_RANK[current] > 0;
-  const inGrace = live && (sub.status === "past_due" || sub.status === "unpaid") && sub.grace_until !== null && paidPlan;
+  const granting = !!sub && grants(sub);
+  const graceUntil = sub?.status === "past_due" ? (sub.grace_until ?? null) : null;
   // Once the grace period has passed, ask until the server has moved the plan down.
-  const gracePassed = useNowPast(inGrace ? sub.grace_until : null);
+  const gracePassed = usePassed(graceUntil);
   useBilling(gracePassed ? 2_000 : false);
   usePlanUsagePolling(gracePassed ? 2_000 : false);
 
@@ -77,7 +76,7 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
   };
 
   // Checkout and the portal leave for Stripe: the button stays busy until the page goes.
-  const checkout = (plan: PaidPlan) =>
+  const checkout = (plan: string) =>
     run(`checkout-${plan}`, async () => {
       const { url } = await startCheckout(plan);
       window.location.assign(url);
@@ -97,16 +96,14 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
       setNote(what === "cancel" ? "Your subscription is canceled at the end of the period." : "Your subscription is resumed: it renews as before.");
     });
 
-  const heading = (
-    <h2 id={titleId}>{view?.configured === false ? "Upgrading" : "Billing"}</h2>
-  );
+  const heading = <h2 id={titleId}>{view?.configured === false ? "Upgrading" : "Billing"}</h2>;
 
   if (!view) {
     return (
       <section className="section card billing" aria-labelledby={titleId}>
         {heading}
-        {first.isLoading && <p role="status">Loading billing…</p>}
-        <ErrorMessage error={first.error} />
+        {billing.isLoading && <p role="status">Loading billing…</p>}
+        <ErrorMessage error={billing.error} />
       </section>
     );
   }
@@ -130,36 +127,41 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
   }
 
   const subPlan = sub ? planName(sub.plan, view) : "";
-  const above = view.plans.filter((p) => PLAN_RANK[p.plan] > PLAN_RANK[current]);
+  const periodEnd = sub?.current_period_end ?? null;
+  const above = view.plans.filter((p) => planRank(p.plan) > planRank(usage.plan));
   const buyable = above.filter((p) => p.available);
-  const ending = live && sub.cancel_at_period_end;
-  const canCancel = live && !sub.cancel_at_period_end && PLAN_RANK[sub.plan] > 0 && sub.status !== "incomplete";
-  const manage = view.customer && !inGrace;
+  // A subscription that gives its plan, or one that owes a payment, is changed under Manage
+  // billing; a new checkout is for when there is none.
+  const viaPortal = !!sub && (granting || owes(sub));
+  const inGrace = graceUntil !== null && granting;
+  const ending = granting && sub.cancel_at_period_end;
+  const canCancel = granting && !sub.cancel_at_period_end;
   const disabled = busy !== null;
+  const manageButton = (primary: boolean) => (
+    <button type="button" className={primary ? "button primary" : "button"} disabled={disabled} onClick={portal}>
+      {busy === "portal" ? "Opening…" : "Manage billing"}
+    </button>
+  );
 
   return (
     <section className="section card billing" aria-labelledby={titleId}>
       {heading}
 
-      {inGrace && (
+      {inGrace ? (
         <div className="notice-box billing-alert" role="alert">
+          <p>{view.notice ?? <><strong>Your last payment failed.</strong> Update your card under Manage billing.</>}</p>
           <p>
-            <strong>Your last payment failed.</strong> You keep the {planName(current, view)} plan until{" "}
-            <strong data-testid="grace-until">{dayTime(sub.grace_until!)}</strong>. Update your card in Manage billing to
-            keep it; after that date you move to the Free plan.
+            You keep the {subPlan} plan until <strong data-testid="grace-until">{dayTime(graceUntil)}</strong>; after
+            that you move to the Free plan.
           </p>
-          {view.notice && <p>{view.notice}</p>}
-          <div className="card-actions">
-            <button type="button" className="button primary" disabled={disabled} onClick={portal}>
-              {busy === "portal" ? "Opening…" : "Manage billing"}
-            </button>
-          </div>
+          <div className="card-actions">{manageButton(true)}</div>
         </div>
-      )}
-      {!inGrace && view.notice && (
-        <p className="notice-box billing-notice" role="status">
-          {view.notice}
-        </p>
+      ) : (
+        view.notice && (
+          <p className="notice-box billing-notice" role="status">
+            {view.notice}
+          </p>
+        )
       )}
 
       <dl className="facts billing-facts">
@@ -167,29 +169,27 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
           <dt>Current plan</dt>
           <dd data-testid="billing-plan">{usage.plan_name}</dd>
         </div>
-        {live && (
-          <>
-            <div>
-              <dt>Subscription</dt>
-              <dd>
-                {subPlan} · {statusWords(sub.status)}
-              </dd>
-            </div>
-            {sub.current_period_end !== null && (
-              <div>
-                <dt>{ending ? "Ends on" : sub.status === "active" || sub.status === "trialing" ? "Renews on" : "Period ends on"}</dt>
-                <dd>{day(sub.current_period_end)}</dd>
-              </div>
-            )}
-          </>
+        {sub && (
+          <div>
+            <dt>Subscription</dt>
+            <dd>
+              {subPlan} · {statusWords(sub.status)}
+            </dd>
+          </div>
+        )}
+        {granting && periodEnd !== null && (
+          <div>
+            <dt>{ending ? "Ends on" : sub.status === "past_due" ? "Period ends on" : "Renews on"}</dt>
+            <dd>{day(periodEnd)}</dd>
+          </div>
         )}
       </dl>
 
       {ending && (
         <p className="notice-box billing-ending">
           Your {subPlan} plan ends on{" "}
-          {sub.current_period_end !== null ? <strong>{day(sub.current_period_end)}</strong> : "the end of the period you paid for"}
-          . Nothing more is charged; resume to keep it.
+          {periodEnd !== null ? <strong>{day(periodEnd)}</strong> : "the end of the period you paid for"}. Nothing more is
+          charged; resume to keep it.
         </p>
       )}
 
@@ -198,12 +198,12 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
       ) : (
         <>
           {usage.upgrade && <p>{usage.upgrade}</p>}
-          {live && buyable.length > 0 && (
+          {viaPortal && buyable.length > 0 && (
             <p className="help">
               To change to {buyable.map((p) => p.name).join(" or ")}, use Manage billing: your subscription changes there.
             </p>
           )}
-          {!live && buyable.length === 0 && (
+          {!viaPortal && buyable.length === 0 && (
             <p className="help">Upgrading online is not available at the moment. Ask your Blockbuilders administrator.</p>
           )}
         </>
@@ -214,17 +214,13 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
         {note}
       </p>
       <div className="card-actions billing-actions">
-        {!live &&
+        {!viaPortal &&
           buyable.map((p) => (
             <button key={p.plan} type="button" className="button primary" disabled={disabled} onClick={() => checkout(p.plan)}>
               {busy === `checkout-${p.plan}` ? "Opening checkout…" : `Upgrade to ${p.name}`}
             </button>
           ))}
-        {manage && (
-          <button type="button" className="button" disabled={disabled} onClick={portal}>
-            {busy === "portal" ? "Opening…" : "Manage billing"}
-          </button>
-        )}
+        {view.customer && !inGrace && manageButton(false)}
         {ending && (
           <button type="button" className="button primary" disabled={disabled} onClick={() => change("resume")}>
             {busy === "resume" ? "Resuming…" : "Resume"}
@@ -246,10 +242,9 @@ export function BillingSection({ usage }: { usage: PlanUsage }) {
       >
         <div id={`${titleId}-cancel`}>
           <p>
-            {sub?.current_period_end != null ? (
+            {periodEnd !== null ? (
               <>
-                Your {subPlan} plan stays until <strong>{day(sub.current_period_end)}</strong>, the end of the period you
-                paid for.
+                Your {subPlan} plan stays until <strong>{day(periodEnd)}</strong>, the end of the period you paid for.
               </>
             ) : (
               <>Your {subPlan} plan stays until the end of the period you paid for.</>

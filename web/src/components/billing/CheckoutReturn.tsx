@@ -5,8 +5,7 @@
 // the confirmation is taking longer and keeps asking, less often.
 import { useEffect, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { PLAN_RANK, useBilling, usePlanUsagePolling } from "../../hooks/billing";
-import type { PlanId } from "./types";
+import { planRank, useBilling, usePlanUsagePolling } from "../../hooks/billing";
 
 const PATIENCE_MS = 60_000;
 
@@ -39,7 +38,7 @@ export function CheckoutReturn() {
   const sub = billing.data?.subscription;
   const paid =
     !!sub &&
-    PLAN_RANK[sub.plan as PlanId] > 0 &&
+    planRank(sub.plan) > 0 &&
     (sub.status === "active" || sub.status === "trialing") &&
     usage.data?.plan === sub.plan;
   useEffect(() => {

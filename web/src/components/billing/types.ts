@@ -1,38 +1,10 @@
-// The billing API's shapes (`GET /api/v1/billing` and the answers of checkout, portal, cancel
-// and resume). Hand-typed from the contract until the spec lists billing; then aliases of the
-// generated schema.
+// The billing API's shapes, named from the generated schema: `GET /api/v1/billing` and the
+// answers of checkout, portal, cancel and resume.
+import type { Schemas } from "../../api/client";
 
-export type PaidPlan = "premium" | "educator";
-export type PlanId = "free" | PaidPlan;
-
-export interface BillingPlan {
-  plan: PaidPlan;
-  name: string;
-  available: boolean;
-}
-
-export interface BillingSubscription {
-  id: string;
-  plan: PlanId;
-  /** Stripe's status: active, trialing, past_due, unpaid, canceled, incomplete, incomplete_expired, paused. */
-  status: string;
-  /** Unix ms. */
-  current_period_end: number | null;
-  cancel_at_period_end: boolean;
-  /** Unix ms. */
-  past_due_since: number | null;
-  /** Unix ms: the paid plan is kept until then while past_due. */
-  grace_until: number | null;
-}
-
-export interface BillingView {
-  configured: boolean;
-  plans: BillingPlan[];
-  customer: boolean;
-  subscription: BillingSubscription | null;
-  notice: string | null;
-}
-
-export interface RedirectUrl {
-  url: string;
-}
+export type BillingView = Schemas["BillingView"];
+export type BillingPlan = Schemas["PlanOffer"];
+export type BillingSubscription = Schemas["SubscriptionView"];
+export type RedirectUrl = Schemas["RedirectView"];
+export type PlanId = Schemas["PlanTier"];
+export type PaidPlan = Exclude<PlanId, "free">;
