@@ -368,9 +368,12 @@ test("a failed payment: the grace period, then the Free plan", async () => {
   assert.equal(await billing().getByRole("alert").count(), 0, "no grace alert once paid");
   await currentPlan().filter({ hasText: "Premium" }).waitFor();
 
-  // It fails again and the grace period runs out: the Free plan, and the server's notice.
+  // It fails again and the grace period runs out: the Free plan, and the server's notice
+  // (a new grace period: the first one ended when the invoice was paid), and without a reload
+  // the page notices its end and shows the downgrade.
   await fake.failPayment(subId);
   await page.reload();
+  await alert.waitFor(WAIT);
   await currentPlan().filter({ hasText: "Free" }).waitFor(WAIT);
   const notice = billing().locator(".billing-notice");
   await notice.waitFor(WAIT);
