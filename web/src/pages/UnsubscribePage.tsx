@@ -10,6 +10,9 @@ import { unsubscribe, type UnsubscribeResult } from "../hooks/notificationPrefs"
 import { useTitle } from "../hooks/useTitle";
 import "../styles/notification-settings.css";
 
+/** The kind of an unsubscribe link in a daily digest: every kind that went to the digest. */
+const DIGEST = "digest";
+
 // What each kind's emails are about, for the question before the answer names it.
 const KIND_WORDS: Record<string, string> = {
   "backtest.succeeded": "finished backtests",
@@ -40,7 +43,7 @@ function kindOf(token: string): string | null {
 }
 
 function refusal(err: unknown): string {
-  if (err instanceof ApiError && (err.status === 404 || err.status === 422)) {
+  if (err instanceof ApiError && (err.status === 400 || err.status === 404 || err.status === 422)) {
     return "This unsubscribe link does not work: it may be incomplete or no longer valid. Sign in and change your emails in Notification settings instead.";
   }
   return err instanceof Error ? err.message : "Could not reach the server. Check your connection and try again.";
@@ -87,7 +90,15 @@ export default function UnsubscribePage() {
           <>
             <h1>You are unsubscribed</h1>
             <p className="success-box" role="status">
-              You will no longer get emails about <strong>{KIND_WORDS[done.kind] ?? done.description}</strong>.
+              {done.kind === DIGEST ? (
+                <>
+                  You will no longer get <strong>the daily digest</strong>: what it gathered is no longer emailed.
+                </>
+              ) : (
+                <>
+                  You will no longer get emails about <strong>{KIND_WORDS[done.kind] ?? done.description}</strong>.
+                </>
+              )}
             </p>
             <p>
               You can change this any time in <Link to="/settings/notifications">Notification settings</Link>.
@@ -103,9 +114,11 @@ export default function UnsubscribePage() {
           </>
         ) : (
           <>
-            <h1>{about ? `Stop emails about ${about}?` : "Stop these emails?"}</h1>
+            <h1>{kind === DIGEST ? "Stop the daily digest?" : about ? `Stop emails about ${about}?` : "Stop these emails?"}</h1>
             <p>
-              {about ? (
+              {kind === DIGEST ? (
+                <>This stops the daily digest email, and the emails of every notification that went to it.</>
+              ) : about ? (
                 <>
                   This stops the emails about <strong>{about}</strong> only.
                 </>
