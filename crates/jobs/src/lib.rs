@@ -24,6 +24,7 @@
 mod backtest;
 mod clock;
 pub mod drift;
+mod email;
 mod engine;
 mod engine_cache;
 pub mod expectation;
@@ -42,6 +43,7 @@ mod worker;
 pub use backtest::compute_backtest;
 pub use bb_market::BoxFuture;
 pub use clock::{Clock, TestClock};
+pub use email::MailSetup;
 pub use engine::ENGINE_STACK_BYTES;
 pub use fetch::{FetchProgress, FetchRequest};
 pub use inspect::{InspectColumn, Inspection, inspect};

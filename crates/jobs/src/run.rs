@@ -127,6 +127,7 @@ impl Default for Handlers {
                 bb_store::WEBHOOK_DELIVERY,
                 crate::webhook::Deliver::default(),
             )
+            .with(bb_store::EMAIL_DELIVERY, crate::email::SendEmail)
     }
 }
 

@@ -44,6 +44,8 @@ pub struct WorkerConfig {
     pub handlers: Handlers,
     /// How webhooks are delivered (public addresses only by default).
     pub webhooks: bb_webhooks::Policy,
+    /// How email is sent; `None`: this process sends none.
+    pub mail: Option<crate::email::MailSetup>,
 }
 
 impl Default for WorkerConfig {
@@ -57,6 +59,7 @@ impl Default for WorkerConfig {
             clock: Clock::system(),
             handlers: Handlers::default(),
             webhooks: bb_webhooks::Policy::default(),
+            mail: None,
         }
     }
 }

@@ -199,6 +199,7 @@ conformance!(
                 clock,
                 handlers: Handlers::default(),
                 webhooks: bb_webhooks::Policy::default(),
+                mail: None,
             },
         );
 

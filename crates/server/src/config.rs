@@ -16,6 +16,7 @@ const DEFAULT_AUTH_RATE_LIMIT: &str = "10";
 const DEFAULT_REQUEST_TIMEOUT: &str = "30s";
 const DEFAULT_LOG: &str = "info";
 const DEFAULT_MAX_DECOMPRESSED: &str = "256MiB";
+const DEFAULT_MAIL_FROM: &str = "Blockbuilders <notifications@blockbuilders.local>";
 
 /// Everything `blockbuilders serve` can be told. Flags win over environment variables.
 #[derive(Clone, Debug, clap::Args)]
@@ -212,6 +213,20 @@ pub struct Config {
     #[arg(long, env = "BB_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Where email goes out: `smtp://host:port` (no TLS: a local relay or test sink),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://user:pass@host`.
+    /// Unset: no email is sent (in-app and webhooks still are).
+    #[arg(long, env = "BB_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+
+    /// The sender of every email, e.g. `Blockbuilders <alerts@mail.example.com>`.
+    #[arg(long, env = "BB_MAIL_FROM", default_value = DEFAULT_MAIL_FROM)]
+    pub mail_from: String,
+
+    /// How long notifications set to "daily digest" are held before one email carries them.
+    #[arg(long, env = "BB_MAIL_DIGEST_INTERVAL", default_value = "1d", value_parser = parse_duration)]
+    pub mail_digest_interval: Duration,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -219,6 +234,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The address users reach the app at (links in emails, Stripe's way back):
+    /// `--public-url`, else `http://` and the bound address.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
     /// Worker slots to run in this process.
     pub fn worker_slots(&self) -> usize {
         if self.no_workers { 0 } else { self.workers }
@@ -271,6 +295,9 @@ impl Config {
             billing_grace: Duration::from_secs(7 * 86_400),
             billing_sweep_interval: Duration::from_secs(60),
             public_url: None,
+            smtp_url: None,
+            mail_from: DEFAULT_MAIL_FROM.to_owned(),
+            mail_digest_interval: Duration::from_secs(86_400),
         }
     }
 

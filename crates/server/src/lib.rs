@@ -15,6 +15,7 @@ pub mod billing;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod mail;
 pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
@@ -84,7 +85,8 @@ pub async fn start(config: Config) -> anyhow::Result<AppState> {
             .context("loading the bundled demo candles")?;
         tracing::info!(datasets = datasets.len(), "demo market data ready");
     }
-    let state = AppState::new(db, config)?;
+    let mail = mail::setup(&db, &config).await?;
+    let state = AppState::new(db, config)?.with_mail(mail);
     state.start_workers();
     Ok(state)
 }
@@ -164,6 +166,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         heads,
         state.config().audit_head_interval,
     ));
+    let digests = state
+        .mail()
+        .map(|_| mail::spawn_digests(db.clone(), state.config().mail_digest_interval));
     let sweep = state.billing().map(|b| {
         billing::spawn_grace_sweep(
             db.clone(),
@@ -177,6 +182,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     if let Some(sweep) = sweep {
         sweep.abort();
+    }
+    if let Some(digests) = digests {
+        digests.abort();
     }
     state.stop_workers().await;
     db.close().await;
@@ -196,6 +204,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         tracing::info!(migration = %name, "applied a migration");
     }
     let slots = config.workers.max(1);
+    let mail = mail::setup(&db, &config).await?;
     let workers = bb_jobs::Workers::spawn(
         db.clone(),
         bb_jobs::WorkerConfig {
@@ -206,6 +215,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
                 allow_private: config.webhook_allow_private,
                 ..bb_webhooks::Policy::default()
             },
+            mail,
             ..bb_jobs::WorkerConfig::default()
         },
     );

@@ -27,6 +27,8 @@ struct Inner {
     metrics: PrometheusHandle,
     /// Stripe billing, when configured.
     billing: Option<crate::billing::BillingSetup>,
+    /// Email, when configured (`BB_SMTP_URL`).
+    mail: Option<bb_jobs::MailSetup>,
     /// The workers running in this process, if any (taken at shutdown).
     workers: std::sync::Mutex<Option<bb_jobs::Workers>>,
 }
@@ -75,6 +77,7 @@ impl AppState {
             metrics: telemetry::metrics_handle(),
             workers: std::sync::Mutex::new(None),
             billing,
+            mail: None,
             config,
         })))
     }
@@ -86,6 +89,19 @@ impl AppState {
     /// The object store (exports, audit packages).
     pub fn objects(&self) -> &Objects {
         &self.0.objects
+    }
+
+    /// The same state with email set up (call before cloning it).
+    pub fn with_mail(mut self, mail: Option<bb_jobs::MailSetup>) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.mail = mail;
+        }
+        self
+    }
+
+    /// Email, when configured.
+    pub fn mail(&self) -> Option<&bb_jobs::MailSetup> {
+        self.0.mail.as_ref()
     }
 
     /// Stripe billing, when configured.
@@ -128,6 +144,7 @@ impl AppState {
             lease: self.0.config.worker_lease,
             market: self.market_config(),
             webhooks: self.webhook_policy(),
+            mail: self.0.mail.clone(),
             ..bb_jobs::WorkerConfig::default()
         };
         let workers = bb_jobs::Workers::spawn(self.0.db.clone(), config);

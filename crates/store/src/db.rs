@@ -244,6 +244,11 @@ impl Db {
         crate::Audit { db: self }
     }
 
+    /// Notification preferences and the email outbox.
+    pub fn emails(&self) -> crate::Emails<'_> {
+        crate::Emails { db: self }
+    }
+
     /// Stripe customers, subscriptions and events.
     pub fn billing(&self) -> crate::Billing<'_> {
         crate::Billing { db: self }

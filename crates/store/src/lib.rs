@@ -43,6 +43,7 @@ mod clock;
 mod cohorts;
 mod compliance;
 mod db;
+mod emails;
 mod error;
 mod holdout;
 mod jobs;
@@ -81,6 +82,10 @@ pub use cohorts::{
 };
 pub use compliance::{Compliance, ComplianceEvent, Decided, Decision, EventFilter};
 pub use db::{Backend, Db, redact_url};
+pub use emails::{
+    DIGEST_KIND, EMAIL_DELIVERY, EMAIL_MAX_ATTEMPTS, EmailMode, EmailRecord, Emails, PendingEmail,
+    Preference,
+};
 pub use error::StoreError;
 pub use holdout::{HoldoutLook, Holdouts};
 pub use jobs::{
@@ -93,7 +98,9 @@ pub use model::{
     Audience, ComplianceEntity, ComplianceEventType, ComplianceStatus, PlanTier, Role, RunKind,
     RunStatus, StrategyStatus, TemplateStatus, Visibility,
 };
-pub use notifications::{NewNotification, Notification, Notifications, notify_topic};
+pub use notifications::{
+    NOTIFICATION_KINDS, NewNotification, Notification, Notifications, describe_kind, notify_topic,
+};
 pub use paper::{
     NewPaperEvent, NewPaperRun, PAPER_MARKET_TICK, PAPER_RUNS_METRIC, PAPER_TICK, PaperBasket,
     PaperEvent, PaperMember, PaperRun, PaperRuns, Tick, paper_topic,

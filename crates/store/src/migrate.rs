@@ -133,6 +133,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0020_billing",
         sql: include_str!("../../../migrations/0020_billing.sql"),
     },
+    Migration {
+        version: 21,
+        name: "0021_email",
+        sql: include_str!("../../../migrations/0021_email.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

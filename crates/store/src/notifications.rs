@@ -48,6 +48,53 @@ pub struct Notifications<'a> {
     pub(crate) db: &'a Db,
 }
 
+/// Every notification kind, with what it means (the preferences grid, the webhook
+/// catalogue and the emails' "why you get this" read it).
+pub const NOTIFICATION_KINDS: &[(&str, &str)] = &[
+    (
+        "backtest.succeeded",
+        "A backtest finished (its headline numbers)",
+    ),
+    ("backtest.failed", "A backtest failed, with the reason"),
+    ("sweep.succeeded", "A parameter sweep finished"),
+    ("sweep.failed", "A parameter sweep failed"),
+    (
+        "robustness.succeeded",
+        "A robustness check finished, with its verdict",
+    ),
+    ("robustness.failed", "A robustness check failed"),
+    ("paper_trade_alert", "A paper-trading run needs attention"),
+    (
+        "template_review",
+        "A review decision on one of your templates",
+    ),
+    ("governance_task", "A template waits for review (reviewers)"),
+    (
+        "billing.payment_failed",
+        "A payment for your plan failed (the grace period began)",
+    ),
+    (
+        "billing.plan_changed",
+        "Your plan changed (bought, ended or downgraded)",
+    ),
+    (
+        "webhook.disabled",
+        "One of your webhook endpoints was disabled",
+    ),
+    (
+        "account.register_attempt",
+        "Someone tried to register with your email address",
+    ),
+];
+
+/// What a kind means, for people (the kind itself when unknown).
+pub fn describe_kind(kind: &str) -> &str {
+    NOTIFICATION_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(kind, |(_, d)| d)
+}
+
 /// The bus topic that tells a user's stream something new arrived.
 pub fn notify_topic(user_id: &str) -> String {
     format!("notify.{user_id}")
@@ -57,10 +104,11 @@ const COLUMNS: &str = "id, user_id, kind, title, body, link, payload, channel, r
 
 impl Db {
     /// Tells a user's streams that a notification arrived and the workers that webhook
-    /// deliveries may be waiting. Best effort (streams and workers also poll).
+    /// deliveries and emails may be waiting. Best effort (streams and workers also poll).
     pub async fn announce_notification(&self, user_id: &str, payload: &str) {
         let _ = self.publish(&notify_topic(user_id), payload).await;
         crate::jobs::publish_wakeup(self, crate::webhooks::WEBHOOK_DELIVERY).await;
+        crate::jobs::publish_wakeup(self, crate::emails::EMAIL_DELIVERY).await;
     }
 }
 
@@ -201,11 +249,13 @@ pub(crate) async fn insert(
     .execute(&mut *conn)
     .await
     .map_err(|e| map_err(e, &[], "user does not exist"))?;
-    crate::webhooks::fan_out_in(conn, &n).await?;
+    if crate::emails::outbox_in(conn, &n).await? {
+        crate::webhooks::fan_out_in(conn, &n).await?;
+    }
     Ok(n)
 }
 
-fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Notification, StoreError> {
     Ok(Notification {
         id: col(row, "id")?,
         user_id: col(row, "user_id")?,

@@ -698,6 +698,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/email/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop one kind of email, with the token from an email's link. No session needed: JSON
+         *     `{"token"}` from the app, or a one-click POST (`List-Unsubscribe=One-Click`, RFC 8058)
+         *     with the token in the query.
+         */
+        post: operations["unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your recent emails and how their delivery went. */
+        get: operations["list_emails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exports/{id}": {
         parameters: {
             query?: never;
@@ -880,6 +918,24 @@ export interface paths {
         /** The signed-in account. */
         get: operations["me"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your notification preferences: per kind, email and webhook. */
+        get: operations["get_preferences"];
+        /** Change notification preferences (all the changes, or none). */
+        put: operations["put_preferences"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2991,6 +3047,42 @@ export interface components {
             /** @description The market (baskets only). */
             symbol?: string | null;
         };
+        /** @description A page of emails, newest first. */
+        EmailList: {
+            items: components["schemas"]["EmailView"][];
+            /** Format: int32 */
+            limit: number;
+            /** Format: int32 */
+            offset: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description Where emails go. */
+        EmailSettings: {
+            address: string;
+            /** @description This server sends email (an SMTP server is set up). */
+            sending: boolean;
+        };
+        /** @description An email and its delivery state. */
+        EmailView: {
+            /** Format: int64 */
+            attempts: number;
+            /** Format: int64 */
+            created_at: number;
+            id: string;
+            /** @description A notification kind, or `digest`. */
+            kind: string;
+            /** @description Why the last try failed. */
+            last_error?: string | null;
+            /** Format: int64 */
+            sent_at?: number | null;
+            /**
+             * @description `queued`, `sent`, `failed`, `digest` (held for the next digest) or `digested` (sent
+             *     in one).
+             */
+            status: string;
+            subject: string;
+        };
         EnableTwoFactorRequest: {
             /**
              * @description The 6-digit code the app shows now.
@@ -3337,6 +3429,15 @@ export interface components {
         JoinCohortRequest: {
             /** @description The code the educator shared (case does not matter). */
             code: string;
+        };
+        /** @description One kind's choices. */
+        KindPreference: {
+            description: string;
+            /** @description `off`, `instant` (one email each) or `daily` (one digest a day). */
+            email: string;
+            kind: string;
+            /** @description `on` or `off`: sent to your webhook endpoints that take this kind. */
+            webhook: string;
         };
         /** @description A notification kind. */
         KindView: {
@@ -4154,6 +4255,24 @@ export interface components {
          * @enum {string}
          */
         PortType: "number" | "boolean";
+        /** @description A change to one kind; absent channels stay. */
+        PreferenceChange: {
+            /** @description `off`, `instant` or `daily`. */
+            email?: string | null;
+            kind: string;
+            /** @description `on` or `off`. */
+            webhook?: string | null;
+        };
+        /** @description Changes to store, all or none. */
+        PreferencesUpdate: {
+            /** @description At most one entry per kind. */
+            items: components["schemas"]["PreferenceChange"][];
+        };
+        /** @description Every kind with your choices (in-app is always on). */
+        PreferencesView: {
+            email: components["schemas"]["EmailSettings"];
+            kinds: components["schemas"]["KindPreference"][];
+        };
         /** @description What to publish. */
         PublishRequest: {
             /**
@@ -5159,6 +5278,16 @@ export interface components {
         UnreadCount: {
             /** Format: int64 */
             unread: number;
+        };
+        /** @description The token of an unsubscribe link. */
+        UnsubscribeRequest: {
+            token: string;
+        };
+        /** @description What was turned off. */
+        UnsubscribeResult: {
+            description: string;
+            /** @description The kind (or `digest`: every kind that went to the daily digest). */
+            kind: string;
         };
         /** @description Changes to an endpoint; absent fields stay. */
         UpdateEndpointRequest: {
@@ -7833,6 +7962,119 @@ export interface operations {
             };
         };
     };
+    unsubscribe: {
+        parameters: {
+            query?: {
+                /** @description The token (one-click POSTs from mail providers carry it here). */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description JSON `{"token"}`, or the form `List-Unsubscribe=One-Click` with the token in the query */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnsubscribeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeResult"];
+                };
+            };
+            /** @description No token */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a valid unsubscribe token */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_emails: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 100 (default 20). */
+                limit?: number;
+                /** @description 0 to 1,000,000 (default 0). */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailList"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A query value is out of range or unknown (`validation_failed`, `details.field` names it) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get_export: {
         parameters: {
             query?: never;
@@ -8447,6 +8689,91 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_preferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An unknown kind or mode, or a kind twice (`details.field`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

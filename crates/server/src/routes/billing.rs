@@ -280,6 +280,16 @@ async fn checkout(
             plan_name(live.plan)
         )));
     }
+    if let Some(owing) = subs
+        .iter()
+        .find(|s| matches!(s.status.as_str(), "past_due" | "unpaid"))
+    {
+        return Err(ApiError::Conflict(format!(
+            "Your {} subscription has an unpaid invoice; pay it under Manage billing instead \
+             of buying again.",
+            plan_name(owing.plan)
+        )));
+    }
     let user = state.db().users().get(&caller.id).await?;
     let customer = state.db().billing().customer(&caller.id).await?;
     let base = public_url(&state, &headers)?;

@@ -9,6 +9,7 @@ pub mod billing;
 pub mod blocks;
 pub mod cohorts;
 pub mod compliance;
+pub mod email;
 pub mod market;
 pub mod notifications;
 pub mod ops;
@@ -49,6 +50,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(settings::router())
         .merge(plan_usage::router())
         .merge(notifications::router())
+        .merge(email::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(ops::router())

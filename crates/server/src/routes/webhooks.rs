@@ -32,42 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The notification kinds an endpoint can subscribe to, with what each means.
-pub const KINDS: &[(&str, &str)] = &[
-    (
-        "backtest.succeeded",
-        "A backtest finished (its headline numbers)",
-    ),
-    ("backtest.failed", "A backtest failed, with the reason"),
-    ("sweep.succeeded", "A parameter sweep finished"),
-    ("sweep.failed", "A parameter sweep failed"),
-    (
-        "robustness.succeeded",
-        "A robustness check finished, with its verdict",
-    ),
-    ("robustness.failed", "A robustness check failed"),
-    ("paper_trade_alert", "A paper-trading run needs attention"),
-    (
-        "template_review",
-        "A review decision on one of your templates",
-    ),
-    ("governance_task", "A template waits for review (reviewers)"),
-    (
-        "billing.payment_failed",
-        "A payment for your plan failed (the grace period began)",
-    ),
-    (
-        "billing.plan_changed",
-        "Your plan changed (bought, ended or downgraded)",
-    ),
-    (
-        "webhook.disabled",
-        "One of your webhook endpoints was disabled",
-    ),
-    (
-        "account.register_attempt",
-        "Someone tried to register with your email address",
-    ),
-];
+pub const KINDS: &[(&str, &str)] = bb_store::NOTIFICATION_KINDS;
 
 /// A notification kind.
 #[derive(Debug, Serialize, ToSchema)]

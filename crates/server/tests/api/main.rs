@@ -10,6 +10,7 @@ mod billing;
 mod cohorts;
 mod common;
 mod conform;
+mod email;
 mod errors;
 mod exports;
 mod fake_stripe;
