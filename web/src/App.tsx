@@ -31,6 +31,8 @@ const CohortPage = lazy(() => import("./pages/CohortPage"));
 const WebhooksPage = lazy(() => import("./pages/WebhooksPage"));
 const NotificationSettingsPage = lazy(() => import("./pages/NotificationSettingsPage"));
 const UnsubscribePage = lazy(() => import("./pages/UnsubscribePage"));
+const ResetPasswordPage = lazy(() => import("./pages/ResetPasswordPage"));
+const VerifyEmailPage = lazy(() => import("./pages/VerifyEmailPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -91,6 +93,8 @@ export function App() {
             }
           />
           <Route path="/unsubscribe" element={<Page><UnsubscribePage /></Page>} />
+          <Route path="/reset-password" element={<Page><ResetPasswordPage /></Page>} />
+          <Route path="/verify-email" element={<Page><VerifyEmailPage /></Page>} />
           <Route
             element={
               <RequireAuth>

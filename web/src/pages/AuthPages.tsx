@@ -109,6 +109,9 @@ export function LoginPage() {
             required
           />
         </Field>
+        <p>
+          <Link to="/reset-password">Forgot your password?</Link>
+        </p>
         <button type="submit" className="button primary" disabled={busy}>
           {busy ? "Logging in…" : "Log in"}
         </button>

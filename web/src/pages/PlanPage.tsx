@@ -9,6 +9,7 @@ import type { Usage } from "../api/types";
 import { BillingSection } from "../components/billing/BillingSection";
 import { CheckoutReturn } from "../components/billing/CheckoutReturn";
 import { TwoFactorSection } from "./TwoFactorSection";
+import { VerifyEmailBanner } from "../components/account/VerifyEmailBanner";
 import "../styles/billing.css";
 
 export default function PlanPage() {
@@ -18,6 +19,7 @@ export default function PlanPage() {
   return (
     <>
       <h1>Your plan</h1>
+      <VerifyEmailBanner />
       <CheckoutReturn />
       {plan.isLoading && <p role="status">Loading…</p>}
       <ErrorMessage error={plan.error} />

@@ -1,0 +1,89 @@
+// The account's email address and password, by email: ask for a password reset link, choose a
+// new password with one, confirm the address with the link the server sent, and ask for that
+// link again. The reset and confirm calls work signed out; asking for the link again needs a
+// session.
+import { api, ApiError, data, refresh } from "../api/client";
+import type { User } from "../api/types";
+
+// The spec does not list these calls yet: the typed client, read loosely (same token and
+// `ApiError`s).
+interface Reply {
+  data?: unknown;
+  response: Response;
+}
+interface LooseClient {
+  POST(path: string, init?: { body?: unknown }): Promise<Reply>;
+}
+const loose = api as unknown as LooseClient;
+
+async function body<T>(reply: Promise<Reply>): Promise<T> {
+  return (await data(reply)) as T;
+}
+
+export interface Message {
+  message: string;
+}
+
+export interface EmailVerified {
+  message: string;
+  /** The address now confirmed. */
+  email: string;
+}
+
+/** Asks for a password reset link. The answer is the same whether or not the address has an
+ * account (it never tells who has one). */
+export function requestPasswordReset(email: string): Promise<Message> {
+  return body<Message>(loose.POST("/api/v1/auth/password-reset", { body: { email } }));
+}
+
+/** Sets a new password with a reset link's token; every session of the account ends. */
+export function confirmPasswordReset(token: string, password: string): Promise<Message> {
+  return body<Message>(loose.POST("/api/v1/auth/password-reset/confirm", { body: { token, password } }));
+}
+
+// One request per token: the page may ask twice for the same link (React's double effects in
+// development, a remount), and a link used once may be refused the second time.
+const verifying = new Map<string, Promise<EmailVerified>>();
+
+/** Confirms the address with a verification link's token (the same answer if asked twice in
+ * this page). */
+export function verifyEmail(token: string): Promise<EmailVerified> {
+  let pending = verifying.get(token);
+  if (!pending) {
+    pending = body<EmailVerified>(loose.POST("/api/v1/auth/verify-email", { body: { token } }));
+    verifying.set(token, pending);
+    // A failure (the network, say) may be tried again later.
+    pending.catch(() => verifying.delete(token));
+  }
+  return pending;
+}
+
+/** Sends the verification link again to the signed-in account's address. A path under
+ * `/auth/` is not refreshed by the client on a 401, so this refreshes once itself. */
+export async function sendVerificationEmail(): Promise<Message> {
+  const send = () => body<Message>(loose.POST("/api/v1/auth/verify-email/send"));
+  try {
+    return await send();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401 && (await refresh())) return send();
+    throw e;
+  }
+}
+
+/** Whether the account's address is confirmed (`/me`'s `email_verified`; a server that does
+ * not say counts as confirmed, so nothing asks). */
+export function isVerified(user: User): boolean {
+  return (user as User & { email_verified?: boolean }).email_verified !== false;
+}
+
+/** A refusal's words for the reader: the server's message, or the connection's trouble. */
+export function problem(err: unknown): string {
+  if (err instanceof ApiError && err.status === 429) {
+    const seconds = Number(err.message.match(/(\d+)\s*s\b/)?.[1]);
+    return seconds
+      ? `Too many requests in a short time. Try again in ${seconds} ${seconds === 1 ? "second" : "seconds"}.`
+      : "Too many requests in a short time. Wait a minute and try again.";
+  }
+  if (err instanceof ApiError) return err.message;
+  return "Could not reach the server. Check your connection and try again.";
+}
