@@ -2,8 +2,10 @@
 // new password with one, confirm the address with the link the server sent, and ask for that
 // link again. The reset and confirm calls work signed out; asking for the link again needs a
 // session.
+import { useEffect } from "react";
 import { api, ApiError, data, refresh } from "../api/client";
 import type { User } from "../api/types";
+import { useAuth } from "./auth";
 
 // The spec does not list these calls yet: the typed client, read loosely (same token and
 // `ApiError`s).
@@ -70,20 +72,47 @@ export async function sendVerificationEmail(): Promise<Message> {
   }
 }
 
-/** Whether the account's address is confirmed (`/me`'s `email_verified`; a server that does
- * not say counts as confirmed, so nothing asks). */
-export function isVerified(user: User): boolean {
-  return (user as User & { email_verified?: boolean }).email_verified !== false;
+/** `/me`'s `email_verified`: whether the account's address is confirmed; undefined when the
+ * user came from elsewhere (a sign-in's session gives the account without it). */
+export function emailVerified(user: User | null): boolean | undefined {
+  const v = (user as (User & { email_verified?: boolean }) | null)?.email_verified;
+  return typeof v === "boolean" ? v : undefined;
+}
+
+// The accounts whose `/me` was asked for `email_verified` in this page (once each: a server
+// that does not say is not asked again and again).
+const asked = new Set<string>();
+
+/**
+ * Whether the signed-in account's address is confirmed: true, false, or null while unknown
+ * (signed out, or `/me` not read yet). A session from signing in lacks the field, so this
+ * reads `/me` once to learn it.
+ */
+export function useEmailVerified(): boolean | null {
+  const { status, user, reloadUser } = useAuth();
+  const known = emailVerified(user);
+  useEffect(() => {
+    if (status !== "in" || !user || known !== undefined || asked.has(user.id)) return;
+    asked.add(user.id);
+    reloadUser().catch(() => undefined);
+  }, [status, user, known, reloadUser]);
+  return status === "in" && known !== undefined ? known : null;
 }
 
 /** A refusal's words for the reader: the server's message, or the connection's trouble. */
 export function problem(err: unknown): string {
   if (err instanceof ApiError && err.status === 429) {
-    const seconds = Number(err.message.match(/(\d+)\s*s\b/)?.[1]);
+    const seconds = retryAfter(err);
     return seconds
       ? `Too many requests in a short time. Try again in ${seconds} ${seconds === 1 ? "second" : "seconds"}.`
       : "Too many requests in a short time. Wait a minute and try again.";
   }
   if (err instanceof ApiError) return err.message;
   return "Could not reach the server. Check your connection and try again.";
+}
+
+/** The seconds a 429's message says to wait ("… retry in 60 s"); null when it does not say. */
+export function retryAfter(err: ApiError): number | null {
+  const seconds = Number(err.message.match(/(\d+)\s*s\b/)?.[1]);
+  return seconds > 0 ? seconds : null;
 }

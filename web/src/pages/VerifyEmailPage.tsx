@@ -8,7 +8,7 @@ import { ApiError } from "../api/client";
 import { AccountFrame } from "../components/account/AccountFrame";
 import { SendLinkAgain } from "../components/account/SendLinkAgain";
 import { useAuth } from "../hooks/auth";
-import { isVerified, problem, verifyEmail, type EmailVerified } from "../hooks/account";
+import { emailVerified, problem, useEmailVerified, verifyEmail, type EmailVerified } from "../hooks/account";
 
 type State = { step: "checking" } | { step: "done"; result: EmailVerified } | { step: "failed"; error: unknown };
 
@@ -17,6 +17,7 @@ export default function VerifyEmailPage() {
   const token = params.get("token")?.trim() ?? "";
   const { status, user, reloadUser } = useAuth();
   const [state, setState] = useState<State>({ step: "checking" });
+  const verified = useEmailVerified();
 
   useEffect(() => {
     if (!token) return;
@@ -33,7 +34,7 @@ export default function VerifyEmailPage() {
 
   // Signed in: read the account again so the app stops asking to confirm the address.
   const done = state.step === "done";
-  const stale = status === "in" && user !== null && !isVerified(user);
+  const stale = status === "in" && user !== null && emailVerified(user) !== true;
   useEffect(() => {
     if (done && stale) reloadUser().catch(() => undefined);
   }, [done, stale, reloadUser]);
@@ -44,7 +45,7 @@ export default function VerifyEmailPage() {
         <p className="error-box" role="alert">
           This link has no confirmation token: open the whole link from the email.
         </p>
-        <NewLink signedIn={status === "in"} alreadyVerified={status === "in" && user !== null && isVerified(user)} />
+        <NewLink signedIn={status === "in"} alreadyVerified={verified === true} />
       </AccountFrame>
     );
 
@@ -76,7 +77,7 @@ export default function VerifyEmailPage() {
               ? "This link has expired or was already used, or it is incomplete."
               : problem(state.error)}
           </p>
-          <NewLink signedIn={status === "in"} alreadyVerified={status === "in" && user !== null && isVerified(user)} />
+          <NewLink signedIn={status === "in"} alreadyVerified={verified === true} />
         </>
       )}
     </AccountFrame>

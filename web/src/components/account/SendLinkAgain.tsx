@@ -3,7 +3,19 @@
 // again too soon).
 import { useState } from "react";
 import { ErrorMessage } from "../Field";
-import { problem, sendVerificationEmail } from "../../hooks/account";
+import { ApiError } from "../../api/client";
+import { problem, retryAfter, sendVerificationEmail } from "../../hooks/account";
+
+/** The refusal in the reader's words: a link went out a moment ago, or the server's message. */
+function refusal(err: unknown): string {
+  if (err instanceof ApiError && err.status === 429) {
+    const seconds = retryAfter(err);
+    return `We sent you a link less than a minute ago: check your inbox and spam folder${
+      seconds ? `, or ask again in ${seconds} ${seconds === 1 ? "second" : "seconds"}` : ", or ask again in a minute"
+    }.`;
+  }
+  return problem(err);
+}
 
 export function SendLinkAgain({ label = "Send the link again" }: { label?: string }) {
   const [busy, setBusy] = useState(false);
@@ -17,7 +29,7 @@ export function SendLinkAgain({ label = "Send the link again" }: { label?: strin
     try {
       setSent((await sendVerificationEmail()).message);
     } catch (err) {
-      setError(problem(err));
+      setError(refusal(err));
     } finally {
       setBusy(false);
     }
