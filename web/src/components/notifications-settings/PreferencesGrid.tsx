@@ -7,6 +7,7 @@ import { Link } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
 import { ApiError } from "../../api/client";
 import {
+  emailMode,
   notificationPrefsKeys,
   savePreferences,
   type EmailMode,
@@ -14,6 +15,7 @@ import {
   type PreferenceChange,
   type PreferencesView,
   type WebhookMode,
+  webhookMode,
 } from "../../hooks/notificationPrefs";
 import { ErrorMessage } from "../Field";
 
@@ -54,7 +56,7 @@ export function PreferencesGrid({ view }: { view: PreferencesView }) {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState("");
 
-  const choice = (k: KindPreference): Choice => draft[k.kind] ?? { email: k.email, webhook: k.webhook };
+  const choice = (k: KindPreference): Choice => draft[k.kind] ?? { email: emailMode(k.email), webhook: webhookMode(k.webhook) };
   const changes = view.kinds.map((k) => changeOf(k, draft[k.kind])).filter((c): c is PreferenceChange => c !== null);
 
   const edit = (k: KindPreference, next: Partial<Choice>) => {
@@ -86,68 +88,70 @@ export function PreferencesGrid({ view }: { view: PreferencesView }) {
 
   return (
     <form className="prefs-form" onSubmit={save} aria-labelledby={captionId} noValidate>
-      <table className="table prefs-grid">
-        <caption id={captionId} className="visually-hidden">
-          How each notification reaches you
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Notification</th>
-            <th scope="col">In app</th>
-            <th scope="col">Email</th>
-            <th scope="col">Webhook</th>
-          </tr>
-        </thead>
-        <tbody>
-          {view.kinds.map((k) => {
-            const c = choice(k);
-            const changed = changeOf(k, draft[k.kind]) !== null;
-            return (
-              <tr key={k.kind} data-kind={k.kind} className={changed ? "prefs-changed" : undefined}>
-                <th scope="row">
-                  <span className="prefs-description">{k.description}</span>{" "}
-                  <code className="prefs-kind">{k.kind}</code>
-                  {changed && <span className="visually-hidden"> (changed, not saved yet)</span>}
-                </th>
-                <td data-label="In app">
-                  <input
-                    type="checkbox"
-                    className="prefs-check"
-                    checked
-                    disabled
-                    aria-label={`In app for ${k.description}`}
-                    aria-describedby={inAppNoteId}
-                  />
-                </td>
-                <td data-label="Email">
-                  <select
-                    className="prefs-select"
-                    value={c.email}
-                    aria-label={`Email for ${k.description}`}
-                    onChange={(e) => edit(k, { email: e.target.value as EmailMode })}
-                  >
-                    {EMAIL_CHOICES.map((o) => (
-                      <option key={o.value} value={o.value}>
-                        {o.words}
-                      </option>
-                    ))}
-                  </select>
-                </td>
-                <td data-label="Webhook">
-                  <input
-                    type="checkbox"
-                    className="prefs-check"
-                    checked={c.webhook === "on"}
-                    aria-label={`Webhook for ${k.description}`}
-                    aria-describedby={webhookNoteId}
-                    onChange={(e) => edit(k, { webhook: e.target.checked ? "on" : "off" })}
-                  />
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <div className="prefs-grid-wrap">
+        <table className="table prefs-grid">
+          <caption id={captionId} className="visually-hidden">
+            How each notification reaches you
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Notification</th>
+              <th scope="col">In app</th>
+              <th scope="col">Email</th>
+              <th scope="col">Webhook</th>
+            </tr>
+          </thead>
+          <tbody>
+            {view.kinds.map((k) => {
+              const c = choice(k);
+              const changed = changeOf(k, draft[k.kind]) !== null;
+              return (
+                <tr key={k.kind} data-kind={k.kind} className={changed ? "prefs-changed" : undefined}>
+                  <th scope="row">
+                    <span className="prefs-description">{k.description}</span>{" "}
+                    <code className="prefs-kind">{k.kind}</code>
+                    {changed && <span className="visually-hidden"> (changed, not saved yet)</span>}
+                  </th>
+                  <td data-label="In app">
+                    <input
+                      type="checkbox"
+                      className="prefs-check"
+                      checked
+                      disabled
+                      aria-label={`In app for ${k.description}`}
+                      aria-describedby={inAppNoteId}
+                    />
+                  </td>
+                  <td data-label="Email">
+                    <select
+                      className="prefs-select"
+                      value={c.email}
+                      aria-label={`Email for ${k.description}`}
+                      onChange={(e) => edit(k, { email: e.target.value as EmailMode })}
+                    >
+                      {EMAIL_CHOICES.map((o) => (
+                        <option key={o.value} value={o.value}>
+                          {o.words}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td data-label="Webhook">
+                    <input
+                      type="checkbox"
+                      className="prefs-check"
+                      checked={c.webhook === "on"}
+                      aria-label={`Webhook for ${k.description}`}
+                      aria-describedby={webhookNoteId}
+                      onChange={(e) => edit(k, { webhook: e.target.checked ? "on" : "off" })}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
       <p className="help" id={inAppNoteId}>
         In-app notifications are always kept: the bell and the Notifications page show every one.
       </p>

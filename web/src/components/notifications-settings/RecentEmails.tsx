@@ -21,21 +21,33 @@ const STATE_PILL: Record<EmailStatus, string> = {
   digested: "pill-succeeded",
 };
 
+function isStatus(v: string): v is EmailStatus {
+  return Object.hasOwn(STATE_WORDS, v);
+}
+
 function State({ email }: { email: SentEmail }) {
+  const status = email.status;
   return (
     <>
-      <span className={`pill ${STATE_PILL[email.status] ?? ""}`}>{STATE_WORDS[email.status] ?? email.status}</span>
+      <span className={`pill ${isStatus(status) ? STATE_PILL[status] : ""}`}>{isStatus(status) ? STATE_WORDS[status] : status}</span>
       {email.status === "failed" && email.last_error && <span className="email-error">{email.last_error}</span>}
     </>
   );
 }
 
+// Account emails are not notification kinds (no setting stops them).
+const ACCOUNT_WORDS: Record<string, string> = {
+  "account.verify_email": "Confirm your email address",
+  "account.password_reset": "Reset your password",
+  "account.new_sign_in": "A new sign-in to your account",
+  digest: "Daily digest",
+};
+
 export function RecentEmails({ kinds }: { kinds: KindPreference[] }) {
   const headingId = useId();
   const list = useRecentEmails();
   const items = list.data?.items ?? [];
-  const words = (kind: string) =>
-    kind === "digest" ? "Daily digest" : (kinds.find((k) => k.kind === kind)?.description ?? kind);
+  const words = (kind: string) => kinds.find((k) => k.kind === kind)?.description ?? ACCOUNT_WORDS[kind] ?? kind;
   return (
     <section className="section" aria-labelledby={headingId}>
       <h2 id={headingId}>Recent emails</h2>
@@ -69,7 +81,7 @@ export function RecentEmails({ kinds }: { kinds: KindPreference[] }) {
                   <tr key={e.id} data-status={e.status} data-kind={e.kind}>
                     <td>
                       {words(e.kind)}
-                      <code className="prefs-kind">{e.kind}</code>
+                      {words(e.kind) !== e.kind && <code className="prefs-kind">{e.kind}</code>}
                     </td>
                     <td className="email-subject">{e.subject || "–"}</td>
                     <td>
