@@ -3,7 +3,8 @@
 // gets an email about it, with RFC 8058 one-click unsubscribe headers. In Notification settings
 // it turns "backtest finished" emails off and saves; the next backtest shows in the app but
 // sends no email. Recent emails shows the first one sent. The email's unsubscribe link
-// (/unsubscribe?token=…), opened signed out, does not unsubscribe on load, only on the button.
+// (/unsubscribe?token=…), opened signed out, does not unsubscribe on load, only on the button;
+// the List-Unsubscribe address takes RFC 8058's one-click POST (and ignores a GET).
 // Axe at 1440 and 390 px, and nothing wider than a 390 px phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -335,6 +336,8 @@ test("a backtest's email, turned off in Notification settings, and the unsubscri
   const stranger = await browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   const out = await stranger.newPage();
   out.on("pageerror", (e) => errors.push(e.message));
+  // The server's links start from its public URL; with no BB_PUBLIC_URL that is the bound
+  // address as configured (127.0.0.1:0 here), so the test keeps the link's path and query.
   const link = new URL(pageLink);
   await out.goto(`${server.url}${link.pathname}${link.search}`);
   await out.getByRole("heading", { level: 1, name: "Stop emails about finished backtests?" }).waitFor(WAIT);
@@ -350,6 +353,21 @@ test("a backtest's email, turned off in Notification settings, and the unsubscri
   assert.equal((await preference(SUCCEEDED)).email, "off", "the button turned them off");
   await screenshot(out, "email-unsubscribed-390");
   await stranger.close();
+
+  // RFC 8058: the List-Unsubscribe address, POSTed `List-Unsubscribe=One-Click` with no session
+  // (as a mail provider does), stops them too; a GET of it (a link scanner) does not.
+  assert.equal((await call("PUT", "/api/v1/notification-preferences", { items: [{ kind: SUCCEEDED, email: "instant" }] })).status, 200);
+  const oneClick = new URL(listUnsubscribe.match(/<(https?:\/\/[^>]+)>/)[1]);
+  const target = `${server.url}${oneClick.pathname}${oneClick.search}`;
+  await fetch(target);
+  assert.equal((await preference(SUCCEEDED)).email, "instant", "a GET of the one-click address changes nothing");
+  const posted = await fetch(target, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "List-Unsubscribe=One-Click",
+  });
+  assert.equal(posted.status, 200, await posted.text());
+  assert.equal((await preference(SUCCEEDED)).email, "off", "the one-click POST turned them off");
 
   assert.deepEqual(errors, [], "no page errors");
   await context.close();
