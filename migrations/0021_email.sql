@@ -27,6 +27,9 @@ CREATE TABLE emails (
     attempts        BIGINT NOT NULL DEFAULT 0,
     last_error      TEXT,
     subject         TEXT NOT NULL DEFAULT '',
+    -- the words and link of an email that tells of no notification (account emails)
+    body            TEXT NOT NULL DEFAULT '',
+    link            TEXT,
     created_at      BIGINT NOT NULL,
     updated_at      BIGINT NOT NULL,
     sent_at         BIGINT

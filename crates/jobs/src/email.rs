@@ -75,12 +75,11 @@ async fn send(cx: JobContext<'_>, job: &Job) -> Result<Value, JobError> {
     }
 }
 
+/// Notification emails and digests can be stopped; account emails (verification, password
+/// reset, a new sign-in) cannot.
 fn unsubscribe_token(setup: &MailSetup, p: &PendingEmail) -> Option<String> {
-    Some(bb_mail::token::sign(
-        &setup.key,
-        &p.email.user_id,
-        &p.email.kind,
-    ))
+    (p.notification.is_some() || p.email.kind == DIGEST_KIND)
+        .then(|| bb_mail::token::sign(&setup.key, &p.email.user_id, &p.email.kind))
 }
 
 fn absolute(setup: &MailSetup, link: Option<&str>) -> Option<String> {
@@ -158,21 +157,36 @@ fn compose(setup: &MailSetup, p: &PendingEmail) -> Email {
                 Vec::new()
             },
         ),
-        None => (p.email.subject.clone(), String::new(), None, Vec::new()),
+        None => (
+            p.email.subject.clone(),
+            p.email.body.clone(),
+            p.email.link.clone(),
+            Vec::new(),
+        ),
     };
+    let account = p.notification.is_none();
     Email {
         template: "notification",
         subject: p.email.subject.clone(),
         title,
         body,
         link,
-        action: "Open in Blockbuilders".into(),
+        action: match p.email.kind.as_str() {
+            "account.verify_email" => "Confirm my email address".into(),
+            "account.password_reset" => "Choose a new password".into(),
+            "account.new_sign_in" => "Reset my password".into(),
+            _ => "Open in Blockbuilders".into(),
+        },
         details,
         items: Vec::new(),
-        reason: format!(
-            "you asked for email about: {}",
-            bb_store::describe_kind(&p.email.kind).to_lowercase()
-        ),
+        reason: if account {
+            "it is about the security of your account".into()
+        } else {
+            format!(
+                "you asked for email about: {}",
+                bb_store::describe_kind(&p.email.kind).to_lowercase()
+            )
+        },
         unsubscribe_url,
         settings_url,
     }

@@ -116,12 +116,12 @@ pub async fn run(
 }
 
 /// `blockbuilders serve`: everything, until Ctrl-C or SIGTERM.
-pub async fn serve(config: Config) -> anyhow::Result<()> {
+pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     telemetry::init_tracing(&config);
     tracing::debug!(?config, "configuration");
     let bind = config.bind;
     let demo = config.demo;
-    let state = start(config).await?;
+    // Bound first, so links in emails name the port really taken (`--bind …:0`).
     let listener = TcpListener::bind(bind)
         .await
         .with_context(|| format!("listening on {bind}"))?;
@@ -131,6 +131,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         addr
     };
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{shown}"));
+    }
+    let state = start(config).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "Blockbuilders is running at http://{shown}")?;
     writeln!(out, "API docs: http://{shown}{}/", openapi::DOCS_PATH)?;

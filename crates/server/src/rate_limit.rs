@@ -28,6 +28,8 @@ const PRUNE_ABOVE: usize = 10_000;
 pub enum Scope {
     Register,
     Login,
+    /// Password resets (asking and confirming).
+    Recovery,
 }
 
 /// Attempts per client IP and minute, per scope.

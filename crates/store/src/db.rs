@@ -244,6 +244,11 @@ impl Db {
         crate::Audit { db: self }
     }
 
+    /// Verification and password-reset tokens, verified addresses, known devices.
+    pub fn account(&self) -> crate::Account<'_> {
+        crate::Account { db: self }
+    }
+
     /// Notification preferences and the email outbox.
     pub fn emails(&self) -> crate::Emails<'_> {
         crate::Emails { db: self }

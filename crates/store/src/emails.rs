@@ -24,6 +24,12 @@ pub const EMAIL_DELIVERY: &str = "email_delivery";
 /// The kind of a digest email.
 pub const DIGEST_KIND: &str = "digest";
 
+/// The bus topic on which a user's email is said to be sent or to have failed a try
+/// (payload: the email id).
+pub fn email_topic(user_id: &str) -> String {
+    format!("email.{user_id}")
+}
+
 /// Tries of one email before it fails.
 pub const EMAIL_MAX_ATTEMPTS: u32 = 6;
 
@@ -97,6 +103,9 @@ pub struct EmailRecord {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub subject: String,
+    /// An account email's words and link (empty for notification emails).
+    pub body: String,
+    pub link: Option<String>,
     pub created_at: i64,
     pub sent_at: Option<i64>,
 }
@@ -120,7 +129,7 @@ pub struct Emails<'a> {
 }
 
 const COLUMNS: &str = "id, user_id, kind, notification_id, status, attempts, last_error, subject, \
-     created_at, sent_at";
+     body, link, created_at, sent_at";
 
 fn from_row(row: &AnyRow) -> Result<EmailRecord, StoreError> {
     Ok(EmailRecord {
@@ -132,6 +141,8 @@ fn from_row(row: &AnyRow) -> Result<EmailRecord, StoreError> {
         attempts: col(row, "attempts")?,
         last_error: col(row, "last_error")?,
         subject: col(row, "subject")?,
+        body: col(row, "body")?,
+        link: col(row, "link")?,
         created_at: col(row, "created_at")?,
         sent_at: col(row, "sent_at")?,
     })
@@ -238,7 +249,49 @@ fn notification_columns(prefix: &str) -> String {
     .join(", ")
 }
 
+/// An account email (verification, password reset, a new sign-in): sent whatever the
+/// preferences say, never with an unsubscribe link.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AccountEmail {
+    pub user_id: String,
+    /// `account.verify_email`, `account.password_reset` or `account.new_sign_in`.
+    pub kind: String,
+    pub subject: String,
+    pub body: String,
+    /// Absolute.
+    pub link: Option<String>,
+}
+
 impl Emails<'_> {
+    /// Queues an account email; `false` when no process can send email.
+    pub async fn queue_account(&self, email: AccountEmail) -> Result<bool, StoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        let can_send: Option<i64> = sqlx::query_scalar("SELECT id FROM mail_keys WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if can_send.is_none() {
+            return Ok(false);
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO emails (id, user_id, kind, status, subject, body, link, created_at, \
+             updated_at) VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $7)",
+        )
+        .bind(&id)
+        .bind(&email.user_id)
+        .bind(&email.kind)
+        .bind(&email.subject)
+        .bind(&email.body)
+        .bind(email.link.as_deref())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        queue_job(&mut tx, &email.user_id, &id).await?;
+        tx.commit().await?;
+        crate::jobs::publish_wakeup(self.db, EMAIL_DELIVERY).await;
+        Ok(true)
+    }
+
     /// The install's unsubscribe-signing key: the stored one, else `candidate` (hex) is
     /// stored and returned. Storing it also turns the email outbox on.
     pub async fn ensure_key(&self, candidate: &str) -> Result<String, StoreError> {
@@ -380,17 +433,20 @@ impl Emails<'_> {
         }))
     }
 
-    /// Records a sent email.
+    /// Records a sent email (and says so on the bus, [`email_topic`]).
     pub async fn sent(&self, id: &str) -> Result<(), StoreError> {
         let now = now_ms();
-        sqlx::query(
+        let user: Option<String> = sqlx::query_scalar(
             "UPDATE emails SET status = 'sent', attempts = attempts + 1, last_error = NULL, \
-             sent_at = $1, updated_at = $1 WHERE id = $2 AND status = 'queued'",
+             sent_at = $1, updated_at = $1 WHERE id = $2 AND status = 'queued' RETURNING user_id",
         )
         .bind(now)
         .bind(id)
-        .execute(&self.db.pool)
+        .fetch_optional(&self.db.pool)
         .await?;
+        if let Some(user) = user {
+            let _ = self.db.publish(&email_topic(&user), id).await;
+        }
         Ok(())
     }
 
@@ -401,16 +457,19 @@ impl Emails<'_> {
         error: &str,
         last: bool,
     ) -> Result<(), StoreError> {
-        sqlx::query(
+        let user: Option<String> = sqlx::query_scalar(
             "UPDATE emails SET status = $1, attempts = attempts + 1, last_error = $2, \
-             updated_at = $3 WHERE id = $4 AND status = 'queued'",
+             updated_at = $3 WHERE id = $4 AND status = 'queued' RETURNING user_id",
         )
         .bind(if last { "failed" } else { "queued" })
         .bind(error.chars().take(500).collect::<String>())
         .bind(now_ms())
         .bind(id)
-        .execute(&self.db.pool)
+        .fetch_optional(&self.db.pool)
         .await?;
+        if let Some(user) = user {
+            let _ = self.db.publish(&email_topic(&user), id).await;
+        }
         Ok(())
     }
 

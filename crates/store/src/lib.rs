@@ -33,6 +33,7 @@
 //! The store reads the clock itself (it is in the outer ring): timestamps are Unix
 //! milliseconds, strictly increasing within one process (see [`now_ms`]).
 
+mod account;
 mod audit;
 mod audit_chain;
 mod billing;
@@ -61,6 +62,7 @@ mod tokens;
 mod users;
 mod webhooks;
 
+pub use account::{Account, TokenPurpose};
 pub use audit::{Audit, NewAuditEntry, VerifiedChain};
 pub use audit_chain::{
     AUDIT_PACKAGE_FORMAT, AuditEntry, AuditManifest, AuditPackage, ChainError, ChainPoint,
@@ -83,8 +85,8 @@ pub use cohorts::{
 pub use compliance::{Compliance, ComplianceEvent, Decided, Decision, EventFilter};
 pub use db::{Backend, Db, redact_url};
 pub use emails::{
-    DIGEST_KIND, EMAIL_DELIVERY, EMAIL_MAX_ATTEMPTS, EmailMode, EmailRecord, Emails, PendingEmail,
-    Preference,
+    AccountEmail, DIGEST_KIND, EMAIL_DELIVERY, EMAIL_MAX_ATTEMPTS, EmailMode, EmailRecord, Emails,
+    PendingEmail, Preference, email_topic,
 };
 pub use error::StoreError;
 pub use holdout::{HoldoutLook, Holdouts};

@@ -138,6 +138,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0021_email",
         sql: include_str!("../../../migrations/0021_email.sql"),
     },
+    Migration {
+        version: 22,
+        name: "0022_account_email",
+        sql: include_str!("../../../migrations/0022_account_email.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -461,6 +461,21 @@ async fn a_failed_payment_keeps_the_plan_for_the_grace_period_then_downgrades() 
             .contains("grace period ended"),
         "{view}"
     );
+    // Buying again while an invoice is open is refused: pay it instead.
+    let again = app
+        .post(
+            "/api/v1/billing/checkout",
+            Some(&di.token),
+            json!({ "plan": "premium" }),
+        )
+        .await;
+    assert_eq!(again.error_code(), ErrorCode::Conflict);
+    assert!(
+        again.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unpaid invoice")
+    );
 
     // Paying the open invoice brings the plan back.
     fake.set_status(&sub, "active");

@@ -182,6 +182,24 @@ async fn backtest(app: &TestApp, token: &str, strategy: &str) -> String {
     .await
 }
 
+/// Waits until the email with this `Message-ID` is recorded sent (or failed).
+async fn recorded(
+    bus: &mut tokio::sync::broadcast::Receiver<bb_store::BusEvent>,
+    user_id: &str,
+    message_id: &str,
+) {
+    let topic = bb_store::email_topic(user_id);
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(60), bus.recv())
+            .await
+            .expect("the email recorded within a minute")
+            .expect("the bus runs");
+        if e.topic == topic && message_id.contains(&e.payload) {
+            return;
+        }
+    }
+}
+
 fn token_of(url: &str) -> &str {
     url.split("token=").nth(1).unwrap().trim_end_matches('>')
 }
@@ -191,6 +209,13 @@ async fn a_backtest_summary_is_emailed_and_the_preferences_turn_it_off_or_into_a
     let mut sink = SmtpSink::start().await;
     let app = app_with(&sink).await;
     let ada = app.register("ada-mail@example.com").await;
+    let confirm = sink.next().await;
+    assert_eq!(
+        confirm.header("subject"),
+        Some("Confirm your email address for Blockbuilders")
+    );
+    // Account emails cannot be unsubscribed from.
+    assert_eq!(confirm.header("list-unsubscribe"), None);
 
     let prefs = app
         .get("/api/v1/notification-preferences", Some(&ada.token))
@@ -212,6 +237,7 @@ async fn a_backtest_summary_is_emailed_and_the_preferences_turn_it_off_or_into_a
     assert_eq!(row(&prefs.body, "sweep.succeeded")["email"], "daily");
 
     // A finished backtest: its summary arrives by email.
+    let mut bus = app.state.db().subscribe();
     let strategy = app
         .create_strategy(&ada.token, "Mailed crossover", "private")
         .await;
@@ -261,9 +287,11 @@ async fn a_backtest_summary_is_emailed_and_the_preferences_turn_it_off_or_into_a
         "{text}"
     );
 
+    // The SMTP server prints a message before its answer reaches us: wait for the record.
+    recorded(&mut bus, &ada.id, message_id).await;
     let emails = app.get("/api/v1/emails", Some(&ada.token)).await;
     assert_conforms("EmailList", &emails.body);
-    assert_eq!(emails.body["total"], 1);
+    assert_eq!(emails.body["total"], 2, "the confirmation and the summary");
     let first = &emails.body["items"][0];
     assert_eq!(first["status"], "sent");
     assert_eq!(first["kind"], "backtest.succeeded");
@@ -302,7 +330,7 @@ async fn a_backtest_summary_is_emailed_and_the_preferences_turn_it_off_or_into_a
     );
     assert_eq!(
         app.get("/api/v1/emails", Some(&ada.token)).await.body["total"],
-        1
+        2
     );
 
     // The daily digest: held, then one email carries it.
@@ -333,6 +361,7 @@ async fn a_backtest_summary_is_emailed_and_the_preferences_turn_it_off_or_into_a
         1
     );
     let digest = sink.next().await;
+    recorded(&mut bus, &ada.id, digest.header("message-id").unwrap()).await;
     assert_eq!(
         digest.header("subject"),
         Some("Your Blockbuilders digest: 1 notification")
@@ -402,6 +431,15 @@ async fn email_routes_refuse_anonymous_other_users_forged_tokens_and_hostile_inp
     let app = app_with(&sink).await;
     let bo = app.register("bo-mail@example.com").await;
     let cy = app.register("cy-mail@example.com").await;
+    for _ in 0..2 {
+        assert!(
+            sink.next()
+                .await
+                .header("subject")
+                .unwrap()
+                .starts_with("Confirm your email")
+        );
+    }
     let strategy = app.create_strategy(&bo.token, "Bo's", "private").await;
     backtest(&app, &bo.token, &strategy).await;
     let mail = sink.next().await;
@@ -417,11 +455,10 @@ async fn email_routes_refuse_anonymous_other_users_forged_tokens_and_hostile_inp
             .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
     }
-    // Another user sees none of Bo's emails.
-    assert_eq!(
-        app.get("/api/v1/emails", Some(&cy.token)).await.body["total"],
-        0
-    );
+    // Another user sees none of Bo's emails: only their own confirmation.
+    let cy_emails = app.get("/api/v1/emails", Some(&cy.token)).await.body;
+    assert_eq!(cy_emails["total"], 1);
+    assert_eq!(cy_emails["items"][0]["kind"], "account.verify_email");
 
     let put = |items: Value| {
         app.call(
@@ -576,4 +613,205 @@ async fn without_smtp_nothing_is_queued_and_the_page_says_email_is_off() {
         .post("/api/v1/email/unsubscribe", None, json!({ "token": "abc" }))
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+/// The link (`PUBLIC` + path + `?token=`) in a message's text.
+fn link_in(mail: &Mail, path: &str) -> String {
+    let text = mail.decoded();
+    let start = text
+        .find(&format!("{PUBLIC}{path}?token="))
+        .unwrap_or_else(|| panic!("no {path} link in {text}"));
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn account_emails_confirm_the_address_reset_the_password_and_tell_of_new_devices() {
+    let mut sink = SmtpSink::start().await;
+    let app = app_with(&sink).await;
+    let eve = app.register("eve-mail@example.com").await;
+
+    // Registering sends a confirmation link; opening it confirms the address, once.
+    let confirm = sink.next().await;
+    assert_eq!(confirm.header("to"), Some("eve-mail@example.com"));
+    let token = link_in(&confirm, "/verify-email");
+    let me = app.get("/api/v1/me", Some(&eve.token)).await;
+    assert_eq!(me.body["email_verified"], false);
+    let resend = app
+        .post(
+            "/api/v1/auth/verify-email/send",
+            Some(&eve.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        resend.error_code(),
+        ErrorCode::RateLimited,
+        "a link went out a moment ago"
+    );
+    let ok = app
+        .post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_conforms("Verified", &ok.body);
+    assert_eq!(ok.body["email"], "eve-mail@example.com");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&eve.token)).await.body["email_verified"],
+        true
+    );
+    let again = app
+        .post("/api/v1/auth/verify-email", None, json!({ "token": token }))
+        .await;
+    assert_eq!(again.error_code(), ErrorCode::NotFound);
+    let resend = app
+        .post(
+            "/api/v1/auth/verify-email/send",
+            Some(&eve.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(resend.error_code(), ErrorCode::Conflict);
+    let anonymous = app
+        .post("/api/v1/auth/verify-email/send", None, json!({}))
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+
+    // A reset for an address with no account answers the same and sends nothing.
+    let nobody = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({ "email": "nobody@example.com" }),
+        )
+        .await;
+    let reset = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({ "email": "EVE-mail@example.com " }),
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::ACCEPTED);
+    assert_eq!(reset.status, StatusCode::ACCEPTED);
+    assert_eq!(nobody.body, reset.body);
+    let twice = app
+        .post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({ "email": "eve-mail@example.com" }),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::ACCEPTED);
+    let mail = sink.next().await;
+    assert_eq!(
+        mail.header("subject"),
+        Some("Reset your Blockbuilders password")
+    );
+    assert_eq!(mail.header("list-unsubscribe"), None);
+    let token = link_in(&mail, "/reset-password");
+    // A weak password is refused beside its field, and the link still works after.
+    let weak = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({ "token": token, "password": "password" }),
+        )
+        .await;
+    assert_eq!(weak.error_code(), ErrorCode::ValidationFailed);
+    assert_eq!(weak.body["error"]["details"]["field"], "password");
+    let new_password = "quartz lantern meadow ripple 42";
+    let done = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({ "token": token, "password": new_password }),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let reused = app
+        .post(
+            "/api/v1/auth/password-reset/confirm",
+            None,
+            json!({ "token": token, "password": new_password }),
+        )
+        .await;
+    assert_eq!(reused.error_code(), ErrorCode::NotFound);
+    for bad in ["", "x", &"y".repeat(500)] {
+        let reply = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({ "token": bad, "password": new_password }),
+            )
+            .await;
+        assert_eq!(reply.error_code(), ErrorCode::NotFound);
+    }
+    // Every session ended: the old refresh token no longer works; the old password neither.
+    let refreshed = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({ "refresh_token": eve.refresh }),
+        )
+        .await;
+    assert_eq!(refreshed.status, StatusCode::UNAUTHORIZED);
+    let old = app
+        .login("eve-mail@example.com", crate::common::PASSWORD)
+        .await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+
+    // Signing in from a browser never seen before: an email. With its cookie: none.
+    let fresh = app.login("eve-mail@example.com", new_password).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.text);
+    let notice = sink.next().await;
+    assert_eq!(
+        notice.header("subject"),
+        Some("A new sign-in to your Blockbuilders account")
+    );
+    assert!(
+        notice.decoded().contains("127.0.0.1"),
+        "{}",
+        notice.decoded()
+    );
+    let device = fresh
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("bb_device="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a device cookie");
+    let known = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("cookie", format!("bb_device={device}"))
+        .json(&json!({ "email": "eve-mail@example.com", "password": new_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(known.status(), StatusCode::OK);
+    // The outbox is written with the sign-in: no email was queued for the known device.
+    let token = fresh.body["access_token"].as_str().unwrap();
+    let emails = app.get("/api/v1/emails?limit=100", Some(token)).await.body;
+    let kinds: Vec<&str> = emails["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "account.new_sign_in",
+            "account.password_reset",
+            "account.verify_email"
+        ]
+    );
+    assert!(sink.none_yet());
 }

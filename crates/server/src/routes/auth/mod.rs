@@ -10,6 +10,7 @@
 //! taken email the owner gets a notification instead. With two-factor sign-in on, login
 //! answers a challenge that `POST /auth/2fa/verify` exchanges for the session.
 
+pub mod account_email;
 mod session;
 pub mod two_factor;
 pub mod types;
@@ -49,6 +50,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(logout))
         .routes(routes!(me))
         .merge(two_factor::router())
+        .merge(account_email::router())
 }
 
 /// Create an account.
@@ -100,7 +102,10 @@ async fn register(
         external_subject: None,
     };
     match state.db().users().create(new).await {
-        Ok(user) => tracing::info!(user_id = %user.id, "account created"),
+        Ok(user) => {
+            tracing::info!(user_id = %user.id, "account created");
+            account_email::send_confirmation(&state, &user).await?;
+        }
         Err(StoreError::Conflict(_)) => notify_owner(&state, &email).await?,
         Err(e) => return Err(e.into()),
     }
@@ -152,6 +157,7 @@ async fn notify_owner(state: &AppState, email: &str) -> Result<(), ApiError> {
 async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     state.limiter().check(Scope::Login, ip)?;
@@ -182,8 +188,14 @@ async fn login(
                 });
                 return Ok(Json(reply).into_response());
             }
+            let device = account_email::note_device(&state, &user, &headers, ip).await?;
             let (session, cookie) = start_session(&state, user).await?;
-            Ok(([(SET_COOKIE, cookie)], Json(LoginReply::Session(session))).into_response())
+            let mut response =
+                ([(SET_COOKIE, cookie)], Json(LoginReply::Session(session))).into_response();
+            if let Some(device) = device {
+                response.headers_mut().append(SET_COOKIE, device);
+            }
+            Ok(response)
         }
         _ => {
             state.login_guard().failed(&email, ip);
@@ -322,7 +334,16 @@ async fn logout(
 )]
 async fn me(State(state): State<AppState>, caller: AuthUser) -> Result<Json<UserView>, ApiError> {
     match state.db().users().get(&caller.id).await {
-        Ok(user) => Ok(Json(user.into())),
+        Ok(user) => {
+            let verified = state
+                .db()
+                .account()
+                .is_verified(&user.id, &user.email)
+                .await?;
+            let mut view = UserView::from(user);
+            view.email_verified = Some(verified);
+            Ok(Json(view))
+        }
         Err(StoreError::NotFound) => Err(ApiError::Unauthorized(
             "This account no longer exists.".to_string(),
         )),

@@ -236,6 +236,7 @@ async fn disable(
 async fn verify(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     Json(req): Json<VerifyTwoFactorRequest>,
 ) -> Result<Response, ApiError> {
     state.limiter().check(Scope::Login, ip)?;
@@ -305,8 +306,13 @@ async fn verify(
         ));
     }
     users.reset_totp_attempts(&user.id).await?;
+    let device = super::account_email::note_device(&state, &user, &headers, ip).await?;
     let (session, cookie) = start_session(&state, user).await?;
-    Ok(([(SET_COOKIE, cookie)], Json(session)).into_response())
+    let mut response = ([(SET_COOKIE, cookie)], Json(session)).into_response();
+    if let Some(device) = device {
+        response.headers_mut().append(SET_COOKIE, device);
+    }
+    Ok(response)
 }
 
 /// Counts a code attempt; `429` beyond the limit.

@@ -55,6 +55,9 @@ pub struct UserView {
     pub disabled: bool,
     /// May decide compliance events (granted by an admin).
     pub reviewer: bool,
+    /// The address is confirmed (its link was opened); given by `/api/v1/me` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
 }
 
 impl From<User> for UserView {
@@ -69,6 +72,7 @@ impl From<User> for UserView {
             two_factor_enabled: u.two_factor_enabled,
             reviewer: u.reviewer,
             disabled: u.disabled_at.is_some(),
+            email_verified: None,
         }
     }
 }
