@@ -3,44 +3,23 @@
 // link again. The reset and confirm calls work signed out; asking for the link again needs a
 // session.
 import { useEffect } from "react";
-import { api, ApiError, data, refresh } from "../api/client";
+import { api, ApiError, data, refresh, type Schemas } from "../api/client";
 import type { User } from "../api/types";
 import { useAuth } from "./auth";
 
-// The spec does not list these calls yet: the typed client, read loosely (same token and
-// `ApiError`s).
-interface Reply {
-  data?: unknown;
-  response: Response;
-}
-interface LooseClient {
-  POST(path: string, init?: { body?: unknown }): Promise<Reply>;
-}
-const loose = api as unknown as LooseClient;
-
-async function body<T>(reply: Promise<Reply>): Promise<T> {
-  return (await data(reply)) as T;
-}
-
-export interface Message {
-  message: string;
-}
-
-export interface EmailVerified {
-  message: string;
-  /** The address now confirmed. */
-  email: string;
-}
+export type Message = Schemas["Done"];
+/** The address confirmed (`email`) and the server's words. */
+export type EmailVerified = Schemas["Verified"];
 
 /** Asks for a password reset link. The answer is the same whether or not the address has an
  * account (it never tells who has one). */
 export function requestPasswordReset(email: string): Promise<Message> {
-  return body<Message>(loose.POST("/api/v1/auth/password-reset", { body: { email } }));
+  return data(api.POST("/api/v1/auth/password-reset", { body: { email } }));
 }
 
 /** Sets a new password with a reset link's token; every session of the account ends. */
 export function confirmPasswordReset(token: string, password: string): Promise<Message> {
-  return body<Message>(loose.POST("/api/v1/auth/password-reset/confirm", { body: { token, password } }));
+  return data(api.POST("/api/v1/auth/password-reset/confirm", { body: { token, password } }));
 }
 
 // One request per token: the page may ask twice for the same link (React's double effects in
@@ -52,7 +31,7 @@ const verifying = new Map<string, Promise<EmailVerified>>();
 export function verifyEmail(token: string): Promise<EmailVerified> {
   let pending = verifying.get(token);
   if (!pending) {
-    pending = body<EmailVerified>(loose.POST("/api/v1/auth/verify-email", { body: { token } }));
+    pending = data(api.POST("/api/v1/auth/verify-email", { body: { token } }));
     verifying.set(token, pending);
     // A failure (the network, say) may be tried again later.
     pending.catch(() => verifying.delete(token));
@@ -63,7 +42,7 @@ export function verifyEmail(token: string): Promise<EmailVerified> {
 /** Sends the verification link again to the signed-in account's address. A path under
  * `/auth/` is not refreshed by the client on a 401, so this refreshes once itself. */
 export async function sendVerificationEmail(): Promise<Message> {
-  const send = () => body<Message>(loose.POST("/api/v1/auth/verify-email/send"));
+  const send = () => data(api.POST("/api/v1/auth/verify-email/send"));
   try {
     return await send();
   } catch (e) {
@@ -75,7 +54,7 @@ export async function sendVerificationEmail(): Promise<Message> {
 /** `/me`'s `email_verified`: whether the account's address is confirmed; undefined when the
  * user came from elsewhere (a sign-in's session gives the account without it). */
 export function emailVerified(user: User | null): boolean | undefined {
-  const v = (user as (User & { email_verified?: boolean }) | null)?.email_verified;
+  const v = user?.email_verified;
   return typeof v === "boolean" ? v : undefined;
 }
 
