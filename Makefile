@@ -66,6 +66,7 @@ bench:
 	cargo bench -p bb-backtest --bench sweep
 	cargo bench -p bb-store --bench candles
 	cargo bench -p blockbuilders --bench jobs
+	cargo bench -p blockbuilders --bench notifications
 
 ## Regenerate the TA-Lib golden fixtures (needs: pip install ta-lib==0.8.2 numpy).
 fixtures:

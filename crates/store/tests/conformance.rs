@@ -118,7 +118,10 @@ conformance!(
                 "0016_audit_log",
                 "0017_templates",
                 "0018_cohorts",
-                "0019_webhooks"
+                "0019_webhooks",
+                "0020_billing",
+                "0021_email",
+                "0022_account_email"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

@@ -273,13 +273,6 @@ async fn checkout(
     })?;
     let now = bb_store::now_ms();
     let subs = state.db().billing().subscriptions(&caller.id).await?;
-    if let Some(live) = subs.iter().find(|s| s.access(now, b.grace_ms()).grants()) {
-        return Err(ApiError::Conflict(format!(
-            "You already have the {} plan through Stripe; change or cancel it under Manage \
-             billing.",
-            plan_name(live.plan)
-        )));
-    }
     if let Some(owing) = subs
         .iter()
         .find(|s| matches!(s.status.as_str(), "past_due" | "unpaid"))
@@ -288,6 +281,13 @@ async fn checkout(
             "Your {} subscription has an unpaid invoice; pay it under Manage billing instead \
              of buying again.",
             plan_name(owing.plan)
+        )));
+    }
+    if let Some(live) = subs.iter().find(|s| s.access(now, b.grace_ms()).grants()) {
+        return Err(ApiError::Conflict(format!(
+            "You already have the {} plan through Stripe; change or cancel it under Manage \
+             billing.",
+            plan_name(live.plan)
         )));
     }
     let user = state.db().users().get(&caller.id).await?;

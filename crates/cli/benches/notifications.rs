@@ -1,13 +1,16 @@
-//! Webhook delivery latency with a real `serve` process. Prints numbers; asserts nothing.
+//! Webhook and email delivery latency with a real `serve` process. Prints numbers; asserts
+//! nothing.
 //!
-//! `serve --demo --webhook-allow-private` on SQLite with in-process workers; the demo user
-//! registers an endpoint for `backtest.succeeded` at a local receiver, then runs an SMA
-//! crossover backtest on the bundled daily BTC candles, one at a time. For each run it
-//! prints the time from the run's completion (`finished_at`, the transaction that stores
-//! the result, the notification and its delivery) to the signed message's arrival at the
-//! receiver (signature verified), on the same clock.
+//! `serve --demo --webhook-allow-private --smtp-url smtp://…` on SQLite with in-process
+//! workers, and a real SMTP server (aiosmtpd from the test venv, printing what it
+//! receives); the demo user registers an endpoint for `backtest.succeeded` at a local
+//! receiver, then runs an SMA crossover backtest on the bundled daily BTC candles, one at a
+//! time. For each run it measures the time from the run's completion (`finished_at`, the
+//! transaction that stores the result, the notification, its webhook delivery and its
+//! email) to the signed message's arrival at the receiver (signature verified) and to the
+//! summary email's arrival at the SMTP server, on the same clock.
 //!
-//! Run: `cargo bench -p blockbuilders --bench webhooks`.
+//! Run: `cargo bench -p blockbuilders --bench notifications` (after `scripts/setup test`).
 #![allow(clippy::print_stdout)]
 
 use std::io::{BufRead, BufReader};
@@ -86,9 +89,51 @@ fn percentile(sorted: &[i64], p: f64) -> i64 {
     sorted[k.min(sorted.len() - 1)]
 }
 
+/// aiosmtpd on a free port; each received message's (arrival ms, subject).
+fn smtp_sink() -> (String, Proc, mpsc::UnboundedReceiver<(i64, String)>) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(root().join(".venv/bin/python"))
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &addr,
+            "-c",
+            "aiosmtpd.handlers.Debugging",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("aiosmtpd in .venv (scripts/setup test)");
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        let mut subject = String::new();
+        for line in out.lines().map_while(Result::ok) {
+            if let Some(s) = line.strip_prefix("Subject: ") {
+                subject = s.to_owned();
+            } else if line.starts_with("------------ END MESSAGE") {
+                let _ = tx.send((now_ms(), std::mem::take(&mut subject)));
+            }
+        }
+    });
+    while std::net::TcpStream::connect(&addr).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    (format!("smtp://{addr}"), Proc(child), rx)
+}
+
 #[tokio::main]
 async fn main() {
     bb_server::install_crypto_provider();
+    let (smtp, _smtp, mut mails) = smtp_sink();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_blockbuilders"))
@@ -102,6 +147,8 @@ async fn main() {
             "--webhook-allow-private",
             "--bind",
             "127.0.0.1:0",
+            "--smtp-url",
+            &smtp,
         ])
         .args(["--database-url", &url, "--jwt-secret", SECRET])
         .stdin(Stdio::null())
@@ -161,6 +208,7 @@ async fn main() {
     let body = json!({ "strategy_id": strategy, "symbol": "BTC-USD", "timeframe": "1d" });
 
     let mut latencies = Vec::new();
+    let mut email_latencies = Vec::new();
     let mut verified = 0;
     for i in 0..RUNS + 3 {
         let run: Value = client
@@ -186,12 +234,20 @@ async fn main() {
             .await
             .unwrap();
         let finished = view["finished_at"].as_i64().expect("finished");
+        let mailed = loop {
+            let (at, subject) = mails.recv().await.expect("an email");
+            if subject.starts_with("Backtest finished") {
+                break at;
+            }
+        };
         if i >= 3 {
             latencies.push(at - finished);
+            email_latencies.push(mailed - finished);
             verified += usize::from(ok);
         }
     }
     latencies.sort_unstable();
+    email_latencies.sort_unstable();
     println!(
         "webhook latency, run completion (finished_at) → signed message at the receiver, \
          SQLite, in-process workers, {RUNS} backtests: min {} ms, median {} ms, p95 {} ms, \
@@ -200,5 +256,14 @@ async fn main() {
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.95),
         latencies.last().unwrap(),
+    );
+    println!(
+        "email latency, run completion (finished_at) → the summary email received by the SMTP \
+         server (aiosmtpd), SQLite, in-process workers, {RUNS} backtests: min {} ms, median {} \
+         ms, p95 {} ms, max {} ms",
+        email_latencies[0],
+        percentile(&email_latencies, 0.5),
+        percentile(&email_latencies, 0.95),
+        email_latencies.last().unwrap(),
     );
 }
