@@ -161,13 +161,21 @@ fn parse(lines: &[String]) -> Mail {
 }
 
 async fn app_with(sink: &SmtpSink) -> TestApp {
+    app_on(sink, false).await
+}
+
+async fn app_on(sink: &SmtpSink, postgres: bool) -> TestApp {
     let url = sink.url();
-    let app = TestApp::spawn_with(|c| {
+    let configure = |c: &mut bb_server::config::Config| {
         c.smtp_url = Some(bb_server::config::Secret::new(url));
         c.mail_from = "Blockbuilders <alerts@mail.blockbuilders.test>".into();
         c.public_url = Some(PUBLIC.into());
-    })
-    .await;
+    };
+    let app = if postgres {
+        TestApp::spawn_postgres_with(configure).await
+    } else {
+        TestApp::spawn_with(configure).await
+    };
     bb_market::demo::load_demo(app.state.db()).await.unwrap();
     app
 }
@@ -206,8 +214,17 @@ fn token_of(url: &str) -> &str {
 
 #[tokio::test]
 async fn a_backtest_summary_is_emailed_and_the_preferences_turn_it_off_or_into_a_digest() {
+    summary_journey(false).await;
+}
+
+#[tokio::test]
+async fn a_backtest_summary_is_emailed_on_postgres_too() {
+    summary_journey(true).await;
+}
+
+async fn summary_journey(postgres: bool) {
     let mut sink = SmtpSink::start().await;
-    let app = app_with(&sink).await;
+    let app = app_on(&sink, postgres).await;
     let ada = app.register("ada-mail@example.com").await;
     let confirm = sink.next().await;
     assert_eq!(
