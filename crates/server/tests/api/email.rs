@@ -832,3 +832,45 @@ async fn account_emails_confirm_the_address_reset_the_password_and_tell_of_new_d
     );
     assert!(sink.none_yet());
 }
+
+#[tokio::test]
+async fn a_mail_server_that_cannot_be_reached_leaves_the_email_queued_with_the_reason() {
+    // A port with nothing listening: every try fails to connect.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let app = TestApp::spawn_with(|c| {
+        c.smtp_url = Some(bb_server::config::Secret::new(format!("smtp://{closed}")));
+        c.public_url = Some(PUBLIC.into());
+    })
+    .await;
+    let mut bus = app.state.db().subscribe();
+    let fay = app.register("fay-mail@example.com").await;
+    // The confirmation email's first try fails and is recorded, with why.
+    let topic = bb_store::email_topic(&fay.id);
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(60), bus.recv())
+            .await
+            .expect("a try recorded within a minute")
+            .expect("the bus runs");
+        if e.topic == topic {
+            break;
+        }
+    }
+    let emails = app.get("/api/v1/emails", Some(&fay.token)).await.body;
+    let email = &emails["items"][0];
+    assert_eq!(email["kind"], "account.verify_email");
+    // Queued again for the job's next try (a second may have happened meanwhile: the
+    // queue retries after a second).
+    assert_eq!(email["status"], "queued", "{emails}");
+    assert!(email["attempts"].as_i64().unwrap() >= 1, "{emails}");
+    assert!(
+        email["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("could not take it now"),
+        "{emails}"
+    );
+    assert_eq!(email["sent_at"], Value::Null);
+}
