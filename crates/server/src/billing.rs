@@ -141,9 +141,13 @@ impl BillingSetup {
             tracing::warn!(event = %event.id, subscription = %sub.id, "a subscription of no user we know");
             return Ok("no_user");
         };
-        if db.users().get(&user_id).await.is_err() {
-            tracing::warn!(event = %event.id, "a subscription of a user who no longer exists");
-            return Ok("no_user");
+        match db.users().get(&user_id).await {
+            Ok(_) => {}
+            Err(bb_store::StoreError::NotFound) => {
+                tracing::warn!(event = %event.id, "a subscription of a user who no longer exists");
+                return Ok("no_user");
+            }
+            Err(e) => return Err(e.into()),
         }
         db.billing().link_customer(&user_id, &sub.customer).await?;
         let applied = self.store(db, &sub, &user_id, fetched_at).await?;
