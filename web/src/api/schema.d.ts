@@ -5433,7 +5433,10 @@ export interface components {
             disabled: boolean;
             display_name: string;
             email: string;
-            /** @description The address is confirmed (its link was opened); given by `/api/v1/me` only. */
+            /**
+             * @description The address is confirmed (its link was opened); given by `/api/v1/me` only, and only
+             *     when the server sends email.
+             */
             email_verified?: boolean | null;
             id: string;
             plan: components["schemas"]["PlanTier"];

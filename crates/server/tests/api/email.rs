@@ -620,6 +620,9 @@ async fn without_smtp_nothing_is_queued_and_the_page_says_email_is_off() {
         .await
         .body;
     assert_eq!(prefs["email"]["sending"], false);
+    // Nobody is asked to confirm an address the server would send nothing to.
+    let me = app.get("/api/v1/me", Some(&di.token)).await.body;
+    assert!(me.get("email_verified").is_none(), "{me}");
     let strategy = app.create_strategy(&di.token, "Quiet", "private").await;
     backtest(&app, &di.token, &strategy).await;
     assert_eq!(

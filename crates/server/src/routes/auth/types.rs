@@ -55,7 +55,8 @@ pub struct UserView {
     pub disabled: bool,
     /// May decide compliance events (granted by an admin).
     pub reviewer: bool,
-    /// The address is confirmed (its link was opened); given by `/api/v1/me` only.
+    /// The address is confirmed (its link was opened); given by `/api/v1/me` only, and only
+    /// when the server sends email.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email_verified: Option<bool>,
 }
