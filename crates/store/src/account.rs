@@ -172,10 +172,8 @@ impl Account<'_> {
     pub async fn sign_in_from(&self, user_id: &str, device: &str) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.db.pool.begin().await?;
-        let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM user_devices WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        // The write comes first: on SQLite it takes the write lock at once (a read first
+        // would have to upgrade its lock later, which fails under a concurrent writer).
         sqlx::query(
             "INSERT INTO user_devices (user_id, device, first_seen, last_seen) \
              VALUES ($1, $2, $3, $3) ON CONFLICT (user_id, device) DO UPDATE SET last_seen = $3",
@@ -185,15 +183,22 @@ impl Account<'_> {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        let seen_before: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM user_devices WHERE user_id = $1 AND device = $2 AND first_seen < $3",
+        let first_seen: i64 = sqlx::query_scalar(
+            "SELECT first_seen FROM user_devices WHERE user_id = $1 AND device = $2",
         )
         .bind(user_id)
         .bind(device)
+        .fetch_one(&mut *tx)
+        .await?;
+        let older: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM user_devices WHERE user_id = $1 AND first_seen < $2",
+        )
+        .bind(user_id)
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(known > 0 && seen_before == 0)
+        // New now, and some other device was seen before.
+        Ok(first_seen == now && older > 0)
     }
 }

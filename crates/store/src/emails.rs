@@ -265,13 +265,14 @@ pub struct AccountEmail {
 impl Emails<'_> {
     /// Queues an account email; `false` when no process can send email.
     pub async fn queue_account(&self, email: AccountEmail) -> Result<bool, StoreError> {
-        let mut tx = self.db.pool.begin().await?;
         let can_send: Option<i64> = sqlx::query_scalar("SELECT id FROM mail_keys WHERE id = 1")
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&self.db.pool)
             .await?;
         if can_send.is_none() {
             return Ok(false);
         }
+        // A write first (the SQLite write lock at once; see `Account::sign_in_from`).
+        let mut tx = self.db.pool.begin().await?;
         let id = new_id();
         sqlx::query(
             "INSERT INTO emails (id, user_id, kind, status, subject, body, link, created_at, \
