@@ -442,13 +442,14 @@ async fn stripe_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<WebhookAck>, ApiError> {
-    let b = state
-        .billing()
-        .ok_or_else(|| ApiError::NotFound("Billing is not set up on this server.".into()))?;
+    // The cheap check first: no signature, no further look.
     let signature = headers
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ApiError::bad_request("The Stripe-Signature header is missing."))?;
+    let b = state
+        .billing()
+        .ok_or_else(|| ApiError::NotFound("Billing is not set up on this server.".into()))?;
     let now = bb_store::now_ms() / 1000;
     bb_billing::verify(signature, &body, &b.webhook_secrets(), now)
         .map_err(|e| ApiError::bad_request(format!("Refused: {e}.")))?;

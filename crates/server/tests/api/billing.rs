@@ -736,5 +736,11 @@ async fn billing_routes_refuse_anonymous_other_users_and_hostile_input() {
             "{}",
         )
         .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::BAD_REQUEST,
+        "no signature: refused first"
+    );
+    let reply = deliver_raw(&plain, "{}", &sign("{}", fake_stripe::SECRET, now_secs())).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
 }
