@@ -130,7 +130,18 @@ impl BillingSetup {
         let sub = self
             .client
             .retrieve_subscription(&target.subscription_id)
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // Asking again cannot help: an id that is not Stripe's, a subscription Stripe
+                // does not have, an answer we cannot read.
+                StripeError::Decode(m) => HandleError::Shape(m),
+                StripeError::Api {
+                    status: 404,
+                    message,
+                    ..
+                } => HandleError::Shape(message),
+                other => HandleError::Stripe(other),
+            })?;
         let from_customer = db.billing().user_of_customer(&sub.customer).await?;
         let Some(user_id) = sub
             .user_id()

@@ -546,6 +546,10 @@ impl Emails<'_> {
 
     /// Whether the user exists (an unsubscribe token can outlive its user).
     pub async fn user_exists(&self, user_id: &str) -> Result<bool, StoreError> {
-        Ok(self.db.users().get(user_id).await.is_ok())
+        match self.db.users().get(user_id).await {
+            Ok(_) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -631,6 +631,16 @@ async fn the_webhook_refuses_what_stripe_did_not_sign_and_stores_nothing() {
     // redelivery would not read any better), nothing changed.
     let odd = event("customer.subscription.updated", json!({ "id": 5 }));
     assert_eq!(deliver(&app, &odd).await.body["outcome"], "unreadable");
+    // So is one about a subscription Stripe does not have, or with an id that is not
+    // Stripe's: acknowledged, not refused for Stripe to redeliver for days.
+    let mut invoice: Value =
+        serde_json::from_str(include_str!("../../../billing/tests/fixtures/invoice.json")).unwrap();
+    for id in ["sub_nobody_has", "../../v1/customers"] {
+        invoice["parent"]["subscription_details"]["subscription"] = json!(id);
+        let reply = deliver(&app, &event("invoice.paid", invoice.clone())).await;
+        assert_eq!(reply.status, StatusCode::OK, "{id}: {}", reply.text);
+        assert_eq!(reply.body["outcome"], "unreadable", "{id}");
+    }
     // A live-mode event to a test-mode server is acknowledged and ignored.
     let mut live = event("invoice.paid", json!({}));
     live["livemode"] = json!(true);
