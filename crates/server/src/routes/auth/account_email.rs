@@ -86,41 +86,63 @@ fn check_token(token: &str) -> Result<String, ApiError> {
     Ok(hash_refresh_token(token))
 }
 
-/// Sends `user` a link confirming their address (unless one went out within a minute:
-/// `Ok(false)`).
-pub async fn send_confirmation(state: &AppState, user: &User) -> Result<bool, ApiError> {
+/// Issues a one-time token for `purpose` and emails its link (`path?token=…`) to `user`,
+/// unless one went out within a minute (`Ok(false)`). `email` gives the words; its link is
+/// filled in here.
+async fn send_link(
+    state: &AppState,
+    user: &User,
+    purpose: TokenPurpose,
+    ttl_ms: i64,
+    path: &str,
+    email: AccountEmail,
+) -> Result<bool, ApiError> {
     let account = state.db().account();
-    let last = account
-        .last_issued(&user.id, TokenPurpose::VerifyEmail)
-        .await?;
+    let last = account.last_issued(&user.id, purpose).await?;
     if last.is_some_and(|t| bb_store::now_ms() - t < RESEND_AFTER_MS) {
         return Ok(false);
     }
     let (token, hash) = new_refresh_token();
-    account
-        .issue(&user.id, TokenPurpose::VerifyEmail, &hash, VERIFY_TTL_MS)
-        .await?;
+    account.issue(&user.id, purpose, &hash, ttl_ms).await?;
     state
         .db()
         .emails()
         .queue_account(AccountEmail {
-            user_id: user.id.clone(),
-            kind: "account.verify_email".into(),
-            subject: "Confirm your email address for Blockbuilders".into(),
-            body: format!(
-                "Hello {}, confirm that {} is your address so we can send you your backtest \
-                 summaries and alerts. The link works for a week.",
-                if user.display_name.is_empty() {
-                    "there"
-                } else {
-                    &user.display_name
-                },
-                user.email
-            ),
-            link: Some(link(state, "/verify-email", &token)),
+            link: Some(link(state, path, &token)),
+            ..email
         })
         .await?;
     Ok(true)
+}
+
+/// Sends `user` a link confirming their address (unless one went out within a minute:
+/// `Ok(false)`).
+pub async fn send_confirmation(state: &AppState, user: &User) -> Result<bool, ApiError> {
+    let name = if user.display_name.is_empty() {
+        "there"
+    } else {
+        &user.display_name
+    };
+    let email = AccountEmail {
+        user_id: user.id.clone(),
+        kind: "account.verify_email".into(),
+        subject: "Confirm your email address for Blockbuilders".into(),
+        body: format!(
+            "Hello {name}, confirm that {} is your address so we can send you your backtest \
+             summaries and alerts. The link works for a week.",
+            user.email
+        ),
+        link: None,
+    };
+    send_link(
+        state,
+        user,
+        TokenPurpose::VerifyEmail,
+        VERIFY_TTL_MS,
+        "/verify-email",
+        email,
+    )
+    .await
 }
 
 /// Ask for a password-reset link. The answer is the same whether or not the address has
@@ -150,29 +172,27 @@ async fn request_reset(
     if let Some((user, Some(_))) = state.db().users().by_email(&email).await?
         && user.disabled_at.is_none()
     {
-        let account = state.db().account();
-        let last = account
-            .last_issued(&user.id, TokenPurpose::ResetPassword)
-            .await?;
-        if last.is_none_or(|t| bb_store::now_ms() - t >= RESEND_AFTER_MS) {
-            let (token, hash) = new_refresh_token();
-            account
-                .issue(&user.id, TokenPurpose::ResetPassword, &hash, RESET_TTL_MS)
-                .await?;
-            state
-                .db()
-                .emails()
-                .queue_account(AccountEmail {
-                    user_id: user.id.clone(),
-                    kind: "account.password_reset".into(),
-                    subject: "Reset your Blockbuilders password".into(),
-                    body: "Someone (we hope you) asked to reset the password of your \
-                           Blockbuilders account. The link works for an hour, once. If it \
-                           was not you, ignore this email: your password stays."
-                        .into(),
-                    link: Some(link(&state, "/reset-password", &token)),
-                })
-                .await?;
+        let email = AccountEmail {
+            user_id: user.id.clone(),
+            kind: "account.password_reset".into(),
+            subject: "Reset your Blockbuilders password".into(),
+            body: "Someone (we hope you) asked to reset the password of your Blockbuilders \
+                   account. The link works for an hour, once. If it was not you, ignore this \
+                   email: your password stays."
+                .into(),
+            link: None,
+        };
+        let purpose = TokenPurpose::ResetPassword;
+        if send_link(
+            &state,
+            &user,
+            purpose,
+            RESET_TTL_MS,
+            "/reset-password",
+            email,
+        )
+        .await?
+        {
             tracing::info!(user_id = %user.id, "password reset link sent");
         }
     }
