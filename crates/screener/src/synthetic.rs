@@ -31,7 +31,7 @@ pub struct SyntheticSpec {
 
 impl SyntheticSpec {
     /// A full US-equity-like market: 9,000 symbols, 13:30 UTC open on 2024-07-02, half an hour
-    /// of pre-market, `minutes` after the open, 50,000 messages a second, 5× at the open.
+    /// of pre-market, `minutes` after the open, 30,000 messages a second, 3× at the open.
     pub fn full_market(minutes: u32) -> SyntheticSpec {
         SyntheticSpec {
             symbols: 9_000,
@@ -39,8 +39,8 @@ impl SyntheticSpec {
             open: 1_719_927_000 * 1_000_000_000,
             premarket_minutes: 30,
             minutes,
-            rate: 50_000.0,
-            open_burst: 5.0,
+            rate: 30_000.0,
+            open_burst: 3.0,
             trade_share: 0.2,
         }
     }
