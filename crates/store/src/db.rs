@@ -264,6 +264,11 @@ impl Db {
         crate::Webhooks { db: self }
     }
 
+    /// The screener's alerts and users' screens.
+    pub fn screener(&self) -> crate::ScreenerStore<'_> {
+        crate::ScreenerStore { db: self }
+    }
+
     /// In-app notifications.
     pub fn notifications(&self) -> crate::Notifications<'_> {
         crate::Notifications { db: self }

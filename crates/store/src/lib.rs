@@ -55,6 +55,7 @@ mod paper;
 mod plans;
 mod revisions;
 mod runs;
+mod screener;
 mod sql;
 mod strategies;
 mod templates;
@@ -112,6 +113,10 @@ pub use revisions::Revision;
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,
     job_topic, run_topic,
+};
+pub use screener::{
+    ALERT_TOPIC, AlertFilter, AlertPage, AlertStats, MAX_SCREENS_PER_USER, MAX_SYMBOLS_PER_SCREEN,
+    NewScreenerAlert, SCREENS_TOPIC, Screen, ScreenSpec, ScreenerAlert, ScreenerStore,
 };
 pub use strategies::{
     MAX_IMPORTED_VERSIONS, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page,

@@ -143,6 +143,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0022_account_email",
         sql: include_str!("../../../migrations/0022_account_email.sql"),
     },
+    Migration {
+        version: 23,
+        name: "0023_screener",
+        sql: include_str!("../../../migrations/0023_screener.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

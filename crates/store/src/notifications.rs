@@ -65,6 +65,10 @@ pub const NOTIFICATION_KINDS: &[(&str, &str)] = &[
     ("robustness.failed", "A robustness check failed"),
     ("paper_trade_alert", "A paper-trading run needs attention"),
     (
+        "screener_alert",
+        "A screen you keep fired on one of its symbols",
+    ),
+    (
         "template_review",
         "A review decision on one of your templates",
     ),

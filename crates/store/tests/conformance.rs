@@ -121,7 +121,8 @@ conformance!(
                 "0019_webhooks",
                 "0020_billing",
                 "0021_email",
-                "0022_account_email"
+                "0022_account_email",
+                "0023_screener"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
@@ -1330,5 +1331,193 @@ conformance!(
             .await
             .unwrap();
         assert_eq!(plans.count_strategies(&ada.id).await.unwrap(), 1);
+    }
+);
+
+// ---------------------------------------------------------------------------------------
+// screener
+
+fn screener_alert(
+    symbol: &str,
+    kind: bb_screener::AlertType,
+    minute: i64,
+    screen: &str,
+) -> bb_screener::Alert {
+    bb_screener::Alert {
+        symbol: symbol.to_owned(),
+        alert_type: kind,
+        trigger_price: 100.0 + minute as f64,
+        // 2026-12-01 00:00 UTC plus `minute` minutes, in ns
+        trigger_time: (1_764_547_200_000 + minute * 60_000) * 1_000_000,
+        conditions: bb_screener::Conditions {
+            pct_move: Some(2.5),
+            previous_close: Some(97.5),
+            threshold: 2.0,
+            ..Default::default()
+        },
+        metadata: bb_screener::QuoteMeta {
+            bid: Some(99.9),
+            ask: Some(100.1),
+            spread: Some(0.2),
+        },
+        screen: screen.to_owned(),
+        screen_version: 7,
+    }
+}
+
+conformance!(
+    /// Alerts page newest first by a cursor that neither repeats nor skips while new ones
+    /// arrive; filters combine; another user's block-screen alerts stay hidden; stats count
+    /// by type, hour and symbol; pruning takes the old ones only.
+    async fn screener_alerts_page_filter_count_and_prune(db) {
+        use bb_screener::AlertType::{BlockScreen, GapUp, VolumeSpike};
+        use bb_store::{AlertFilter, NewScreenerAlert};
+        let ada = user(&db, "ada@example.com").await;
+        let bob = user(&db, "bob@example.com").await;
+        let store = db.screener();
+        let mut bus = db.subscribe();
+        let mut batch = Vec::new();
+        for m in 0..25 {
+            let (symbol, kind) = match m % 3 {
+                0 => ("AAPL", GapUp),
+                1 => ("MSFT", VolumeSpike),
+                _ => ("AAPL", VolumeSpike),
+            };
+            batch.push(NewScreenerAlert {
+                user_id: None,
+                feed: "replay".into(),
+                alert: screener_alert(symbol, kind, m * 7, kind.as_str()),
+            });
+        }
+        // bob's block screen: his alone
+        batch.push(NewScreenerAlert {
+            user_id: Some(bob.id.clone()),
+            feed: "replay".into(),
+            alert: screener_alert("AAPL", BlockScreen, 500, "bob-screen"),
+        });
+        let stored = store.insert(batch).await.unwrap();
+        assert_eq!(stored.len(), 26);
+        let first = bus.recv().await.unwrap();
+        assert_eq!(first.topic, bb_store::ALERT_TOPIC);
+        let echoed: bb_store::ScreenerAlert = serde_json::from_str(&first.payload).unwrap();
+        assert_eq!(echoed, stored[0]);
+
+        // paging: 10 + 10 + 5, newest first, nothing repeated; a new alert meanwhile is not
+        // on the older pages
+        let everything = AlertFilter::default();
+        let page1 = store.list(&ada.id, &everything, None, 10).await.unwrap();
+        assert_eq!(page1.items.len(), 10);
+        assert_eq!(page1.items[0].alert.trigger_time, stored[24].alert.trigger_time);
+        store
+            .insert(vec![NewScreenerAlert {
+                user_id: None,
+                feed: "replay".into(),
+                alert: screener_alert("NVDA", GapUp, 1000, "gap_up"),
+            }])
+            .await
+            .unwrap();
+        let page2 = store
+            .list(&ada.id, &everything, page1.next_cursor.as_deref(), 10)
+            .await
+            .unwrap();
+        let page3 = store
+            .list(&ada.id, &everything, page2.next_cursor.as_deref(), 10)
+            .await
+            .unwrap();
+        assert_eq!(page3.items.len(), 5);
+        assert_eq!(page3.next_cursor, None);
+        let seen: Vec<&str> = page1.items.iter().chain(&page2.items).chain(&page3.items).map(|a| a.id.as_str()).collect();
+        let unique: BTreeSet<&str> = seen.iter().copied().collect();
+        assert_eq!(seen.len(), 25);
+        assert_eq!(unique.len(), 25);
+        assert!(!seen.contains(&stored[25].id.as_str()), "bob's alert is his");
+        let times: Vec<i64> = page1.items.iter().chain(&page2.items).chain(&page3.items).map(|a| a.alert.trigger_time).collect();
+        assert!(times.windows(2).all(|w| w[0] >= w[1]));
+        // bob sees his own
+        let bobs = store.list(&bob.id, &AlertFilter { screen: Some("bob-screen".into()), ..Default::default() }, None, 50).await.unwrap();
+        assert_eq!(bobs.items.len(), 1);
+        assert_eq!(bobs.items[0].user_id.as_deref(), Some(bob.id.as_str()));
+        assert_eq!(bobs.items[0].alert, stored[25].alert);
+
+        // filters combine: AAPL volume spikes in [70 min, 140 min)
+        let base_ms = 1_764_547_200_000_i64;
+        let filter = AlertFilter {
+            symbol: Some("AAPL".into()),
+            alert_type: Some(VolumeSpike),
+            screen: None,
+            since: Some(base_ms + 70 * 60_000),
+            until: Some(base_ms + 140 * 60_000),
+        };
+        let got = store.list(&ada.id, &filter, None, 50).await.unwrap();
+        let minutes: Vec<i64> = got.items.iter().map(|a| (a.alert.trigger_time / 1_000_000 - base_ms) / 60_000).collect();
+        // m % 3 == 2 and 70 <= 7m < 140: m = 11, 14, 17 (77, 98, 119 minutes), newest first
+        assert_eq!(minutes, vec![119, 98, 77]);
+        assert!(matches!(
+            store.list(&ada.id, &everything, Some("garbage"), 10).await,
+            Err(StoreError::Invalid(_))
+        ));
+
+        // stats over the first day: by type, by hour, top symbols
+        let stats = store.stats(&ada.id, &AlertFilter { until: Some(base_ms + 86_400_000), ..Default::default() }).await.unwrap();
+        assert_eq!(stats.total, 26, "25 built-in and the NVDA gap");
+        assert_eq!(stats.by_type, vec![("volume_spike".to_owned(), 16), ("gap_up".to_owned(), 10)]);
+        assert_eq!(stats.top_symbols[0], ("AAPL".to_owned(), 17));
+        assert_eq!(stats.by_hour.iter().map(|(_, n)| n).sum::<i64>(), 26);
+        assert_eq!(stats.by_hour[0], (base_ms, 9), "minutes 0..=56 in the first hour");
+
+        // pruning: nothing is older than now - 1 h; everything is older than now + 1
+        let now = bb_store::now_ms();
+        assert_eq!(store.prune(now - 3_600_000, 1000).await.unwrap(), 0);
+        assert_eq!(store.prune(now + 1, 10).await.unwrap(), 10);
+        assert_eq!(store.prune(now + 1, 1000).await.unwrap(), 17);
+        assert!(store.list(&bob.id, &everything, None, 10).await.unwrap().items.is_empty());
+    }
+);
+
+conformance!(
+    /// A user's screens: created within the limit, read, replaced and deleted by their owner
+    /// only; every change is published for the running screener.
+    async fn screener_screens_belong_to_their_owner(db) {
+        use bb_screener::{AlertType, Signal};
+        use bb_store::{MAX_SCREENS_PER_USER, ScreenSpec};
+        let ada = user(&db, "ada@example.com").await;
+        let bob = user(&db, "bob@example.com").await;
+        let s = create(&db, &ada, "Breakout", Visibility::Private).await;
+        let store = db.screener();
+        let mut bus = db.subscribe();
+        let spec = ScreenSpec {
+            name: "Tech gaps".into(),
+            symbols: vec!["AAPL".into(), "MSFT".into()],
+            alert_types: vec![AlertType::GapUp, AlertType::GapDown],
+            block: Some((s.id.clone(), 1, Signal::EnterLong)),
+            notify: true,
+        };
+        let screen = store.create_screen(&ada.id, spec.clone()).await.unwrap();
+        assert_eq!(bus.recv().await.unwrap().topic, bb_store::SCREENS_TOPIC);
+        assert_eq!(screen.symbols, spec.symbols);
+        assert_eq!(screen.alert_types, spec.alert_types);
+        assert_eq!(screen.strategy_id.as_deref(), Some(s.id.as_str()));
+        assert_eq!(screen.signal, Some(Signal::EnterLong));
+        assert_eq!(store.screens(&ada.id).await.unwrap(), vec![screen.clone()]);
+        assert!(matches!(store.screen(&bob.id, &screen.id).await, Err(StoreError::NotFound)));
+        assert!(matches!(
+            store.update_screen(&bob.id, &screen.id, spec.clone()).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(store.delete_screen(&bob.id, &screen.id).await, Err(StoreError::NotFound)));
+        let replaced = store
+            .update_screen(&ada.id, &screen.id, ScreenSpec { block: None, notify: false, ..spec.clone() })
+            .await
+            .unwrap();
+        assert_eq!(replaced.strategy_id, None);
+        assert!(!replaced.notify);
+        for _ in 1..MAX_SCREENS_PER_USER {
+            store.create_screen(&ada.id, spec.clone()).await.unwrap();
+        }
+        assert!(matches!(store.create_screen(&ada.id, spec.clone()).await, Err(StoreError::Conflict(_))));
+        assert_eq!(store.all_screens().await.unwrap().len(), MAX_SCREENS_PER_USER as usize);
+        store.delete_screen(&ada.id, &screen.id).await.unwrap();
+        assert_eq!(store.screens(&ada.id).await.unwrap().len(), MAX_SCREENS_PER_USER as usize - 1);
+        assert!(matches!(store.create_screen("nobody", spec).await, Err(StoreError::NotFound)));
     }
 );
