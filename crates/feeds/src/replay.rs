@@ -48,6 +48,15 @@ impl DbnReplay {
 
     /// The same from bytes in memory, each named for errors.
     pub fn from_bytes(files: Vec<(String, Vec<u8>)>, pace: Pace) -> Result<DbnReplay, FeedError> {
+        DbnReplay::from_bytes_limited(files, pace, MAX_RECORDS)
+    }
+
+    /// The same, refusing more than `max_records` records in all (uploads).
+    pub fn from_bytes_limited(
+        files: Vec<(String, Vec<u8>)>,
+        pace: Pace,
+        max_records: usize,
+    ) -> Result<DbnReplay, FeedError> {
         if let Pace::Recorded { speed } = pace
             && !(speed.is_finite() && speed > 0.0)
         {
@@ -58,7 +67,7 @@ impl DbnReplay {
         let count = files.len();
         let mut events = Vec::new();
         for (name, bytes) in files {
-            let left = MAX_RECORDS.saturating_sub(events.len());
+            let left = max_records.min(MAX_RECORDS).saturating_sub(events.len());
             let decoded =
                 decode_dbn(&bytes, left).map_err(|e| FeedError::Format(format!("{name}: {e}")))?;
             events.extend(decoded);

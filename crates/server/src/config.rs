@@ -227,6 +227,33 @@ pub struct Config {
     #[arg(long, env = "BB_MAIL_DIGEST_INTERVAL", default_value = "1d", value_parser = parse_duration)]
     pub mail_digest_interval: Duration,
 
+    /// The screener's live feed: `binance:btcusdt,ethusdt,…` (Binance's public streams) or
+    /// `replay:FILE.dbn[.zst],…` (recorded Databento files at `BB_SCREENER_REPLAY_SPEED`).
+    /// Unset: no live feed (admins can still replay files through the API).
+    #[arg(long, env = "BB_SCREENER_FEED")]
+    pub screener_feed: Option<String>,
+
+    /// How many times real time a `replay:` feed runs (0: as fast as it can).
+    #[arg(long, env = "BB_SCREENER_REPLAY_SPEED", default_value_t = 1.0)]
+    pub screener_replay_speed: f64,
+
+    /// The Binance WebSocket endpoint (tests point it at a local server).
+    #[arg(
+        long,
+        env = "BB_SCREENER_BINANCE_URL",
+        default_value = "wss://stream.binance.com:9443"
+    )]
+    pub screener_binance_url: String,
+
+    /// The built-in screens' settings as JSON (see `ScreenerConfig`; unset: the defaults,
+    /// e.g. `{"gap":{"min_pct":3},"session_offset_minutes":0}`).
+    #[arg(long, env = "BB_SCREENER_SETTINGS")]
+    pub screener_settings: Option<String>,
+
+    /// How long screener alerts are kept before the hourly prune deletes them.
+    #[arg(long, env = "BB_SCREENER_RETENTION", default_value = "30d", value_parser = parse_duration)]
+    pub screener_retention: Duration,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -298,6 +325,11 @@ impl Config {
             smtp_url: None,
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             mail_digest_interval: Duration::from_secs(86_400),
+            screener_feed: None,
+            screener_replay_speed: 1.0,
+            screener_binance_url: "wss://stream.binance.com:9443".to_owned(),
+            screener_settings: None,
+            screener_retention: Duration::from_secs(30 * 86_400),
         }
     }
 

@@ -20,6 +20,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod screener;
 pub mod seed;
 pub mod state;
 pub mod telemetry;
@@ -86,7 +87,10 @@ pub async fn start(config: Config) -> anyhow::Result<AppState> {
         tracing::info!(datasets = datasets.len(), "demo market data ready");
     }
     let mail = mail::setup(&db, &config).await?;
-    let state = AppState::new(db, config)?.with_mail(mail);
+    let screener = screener::ScreenerRuntime::start(db.clone(), &config)?;
+    let state = AppState::new(db, config)?
+        .with_mail(mail)
+        .with_screener(screener);
     state.start_workers();
     Ok(state)
 }
@@ -173,6 +177,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     let digests = state
         .mail()
         .map(|_| mail::spawn_digests(db.clone(), state.config().mail_digest_interval));
+    let retention = screener::spawn_retention(db.clone(), state.config().screener_retention);
     let sweep = state.billing().map(|b| {
         billing::spawn_grace_sweep(
             db.clone(),
@@ -187,6 +192,7 @@ pub async fn serve(mut config: Config) -> anyhow::Result<()> {
     if let Some(sweep) = sweep {
         sweep.abort();
     }
+    retention.abort();
     if let Some(digests) = digests {
         digests.abort();
     }

@@ -36,6 +36,10 @@ pub const LARGE_BODY_ROUTES: &[(&str, usize)] = &[
         crate::routes::strategies::exports::IMPORT_PATH,
         crate::routes::strategies::exports::IMPORT_BODY_LIMIT,
     ),
+    (
+        crate::routes::screener::REPLAYS_PATH,
+        crate::routes::screener::REPLAY_BODY_LIMIT,
+    ),
 ];
 
 /// The largest body a request to `path` may send.

@@ -39,6 +39,7 @@ pub const DOCS_PATH: &str = "/api/docs";
         (name = "compliance", description = "The compliance queue (reviewers and admins): evidence, decisions with reasons, takedowns"),
         (name = "plans", description = "The caller's plan, its limits and usage"),
         (name = "notifications", description = "The in-app notification center and its push stream"),
+        (name = "screener", description = "The real-time screener: alerts, live streams, screens and replays"),
         (name = "admin", description = "Administration (admins only)"),
         (name = "ops", description = "Health, readiness and metrics"),
     )

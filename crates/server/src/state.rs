@@ -29,6 +29,8 @@ struct Inner {
     billing: Option<crate::billing::BillingSetup>,
     /// Email, when configured (`BB_SMTP_URL`).
     mail: Option<bb_jobs::MailSetup>,
+    /// The screener's feeds (set by `start`).
+    screener: Option<crate::screener::ScreenerRuntime>,
     /// The workers running in this process, if any (taken at shutdown).
     workers: std::sync::Mutex<Option<bb_jobs::Workers>>,
 }
@@ -78,6 +80,7 @@ impl AppState {
             workers: std::sync::Mutex::new(None),
             billing,
             mail: None,
+            screener: None,
             config,
         })))
     }
@@ -97,6 +100,19 @@ impl AppState {
             inner.mail = mail;
         }
         self
+    }
+
+    /// The same state with the screener running (call before cloning it).
+    pub fn with_screener(mut self, screener: crate::screener::ScreenerRuntime) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.0) {
+            inner.screener = Some(screener);
+        }
+        self
+    }
+
+    /// The screener, once started.
+    pub fn screener(&self) -> Option<&crate::screener::ScreenerRuntime> {
+        self.0.screener.as_ref()
     }
 
     /// Email, when configured.

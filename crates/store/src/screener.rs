@@ -175,11 +175,23 @@ impl ScreenerStore<'_> {
         &self,
         alerts: Vec<NewScreenerAlert>,
     ) -> Result<Vec<ScreenerAlert>, StoreError> {
+        self.insert_notifying(alerts, |_| Vec::new()).await
+    }
+
+    /// Stores alerts and the notifications `notify` makes of each in one transaction (with
+    /// their emails and webhook deliveries), then publishes the alerts on [`ALERT_TOPIC`] and
+    /// announces the notifications.
+    pub async fn insert_notifying(
+        &self,
+        alerts: Vec<NewScreenerAlert>,
+        notify: impl Fn(&ScreenerAlert) -> Vec<crate::NewNotification>,
+    ) -> Result<Vec<ScreenerAlert>, StoreError> {
         if alerts.is_empty() {
             return Ok(Vec::new());
         }
         let now = now_ms();
         let mut stored = Vec::with_capacity(alerts.len());
+        let mut notified = Vec::new();
         let mut tx = self.db.pool.begin().await?;
         for new in alerts {
             let id = new_id();
@@ -202,19 +214,26 @@ impl ScreenerStore<'_> {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            stored.push(ScreenerAlert {
+            let alert = ScreenerAlert {
                 id,
                 user_id: new.user_id,
                 feed: new.feed,
                 created_at: now,
                 alert: new.alert,
-            });
+            };
+            for note in notify(&alert) {
+                notified.push(crate::notifications::insert(&mut tx, note).await?);
+            }
+            stored.push(alert);
         }
         tx.commit().await?;
         for alert in &stored {
             if let Ok(json) = serde_json::to_string(alert) {
                 let _ = self.db.publish(ALERT_TOPIC, &json).await;
             }
+        }
+        for note in &notified {
+            self.db.announce_notification(&note.user_id, &note.id).await;
         }
         Ok(stored)
     }
@@ -305,6 +324,30 @@ impl ScreenerStore<'_> {
             by_hour,
             top_symbols,
         })
+    }
+
+    /// Symbols starting with `prefix` among the alerts `viewer` may see: (symbol, alerts,
+    /// newest trigger time in Unix ms), most alerted first.
+    pub async fn symbols(
+        &self,
+        viewer: &str,
+        prefix: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT symbol, COUNT(*) AS n, MAX(trigger_time) AS last FROM screener_alerts \
+             WHERE (user_id IS NULL OR user_id = $1) AND substr(symbol, 1, CAST($2 AS INTEGER)) = $3 \
+             GROUP BY symbol ORDER BY n DESC, symbol LIMIT $4",
+        )
+        .bind(viewer)
+        .bind(prefix.chars().count() as i64)
+        .bind(prefix)
+        .bind(i64::from(limit))
+        .fetch_all(&self.db.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((col(row, "symbol")?, col(row, "n")?, col(row, "last")?)))
+            .collect()
     }
 
     /// Deletes alerts stored before `before` (Unix ms), at most `limit` at a time; how many

@@ -1399,6 +1399,186 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/screener/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alerts, newest first, filtered by symbol, type, screen and trigger time, a page at a time. */
+        get: operations["list_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/alerts/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Counts of alerts by type, by hour and by symbol over a window. */
+        get: operations["alert_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/alerts/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** New alerts as they are stored (server-sent events), optionally for one symbol or type. */
+        get: operations["alert_stream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/alerts/today": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Today's alerts (since 00:00 UTC), newest first. */
+        get: operations["today_alerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/alerts/ws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * New alerts over a WebSocket: each a text message holding an [`AlertView`] as JSON.
+         *     Authenticate with `Authorization: Bearer …` or `?access_token=…`.
+         */
+        get: operations["alert_socket"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The screener's feeds (events, alerts, gaps, errors), its settings and alert retention. */
+        get: operations["health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replays a recorded Databento DBN file (MBP-1, trades, OHLCV, definitions; zstd or not)
+         *     through the screener: its alerts are stored and streamed like a live feed's. Admins only;
+         *     one replay at a time.
+         */
+        post: operations["start_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/screens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's screens. */
+        get: operations["list_screens"];
+        put?: never;
+        /** Creates a screen (at most 10 per account). */
+        post: operations["create_screen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/screens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller's screens. */
+        get: operations["get_screen"];
+        /** Replaces one of the caller's screens. */
+        put: operations["update_screen"];
+        post?: never;
+        /** Deletes one of the caller's screens (its alerts stay until retention takes them). */
+        delete: operations["delete_screen"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/symbols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Symbols with alerts whose name starts with `q`, most alerted first (at most 20). */
+        get: operations["search_symbols"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/backtest": {
         parameters: {
             query?: never;
@@ -1968,6 +2148,76 @@ export interface components {
              */
             stale_data_bars?: number | null;
         };
+        AlertPageView: {
+            /** @description Newest first. */
+            items: components["schemas"]["AlertView"][];
+            /** @description Give it as `cursor` for the next, older page; absent on the last page. */
+            next_cursor?: string | null;
+        };
+        AlertStatsView: {
+            /** @description Oldest first; hours without alerts are absent. */
+            by_hour: components["schemas"]["HourCount"][];
+            /** @description Most first. */
+            by_type: components["schemas"]["CountBy"][];
+            /** Format: int64 */
+            since: number;
+            /** @description The ten most alerted symbols. */
+            top_symbols: components["schemas"]["CountBy"][];
+            /** Format: int64 */
+            total: number;
+            /** Format: int64 */
+            until?: number | null;
+        };
+        /**
+         * @description One event of the alert stream as sent (documentation only): `event: alert` with an
+         *     [`AlertView`] as JSON; `event: lagged` when the server dropped some for a slow reader.
+         */
+        AlertStreamEvent: {
+            /** @description JSON: an `AlertView`. */
+            data: string;
+            event: string;
+        };
+        /**
+         * @description What kind of screen fired.
+         * @enum {string}
+         */
+        AlertType: "gap_up" | "gap_down" | "volume_spike" | "new_high" | "new_low" | "spread_blowout" | "block_screen";
+        /** @description An alert. */
+        AlertView: {
+            alert_type: components["schemas"]["AlertType"];
+            conditions: components["schemas"]["Conditions"];
+            /**
+             * Format: int64
+             * @description When it was stored (Unix ms).
+             */
+            created_at: number;
+            /** @description `live` feed name (`binance`, `replay`) it came from. */
+            feed: string;
+            id: string;
+            metadata: components["schemas"]["QuoteMeta"];
+            /** @description From one of the caller's block screens. */
+            mine: boolean;
+            /** @description A built-in's name (`gap_up`, …) or the id of the block screen. */
+            screen: string;
+            /**
+             * Format: int64
+             * @description The built-in settings' fingerprint, or the block screen's strategy version.
+             */
+            screen_version: number;
+            symbol: string;
+            /** Format: double */
+            trigger_price: number;
+            /**
+             * Format: int64
+             * @description The triggering event (Unix ms).
+             */
+            trigger_time: number;
+            /**
+             * Format: int64
+             * @description The same in nanoseconds, as the feed stamped it.
+             */
+            trigger_time_ns: number;
+        };
         /** @description The stated conditions of one backtest. */
         Assumptions: {
             /** @description How crossings and exact ties are decided. */
@@ -2426,6 +2676,47 @@ export interface components {
          * @enum {string}
          */
         Compression: "none" | "gzip" | "zstd";
+        /** @description The numbers that made a screen fire. Only those of its kind are present. */
+        Conditions: {
+            /** @description "time_of_day" (the same half hour of earlier sessions) or "recent_bars". */
+            baseline?: string | null;
+            /** Format: double */
+            baseline_spread_bps?: number | null;
+            /** Format: double */
+            baseline_volume?: number | null;
+            /**
+             * Format: double
+             * @description How many times the baseline (volume spikes, spread blow-outs).
+             */
+            multiple?: number | null;
+            /**
+             * Format: double
+             * @description Percent move from the previous close (gaps, and every alert when the close is known).
+             */
+            pct_move?: number | null;
+            /** Format: double */
+            previous_close?: number | null;
+            /**
+             * Format: double
+             * @description The session's high or low before this trade (new highs and lows).
+             */
+            previous_extreme?: number | null;
+            /**
+             * Format: double
+             * @description Relative spread in basis points, and its baseline (spread blow-outs).
+             */
+            spread_bps?: number | null;
+            /**
+             * Format: double
+             * @description The threshold the screen used, in its own unit (percent, multiple or minutes).
+             */
+            threshold: number;
+            /**
+             * Format: double
+             * @description The bar's volume and the baseline it was compared with (volume spikes).
+             */
+            volume?: number | null;
+        };
         /** @description A rule that filters combinations, e.g. `fast.period<slow.period`. */
         Constraint: {
             /** @description A swept `node.param`. */
@@ -2434,6 +2725,11 @@ export interface components {
             op: string;
             /** @description Another swept `node.param`. */
             right: string;
+        };
+        CountBy: {
+            /** Format: int64 */
+            count: number;
+            key: string;
         };
         /**
          * @description What to backtest, on which candles, with which costs. Everything but the strategy
@@ -3310,6 +3606,41 @@ export interface components {
             /** @description SHA-256 of the versions' canonical JSON (the file's `sha256` field). */
             versions_sha256: string;
         };
+        /** @description One feed's state. */
+        FeedHealth: {
+            /** Format: int64 */
+            alerts: number;
+            description: string;
+            error?: string | null;
+            /** Format: int64 */
+            events: number;
+            /** Format: int64 */
+            finished_at?: number | null;
+            /** @description What the feed reported missing (disconnects, sequence jumps), newest last. */
+            gaps: components["schemas"]["Gap"][];
+            id: string;
+            /** @description `live` (the configured feed) or `replay` (an upload). */
+            kind: string;
+            /**
+             * Format: int64
+             * @description The newest event's time (Unix ms, the feed's clock).
+             */
+            last_event_at?: number | null;
+            /**
+             * Format: int64
+             * @description Trades stamped before their symbol's open bar (not folded in).
+             */
+            late_events: number;
+            /**
+             * Format: int64
+             * @description Unix ms.
+             */
+            started_at: number;
+            /** @description `running`, `finished` or `failed`. */
+            state: string;
+            /** Format: int64 */
+            symbols: number;
+        };
         /** @description How far a fetch has come, as written to its job. */
         FetchProgress: {
             /** @description Candles received so far. */
@@ -3392,11 +3723,38 @@ export interface components {
          * @enum {string}
          */
         Format: "csv" | "yahoo_csv" | "binance_klines" | "ccxt_json" | "dbn";
+        /** @description A stretch of a feed that may have lost events. */
+        Gap: {
+            from?: components["schemas"]["i64"] | null;
+            /**
+             * Format: int64
+             * @description How many events are known to be missing (from sequence numbers), when known.
+             */
+            missing?: number | null;
+            /** @description Why: "disconnected", "sequence jump", … */
+            reason: string;
+            /** @description The instrument, or every instrument of the feed when absent. */
+            symbol?: string | null;
+            /** @description The first event seen after it (ns). */
+            to: components["schemas"]["i64"];
+        };
         /**
          * @description The gap policy of a backtest.
          * @enum {string}
          */
         GapPolicy: "leave" | "forward_fill";
+        /**
+         * @description Gap up or down: the price at least `min_pct` percent away from the previous session's
+         *     last trade, once per symbol, session and direction.
+         */
+        GapSettings: {
+            /**
+             * Format: double
+             * @description Percent, > 0. Default 2.
+             * @default 2
+             */
+            min_pct?: number;
+        };
         /** @description One gate's outcome. */
         Gate: {
             /** @description What was found, in a sentence. */
@@ -3420,6 +3778,18 @@ export interface components {
             status: string;
         };
         /**
+         * @description A trade above the session's high (or below its low) once the session has traded for
+         *     `after_minutes`: the first minutes set the range rather than break it.
+         */
+        HighLowSettings: {
+            /**
+             * Format: int32
+             * @description Minutes after the session's first trade. Default 5.
+             * @default 5
+             */
+            after_minutes?: number;
+        };
+        /**
          * @description The candles set aside, and (computed with the run, shown only when asked for) how the
          *     chosen combination did on them.
          */
@@ -3439,6 +3809,15 @@ export interface components {
             efficiency?: number | null;
             metrics: components["schemas"]["Metrics"];
             verdict: components["schemas"]["Verdict"];
+        };
+        HourCount: {
+            /** Format: int64 */
+            count: number;
+            /**
+             * Format: int64
+             * @description The hour's start (Unix ms).
+             */
+            hour: number;
         };
         /** @description What an import did to the stored candles. */
         ImportCounts: {
@@ -4452,6 +4831,15 @@ export interface components {
             /** @description Runs of three or more zero-volume candles. */
             zero_volume_runs: number;
         };
+        /** @description The top of the book when the alert fired. */
+        QuoteMeta: {
+            /** Format: double */
+            ask?: number | null;
+            /** Format: double */
+            bid?: number | null;
+            /** Format: double */
+            spread?: number | null;
+        };
         /** @description The strategy against random placements of the same trades. */
         RandomBaseline: {
             /**
@@ -4537,6 +4925,10 @@ export interface components {
              * @example registered
              */
             status: string;
+        };
+        ReplayStarted: {
+            /** @description The feed's id in `/api/v1/screener/health`. */
+            feed_id: string;
         };
         /**
          * @description How the simulated paths were drawn.
@@ -4724,6 +5116,91 @@ export interface components {
              */
             version: number;
         };
+        /** @description A screen to create or replace. */
+        ScreenRequest: {
+            /** @description Built-in alerts on those symbols to be told of (may be empty for a block screen). */
+            alert_types?: components["schemas"]["AlertType"][];
+            name: string;
+            /** @description Send its alerts as notifications (default true). */
+            notify?: boolean | null;
+            signal?: components["schemas"]["Signal"] | null;
+            /** @description A block screen: a strategy the caller can read, and its version. */
+            strategy_id?: string | null;
+            /** @description The symbols it watches, 1 to 50. */
+            symbols: string[];
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /** @description A user's screen. */
+        ScreenView: {
+            alert_types: components["schemas"]["AlertType"][];
+            /** Format: int64 */
+            created_at: number;
+            id: string;
+            name: string;
+            notify: boolean;
+            signal?: components["schemas"]["Signal"] | null;
+            strategy_id?: string | null;
+            symbols: string[];
+            /** Format: int64 */
+            updated_at: number;
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /** @description Which built-in screens run, and how. */
+        ScreenerConfig: {
+            /**
+             * Format: int32
+             * @description An alert of the same screen for the same symbol is not repeated for this long (s).
+             * @default 300
+             */
+            cooldown_seconds?: number;
+            /**
+             * @default {
+             *       "min_pct": 2
+             *     }
+             */
+            gap?: components["schemas"]["GapSettings"] | null;
+            /**
+             * @default {
+             *       "after_minutes": 5
+             *     }
+             */
+            high_low?: components["schemas"]["HighLowSettings"] | null;
+            /**
+             * Format: int32
+             * @description Where a session day starts, in minutes after 00:00 UTC (0: the UTC day, crypto's
+             *     convention; 480 for a 04:00 New York pre-market start in winter, …). In −1440..1440.
+             * @default 0
+             */
+            session_offset_minutes?: number;
+            /**
+             * @default {
+             *       "min_quotes": 100,
+             *       "multiple": 5
+             *     }
+             */
+            spread?: components["schemas"]["SpreadSettings"] | null;
+            /**
+             * @default {
+             *       "min_history": 5,
+             *       "min_volume": 0,
+             *       "multiple": 3
+             *     }
+             */
+            volume_spike?: components["schemas"]["VolumeSpikeSettings"] | null;
+        };
+        ScreenerHealth: {
+            /** @description The feeds of this process, newest first. */
+            feeds: components["schemas"]["FeedHealth"][];
+            /**
+             * Format: double
+             * @description How long alerts are kept (days).
+             */
+            retention_days: number;
+            /** @description The built-in screens' settings in force. */
+            settings: components["schemas"]["ScreenerConfig"];
+        };
         /** @description A signed-in session. The refresh token travels in the `bb_refresh` cookie. */
         Session: {
             access_token: string;
@@ -4787,6 +5264,11 @@ export interface components {
          * @enum {string}
          */
         Side: "long" | "short";
+        /**
+         * @description Which of the plan's signals is the screen's condition.
+         * @enum {string}
+         */
+        Signal: "enter_long" | "enter_short" | "either";
         /** @description Consecutive stored candles that came from one source. */
         SourceRun: {
             candles: number;
@@ -4814,6 +5296,24 @@ export interface components {
              * @description Open time of the last candle, Unix ms.
              */
             to_ts: number;
+        };
+        /**
+         * @description The relative spread ((ask − bid) / mid) at `multiple` times its running baseline (an
+         *     exponential mean over about 100 quotes), once `min_quotes` quotes were seen.
+         */
+        SpreadSettings: {
+            /**
+             * Format: int32
+             * @description Quotes the baseline needs. Default 100.
+             * @default 100
+             */
+            min_quotes?: number;
+            /**
+             * Format: double
+             * @description Times the baseline, > 1. Default 5.
+             * @default 5
+             */
+            multiple?: number;
         };
         /** @description How many neighbours of the chosen cell are good. */
         Stability: {
@@ -5145,6 +5645,19 @@ export interface components {
              * @description Markets matching the query.
              */
             total: number;
+        };
+        SymbolMatch: {
+            /**
+             * Format: int64
+             * @description Its alerts stored.
+             */
+            alerts: number;
+            /**
+             * Format: int64
+             * @description Its newest alert's trigger time (Unix ms).
+             */
+            last_alert_at: number;
+            symbol: string;
         };
         /** @description A market a source lists. */
         SymbolView: {
@@ -5536,6 +6049,31 @@ export interface components {
          * @enum {string}
          */
         Visibility: "private" | "cohort" | "public";
+        /**
+         * @description A closed one-minute bar whose volume is `multiple` times its baseline: the mean volume of
+         *     the same half hour in earlier sessions once `min_history` such minutes were seen, else the
+         *     mean of the last 20 bars once `min_history` bars were seen.
+         */
+        VolumeSpikeSettings: {
+            /**
+             * Format: int32
+             * @description Bars the baseline needs before it is used. Default 5.
+             * @default 5
+             */
+            min_history?: number;
+            /**
+             * Format: double
+             * @description A bar below this volume never fires (thin symbols). Default 0.
+             * @default 0
+             */
+            min_volume?: number;
+            /**
+             * Format: double
+             * @description Times the baseline, > 1. Default 3.
+             * @default 3
+             */
+            multiple?: number;
+        };
         /** @description A walk-forward's outcome. */
         WalkForwardReport: {
             /** @description `node.param` of each swept parameter. */
@@ -5642,6 +6180,8 @@ export interface components {
             /** Format: double */
             worst: number;
         };
+        /** Format: int64 */
+        i64: number;
     };
     responses: never;
     parameters: never;
@@ -10311,6 +10851,683 @@ export interface operations {
             };
             /** @description The run has not succeeded, or it kept no holdout */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_alerts: {
+        parameters: {
+            query?: {
+                /** @description One symbol (case-insensitive), e.g. `AAPL` or `BTCUSDT`. */
+                symbol?: string;
+                /** @description One alert type. */
+                type?: components["schemas"]["AlertType"];
+                /** @description A built-in's name or a block screen's id. */
+                screen?: string;
+                /** @description From this trigger time (Unix ms, inclusive). */
+                since?: number;
+                /** @description Up to this trigger time (Unix ms, exclusive). */
+                until?: number;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string;
+                /** @description Page size, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPageView"];
+                };
+            };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad filter or cursor (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    alert_stats: {
+        parameters: {
+            query?: {
+                /** @description From (Unix ms; default: 24 hours ago). */
+                since?: number;
+                /** @description Until (Unix ms, exclusive; default: none). */
+                until?: number;
+                symbol?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertStatsView"];
+                };
+            };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad window (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    alert_stream: {
+        parameters: {
+            query?: {
+                /** @description Only this symbol. */
+                symbol?: string;
+                /** @description Only this type. */
+                type?: components["schemas"]["AlertType"];
+                /** @description The access token (EventSource and WebSocket clients cannot send headers). */
+                access_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream of `alert` events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["AlertStreamEvent"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad filter (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    today_alerts: {
+        parameters: {
+            query?: {
+                symbol?: string;
+                type?: components["schemas"]["AlertType"];
+                cursor?: string;
+                /** @description Page size, 1 to 500 (default 50). */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertPageView"];
+                };
+            };
+            /** @description An unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad filter or cursor (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    alert_socket: {
+        parameters: {
+            query?: {
+                /** @description Only this symbol. */
+                symbol?: string;
+                /** @description Only this type. */
+                type?: components["schemas"]["AlertType"];
+                /** @description The access token (EventSource and WebSocket clients cannot send headers). */
+                access_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Switching to the WebSocket protocol */
+            101: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a WebSocket upgrade request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad filter (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenerHealth"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    start_replay: {
+        parameters: {
+            query?: {
+                /** @description Times real time (e.g. 60: a minute a second); absent: as fast as it goes. */
+                speed?: number;
+                /** @description A name for the file in errors and the health report. */
+                name?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The DBN file, at most 16 MiB and 250,000 records */
+        requestBody: {
+            content: {
+                "application/octet-stream": number[];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReplayStarted"];
+                };
+            };
+            /** @description An unknown query parameter or an unreadable body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A replay is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not a DBN file, or a bad speed (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_screens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenView"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    create_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreenRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The account keeps the most screens it may */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad field (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Screen id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    update_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Screen id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScreenRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad field (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Screen id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    search_symbols: {
+        parameters: {
+            query: {
+                /** @description The start of a symbol (case-insensitive). */
+                q: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SymbolMatch"][];
+                };
+            };
+            /** @description A missing or unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Not the start of a symbol */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

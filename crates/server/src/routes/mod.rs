@@ -19,6 +19,7 @@ pub mod plan_usage;
 pub mod robustness;
 pub mod runs;
 pub mod schemas;
+pub mod screener;
 pub mod settings;
 pub mod strategies;
 pub mod templates;
@@ -50,6 +51,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(settings::router())
         .merge(plan_usage::router())
         .merge(notifications::router())
+        .merge(screener::router())
         .merge(email::router())
         .merge(admin::router())
         .merge(audit::router())

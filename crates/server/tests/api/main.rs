@@ -24,6 +24,7 @@ mod paper;
 mod rate_limit;
 mod robustness;
 mod runs;
+mod screener;
 mod supabase;
 mod templates;
 mod webhooks;
