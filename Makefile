@@ -67,6 +67,8 @@ bench:
 	cargo bench -p bb-store --bench candles
 	cargo bench -p blockbuilders --bench jobs
 	cargo bench -p blockbuilders --bench notifications
+	cargo bench -p bb-screener --bench screener
+	cargo bench -p blockbuilders --bench screener_live
 
 ## Regenerate the TA-Lib golden fixtures (needs: pip install ta-lib==0.8.2 numpy).
 fixtures:

@@ -35,6 +35,9 @@ enum Command {
     /// Check a strategy for overfitting: walk-forward, holdout, Monte Carlo, deflated Sharpe,
     /// PBO and parameter stability, with plain verdicts.
     Robustness(commands::robustness::Args),
+    /// Watch a market feed for gaps, volume spikes, highs and lows, spread blow-outs and
+    /// block screens: a recorded Databento feed (`--replay`) or Binance live (`--binance`).
+    Screener(commands::screener::Args),
     /// Print the block catalogue (every block, its ports, parameters and explanation) as JSON.
     Blocks,
     /// Run the web app and its API (on SQLite by default; PostgreSQL with a postgres:// URL).
@@ -61,6 +64,7 @@ fn main() -> std::process::ExitCode {
         Command::Backtest(args) => commands::backtest::run(&args),
         Command::Sweep(args) => commands::sweep::run(&args),
         Command::Robustness(args) => commands::robustness::run(&args),
+        Command::Screener(args) => commands::screener::run(&args),
         Command::Serve(args) => commands::serve::serve(*args),
         Command::Worker(args) => commands::serve::worker(args),
         Command::Migrate(args) => commands::serve::migrate(&args),

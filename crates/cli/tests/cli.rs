@@ -713,3 +713,53 @@ fn users_set_changes_role_plan_and_reviewer_and_names_bad_input() {
         assert!(stderr(&out).contains(message), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn screener_replays_databento_files_into_the_golden_alerts() {
+    let data = root().join("../shared/data/databento");
+    let mbp1 = data.join("futures_mbp-1_2024-07-01T23-58_2024-07-02T00-02.dbn.zst");
+    let definitions = data.join("futures_definition.dbn.zst");
+    let dir = tempfile::tempdir().unwrap();
+    // the settings the golden alerts of crates/feeds/tests/golden were made with
+    let settings = dir.path().join("settings.json");
+    std::fs::write(
+        &settings,
+        r#"{"session_offset_minutes":0,"cooldown_seconds":30,"gap":{"min_pct":0.005},
+            "volume_spike":{"multiple":1.5,"min_history":2,"min_volume":0.0},
+            "high_low":{"after_minutes":0},"spread":{"multiple":1.5,"min_quotes":50}}"#,
+    )
+    .unwrap();
+    let args = [
+        "screener",
+        "--replay",
+        mbp1.to_str().unwrap(),
+        definitions.to_str().unwrap(),
+        "--settings",
+        settings.to_str().unwrap(),
+    ];
+    let json = run(&[&args[..], &["--json"]].concat());
+    assert!(json.status.success(), "{}", stderr(&json));
+    let golden =
+        std::fs::read_to_string(root().join("crates/feeds/tests/golden/mbp1_esu4.jsonl")).unwrap();
+    let parse = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(parse(&stdout(&json)), parse(&golden));
+    assert!(stderr(&json).contains("2288 events"), "{}", stderr(&json));
+    // the text form: one line per alert, then the summary
+    let text = run(&args);
+    let out = stdout(&text);
+    assert!(
+        out.contains(
+            "2024-07-02 00:00:01.496 UTC  ESU4       gap_up          5529.25  +0.01% from 5528.75"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("12 alerts"), "{out}");
+    // a file that is not DBN is named in the error
+    let bad = run(&["screener", "--replay", settings.to_str().unwrap()]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("settings.json"), "{}", stderr(&bad));
+}

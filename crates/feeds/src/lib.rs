@@ -11,9 +11,11 @@ use bb_screener::FeedEvent;
 pub mod binance;
 mod dbn_records;
 mod replay;
+mod synthetic;
 
 pub use dbn_records::{DbnError, decode_dbn};
 pub use replay::{DbnReplay, Pace};
+pub use synthetic::SyntheticFeed;
 
 /// Why a feed stopped.
 #[derive(Debug, thiserror::Error)]

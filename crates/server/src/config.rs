@@ -228,7 +228,8 @@ pub struct Config {
     pub mail_digest_interval: Duration,
 
     /// The screener's live feed: `binance:btcusdt,ethusdt,…` (Binance's public streams) or
-    /// `replay:FILE.dbn[.zst],…` (recorded Databento files at `BB_SCREENER_REPLAY_SPEED`).
+    /// `replay:FILE.dbn[.zst],…` (recorded Databento files at `BB_SCREENER_REPLAY_SPEED`) or
+    /// `synthetic:9000` (a seeded full market of that many symbols, live-paced: benchmarks).
     /// Unset: no live feed (admins can still replay files through the API).
     #[arg(long, env = "BB_SCREENER_FEED")]
     pub screener_feed: Option<String>,

@@ -282,6 +282,16 @@ fn live_feed(spec: &str, config: &Config) -> anyhow::Result<Box<dyn Feed>> {
             .map_err(|e| anyhow::anyhow!("BB_SCREENER_FEED: {e}"))?;
             Ok(Box::new(feed))
         }
+        "synthetic" => {
+            let symbols: u32 = items
+                .first()
+                .and_then(|n| n.parse().ok())
+                .filter(|n| (1..=100_000).contains(n))
+                .context(
+                    "BB_SCREENER_FEED: synthetic:SYMBOLS (1 to 100000), e.g. synthetic:9000",
+                )?;
+            Ok(Box::new(bb_feeds::SyntheticFeed::live(symbols, 24 * 60)))
+        }
         "replay" => {
             let speed = config.screener_replay_speed;
             let pace = if speed == 0.0 {
@@ -293,7 +303,9 @@ fn live_feed(spec: &str, config: &Config) -> anyhow::Result<Box<dyn Feed>> {
                 .map_err(|e| anyhow::anyhow!("BB_SCREENER_FEED: {e}"))?;
             Ok(Box::new(replay))
         }
-        other => anyhow::bail!("BB_SCREENER_FEED: unknown feed {other:?} (binance or replay)"),
+        other => {
+            anyhow::bail!("BB_SCREENER_FEED: unknown feed {other:?} (binance, replay or synthetic)")
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod format;
 pub mod inspect;
 mod report_text;
 pub mod robustness;
+pub mod screener;
 pub mod serve;
 pub mod sweep;
 pub mod users;
