@@ -33,6 +33,8 @@ const NotificationSettingsPage = lazy(() => import("./pages/NotificationSettings
 const UnsubscribePage = lazy(() => import("./pages/UnsubscribePage"));
 const ResetPasswordPage = lazy(() => import("./pages/ResetPasswordPage"));
 const VerifyEmailPage = lazy(() => import("./pages/VerifyEmailPage"));
+const ScreenerPage = lazy(() => import("./pages/ScreenerPage"));
+const ScreensPage = lazy(() => import("./pages/ScreensPage"));
 
 function RequireAuth({ children }: { children: ReactNode }) {
   const { status } = useAuth();
@@ -116,6 +118,8 @@ export function App() {
             <Route path="notifications" element={<Page><NotificationsPage /></Page>} />
             <Route path="plan" element={<Page><PlanPage /></Page>} />
             <Route path="data" element={<Page><DataPage /></Page>} />
+            <Route path="screener" element={<Page><ScreenerPage /></Page>} />
+            <Route path="screener/screens" element={<Page><ScreensPage /></Page>} />
             <Route path="templates" element={<Page><TemplatesPage /></Page>} />
             <Route path="templates/mine" element={<Page><MyTemplatesPage /></Page>} />
             <Route path="review" element={<Page><ReviewPage /></Page>} />

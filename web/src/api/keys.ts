@@ -115,6 +115,15 @@ export const keys = {
     all: ["compliance"],
     events: (status: string) => ["compliance", "events", status],
   },
+  /** The screener: alert pages, counts, symbol search, feed health and the caller's screens. */
+  screener: {
+    all: ["screener"],
+    stats: (window: string) => ["screener", "stats", window],
+    health: ["screener", "health"],
+    symbols: (q: string) => ["screener", "symbols", q],
+    symbol: (symbol: string) => ["screener", "symbol", symbol],
+    screens: ["screener", "screens"],
+  },
   compare: (ids: string[]) => ["compare", ids],
 
   /** One dataset with its full quality report (under `datasets`, so a list refresh covers it). */

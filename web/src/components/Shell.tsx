@@ -58,6 +58,9 @@ export function Shell() {
               <NavLink to="/data">Data</NavLink>
             </li>
             <li>
+              <NavLink to="/screener">Screener</NavLink>
+            </li>
+            <li>
               <NavLink to="/templates">Templates</NavLink>
             </li>
             <li>
