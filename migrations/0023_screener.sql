@@ -46,3 +46,26 @@ CREATE TABLE screener_screens (
 );
 
 CREATE INDEX screener_screens_user_idx ON screener_screens (user_id, created_at);
+
+-- A trade watched from an alert (the seed's trade model): entered at `entry`, closed when
+-- the live price reaches the stop loss or the take profit (or cancelled by its owner).
+CREATE TABLE screener_trades (
+    id          TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    -- the alert it was opened from (alerts are pruned; the id stays)
+    alert_id    TEXT,
+    symbol      TEXT NOT NULL,
+    -- long | short
+    side        TEXT NOT NULL,
+    -- JSON {"entry", "stop_loss", "take_profit"}
+    levels      TEXT NOT NULL,
+    -- open | stopped | target | cancelled
+    status      TEXT NOT NULL,
+    -- JSON {"price", "time_ns"} of the trade that closed it
+    outcome     TEXT,
+    created_at  BIGINT NOT NULL,
+    closed_at   BIGINT
+);
+
+CREATE INDEX screener_trades_user_idx ON screener_trades (user_id, created_at);
+CREATE INDEX screener_trades_open_idx ON screener_trades (status, symbol);

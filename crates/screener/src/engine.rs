@@ -151,6 +151,14 @@ impl Screener {
         })
     }
 
+    /// The name of an instrument the feed named or sent events for.
+    pub fn symbol(&self, instrument: u32) -> Option<&str> {
+        match self.index.get(&instrument) {
+            Some(&slot) => Some(self.symbols[slot].name.as_str()),
+            None => self.names.get(&instrument).map(String::as_str),
+        }
+    }
+
     /// Replaces the block screens (their per-symbol streams start again).
     pub fn set_blocks(&mut self, blocks: Vec<BlockScreen>) {
         for state in &mut self.symbols {

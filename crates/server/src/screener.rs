@@ -163,6 +163,7 @@ impl ScreenerRuntime {
             }
         });
         let mut bus = db.subscribe();
+        let mut trades = load_trades(&db).await;
         let mut screens = load_screens(&db).await;
         let blocks = build_blocks(&db, &screens).await;
         let mut screener = match Screener::new(self.0.config.clone(), blocks) {
@@ -174,9 +175,13 @@ impl ScreenerRuntime {
         let mut alerts_total = 0u64;
         loop {
             // users' screens changed: reload them between batches
-            let mut changed = false;
+            let (mut changed, mut trades_changed) = (false, false);
             while let Ok(event) = bus.try_recv() {
                 changed |= event.topic == SCREENS_TOPIC;
+                trades_changed |= event.topic == bb_store::TRADES_TOPIC;
+            }
+            if trades_changed {
+                trades = load_trades(&db).await;
             }
             if changed {
                 screens = load_screens(&db).await;
@@ -189,13 +194,46 @@ impl ScreenerRuntime {
             };
             let mut gaps = Vec::new();
             let mut last_ts = None;
+            let mut hits = Vec::new();
             for event in &events {
                 match event {
                     FeedEvent::Gap(gap) => gaps.push(gap.clone()),
-                    FeedEvent::Market(m) => last_ts = Some(m.ts),
+                    FeedEvent::Market(m) => {
+                        last_ts = Some(m.ts);
+                        if let bb_screener::EventKind::Trade { price, .. } = m.kind
+                            && !trades.is_empty()
+                            && let Some(symbol) = screener.symbol(m.instrument)
+                            && let Some(open) = trades.get_mut(symbol)
+                        {
+                            open.retain(|t| match t.hit(price) {
+                                Some(status) => {
+                                    hits.push((
+                                        t.clone(),
+                                        status,
+                                        bb_store::TradeOutcome {
+                                            price,
+                                            time_ns: m.ts,
+                                        },
+                                    ));
+                                    false
+                                }
+                                None => true,
+                            });
+                        }
+                    }
                     FeedEvent::Symbol { .. } => {}
                 }
                 screener.push(event, &mut alerts);
+            }
+            for (trade, status, outcome) in hits {
+                let note = trade_notification(&trade, status, &outcome);
+                if let Err(e) = db
+                    .screener_trades()
+                    .close(&trade.id, status, outcome, note)
+                    .await
+                {
+                    tracing::warn!(error = %e, "a watched trade could not be closed");
+                }
             }
             if !more {
                 screener.finish(&mut alerts);
@@ -306,6 +344,67 @@ fn live_feed(spec: &str, config: &Config) -> anyhow::Result<Box<dyn Feed>> {
         other => {
             anyhow::bail!("BB_SCREENER_FEED: unknown feed {other:?} (binance, replay or synthetic)")
         }
+    }
+}
+
+/// Open watched trades by symbol.
+async fn load_trades(db: &Db) -> std::collections::HashMap<String, Vec<bb_store::WatchedTrade>> {
+    let mut by_symbol: std::collections::HashMap<String, Vec<bb_store::WatchedTrade>> =
+        std::collections::HashMap::new();
+    match db.screener_trades().all_open().await {
+        Ok(open) => {
+            for trade in open {
+                by_symbol
+                    .entry(trade.symbol.clone())
+                    .or_default()
+                    .push(trade);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "watched trades could not be read"),
+    }
+    by_symbol
+}
+
+/// "ESU4 reached your take profit at 5531 (long from 5529.25: +0.03%)."
+fn trade_notification(
+    trade: &bb_store::WatchedTrade,
+    status: &str,
+    outcome: &bb_store::TradeOutcome,
+) -> NewNotification {
+    let l = &trade.levels;
+    let sign = if trade.side == bb_store::TradeSide::Long {
+        1.0
+    } else {
+        -1.0
+    };
+    let pct = sign * (outcome.price / l.entry - 1.0) * 100.0;
+    let what = if status == "target" {
+        "reached your take profit"
+    } else {
+        "hit your stop loss"
+    };
+    let side = if trade.side == bb_store::TradeSide::Long {
+        "long"
+    } else {
+        "short"
+    };
+    let title = format!("{} {what}", trade.symbol);
+    NewNotification {
+        user_id: trade.user_id.clone(),
+        kind: "screener_alert".into(),
+        body: format!(
+            "{title} at {} ({side} from {}: {pct:+.2}%).",
+            outcome.price, l.entry
+        ),
+        title,
+        link: Some(format!("/screener?symbol={}", trade.symbol)),
+        payload: serde_json::json!({
+            "trade_id": trade.id,
+            "symbol": trade.symbol,
+            "status": status,
+            "price": outcome.price,
+            "entry": l.entry,
+        }),
     }
 }
 

@@ -269,6 +269,11 @@ impl Db {
         crate::ScreenerStore { db: self }
     }
 
+    /// Trades watched from screener alerts.
+    pub fn screener_trades(&self) -> crate::ScreenerTrades<'_> {
+        crate::ScreenerTrades { db: self }
+    }
+
     /// In-app notifications.
     pub fn notifications(&self) -> crate::Notifications<'_> {
         crate::Notifications { db: self }

@@ -56,6 +56,7 @@ mod plans;
 mod revisions;
 mod runs;
 mod screener;
+mod screener_trades;
 mod sql;
 mod strategies;
 mod templates;
@@ -117,6 +118,10 @@ pub use runs::{
 pub use screener::{
     ALERT_TOPIC, AlertFilter, AlertPage, AlertStats, MAX_SCREENS_PER_USER, MAX_SYMBOLS_PER_SCREEN,
     NewScreenerAlert, SCREENS_TOPIC, Screen, ScreenSpec, ScreenerAlert, ScreenerStore,
+};
+pub use screener_trades::{
+    MAX_OPEN_TRADES_PER_USER, ScreenerTrades, TRADES_TOPIC, TradeLevels, TradeOutcome, TradeSide,
+    WatchedTrade,
 };
 pub use strategies::{
     MAX_IMPORTED_VERSIONS, MAX_TAG_LEN, MAX_TAGS, MAX_TITLE_LEN, NewStrategy, NewVersion, Page,

@@ -238,6 +238,21 @@ impl ScreenerStore<'_> {
         Ok(stored)
     }
 
+    /// One alert `viewer` may see.
+    pub async fn alert(&self, viewer: &str, id: &str) -> Result<ScreenerAlert, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ALERT_COLUMNS} FROM screener_alerts WHERE id = $1 AND (user_id IS NULL OR user_id = $2)"
+        )))
+        .bind(id)
+        .bind(viewer)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.as_ref()
+            .map(alert_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)
+    }
+
     /// The alerts `viewer` may see that match `filter`, newest first, `limit` at a time
     /// after `cursor`.
     pub async fn list(

@@ -1579,6 +1579,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/screener/trades": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's watched trades, newest first. */
+        get: operations["list_trades"];
+        put?: never;
+        /**
+         * Watches a trade on the live feed: entered at `entry`, closed (with a notification) by the
+         *     first trade at or beyond the stop loss or the take profit. At most 20 open per account.
+         */
+        post: operations["watch_trade"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screener/trades/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stops watching an open trade. */
+        post: operations["cancel_trade"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/settings/backtest": {
         parameters: {
             query?: never;
@@ -5855,6 +5893,54 @@ export interface components {
              * @description Trades in all.
              */
             total: number;
+        };
+        /**
+         * @description A trade to watch: from an alert (its symbol, and its price as the entry unless given) or
+         *     a symbol and an entry.
+         */
+        TradeRequest: {
+            alert_id?: string | null;
+            /** Format: double */
+            entry?: number | null;
+            /** @description `long` (default) or `short`. */
+            side?: string | null;
+            /** Format: double */
+            stop_loss: number;
+            symbol?: string | null;
+            /** Format: double */
+            take_profit: number;
+        };
+        /** @description A trade watched from an alert. */
+        TradeView: {
+            alert_id?: string | null;
+            /** Format: int64 */
+            closed_at?: number | null;
+            /** Format: int64 */
+            created_at: number;
+            /** Format: double */
+            entry: number;
+            /**
+             * Format: double
+             * @description The price of the trade that closed it, and its time (Unix ms).
+             */
+            exit_price?: number | null;
+            /** Format: int64 */
+            exit_time?: number | null;
+            id: string;
+            /**
+             * Format: double
+             * @description Percent gained (negative: lost) from the entry to the exit, for its side.
+             */
+            return_pct?: number | null;
+            /** @description `long` or `short`. */
+            side: string;
+            /** @description `open`, `stopped` (the stop loss was hit), `target` (the take profit) or `cancelled`. */
+            status: string;
+            /** Format: double */
+            stop_loss: number;
+            symbol: string;
+            /** Format: double */
+            take_profit: number;
         };
         /** @description Login with two-factor sign-in on: answer the challenge at `POST /api/v1/auth/2fa/verify`. */
         TwoFactorChallenge: {
@@ -11528,6 +11614,156 @@ export interface operations {
             };
             /** @description Not the start of a symbol */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    list_trades: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeView"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    watch_trade: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TradeRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeView"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The account watches the most open trades it may */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A bad field, or levels on the wrong side of the entry (`details.field`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    cancel_trade: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Watched trade id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TradeView"];
+                };
+            };
+            /** @description The request cannot be read: a path or query value of the wrong type, or a body that is not JSON or lacks `Content-Type: application/json` (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description It is closed already */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

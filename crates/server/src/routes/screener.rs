@@ -51,6 +51,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start_replay))
         .routes(routes!(list_screens, create_screen))
         .routes(routes!(get_screen, update_screen, delete_screen))
+        .routes(routes!(list_trades, watch_trade))
+        .routes(routes!(cancel_trade))
 }
 
 /// An alert.
@@ -1061,4 +1063,225 @@ pub async fn delete_screen(
         .await
         .map_err(no_screen)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A trade watched from an alert.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TradeView {
+    pub id: String,
+    pub alert_id: Option<String>,
+    pub symbol: String,
+    /// `long` or `short`.
+    pub side: String,
+    pub entry: f64,
+    pub stop_loss: f64,
+    pub take_profit: f64,
+    /// `open`, `stopped` (the stop loss was hit), `target` (the take profit) or `cancelled`.
+    pub status: String,
+    /// The price of the trade that closed it, and its time (Unix ms).
+    pub exit_price: Option<f64>,
+    pub exit_time: Option<i64>,
+    /// Percent gained (negative: lost) from the entry to the exit, for its side.
+    pub return_pct: Option<f64>,
+    pub created_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+impl From<bb_store::WatchedTrade> for TradeView {
+    fn from(t: bb_store::WatchedTrade) -> TradeView {
+        let long = t.side == bb_store::TradeSide::Long;
+        let return_pct = t
+            .outcome
+            .map(|o| if long { 1.0 } else { -1.0 } * (o.price / t.levels.entry - 1.0) * 100.0);
+        TradeView {
+            id: t.id,
+            alert_id: t.alert_id,
+            symbol: t.symbol,
+            side: if long { "long" } else { "short" }.into(),
+            entry: t.levels.entry,
+            stop_loss: t.levels.stop_loss,
+            take_profit: t.levels.take_profit,
+            status: t.status,
+            exit_price: t.outcome.map(|o| o.price),
+            exit_time: t.outcome.map(|o| o.time_ns.div_euclid(1_000_000)),
+            return_pct,
+            created_at: t.created_at,
+            closed_at: t.closed_at,
+        }
+    }
+}
+
+/// A trade to watch: from an alert (its symbol, and its price as the entry unless given) or
+/// a symbol and an entry.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TradeRequest {
+    pub alert_id: Option<String>,
+    #[schema(max_length = 32)]
+    pub symbol: Option<String>,
+    /// `long` (default) or `short`.
+    #[schema(pattern = "^(long|short)$")]
+    pub side: Option<String>,
+    pub entry: Option<f64>,
+    pub stop_loss: f64,
+    pub take_profit: f64,
+}
+
+/// The caller's watched trades, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/screener/trades",
+    tag = "screener",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<TradeView>), (status = 401, body = ErrorEnvelope))
+)]
+pub async fn list_trades(
+    State(state): State<AppState>,
+    caller: AuthUser,
+) -> Result<Json<Vec<TradeView>>, ApiError> {
+    let trades = state.db().screener_trades().list(&caller.id).await?;
+    Ok(Json(trades.into_iter().map(TradeView::from).collect()))
+}
+
+/// Watches a trade on the live feed: entered at `entry`, closed (with a notification) by the
+/// first trade at or beyond the stop loss or the take profit. At most 20 open per account.
+#[utoipa::path(
+    post,
+    path = "/api/v1/screener/trades",
+    tag = "screener",
+    request_body = TradeRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, body = TradeView),
+        (status = 400, description = "Malformed JSON", body = ErrorEnvelope),
+        (status = 401, body = ErrorEnvelope),
+        (status = 409, description = "The account watches the most open trades it may", body = ErrorEnvelope),
+        (status = 422, description = "A bad field, or levels on the wrong side of the entry (`details.field`)", body = ErrorEnvelope),
+    )
+)]
+pub async fn watch_trade(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Json(req): Json<TradeRequest>,
+) -> Result<(StatusCode, Json<TradeView>), ApiError> {
+    let field =
+        |name: &str, message: String| ApiError::validation(message, Some(json!({ "field": name })));
+    let side = match req.side.as_deref() {
+        None | Some("long") => bb_store::TradeSide::Long,
+        Some("short") => bb_store::TradeSide::Short,
+        Some(other) => {
+            return Err(field(
+                "side",
+                format!("side: {other:?} is neither long nor short"),
+            ));
+        }
+    };
+    let (alert_id, symbol, alert_price) = match &req.alert_id {
+        Some(id) => {
+            if id.len() > 64 {
+                return Err(field("alert_id", "alert_id: there is no such alert".into()));
+            }
+            let alert = state
+                .db()
+                .screener()
+                .alert(&caller.id, id)
+                .await
+                .map_err(|e| match e {
+                    StoreError::NotFound => {
+                        field("alert_id", "alert_id: there is no such alert".into())
+                    }
+                    other => other.into(),
+                })?;
+            (
+                Some(alert.id),
+                alert.alert.symbol,
+                Some(alert.alert.trigger_price),
+            )
+        }
+        None => match &req.symbol {
+            Some(symbol) => (None, check_symbol(symbol, "symbol")?, None),
+            None => return Err(field("symbol", "give alert_id, or symbol and entry".into())),
+        },
+    };
+    let entry = match req.entry.or(alert_price) {
+        Some(e) => e,
+        None => {
+            return Err(field(
+                "entry",
+                "entry: the price the trade was entered at".into(),
+            ));
+        }
+    };
+    for (name, value) in [
+        ("entry", entry),
+        ("stop_loss", req.stop_loss),
+        ("take_profit", req.take_profit),
+    ] {
+        if !(value.is_finite() && value > 0.0 && value < 1e12) {
+            return Err(field(name, format!("{name} must be a positive price")));
+        }
+    }
+    let long = side == bb_store::TradeSide::Long;
+    if (long && req.stop_loss >= entry) || (!long && req.stop_loss <= entry) {
+        return Err(field(
+            "stop_loss",
+            format!(
+                "stop_loss must be {} the entry ({entry}) for a {} trade",
+                if long { "below" } else { "above" },
+                if long { "long" } else { "short" }
+            ),
+        ));
+    }
+    if (long && req.take_profit <= entry) || (!long && req.take_profit >= entry) {
+        return Err(field(
+            "take_profit",
+            format!(
+                "take_profit must be {} the entry ({entry}) for a {} trade",
+                if long { "above" } else { "below" },
+                if long { "long" } else { "short" }
+            ),
+        ));
+    }
+    let levels = bb_store::TradeLevels {
+        entry,
+        stop_loss: req.stop_loss,
+        take_profit: req.take_profit,
+    };
+    let trade = state
+        .db()
+        .screener_trades()
+        .open(&caller.id, alert_id.as_deref(), &symbol, side, levels)
+        .await?;
+    Ok((StatusCode::CREATED, Json(trade.into())))
+}
+
+/// Stops watching an open trade.
+#[utoipa::path(
+    post,
+    path = "/api/v1/screener/trades/{id}/cancel",
+    tag = "screener",
+    params(("id" = String, Path, description = "Watched trade id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = TradeView),
+        (status = 401, body = ErrorEnvelope),
+        (status = 404, body = ErrorEnvelope),
+        (status = 409, description = "It is closed already", body = ErrorEnvelope),
+    )
+)]
+pub async fn cancel_trade(
+    State(state): State<AppState>,
+    caller: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<TradeView>, ApiError> {
+    let trade = state
+        .db()
+        .screener_trades()
+        .cancel(&caller.id, &id)
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("There is no such watched trade.".into()),
+            other => other.into(),
+        })?;
+    Ok(Json(trade.into()))
 }

@@ -85,6 +85,25 @@ async fn journey(app: TestApp) {
     assert_eq!(screen.body["symbols"], json!(["ESU4"]));
     assert_eq!(screen.body["notify"], true);
 
+    // and watches two trades: a long that reaches its take profit, a short stopped out
+    let long = app
+        .post(
+            "/api/v1/screener/trades",
+            Some(&trader.token),
+            json!({ "symbol": "esu4", "entry": 5528.75, "stop_loss": 5527.0, "take_profit": 5529.5 }),
+        )
+        .await;
+    assert_eq!(long.status, StatusCode::CREATED, "{}", long.text);
+    assert_eq!(long.body["status"], "open");
+    let short = app
+        .post(
+            "/api/v1/screener/trades",
+            Some(&trader.token),
+            json!({ "symbol": "ESU4", "side": "short", "entry": 5529.0, "stop_loss": 5529.25, "take_profit": 5520.0 }),
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::CREATED, "{}", short.text);
+
     // both live streams open before the replay starts
     let mut sse = SseStream::open(&app, "/api/v1/screener/alerts/stream", &trader.token).await;
     let ws_url = format!(
@@ -212,6 +231,29 @@ async fn journey(app: TestApp) {
     assert_eq!(health.body["retention_days"], 30.0);
     assert_eq!(health.body["settings"]["gap"]["min_pct"], 0.005);
 
+    // the watched trades closed on the first trade at their levels
+    let trades = app
+        .get("/api/v1/screener/trades", Some(&trader.token))
+        .await;
+    let by_id = |id: &Value| {
+        trades
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| &t["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let long = by_id(&long.body["id"]);
+    assert_eq!(long["status"], "target", "{long}");
+    assert_eq!(long["exit_price"], 5529.5);
+    assert!((long["return_pct"].as_f64().unwrap() - (5529.5 / 5528.75 - 1.0) * 100.0).abs() < 1e-9);
+    let short = by_id(&short.body["id"]);
+    assert_eq!(short["status"], "stopped", "{short}");
+    assert_eq!(short["exit_price"], 5529.25);
+    assert!(short["return_pct"].as_f64().unwrap() < 0.0);
+
     // the trader was notified of the screen's ESU4 gaps and new highs, and only those
     let notes = app
         .get("/api/v1/notifications?limit=100", Some(&trader.token))
@@ -224,9 +266,26 @@ async fn journey(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|n| n["kind"] == "screener_alert")
+        .filter(|n| n["kind"] == "screener_alert" && n["payload"]["trade_id"].is_null())
         .collect();
     assert_eq!(items.len(), wanted);
+    let closed: Vec<&Value> = notes.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["payload"]["trade_id"].is_string())
+        .collect();
+    assert_eq!(closed.len(), 2, "one notification per closed trade");
+    assert!(
+        closed
+            .iter()
+            .any(|n| n["title"] == "ESU4 reached your take profit")
+    );
+    assert!(
+        closed
+            .iter()
+            .any(|n| n["title"] == "ESU4 hit your stop loss")
+    );
     assert!(
         items.iter().all(|n| n["link"] == "/screener?symbol=ESU4"),
         "{items:?}"
@@ -428,6 +487,83 @@ async fn anonymous_callers_other_users_and_hostile_input_are_refused() {
     assert_eq!(
         app.delete_path(&path, &ada.token).await,
         StatusCode::NO_CONTENT
+    );
+
+    // watched trades: levels on the right side, someone else's alert or trade is missing
+    for (body, field) in [
+        (
+            json!({ "symbol": "A", "entry": 10.0, "stop_loss": 11.0, "take_profit": 12.0 }),
+            "stop_loss",
+        ),
+        (
+            json!({ "symbol": "A", "entry": 10.0, "stop_loss": 9.0, "take_profit": 8.0 }),
+            "take_profit",
+        ),
+        (
+            json!({ "symbol": "A", "side": "short", "entry": 10.0, "stop_loss": 9.0, "take_profit": 8.0 }),
+            "stop_loss",
+        ),
+        (
+            json!({ "symbol": "A", "entry": -1.0, "stop_loss": 9.0, "take_profit": 12.0 }),
+            "entry",
+        ),
+        (
+            json!({ "symbol": "A", "stop_loss": 9.0, "take_profit": 12.0 }),
+            "entry",
+        ),
+        (json!({ "stop_loss": 9.0, "take_profit": 12.0 }), "symbol"),
+        (
+            json!({ "alert_id": "nope", "stop_loss": 9.0, "take_profit": 12.0 }),
+            "alert_id",
+        ),
+        (
+            json!({ "symbol": "A", "side": "sideways", "entry": 10.0, "stop_loss": 9.0, "take_profit": 12.0 }),
+            "side",
+        ),
+    ] {
+        let reply = app
+            .post("/api/v1/screener/trades", Some(&ada.token), body.clone())
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            reply.text
+        );
+        assert_eq!(reply.body["error"]["details"]["field"], field, "{body}");
+    }
+    let trade = app
+        .post(
+            "/api/v1/screener/trades",
+            Some(&ada.token),
+            json!({ "symbol": "A", "entry": 10.0, "stop_loss": 9.0, "take_profit": 12.0 }),
+        )
+        .await;
+    let cancel = format!(
+        "/api/v1/screener/trades/{}/cancel",
+        trade.body["id"].as_str().unwrap()
+    );
+    assert_eq!(
+        app.post(&cancel, Some(&bob.token), json!({})).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post(&cancel, None, json!({})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/v1/screener/trades", Some(&bob.token))
+            .await
+            .body,
+        json!([])
+    );
+    assert_eq!(
+        app.post(&cancel, Some(&ada.token), json!({})).await.body["status"],
+        "cancelled"
+    );
+    assert_eq!(
+        app.post(&cancel, Some(&ada.token), json!({})).await.status,
+        StatusCode::CONFLICT
     );
 
     // replays: not DBN, empty, a bad speed; one at a time
