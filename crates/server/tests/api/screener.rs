@@ -698,3 +698,110 @@ async fn a_block_screens_alerts_belong_to_its_owner() {
             .all(|t| t["key"] != "block_screen")
     );
 }
+
+/// A fake of Binance's combined-stream WebSocket: answers the SUBSCRIBE, then, once `go`
+/// fires, sends `trades` (symbol, trade id, price, time ms) in Binance's format and holds
+/// the connection open.
+async fn fake_binance(
+    trades: Vec<(&'static str, u64, f64, i64)>,
+    go: tokio::sync::oneshot::Receiver<()>,
+) -> (String, tokio::sync::oneshot::Receiver<Value>) {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (subscribed_tx, subscribed) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let request: Value = loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(text))) => break serde_json::from_str(&text).unwrap(),
+                Some(Ok(_)) => continue,
+                _ => return,
+            }
+        };
+        let id = request["id"].clone();
+        ws.send(Message::Text(
+            json!({ "result": null, "id": id }).to_string().into(),
+        ))
+        .await
+        .unwrap();
+        let _ = subscribed_tx.send(request);
+        if go.await.is_err() {
+            return;
+        }
+        for (symbol, t, price, time) in trades {
+            let stream = format!("{}@trade", symbol.to_ascii_lowercase());
+            let data = json!({ "e": "trade", "E": time, "s": symbol, "t": t, "p": price.to_string(), "q": "0.5", "T": time, "m": false, "M": true });
+            ws.send(Message::Text(
+                json!({ "stream": stream, "data": data }).to_string().into(),
+            ))
+            .await
+            .unwrap();
+        }
+        // keep the connection until the test ends
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    (format!("ws://{addr}"), subscribed)
+}
+
+#[tokio::test]
+async fn a_binance_feed_configured_on_the_server_streams_its_alerts() {
+    // BTCUSDT closes 2024-07-01 at 60,000 and trades at 61,500 (+2.5%) after midnight UTC
+    let day = 1_719_878_400_000_i64;
+    let (go, ready) = tokio::sync::oneshot::channel();
+    let (url, subscribed) = fake_binance(
+        vec![
+            ("BTCUSDT", 1, 60_100.0, day - 120_000),
+            ("BTCUSDT", 2, 60_000.0, day - 60_000),
+            ("BTCUSDT", 3, 61_500.0, day + 60_000),
+        ],
+        ready,
+    )
+    .await;
+    let app = TestApp::spawn_with(|config| {
+        config.screener_feed = Some("binance:btcusdt".into());
+        config.screener_binance_url = url.clone();
+    })
+    .await;
+    let user = app.register("crypto@example.com").await;
+    let mut sse = SseStream::open(
+        &app,
+        "/api/v1/screener/alerts/stream?symbol=btcusdt",
+        &user.token,
+    )
+    .await;
+    let request = tokio::time::timeout(PATIENCE, subscribed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(request["method"], "SUBSCRIBE");
+    assert!(
+        request["params"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("btcusdt@trade"))
+    );
+    // the stream is open: the market may trade
+    go.send(()).unwrap();
+    let alert = sse.next().await.expect("the alert arrives live").data;
+    let stored = app
+        .get("/api/v1/screener/alerts?symbol=BTCUSDT", Some(&user.token))
+        .await;
+    assert_eq!(stored.body["items"][0]["id"], alert["id"]);
+    assert_eq!(alert["symbol"], "BTCUSDT");
+    assert_eq!(alert["alert_type"], "gap_up");
+    assert_eq!(alert["trigger_price"], 61_500.0);
+    assert_eq!(alert["trigger_time"], day + 60_000);
+    assert_eq!(alert["conditions"]["previous_close"], 60_000.0);
+    assert_eq!(alert["feed"], "binance");
+    let health = app.get("/api/v1/screener/health", Some(&user.token)).await;
+    assert_eq!(health.body["feeds"][0]["kind"], "live");
+    assert!(
+        health.body["feeds"][0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("Binance")
+    );
+}
