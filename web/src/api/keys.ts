@@ -115,7 +115,8 @@ export const keys = {
     all: ["compliance"],
     events: (status: string) => ["compliance", "events", status],
   },
-  /** The screener: alert pages, counts, symbol search, feed health and the caller's screens. */
+  /** The screener: alert pages, counts, symbol search, feed health, the caller's screens and
+   * the trades they watch. */
   screener: {
     all: ["screener"],
     stats: (window: string) => ["screener", "stats", window],
@@ -123,6 +124,7 @@ export const keys = {
     symbols: (q: string) => ["screener", "symbols", q],
     symbol: (symbol: string) => ["screener", "symbol", symbol],
     screens: ["screener", "screens"],
+    trades: ["screener", "trades"],
   },
   compare: (ids: string[]) => ["compare", ids],
 

@@ -1,9 +1,10 @@
 // The screener's reads: counts over a window, the feeds' health, symbol search, one symbol's
-// alerts and the caller's screens (each key from api/keys.ts).
+// alerts, the caller's screens and watched trades (each key from api/keys.ts).
 import { useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { Schemas } from "../api/client";
+import type { Trade } from "../lib/watchedTrades";
 
 export type StatsWindow = "day" | "week" | "all";
 
@@ -63,5 +64,18 @@ export function useScreens() {
   return useQuery({
     queryKey: keys.screener.screens,
     queryFn: () => data(api.GET("/api/v1/screener/screens")),
+  });
+}
+
+/** How often the watched trades are read again while one is open (besides each `screener_alert`
+ * notification, which the notification stream turns into a refresh). */
+export const TRADES_POLL_MS = 3000;
+
+/** The caller's watched trades, newest first: every 3 s while one is open. */
+export function useWatchedTrades() {
+  return useQuery({
+    queryKey: keys.screener.trades,
+    queryFn: async (): Promise<Trade[]> => data(api.GET("/api/v1/screener/trades")),
+    refetchInterval: (q) => (q.state.data?.some((t) => t.status === "open") ? TRADES_POLL_MS : false),
   });
 }

@@ -38,6 +38,8 @@ export function useNotificationStream(userId: string | undefined): number | null
           kind: textField(raw, "kind") ?? "",
           link: textField(raw, "link"),
         };
+        // A watched trade may have closed (or a screen fired): its list is read again.
+        if (n.kind === "screener_alert") queryClient.invalidateQueries({ queryKey: keys.screener.trades });
         // No toast for the run the user is already looking at or has just followed live.
         const runId = isObject(raw.payload) ? textField(raw.payload, "run_id") : undefined;
         if (isOnPage(window.location.pathname, n.link, runId) || (runId && followedRuns.has(runId))) {

@@ -1,6 +1,7 @@
 // `/screener`: the real-time screener's dashboard. Find a symbol (`?symbol=ESU4` opens it, as
-// screener notifications link), the live alert feed with the feeds' status, counts over a
-// window, and for admins a replay of a recorded feed.
+// screener notifications link), the live alert feed with the feeds' status (a trade can be
+// watched from each alert), the watched trades, counts over a window, and for admins a replay
+// of a recorded feed.
 import { useCallback, useEffect, useRef } from "react";
 import { useSearchParams } from "react-router-dom";
 import { useQueryClient } from "@tanstack/react-query";
@@ -11,6 +12,7 @@ import { ReplayForm } from "../components/screener/ReplayForm";
 import { ScreenerNav } from "../components/screener/ScreenerNav";
 import { SymbolSearch } from "../components/screener/SymbolSearch";
 import { SymbolView } from "../components/screener/SymbolView";
+import { WatchedTrades } from "../components/screener/WatchedTrades";
 import { useUser } from "../hooks/auth";
 import { useTitle } from "../hooks/useTitle";
 import "../styles/screener.css";
@@ -54,6 +56,7 @@ export default function ScreenerPage() {
       <div className="screener-grid">
         <AlertFeed onNews={onNews} />
         <div className="screener-side">
+          <WatchedTrades />
           <AlertStats />
           {user.role === "admin" && <ReplayForm />}
         </div>
