@@ -164,8 +164,12 @@ impl ScreenerRuntime {
         });
         let mut bus = db.subscribe();
         let mut trades = load_trades(&db).await;
-        let mut screens = load_screens(&db).await;
+        let mut screens = Arc::new(load_screens(&db).await);
         let blocks = build_blocks(&db, &screens).await;
+        // Alerts are stored by a writer task, so a slow commit never holds up the screening;
+        // batches that queued meanwhile are stored together (one commit).
+        let (to_writer, writer_rx) = tokio::sync::mpsc::unbounded_channel();
+        let writer = tokio::spawn(write_alerts(db.clone(), feed_name.to_owned(), writer_rx));
         let mut screener = match Screener::new(self.0.config.clone(), blocks) {
             Ok(s) => s,
             Err(e) => return self.fail(&id, e),
@@ -184,7 +188,7 @@ impl ScreenerRuntime {
                 trades = load_trades(&db).await;
             }
             if changed {
-                screens = load_screens(&db).await;
+                screens = Arc::new(load_screens(&db).await);
                 screener.set_blocks(build_blocks(&db, &screens).await);
             }
             events.clear();
@@ -255,12 +259,11 @@ impl ScreenerRuntime {
                 }
             });
             if !alerts.is_empty() {
-                let batch = std::mem::take(&mut alerts);
-                if let Err(e) = deliver(&db, feed_name, &screens, batch).await {
-                    tracing::warn!(error = %e, "screener alerts could not be stored");
-                }
+                let _ = to_writer.send((screens.clone(), std::mem::take(&mut alerts)));
             }
             if !more {
+                drop(to_writer);
+                let _ = writer.await;
                 self.update(&id, |feeds| {
                     if let Some(h) = feeds.iter_mut().find(|h| h.id == id) {
                         h.state = "finished".into();
@@ -476,6 +479,36 @@ pub async fn compile_version(
         let list: Vec<String> = problems.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("the strategy cannot run as a screen: {}", list.join("; "))
     })
+}
+
+/// Stores the alert batches a feed's task sends, merging those that queued while the last
+/// commit ran (with the same screens), until the task drops its sender.
+async fn write_alerts(
+    db: Db,
+    feed: String,
+    mut batches: tokio::sync::mpsc::UnboundedReceiver<(Arc<Vec<Screen>>, Vec<Alert>)>,
+) {
+    let mut carried = None;
+    loop {
+        let (screens, mut alerts) = match carried.take() {
+            Some(batch) => batch,
+            None => match batches.recv().await {
+                Some(batch) => batch,
+                None => return,
+            },
+        };
+        while let Ok((next_screens, next)) = batches.try_recv() {
+            if Arc::ptr_eq(&screens, &next_screens) && alerts.len() < 10_000 {
+                alerts.extend(next);
+            } else {
+                carried = Some((next_screens, next));
+                break;
+            }
+        }
+        if let Err(e) = deliver(&db, &feed, &screens, alerts).await {
+            tracing::warn!(error = %e, "screener alerts could not be stored");
+        }
+    }
 }
 
 /// Stores a batch of alerts (a block screen's under its owner) and notifies the owners of
