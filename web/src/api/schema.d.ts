@@ -1515,8 +1515,8 @@ export interface paths {
         put?: never;
         /**
          * Replays a recorded Databento DBN file (MBP-1, trades, OHLCV, definitions; zstd or not)
-         *     through the screener: its alerts are stored and streamed like a live feed's. Admins only;
-         *     one replay at a time.
+         *     through the screener: its alerts are stored and streamed like a live feed's. Admins with
+         *     two-factor sign-in only; one replay at a time.
          */
         post: operations["start_replay"];
         delete?: never;
@@ -11283,7 +11283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description Not an admin */
+            /** @description Not an admin, or an admin without two-factor sign-in (`two_factor_required`) */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -18,7 +18,7 @@ use axum::response::sse::{Event, KeepAlive, KeepAliveStream, Sse};
 use axum::response::{IntoResponse, Response};
 use bb_screener::{AlertType, Conditions, QuoteMeta, ScreenerConfig, Signal};
 use bb_store::{
-    ALERT_TOPIC, AlertFilter, BusEvent, MAX_SCREENS_PER_USER, MAX_SYMBOLS_PER_SCREEN, Role, Screen,
+    ALERT_TOPIC, AlertFilter, BusEvent, MAX_SCREENS_PER_USER, MAX_SYMBOLS_PER_SCREEN, Screen,
     ScreenSpec, ScreenerAlert, StoreError,
 };
 use serde::{Deserialize, Serialize};
@@ -29,7 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::extractor::{AuthUser, StreamUser, require_role};
+use crate::auth::extractor::{AdminUser, AuthUser, StreamUser};
 use crate::error::{ApiError, ErrorEnvelope};
 use crate::extract::{Json, Path, Query};
 use crate::screener::{FeedHealth, ReplayError};
@@ -707,8 +707,8 @@ pub struct ReplayStarted {
 }
 
 /// Replays a recorded Databento DBN file (MBP-1, trades, OHLCV, definitions; zstd or not)
-/// through the screener: its alerts are stored and streamed like a live feed's. Admins only;
-/// one replay at a time.
+/// through the screener: its alerts are stored and streamed like a live feed's. Admins with
+/// two-factor sign-in only; one replay at a time.
 #[utoipa::path(
     post,
     path = "/api/v1/screener/replays",
@@ -720,7 +720,7 @@ pub struct ReplayStarted {
         (status = 202, body = ReplayStarted),
         (status = 400, description = "An unknown query parameter or an unreadable body", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope),
-        (status = 403, description = "Not an admin", body = ErrorEnvelope),
+        (status = 403, description = "Not an admin, or an admin without two-factor sign-in (`two_factor_required`)", body = ErrorEnvelope),
         (status = 409, description = "A replay is already running", body = ErrorEnvelope),
         (status = 413, body = ErrorEnvelope),
         (status = 422, description = "Not a DBN file, or a bad speed (`details.field`)", body = ErrorEnvelope),
@@ -728,11 +728,10 @@ pub struct ReplayStarted {
 )]
 pub async fn start_replay(
     State(state): State<AppState>,
-    caller: AuthUser,
+    _admin: AdminUser,
     Query(query): Query<ReplayQuery>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ReplayStarted>), ApiError> {
-    require_role(caller.role, Role::Admin)?;
     let pace = match query.speed {
         None => bb_feeds::Pace::Full,
         Some(speed) if speed.is_finite() && speed > 0.0 && speed <= 1e6 => {

@@ -336,9 +336,19 @@ async fn anonymous_callers_other_users_and_hostile_input_are_refused() {
     }
     let anonymous = replay(&app, "not-a-token", sample(), "").await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-    // a trader may not replay
+    // a trader may not replay, nor an admin without two-factor sign-in
     let refused = replay(&app, &ada.token, sample(), "").await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+    let plain_admin = app.register("plain-admin@example.com").await;
+    app.state
+        .db()
+        .users()
+        .set_role(&plain_admin.id, bb_store::Role::Admin, None)
+        .await
+        .unwrap();
+    let no_2fa = replay(&app, &plain_admin.token, sample(), "").await;
+    assert_eq!(no_2fa.status, StatusCode::FORBIDDEN, "{}", no_2fa.text);
+    assert_eq!(no_2fa.error_code(), ErrorCode::TwoFactorRequired);
 
     // hostile filters, each naming its field
     for (query, field) in [
