@@ -9,6 +9,8 @@ use std::pin::Pin;
 use bb_screener::FeedEvent;
 
 pub mod binance;
+#[cfg(feature = "databento-live")]
+pub mod databento_live;
 mod dbn_records;
 mod replay;
 mod synthetic;
