@@ -8,11 +8,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signIn, binPath, DEMO } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, signInWithCode, enableTwoFactor, totp, binPath, DEMO } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 
@@ -38,36 +37,6 @@ async function call(token, method, path, body) {
   });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-/** RFC 4648 base32 (no padding) to bytes. */
-function base32(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of text.replace(/=+$/, "").toUpperCase()) {
-    const i = alphabet.indexOf(c);
-    if (i < 0) throw new Error(`not base32: ${c}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** The TOTP code (RFC 6238: HMAC-SHA1, 6 digits, 30 s) for now plus `steps` × 30 s. */
-function totp(secret, steps = 0) {
-  const counter = Math.floor(Date.now() / 1000 / 30) + steps;
-  const message = Buffer.alloc(8);
-  message.writeBigUInt64BE(BigInt(counter));
-  const mac = createHmac("sha1", base32(secret)).update(message).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const number = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(number).padStart(6, "0");
 }
 
 async function checkAxe(page, what) {
@@ -134,9 +103,8 @@ test("export a strategy from its page, import the file on the strategies page", 
     writeFileSync(good, text); // byte for byte: the server checks the file's sha256
     await page.getByLabel("Import a strategy").setInputFiles(good);
     await page.waitForURL((u) => /\/strategies\/[^/]+$/.test(u.pathname) && !u.pathname.endsWith(strategy.id), WAIT);
-    const heading = page.getByRole("heading", { level: 1 });
-    await heading.waitFor(WAIT);
-    assert.match(await heading.textContent(), /SMA crossover/);
+    // The URL changes before the strategy page replaces the list: wait for its heading.
+    await page.getByRole("heading", { level: 1, name: /SMA crossover/ }).waitFor(WAIT);
     await page.getByText(`Version ${n}`, { exact: false }).first().waitFor(WAIT);
 
     // A malformed file: the server's message, naming the field.
@@ -166,10 +134,7 @@ test("an admin with two-factor sign-in downloads an audit package of a period", 
   execFileSync(binPath, ["users", "set", email, "--role", "admin", "--database-url", `sqlite://${server.dbPath}`]);
   const token = (await call(null, "POST", "/auth/login", { email, password })).body.access_token;
   assert.equal((await call(token, "GET", "/admin/audit/export")).body.error.code, "two_factor_required");
-  const setup = await call(token, "POST", "/auth/2fa/setup");
-  assert.equal(setup.status, 200);
-  const secret = setup.body.secret;
-  assert.equal((await call(token, "POST", "/auth/2fa/enable", { code: totp(secret) })).status, 200);
+  const { secret } = await enableTwoFactor(server.url, token);
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true, acceptDownloads: true });
   const page = await context.newPage();
@@ -177,13 +142,7 @@ test("an admin with two-factor sign-in downloads an audit package of a period", 
   page.on("pageerror", (e) => errors.push(e.message));
   try {
     // Sign in through the code step (the code that turned it on was used; the next one works).
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByLabel("Authentication code").fill(totp(secret, 1), WAIT);
-    await page.getByRole("button", { name: "Verify" }).click();
-    await page.getByRole("button", { name: "Sign out" }).waitFor(WAIT);
+    await signInWithCode(page, server.url, { email, password }, totp(secret, 1));
 
     await page.goto(`${server.url}/review`);
     const section = page.getByRole("region", { name: "Audit trail" });

@@ -5,6 +5,7 @@
 // BB_BIN overrides the binary (default: ../target/debug/blockbuilders, which `make test`
 // builds); CHROMIUM overrides the browser (default: /usr/bin/chromium).
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, mkdirSync, existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -142,4 +143,80 @@ export async function signIn(page, url, creds = DEMO) {
     if (!r.ok) throw new Error(`login answered ${r.status}`);
     sessionStorage.setItem("bb.token", (await r.json()).access_token);
   }, creds);
+}
+
+/** RFC 4648 base32 (no padding) to bytes. */
+function base32(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of text.replace(/=+$/, "").toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The TOTP code (RFC 6238: HMAC-SHA1, 6 digits, 30 s) for now plus `steps` × 30 s: what an
+ * authenticator app shows. The server accepts one step either way, and each step once. */
+export function totp(secret, steps = 0) {
+  const counter = Math.floor(Date.now() / 1000 / 30) + steps;
+  const message = Buffer.alloc(8);
+  message.writeBigUInt64BE(BigInt(counter));
+  const mac = createHmac("sha1", base32(secret)).update(message).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const number = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(number).padStart(6, "0");
+}
+
+/** A JSON POST to the API for the helpers below (with a token when given); throws unless it
+ * answers 200. */
+async function post(url, path, token, body) {
+  const r = await fetch(`${url}/api/v1${path}`, {
+    method: "POST",
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  if (r.status !== 200) throw new Error(`POST ${path} answered ${r.status}: ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Turns two-factor sign-in on for the account of `token` through the API: a secret from
+ * `POST /auth/2fa/setup`, confirmed at `/auth/2fa/enable` with the current code (so that step
+ * is used). Resolves to `{ secret, recoveryCodes }`. */
+export async function enableTwoFactor(url, token) {
+  const { secret } = await post(url, "/auth/2fa/setup", token);
+  const { recovery_codes: recoveryCodes } = await post(url, "/auth/2fa/enable", token, { code: totp(secret) });
+  return { secret, recoveryCodes };
+}
+
+/** Signs `creds` (an account with two-factor sign-in on) in through the API: the password, then
+ * the code step, the challenge answered at `/auth/2fa/verify` with `answer` (`{ code }`, or
+ * `{ recovery_code }`). Resolves to the access token. */
+export async function signInTwoFactor(url, creds, answer) {
+  const login = await post(url, "/auth/login", null, creds);
+  if (login.two_factor_required !== true) throw new Error(`the login asked for no code: ${JSON.stringify(login)}`);
+  return (await post(url, "/auth/2fa/verify", null, { challenge: login.challenge, ...answer })).access_token;
+}
+
+/** Signs `page` in as `creds` (two-factor sign-in on) through the login form and its code
+ * step, with `code` (each code works once: the one that turned it on is used, so
+ * `totp(secret, 1)`, the app's next one, right after enabling). */
+export async function signInWithCode(page, url, creds, code) {
+  const wait = { timeout: 30_000 };
+  await page.goto(`${url}/login`);
+  await page.getByLabel("Email").fill(creds.email);
+  await page.getByLabel("Password").fill(creds.password);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByLabel("Authentication code").fill(code, wait);
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor(wait);
 }

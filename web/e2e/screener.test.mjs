@@ -1,18 +1,33 @@
-// The real-time screener in the browser. The demo user opens /screener and waits for the live
-// stream; an admin (made with `blockbuilders users set --role admin`) replays the 4-minute ES
-// sample (Databento MBP-1) through the API, with thresholds low enough that it raises 12 alerts
+// The real-time screener in the browser. An admin (made with `blockbuilders users set --role
+// admin`) without two-factor sign-in is refused a replay, through the API and on the replay
+// form (the server's message shown); two-factor sign-in is turned on through the API. The demo
+// user opens /screener and waits for the live stream; the admin, signed in through the code
+// step, replays the 4-minute ES sample (Databento MBP-1) through the API, with thresholds low enough that it raises 12 alerts
 // on ESU4; they arrive on the open page without a reload. Then: the symbol search ("es" →
 // ESU4) opens ESU4's chart and list, `?symbol=ESU4` opens it directly, the statistics over all
 // time count 12, a screen is refused on its field, created, listed, edited and deleted; at
 // 390×844 nothing scrolls sideways; axe finds nothing serious; the admin's replay form starts
-// another replay from a file; with the stream blocked the feed polls and still gets new alerts;
+// another replay from a file (signed in in the browser through the code step); with the stream blocked the feed polls and still gets new alerts;
 // older alerts come a page at a time with "Load more".
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signIn, binPath, repoDir, DEMO } from "./harness.mjs";
+import {
+  startServer,
+  launchBrowser,
+  screenshot,
+  axe,
+  signIn,
+  signInWithCode,
+  enableTwoFactor,
+  signInTwoFactor,
+  totp,
+  binPath,
+  repoDir,
+  DEMO,
+} from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 const SAMPLE = resolve(repoDir, "../shared/data/databento/futures_mbp-1_2024-07-01T23-58_2024-07-02T00-02.dbn.zst");
@@ -71,8 +86,35 @@ test("screener alerts arrive live; symbol search, statistics, screens, a phone",
   const admin = { email: `admin-${Date.now()}@example.com`, password: "violet harbour stamps quickly" };
   assert.equal((await call(null, "POST", "/auth/register", { ...admin, display_name: "Ada" })).status, 202);
   execFileSync(binPath, ["users", "set", admin.email, "--role", "admin", "--database-url", `sqlite://${server.dbPath}`]);
-  const adminToken = (await call(null, "POST", "/auth/login", admin)).body.access_token;
-  assert.ok(adminToken, "the admin signed in");
+  const plainToken = (await call(null, "POST", "/auth/login", admin)).body.access_token;
+  assert.ok(plainToken, "the admin signed in with the password");
+
+  // Replays are an admin action: without two-factor sign-in, refused through the API...
+  const refusedReplay = await call(plainToken, "POST", "/screener/replays", null, readFileSync(SAMPLE));
+  assert.equal(refusedReplay.status, 403, JSON.stringify(refusedReplay.body));
+  assert.equal(refusedReplay.body.error.code, "two_factor_required");
+  // ...and on the replay form, which shows the server's message.
+  const plainContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+  try {
+    const plainPage = await plainContext.newPage();
+    await signIn(plainPage, server.url, admin);
+    await plainPage.goto(`${server.url}/screener`);
+    const replay = plainPage.getByRole("region", { name: "Replay a recorded feed" });
+    await replay.getByLabel("DBN file").setInputFiles(SAMPLE);
+    await replay.getByRole("button", { name: "Start the replay" }).click();
+    await replay.getByRole("alert").filter({ hasText: refusedReplay.body.error.message }).waitFor(WAIT);
+    assert.equal(await replay.getByText("The replay started").count(), 0, "no replay started");
+    await screenshot(plainPage, "screener-replay-two-factor-required");
+  } finally {
+    await plainContext.close();
+  }
+
+  // Two-factor sign-in turned on through the API (with the app's code of this step), then the
+  // admin signs in through the code step. Each step's code works once and the browser signs in
+  // later with the app's next code, so this sign-in answers with a recovery code.
+  const { secret, recoveryCodes } = await enableTwoFactor(server.url, plainToken);
+  const adminToken = await signInTwoFactor(server.url, admin, { recovery_code: recoveryCodes[0] });
+  assert.ok(adminToken, "the admin signed in with two-factor sign-in");
 
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
   const page = await context.newPage();
@@ -236,7 +278,8 @@ test("screener alerts arrive live; symbol search, statistics, screens, a phone",
   const adminContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
   const adminPage = await adminContext.newPage();
   try {
-    await signIn(adminPage, server.url, admin);
+    // Through the code step, with the app's next code (the one that turned it on was used).
+    await signInWithCode(adminPage, server.url, admin, totp(secret, 1));
     await adminPage.goto(`${server.url}/screener`);
     const feed = adminPage.getByRole("region", { name: "Live alerts" });
     await feed.getByRole("status").filter({ hasText: "Live" }).waitFor(WAIT);

@@ -1,4 +1,6 @@
-// Watching a trade from a screener alert, in the browser. An admin replays the 4-minute ES
+// Watching a trade from a screener alert, in the browser. An admin (made with `blockbuilders
+// users set --role admin`, refused a replay until two-factor sign-in is on; it is turned on
+// through the API and the admin signs in through the code step) replays the 4-minute ES
 // sample (Databento MBP-1) at full speed with the thresholds of screener.test.mjs, so the demo
 // user has ESU4 alerts to trade from. On the "Gap up" alert (5,529.25) the user opens "Watch
 // trade" (the side, the entry prefilled with the alert's price, the levels suggested 1% away
@@ -16,7 +18,20 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signIn, artifacts, binPath, repoDir, DEMO } from "./harness.mjs";
+import {
+  startServer,
+  launchBrowser,
+  screenshot,
+  axe,
+  signIn,
+  enableTwoFactor,
+  signInTwoFactor,
+  totp,
+  artifacts,
+  binPath,
+  repoDir,
+  DEMO,
+} from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 const SAMPLE = resolve(repoDir, "../shared/data/databento/futures_mbp-1_2024-07-01T23-58_2024-07-02T00-02.dbn.zst");
@@ -105,8 +120,17 @@ test("watch a trade from an alert: suggested levels, errors at the field, target
   const admin = { email: `admin-${Date.now()}@example.com`, password: "violet harbour stamps quickly" };
   assert.equal((await call(null, "POST", "/auth/register", { ...admin, display_name: "Ada" })).status, 202);
   execFileSync(binPath, ["users", "set", admin.email, "--role", "admin", "--database-url", `sqlite://${server.dbPath}`]);
-  const adminToken = (await call(null, "POST", "/auth/login", admin)).body.access_token;
-  assert.ok(adminToken, "the admin signed in");
+  // Replays are an admin action: an admin needs two-factor sign-in.
+  const plainToken = (await call(null, "POST", "/auth/login", admin)).body.access_token;
+  assert.ok(plainToken, "the admin signed in with the password");
+  const refusedReplay = await call(plainToken, "POST", "/screener/replays", null, readFileSync(SAMPLE));
+  assert.equal(refusedReplay.status, 403, JSON.stringify(refusedReplay.body));
+  assert.equal(refusedReplay.body.error.code, "two_factor_required");
+  // Turned on through the API, then signed in through the code step with the app's next code
+  // (the one that turned it on was used).
+  const { secret } = await enableTwoFactor(server.url, plainToken);
+  const adminToken = await signInTwoFactor(server.url, admin, { code: totp(secret, 1) });
+  assert.ok(adminToken, "the admin signed in with two-factor sign-in");
   const userToken = (await call(null, "POST", "/auth/login", DEMO)).body.access_token;
   assert.ok(userToken, "the demo user signed in");
 
