@@ -49,7 +49,10 @@ let server;
 let browser;
 
 before(async () => {
-  server = await startServer({ env: { BB_SCREENER_SETTINGS: JSON.stringify(SETTINGS) } });
+  server = await startServer({
+    // no feed of its own, and not the demo feed either: the test replays the sample
+    env: { BB_SCREENER_SETTINGS: JSON.stringify(SETTINGS), BB_SCREENER_FEED: "off" },
+  });
   browser = await launchBrowser();
 });
 

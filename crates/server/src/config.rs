@@ -230,9 +230,19 @@ pub struct Config {
     /// The screener's live feed: `binance:btcusdt,ethusdt,…` (Binance's public streams) or
     /// `replay:FILE.dbn[.zst],…` (recorded Databento files at `BB_SCREENER_REPLAY_SPEED`) or
     /// `synthetic:9000` (a seeded full market of that many symbols, live-paced: benchmarks).
-    /// Unset: no live feed (admins can still replay files through the API).
+    /// Unset: no live feed (admins can still replay files through the API; `--demo` replays
+    /// the bundled demo feed once); `off`: none, and no demo feed either.
     #[arg(long, env = "BB_SCREENER_FEED")]
     pub screener_feed: Option<String>,
+
+    /// Databento's API key, for `BB_SCREENER_FEED=databento:DATASET:SCHEMA:SYMBOL,…`
+    /// (e.g. `databento:GLBX.MDP3:mbp-1:ESU4,NQU4`).
+    #[arg(long, env = "BB_DATABENTO_API_KEY", hide_env_values = true)]
+    pub databento_api_key: Option<String>,
+
+    /// Databento's live gateway (`host:port`; unset: the dataset's own).
+    #[arg(long, env = "BB_DATABENTO_GATEWAY")]
+    pub databento_gateway: Option<String>,
 
     /// How many times real time a `replay:` feed runs (0: as fast as it can).
     #[arg(long, env = "BB_SCREENER_REPLAY_SPEED", default_value_t = 1.0)]
@@ -327,6 +337,8 @@ impl Config {
             mail_from: DEFAULT_MAIL_FROM.to_owned(),
             mail_digest_interval: Duration::from_secs(86_400),
             screener_feed: None,
+            databento_api_key: None,
+            databento_gateway: None,
             screener_replay_speed: 1.0,
             screener_binance_url: "wss://stream.binance.com:9443".to_owned(),
             screener_settings: None,

@@ -88,6 +88,9 @@ pub async fn start(config: Config) -> anyhow::Result<AppState> {
     }
     let mail = mail::setup(&db, &config).await?;
     let screener = screener::ScreenerRuntime::start(db.clone(), &config)?;
+    if config.demo && config.screener_feed.is_none() {
+        screener.replay_demo().await;
+    }
     let state = AppState::new(db, config)?
         .with_mail(mail)
         .with_screener(screener);

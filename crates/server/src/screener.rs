@@ -19,6 +19,12 @@ use utoipa::ToSchema;
 
 use crate::config::Config;
 
+/// The demo feed (see `data/demo/README.md`).
+const DEMO_FEED: &[u8] = include_bytes!(
+    "../../../data/demo/databento/futures_ohlcv-1m_2024-07-01T23-40_2024-07-02T00-10.dbn.zst"
+);
+const DEMO_FEED_NAME: &str = "demo: CME ES and NQ 1-minute bars, 2024-07-01";
+
 /// Gaps kept per feed for the health report.
 const GAPS_KEPT: usize = 20;
 /// Feeds kept in the health report (the newest).
@@ -56,6 +62,8 @@ struct Inner {
     config: ScreenerConfig,
     feeds: Mutex<VecDeque<FeedHealth>>,
     replaying: AtomicBool,
+    /// Bumped on every health change (tests and waiters follow it).
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 /// The screener of this process.
@@ -79,14 +87,33 @@ impl ScreenerRuntime {
             config: settings,
             feeds: Mutex::new(VecDeque::new()),
             replaying: AtomicBool::new(false),
+            changes: tokio::sync::watch::Sender::new(0),
         }));
-        if let Some(spec) = &config.screener_feed {
+        if let Some(spec) = config.screener_feed.as_deref().filter(|s| *s != "off") {
             let feed = live_feed(spec, config)?;
             let runtime2 = runtime.clone();
             let name = spec.split(':').next().unwrap_or("live").to_owned();
             tokio::spawn(async move { runtime2.run(feed, "live", &name).await });
         }
         Ok(runtime)
+    }
+
+    /// `serve --demo`: replays the bundled Databento file once (ES and NQ futures, 1-minute
+    /// bars around midnight UTC on 2024-07-01) when no feed is configured and no alert is
+    /// stored, so the Screener page shows real alerts on a fresh install.
+    pub async fn replay_demo(&self) {
+        let stored = self
+            .0
+            .db
+            .screener()
+            .stats("", &bb_store::AlertFilter::default())
+            .await;
+        if !matches!(stored, Ok(ref s) if s.total == 0) {
+            return;
+        }
+        if let Err(e) = self.replay(DEMO_FEED_NAME.to_owned(), DEMO_FEED.to_vec(), Pace::Full) {
+            tracing::warn!(error = ?e, "the demo feed could not be replayed");
+        }
     }
 
     pub fn settings(&self) -> &ScreenerConfig {
@@ -293,6 +320,13 @@ impl ScreenerRuntime {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut feeds);
+        drop(feeds);
+        self.0.changes.send_modify(|n| *n += 1);
+    }
+
+    /// Wakes on every change of the feeds' health.
+    pub fn watch(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.changes.subscribe()
     }
 }
 
@@ -323,6 +357,7 @@ fn live_feed(spec: &str, config: &Config) -> anyhow::Result<Box<dyn Feed>> {
             .map_err(|e| anyhow::anyhow!("BB_SCREENER_FEED: {e}"))?;
             Ok(Box::new(feed))
         }
+        "databento" => databento_feed(rest, config),
         "synthetic" => {
             let symbols: u32 = items
                 .first()
@@ -409,6 +444,43 @@ fn trade_notification(
             "entry": l.entry,
         }),
     }
+}
+
+/// `databento:DATASET:SCHEMA:SYMBOL,…` with `BB_DATABENTO_API_KEY`.
+#[cfg(feature = "databento-live")]
+fn databento_feed(rest: &str, config: &Config) -> anyhow::Result<Box<dyn Feed>> {
+    use bb_feeds::databento_live::{DatabentoConfig, DatabentoLive};
+    let usage = "BB_SCREENER_FEED=databento:DATASET:SCHEMA:SYMBOL,… (e.g. databento:GLBX.MDP3:mbp-1:ESU4,NQU4)";
+    let (dataset, rest) = rest.split_once(':').with_context(|| usage.to_owned())?;
+    let (schema, symbols) = rest.split_once(':').with_context(|| usage.to_owned())?;
+    let schema: dbn::Schema = schema.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "BB_SCREENER_FEED: {schema:?} is not a Databento schema (mbp-1, trades, ohlcv-1m)"
+        )
+    })?;
+    let api_key = config
+        .databento_api_key
+        .clone()
+        .context("a databento feed needs BB_DATABENTO_API_KEY")?;
+    let feed = DatabentoLive::new(DatabentoConfig {
+        api_key,
+        dataset: dataset.to_owned(),
+        schema,
+        symbols: symbols
+            .split(',')
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        gateway: config.databento_gateway.clone(),
+        ..DatabentoConfig::default()
+    })
+    .map_err(|e| anyhow::anyhow!("BB_SCREENER_FEED: {e}"))?;
+    Ok(Box::new(feed))
+}
+
+#[cfg(not(feature = "databento-live"))]
+fn databento_feed(_rest: &str, _config: &Config) -> anyhow::Result<Box<dyn Feed>> {
+    anyhow::bail!("this build has no Databento live feed (build with the `databento-live` feature)")
 }
 
 async fn load_screens(db: &Db) -> Vec<Screen> {

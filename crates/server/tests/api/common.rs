@@ -335,7 +335,7 @@ pub fn graph(text: &str) -> Value {
     serde_json::from_str(text).expect("strategy JSON")
 }
 
-fn test_config(database_url: String) -> Config {
+pub fn test_config(database_url: String) -> Config {
     let mut config = Config::new(database_url);
     config.jwt_secret = Some(Secret::new(JWT_SECRET));
     config

@@ -815,3 +815,77 @@ async fn a_binance_feed_configured_on_the_server_streams_its_alerts() {
             .contains("Binance")
     );
 }
+
+#[tokio::test]
+async fn the_demo_replays_its_bundled_feed_once_so_the_screener_is_not_empty() {
+    let app = TestApp::spawn_with(|config| config.demo = true).await;
+    let runtime = app.state.screener().expect("the screener runs").clone();
+    let mut changes = runtime.watch();
+    let finished =
+        |r: &bb_server::screener::ScreenerRuntime| r.health().iter().any(|f| f.state == "finished");
+    tokio::time::timeout(PATIENCE, async {
+        while !finished(&runtime) {
+            changes.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the demo feed finishes");
+    let user = app.register("newcomer@example.com").await;
+    let alerts = app
+        .get("/api/v1/screener/alerts?limit=100", Some(&user.token))
+        .await;
+    let items = alerts.body["items"].as_array().unwrap();
+    // the CLI replays the same file: `blockbuilders screener --replay data/demo/databento/…`
+    assert_eq!(items.len(), 12, "{}", alerts.text);
+    let symbols: BTreeSet<&str> = items
+        .iter()
+        .map(|a| a["symbol"].as_str().unwrap())
+        .collect();
+    assert_eq!(symbols, ["ESU4", "NQU4"].into());
+    // a restart on the same database does not replay it again
+    assert!(runtime.health().len() == 1);
+    runtime.replay_demo().await;
+    assert_eq!(
+        runtime.health().len(),
+        1,
+        "alerts are stored: no second replay"
+    );
+
+    // BB_SCREENER_FEED=off: no feed, and no demo feed either
+    let quiet = TestApp::spawn_with(|config| {
+        config.demo = true;
+        config.screener_feed = Some("off".into());
+    })
+    .await;
+    assert!(quiet.state.screener().unwrap().health().is_empty());
+}
+
+#[tokio::test]
+async fn a_misconfigured_feed_stops_the_start_with_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    for (feed, settings, expected) in [
+        ("nasdaq:AAPL", None, "unknown feed \"nasdaq\""),
+        ("binance:", None, "symbol"),
+        ("binance:btc/usdt", None, "btc/usdt"),
+        (
+            "databento:GLBX.MDP3:mbp-1:ESU4",
+            None,
+            "BB_DATABENTO_API_KEY",
+        ),
+        ("databento:GLBX.MDP3:mbp-7:ESU4", None, "mbp-7"),
+        ("replay:/no/such/file.dbn", None, "/no/such/file.dbn"),
+        ("synthetic:0", None, "synthetic:SYMBOLS"),
+        ("off", Some(r#"{"gap":{"min_pct":-1}}"#), "gap.min_pct"),
+        ("off", Some(r#"{"gap":{"pct":1}}"#), "BB_SCREENER_SETTINGS"),
+    ] {
+        let mut config = crate::common::test_config(url.clone());
+        config.screener_feed = Some(feed.to_owned());
+        config.screener_settings = settings.map(str::to_owned);
+        let error = match bb_server::start(config).await {
+            Ok(_) => panic!("{feed} started"),
+            Err(e) => format!("{e:#}"),
+        };
+        assert!(error.contains(expected), "{feed}: {error}");
+    }
+}
