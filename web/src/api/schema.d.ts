@@ -11184,7 +11184,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not a WebSocket upgrade request */
+            /** @description An unreadable query */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -11201,7 +11201,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A bad filter (`details.field`) */
+            /** @description A bad filter (`details.field`), or not a WebSocket upgrade request (`details.field` is `Upgrade`) */
             422: {
                 headers: {
                     [name: string]: unknown;

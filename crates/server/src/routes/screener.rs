@@ -539,9 +539,9 @@ pub async fn alert_stream(
     security(("bearer" = []), ("access_token" = [])),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, description = "Not a WebSocket upgrade request", body = ErrorEnvelope),
+        (status = 400, description = "An unreadable query", body = ErrorEnvelope),
         (status = 401, body = ErrorEnvelope),
-        (status = 422, description = "A bad filter (`details.field`)", body = ErrorEnvelope),
+        (status = 422, description = "A bad filter (`details.field`), or not a WebSocket upgrade request (`details.field` is `Upgrade`)", body = ErrorEnvelope),
     )
 )]
 pub async fn alert_socket(
@@ -551,11 +551,15 @@ pub async fn alert_socket(
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let filter = StreamFilter::new(caller.id.clone(), &query)?;
+    // a request without the upgrade headers is well formed but not one this route takes
     let upgrade = upgrade.map_err(|e| {
-        ApiError::bad_request(format!(
-            "This is a WebSocket endpoint: connect with a WebSocket client ({})",
-            e.body_text()
-        ))
+        ApiError::validation(
+            format!(
+                "This is a WebSocket endpoint: connect with a WebSocket client ({})",
+                e.body_text()
+            ),
+            Some(json!({ "field": "Upgrade" })),
+        )
     })?;
     let bus = state.db().subscribe();
     Ok(upgrade

@@ -385,7 +385,13 @@ async fn anonymous_callers_other_users_and_hostile_input_are_refused() {
     let plain = app
         .get("/api/v1/screener/alerts/ws", Some(&ada.token))
         .await;
-    assert_eq!(plain.status, StatusCode::BAD_REQUEST, "{}", plain.text);
+    assert_eq!(
+        plain.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        plain.text
+    );
+    assert_eq!(plain.body["error"]["details"]["field"], "Upgrade");
 
     // screens: checked by field, limited, private to their owner
     for (body, field) in [
