@@ -20,6 +20,22 @@ pub enum Signal {
     Either,
 }
 
+impl Signal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::EnterLong => "enter_long",
+            Signal::EnterShort => "enter_short",
+            Signal::Either => "either",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Signal> {
+        [Signal::EnterLong, Signal::EnterShort, Signal::Either]
+            .into_iter()
+            .find(|s| s.as_str() == text)
+    }
+}
+
 /// A block screen, ready to stream.
 #[derive(Clone, Debug)]
 pub struct BlockScreen {

@@ -421,11 +421,7 @@ fn trade_notification(
     } else {
         "hit your stop loss"
     };
-    let side = if trade.side == bb_store::TradeSide::Long {
-        "long"
-    } else {
-        "short"
-    };
+    let side = trade.side.as_str();
     let title = format!("{} {what}", trade.symbol);
     NewNotification {
         user_id: trade.user_id.clone(),

@@ -128,22 +128,23 @@ fn alert_from_row(row: &AnyRow) -> Result<ScreenerAlert, StoreError> {
 }
 
 fn screen_from_row(row: &AnyRow) -> Result<Screen, StoreError> {
-    let parse = |name: &str| -> Result<serde_json::Value, StoreError> { col_json(row, name) };
     let signal: Option<String> = col(row, "signal")?;
     Ok(Screen {
         id: col(row, "id")?,
         user_id: col(row, "user_id")?,
         name: col(row, "name")?,
-        symbols: serde_json::from_value(parse("symbols")?)
+        symbols: serde_json::from_value(col_json(row, "symbols")?)
             .map_err(|e| StoreError::Database(format!("screen symbols: {e}")))?,
-        alert_types: serde_json::from_value(parse("alert_types")?)
+        alert_types: serde_json::from_value(col_json(row, "alert_types")?)
             .map_err(|e| StoreError::Database(format!("screen alert types: {e}")))?,
         strategy_id: col(row, "strategy_id")?,
         version: col(row, "version")?,
         signal: signal
-            .map(|s| serde_json::from_value(serde_json::Value::String(s)))
-            .transpose()
-            .map_err(|e| StoreError::Database(format!("screen signal: {e}")))?,
+            .map(|s| {
+                bb_screener::Signal::parse(&s)
+                    .ok_or_else(|| StoreError::Database(format!("screen signal: {s:?}")))
+            })
+            .transpose()?,
         notify: col_bool(row, "notify")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
@@ -425,13 +426,7 @@ impl ScreenerStore<'_> {
         let id = new_id();
         let mut tx = self.db.pool.begin().await?;
         // the write first: the user's row serialises concurrent creations
-        let touched = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if touched.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::users::lock_user(&mut tx, user_id).await?;
         let count: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM screener_screens WHERE user_id = $1")
                 .bind(user_id)
@@ -516,9 +511,7 @@ fn split_block(spec: &ScreenSpec) -> (Option<String>, Option<i64>, Option<String
         Some((strategy, version, signal)) => (
             Some(strategy.clone()),
             Some(*version),
-            serde_json::to_value(signal)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned)),
+            Some(signal.as_str().to_owned()),
         ),
         None => (None, None, None),
     }

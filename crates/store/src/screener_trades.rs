@@ -23,6 +23,23 @@ pub enum TradeSide {
     Short,
 }
 
+impl TradeSide {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TradeSide::Long => "long",
+            TradeSide::Short => "short",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<TradeSide> {
+        match text {
+            "long" => Some(TradeSide::Long),
+            "short" => Some(TradeSide::Short),
+            _ => None,
+        }
+    }
+}
+
 /// A trade's price levels.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TradeLevels {
@@ -89,8 +106,8 @@ fn from_row(row: &AnyRow) -> Result<WatchedTrade, StoreError> {
         user_id: col(row, "user_id")?,
         alert_id: col(row, "alert_id")?,
         symbol: col(row, "symbol")?,
-        side: serde_json::from_value(serde_json::Value::String(side))
-            .map_err(|e| bad("side", e))?,
+        side: TradeSide::parse(&side)
+            .ok_or_else(|| StoreError::Database(format!("a watched trade's side: {side:?}")))?,
         levels: serde_json::from_value(col_json(row, "levels")?).map_err(|e| bad("levels", e))?,
         status: col(row, "status")?,
         outcome: outcome
@@ -114,13 +131,7 @@ impl ScreenerTrades<'_> {
     ) -> Result<WatchedTrade, StoreError> {
         let id = new_id();
         let mut tx = self.db.pool.begin().await?;
-        let touched = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        if touched.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        crate::users::lock_user(&mut tx, user_id).await?;
         let open: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM screener_trades WHERE user_id = $1 AND status = 'open'",
         )
@@ -132,10 +143,6 @@ impl ScreenerTrades<'_> {
                 "you watch {open} open trades, the most one account may: cancel one first"
             )));
         }
-        let side_text = match side {
-            TradeSide::Long => "long",
-            TradeSide::Short => "short",
-        };
         sqlx::query(
             "INSERT INTO screener_trades (id, user_id, alert_id, symbol, side, levels, status, \
              created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)",
@@ -144,7 +151,7 @@ impl ScreenerTrades<'_> {
         .bind(user_id)
         .bind(alert_id)
         .bind(symbol)
-        .bind(side_text)
+        .bind(side.as_str())
         .bind(serde_json::to_string(&levels).unwrap_or_default())
         .bind(now_ms())
         .execute(&mut *tx)

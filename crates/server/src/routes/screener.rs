@@ -1100,7 +1100,7 @@ impl From<bb_store::WatchedTrade> for TradeView {
             id: t.id,
             alert_id: t.alert_id,
             symbol: t.symbol,
-            side: if long { "long" } else { "short" }.into(),
+            side: t.side.as_str().into(),
             entry: t.levels.entry,
             stop_loss: t.levels.stop_loss,
             take_profit: t.levels.take_profit,
@@ -1169,10 +1169,11 @@ pub async fn watch_trade(
 ) -> Result<(StatusCode, Json<TradeView>), ApiError> {
     let field =
         |name: &str, message: String| ApiError::validation(message, Some(json!({ "field": name })));
-    let side = match req.side.as_deref() {
-        None | Some("long") => bb_store::TradeSide::Long,
-        Some("short") => bb_store::TradeSide::Short,
-        Some(other) => {
+    let side = match req.side.as_deref().map(bb_store::TradeSide::parse) {
+        None => bb_store::TradeSide::Long,
+        Some(Some(side)) => side,
+        Some(None) => {
+            let other = req.side.as_deref().unwrap_or_default();
             return Err(field(
                 "side",
                 format!("side: {other:?} is neither long nor short"),
