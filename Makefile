@@ -6,7 +6,7 @@ BIN := target/release/blockbuilders
 DEMO := data/demo/yahoo_BTC-USD_1d_2014-2022.csv
 
 .PHONY: run test setup setup-run web server-release test-rust test-web rust-tests web-tests \
-	spec-tests test-spec backtest lint bench fixtures
+	spec-tests test-spec test-bin backtest lint bench fixtures
 # Prerequisites run in the order written (set-up first), also under `make -j`.
 .NOTPARALLEL:
 
@@ -43,12 +43,15 @@ server-release:
 rust-tests:
 	cargo test --workspace
 
-web-tests: web
-	cargo build -p blockbuilders
+# The binary the browser and spec tests start: the one `cargo test --workspace` builds (its
+# features unified with the tests'), so the whole graph is not compiled a second time.
+test-bin:
+	cargo test --workspace --no-run
+
+web-tests: web test-bin
 	cd web && npm test
 
-spec-tests:
-	cargo build -p blockbuilders
+spec-tests: test-bin
 	tools/spec-test target/debug/blockbuilders
 
 ## Try the engine from the command line: backtest a starter on the bundled BTC data.
