@@ -1002,6 +1002,73 @@ impl Schedules<'_> {
         schedule_from_row(&row)
     }
 
+    /// [`Schedules::ensure_system_at`] now.
+    pub async fn ensure_system(
+        &self,
+        kind: &str,
+        interval_ms: i64,
+        first_run_at: i64,
+    ) -> Result<Schedule, StoreError> {
+        self.ensure_system_at(kind, interval_ms, first_run_at, now_ms())
+            .await
+    }
+
+    /// The system schedule of `kind` (id [`system_schedule_id`]`(kind)`, no user, payload
+    /// `{}`): created enabled with its first job due at `first_run_at` if there is none —
+    /// exactly once however many processes call this at once (`INSERT … ON CONFLICT DO
+    /// NOTHING` on the deterministic id) — else returned as it is, with `interval_ms`
+    /// applied if the configuration changed. On such a change the next run moves no later
+    /// than `now + interval_ms` (a shorter interval takes effect now; a longer one from the
+    /// run already due). Whether it is enabled is left alone: an operator's pause stays.
+    /// `Invalid` for a kind that breaks the rule of [`NewJob::kind`] or a non-positive
+    /// interval.
+    pub async fn ensure_system_at(
+        &self,
+        kind: &str,
+        interval_ms: i64,
+        first_run_at: i64,
+        now: i64,
+    ) -> Result<Schedule, StoreError> {
+        check_kind(kind)?;
+        if interval_ms <= 0 {
+            return Err(StoreError::Invalid(format!(
+                "a schedule's interval must be positive, not {interval_ms} ms"
+            )));
+        }
+        let id = system_schedule_id(kind);
+        sqlx::query(
+            "INSERT INTO schedules (id, kind, payload, user_id, interval_ms, next_run_at, \
+             enabled, created_at, updated_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $7) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(kind)
+        .bind("{}")
+        .bind(interval_ms)
+        .bind(first_run_at)
+        .bind(int_bool(true))
+        .bind(now)
+        .execute(&self.db.pool)
+        .await?;
+        // A no-op unless the interval differs from the stored one.
+        let changed = sqlx::query(concat!(
+            "UPDATE schedules SET interval_ms = $1, updated_at = $2, \
+             next_run_at = CASE WHEN next_run_at > $3 THEN $3 ELSE next_run_at END \
+             WHERE id = $4 AND interval_ms <> $1 RETURNING ",
+            schedule_columns!()
+        ))
+        .bind(interval_ms)
+        .bind(now)
+        .bind(now.saturating_add(interval_ms))
+        .bind(&id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match changed {
+            Some(row) => schedule_from_row(&row),
+            None => self.get(&id).await,
+        }
+    }
+
     /// Deletes a schedule (the jobs it enqueued stay); `false` if there was none.
     pub async fn delete(&self, id: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM schedules WHERE id = $1")
@@ -1081,6 +1148,12 @@ impl Schedules<'_> {
         }
         Ok(jobs)
     }
+}
+
+/// The id of the system schedule of `kind` (see [`Schedules::ensure_system`]):
+/// `system:<kind>`.
+pub fn system_schedule_id(kind: &str) -> String {
+    format!("system:{kind}")
 }
 
 /// The first time after `now` that is `next_run_at` plus a whole number of intervals.

@@ -95,7 +95,7 @@ pub use holdout::{HoldoutLook, Holdouts};
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, MAX_LOST_LEASES, NewJob,
     RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS, STOPPED_ITS_WORKER, Schedule, Schedules, Shared,
-    WAKE_TOPIC as JOBS_TOPIC, retry_backoff_ms,
+    WAKE_TOPIC as JOBS_TOPIC, retry_backoff_ms, system_schedule_id,
 };
 pub use migrate::{MIGRATIONS, Migration};
 pub use model::{

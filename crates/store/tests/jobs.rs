@@ -665,6 +665,94 @@ conformance!(
     }
 );
 
+conformance!(
+    /// A system schedule is created once however many processes ensure it at once, keeps its
+    /// rhythm when ensured again unchanged, and takes a changed interval (the next run no
+    /// later than one new interval from now).
+    async fn system_schedules_are_created_once_and_follow_the_configuration(db) {
+        let t0 = now_ms();
+        let day = 86_400_000;
+        // a second Db on the same database, as another process would have
+        let other = Db::connect(&harness::database_url()).await.unwrap();
+        let (mine, theirs) = (db.schedules(), other.schedules());
+        let (a, b, c, d) = tokio::join!(
+            mine.ensure_system_at("retention", day, t0 + 60_000, t0),
+            theirs.ensure_system_at("retention", day, t0 + 60_000, t0),
+            mine.ensure_system_at("retention", day, t0 + 60_000, t0),
+            theirs.ensure_system_at("retention", day, t0 + 60_000, t0),
+        );
+        let (a, b, c, d) = (a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap());
+        assert_eq!(a.id, "system:retention");
+        assert_eq!(a.id, bb_store::system_schedule_id("retention"));
+        assert_eq!((&a, &a, &a), (&b, &c, &d), "every caller sees the one schedule");
+        assert_eq!(a.kind, "retention");
+        assert_eq!(a.payload, json!({}));
+        assert_eq!(a.user_id, None);
+        assert_eq!(a.interval_ms, day);
+        assert_eq!(a.next_run_at, t0 + 60_000);
+        assert!(a.enabled);
+
+        // it runs, then a restart ensures it again unchanged: nothing moves
+        let jobs = db.schedules().enqueue_due_at(t0 + 60_000).await.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].kind, "retention");
+        assert_eq!(jobs[0].user_id, None);
+        let ran = db.schedules().get(&a.id).await.unwrap();
+        assert_eq!(ran.next_run_at, t0 + 60_000 + day);
+        let again = db
+            .schedules()
+            .ensure_system_at("retention", day, t0 + 999_999, t0 + 120_000)
+            .await
+            .unwrap();
+        assert_eq!(again, ran, "an unchanged configuration changes nothing");
+
+        // a shorter interval: the next run comes within one new interval of now
+        let hour = 3_600_000;
+        let now = t0 + 120_000;
+        let shorter = db
+            .schedules()
+            .ensure_system_at("retention", hour, t0, now)
+            .await
+            .unwrap();
+        assert_eq!(shorter.interval_ms, hour);
+        assert_eq!(shorter.next_run_at, now + hour);
+        assert_eq!(shorter.last_job_id, ran.last_job_id);
+        assert_eq!(db.schedules().get(&a.id).await.unwrap(), shorter);
+        // a longer one: the run already due stays, the rhythm after it is the new one
+        let longer = db
+            .schedules()
+            .ensure_system_at("retention", day * 7, t0, now + 1)
+            .await
+            .unwrap();
+        assert_eq!(longer.interval_ms, day * 7);
+        assert_eq!(longer.next_run_at, now + hour);
+        let jobs = db.schedules().enqueue_due_at(now + hour).await.unwrap();
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(
+            db.schedules().get(&a.id).await.unwrap().next_run_at,
+            now + hour + day * 7
+        );
+
+        // a paused system schedule stays paused when ensured again
+        db.schedules().set_enabled(&a.id, false).await.unwrap();
+        let paused = db.schedules().ensure_system("retention", day * 7, t0).await.unwrap();
+        assert!(!paused.enabled);
+
+        // another kind is another schedule; bad input is refused
+        let backups = db.schedules().ensure_system("backup", day, t0).await.unwrap();
+        assert_eq!(backups.id, "system:backup");
+        assert!(matches!(
+            db.schedules().ensure_system("retention", 0, t0).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert!(matches!(
+            db.schedules().ensure_system("Bad Kind", day, t0).await,
+            Err(StoreError::Invalid(_))
+        ));
+        other.close().await;
+    }
+);
+
 // ---------------------------------------------------------------------------------------
 // the bus
 
