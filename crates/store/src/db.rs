@@ -142,6 +142,11 @@ impl Db {
         })
     }
 
+    /// The URL it was opened with, any password replaced by `***`.
+    pub fn redacted_url(&self) -> &str {
+        &self.redacted_url
+    }
+
     /// The backend chosen at connect.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -36,6 +36,7 @@
 mod account;
 mod audit;
 mod audit_chain;
+pub mod backup;
 mod billing;
 mod bus;
 mod candles;
