@@ -7,6 +7,18 @@
 //! PostgreSQL until commit; SQLite has one writer at a time anyway), then inserts the entry
 //! linked to the head's hash and moves the head's hash to it. Two appends can never get the
 //! same seq or link to the same predecessor, so the chain never forks.
+//!
+//! **Pseudonyms (migration 0024).** The chain hashes `entity_id`, `actor_id` and `payload`
+//! in clear and can never be edited, so an entry never names a user by their id: `append`
+//! records each user (the entity of a `user` entry, and the actor) by their pseudonym from
+//! `user_pseudonyms` (`u_` + 32 random hex digits, created on the user's first audited
+//! change). An id that names no user is recorded as given. Readers map pseudonyms back with
+//! [`Audit::resolve`] while the mapping exists; erasing the user deletes the mapping, so
+//! the entries keep a pseudonym nobody can link to them, and `verify` still passes.
+//! Payloads hold no personal data either (user-written texts such as a template's title and
+//! disclosure are recorded as their SHA-256). Entries written before migration 0024 keep
+//! the user ids (and texts) they hold; the resolver maps a plain id of a user who still
+//! exists to them, and anything else to "deleted user".
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,8 +69,52 @@ const COLUMNS: &str =
 /// Entries read per query by [`Audit::verify`].
 const VERIFY_PAGE: i64 = 5_000;
 
+/// What an actor or entity id of an entry stands for now (see [`Audit::resolve`]).
+pub const DELETED_USER: &str = "deleted user";
+
 impl Audit<'_> {
-    /// Appends an entry in its own transaction.
+    /// The pseudonym audit entries use for this user, if one was made yet.
+    pub async fn pseudonym(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT pseudonym FROM user_pseudonyms WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.db.pool)
+                .await?,
+        )
+    }
+
+    /// The user each of `ids` (actor or `user` entity ids as the entries hold them) stands
+    /// for now: a pseudonym maps to its user while the mapping exists, a plain id (entries
+    /// written before pseudonyms) to itself while that user exists; anything else to `None`
+    /// (an erased or deleted user: show it as [`DELETED_USER`]).
+    pub async fn resolve<'i>(
+        &self,
+        ids: impl IntoIterator<Item = &'i str>,
+    ) -> Result<BTreeMap<String, Option<String>>, StoreError> {
+        let ids: BTreeSet<&str> = ids.into_iter().collect();
+        let mut out: BTreeMap<String, Option<String>> =
+            ids.iter().map(|id| ((*id).to_owned(), None)).collect();
+        let ids: Vec<&str> = ids.into_iter().collect();
+        for chunk in ids.chunks(500) {
+            let mut q = DynSql::new(
+                "SELECT p.pseudonym AS ref_id, p.user_id AS user_id FROM user_pseudonyms p \
+                 WHERE p.pseudonym IN (",
+            );
+            in_list(&mut q, chunk);
+            q.push(
+                ") UNION ALL SELECT u.id AS ref_id, u.id AS user_id FROM users u WHERE u.id IN (",
+            );
+            in_list(&mut q, chunk);
+            q.push(")");
+            for row in q.query().fetch_all(&self.db.pool).await? {
+                out.insert(col(&row, "ref_id")?, Some(col(&row, "user_id")?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends an entry in its own transaction (users named by their pseudonyms, see the
+    /// module's documentation).
     pub async fn append(&self, new: NewAuditEntry) -> Result<AuditEntry, StoreError> {
         let mut tx = self.db.pool.begin().await?;
         let entry = append(&mut tx, new).await?;
@@ -189,33 +245,34 @@ impl Audit<'_> {
         }))
     }
 
-    /// The current state of every user the entries are about or were made by:
-    /// `{"users": {id: {"role", "plan", "disabled"} | null}}` (`null`: deleted since).
+    /// The current state of every user the entries are about or were made by, keyed by the
+    /// id the entries hold (a pseudonym, or a plain id in entries written before them):
+    /// `{"users": {key: {"user_id", "role", "plan", "disabled"} | null}}` (`null`: erased
+    /// or deleted since).
     async fn evidence(&self, entries: &[AuditEntry]) -> Result<Value, StoreError> {
-        let ids: BTreeSet<&str> = entries
+        let keys = entries
             .iter()
             .filter(|e| e.entity_type == "user")
             .map(|e| e.entity_id.as_str())
-            .chain(entries.iter().filter_map(|e| e.actor_id.as_deref()))
+            .chain(entries.iter().filter_map(|e| e.actor_id.as_deref()));
+        let resolved = self.resolve(keys).await?;
+        let mut users: BTreeMap<String, Value> = resolved
+            .keys()
+            .map(|key| (key.clone(), Value::Null))
             .collect();
-        let mut users: BTreeMap<String, Value> = ids
-            .iter()
-            .map(|id| ((*id).to_owned(), Value::Null))
-            .collect();
+        let ids: BTreeSet<&str> = resolved.values().flatten().map(String::as_str).collect();
         let ids: Vec<&str> = ids.into_iter().collect();
+        let mut states: BTreeMap<String, Value> = BTreeMap::new();
         for chunk in ids.chunks(500) {
             let mut q = DynSql::new("SELECT id, role, plan, disabled_at FROM users WHERE id IN (");
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind_text(*id);
-            }
+            in_list(&mut q, chunk);
             q.push(")");
             for row in q.query().fetch_all(&self.db.pool).await? {
-                users.insert(
-                    col(&row, "id")?,
+                let id: String = col(&row, "id")?;
+                states.insert(
+                    id.clone(),
                     json!({
+                        "user_id": id,
                         "role": col::<String>(&row, "role")?,
                         "plan": col::<String>(&row, "plan")?,
                         "disabled": col::<Option<i64>>(&row, "disabled_at")?.is_some(),
@@ -223,14 +280,85 @@ impl Audit<'_> {
                 );
             }
         }
+        for (key, user) in &resolved {
+            if let Some(state) = user.as_ref().and_then(|id| states.get(id)) {
+                users.insert(key.clone(), state.clone());
+            }
+        }
         Ok(json!({ "users": users }))
     }
 }
 
+/// Binds `ids` as a comma-separated list.
+fn in_list(q: &mut DynSql, ids: &[&str]) {
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind_text(*id);
+    }
+}
+
+/// The user's pseudonym, made on first use: `u_` and 32 hex digits of SHA-256 over two
+/// fresh uuids (148 random bits; nothing of the user or the time). `None` when no user has
+/// this id (it is then recorded as given).
+pub(crate) async fn pseudonym_for(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT pseudonym FROM user_pseudonyms WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if existing.is_some() {
+        return Ok(existing);
+    }
+    let fresh = format!(
+        "u_{}",
+        &sha256_hex(&format!("{}{}", new_id(), new_id()))[..32]
+    );
+    sqlx::query(
+        "INSERT INTO user_pseudonyms (user_id, pseudonym, created_at) \
+         SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM users WHERE id = $1) \
+         ON CONFLICT (user_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(&fresh)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(
+        sqlx::query_scalar("SELECT pseudonym FROM user_pseudonyms WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
 /// Appends an entry on `conn`, inside the caller's transaction: the entry commits or rolls
-/// back with the change it records. Holds the chain's head (a row lock on PostgreSQL) until
-/// the transaction ends, so keep the transaction short after calling this.
+/// back with the change it records. The entity of a `user` entry and the actor are
+/// recorded by their pseudonyms (see the module's documentation). Holds the chain's head
+/// (a row lock on PostgreSQL) until the transaction ends, so keep the transaction short
+/// after calling this.
 pub(crate) async fn append(
+    conn: &mut AnyConnection,
+    mut new: NewAuditEntry,
+) -> Result<AuditEntry, StoreError> {
+    if new.entity_type == "user"
+        && let Some(p) = pseudonym_for(conn, &new.entity_id).await?
+    {
+        new.entity_id = p;
+    }
+    if let Some(actor) = new.actor_id.take() {
+        new.actor_id = Some(pseudonym_for(conn, &actor).await?.unwrap_or(actor));
+    }
+    append_raw(conn, new).await
+}
+
+/// Appends an entry exactly as given (ids already pseudonyms), inside the caller's
+/// transaction.
+pub(crate) async fn append_raw(
     conn: &mut AnyConnection,
     new: NewAuditEntry,
 ) -> Result<AuditEntry, StoreError> {

@@ -46,6 +46,7 @@ mod cohorts;
 mod compliance;
 mod db;
 mod emails;
+mod erasure;
 mod error;
 mod holdout;
 mod jobs;
@@ -66,7 +67,7 @@ mod users;
 mod webhooks;
 
 pub use account::{Account, TokenPurpose};
-pub use audit::{Audit, NewAuditEntry, VerifiedChain};
+pub use audit::{Audit, DELETED_USER, NewAuditEntry, VerifiedChain};
 pub use audit_chain::{
     AUDIT_PACKAGE_FORMAT, AuditEntry, AuditManifest, AuditPackage, ChainError, ChainPoint,
     GENESIS_HASH, PackageError, PackageSummary, canonical_json, check_recorded_heads, entry_hash,
@@ -91,6 +92,7 @@ pub use emails::{
     AccountEmail, DIGEST_KIND, EMAIL_DELIVERY, EMAIL_MAX_ATTEMPTS, EmailMode, EmailRecord, Emails,
     PendingEmail, Preference, email_topic,
 };
+pub use erasure::{Erasure, ErasureReport, erasure_subject};
 pub use error::StoreError;
 pub use holdout::{HoldoutLook, Holdouts};
 pub use jobs::{

@@ -148,6 +148,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0023_screener",
         sql: include_str!("../../../migrations/0023_screener.sql"),
     },
+    Migration {
+        version: 24,
+        name: "0024_erasure",
+        sql: include_str!("../../../migrations/0024_erasure.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

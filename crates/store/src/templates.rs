@@ -233,8 +233,10 @@ impl Templates<'_> {
                     "version": template.version,
                     "audience": template.audience.as_str(),
                     "cohort_id": template.cohort_id,
-                    "title": template.title,
-                    "disclosure": template.disclosure,
+                    // user-written texts, recorded as commitments: the chain is never
+                    // edited, and erasure must leave nothing of the user in clear there
+                    "title_sha256": crate::audit_chain::sha256_hex(&template.title),
+                    "disclosure_sha256": crate::audit_chain::sha256_hex(&template.disclosure),
                     "compliance_event": event.as_ref().map(|e: &crate::ComplianceEvent| e.id.clone()),
                 }),
             },

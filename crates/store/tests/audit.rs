@@ -144,17 +144,19 @@ conformance!(
             .into_iter()
             .map(|e| (e.entity_type, e.entity_id, e.action, e.actor_id, e.payload))
             .collect();
+        // "boss" names no user: recorded as given; ada by her pseudonym, never her id
         let boss = Some("boss".to_owned());
+        let ada_p = db.audit().pseudonym(&ada.id).await.unwrap().unwrap();
         assert_eq!(
             got,
             vec![
-                ("user".into(), ada.id.clone(), "user.role_changed".into(), boss.clone(),
+                ("user".into(), ada_p.clone(), "user.role_changed".into(), boss.clone(),
                  json!({ "from": "builder", "to": "admin" })),
-                ("user".into(), ada.id.clone(), "user.plan_changed".into(), None,
+                ("user".into(), ada_p.clone(), "user.plan_changed".into(), None,
                  json!({ "from": "free", "to": "premium" })),
-                ("user".into(), ada.id.clone(), "user.disabled".into(), boss.clone(),
+                ("user".into(), ada_p.clone(), "user.disabled".into(), boss.clone(),
                  json!({ "from": false, "to": true })),
-                ("user".into(), ada.id.clone(), "user.enabled".into(), boss,
+                ("user".into(), ada_p, "user.enabled".into(), boss,
                  json!({ "from": true, "to": false })),
             ]
         );
@@ -236,9 +238,13 @@ conformance!(
         assert_eq!((m.first_seq, m.last_seq, m.entry_count), (Some(2), Some(4), 3));
         assert_eq!(m.prev_hash, all[0].hash);
         assert_eq!((m.head_seq, &m.head_hash), (5, &all[4].hash));
+        // keyed by the pseudonym the entries hold, with the user it stands for now
+        let ada_p = db.audit().pseudonym(&ada.id).await.unwrap().unwrap();
         assert_eq!(
             package.evidence,
-            json!({ "users": { ada.id.clone(): { "role": "educator", "plan": "free", "disabled": false } } })
+            json!({ "users": { ada_p: {
+                "user_id": ada.id.clone(), "role": "educator", "plan": "free", "disabled": false
+            } } })
         );
         let summary = verify_package(&package).unwrap();
         assert_eq!((summary.entries, summary.reaches_head), (3, false));

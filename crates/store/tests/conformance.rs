@@ -122,7 +122,8 @@ conformance!(
                 "0020_billing",
                 "0021_email",
                 "0022_account_email",
-                "0023_screener"
+                "0023_screener",
+                "0024_erasure"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);
