@@ -53,6 +53,12 @@ enum Command {
     Users(commands::users::Args),
     /// The audit log: verify an audit package offline, or export one from a database.
     Audit(commands::audit::Args),
+    /// Back the whole database up while it runs (`--to DIR|s3://…`), check a backup by
+    /// restoring it into a scratch database (`backup verify`), list backups (`backup list`).
+    Backup(commands::backup::Args),
+    /// Restore a backup into an empty database, migrate it forward and check it against its
+    /// manifest.
+    Restore(commands::backup::RestoreArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -71,6 +77,8 @@ fn main() -> std::process::ExitCode {
         Command::Data(args) => commands::data::run(args),
         Command::Users(args) => commands::users::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Backup(args) => commands::backup::run(args),
+        Command::Restore(args) => commands::backup::run_restore(args),
     };
     match result {
         Ok(code) => code,

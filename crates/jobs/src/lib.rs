@@ -36,6 +36,7 @@ pub mod paper_metrics;
 pub mod paper_types;
 pub mod report;
 pub mod request;
+mod retention;
 mod run;
 mod webhook;
 mod worker;
@@ -52,6 +53,7 @@ pub use report::{
     RunReport, RunSummary, Stored, SweepBest, SweepSummary, VerdictLevel,
 };
 pub use request::{BacktestRequest, RobustnessRequest, SweepRequest};
+pub use retention::{Prune, RETENTION};
 pub use run::{BACKTEST, Handler, Handlers, JobContext, JobError, MARKET_FETCH, ROBUSTNESS, SWEEP};
 pub use worker::{Housekeeping, Ran, Worker, WorkerConfig, Workers, default_name};
 

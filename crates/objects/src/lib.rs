@@ -28,6 +28,10 @@ use std::sync::Arc;
 /// Where objects go when no URL is configured (relative to the working directory).
 pub const DEFAULT_DIR: &str = "data/objects";
 
+/// The part size of [`Objects::put_file`]: S3 allows 10,000 parts, so files up to about
+/// 156 GiB.
+pub const PART_BYTES: usize = 16 << 20;
+
 /// The longest key accepted, in bytes (S3 allows 1,024).
 pub const MAX_KEY_BYTES: usize = 512;
 
@@ -247,6 +251,90 @@ impl Objects {
             .await?;
         objects.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(objects)
+    }
+
+    /// Writes `bytes` under `key` only if no object is there yet (the commit point of a
+    /// multi-object write, such as a backup's manifest): `AlreadyExists` otherwise.
+    pub async fn put_new(&self, key: &str, bytes: Bytes) -> Result<Stored, ObjectsError> {
+        let path = object_path(key)?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let size = bytes.len() as u64;
+        self.store
+            .put_opts(
+                &path,
+                PutPayload::from(bytes),
+                object_store::PutMode::Create.into(),
+            )
+            .await?;
+        Ok(Stored {
+            key: key.to_string(),
+            bytes: size,
+            sha256,
+        })
+    }
+
+    /// Uploads a local file under `key` in parts of [`PART_BYTES`] (memory stays bounded
+    /// whatever the file's size) and returns its SHA-256. A failed upload is aborted.
+    pub async fn put_file(&self, key: &str, file: &Path) -> Result<Stored, ObjectsError> {
+        use std::io::Read;
+        let path = object_path(key)?;
+        let io = |e: std::io::Error| ObjectsError::Config(format!("{}: {e}", file.display()));
+        let mut reader = std::fs::File::open(file).map_err(io)?;
+        let upload = self.store.put_multipart(&path).await?;
+        let mut writer = object_store::WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    writer.abort().await.ok();
+                    return Err(io(e));
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            if let Err(e) = writer.wait_for_capacity(2).await {
+                writer.abort().await.ok();
+                return Err(e.into());
+            }
+            hasher.update(&buf[..n]);
+            writer.write(&buf[..n]);
+            size += n as u64;
+        }
+        writer.finish().await?;
+        Ok(Stored {
+            key: key.to_string(),
+            bytes: size,
+            sha256: hex::encode(hasher.finalize()),
+        })
+    }
+
+    /// Downloads the object under `key` into a local file, streamed; `None` when there is no
+    /// such object.
+    pub async fn get_to_file(&self, key: &str, file: &Path) -> Result<Option<u64>, ObjectsError> {
+        use std::io::Write;
+        let path = object_path(key)?;
+        let io = |e: std::io::Error| ObjectsError::Config(format!("{}: {e}", file.display()));
+        let result = match self.store.get(&path).await {
+            Ok(result) => result,
+            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        };
+        let mut out = std::io::BufWriter::new(std::fs::File::create(file).map_err(io)?);
+        let mut stream = result.into_stream();
+        let mut size = 0u64;
+        while let Some(chunk) = stream.try_next().await? {
+            out.write_all(&chunk).map_err(io)?;
+            size += chunk.len() as u64;
+        }
+        out.into_inner()
+            .map_err(|e| io(e.into_error()))?
+            .sync_all()
+            .map_err(io)?;
+        Ok(Some(size))
     }
 
     /// Removes the object under `key`; removing one that is not there is not an error.

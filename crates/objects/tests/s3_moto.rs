@@ -130,6 +130,54 @@ async fn exercise(objects: &Objects) {
     assert_eq!(objects.get("exports/u1/a.json").await.expect("get"), None);
     assert_eq!(objects.list("exports/u1").await.expect("list").len(), 1);
 
+    // A file larger than one part goes up in parts and comes back byte for byte.
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let big: Vec<u8> = (0..bb_objects::PART_BYTES + 1000)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let source = scratch.path().join("big.bin");
+    std::fs::write(&source, &big).expect("write");
+    let stored = objects
+        .put_file("backups/b1/big.bin", &source)
+        .await
+        .expect("put_file");
+    assert_eq!(stored.bytes, big.len() as u64);
+    let back = scratch.path().join("back.bin");
+    let size = objects
+        .get_to_file("backups/b1/big.bin", &back)
+        .await
+        .expect("get_to_file");
+    assert_eq!(size, Some(big.len() as u64));
+    assert!(std::fs::read(&back).expect("read") == big);
+    assert_eq!(
+        objects
+            .get_to_file("backups/b1/none", &back)
+            .await
+            .expect("get_to_file"),
+        None
+    );
+    // Written once: a second manifest under the same key is refused.
+    objects
+        .put_new("backups/b1/manifest.json", Bytes::from_static(b"{}"))
+        .await
+        .expect("put_new");
+    let again = objects
+        .put_new("backups/b1/manifest.json", Bytes::from_static(b"{\"x\":1}"))
+        .await
+        .expect_err("a second put_new");
+    assert!(
+        matches!(
+            again,
+            ObjectsError::Store(object_store::Error::AlreadyExists { .. })
+        ),
+        "{again}"
+    );
+    objects.delete("backups/b1/big.bin").await.expect("delete");
+    objects
+        .delete("backups/b1/manifest.json")
+        .await
+        .expect("delete");
+
     for bad in ["../x", "/abs", "a//b", "a/./b"] {
         let error = objects
             .put(bad, Bytes::from_static(b"x"))

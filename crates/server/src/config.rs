@@ -265,6 +265,55 @@ pub struct Config {
     #[arg(long, env = "BB_SCREENER_RETENTION", default_value = "30d", value_parser = parse_duration)]
     pub screener_retention: Duration,
 
+    /// Scheduled backups go here: a directory, `file:///dir` or `s3://bucket[/prefix]` (with
+    /// the `BB_OBJECT_STORE_*` endpoint, region and keys). Unset: no scheduled backups.
+    #[arg(long, env = "BB_BACKUP_TO")]
+    pub backup_to: Option<String>,
+
+    /// How often the scheduled backup runs (once across all workers).
+    #[arg(long, env = "BB_BACKUP_EVERY", default_value = "24h", value_parser = parse_duration)]
+    pub backup_every: Duration,
+
+    /// Backups kept: the newest of each of this many last days…
+    #[arg(long, env = "BB_BACKUP_KEEP_DAILY", default_value_t = 7)]
+    pub backup_keep_daily: u32,
+
+    /// …and the newest of each of this many last weeks.
+    #[arg(long, env = "BB_BACKUP_KEEP_WEEKLY", default_value_t = 4)]
+    pub backup_keep_weekly: u32,
+
+    /// Skip the restore drill after each scheduled backup (restore into a scratch database,
+    /// migrate, boot the API on it and ask `/ready`).
+    #[arg(long, env = "BB_BACKUP_NO_DRILL")]
+    pub backup_no_drill: bool,
+
+    /// Retention (the daily `retention` job): finished jobs are deleted after this long
+    /// (`off`: kept forever).
+    #[arg(long, env = "BB_RETENTION_JOBS", default_value = "30d", value_parser = parse_window)]
+    pub retention_jobs: Window,
+
+    /// Notifications are deleted after this long (`off`: kept forever).
+    #[arg(long, env = "BB_RETENTION_NOTIFICATIONS", default_value = "90d", value_parser = parse_window)]
+    pub retention_notifications: Window,
+
+    /// Finished webhook deliveries and sent emails are deleted after this long.
+    #[arg(long, env = "BB_RETENTION_DELIVERIES", default_value = "30d", value_parser = parse_window)]
+    pub retention_deliveries: Window,
+
+    /// Finished runs' progress events and stopped paper runs' intraday ticks are deleted
+    /// after this long (the runs, reports and trades stay).
+    #[arg(long, env = "BB_RETENTION_RUN_DETAIL", default_value = "90d", value_parser = parse_window)]
+    pub retention_run_detail: Window,
+
+    /// Handled Stripe events (the webhook idempotency keys) are deleted after this long.
+    #[arg(long, env = "BB_RETENTION_IDEMPOTENCY", default_value = "30d", value_parser = parse_window)]
+    pub retention_idempotency: Window,
+
+    /// Ended refresh tokens and used or expired email tokens are deleted this long after
+    /// they ended.
+    #[arg(long, env = "BB_RETENTION_SESSIONS", default_value = "30d", value_parser = parse_window)]
+    pub retention_sessions: Window,
+
     /// Market-data providers (keys and endpoints); `None` reads the `BB_*` variables at
     /// start. Set by embedders and tests.
     #[arg(skip)]
@@ -343,6 +392,32 @@ impl Config {
             screener_binance_url: "wss://stream.binance.com:9443".to_owned(),
             screener_settings: None,
             screener_retention: Duration::from_secs(30 * 86_400),
+            backup_to: None,
+            backup_every: Duration::from_secs(86_400),
+            backup_keep_daily: 7,
+            backup_keep_weekly: 4,
+            backup_no_drill: false,
+            retention_jobs: Window::days(30),
+            retention_notifications: Window::days(90),
+            retention_deliveries: Window::days(30),
+            retention_run_detail: Window::days(90),
+            retention_idempotency: Window::days(30),
+            retention_sessions: Window::days(30),
+        }
+    }
+
+    /// What the daily `retention` job deletes (the `BB_RETENTION_*` windows and
+    /// `BB_SCREENER_RETENTION`).
+    pub fn retention_policy(&self) -> bb_store::RetentionPolicy {
+        bb_store::RetentionPolicy {
+            jobs: self.retention_jobs.0,
+            notifications: self.retention_notifications.0,
+            deliveries: self.retention_deliveries.0,
+            run_detail: self.retention_run_detail.0,
+            screener_alerts: Some(self.screener_retention),
+            idempotency: self.retention_idempotency.0,
+            sessions: self.retention_sessions.0,
+            ..bb_store::RetentionPolicy::default()
         }
     }
 
@@ -480,6 +555,24 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("the duration \"{text}\" must be greater than zero"));
     }
     Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+/// A retention window: how long something is kept; `None` (`off`) keeps it forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window(pub Option<Duration>);
+
+impl Window {
+    fn days(n: u64) -> Window {
+        Window(Some(Duration::from_secs(n * 86_400)))
+    }
+}
+
+/// Reads a retention window: a duration (`30d`, `12h`) or `off` (kept forever).
+pub fn parse_window(text: &str) -> Result<Window, String> {
+    match text.trim() {
+        "off" | "never" | "forever" => Ok(Window(None)),
+        other => parse_duration(other).map(|d| Window(Some(d))),
+    }
 }
 
 /// Reads a size in bytes: `1048576`, `512KiB`, `256MiB`, `1GiB` (also `KB`/`MB`/`GB` and

@@ -11,6 +11,7 @@
 
 pub mod audit_anchor;
 pub mod auth;
+pub mod backup;
 pub mod billing;
 pub mod config;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod extract;
 pub mod mail;
 pub mod middleware;
 pub mod openapi;
+pub mod operations;
 pub mod rate_limit;
 pub mod routes;
 pub mod screener;
@@ -86,6 +88,9 @@ pub async fn start(config: Config) -> anyhow::Result<AppState> {
             .context("loading the bundled demo candles")?;
         tracing::info!(datasets = datasets.len(), "demo market data ready");
     }
+    operations::ensure_schedules(&db, &config)
+        .await
+        .context("scheduling retention and backups (BB_RETENTION_*, BB_BACKUP_*)")?;
     let mail = mail::setup(&db, &config).await?;
     let screener = screener::ScreenerRuntime::start(db.clone(), &config)?;
     if config.demo && config.screener_feed.is_none() {
@@ -217,6 +222,10 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
         tracing::info!(migration = %name, "applied a migration");
     }
     let slots = config.workers.max(1);
+    operations::ensure_schedules(&db, &config)
+        .await
+        .context("scheduling retention and backups (BB_RETENTION_*, BB_BACKUP_*)")?;
+    let handlers = operations::handlers(&config)?;
     let mail = mail::setup(&db, &config).await?;
     let workers = bb_jobs::Workers::spawn(
         db.clone(),
@@ -229,6 +238,7 @@ pub async fn work(config: Config) -> anyhow::Result<()> {
                 ..bb_webhooks::Policy::default()
             },
             mail,
+            handlers,
             ..bb_jobs::WorkerConfig::default()
         },
     );

@@ -161,6 +161,10 @@ impl AppState {
             market: self.market_config(),
             webhooks: self.webhook_policy(),
             mail: self.0.mail.clone(),
+            handlers: crate::operations::handlers(&self.0.config).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "backups are not scheduled");
+                bb_jobs::Handlers::default()
+            }),
             ..bb_jobs::WorkerConfig::default()
         };
         let workers = bb_jobs::Workers::spawn(self.0.db.clone(), config);

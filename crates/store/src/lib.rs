@@ -48,6 +48,7 @@ mod db;
 mod emails;
 mod erasure;
 mod error;
+mod export;
 mod holdout;
 mod jobs;
 mod migrate;
@@ -55,6 +56,7 @@ mod model;
 mod notifications;
 mod paper;
 mod plans;
+mod retention;
 mod revisions;
 mod runs;
 mod screener;
@@ -73,6 +75,7 @@ pub use audit_chain::{
     GENESIS_HASH, PackageError, PackageSummary, canonical_json, check_recorded_heads, entry_hash,
     sha256_hex, verify_chain, verify_package,
 };
+pub use backup::{BackupRun, Manifest, NewBackupRun, RestoreOptions, RestoreReport};
 pub use billing::{
     Access, Applied, Billing, BillingSubscription, EventSeen, NewStripeEvent, SubscriptionSnapshot,
     access, current as current_subscription, plan_from,
@@ -94,6 +97,7 @@ pub use emails::{
 };
 pub use erasure::{Erasure, ErasureReport, erasure_subject};
 pub use error::StoreError;
+pub use export::{EXPORT_PAGE, ExportPage, ExportSection, Owned, UserExport};
 pub use holdout::{HoldoutLook, Holdouts};
 pub use jobs::{
     DEFAULT_MAX_ATTEMPTS, Heartbeat, Job, JobStatus, Jobs, MAX_KIND_LEN, MAX_LOST_LEASES, NewJob,
@@ -113,6 +117,7 @@ pub use paper::{
     PaperEvent, PaperMember, PaperRun, PaperRuns, Tick, paper_topic,
 };
 pub use plans::{PlanLimits, Plans, QuotaCharge, QuotaExceeded};
+pub use retention::{PruneReport, RetentionPolicy};
 pub use revisions::Revision;
 pub use runs::{
     JOB_CANCEL_TOPIC, LIVE_RUNS_METRIC, NewRun, Run, RunEvent, RunFilter, RunLimits, Runs,

@@ -153,6 +153,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0024_erasure",
         sql: include_str!("../../../migrations/0024_erasure.sql"),
     },
+    Migration {
+        version: 25,
+        name: "0025_backups",
+        sql: include_str!("../../../migrations/0025_backups.sql"),
+    },
+    Migration {
+        version: 26,
+        name: "0026_retention_indexes",
+        sql: include_str!("../../../migrations/0026_retention_indexes.sql"),
+    },
 ];
 
 const CREATE_BOOKKEEPING: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -86,6 +86,10 @@ pub const NOTIFICATION_KINDS: &[(&str, &str)] = &[
         "One of your webhook endpoints was disabled",
     ),
     (
+        "operations.backup",
+        "A backup or a restore drill failed or is overdue (admins)",
+    ),
+    (
         "account.register_attempt",
         "Someone tried to register with your email address",
     ),

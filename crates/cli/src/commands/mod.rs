@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod backtest;
+pub mod backup;
 pub mod blocks;
 pub mod data;
 mod format;

@@ -11,6 +11,7 @@ use axum::extract::State;
 use bb_store::{AuditEntry, AuditManifest, AuditPackage};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,10 +33,13 @@ pub struct AuditEntryView {
     pub id: String,
     /// What the entry is about, e.g. `user`.
     pub entity_type: String,
+    /// For a `user` entry, the user's pseudonym (`u_…`), as for `actor_id`.
     pub entity_id: String,
-    /// e.g. `user.role_changed`, `user.plan_changed`, `user.disabled`, `user.enabled`.
+    /// e.g. `user.role_changed`, `user.plan_changed`, `user.disabled`, `user.enabled`,
+    /// `user.erased`.
     pub action: String,
-    /// Who did it; `null` for the system.
+    /// Who did it, as the chain names them: a user's pseudonym (`u_…`; a plain user id in
+    /// entries written before pseudonyms); `null` for the system.
     pub actor_id: Option<String>,
     /// Details, e.g. `{"from": "builder", "to": "admin"}`.
     #[schema(value_type = Object)]
@@ -66,10 +70,32 @@ impl From<AuditEntry> for AuditEntryView {
     }
 }
 
+/// Who an entry's actor or `user` entity stands for now. Entries name users by pseudonym
+/// (`u_…`; entries written before pseudonyms hold a plain id); the mapping is deleted when
+/// the user is erased.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditPartyView {
+    /// The user's id now; `null` once the user was erased (or deleted).
+    pub user_id: Option<String>,
+    /// The user's email now, or `deleted user`.
+    pub label: String,
+}
+
+/// An entry of the audit log with who its pseudonyms stand for now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditItemView {
+    #[serde(flatten)]
+    pub entry: AuditEntryView,
+    /// Who did it (`null` for the system).
+    pub actor: Option<AuditPartyView>,
+    /// The user the entry is about, when `entity_type` is `user`.
+    pub subject: Option<AuditPartyView>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditPage {
     /// In seq order.
-    pub items: Vec<AuditEntryView>,
+    pub items: Vec<AuditItemView>,
     /// Give it as `after_seq` for the next page; `null` when this page is the last.
     pub next_after_seq: Option<i64>,
     /// The chain's head: its last seq and that entry's hash.
@@ -89,8 +115,8 @@ pub struct AuditListQuery {
     pub limit: Option<u32>,
 }
 
-/// The audit log's entries in chain order, a page at a time (admins with two-factor
-/// sign-in on).
+/// The audit log's entries in chain order, a page at a time, each with who its actor and
+/// user stand for now (admins with two-factor sign-in on).
 #[utoipa::path(
     get,
     path = "/api/v1/admin/audit",
@@ -115,15 +141,44 @@ async fn list_audit(
         .list(None, None, query.after_seq, limit.saturating_add(1))
         .await?;
     let more = items.len() > limit as usize;
-    let items: Vec<AuditEntryView> = items
+    let items: Vec<AuditEntry> = items.into_iter().take(limit as usize).collect();
+    let keys = items
+        .iter()
+        .filter(|e| e.entity_type == "user")
+        .map(|e| e.entity_id.as_str())
+        .chain(items.iter().filter_map(|e| e.actor_id.as_deref()));
+    let resolved = audit.resolve(keys).await?;
+    let mut emails: HashMap<String, String> = HashMap::new();
+    for id in resolved.values().flatten() {
+        if !emails.contains_key(id)
+            && let Ok(user) = state.db().users().get(id).await
+        {
+            emails.insert(id.clone(), user.email);
+        }
+    }
+    let party = |key: &str| {
+        let user_id = resolved.get(key).cloned().flatten();
+        let label = user_id
+            .as_ref()
+            .and_then(|id| emails.get(id).cloned())
+            .unwrap_or_else(|| bb_store::DELETED_USER.to_owned());
+        AuditPartyView {
+            user_id: user_id.filter(|id| emails.contains_key(id)),
+            label,
+        }
+    };
+    let items: Vec<AuditItemView> = items
         .into_iter()
-        .take(limit as usize)
-        .map(AuditEntryView::from)
+        .map(|e| AuditItemView {
+            actor: e.actor_id.as_deref().map(party),
+            subject: (e.entity_type == "user").then(|| party(&e.entity_id)),
+            entry: AuditEntryView::from(e),
+        })
         .collect();
     let head = audit.head().await?;
     Ok(Json(AuditPage {
         next_after_seq: if more {
-            items.last().map(|e| e.seq)
+            items.last().map(|e| e.entry.seq)
         } else {
             None
         },
@@ -184,9 +239,9 @@ pub struct AuditPackageView {
     pub manifest: AuditManifestView,
     pub entries: Vec<AuditEntryView>,
     /// What the entries refer to, as it is at export time (not part of the chain; the
-    /// manifest's `evidence_sha256` covers it): `{"users": {"<id>": {"role", "plan",
-    /// "disabled"}}}` for every user an entry is about or was made by, `null` for a user
-    /// deleted since.
+    /// manifest's `evidence_sha256` covers it): `{"users": {"<pseudonym or id>":
+    /// {"user_id", "role", "plan", "disabled"}}}` for every user an entry is about or was
+    /// made by (keyed as the entries name them), `null` for a user erased or deleted since.
     #[schema(value_type = Object)]
     pub evidence: Value,
 }

@@ -2,6 +2,8 @@
 //! a `router()` whose handlers carry their OpenAPI description, so the spec and the routes
 //! cannot drift apart.
 
+pub mod account_deletion;
+pub mod account_export;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -36,6 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::router())
+        .merge(account_export::router())
         .merge(strategies::router())
         .merge(validate::router())
         .merge(blocks::router())
@@ -54,6 +57,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(screener::router())
         .merge(email::router())
         .merge(admin::router())
+        .merge(account_deletion::router())
         .merge(audit::router())
         .merge(ops::router())
 }

@@ -101,12 +101,17 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
     telemetry::record_pool(state.db().pool_size(), state.db().pool_idle());
     let handle = state.metrics();
     handle.run_upkeep();
+    let mut text = handle.render();
+    match crate::operations::backup_metrics(state.db()).await {
+        Ok(backups) => text.push_str(&backups),
+        Err(e) => tracing::warn!(error = %e, "could not read the backup runs for /metrics"),
+    }
     (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4"),
         )],
-        handle.render(),
+        text,
     )
         .into_response()
 }

@@ -67,13 +67,17 @@ async fn role_change_is_exported_and_verifies(app: TestApp) {
         .unwrap();
     let copy: serde_json::Value = serde_json::from_slice(&copy).unwrap();
     assert_eq!(copy, reply.body);
+    // users are named by their pseudonyms, never their ids
+    let audit = app.state.db().audit();
+    let user_p = audit.pseudonym(&user.id).await.unwrap().unwrap();
+    let admin_p = audit.pseudonym(&admin.id).await.unwrap().unwrap();
     let role_change = package
         .entries
         .iter()
-        .find(|e| e.action == "user.role_changed" && e.entity_id == user.id)
+        .find(|e| e.action == "user.role_changed" && e.entity_id == user_p)
         .expect("the role change is in the package");
     assert_eq!(role_change.entity_type, "user");
-    assert_eq!(role_change.actor_id.as_deref(), Some(admin.id.as_str()));
+    assert_eq!(role_change.actor_id.as_deref(), Some(admin_p.as_str()));
     assert_eq!(
         role_change.payload,
         json!({ "from": "builder", "to": "educator" })
@@ -83,14 +87,14 @@ async fn role_change_is_exported_and_verifies(app: TestApp) {
             .entries
             .iter()
             .any(|e| e.action == "user.plan_changed"
-                && e.entity_id == user.id
+                && e.entity_id == user_p
                 && e.payload == json!({ "from": "free", "to": "premium" }))
     );
     assert_eq!(
-        package.evidence["users"][&user.id],
-        json!({ "role": "educator", "plan": "premium", "disabled": false })
+        package.evidence["users"][&user_p],
+        json!({ "user_id": user.id, "role": "educator", "plan": "premium", "disabled": false })
     );
-    assert_eq!(package.evidence["users"][&admin.id]["role"], "admin");
+    assert_eq!(package.evidence["users"][&admin_p]["role"], "admin");
 
     // the list, a page at a time
     let first = app

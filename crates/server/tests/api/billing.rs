@@ -47,6 +47,15 @@ async fn deliver_raw(app: &TestApp, body: &str, signature: &str) -> crate::commo
 }
 
 async fn plan_changes(app: &TestApp, user_id: &str) -> Vec<Value> {
+    // the chain names users by pseudonym
+    let user_id = app
+        .state
+        .db()
+        .audit()
+        .pseudonym(user_id)
+        .await
+        .unwrap()
+        .unwrap_or_default();
     app.state
         .db()
         .audit()

@@ -349,7 +349,7 @@ pub struct PostgresDb {
 }
 
 impl PostgresDb {
-    async fn create() -> PostgresDb {
+    pub async fn create() -> PostgresDb {
         use sqlx::Connection;
         let admin_url = std::env::var("BB_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());

@@ -2,10 +2,13 @@
 //! SQLite file in a temporary directory (or a fresh PostgreSQL database) and talks to it
 //! with reqwest.
 
+mod account_deletion;
+mod account_export;
 mod accounts;
 mod audit;
 mod auth;
 mod authorization;
+mod backups;
 mod billing;
 mod cohorts;
 mod common;

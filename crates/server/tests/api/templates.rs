@@ -371,7 +371,8 @@ async fn review_loop(app: &TestApp) {
         .iter()
         .find(|e| e.action == "compliance.approved")
         .unwrap();
-    assert_eq!(approval.actor_id.as_deref(), Some(rita.id.as_str()));
+    let rita_p = audit.pseudonym(&rita.id).await.unwrap().unwrap();
+    assert_eq!(approval.actor_id.as_deref(), Some(rita_p.as_str()));
     assert!(audit.verify().await.unwrap().is_ok());
     // The educator sees every state of their own templates, with the reason.
     let mine = app

@@ -21,6 +21,7 @@ mod catalog;
 mod dump;
 mod load;
 mod rows;
+mod runs;
 
 use std::io::Read;
 use std::path::Path;
@@ -32,6 +33,7 @@ pub use catalog::{Column, ColumnKind};
 pub use dump::quote;
 pub use load::{RestoreOptions, RestoreReport};
 pub use rows::TableDigest;
+pub use runs::{BackupRun, NewBackupRun, OPERATIONS_KIND};
 
 use crate::StoreError;
 
@@ -211,21 +213,6 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (y, m, d)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backup_ids_are_utc_times() {
-        // 2026-12-07 08:15:30 UTC
-        let id = new_backup_id(1_796_631_330_000);
-        assert!(id.starts_with("20261207T081530Z-"), "{id}");
-        assert_eq!(id.len(), "20261207T081530Z-".len() + 6);
-        assert!(new_backup_id(0).starts_with("19700101T000000Z-"));
-        assert!(new_backup_id(951_782_400_000).starts_with("20000229T"));
-    }
-}
-
 impl crate::Db {
     /// The rows of one table (a table of the catalogue; anything else is `Invalid`).
     pub async fn count_rows(&self, table: &str) -> Result<u64, StoreError> {
@@ -241,5 +228,20 @@ impl crate::Db {
         .fetch_one(&mut *conn)
         .await?;
         Ok(n.max(0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backup_ids_are_utc_times() {
+        // 2026-12-07 08:15:30 UTC
+        let id = new_backup_id(1_796_631_330_000);
+        assert!(id.starts_with("20261207T081530Z-"), "{id}");
+        assert_eq!(id.len(), "20261207T081530Z-".len() + 6);
+        assert!(new_backup_id(0).starts_with("19700101T000000Z-"));
+        assert!(new_backup_id(951_782_400_000).starts_with("20000229T"));
     }
 }

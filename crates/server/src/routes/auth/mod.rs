@@ -16,6 +16,7 @@ pub mod two_factor;
 pub mod types;
 
 pub use session::REFRESH_COOKIE;
+pub use session::clear_cookie as clear_refresh_cookie;
 
 use crate::auth::extractor::AuthUser;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
