@@ -12,8 +12,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The audit log's entries in chain order, a page at a time (admins with two-factor
-         *     sign-in on).
+         * The audit log's entries in chain order, a page at a time, each with who its actor and
+         *     user stand for now (admins with two-factor sign-in on).
          */
         get: operations["list_audit"];
         put?: never;
@@ -109,7 +109,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user's account and everything in it, for good (admins with two-factor sign-in
+         *     on). The reason is kept in the audit chain.
+         */
+        delete: operations["erase_user"];
         options?: never;
         head?: never;
         /** Change a user's role, plan, reviewer duty and/or disabled state (admins with two-factor sign-in on). */
@@ -988,6 +992,29 @@ export interface paths {
         };
         /** The signed-in account. */
         get: operations["me"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete the signed-in account and everything in it, for good.
+         * @description Strategies, runs, paper trades, datasets, notifications, webhooks, templates (unpublished)
+         *     and cohorts (dissolved) are removed in one transaction; the audit log keeps only an
+         *     unlinkable pseudonym. Every session ends at once; the refresh cookie is cleared.
+         */
+        delete: operations["delete_me"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download everything the caller owns as one ZIP archive of JSON files. */
+        get: operations["export_my_data"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2310,15 +2337,22 @@ export interface components {
         };
         /** @description An entry of the audit log: a link of the hash chain. */
         AuditEntryView: {
-            /** @description e.g. `user.role_changed`, `user.plan_changed`, `user.disabled`, `user.enabled`. */
+            /**
+             * @description e.g. `user.role_changed`, `user.plan_changed`, `user.disabled`, `user.enabled`,
+             *     `user.erased`.
+             */
             action: string;
-            /** @description Who did it; `null` for the system. */
+            /**
+             * @description Who did it, as the chain names them: a user's pseudonym (`u_…`; a plain user id in
+             *     entries written before pseudonyms); `null` for the system.
+             */
             actor_id?: string | null;
             /**
              * Format: int64
              * @description Unix ms.
              */
             created_at: number;
+            /** @description For a `user` entry, the user's pseudonym (`u_…`), as for `actor_id`. */
             entity_id: string;
             /** @description What the entry is about, e.g. `user`. */
             entity_type: string;
@@ -2337,6 +2371,11 @@ export interface components {
              * @description Position in the chain: 1, 2, 3, … with no gap.
              */
             seq: number;
+        };
+        /** @description An entry of the audit log with who its pseudonyms stand for now. */
+        AuditItemView: components["schemas"]["AuditEntryView"] & {
+            actor?: components["schemas"]["AuditPartyView"] | null;
+            subject?: components["schemas"]["AuditPartyView"] | null;
         };
         /** @description The manifest of an audit package. */
         AuditManifestView: {
@@ -2385,9 +2424,9 @@ export interface components {
             entries: components["schemas"]["AuditEntryView"][];
             /**
              * @description What the entries refer to, as it is at export time (not part of the chain; the
-             *     manifest's `evidence_sha256` covers it): `{"users": {"<id>": {"role", "plan",
-             *     "disabled"}}}` for every user an entry is about or was made by, `null` for a user
-             *     deleted since.
+             *     manifest's `evidence_sha256` covers it): `{"users": {"<pseudonym or id>":
+             *     {"user_id", "role", "plan", "disabled"}}}` for every user an entry is about or was
+             *     made by (keyed as the entries name them), `null` for a user erased or deleted since.
              */
             evidence: Record<string, never>;
             manifest: components["schemas"]["AuditManifestView"];
@@ -2400,12 +2439,23 @@ export interface components {
              */
             head_seq: number;
             /** @description In seq order. */
-            items: components["schemas"]["AuditEntryView"][];
+            items: components["schemas"]["AuditItemView"][];
             /**
              * Format: int64
              * @description Give it as `after_seq` for the next page; `null` when this page is the last.
              */
             next_after_seq?: number | null;
+        };
+        /**
+         * @description Who an entry's actor or `user` entity stands for now. Entries name users by pseudonym
+         *     (`u_…`; entries written before pseudonyms hold a plain id); the mapping is deleted when
+         *     the user is erased.
+         */
+        AuditPartyView: {
+            /** @description The user's email now, or `deleted user`. */
+            label: string;
+            /** @description The user's id now; `null` once the user was erased (or deleted). */
+            user_id?: string | null;
         };
         /** @description One swept parameter: `node.param` and the values it takes. */
         Axis: {
@@ -3263,6 +3313,15 @@ export interface components {
             /** @description Number of independent trials N the selection was made among. */
             trials: number;
         };
+        DeleteAccountRequest: {
+            /**
+             * @description With two-factor sign-in on: a current code from the authenticator app (or an unused
+             *     recovery code). Ignored otherwise.
+             */
+            code?: string | null;
+            /** @description The account's password. */
+            password: string;
+        };
         /** @description A delivery with every attempt. */
         DeliveryDetail: {
             attempts: components["schemas"]["AttemptView"][];
@@ -3563,6 +3622,13 @@ export interface components {
             /** @description The run id. */
             run_id: string;
         };
+        EraseUserRequest: {
+            /**
+             * @description Why (1 to 500 characters). Kept in the audit chain for good, so it must not name the
+             *     user (their email, name or id is refused).
+             */
+            reason: string;
+        };
         ErrorBody: {
             /** @description Stable machine code; see `ErrorCode` for each one's status and meaning. */
             code: components["schemas"]["ErrorCode"];
@@ -3622,6 +3688,11 @@ export interface components {
             /** @description Windows compared, each `window_candles` long (the run's length so far). */
             windows: number;
         };
+        /**
+         * Format: binary
+         * @description The ZIP archive (documentation only).
+         */
+        ExportArchive: string;
         /** @description An export written to the object store. */
         ExportCreated: {
             /**
@@ -6691,6 +6762,93 @@ export interface operations {
             };
         };
     };
+    erase_user: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EraseUserRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted; every token of the account stops working */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A subscription of the user is live: it must be cancelled first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The reason is empty, longer than 500 characters, has control characters or names the user (`details.field` = `reason`), or the id is the caller's own (`id`: delete your own account with DELETE /api/v1/me) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     update_user: {
         parameters: {
             query?: never;
@@ -9648,6 +9806,127 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Deleted; the refresh cookie is cleared and every token of the account stops working */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body is not JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A subscription is live: cancel it first (it then ends at the period's end) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The body is larger than the route accepts (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The password is wrong (`details.field` = `password`), or two-factor sign-in is on and the code is missing or wrong (`code`), or an unknown field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Too many attempts; wait */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    export_my_data: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive, as an attachment (`blockbuilders-export-<date>.zip`): README.txt, manifest.json (each file's size and SHA-256), profile, strategies (each importable by `POST /api/v1/strategies/import`), runs with reports and trades, paper runs with their ledgers, notifications, webhooks (without secrets), screener screens and trades, plan and usage, cohorts, templates, holdout looks, audit entries */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": components["schemas"]["ExportArchive"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The archive would hold more than 200 MiB of JSON (`details.field` = `account`, `details.limit_bytes`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description An export was made less than a minute ago, or one is being made (`rate_limited`, `Retry-After`) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
