@@ -124,7 +124,7 @@ pub async fn record_erasure(dest: &Destination, subject: &str) -> Result<()> {
     Ok(())
 }
 
-/// Every complete backup at `dest`, oldest first. A manifest that cannot be read is an error
+/// Every complete backup at `dest`, oldest first (by when each finished). A manifest that cannot be read is an error
 /// naming it.
 pub async fn list(dest: &Destination) -> Result<Vec<Listed>> {
     let mut out = Vec::new();
@@ -147,7 +147,7 @@ pub async fn list(dest: &Destination) -> Result<Vec<Listed>> {
             manifest,
         });
     }
-    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.sort_by(|a, b| (a.manifest.finished_at, &a.id).cmp(&(b.manifest.finished_at, &b.id)));
     Ok(out)
 }
 
@@ -325,7 +325,7 @@ async fn boot_and_ask_ready(db: Db, url: &str) -> Result<String> {
 
 /// Which backups a keep-count keeps: the newest of each of the last `daily` UTC days that
 /// have one, the newest of each of the last `weekly` ISO weeks (Monday to Sunday) that have
-/// one, and always the newest of all. `ids` sorted oldest first; returns those to delete.
+/// one, and always the newest of all. `listed` oldest first; returns the ids to delete.
 pub fn to_prune(listed: &[Listed], daily: u32, weekly: u32) -> Vec<String> {
     const DAY: i64 = 86_400_000;
     let mut keep = BTreeSet::new();
@@ -610,4 +610,92 @@ pub async fn check_overdue(db: &Db, schedule: &Schedule, now: i64) -> Result<boo
     )
     .await?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    fn at(id: &str, finished_at: i64) -> Listed {
+        Listed {
+            id: id.to_owned(),
+            manifest: Manifest {
+                format: backup::FORMAT.to_owned(),
+                id: id.to_owned(),
+                engine: "sqlite".into(),
+                engine_version: String::new(),
+                schema_version: 1,
+                migrations: Vec::new(),
+                tool_version: String::new(),
+                source: String::new(),
+                started_at: finished_at,
+                finished_at,
+                tables: Vec::new(),
+                files: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn keep_the_newest_of_each_recent_day_and_week() {
+        // Four backups a day for 30 days from Monday 2026-11-02.
+        let monday = 20_759 * DAY;
+        let mut listed = Vec::new();
+        for day in 0..30 {
+            for hour in [1, 7, 13, 19] {
+                listed.push(at(
+                    &format!("d{day:02}h{hour:02}"),
+                    monday + day * DAY + hour * 3_600_000,
+                ));
+            }
+        }
+        let gone = to_prune(&listed, 7, 4);
+        let kept: Vec<&str> = listed
+            .iter()
+            .map(|b| b.id.as_str())
+            .filter(|id| !gone.iter().any(|g| g == id))
+            .collect();
+        // Days 23..29 (the last seven), each at 19:00; plus the newest of each of the last
+        // four weeks (Monday to Sunday; days 28-29 are the fifth week): day 29, and the
+        // Sundays of the three weeks before, days 27 (kept already), 20 and 13.
+        assert_eq!(
+            kept,
+            [
+                "d06h19", "d13h19", "d20h19", "d23h19", "d24h19", "d25h19", "d26h19", "d27h19",
+                "d28h19", "d29h19"
+            ]
+        );
+        assert_eq!(gone.len(), listed.len() - kept.len());
+    }
+
+    #[test]
+    fn the_newest_is_always_kept_and_zero_counts_keep_only_it() {
+        let listed = vec![at("a", DAY), at("b", 2 * DAY), at("c", 2 * DAY + 1)];
+        assert_eq!(to_prune(&listed, 0, 0), ["a", "b"]);
+        assert_eq!(
+            to_prune(&listed, 2, 0),
+            ["b"],
+            "the newest of each of two days"
+        );
+        assert!(to_prune(&[], 7, 4).is_empty());
+    }
+
+    #[test]
+    fn manifest_paths_stay_inside_the_backup() {
+        let dir = Path::new("/tmp/x");
+        assert!(safe_join(dir, "tables/users.jsonl.gz").is_ok());
+        for bad in [
+            "../etc/passwd",
+            "/abs",
+            "a//b",
+            "tables/../../x",
+            "",
+            "a/./b",
+            "a\\b",
+        ] {
+            assert!(safe_join(dir, bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -357,13 +357,8 @@ async fn the_drill_boots_the_api_on_a_good_copy_and_alerts_on_a_corrupted_one() 
     );
 
     // `verify` of the good backup still passes; of the damaged one it names the file.
-    let good = backup::verify(
-        &dest,
-        Some(&backup::list(&dest).await.unwrap()[0].id),
-        false,
-    )
-    .await
-    .unwrap();
+    let first = result["backup_id"].as_str().unwrap().to_owned();
+    let good = backup::verify(&dest, Some(&first), false).await.unwrap();
     assert!(good.rows > 0 && good.ready.is_none());
     let bad = backup::verify(&dest, Some(&second.id), false)
         .await
@@ -439,4 +434,94 @@ fn metric(text: &str, name: &str) -> f64 {
         .trim()
         .parse()
         .unwrap()
+}
+
+/// A database of its own (no app and so no other workers) with one user.
+async fn lone_db(dir: &std::path::Path) -> (Db, String, bb_server::Config) {
+    let url = format!("sqlite://{}", dir.join("ops.db").display());
+    let db = Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let user = db
+        .users()
+        .create(bb_store::NewUser {
+            email: "ops@example.com".into(),
+            password_hash: None,
+            display_name: "Ops".into(),
+            role: bb_store::Role::Builder,
+            plan: bb_store::PlanTier::Free,
+            external_subject: None,
+        })
+        .await
+        .unwrap();
+    (db, user.id, crate::common::test_config(url))
+}
+
+#[tokio::test]
+async fn the_daily_retention_job_prunes_by_the_configured_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, user, mut config) = lone_db(dir.path()).await;
+    config.retention_notifications = bb_server::config::Window(Some(Duration::from_secs(86_400)));
+    config.retention_jobs = bb_server::config::parse_window("off").unwrap();
+    for i in 0..3 {
+        db.notifications()
+            .create(bb_store::NewNotification {
+                user_id: user.clone(),
+                kind: "backtest.succeeded".into(),
+                title: format!("note {i}"),
+                body: String::new(),
+                link: None,
+                payload: json!({}),
+            })
+            .await
+            .unwrap();
+    }
+    // What `serve` and `worker` do at start: the system schedules, and the handlers.
+    bb_server::operations::ensure_schedules(&db, &config)
+        .await
+        .unwrap();
+    bb_server::operations::ensure_schedules(&db, &config)
+        .await
+        .unwrap();
+    let schedule = db.schedules().get("system:retention").await.unwrap();
+    assert_eq!(schedule.interval_ms, 86_400_000);
+    assert_eq!(
+        schedule.next_run_at.rem_euclid(86_400_000),
+        3 * 3_600_000,
+        "03:00 UTC"
+    );
+    assert!(
+        db.schedules().get("system:backup").await.is_err(),
+        "no BB_BACKUP_TO"
+    );
+
+    // Two days on: the housekeeper enqueues the day's prune once; a worker runs it.
+    let (clock, _control) = bb_jobs::Clock::test(bb_store::now_ms() + 2 * 86_400_000);
+    let worker = bb_jobs::Worker::new(
+        db.clone(),
+        bb_jobs::WorkerConfig {
+            clock,
+            handlers: bb_server::operations::handlers(&config).unwrap(),
+            ..bb_jobs::WorkerConfig::default()
+        },
+    );
+    let enqueued = worker.housekeep_once().await.enqueued;
+    assert_eq!(enqueued.len(), 1);
+    assert_eq!(enqueued[0].kind, "retention");
+    assert!(
+        worker.housekeep_once().await.enqueued.is_empty(),
+        "once a day"
+    );
+    let ran = worker
+        .claim_and_run_one()
+        .await
+        .unwrap()
+        .expect("the prune ran");
+    assert_eq!(ran.status, Some(bb_store::JobStatus::Succeeded));
+    let job = db.jobs().get(&ran.job.id).await.unwrap();
+    let result = job.result.expect("the rows deleted");
+    assert_eq!(result["notifications"], 3, "{result}");
+    assert_eq!(db.count_rows("notifications").await.unwrap(), 0);
+    // `off` kept the finished job itself; users are never touched.
+    assert_eq!(db.count_rows("users").await.unwrap(), 1);
+    assert!(db.count_rows("jobs").await.unwrap() >= 1);
 }
