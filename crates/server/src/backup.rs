@@ -663,8 +663,8 @@ mod tests {
         assert_eq!(
             kept,
             [
-                "d06h19", "d13h19", "d20h19", "d23h19", "d24h19", "d25h19", "d26h19", "d27h19",
-                "d28h19", "d29h19"
+                "d13h19", "d20h19", "d23h19", "d24h19", "d25h19", "d26h19", "d27h19", "d28h19",
+                "d29h19"
             ]
         );
         assert_eq!(gone.len(), listed.len() - kept.len());
