@@ -2,6 +2,7 @@ import { lazy, Suspense, type ReactNode } from "react";
 import { Link, Navigate, Route, Routes, useLocation } from "react-router-dom";
 import { Shell } from "./components/Shell";
 import { useAuth } from "./hooks/auth";
+import { DELETED_STATE, isAccountDeleted } from "./lib/accountDeleted";
 import { ToastProvider } from "./hooks/toasts";
 import { UpgradeProvider } from "./hooks/upgrade";
 import { LoginPage, SignupPage } from "./pages/AuthPages";
@@ -41,6 +42,8 @@ function RequireAuth({ children }: { children: ReactNode }) {
   const location = useLocation();
   if (status === "loading") return <p role="status" className="boot">Loading…</p>;
   if (status === "out") {
+    // Just deleted: to the login page that says so, not back to where the account was.
+    if (isAccountDeleted(null)) return <Navigate to="/login" replace state={DELETED_STATE} />;
     const next = `${location.pathname}${location.search}${location.hash}`;
     return <Navigate to={next === "/" ? "/login" : `/login?next=${encodeURIComponent(next)}`} replace />;
   }

@@ -20,6 +20,8 @@ export class ApiError extends Error {
     message: string,
     public details: Record<string, unknown> | null,
     public requestId: string | null = null,
+    /** `Retry-After` of a 429, in seconds; null without it. */
+    public retryAfter: number | null = null,
   ) {
     super(message);
   }
@@ -173,7 +175,14 @@ async function toError(r: Response): Promise<ApiError> {
     typeof e.message === "string" ? e.message : `The server answered ${r.status}.`,
     isObject(e.details) ? e.details : null,
     typeof e.requestId === "string" ? e.requestId : null,
+    retryAfterSeconds(r.headers.get("Retry-After")),
   );
+}
+
+/** `Retry-After` as whole seconds (the server sends seconds); null when absent or unreadable. */
+function retryAfterSeconds(value: string | null): number | null {
+  if (!value || !/^\d+$/.test(value.trim())) return null;
+  return Number(value.trim());
 }
 
 const throwErrors: Middleware = {

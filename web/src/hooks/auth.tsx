@@ -4,6 +4,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { useQueryClient } from "@tanstack/react-query";
 import { api, ApiError, data, getToken, mayHaveSession, onTokenChange, refresh, setToken } from "../api/client";
 import type { Session, User } from "../api/types";
+import { clearAccountDeleted } from "../lib/accountDeleted";
 
 type Status = "loading" | "in" | "out";
 
@@ -76,6 +77,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const start = useCallback(
     (session: Session) => {
       queryClient.clear();
+      clearAccountDeleted();
       setToken(session.access_token);
       setUser(session.user);
       setStatus("in");

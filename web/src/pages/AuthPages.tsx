@@ -5,6 +5,7 @@ import { ApiError } from "../api/client";
 import { Field } from "../components/Field";
 import { useAuth } from "../hooks/auth";
 import { useTitle } from "../hooks/useTitle";
+import { isAccountDeleted } from "../lib/accountDeleted";
 
 function useNext(): string {
   const [params] = useSearchParams();
@@ -46,6 +47,7 @@ export function LoginPage() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [challenge, setChallenge] = useState<string | null>(null);
+  const deleted = isAccountDeleted(location.state);
   const errorRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
     if (error) errorRef.current?.focus();
@@ -91,6 +93,13 @@ export function LoginPage() {
 
   return (
     <AuthFrame title="Log in">
+      {deleted && (
+        <div className="success-box account-deleted" role="status">
+          <p>
+            <strong>Your account was deleted.</strong> Everything in it was removed for good and you were signed out.
+          </p>
+        </div>
+      )}
       <form onSubmit={submit} noValidate className="auth-form">
         {error && (
           <p className="error-box" role="alert" tabIndex={-1} ref={errorRef}>

@@ -10,6 +10,7 @@ import { BillingSection } from "../components/billing/BillingSection";
 import { CheckoutReturn } from "../components/billing/CheckoutReturn";
 import { TwoFactorSection } from "./TwoFactorSection";
 import { VerifyEmailBanner } from "../components/account/VerifyEmailBanner";
+import { YourDataSection } from "../components/account/YourDataSection";
 import "../styles/billing.css";
 
 export default function PlanPage() {
@@ -55,6 +56,7 @@ export default function PlanPage() {
           Manage webhooks
         </Link>
       </section>
+      <YourDataSection />
     </>
   );
 }
