@@ -3,12 +3,16 @@
 // second download within the minute is refused with the wait. Then they delete the account
 // through the dialog: the final button stays disabled until DELETE is typed, a wrong password is
 // refused on the password field, the right one deletes it, the login page says so and the old
-// credentials no longer sign in. Axe at 1440 and 390 px on the section and the open dialog.
+// credentials no longer sign in. An admin (two-factor on) deletes another user from the audit
+// log on the review page (which names people by their email, then "deleted user"): a reason
+// naming the user is refused on its field. Axe at 1440 and 390 px on the section, the dialogs
+// and the audit log.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signIn, repoDir } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, signInWithCode, enableTwoFactor, totp, binPath, repoDir } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 
@@ -139,6 +143,62 @@ test("download my data, then delete my account", async () => {
     await page.getByText("That email and password do not match an account.", { exact: false }).waitFor(WAIT);
     assert.equal((await call(null, "POST", "/auth/login", creds)).status, 401);
     assert.equal((await call(token, "GET", "/me")).status, 401, "the old token is refused");
+    assert.deepEqual(errors, [], "no page errors");
+  } finally {
+    await context.close();
+  }
+});
+
+test("an admin deletes another user's account from the audit log", async () => {
+  const admin = { email: `admin-${Date.now()}@example.com`, password: "violet harbour stamps quickly" };
+  const victim = { email: `gone-${Date.now()}@example.com`, password: "copper kettles hum loudly" };
+  for (const who of [admin, victim]) assert.equal((await call(null, "POST", "/auth/register", who)).status, 202);
+  execFileSync(binPath, ["users", "set", admin.email, "--role", "admin", "--database-url", `sqlite://${server.dbPath}`]);
+  const adminToken = (await call(null, "POST", "/auth/login", admin)).body.access_token;
+  const { secret } = await enableTwoFactor(server.url, adminToken);
+  // The victim exports their data: an audit entry about them.
+  const victimToken = (await call(null, "POST", "/auth/login", victim)).body.access_token;
+  const exported = await fetch(`${server.url}/api/v1/me/export`, { headers: { Authorization: `Bearer ${victimToken}` } });
+  assert.equal(exported.status, 200);
+  await exported.arrayBuffer();
+
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await signInWithCode(page, server.url, admin, totp(secret, 1));
+    await page.goto(`${server.url}/review`);
+    const log = page.getByRole("region", { name: "Audit log" });
+    await log.waitFor(WAIT);
+    const row = log.getByRole("row").filter({ hasText: "user.exported" }).filter({ hasText: victim.email });
+    await row.waitFor(WAIT);
+    // The admin's own role change names them by email.
+    await log.getByRole("row").filter({ hasText: "user.role_changed" }).filter({ hasText: admin.email }).first().waitFor(WAIT);
+    await bothWidths(page, "audit-log", () => row.waitFor(WAIT));
+
+    await row.getByRole("button", { name: `Delete account of ${victim.email}` }).click();
+    const dialog = page.getByRole("alertdialog", { name: "Delete account" });
+    await dialog.waitFor(WAIT);
+    await dialog.getByText("do not name the person").waitFor(WAIT);
+    await checkAxe(page, "the admin's delete dialog");
+    // A reason naming the user is refused on its field.
+    await dialog.getByLabel("Reason").fill(`Spam from ${victim.email}`);
+    await dialog.getByRole("button", { name: "Delete the account" }).click();
+    await dialog.locator(".field-error").waitFor(WAIT);
+    assert.equal(await dialog.getByLabel("Reason").getAttribute("aria-invalid"), "true");
+    assert.equal((await call(victimToken, "GET", "/me")).status, 200, "not deleted after a refused reason");
+
+    await dialog.getByLabel("Reason").fill("Repeated spam in cohort chats (ticket 42)");
+    await dialog.getByRole("button", { name: "Delete the account" }).click();
+    await log.getByRole("status").filter({ hasText: `The account of ${victim.email} was deleted.` }).waitFor(WAIT);
+    await log.getByRole("row").filter({ hasText: "user.erased" }).first().waitFor(WAIT);
+    await page.waitForFunction((email) => !document.querySelector(".audit-log table")?.textContent?.includes(email), victim.email, WAIT);
+    await log.getByRole("row").filter({ hasText: "user.exported" }).filter({ hasText: "deleted user" }).first().waitFor(WAIT);
+    assert.equal(await log.getByRole("button", { name: `Delete account of ${victim.email}` }).count(), 0);
+    await screenshot(page, "audit-log-erased");
+    // (Signing in again is refused too; the first test checks it, and the login limit is near.)
+    assert.equal((await call(victimToken, "GET", "/me")).status, 401, "the deleted user's token is refused");
     assert.deepEqual(errors, [], "no page errors");
   } finally {
     await context.close();

@@ -115,6 +115,11 @@ export const keys = {
     all: ["compliance"],
     events: (status: string) => ["compliance", "events", status],
   },
+  /** The admins' audit log: the newest `count` entries. */
+  audit: {
+    all: ["audit"],
+    latest: (count: number) => ["audit", "latest", count],
+  },
   /** The screener: alert pages, counts, symbol search, feed health, the caller's screens and
    * the trades they watch. */
   screener: {

@@ -7,6 +7,7 @@ import { useQuery } from "@tanstack/react-query";
 import { api, data } from "../api/client";
 import { keys } from "../api/keys";
 import type { Template } from "../api/types";
+import { AuditLog } from "../components/admin/AuditLog";
 import { AuditExport } from "../components/exports/AuditExport";
 import { ErrorMessage } from "../components/Field";
 import { ReviewEvent } from "../components/templates/ReviewEvent";
@@ -73,7 +74,12 @@ export default function ReviewPage() {
       ) : (
         <EventList status={tab} isAdmin={user.role === "admin"} onDecided={setAnnounce} />
       )}
-      {user.role === "admin" && <AuditExport />}
+      {user.role === "admin" && (
+        <>
+          <AuditExport />
+          {user.two_factor_enabled && <AuditLog />}
+        </>
+      )}
     </>
   );
 }
