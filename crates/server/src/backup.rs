@@ -480,6 +480,15 @@ pub async fn scheduled(db: &Db, schedule: &Schedule) -> Result<Value> {
         }
     }
     let pruned = prune(&schedule.dest, schedule.keep_daily, schedule.keep_weekly).await?;
+    tracing::info!(
+        backup_id = %manifest.id,
+        destination,
+        rows = manifest.total_rows(),
+        bytes = manifest.total_bytes(),
+        drilled = schedule.drill,
+        pruned = pruned.len(),
+        "backup done"
+    );
     Ok(
         json!({"backup_id": manifest.id, "rows": manifest.total_rows(), "drill": drill,
         "pruned": pruned}),

@@ -35,7 +35,8 @@ pub fn handlers(config: &Config) -> Result<Handlers> {
 }
 
 /// Creates (once) or updates the system schedules: retention daily at 03:00 UTC, backups
-/// every `BB_BACKUP_EVERY` from five minutes after the first start, the watch hourly.
+/// every `BB_BACKUP_EVERY` from five minutes (or one interval, if shorter) after the first
+/// start, the watch hourly.
 pub async fn ensure_schedules(db: &Db, config: &Config) -> Result<()> {
     let now = bb_store::now_ms();
     let three_am = now - now.rem_euclid(DAY_MS) + 3 * HOUR_MS;
@@ -49,7 +50,11 @@ pub async fn ensure_schedules(db: &Db, config: &Config) -> Result<()> {
         .await?;
     if let Some(schedule) = Schedule::from_config(config)? {
         db.schedules()
-            .ensure_system(BACKUP_JOB, schedule.every_ms(), now + 5 * 60_000)
+            .ensure_system(
+                BACKUP_JOB,
+                schedule.every_ms(),
+                now + schedule.every_ms().min(5 * 60_000),
+            )
             .await?;
         db.schedules()
             .ensure_system(BACKUP_WATCH_JOB, HOUR_MS, now + HOUR_MS)
