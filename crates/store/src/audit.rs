@@ -345,6 +345,12 @@ pub(crate) async fn append(
     conn: &mut AnyConnection,
     mut new: NewAuditEntry,
 ) -> Result<AuditEntry, StoreError> {
+    // The head's lock first: on SQLite a transaction that reads (the pseudonym look-up)
+    // before its first write fails at once with SQLITE_BUSY when another connection commits
+    // in between, instead of waiting its turn; a write first waits (busy timeout) instead.
+    sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+        .execute(&mut *conn)
+        .await?;
     if new.entity_type == "user"
         && let Some(p) = pseudonym_for(conn, &new.entity_id).await?
     {

@@ -44,7 +44,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(export_my_data))
+    OpenApiRouter::new()
+        .routes(routes!(export_my_data))
+        .routes(routes!(export_user_data))
 }
 
 /// The most JSON (uncompressed) one archive may hold: 200 MiB.
@@ -86,6 +88,51 @@ pub async fn export_my_data(
     State(state): State<AppState>,
     caller: AuthUser,
 ) -> Result<Response, ApiError> {
+    export_for(&state, &caller.id, &caller.id).await
+}
+
+/// Download everything a user owns as one ZIP archive, as they would get it themself (a
+/// user's request made through an admin; admins with two-factor sign-in on). Written to the
+/// audit log with the admin as the actor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users/{id}/export",
+    tag = "admin",
+    params(("id" = String, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The archive, as `GET /api/v1/me/export` gives it",
+            content_type = "application/zip", body = ExportArchive),
+        (status = 401, body = ErrorEnvelope),
+        (status = 403, description = "Not an admin (`forbidden`), or two-factor sign-in is off (`two_factor_required`)", body = ErrorEnvelope),
+        (status = 404, description = "No such user", body = ErrorEnvelope),
+        (status = 422, description = "The archive would hold more than 200 MiB of JSON \
+            (`details.field` = `account`, `details.limit_bytes`)", body = ErrorEnvelope),
+        (status = 429, description = "An export of this user was made less than a minute ago, \
+            or one is being made (`rate_limited`, `Retry-After`)", body = ErrorEnvelope),
+    )
+)]
+pub async fn export_user_data(
+    State(state): State<AppState>,
+    crate::auth::extractor::AdminUser(admin): crate::auth::extractor::AdminUser,
+    crate::extract::Path(id): crate::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    match state.db().users().get(&id).await {
+        Ok(_) => {}
+        Err(bb_store::StoreError::NotFound) => {
+            return Err(ApiError::NotFound("There is no such user.".into()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    export_for(&state, &id, &admin.id).await
+}
+
+/// The archive of `user_id`'s data, audited as made by `actor_id`.
+async fn export_for(state: &AppState, user_id: &str, actor_id: &str) -> Result<Response, ApiError> {
+    let state = state.clone();
+    let caller = ExportCaller {
+        id: user_id.to_owned(),
+    };
     let _claim = InFlight::claim(&caller.id)?;
     let pseudonym = audit_name(&state, &caller.id).await?;
     let db = state.db();
@@ -132,7 +179,7 @@ pub async fn export_my_data(
             entity_type: "user".to_string(),
             entity_id: caller.id.clone(),
             action: "user.exported".to_string(),
-            actor_id: Some(caller.id.clone()),
+            actor_id: Some(actor_id.to_owned()),
             payload: json!({
                 "files": written.files,
                 "bytes": written.uncompressed,
@@ -163,6 +210,11 @@ pub async fn export_my_data(
         stream_file(written.file),
     )
         .into_response())
+}
+
+/// Whose data an export holds.
+struct ExportCaller {
+    id: String,
 }
 
 /// The name audit entries give the caller (their pseudonym once they have one).

@@ -339,3 +339,65 @@ async fn exports_audited(app: &TestApp) -> usize {
         .filter(|e| e.action == "user.exported")
         .count()
 }
+
+#[tokio::test]
+async fn an_admin_exports_a_users_data_on_request_and_it_is_audited() {
+    let app = TestApp::spawn().await;
+    let root = app.register("root.export@example.com").await;
+    let secret = app.make_admin(&root).await;
+    let root = app
+        .login_two_factor("root.export@example.com", &secret, 1)
+        .await;
+    let ada = app.register("ada.asks@example.com").await;
+    strategy(&app, &ada.token, "Ada's plan", 1).await;
+    let path = format!("/api/v1/admin/users/{}/export", ada.id);
+
+    // Anonymous, the user herself and a bad id are refused.
+    assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get(&path, Some(&ada.token)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let missing = app
+        .get("/api/v1/admin/users/no-such-user/export", Some(&root.token))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    let response = app
+        .client
+        .get(app.url(&path))
+        .bearer_auth(&root.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut profile = String::new();
+    archive
+        .by_name("profile.json")
+        .unwrap()
+        .read_to_string(&mut profile)
+        .unwrap();
+    let profile: Value = serde_json::from_str(&profile).unwrap();
+    assert_eq!(profile["email"], "ada.asks@example.com");
+    assert!(
+        archive
+            .file_names()
+            .any(|n| n.is_ok_and(|n| n.starts_with("strategies/")))
+    );
+
+    // Audited: about Ada, by the admin (both as the chain names them now).
+    let audit = app
+        .get("/api/v1/admin/audit?limit=500", Some(&root.token))
+        .await;
+    assert_eq!(audit.status, StatusCode::OK, "{}", audit.text);
+    let entry = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "user.exported")
+        .unwrap_or_else(|| panic!("an export entry: {}", audit.text));
+    assert_eq!(entry["subject"]["user_id"], ada.id.as_str());
+    assert_eq!(entry["actor"]["user_id"], root.id.as_str());
+}

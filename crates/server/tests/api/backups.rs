@@ -75,7 +75,7 @@ async fn seed(app: &TestApp) -> Vec<crate::common::Account> {
                 .await;
             assert_eq!(paper.status, StatusCode::CREATED, "{}", paper.text);
             let export = app.get("/api/v1/me/export", Some(&account.token)).await;
-            assert_eq!(export.status, StatusCode::OK);
+            assert_eq!(export.status, StatusCode::OK, "{}", export.text);
         }
         accounts.push(account);
     }
