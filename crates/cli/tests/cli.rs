@@ -863,6 +863,16 @@ fn backup_verify_list_and_restore_round_trip_and_damage_is_named() {
     );
     assert!(text.contains("damaged"), "{text}");
 
+    // A database URL with a typo: nothing to back up, said so.
+    let typo = format!("sqlite://{}", dir.path().join("liev.db").display());
+    let o = run(&["backup", "--to", to, "--database-url", &typo]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("holds no Blockbuilders database"),
+        "{}",
+        stderr(&o)
+    );
+
     // No destination: a clear error.
     let o = run(&["backup", "--database-url", &url]);
     assert!(!o.status.success());

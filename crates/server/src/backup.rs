@@ -70,6 +70,13 @@ pub struct Listed {
 
 /// Backs `db` up to `dest` while it keeps serving; returns the manifest stored.
 pub async fn backup(db: &Db, dest: &Destination) -> Result<Manifest> {
+    if db.pending_migrations().await? == bb_store::MIGRATIONS.len() {
+        bail!(
+            "{} holds no Blockbuilders database (no migration was ever applied): check the \
+             database URL",
+            db.redacted_url()
+        );
+    }
     let id = backup::new_backup_id(now_ms());
     let stage = tempfile::tempdir().context("creating a staging directory")?;
     let dir = stage.path().join(&id);

@@ -123,7 +123,9 @@ conformance!(
                 "0021_email",
                 "0022_account_email",
                 "0023_screener",
-                "0024_erasure"
+                "0024_erasure",
+                "0025_backups",
+                "0026_retention_indexes"
             ]
         );
         assert_eq!(db.pending_migrations().await.unwrap(), 0);

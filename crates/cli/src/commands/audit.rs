@@ -50,7 +50,7 @@ struct ExportArgs {
     /// the beginning.
     #[arg(long)]
     from: Option<String>,
-    /// End of the period (included). Default: now.
+    /// End of the period (included). Default: none (up to the chain's head).
     #[arg(long)]
     to: Option<String>,
     /// Where to write the package.
@@ -143,7 +143,9 @@ fn export(a: ExportArgs, out: &mut dyn Write) -> Result<ExitCode> {
             .transpose()
     };
     let from = time("from", &a.from)?.unwrap_or(0);
-    let to = time("to", &a.to)?.unwrap_or_else(bb_store::now_ms);
+    // No end by default: every entry up to the head (an entry stamped a moment ahead of this
+    // process's clock by a busy server is still included).
+    let to = time("to", &a.to)?.unwrap_or(i64::MAX);
     if from > to {
         bail!("the period is empty: --from must not be after --to");
     }
