@@ -86,7 +86,8 @@ fn dump_zip(name: &str, start: i64, end: i64) -> Vec<u8> {
 
 /// Binance's exchangeInfo, klines and dumps. November 2026's monthly file is "not out yet"
 /// (its days are); BTCUSDT's files carry a wrong checksum.
-async fn fake_binance(seen: Arc<Mutex<Seen>>) -> String {
+/// Candles (klines and dumps) are served only while `gate` is open.
+async fn fake_binance(seen: Arc<Mutex<Seen>>, gate: tokio::sync::watch::Receiver<bool>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let info = json!({ "timezone": "UTC", "serverTime": 0, "rateLimits": [], "exchangeFilters": [],
@@ -96,6 +97,7 @@ async fn fake_binance(seen: Arc<Mutex<Seen>>) -> String {
             { "symbol": "LUNAUSDT", "status": "BREAK", "baseAsset": "LUNA", "quoteAsset": "USDT" }
         ] });
     let seen_k = seen.clone();
+    let gate_k = gate.clone();
     let app = Router::new()
         .route(
             "/api/v3/exchangeInfo",
@@ -108,7 +110,9 @@ async fn fake_binance(seen: Arc<Mutex<Seen>>) -> String {
             "/api/v3/klines",
             get(move |Query(q): Query<HashMap<String, String>>| {
                 let seen = seen_k.clone();
+                let mut gate = gate_k.clone();
                 async move {
+                    let _ = gate.wait_for(|open| *open).await;
                     seen.lock().unwrap().klines.push(
                         q.get("startTime").and_then(|v| v.parse().ok()).unwrap_or(0),
                     );
@@ -120,7 +124,9 @@ async fn fake_binance(seen: Arc<Mutex<Seen>>) -> String {
             "/data/spot/{folder}/klines/{symbol}/{interval}/{file}",
             get(move |Path((folder, symbol, interval, file)): Path<(String, String, String, String)>| {
                 let seen = seen.clone();
+                let mut gate = gate.clone();
                 async move {
+                    let _ = gate.wait_for(|open| *open).await;
                     seen.lock().unwrap().dumps.push(file.clone());
                     let not_found = (AxumStatus::NOT_FOUND, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code></Error>".as_bytes().to_vec());
                     let (zip_name, checksum) = match file.strip_suffix(".CHECKSUM") {
@@ -166,8 +172,17 @@ async fn fake_binance(seen: Arc<Mutex<Seen>>) -> String {
 }
 
 async fn app_with_fake() -> (TestApp, Arc<Mutex<Seen>>) {
+    // Open, and dropped: the candles' handlers see `true` and never wait.
+    let (open, _) = tokio::sync::watch::channel(true);
+    app_with_gated_fake(&open).await
+}
+
+/// The app on a fake whose candles wait until `gate` says `true`.
+async fn app_with_gated_fake(
+    gate: &tokio::sync::watch::Sender<bool>,
+) -> (TestApp, Arc<Mutex<Seen>>) {
     let seen = Arc::new(Mutex::new(Seen::default()));
-    let binance = fake_binance(seen.clone()).await;
+    let binance = fake_binance(seen.clone(), gate.subscribe()).await;
     let app = TestApp::spawn_with(|c| {
         c.market = Some(bb_market::MarketConfig {
             binance_url: binance.clone(),
@@ -211,7 +226,10 @@ async fn finished(app: &TestApp, token: &str, id: &str) -> Value {
 
 #[tokio::test]
 async fn an_unstored_market_is_fetched_once_for_everyone_from_dumps_then_klines() {
-    let (app, seen) = app_with_fake().await;
+    // Binance answers no candle until all six requests are answered, so the fetch cannot
+    // finish before the last user asks (however slow the machine).
+    let (gate, _) = tokio::sync::watch::channel(false);
+    let (app, seen) = app_with_gated_fake(&gate).await;
     let mut users = Vec::new();
     for i in 0..6 {
         users.push(app.register(&format!("u{i}@example.com")).await);
@@ -257,6 +275,7 @@ async fn an_unstored_market_is_fetched_once_for_everyone_from_dumps_then_klines(
             created += 1;
         }
     }
+    gate.send_replace(true);
     assert_eq!(jobs.len(), 1, "one fetch for everyone");
     assert_eq!(created, 1);
     let first = &replies[0].body;
