@@ -31,6 +31,7 @@ const CohortsPage = lazy(() => import("./pages/CohortsPage"));
 const CohortPage = lazy(() => import("./pages/CohortPage"));
 const WebhooksPage = lazy(() => import("./pages/WebhooksPage"));
 const NotificationSettingsPage = lazy(() => import("./pages/NotificationSettingsPage"));
+const OperationsPage = lazy(() => import("./pages/OperationsPage"));
 const UnsubscribePage = lazy(() => import("./pages/UnsubscribePage"));
 const ResetPasswordPage = lazy(() => import("./pages/ResetPasswordPage"));
 const VerifyEmailPage = lazy(() => import("./pages/VerifyEmailPage"));
@@ -131,6 +132,7 @@ export function App() {
             <Route path="cohorts/:id" element={<Page><CohortPage /></Page>} />
             <Route path="settings/webhooks" element={<Page><WebhooksPage /></Page>} />
             <Route path="settings/notifications" element={<Page><NotificationSettingsPage /></Page>} />
+            <Route path="admin/operations" element={<Page><OperationsPage /></Page>} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Routes>

@@ -427,13 +427,13 @@ impl Schedule {
 /// The job kind of the scheduled backup (and its system schedule's).
 pub const BACKUP_JOB: &str = "backup";
 
-/// One scheduled backup: back up, record, drill (when on), record, prune; a failure is
-/// recorded and every admin is told.
-pub async fn scheduled(db: &Db, schedule: &Schedule) -> Result<Value> {
+/// Backs up and records it (`backup_runs`, which the metrics and the overdue check read):
+/// what `blockbuilders backup` and the scheduled job do. A failure is recorded and every
+/// admin is told.
+pub async fn recorded(db: &Db, dest: &Destination) -> Result<Manifest> {
     let started = now_ms();
-    let destination = schedule.dest.location().to_owned();
-    let made = backup(db, &schedule.dest).await;
-    let manifest = match made {
+    let destination = dest.location().to_owned();
+    let manifest = match backup(db, dest).await {
         Ok(m) => m,
         Err(e) => {
             let error = format!("{e:#}");
@@ -445,7 +445,7 @@ pub async fn scheduled(db: &Db, schedule: &Schedule) -> Result<Value> {
         kind: "backup",
         ok: true,
         backup_id: Some(manifest.id.clone()),
-        destination: destination.clone(),
+        destination,
         detail: json!({"tables": manifest.tables.len(), "rows": manifest.total_rows(),
             "bytes": manifest.total_bytes(), "schema_version": manifest.schema_version}),
         error: None,
@@ -453,6 +453,14 @@ pub async fn scheduled(db: &Db, schedule: &Schedule) -> Result<Value> {
         finished_at: now_ms(),
     })
     .await?;
+    Ok(manifest)
+}
+
+/// One scheduled backup: back up, record, drill (when on), record, prune; a failure is
+/// recorded and every admin is told.
+pub async fn scheduled(db: &Db, schedule: &Schedule) -> Result<Value> {
+    let destination = schedule.dest.location().to_owned();
+    let manifest = recorded(db, &schedule.dest).await?;
     let mut drill = Value::Null;
     if schedule.drill {
         let drilled = now_ms();

@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The backup schedule and the latest backups and restore drills (admins with two-factor
+         *     sign-in on).
+         */
+        get: operations["backups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/compliance/events": {
         parameters: {
             query?: never;
@@ -2541,6 +2561,56 @@ export interface components {
             to_ts: number;
             /** @description The codes of the report's warnings. */
             warnings: components["schemas"]["WarningCode"][];
+        };
+        /** @description A backup or a restore drill, as recorded (scheduled, or `blockbuilders backup`). */
+        BackupRunView: {
+            backup_id?: string | null;
+            destination: string;
+            /** @description A backup's totals (`tables`, `rows`, `bytes`, `schema_version`) or a drill's report. */
+            detail: Record<string, never>;
+            /** @description Why it failed. */
+            error?: string | null;
+            /** Format: int64 */
+            finished_at: number;
+            id: string;
+            /** @description `backup` or `drill`. */
+            kind: string;
+            /** Format: int64 */
+            started_at: number;
+            /** @description `ok` or `failed`. */
+            status: string;
+        };
+        /** @description The scheduled backup as configured (`BB_BACKUP_*`). */
+        BackupScheduleView: {
+            /** @description Where backups go, without secrets. */
+            destination: string;
+            /** @description Whether each backup is followed by a restore drill. */
+            drill: boolean;
+            /** @description `false` while an operator has paused the schedule. */
+            enabled: boolean;
+            /** Format: int64 */
+            every_seconds: number;
+            /** Format: int32 */
+            keep_daily: number;
+            /** Format: int32 */
+            keep_weekly: number;
+            /**
+             * Format: int64
+             * @description When the next one is due (Unix ms); `null` before the schedule exists.
+             */
+            next_run_at?: number | null;
+        };
+        BackupsView: {
+            /** @description Whether the last drill passed; `null` before the first. */
+            last_drill_ok?: boolean | null;
+            /**
+             * Format: int64
+             * @description When the last good backup finished (Unix ms), if ever.
+             */
+            last_success_at?: number | null;
+            /** @description The latest runs, newest first (at most 50). */
+            runs: components["schemas"]["BackupRunView"][];
+            schedule?: components["schemas"]["BackupScheduleView"] | null;
         };
         /** @description One market of a basket. */
         BasketMemberView: {
@@ -6479,6 +6549,42 @@ export interface operations {
             };
             /** @description `from` or `to` is not a time, the period is empty, or it holds more than 100,000 entries (`details.field` names `from` or `to`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    backups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupsView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description The caller is not an admin (`forbidden`), or has not turned on two-factor sign-in (`two_factor_required`) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

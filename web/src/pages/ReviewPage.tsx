@@ -78,6 +78,9 @@ export default function ReviewPage() {
         <>
           <AuditExport />
           {user.two_factor_enabled && <AuditLog />}
+          <p>
+            <Link to="/admin/operations">Backups and restore drills →</Link>
+          </p>
         </>
       )}
     </>

@@ -14,6 +14,7 @@ pub mod compliance;
 pub mod email;
 pub mod market;
 pub mod notifications;
+pub mod operations;
 pub mod ops;
 pub mod paper;
 pub mod paper_basket;
@@ -59,5 +60,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(account_deletion::router())
         .merge(audit::router())
+        .merge(operations::router())
         .merge(ops::router())
 }

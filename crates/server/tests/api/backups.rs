@@ -525,3 +525,48 @@ async fn the_daily_retention_job_prunes_by_the_configured_windows() {
     assert_eq!(db.count_rows("users").await.unwrap(), 1);
     assert!(db.count_rows("jobs").await.unwrap() >= 1);
 }
+
+#[tokio::test]
+async fn admins_see_the_schedule_and_the_latest_backups_and_drills() {
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().to_str().unwrap().to_owned();
+    let app = TestApp::spawn_with(|c| c.backup_to = Some(to.clone())).await;
+    let root = app.register("root.ops@example.com").await;
+    app.make_admin(&root).await;
+    let ada = app.register("ada.ops@example.com").await;
+    assert_eq!(
+        app.get("/api/v1/admin/backups", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let other = app.get("/api/v1/admin/backups", Some(&ada.token)).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+
+    let empty = app.get("/api/v1/admin/backups", Some(&root.token)).await;
+    assert_eq!(empty.status, StatusCode::OK, "{}", empty.text);
+    crate::conform::assert_conforms("BackupsView", &empty.body);
+    assert_eq!(empty.body["schedule"]["every_seconds"], 86_400);
+    assert_eq!(empty.body["schedule"]["keep_daily"], 7);
+    assert_eq!(empty.body["schedule"]["drill"], true);
+    assert!(empty.body["schedule"]["next_run_at"].is_i64());
+    assert_eq!(empty.body["last_success_at"], serde_json::Value::Null);
+    assert_eq!(empty.body["runs"], json!([]));
+
+    // A backup as `blockbuilders backup` makes it, then a drill of it.
+    let dest = Destination::open(&to, app.state.config()).unwrap();
+    let made = backup::recorded(app.state.db(), &dest).await.unwrap();
+    backup::drill(app.state.db(), &dest, Some(&made.id))
+        .await
+        .unwrap();
+    let seen = app.get("/api/v1/admin/backups", Some(&root.token)).await;
+    crate::conform::assert_conforms("BackupsView", &seen.body);
+    let runs = seen.body["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["kind"], "drill");
+    assert_eq!(runs[0]["detail"]["ready"], "ready");
+    assert_eq!(runs[1]["kind"], "backup");
+    assert_eq!(runs[1]["status"], "ok");
+    assert_eq!(runs[1]["backup_id"], made.id.as_str());
+    assert!(runs[1]["detail"]["rows"].as_u64().unwrap() > 0);
+    assert_eq!(seen.body["last_drill_ok"], true);
+    assert!(seen.body["last_success_at"].is_i64());
+}

@@ -150,7 +150,7 @@ impl Db {
                     kind: OPERATIONS_KIND.to_owned(),
                     title: title.to_owned(),
                     body: body.to_owned(),
-                    link: Some("/admin".to_owned()),
+                    link: Some("/admin/operations".to_owned()),
                     payload: payload.clone(),
                 })
                 .await?;
