@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signIn, signInWithCode, enableTwoFactor, totp, binPath, repoDir } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, signIn, signInWithCode, enableTwoFactor, totp, binPath, repoDir, callApi, assertNoAxeViolations } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 
@@ -29,25 +29,9 @@ after(async () => {
   await server?.stop();
 });
 
-/** A JSON call to the API from the test (with a token when given). */
-async function call(token, method, path, body) {
-  const r = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-async function checkAxe(page, what) {
-  const violations = await axe(page);
-  assert.deepEqual(
-    violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-    [],
-    `axe on ${what}`,
-  );
-}
+/** A JSON call to this file's server. */
+const call = (token, method, path, body) => callApi(server.url, token, method, path, body);
+const checkAxe = assertNoAxeViolations;
 
 /** Axe and a screenshot at 1440 px, then at 390 px (nothing wider than the screen), then back. */
 async function bothWidths(page, name, ready) {

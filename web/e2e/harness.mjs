@@ -122,6 +122,24 @@ export async function axe(page) {
   return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
+/** Fails with every serious or critical axe violation on the page, naming `what`. */
+export async function assertNoAxeViolations(page, what) {
+  const violations = await axe(page);
+  const found = violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  if (found.length > 0) throw new Error(`axe on ${what}:\n${found.join("\n")}`);
+}
+
+/** A JSON call to the API at `url` (with a token when given): `{ status, body }`. */
+export async function callApi(url, token, method, path, body) {
+  const r = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
 /** Saves a full-page screenshot under e2e/artifacts. */
 export async function screenshot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });

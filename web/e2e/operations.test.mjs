@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signInWithCode, enableTwoFactor, totp, binPath } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, signInWithCode, enableTwoFactor, totp, binPath, callApi, assertNoAxeViolations } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 const backups = mkdtempSync(join(tmpdir(), "bb-e2e-backups-"));
@@ -26,24 +26,9 @@ after(async () => {
   await server?.stop();
 });
 
-async function call(token, method, path, body) {
-  const r = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { "Content-Type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-async function checkAxe(page, what) {
-  const violations = await axe(page);
-  assert.deepEqual(
-    violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
-    [],
-    `axe on ${what}`,
-  );
-}
+/** A JSON call to this file's server. */
+const call = (token, method, path, body) => callApi(server.url, token, method, path, body);
+const checkAxe = assertNoAxeViolations;
 
 test("an admin sees the backup schedule and a backup made while the server runs", async () => {
   const admin = { email: `ops-${Date.now()}@example.com`, password: "amber lanterns drift slowly" };

@@ -22,7 +22,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use bb_objects::Objects;
 use bb_store::backup::{self, MANIFEST, Manifest};
-use bb_store::{Db, NewBackupRun, RestoreOptions, RestoreReport, now_ms};
+use bb_store::{BackupDetail, Db, NewBackupRun, RestoreOptions, RestoreReport, now_ms};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -70,13 +70,7 @@ pub struct Listed {
 
 /// Backs `db` up to `dest` while it keeps serving; returns the manifest stored.
 pub async fn backup(db: &Db, dest: &Destination) -> Result<Manifest> {
-    if db.pending_migrations().await? == bb_store::MIGRATIONS.len() {
-        bail!(
-            "{} holds no Blockbuilders database (no migration was ever applied): check the \
-             database URL",
-            db.redacted_url()
-        );
-    }
+    check_schema(db).await?;
     let id = backup::new_backup_id(now_ms());
     let stage = tempfile::tempdir().context("creating a staging directory")?;
     let dir = stage.path().join(&id);
@@ -102,6 +96,18 @@ pub async fn backup(db: &Db, dest: &Destination) -> Result<Manifest> {
         .with_context(|| format!("writing {id}/{MANIFEST} to {}", dest.location()))?;
     save_erasures(db, dest).await?;
     Ok(manifest)
+}
+
+/// Refuses a database no migration was ever applied to (a mistyped URL makes an empty one).
+async fn check_schema(db: &Db) -> Result<()> {
+    if db.pending_migrations().await? == bb_store::MIGRATIONS.len() {
+        bail!(
+            "{} holds no Blockbuilders database (no migration was ever applied): check the \
+             database URL",
+            db.redacted_url()
+        );
+    }
+    Ok(())
 }
 
 /// Adds every subject of the database's erasure ledger to the destination's.
@@ -262,6 +268,21 @@ pub struct VerifyReport {
     pub migrated: Vec<String>,
     /// The API's `/ready` status on the restored copy (a drill only).
     pub ready: Option<String>,
+}
+
+impl VerifyReport {
+    /// What a drill records.
+    fn detail(&self) -> BackupDetail {
+        BackupDetail {
+            tables: self.tables as u64,
+            rows: self.rows,
+            files: self.files as u64,
+            bytes: self.bytes,
+            schema_version: self.schema_version,
+            migrated: self.migrated.clone(),
+            ready: self.ready.clone(),
+        }
+    }
 }
 
 /// Restores backup `id` (the newest when `None`) into a scratch SQLite database; with
@@ -431,6 +452,8 @@ pub const BACKUP_JOB: &str = "backup";
 /// what `blockbuilders backup` and the scheduled job do. A failure is recorded and every
 /// admin is told.
 pub async fn recorded(db: &Db, dest: &Destination) -> Result<Manifest> {
+    // Nowhere to record into: refused before anything is written.
+    check_schema(db).await?;
     let started = now_ms();
     let destination = dest.location().to_owned();
     let manifest = match backup(db, dest).await {
@@ -446,8 +469,14 @@ pub async fn recorded(db: &Db, dest: &Destination) -> Result<Manifest> {
         ok: true,
         backup_id: Some(manifest.id.clone()),
         destination,
-        detail: json!({"tables": manifest.tables.len(), "rows": manifest.total_rows(),
-            "bytes": manifest.total_bytes(), "schema_version": manifest.schema_version}),
+        detail: BackupDetail {
+            tables: manifest.tables.len() as u64,
+            rows: manifest.total_rows(),
+            files: manifest.files.len() as u64,
+            bytes: manifest.total_bytes(),
+            schema_version: manifest.schema_version,
+            ..BackupDetail::default()
+        },
         error: None,
         started_at: started,
         finished_at: now_ms(),
@@ -456,56 +485,28 @@ pub async fn recorded(db: &Db, dest: &Destination) -> Result<Manifest> {
     Ok(manifest)
 }
 
-/// One scheduled backup: back up, record, drill (when on), record, prune; a failure is
-/// recorded and every admin is told.
+/// One scheduled backup: back up and record ([`recorded`]), drill (when on, [`drill`]),
+/// prune; a failure is recorded and every admin is told.
 pub async fn scheduled(db: &Db, schedule: &Schedule) -> Result<Value> {
-    let destination = schedule.dest.location().to_owned();
     let manifest = recorded(db, &schedule.dest).await?;
-    let mut drill = Value::Null;
-    if schedule.drill {
-        let drilled = now_ms();
-        match verify(&schedule.dest, Some(&manifest.id), true).await {
-            Ok(report) => {
-                drill = serde_json::to_value(&report)?;
-                db.record_backup_run(NewBackupRun {
-                    kind: "drill",
-                    ok: true,
-                    backup_id: Some(manifest.id.clone()),
-                    destination: destination.clone(),
-                    detail: drill.clone(),
-                    error: None,
-                    started_at: drilled,
-                    finished_at: now_ms(),
-                })
-                .await?;
-            }
-            Err(e) => {
-                let error = format!("{e:#}");
-                fail(
-                    db,
-                    "drill",
-                    Some(&manifest.id),
-                    &destination,
-                    &error,
-                    drilled,
-                )
-                .await;
-                return Err(e);
-            }
-        }
-    }
+    let drilled = if schedule.drill {
+        Some(drill(db, &schedule.dest, Some(&manifest.id)).await?)
+    } else {
+        None
+    };
     let pruned = prune(&schedule.dest, schedule.keep_daily, schedule.keep_weekly).await?;
     tracing::info!(
         backup_id = %manifest.id,
-        destination,
+        destination = schedule.dest.location(),
         rows = manifest.total_rows(),
         bytes = manifest.total_bytes(),
-        drilled = schedule.drill,
+        drilled = drilled.is_some(),
         pruned = pruned.len(),
         "backup done"
     );
+    // The job's result (jobs keep JSON).
     Ok(
-        json!({"backup_id": manifest.id, "rows": manifest.total_rows(), "drill": drill,
+        json!({"backup_id": manifest.id, "rows": manifest.total_rows(), "drill": drilled,
         "pruned": pruned}),
     )
 }
@@ -522,7 +523,7 @@ pub async fn drill(db: &Db, dest: &Destination, id: Option<&str>) -> Result<Veri
                 ok: true,
                 backup_id: Some(report.backup_id.clone()),
                 destination,
-                detail: serde_json::to_value(&report)?,
+                detail: report.detail(),
                 error: None,
                 started_at: started,
                 finished_at: now_ms(),
@@ -559,7 +560,7 @@ async fn fail(
             ok: false,
             backup_id: backup_id.map(str::to_owned),
             destination: destination.to_owned(),
-            detail: json!({}),
+            detail: BackupDetail::default(),
             error: Some(error.to_owned()),
             started_at: started,
             finished_at: now_ms(),

@@ -75,7 +75,7 @@ pub use audit_chain::{
     GENESIS_HASH, PackageError, PackageSummary, canonical_json, check_recorded_heads, entry_hash,
     sha256_hex, verify_chain, verify_package,
 };
-pub use backup::{BackupRun, Manifest, NewBackupRun, RestoreOptions, RestoreReport};
+pub use backup::{BackupDetail, BackupRun, Manifest, NewBackupRun, RestoreOptions, RestoreReport};
 pub use billing::{
     Access, Applied, Billing, BillingSubscription, EventSeen, NewStripeEvent, SubscriptionSnapshot,
     access, current as current_subscription, plan_from,

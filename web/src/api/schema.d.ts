@@ -2562,12 +2562,35 @@ export interface components {
             /** @description The codes of the report's warnings. */
             warnings: components["schemas"]["WarningCode"][];
         };
+        /**
+         * @description A backup's totals; a drill's totals restored, the migrations it needed and the restored
+         *     API's `/ready` answer.
+         */
+        BackupDetailView: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: int64 */
+            files: number;
+            /** @description A drill: the migrations run on the restored copy. */
+            migrated: string[];
+            /** @description A drill: what the API on the restored copy answered `/ready`. */
+            ready?: string | null;
+            /** Format: int64 */
+            rows: number;
+            /**
+             * Format: int64
+             * @description The schema version the backup was taken at.
+             */
+            schema_version: number;
+            /** Format: int64 */
+            tables: number;
+        };
         /** @description A backup or a restore drill, as recorded (scheduled, or `blockbuilders backup`). */
         BackupRunView: {
             backup_id?: string | null;
             destination: string;
-            /** @description A backup's totals (`tables`, `rows`, `bytes`, `schema_version`) or a drill's report. */
-            detail: Record<string, never>;
+            /** @description What it found (empty when it failed). */
+            detail: components["schemas"]["BackupDetailView"];
             /** @description Why it failed. */
             error?: string | null;
             /** Format: int64 */

@@ -19,18 +19,16 @@ function every(seconds: number): string {
   return `every ${Math.round(seconds / 60)} minutes`;
 }
 
-function mib(bytes: unknown): string {
-  return typeof bytes === "number" ? `${num(bytes / (1024 * 1024), 1)} MiB` : "";
+function mib(bytes: number): string {
+  return `${num(bytes / (1024 * 1024), 1)} MiB`;
 }
 
 function what(run: Run): string {
-  const d = run.detail as Record<string, unknown>;
+  const d = run.detail;
   if (run.status !== "ok") return run.error ?? "failed";
-  if (run.kind === "backup") {
-    return `${num(Number(d.rows ?? 0), 0)} rows in ${num(Number(d.tables ?? 0), 0)} tables, ${mib(d.bytes)}`;
-  }
-  const migrated = Array.isArray(d.migrated) && d.migrated.length > 0 ? `, migrated ${d.migrated.length}` : "";
-  return `restored ${num(Number(d.rows ?? 0), 0)} rows${migrated}; the API answered /ready`;
+  if (run.kind === "backup") return `${num(d.rows, 0)} rows in ${num(d.tables, 0)} tables, ${mib(d.bytes)}`;
+  const migrated = d.migrated.length > 0 ? `, migrated ${d.migrated.length}` : "";
+  return `restored ${num(d.rows, 0)} rows${migrated}; the API answered /ready`;
 }
 
 export default function OperationsPage() {

@@ -128,12 +128,7 @@ async fn take(a: TakeArgs, out: &mut dyn Write) -> Result<ExitCode> {
     let db = Db::connect(&a.db.database_url)
         .await
         .context("connecting to the database")?;
-    // A database that holds no Blockbuilders schema is refused before anything is written.
-    let manifest = if db.pending_migrations().await? == bb_store::MIGRATIONS.len() {
-        backup::backup(&db, &dest).await?
-    } else {
-        backup::recorded(&db, &dest).await?
-    };
+    let manifest = backup::recorded(&db, &dest).await?;
     db.close().await;
     writeln!(
         out,

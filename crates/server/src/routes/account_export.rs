@@ -129,16 +129,12 @@ pub async fn export_user_data(
 
 /// The archive of `user_id`'s data, audited as made by `actor_id`.
 async fn export_for(state: &AppState, user_id: &str, actor_id: &str) -> Result<Response, ApiError> {
-    let state = state.clone();
-    let caller = ExportCaller {
-        id: user_id.to_owned(),
-    };
-    let _claim = InFlight::claim(&caller.id)?;
-    let pseudonym = audit_name(&state, &caller.id).await?;
+    let _claim = InFlight::claim(user_id)?;
+    let pseudonym = audit_name(state, user_id).await?;
     let db = state.db();
     if let Some(last) = db
         .export()
-        .last_export_at(&caller.id, pseudonym.as_deref())
+        .last_export_at(user_id, pseudonym.as_deref())
         .await?
     {
         let since = u64::try_from(bb_store::now_ms().saturating_sub(last)).unwrap_or(0);
@@ -153,11 +149,11 @@ async fn export_for(state: &AppState, user_id: &str, actor_id: &str) -> Result<R
     let (tx, rx) = mpsc::channel::<Piece>(8);
     let header = Header {
         exported_at: now,
-        user_id: caller.id.clone(),
+        user_id: user_id.to_owned(),
         readme: readme(now),
     };
     let writer = tokio::task::spawn_blocking(move || write_archive(rx, MAX_EXPORT_BYTES, header));
-    let produced = produce(&state, &caller.id, pseudonym.as_deref(), now, Sink { tx }).await;
+    let produced = produce(state, user_id, pseudonym.as_deref(), now, Sink { tx }).await;
     let written = writer.await?;
     let written = match (produced, written) {
         (_, Err(WriteError::TooLarge { limit })) => {
@@ -177,7 +173,7 @@ async fn export_for(state: &AppState, user_id: &str, actor_id: &str) -> Result<R
     db.audit()
         .append(NewAuditEntry {
             entity_type: "user".to_string(),
-            entity_id: caller.id.clone(),
+            entity_id: user_id.to_owned(),
             action: "user.exported".to_string(),
             actor_id: Some(actor_id.to_owned()),
             payload: json!({
@@ -187,7 +183,7 @@ async fn export_for(state: &AppState, user_id: &str, actor_id: &str) -> Result<R
         })
         .await?;
     tracing::info!(
-        user_id = %caller.id,
+        user_id = %user_id,
         files = written.files,
         bytes = written.uncompressed,
         zip_bytes = written.size,
@@ -210,11 +206,6 @@ async fn export_for(state: &AppState, user_id: &str, actor_id: &str) -> Result<R
         stream_file(written.file),
     )
         .into_response())
-}
-
-/// Whose data an export holds.
-struct ExportCaller {
-    id: String,
 }
 
 /// The name audit entries give the caller (their pseudonym once they have one).

@@ -8,7 +8,6 @@ use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -46,13 +45,42 @@ pub struct BackupRunView {
     pub status: String,
     pub backup_id: Option<String>,
     pub destination: String,
-    /// A backup's totals (`tables`, `rows`, `bytes`, `schema_version`) or a drill's report.
-    #[schema(value_type = Object)]
-    pub detail: Value,
+    /// What it found (empty when it failed).
+    pub detail: BackupDetailView,
     /// Why it failed.
     pub error: Option<String>,
     pub started_at: i64,
     pub finished_at: i64,
+}
+
+/// A backup's totals; a drill's totals restored, the migrations it needed and the restored
+/// API's `/ready` answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BackupDetailView {
+    pub tables: u64,
+    pub rows: u64,
+    pub files: u64,
+    pub bytes: u64,
+    /// The schema version the backup was taken at.
+    pub schema_version: i64,
+    /// A drill: the migrations run on the restored copy.
+    pub migrated: Vec<String>,
+    /// A drill: what the API on the restored copy answered `/ready`.
+    pub ready: Option<String>,
+}
+
+impl From<bb_store::BackupDetail> for BackupDetailView {
+    fn from(d: bb_store::BackupDetail) -> Self {
+        BackupDetailView {
+            tables: d.tables,
+            rows: d.rows,
+            files: d.files,
+            bytes: d.bytes,
+            schema_version: d.schema_version,
+            migrated: d.migrated,
+            ready: d.ready,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,7 +151,7 @@ async fn backups(
             status: r.status,
             backup_id: r.backup_id,
             destination: r.destination,
-            detail: r.detail,
+            detail: r.detail.into(),
             error: r.error,
             started_at: r.started_at,
             finished_at: r.finished_at,

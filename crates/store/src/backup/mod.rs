@@ -33,7 +33,7 @@ pub use catalog::{Column, ColumnKind};
 pub use dump::quote;
 pub use load::{RestoreOptions, RestoreReport};
 pub use rows::TableDigest;
-pub use runs::{BackupRun, NewBackupRun, OPERATIONS_KIND};
+pub use runs::{BackupDetail, BackupRun, NewBackupRun, OPERATIONS_KIND};
 
 use crate::StoreError;
 

@@ -1,11 +1,29 @@
 //! The record of backups and restore drills (`backup_runs`), and the admins' alert.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
 
 use crate::clock::new_id;
-use crate::sql::{col, col_json};
+use crate::sql::col;
 use crate::{Db, NewNotification, StoreError};
+
+/// What a backup or a drill found: a backup's totals; a drill's totals restored, the
+/// migrations it needed and the restored API's `/ready` answer. Empty for a failed run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BackupDetail {
+    pub tables: u64,
+    pub rows: u64,
+    /// The backup's files and their bytes.
+    pub files: u64,
+    pub bytes: u64,
+    /// The schema version the backup was taken at.
+    pub schema_version: i64,
+    /// A drill: the migrations run on the restored copy.
+    pub migrated: Vec<String>,
+    /// A drill: what the API on the restored copy answered `/ready` (`ready`).
+    pub ready: Option<String>,
+}
 
 /// A backup or a drill, as recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -17,7 +35,7 @@ pub struct BackupRun {
     pub status: String,
     pub backup_id: Option<String>,
     pub destination: String,
-    pub detail: serde_json::Value,
+    pub detail: BackupDetail,
     pub error: Option<String>,
     pub started_at: i64,
     pub finished_at: i64,
@@ -30,7 +48,7 @@ pub struct NewBackupRun {
     pub ok: bool,
     pub backup_id: Option<String>,
     pub destination: String,
-    pub detail: serde_json::Value,
+    pub detail: BackupDetail,
     pub error: Option<String>,
     pub started_at: i64,
     pub finished_at: i64,
@@ -46,7 +64,8 @@ fn from_row(row: &AnyRow) -> Result<BackupRun, StoreError> {
         status: col(row, "status")?,
         backup_id: col(row, "backup_id")?,
         destination: col(row, "destination")?,
-        detail: col_json(row, "detail")?,
+        // A detail this build cannot read (written by a newer one) shows as empty.
+        detail: serde_json::from_str(&col::<String>(row, "detail")?).unwrap_or_default(),
         error: col(row, "error")?,
         started_at: col(row, "started_at")?,
         finished_at: col(row, "finished_at")?,
@@ -78,7 +97,7 @@ impl Db {
         .bind(&run.status)
         .bind(&run.backup_id)
         .bind(&run.destination)
-        .bind(run.detail.to_string())
+        .bind(serde_json::to_string(&run.detail).map_err(|e| StoreError::Invalid(e.to_string()))?)
         .bind(&run.error)
         .bind(run.started_at)
         .bind(run.finished_at)
