@@ -428,6 +428,7 @@ pub fn sweep_with(
                 let mut local = Vec::new();
                 let mut doc = doc.clone();
                 let mut sim = bb_simulator::SimResult::default();
+                let mut spare = Vec::new();
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= total {
@@ -446,33 +447,36 @@ pub fn sweep_with(
                             error: errors.first().map(|d| d.message.clone()),
                             returns: Vec::new(),
                         },
-                        Ok(plan) => match plan.evaluate_signals_with(candles, &cache) {
-                            Err(e) => SweepRow {
-                                values,
-                                metrics: None,
-                                error: Some(e.to_string()),
-                                returns: Vec::new(),
-                            },
-                            Ok(evaluation) => {
-                                let metrics = simulate_and_measure_into(
-                                    candles,
-                                    timeframe,
-                                    &plan,
-                                    &evaluation,
-                                    config,
-                                    &mut sim,
-                                );
-                                SweepRow {
+                        Ok(plan) => {
+                            match plan.evaluate_signals_reusing(candles, &cache, &mut spare) {
+                                Err(e) => SweepRow {
                                     values,
-                                    metrics: Some(metrics),
-                                    error: None,
-                                    returns: ReturnSums::of_equity(
-                                        &sim.equity,
-                                        options.return_blocks,
-                                    ),
+                                    metrics: None,
+                                    error: Some(e.to_string()),
+                                    returns: Vec::new(),
+                                },
+                                Ok(evaluation) => {
+                                    let metrics = simulate_and_measure_into(
+                                        candles,
+                                        timeframe,
+                                        &plan,
+                                        &evaluation,
+                                        config,
+                                        &mut sim,
+                                    );
+                                    evaluation.recycle(&mut spare);
+                                    SweepRow {
+                                        values,
+                                        metrics: Some(metrics),
+                                        error: None,
+                                        returns: ReturnSums::of_equity(
+                                            &sim.equity,
+                                            options.return_blocks,
+                                        ),
+                                    }
                                 }
                             }
-                        },
+                        }
                     };
                     local.push((k, row));
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);

@@ -167,10 +167,7 @@ impl Simulator {
             }
         } else {
             // Nothing can happen before the next exit signal: whole-slice passes that vectorise.
-            k = exit[from..end]
-                .iter()
-                .position(|&x| x)
-                .map_or(end, |p| from + p);
+            k = first_true(&exit[from..end]).map_or(end, |p| from + p);
             let count = |column: &[bool]| column[from..k].iter().filter(|&&b| b).count();
             ignored = count(same) + if opposite_allowed { count(opposite) } else { 0 };
             let (cash, q, e) = (self.cash, pos.quantity, pos.entry_price);
@@ -318,10 +315,62 @@ fn next_entry(s: &Signals, from: usize, to: usize, allow_short: bool) -> usize {
     }
     let long = &s.enter_long[from..end];
     let short = &s.enter_short[from..end];
-    let hit = if allow_short {
-        long.iter().zip(short).position(|(&l, &s)| l | s)
-    } else {
-        long.iter().position(|&l| l)
+    let hit = match first_true(long) {
+        // a short entry can only come first before the first long one
+        Some(k) if allow_short => first_true(&short[..k]).or(Some(k)),
+        None if allow_short => first_true(short),
+        hit => hit,
     };
     hit.map_or(end, |k| from + k)
+}
+
+/// The index of the first `true` in `column`: the flags seen as bytes (a `bool` is one
+/// byte, 0 or 1) and searched with `memchr`'s SIMD routines. Signals are sparse, so this
+/// passes over most bars many at a time.
+#[inline]
+pub(crate) fn first_true(column: &[bool]) -> Option<usize> {
+    memchr::memchr(1, bytemuck::cast_slice::<bool, u8>(column))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_true_agrees_with_position() {
+        for len in [0, 1, 31, 32, 33, 64, 100] {
+            let none = vec![false; len];
+            assert_eq!(first_true(&none), None);
+            for at in 0..len {
+                for second in [at, at + 1, len.saturating_sub(1)] {
+                    let mut column = none.clone();
+                    column[at] = true;
+                    if second < len {
+                        column[second] = true;
+                    }
+                    let want = column.iter().position(|&b| b);
+                    assert_eq!(first_true(&column), want, "len {len}, at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn next_entry_takes_the_earlier_side() {
+        let mut s = Signals {
+            enter_long: vec![false; 70],
+            exit_long: vec![false; 70],
+            enter_short: vec![false; 70],
+            exit_short: vec![false; 70],
+        };
+        s.enter_long[50] = true;
+        s.enter_short[40] = true;
+        assert_eq!(next_entry(&s, 0, 70, true), 40);
+        assert_eq!(next_entry(&s, 0, 70, false), 50);
+        assert_eq!(next_entry(&s, 41, 70, true), 50);
+        assert_eq!(next_entry(&s, 51, 70, true), 70);
+        s.enter_long[50] = false;
+        assert_eq!(next_entry(&s, 0, 70, true), 40);
+        assert_eq!(next_entry(&s, 0, 70, false), 70);
+    }
 }

@@ -30,6 +30,15 @@ pub struct Evaluation {
     pub higher_bars: Vec<(Timeframe, Vec<i64>)>,
 }
 
+impl Evaluation {
+    /// Gives the signal columns' memory to `spare`, for
+    /// [`Plan::evaluate_signals_reusing`].
+    pub fn recycle(self, spare: &mut Vec<Vec<bool>>) {
+        let s = self.signals;
+        spare.extend([s.enter_long, s.exit_long, s.enter_short, s.exit_short]);
+    }
+}
+
 /// Why a plan cannot run on some candles.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvaluateError {
@@ -78,7 +87,20 @@ impl Plan {
         candles: &Candles,
         cache: &dyn StepCache,
     ) -> Result<Evaluation, EvaluateError> {
-        self.evaluate_inner(candles, cache, Keep::Signals, true)
+        self.evaluate_inner(candles, cache, Keep::Signals, true, &mut Vec::new())
+    }
+
+    /// [`Plan::evaluate_signals_with`] taking the signal columns' memory from `spare`
+    /// (columns of an earlier evaluation the caller is done with, see
+    /// [`Evaluation::recycle`]) instead of allocating it: a sweep evaluates thousands of
+    /// plans over the same bars. The signals are the same.
+    pub fn evaluate_signals_reusing(
+        &self,
+        candles: &Candles,
+        cache: &dyn StepCache,
+        spare: &mut Vec<Vec<bool>>,
+    ) -> Result<Evaluation, EvaluateError> {
+        self.evaluate_inner(candles, cache, Keep::Signals, true, spare)
     }
 
     /// The evaluation, keeping what `keep` says. Refused up front when the estimate of
@@ -89,16 +111,19 @@ impl Plan {
         cache: &dyn StepCache,
         keep: Keep,
     ) -> Result<Evaluation, EvaluateError> {
-        self.evaluate_inner(candles, cache, keep, false)
+        self.evaluate_inner(candles, cache, keep, false, &mut Vec::new())
     }
 
     /// [`Plan::evaluate_keeping`]; with `move_actions`, as [`Plan::evaluate_signals_with`].
+    /// Boolean columns the evaluation hands out (crossings, combined actions) take their
+    /// memory from `spare` while it has some.
     fn evaluate_inner(
         &self,
         candles: &Candles,
         cache: &dyn StepCache,
         keep: Keep,
         move_actions: bool,
+        spare: &mut Vec<Vec<bool>>,
     ) -> Result<Evaluation, EvaluateError> {
         if let Some(message) = self.check_budget(candles.len(), keep) {
             return Err(EvaluateError::TooLarge(message));
@@ -144,7 +169,11 @@ impl Plan {
                     live(&outputs, step.inputs[0]),
                     live(&outputs, step.inputs[1]),
                 );
-                let (up, down) = ops::cross_both(&x.numbers(), &y.numbers());
+                let (mut up, mut down) = (
+                    spare.pop().unwrap_or_default(),
+                    spare.pop().unwrap_or_default(),
+                );
+                ops::cross_both_into(&x.numbers(), &y.numbers(), &mut up, &mut down);
                 let (mine, theirs) = match dir {
                     Direction::Up => (up, down),
                     Direction::Down => (down, up),
@@ -196,7 +225,7 @@ impl Plan {
             } else {
                 None
             };
-            moved.unwrap_or_else(|| combine(slots, &outputs, candles.len()))
+            moved.unwrap_or_else(|| combine(slots, &outputs, candles.len(), spare))
         });
         let take = |c: &mut Vec<bool>| std::mem::take(c);
         let signals = Signals {
@@ -366,13 +395,20 @@ fn take_single(
     Some(v)
 }
 
-fn combine(slots: &[Slot], outputs: &[Option<Arc<Vec<Series>>>], len: usize) -> Vec<bool> {
+fn combine(
+    slots: &[Slot],
+    outputs: &[Option<Arc<Vec<Series>>>],
+    len: usize,
+    spare: &mut Vec<Vec<bool>>,
+) -> Vec<bool> {
+    let mut acc = spare.pop().unwrap_or_default();
+    acc.clear();
     if let [slot] = slots {
-        let mut v = live(outputs, *slot).booleans().into_owned();
-        v.resize(len, false);
-        return v;
+        acc.extend_from_slice(&live(outputs, *slot).booleans());
+        acc.resize(len, false);
+        return acc;
     }
-    let mut acc = vec![false; len];
+    acc.resize(len, false);
     for slot in slots {
         let values = live(outputs, *slot).booleans();
         for (a, v) in acc.iter_mut().zip(values.iter()) {

@@ -79,36 +79,102 @@ pub(crate) fn compare_fn(op: Comparison) -> fn(f64, f64) -> bool {
 /// forgets the side, so the first bars after warm-up never fire.
 /// `(cross(Up, a, b), cross(Down, a, b))` in one pass over `a` and `b` (a strategy that
 /// enters on one crossing and exits on the other reads both), bit for bit the same.
+#[cfg(test)]
 pub(crate) fn cross_both(a: &[f64], b: &[f64]) -> (Vec<bool>, Vec<bool>) {
-    let n = a.len().min(b.len());
-    let mut up = vec![false; n];
-    let mut down = vec![false; n];
-    if n < 2 {
-        return (up, down);
-    }
-    let (mut up_tie, mut down_tie) = (false, false);
-    for (((((u, d), &x1), &y1), &x0), &y0) in up[1..]
-        .iter_mut()
-        .zip(down[1..].iter_mut())
-        .zip(&a[1..n])
-        .zip(&b[1..n])
-        .zip(&a[..n - 1])
-        .zip(&b[..n - 1])
-    {
-        let (above, below, tie) = (x1 > y1, y1 > x1, x0 == y0);
-        *u = above & (x0 < y0);
-        *d = below & (y0 < x0);
-        up_tie |= above & tie;
-        down_tie |= below & tie;
-    }
-    // A bar leaving a tie: the one-direction function's slow path decides (rare).
-    if up_tie {
-        up = cross(Direction::Up, a, b);
-    }
-    if down_tie {
-        down = cross(Direction::Down, a, b);
-    }
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    cross_both_into(a, b, &mut up, &mut down);
     (up, down)
+}
+
+/// [`cross_both`] into `up` and `down` (cleared first), reusing their allocations.
+///
+/// Bars go 64 at a time: `a > b` and `a < b` become bitmasks (four compares per
+/// instruction), a crossing is a bit of one mask whose bar before has the other mask's
+/// bit, and only crossings (sparse) are written into the zeroed columns. A bar going
+/// above or below right after a bar with neither bit (a tie, or no value) is checked
+/// exactly on its own: after a tie, the most recent bar that was not a tie decides, as in
+/// [`cross`].
+pub(crate) fn cross_both_into(a: &[f64], b: &[f64], up: &mut Vec<bool>, down: &mut Vec<bool>) {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    for column in [&mut *up, &mut *down] {
+        column.clear();
+        column.resize(n, false);
+    }
+    // the masks of the word before: bit 63 is the bar before this word's first bar
+    let (mut gt_before, mut lt_before) = (0u64, 0u64);
+    for (w, (x, y)) in a.chunks(64).zip(b.chunks(64)).enumerate() {
+        let (gt, lt) = order_masks(x, y);
+        let previous_gt = (gt << 1) | (gt_before >> 63);
+        let previous_lt = (lt << 1) | (lt_before >> 63);
+        // bar 0 has no bar before it: its "before" bits are 0
+        let previous_neither = !(previous_gt | previous_lt) & if w == 0 { !1 } else { !0 };
+        let base = w * 64;
+        set_bits(up, base, gt & previous_lt);
+        set_bits(down, base, lt & previous_gt);
+        for_bits(gt & previous_neither, |i| {
+            let i = base + i;
+            if let Some(was_below) = side_before_tie(a, b, i) {
+                up[i] = was_below;
+            }
+        });
+        for_bits(lt & previous_neither, |i| {
+            let i = base + i;
+            if let Some(was_above) = side_before_tie(b, a, i) {
+                down[i] = was_above;
+            }
+        });
+        (gt_before, lt_before) = (gt, lt);
+    }
+}
+
+/// For bar `i` whose bar before is a tie (`a == b`; `None` when it is not, i.e. it has
+/// no value): whether `a` was below `b` on the most recent earlier bar that was not a tie
+/// (bar 0 when all were), as [`cross`]'s slow path decides.
+fn side_before_tie(a: &[f64], b: &[f64], i: usize) -> Option<bool> {
+    let mut j = i - 1;
+    if a[j] != b[j] {
+        return None;
+    }
+    while j > 0 && a[j] == b[j] {
+        j -= 1;
+    }
+    Some(a[j] < b[j])
+}
+
+/// `(x > y, x < y)` for up to 64 bars, bar `k` in bit `k`.
+#[inline]
+fn order_masks(x: &[f64], y: &[f64]) -> (u64, u64) {
+    use wide::{CmpGt, CmpLt, f64x4};
+    let (mut gt, mut lt) = (0u64, 0u64);
+    let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
+    let tail = xs.remainder().len();
+    for (q, (x4, y4)) in xs.zip(ys).enumerate() {
+        let x4 = f64x4::from([x4[0], x4[1], x4[2], x4[3]]);
+        let y4 = f64x4::from([y4[0], y4[1], y4[2], y4[3]]);
+        gt |= (x4.simd_gt(y4).to_bitmask() as u64) << (4 * q);
+        lt |= (x4.simd_lt(y4).to_bitmask() as u64) << (4 * q);
+    }
+    let start = x.len() - tail;
+    for k in start..x.len() {
+        gt |= u64::from(x[k] > y[k]) << k;
+        lt |= u64::from(x[k] < y[k]) << k;
+    }
+    (gt, lt)
+}
+
+/// Sets `column[base + k]` for every bit `k` of `bits`.
+#[inline]
+fn set_bits(column: &mut [bool], base: usize, bits: u64) {
+    for_bits(bits, |k| column[base + k] = true);
+}
+
+#[inline]
+fn for_bits(mut bits: u64, mut f: impl FnMut(usize)) {
+    while bits != 0 {
+        f(bits.trailing_zeros() as usize);
+        bits &= bits - 1;
+    }
 }
 
 pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
@@ -216,7 +282,7 @@ mod tests {
             state
         };
         for _ in 0..500 {
-            let n = (next() % 40) as usize;
+            let n = (next() % 200) as usize;
             let mut value = || match next() % 8 {
                 0 => N,
                 k => (k % 4) as f64,
