@@ -62,8 +62,9 @@ pub struct ReturnStats {
     pub(crate) undefined: bool,
 }
 
-/// Partial sums kept side by side in [`ReturnStats::from_equity`].
-pub(crate) const LANES: usize = 2;
+/// Partial sums kept side by side in [`ReturnStats::from_equity`]: four independent chains
+/// of additions, so the pass is not held up by the latency of one.
+pub(crate) const LANES: usize = 4;
 
 impl ReturnStats {
     /// Statistics of all the per-bar returns of `equity`, with `rf_bar` the per-bar

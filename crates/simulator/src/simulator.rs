@@ -168,7 +168,7 @@ impl Simulator {
         } else {
             // Nothing can happen before the next exit signal: whole-slice passes that vectorise.
             k = first_true(&exit[from..end]).map_or(end, |p| from + p);
-            let count = |column: &[bool]| column[from..k].iter().filter(|&&b| b).count();
+            let count = |column: &[bool]| count_true(&column[from..k]);
             ignored = count(same) + if opposite_allowed { count(opposite) } else { 0 };
             let (cash, q, e) = (self.cash, pos.quantity, pos.entry_price);
             let closes = c.close[from..k].iter();
@@ -332,6 +332,17 @@ pub(crate) fn first_true(column: &[bool]) -> Option<usize> {
     memchr::memchr(1, bytemuck::cast_slice::<bool, u8>(column))
 }
 
+/// How many flags of `column` are `true`; a column without any (the usual case) is passed
+/// over by one SIMD search.
+#[inline]
+fn count_true(column: &[bool]) -> usize {
+    let bytes = bytemuck::cast_slice::<bool, u8>(column);
+    match memchr::memchr(1, bytes) {
+        None => 0,
+        Some(first) => memchr::memchr_iter(1, &bytes[first..]).count(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,6 +364,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn count_true_counts() {
+        let mut column = vec![false; 100];
+        assert_eq!(count_true(&column), 0);
+        column[3] = true;
+        column[64] = true;
+        column[99] = true;
+        assert_eq!(count_true(&column), 3);
+        assert_eq!(count_true(&column[4..99]), 1);
     }
 
     #[test]
