@@ -145,7 +145,7 @@ fn side_before_tie(a: &[f64], b: &[f64], i: usize) -> Option<bool> {
 /// `(x > y, x < y)` for up to 64 bars, bar `k` in bit `k`.
 #[inline]
 fn order_masks(x: &[f64], y: &[f64]) -> (u64, u64) {
-    use wide::{CmpGt, CmpLt, f64x4};
+    use wide::f64x4;
     let (mut gt, mut lt) = (0u64, 0u64);
     let (xs, ys) = (x.chunks_exact(4), y.chunks_exact(4));
     let tail = xs.remainder().len();
