@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Our sweep against a hand-written numba loop, side by side in one run (issue P10).
 
-Run from the repository root (numpy and numba in .venv: `bash scripts/setup test`, or
-`.venv/bin/pip install numpy numba`):
+Run from the repository root (numpy from `bash scripts/setup test`; numba is not in the test
+requirements, so add it by hand: `.venv/bin/pip install numba`):
 
     .venv/bin/python tools/bench_sweep.py [--bars 100000] [--threads 2] [--binary PATH]
 
@@ -205,7 +205,7 @@ def main():
     try:
         import numba
     except ImportError:
-        sys.exit("numba is missing: .venv/bin/pip install numpy numba (or bash scripts/setup test)")
+        sys.exit("numba is missing: .venv/bin/pip install numba (numpy comes with bash scripts/setup test)")
 
     full_csv = args.out / "walk_1m.csv"
     head_csv = args.out / "walk_head.csv"
