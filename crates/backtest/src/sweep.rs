@@ -429,6 +429,25 @@ pub fn sweep_with(
                 let mut doc = doc.clone();
                 let mut sim = bb_simulator::SimResult::default();
                 let mut spare = Vec::new();
+                // One combination: its metrics and return sums, or why it could not run.
+                let mut run = |doc: &StrategyDocument| {
+                    let plan = compile(&validate(doc), &compile_options)
+                        .map_err(|errors| errors.first().map(|d| d.message.clone()))?;
+                    let evaluation = plan
+                        .evaluate_signals_reusing(candles, &cache, &mut spare)
+                        .map_err(|e| Some(e.to_string()))?;
+                    let metrics = simulate_and_measure_into(
+                        candles,
+                        timeframe,
+                        &plan,
+                        &evaluation,
+                        config,
+                        &mut sim,
+                    );
+                    evaluation.recycle(&mut spare);
+                    let returns = ReturnSums::of_equity(&sim.equity, options.return_blocks);
+                    Ok::<_, Option<String>>((metrics, returns))
+                };
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     if k >= total {
@@ -440,43 +459,19 @@ pub fn sweep_with(
                             node.params.insert(axis.param.clone(), json_number(*v));
                         }
                     }
-                    let row = match compile(&validate(&doc), &compile_options) {
-                        Err(errors) => SweepRow {
+                    let row = match run(&doc) {
+                        Ok((metrics, returns)) => SweepRow {
+                            values,
+                            metrics: Some(metrics),
+                            error: None,
+                            returns,
+                        },
+                        Err(error) => SweepRow {
                             values,
                             metrics: None,
-                            error: errors.first().map(|d| d.message.clone()),
+                            error,
                             returns: Vec::new(),
                         },
-                        Ok(plan) => {
-                            match plan.evaluate_signals_reusing(candles, &cache, &mut spare) {
-                                Err(e) => SweepRow {
-                                    values,
-                                    metrics: None,
-                                    error: Some(e.to_string()),
-                                    returns: Vec::new(),
-                                },
-                                Ok(evaluation) => {
-                                    let metrics = simulate_and_measure_into(
-                                        candles,
-                                        timeframe,
-                                        &plan,
-                                        &evaluation,
-                                        config,
-                                        &mut sim,
-                                    );
-                                    evaluation.recycle(&mut spare);
-                                    SweepRow {
-                                        values,
-                                        metrics: Some(metrics),
-                                        error: None,
-                                        returns: ReturnSums::of_equity(
-                                            &sim.equity,
-                                            options.return_blocks,
-                                        ),
-                                    }
-                                }
-                            }
-                        }
                     };
                     local.push((k, row));
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);

@@ -3,12 +3,13 @@
 //! [`max_drawdown`](crate::max_drawdown::max_drawdown) give separately (a property test).
 //!
 //! Returns go in blocks of [`BLOCK`], each starting at a multiple of [`LANES`] so that its
-//! groups of returns are `ReturnStats::from_equity`'s lanes; a full block computes its growths in one vectorised
-//! pass. A block whose every bar equals the bar before it (a flat stretch: no position) is skipped in closed form when that is
-//! exact: its returns are all exactly 0, which adds nothing to the return sums when the
-//! first return and the risk-free rate are both 0 (the usual case: flat warm-up, no
-//! risk-free rate), and the drawdown only moves its peak bar when the stretch is at the
-//! peak. Otherwise the pass falls back to the two separate functions.
+//! groups of returns are `ReturnStats::from_equity`'s lanes; a full block computes its
+//! growths in one vectorised pass. A block whose every bar equals the bar before it (a flat
+//! stretch: no position) is skipped in closed form when that is exact: its returns are all
+//! exactly 0, which adds nothing to the return sums when the first return and the
+//! risk-free rate are both 0 (the usual case: flat warm-up, no risk-free rate), and the
+//! drawdown only moves its peak bar when the stretch is at the peak. Otherwise the pass
+//! falls back to the two separate functions.
 
 use crate::max_drawdown::{BLOCK, DrawdownScanner, MaxDrawdown, max_drawdown};
 use crate::returns::{LANES, ReturnStats, bar_return};

@@ -332,15 +332,13 @@ pub(crate) fn first_true(column: &[bool]) -> Option<usize> {
     memchr::memchr(1, bytemuck::cast_slice::<bool, u8>(column))
 }
 
-/// How many flags of `column` are `true`; a column without any (the usual case) is passed
-/// over by one SIMD search.
+/// How many flags of `column` are `true`. Most columns a position holds through have none,
+/// and one [`first_true`] search says so faster than setting up a counting iterator.
 #[inline]
 fn count_true(column: &[bool]) -> usize {
-    let bytes = bytemuck::cast_slice::<bool, u8>(column);
-    match memchr::memchr(1, bytes) {
-        None => 0,
-        Some(first) => memchr::memchr_iter(1, &bytes[first..]).count(),
-    }
+    first_true(column).map_or(0, |first| {
+        memchr::memchr_iter(1, bytemuck::cast_slice::<bool, u8>(&column[first..])).count()
+    })
 }
 
 #[cfg(test)]

@@ -87,7 +87,7 @@ impl Plan {
         candles: &Candles,
         cache: &dyn StepCache,
     ) -> Result<Evaluation, EvaluateError> {
-        self.evaluate_inner(candles, cache, Keep::Signals, true, &mut Vec::new())
+        self.evaluate_signals_reusing(candles, cache, &mut Vec::new())
     }
 
     /// [`Plan::evaluate_signals_with`] taking the signal columns' memory from `spare`

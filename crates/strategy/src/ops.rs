@@ -128,9 +128,9 @@ pub(crate) fn cross_both_into(a: &[f64], b: &[f64], up: &mut Vec<bool>, down: &m
     }
 }
 
-/// For bar `i` whose bar before is a tie (`a == b`; `None` when it is not, i.e. it has
-/// no value): whether `a` was below `b` on the most recent earlier bar that was not a tie
-/// (bar 0 when all were), as [`cross`]'s slow path decides.
+/// When bar `i - 1` is a tie (`a == b`; `None` when it is not): whether `a` was below `b`
+/// on the most recent earlier bar that was not a tie (bar 0 when all were). A tie run
+/// precedes one non-tie bar, so the walks are linear in all.
 fn side_before_tie(a: &[f64], b: &[f64], i: usize) -> Option<bool> {
     let mut j = i - 1;
     if a[j] != b[j] {
@@ -206,12 +206,10 @@ pub(crate) fn cross(dir: Direction, a: &[f64], b: &[f64]) -> Vec<bool> {
     // bar that was not a tie decides. A tie run precedes one non-tie bar, so this is linear.
     if after_tie {
         for i in 1..n {
-            if a[i] > b[i] && a[i - 1] == b[i - 1] {
-                let mut j = i - 1;
-                while j > 0 && a[j] == b[j] {
-                    j -= 1;
-                }
-                out[i] = a[j] < b[j];
+            if a[i] > b[i]
+                && let Some(was_below) = side_before_tie(a, b, i)
+            {
+                out[i] = was_below;
             }
         }
     }
