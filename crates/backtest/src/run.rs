@@ -1,8 +1,8 @@
 //! One backtest: evaluate the plan, simulate, measure, explain.
 
-use bb_domain::{Candles, Timeframe};
-use bb_metrics::MetricsInput;
-use bb_simulator::{SimConfig, SimInput, SimResult, simulate_into};
+use bb_domain::{Candles, Timeframe, Trade};
+use bb_metrics::{BarStream, MetricsInput};
+use bb_simulator::{EquitySink, SimConfig, SimInput, SimResult, simulate_into, simulate_with_sink};
 use bb_strategy::{Evaluation, NoCache, Plan, StepCache};
 use serde::{Deserialize, Serialize};
 
@@ -107,6 +107,85 @@ pub(crate) fn simulate_and_measure_into(
     })
 }
 
+/// The metrics of an evaluated plan, the same as [`simulate_and_measure`]'s, without
+/// storing its equity curve: the bar metrics are taken as the simulation goes (see
+/// [`BarStream`]). `trades` is a buffer to reuse (a sweep worker keeps one).
+pub(crate) fn measure_streamed(
+    candles: &Candles,
+    timeframe: Timeframe,
+    plan: &Plan,
+    evaluation: &Evaluation,
+    config: &BacktestConfig,
+    trades: &mut Vec<Trade>,
+) -> bb_metrics::Metrics {
+    let input = SimInput {
+        candles,
+        signals: &evaluation.signals,
+        risk: &plan.risk,
+        atr: &evaluation.atr,
+    };
+    measure_input_streamed(&input, timeframe, config, trades)
+}
+
+/// [`measure_streamed`] of a simulation's input.
+fn measure_input_streamed(
+    input: &SimInput,
+    timeframe: Timeframe,
+    config: &BacktestConfig,
+    trades: &mut Vec<Trade>,
+) -> bb_metrics::Metrics {
+    let candles = input.candles;
+    let rf_bar =
+        bb_metrics::returns::per_bar_rate(config.risk_free_rate, timeframe.bars_per_year());
+    let sink = Streamed(BarStream::new(&candles.ts, rf_bar));
+    let (sim, Streamed(stream)) =
+        simulate_with_sink(input, &config.sim, std::mem::take(trades), sink);
+    let metrics = bb_metrics::compute_streamed(
+        &MetricsInput {
+            ts: &candles.ts,
+            equity: &[],
+            close: &candles.close,
+            trades: &sim.trades,
+            initial_capital: config.sim.initial_capital,
+            timeframe,
+            bars_in_market: sim.bars_in_market,
+            risk_free_rate: config.risk_free_rate,
+        },
+        &stream.finish(),
+    );
+    *trades = sim.trades;
+    metrics
+}
+
+/// A simulation's equity fed straight to the bar metrics.
+struct Streamed<'a>(BarStream<'a>);
+
+impl EquitySink for Streamed<'_> {
+    #[inline]
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[inline]
+    fn push(&mut self, value: f64) {
+        self.0.push(value);
+    }
+
+    #[inline]
+    fn push_flat(&mut self, count: usize, value: f64) {
+        self.0.push_flat(count, value);
+    }
+
+    #[inline]
+    fn push_mapped(&mut self, prices: &[f64], value: impl Fn(f64) -> f64) {
+        self.0.push_mapped(prices, value);
+    }
+
+    fn set_last(&mut self, value: f64) {
+        self.0.set_last(value);
+    }
+}
+
 fn report(
     name: &str,
     plan: &Plan,
@@ -151,5 +230,90 @@ fn report(
         metrics,
         assumptions,
         warnings,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bb_domain::{RiskRules, Signals, Sizing, StopRule, TargetRule, TrailingRule};
+    use bb_simulator::{FillRule, simulate};
+    use proptest::prelude::*;
+
+    /// The metrics of the stored curve, as a single backtest computes them.
+    fn stored(
+        input: &SimInput,
+        timeframe: Timeframe,
+        config: &BacktestConfig,
+    ) -> bb_metrics::Metrics {
+        let sim = simulate(input, &config.sim);
+        bb_metrics::compute(&MetricsInput {
+            ts: &input.candles.ts,
+            equity: &sim.equity,
+            close: &input.candles.close,
+            trades: &sim.trades,
+            initial_capital: config.sim.initial_capital,
+            timeframe,
+            bars_in_market: sim.bars_in_market,
+            risk_free_rate: config.risk_free_rate,
+        })
+    }
+
+    fn column(n: usize, every: usize, offset: usize) -> Vec<bool> {
+        (0..n).map(|i| (i * 7 + offset).is_multiple_of(every)).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+        #[test]
+        fn streamed_metrics_equal_the_stored_curves(
+            seed in 0u64..1000,
+            n in 0usize..600,
+            entry_every in 2usize..40,
+            exit_every in 2usize..40,
+            short in any::<bool>(),
+            same_close in any::<bool>(),
+            rf in prop::sample::select(vec![0.0, 0.03]),
+            stops in 0usize..4,
+            time_stop in prop::option::of(1u32..30),
+            fee in prop::sample::select(vec![0.0, 0.1]),
+        ) {
+            let candles = bb_domain::synthetic::random_walk(n, seed);
+            let signals = Signals {
+                enter_long: column(n, entry_every, 0),
+                exit_long: column(n, exit_every, 3),
+                enter_short: column(n, entry_every + 1, 5),
+                exit_short: column(n, exit_every + 2, 1),
+            };
+            let risk = RiskRules {
+                sizing: if stops == 3 {
+                    Sizing::FixedQuote { amount: 500.0 }
+                } else {
+                    Sizing::PercentOfEquity { percent: 100.0 }
+                },
+                stop_loss: (stops >= 1).then_some(StopRule::Percent { percent: 1.0 }),
+                take_profit: (stops >= 2).then_some(TargetRule::Percent { percent: 2.0 }),
+                trailing_stop: (stops == 3).then_some(TrailingRule::Percent { percent: 1.5 }),
+                time_stop_bars: time_stop,
+                break_even_after_pct: None,
+            };
+            let config = BacktestConfig {
+                sim: SimConfig {
+                    fill: if same_close { FillRule::SameClose } else { FillRule::NextOpen },
+                    allow_short: short,
+                    fee_pct: fee,
+                    ..SimConfig::default()
+                },
+                risk_free_rate: rf,
+                ..BacktestConfig::default()
+            };
+            let input = SimInput { candles: &candles, signals: &signals, risk: &risk, atr: &[] };
+            let timeframe = Timeframe::MINUTE;
+            let want = stored(&input, timeframe, &config);
+            let mut trades = vec![];
+            let got = measure_input_streamed(&input, timeframe, &config, &mut trades);
+            prop_assert_eq!(format!("{got:?}"), format!("{want:?}"));
+            prop_assert_eq!(trades, simulate(&input, &config.sim).trades);
+        }
     }
 }

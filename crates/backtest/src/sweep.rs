@@ -17,7 +17,7 @@ use bb_strategy::catalogue::{self, BlockKind, ParamKind};
 use bb_strategy::{CompileOptions, Keep, Series, StepCache, StrategyDocument, compile, validate};
 use serde::{Deserialize, Serialize};
 
-use crate::run::{BacktestConfig, simulate_and_measure_into};
+use crate::run::{BacktestConfig, measure_streamed, simulate_and_measure_into};
 
 /// One swept parameter: `node.param` and the values it takes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -428,6 +428,7 @@ pub fn sweep_with(
                 let mut local = Vec::new();
                 let mut doc = doc.clone();
                 let mut sim = bb_simulator::SimResult::default();
+                let mut trades = Vec::new();
                 let mut spare = Vec::new();
                 // One combination: its metrics and return sums, or why it could not run.
                 let mut run = |doc: &StrategyDocument| {
@@ -436,17 +437,31 @@ pub fn sweep_with(
                     let evaluation = plan
                         .evaluate_signals_reusing(candles, &cache, &mut spare)
                         .map_err(|e| Some(e.to_string()))?;
-                    let metrics = simulate_and_measure_into(
-                        candles,
-                        timeframe,
-                        &plan,
-                        &evaluation,
-                        config,
-                        &mut sim,
-                    );
+                    let measured = if options.return_blocks == 0 {
+                        // Only the metrics: no equity curve is stored.
+                        let metrics = measure_streamed(
+                            candles,
+                            timeframe,
+                            &plan,
+                            &evaluation,
+                            config,
+                            &mut trades,
+                        );
+                        (metrics, Vec::new())
+                    } else {
+                        let metrics = simulate_and_measure_into(
+                            candles,
+                            timeframe,
+                            &plan,
+                            &evaluation,
+                            config,
+                            &mut sim,
+                        );
+                        let returns = ReturnSums::of_equity(&sim.equity, options.return_blocks);
+                        (metrics, returns)
+                    };
                     evaluation.recycle(&mut spare);
-                    let returns = ReturnSums::of_equity(&sim.equity, options.return_blocks);
-                    Ok::<_, Option<String>>((metrics, returns))
+                    Ok::<_, Option<String>>(measured)
                 };
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);

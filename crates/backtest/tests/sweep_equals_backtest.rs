@@ -20,9 +20,14 @@ fn check(strategy: &str, data: &str, axes: &[&str], constraints: &[&str]) {
         constraints: constraints.iter().map(|c| c.parse().unwrap()).collect(),
     };
     let config = BacktestConfig::default();
+    // With return sums the sweep keeps each equity curve; without, it streams the curve
+    // into the metrics. Both must give the single backtest's metrics.
     let options = SweepOptions { return_blocks: 5 };
     let result = sweep_with(&doc, &candles, &spec, &config, 2, &options, &|_, _| {}).unwrap();
     assert_eq!(result.rows.len(), spec.combination_count());
+    let plain = SweepOptions { return_blocks: 0 };
+    let streamed = sweep_with(&doc, &candles, &spec, &config, 2, &plain, &|_, _| {}).unwrap();
+    assert_eq!(streamed.rows.len(), result.rows.len());
     let compile_options = CompileOptions {
         base_timeframe: candles.timeframe(),
         bar_count: Some(candles.len()),
@@ -32,7 +37,9 @@ fn check(strategy: &str, data: &str, axes: &[&str], constraints: &[&str]) {
         ..config
     };
     let mut traded = 0;
-    for row in &result.rows {
+    for (row, streamed) in result.rows.iter().zip(&streamed.rows) {
+        assert_eq!(streamed.values, row.values);
+        assert!(streamed.returns.is_empty());
         let mut doc = doc.clone();
         for (axis, v) in spec.axes.iter().zip(&row.values) {
             let node = doc.node_mut(&axis.node).unwrap();
@@ -41,12 +48,14 @@ fn check(strategy: &str, data: &str, axes: &[&str], constraints: &[&str]) {
         }
         let plan = compile(&validate(&doc), &compile_options).unwrap();
         let report = backtest("check", &plan, &candles, &unsampled).unwrap();
-        assert_eq!(
-            row.metrics.as_ref(),
-            Some(&report.metrics),
-            "{strategy} on {data}, {:?}",
-            row.values
-        );
+        for got in [row, streamed] {
+            assert_eq!(
+                got.metrics.as_ref(),
+                Some(&report.metrics),
+                "{strategy} on {data}, {:?}",
+                row.values
+            );
+        }
         let equity: Vec<f64> = report.equity.iter().map(|p| p.equity).collect();
         assert_eq!(equity.len(), candles.len());
         assert_eq!(

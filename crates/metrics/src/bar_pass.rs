@@ -36,14 +36,7 @@ pub(crate) fn bar_pass(ts: &[i64], equity: &[f64], rf_bar: f64) -> (ReturnStats,
     }
     let mut scanner = DrawdownScanner::new(ts, equity);
     // As in `ReturnStats::from_equity`, with shift and rf_bar both 0.
-    let mut lanes = Lanes {
-        sum: [0.0; LANES],
-        sum_sq: [0.0; LANES],
-        down: [0.0; LANES],
-        lowest: [f64::INFINITY; LANES],
-        one_shift: 1.0 + 0.0,
-        one_rf: 1.0 + rf_bar,
-    };
+    let mut lanes = Lanes::new(0.0, rf_bar);
     // Blocks of BLOCK returns (return j compares bars j and j + 1): a block starts at a
     // multiple of LANES, so its groups of returns are `ReturnStats::from_equity`'s chunks
     // (return j in lane j % LANES) and only the last block can leave returns over, which
@@ -84,39 +77,80 @@ pub(crate) fn bar_pass(ts: &[i64], equity: &[f64], rf_bar: f64) -> (ReturnStats,
         }
         scanner.scan(start + 1..end + 1);
     }
-    let mut stats = ReturnStats {
-        rf_bar,
-        count: n - 1,
-        shift: 0.0,
-        sum: 0.0,
-        sum_sq: 0.0,
-        downside_sq: 0.0,
-        undefined: false,
-    };
-    stats.sum = lanes.sum.iter().sum();
-    stats.sum_sq = lanes.sum_sq.iter().sum();
-    stats.downside_sq = lanes.down.iter().sum();
-    let lowest = lanes.lowest.iter().copied().fold(f64::INFINITY, f64::min);
-    let finite = stats.sum.is_finite() && stats.sum_sq.is_finite() && stats.downside_sq.is_finite();
-    stats.undefined = !(lowest > 0.0 && finite);
+    let stats = lanes.stats(n - 1, 0.0, rf_bar);
     (stats, scanner.finish())
 }
 
 /// The partial sums of [`ReturnStats::from_equity`], lane by lane.
-#[derive(Clone, Copy)]
-struct Lanes {
-    sum: [f64; LANES],
-    sum_sq: [f64; LANES],
-    down: [f64; LANES],
-    lowest: [f64; LANES],
-    one_shift: f64,
-    one_rf: f64,
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lanes {
+    pub(crate) sum: [f64; LANES],
+    pub(crate) sum_sq: [f64; LANES],
+    pub(crate) down: [f64; LANES],
+    pub(crate) lowest: [f64; LANES],
+    pub(crate) one_shift: f64,
+    pub(crate) one_rf: f64,
 }
 
 impl Lanes {
+    /// Empty sums for returns measured against `1 + shift`, with `rf_bar` the per-bar
+    /// risk-free rate.
+    pub(crate) fn new(shift: f64, rf_bar: f64) -> Lanes {
+        Lanes {
+            sum: [0.0; LANES],
+            sum_sq: [0.0; LANES],
+            down: [0.0; LANES],
+            lowest: [f64::INFINITY; LANES],
+            one_shift: 1.0 + shift,
+            one_rf: 1.0 + rf_bar,
+        }
+    }
+
+    /// The statistics of `count` returns whose sums these are (`shift` as given to
+    /// [`Lanes::new`]), as `ReturnStats::from_equity` finishes them.
+    pub(crate) fn stats(&self, count: usize, shift: f64, rf_bar: f64) -> ReturnStats {
+        let sum: f64 = self.sum.iter().sum();
+        let sum_sq: f64 = self.sum_sq.iter().sum();
+        let downside_sq: f64 = self.down.iter().sum();
+        let lowest = self.lowest.iter().copied().fold(f64::INFINITY, f64::min);
+        let finite = sum.is_finite() && sum_sq.is_finite() && downside_sq.is_finite();
+        ReturnStats {
+            rf_bar,
+            count,
+            shift,
+            sum,
+            sum_sq,
+            downside_sq,
+            undefined: !(lowest > 0.0 && finite),
+        }
+    }
+
+    /// One group of LANES returns, from `previous[k]` to `current[k]` into lane `k`.
+    #[inline(always)]
+    pub(crate) fn add_group(&mut self, previous: &[f64; LANES], current: &[f64; LANES]) {
+        let mut growth = [0.0; LANES];
+        for k in 0..LANES {
+            growth[k] = current[k] / previous[k];
+        }
+        for lane in 0..LANES {
+            let d = growth[lane] - self.one_shift;
+            self.sum[lane] += d;
+            self.sum_sq[lane] += d * d;
+            let below = growth[lane] - self.one_rf;
+            let below = if below < 0.0 { below } else { 0.0 };
+            self.down[lane] += below * below;
+            let p = previous[lane];
+            self.lowest[lane] = if p < self.lowest[lane] {
+                p
+            } else {
+                self.lowest[lane]
+            };
+        }
+    }
+
     /// The return from `p` to `c` into `lane`, as `ReturnStats::from_equity` adds it.
     #[inline(always)]
-    fn add(&mut self, lane: usize, p: f64, c: f64) {
+    pub(crate) fn add(&mut self, lane: usize, p: f64, c: f64) {
         let growth = c / p;
         let d = growth - self.one_shift;
         self.sum[lane] += d;
@@ -158,7 +192,7 @@ impl Lanes {
 
     /// Flat returns from `prev`: they add exactly nothing but `prev` to the lowest.
     #[inline(always)]
-    fn floor(&mut self, prev: f64) {
+    pub(crate) fn floor(&mut self, prev: f64) {
         self.lowest[0] = if prev < self.lowest[0] {
             prev
         } else {

@@ -17,6 +17,7 @@
 
 pub mod average_win_loss;
 mod bar_pass;
+pub mod bar_stream;
 pub mod best_worst_trade;
 pub mod buy_and_hold;
 pub mod cagr;
@@ -44,6 +45,7 @@ mod testutil;
 use bb_domain::{Timeframe, Trade};
 use serde::{Deserialize, Serialize};
 
+pub use bar_stream::{BarStream, BarSummary};
 pub use drawdown::drawdown_series;
 pub use monthly::{MonthlyReturn, monthly_returns};
 
@@ -137,37 +139,56 @@ pub struct Metrics {
 /// `ts` and `equity` must have the same length (checked in debug builds); extra entries of
 /// the longer one are ignored by the bar metrics.
 pub fn compute(input: &MetricsInput<'_>) -> Metrics {
+    debug_assert_eq!(
+        input.ts.len(),
+        input.equity.len(),
+        "one timestamp per equity value"
+    );
+    let bars = input.ts.len().min(input.equity.len());
+    let (ts, equity) = (&input.ts[..bars], &input.equity[..bars]);
+    let rf_bar = returns::per_bar_rate(input.risk_free_rate, input.timeframe.bars_per_year());
+    let (stats, drawdown) = bar_pass::bar_pass(ts, equity, rf_bar);
+    let summary = BarSummary {
+        bars,
+        last: equity.last().copied(),
+        stats,
+        drawdown,
+    };
+    compute_streamed(&MetricsInput { ts, ..*input }, &summary)
+}
+
+/// [`compute`] with the bar metrics taken from a [`BarStream`] the run fed (whose
+/// per-bar risk-free rate must be [`returns::per_bar_rate`] of `input`'s, and whose bars
+/// `input.ts` timestamps): `input.equity` is not read. The same numbers, bit for bit, as
+/// [`compute`] on the curve the stream was fed.
+pub fn compute_streamed(input: &MetricsInput<'_>, summary: &BarSummary) -> Metrics {
     let MetricsInput {
         ts,
-        equity,
+        equity: _,
         close,
         trades,
         initial_capital,
         timeframe,
         bars_in_market,
-        risk_free_rate,
+        risk_free_rate: _,
     } = *input;
-    debug_assert_eq!(ts.len(), equity.len(), "one timestamp per equity value");
-    let bars = ts.len().min(equity.len());
-    let (ts, equity) = (&ts[..bars], &equity[..bars]);
+    let BarSummary {
+        bars,
+        last,
+        stats,
+        drawdown: dd,
+    } = *summary;
+    let ts = &ts[..bars.min(ts.len())];
     let periods_per_year = timeframe.bars_per_year();
-
-    let (stats, dd) = bar_pass::bar_pass(
-        ts,
-        equity,
-        returns::per_bar_rate(risk_free_rate, periods_per_year),
-    );
-
-    let cagr_pct = equity
-        .last()
-        .and_then(|&last| cagr::cagr_pct(initial_capital, last, cagr::span_ms(ts, timeframe)));
+    let cagr_pct =
+        last.and_then(|last| cagr::cagr_pct(initial_capital, last, cagr::span_ms(ts, timeframe)));
     let (average_win, average_loss) = average_win_loss::average_win_loss(trades);
     let (best_trade_pct, worst_trade_pct) = best_worst_trade::best_worst_trade_pct(trades);
     let (average_holding_bars, average_holding_ms) = holding_time::average_holding(trades);
     let (total_fees, total_slippage) = costs::total_costs(trades);
 
     Metrics {
-        total_return_pct: total_return::total_return_pct(equity, initial_capital),
+        total_return_pct: total_return::total_return_pct(last.as_slice(), initial_capital),
         cagr_pct,
         volatility_pct: volatility::volatility_pct(&stats, periods_per_year),
         sharpe: sharpe::sharpe(&stats, periods_per_year),

@@ -78,10 +78,27 @@ impl<'a> DrawdownScanner<'a> {
         }
     }
 
+    /// A scanner fed bar values as they come ([`DrawdownScanner::scan_values`],
+    /// [`DrawdownScanner::scan_flat`]) rather than read from a curve; `ts` holds every bar's
+    /// timestamp.
+    pub(crate) fn streaming(ts: &'a [i64]) -> DrawdownScanner<'a> {
+        DrawdownScanner {
+            ts,
+            ..DrawdownScanner::new(&[], &[])
+        }
+    }
+
     /// Scans the bars in `bars`, which must follow the bars scanned before.
     #[inline]
     pub(crate) fn scan(&mut self, bars: std::ops::Range<usize>) {
-        let block = &self.equity[bars.clone()];
+        let equity = self.equity;
+        self.scan_values(bars.start, &equity[bars]);
+    }
+
+    /// Scans bars `first_bar..first_bar + block.len()` with equity `block`; they must follow
+    /// the bars scanned before.
+    #[inline]
+    pub(crate) fn scan_values(&mut self, first_bar: usize, block: &[f64]) {
         // Fast path: a block that stays below the peak can only deepen the trough. Most bars
         // of a real equity curve are under water.
         // In four independent lanes, so it vectorises: NaN is skipped whatever the order,
@@ -110,15 +127,34 @@ impl<'a> DrawdownScanner<'a> {
             self.trough = if low < self.trough { low } else { self.trough };
             return;
         }
-        for (bar, &e) in bars.zip(block) {
-            if e >= self.peak {
-                if self.trough < self.peak {
-                    self.end_drawdown(bar);
-                }
-                (self.peak, self.peak_bar, self.trough) = (e, bar, e);
-            } else if e < self.trough {
-                self.trough = e;
+        for (bar, &e) in (first_bar..).zip(block) {
+            self.scan_one(bar, e);
+        }
+    }
+
+    #[inline]
+    fn scan_one(&mut self, bar: usize, e: f64) {
+        if e >= self.peak {
+            if self.trough < self.peak {
+                self.end_drawdown(bar);
             }
+            (self.peak, self.peak_bar, self.trough) = (e, bar, e);
+        } else if e < self.trough {
+            self.trough = e;
+        }
+    }
+
+    /// Scans `count` bars from `first_bar` whose equity is all `value`, in constant time:
+    /// exactly what scanning them one by one does.
+    pub(crate) fn scan_flat(&mut self, first_bar: usize, count: usize, value: f64) {
+        if count == 0 {
+            return;
+        }
+        // The first bar either sets the peak (then each later bar, equal to it, moves the
+        // peak bar on) or can only lower the trough (then the later ones change nothing).
+        self.scan_one(first_bar, value);
+        if self.peak_bar == first_bar && value >= self.peak {
+            self.peak_bar = first_bar + count - 1;
         }
     }
 
@@ -133,9 +169,15 @@ impl<'a> DrawdownScanner<'a> {
     }
 
     /// The result; a drawdown still open at the last bar ends there.
-    pub(crate) fn finish(mut self) -> MaxDrawdown {
+    pub(crate) fn finish(self) -> MaxDrawdown {
+        let bars = self.equity.len();
+        self.finish_at(bars)
+    }
+
+    /// The result after `bars` bars were scanned; a drawdown still open ends at the last.
+    pub(crate) fn finish_at(mut self, bars: usize) -> MaxDrawdown {
         if self.trough < self.peak {
-            self.end_drawdown(self.equity.len() - 1);
+            self.end_drawdown(bars - 1);
         }
         self.result
     }

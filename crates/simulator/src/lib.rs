@@ -73,4 +73,6 @@ pub use book::{OpenPosition, PendingOrder};
 pub use config::{
     FillRule, MAX_CAPITAL, MAX_FEE_PCT, MAX_SLIPPAGE_BPS, MIN_CAPITAL, SettingError, SimConfig,
 };
-pub use simulator::{SimInput, SimResult, Simulator, simulate, simulate_into};
+pub use simulator::{
+    EquitySink, SimInput, SimResult, Simulator, simulate, simulate_into, simulate_with_sink,
+};

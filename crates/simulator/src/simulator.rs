@@ -50,26 +50,106 @@ pub struct SimResult {
     pub total_slippage: f64,
 }
 
+/// Where a run puts its equity, one value per bar: a stored curve (`Vec<f64>`) or a
+/// consumer that keeps only what it needs (a sweep's metrics). The value of a held position
+/// is computed by the simulator and handed over, so every sink sees the same numbers.
+pub trait EquitySink {
+    /// Bars received.
+    fn len(&self) -> usize;
+    /// No bar received.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The next bar's equity.
+    fn push(&mut self, value: f64);
+    /// `count` bars of equity `value`.
+    fn push_flat(&mut self, count: usize, value: f64);
+    /// One bar per price of `prices`, its equity `value(price)`.
+    fn push_mapped(&mut self, prices: &[f64], value: impl Fn(f64) -> f64);
+    /// Replaces the equity of the last bar received (nothing without bars).
+    fn set_last(&mut self, value: f64);
+}
+
+impl EquitySink for Vec<f64> {
+    #[inline]
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    #[inline]
+    fn push(&mut self, value: f64) {
+        Vec::push(self, value);
+    }
+
+    #[inline]
+    fn push_flat(&mut self, count: usize, value: f64) {
+        self.resize(Vec::len(self) + count, value);
+    }
+
+    #[inline]
+    fn push_mapped(&mut self, prices: &[f64], value: impl Fn(f64) -> f64) {
+        self.extend(prices.iter().map(|&p| value(p)));
+    }
+
+    fn set_last(&mut self, value: f64) {
+        if let Some(last) = self.last_mut() {
+            *last = value;
+        }
+    }
+}
+
 /// A single-symbol simulation advanced bar by bar: feed bars `0, 1, 2, …` to
 /// [`Simulator::on_bar`] (the same input may grow between calls), then [`Simulator::finish`].
+/// The equity goes to `E`, by default a stored curve.
 #[derive(Clone, Debug)]
-pub struct Simulator {
+pub struct Simulator<E = Vec<f64>> {
     config: SimConfig,
     costs: Costs,
     cash: f64,
     book: Book,
-    equity: Vec<f64>,
+    equity: E,
 }
 
 impl Simulator {
     /// A fresh simulator; `capacity` is the expected number of bars (for the equity curve).
     pub fn new(config: &SimConfig, capacity: usize) -> Simulator {
+        Simulator::with_sink(config, Vec::with_capacity(capacity))
+    }
+
+    /// Equity at the close of every bar fed so far.
+    pub fn equity_curve(&self) -> &[f64] {
+        &self.equity
+    }
+
+    /// Forgets the first `n` bars fed (at most [`Simulator::first_needed_bar`], which caps
+    /// it): their equity points go and later bars are numbered from the first one kept, so
+    /// the input given to [`Simulator::on_bar`] must drop the same bars. Trades closed before
+    /// keep their bar numbers. Returns the bars forgotten.
+    pub fn forget_bars(&mut self, n: usize) -> usize {
+        let n = n.min(self.first_needed_bar());
+        self.equity.drain(..n);
+        self.book.shift(n);
+        n
+    }
+
+    /// Ends the run: an open position is closed at the last fed bar's close (`EndOfData`,
+    /// with fees and slippage) and the last equity point is updated; pending orders are dropped.
+    pub fn finish(self, input: &SimInput) -> SimResult {
+        let (mut result, equity) = self.finish_with_sink(input);
+        result.equity = equity;
+        result
+    }
+}
+
+impl<E: EquitySink> Simulator<E> {
+    /// A fresh simulator whose equity goes to `sink` (which has received no bar).
+    pub fn with_sink(config: &SimConfig, sink: E) -> Simulator<E> {
         Simulator {
             config: *config,
             costs: Costs::new(config),
             cash: config.initial_capital,
             book: Book::default(),
-            equity: Vec::with_capacity(capacity),
+            equity: sink,
         }
     }
 
@@ -171,13 +251,13 @@ impl Simulator {
             let count = |column: &[bool]| count_true(&column[from..k]);
             ignored = count(same) + if opposite_allowed { count(opposite) } else { 0 };
             let (cash, q, e) = (self.cash, pos.quantity, pos.entry_price);
-            let closes = c.close[from..k].iter();
+            let closes = &c.close[from..k];
             // The same arithmetic as `Position::value`, with the side hoisted out of the loop.
             match pos.side {
-                Side::Long => self.equity.extend(closes.map(|&p| cash + q * p)),
+                Side::Long => self.equity.push_mapped(closes, |p| cash + q * p),
                 Side::Short => self
                     .equity
-                    .extend(closes.map(|&p| cash + q * (2.0 * e - p))),
+                    .push_mapped(closes, |p| cash + q * (2.0 * e - p)),
             }
         }
         self.book.tally.ignored_signals += ignored;
@@ -201,11 +281,6 @@ impl Simulator {
         self.cash
     }
 
-    /// Equity at the close of every bar fed so far.
-    pub fn equity_curve(&self) -> &[f64] {
-        &self.equity
-    }
-
     /// Trades closed so far.
     pub fn trades(&self) -> &[Trade] {
         &self.book.trades
@@ -224,43 +299,33 @@ impl Simulator {
             .min(self.equity.len())
     }
 
-    /// Forgets the first `n` bars fed (at most [`Simulator::first_needed_bar`], which caps
-    /// it): their equity points go and later bars are numbered from the first one kept, so
-    /// the input given to [`Simulator::on_bar`] must drop the same bars. Trades closed before
-    /// keep their bar numbers. Returns the bars forgotten.
-    pub fn forget_bars(&mut self, n: usize) -> usize {
-        let n = n.min(self.first_needed_bar());
-        self.equity.drain(..n);
-        self.book.shift(n);
-        n
-    }
-
     /// Orders waiting for the next bar's open (`NextOpen` only).
     pub fn pending_order(&self) -> Option<PendingOrder> {
         self.book.pending_order()
     }
 
-    /// Ends the run: an open position is closed at the last fed bar's close (`EndOfData`,
-    /// with fees and slippage) and the last equity point is updated; pending orders are dropped.
-    pub fn finish(mut self, input: &SimInput) -> SimResult {
+    /// [`Simulator::finish`] for any sink: the result without its equity curve, and the sink
+    /// (whose last bar was updated).
+    pub fn finish_with_sink(mut self, input: &SimInput) -> (SimResult, E) {
         if let Some(last) = self.equity.len().checked_sub(1)
             && self.book.position.is_some()
         {
             self.book
                 .close_at_end(input.candles, last, self.costs, &mut self.cash);
-            self.equity[last] = self.cash;
+            self.equity.set_last(self.cash);
         }
         let t = self.book.tally;
-        SimResult {
+        let result = SimResult {
             trades: self.book.trades,
-            equity: self.equity,
+            equity: Vec::new(),
             bars_in_market: t.bars_in_market,
             ignored_signals: t.ignored_signals,
             stop_and_target_same_bar: t.stop_and_target_same_bar,
             skipped_entries: t.skipped_entries,
             total_fees: t.fees,
             total_slippage: t.slippage,
-        }
+        };
+        (result, self.equity)
     }
 }
 
@@ -275,21 +340,33 @@ pub fn simulate(input: &SimInput, config: &SimConfig) -> SimResult {
 /// sweeps can keep one `SimResult` per worker thread and call this, which avoids a fresh
 /// multi-megabyte equity allocation (and its page faults) per run.
 pub fn simulate_into(input: &SimInput, config: &SimConfig, out: &mut SimResult) {
-    let n = input.candles.len();
-    let mut trades = std::mem::take(&mut out.trades);
+    let trades = std::mem::take(&mut out.trades);
     let mut equity = std::mem::take(&mut out.equity);
-    trades.clear();
     equity.clear();
-    equity.reserve(n);
-    let mut sim = Simulator::new(config, 0);
+    equity.reserve(input.candles.len());
+    let (result, equity) = simulate_with_sink(input, config, trades, equity);
+    *out = SimResult { equity, ..result };
+}
+
+/// [`simulate`] with the equity going to `sink` (which has received no bar) and the trades
+/// into `trades` (cleared first, so a caller can reuse its allocation). Returns the result
+/// without its equity curve, and the sink.
+pub fn simulate_with_sink<E: EquitySink>(
+    input: &SimInput,
+    config: &SimConfig,
+    mut trades: Vec<Trade>,
+    sink: E,
+) -> (SimResult, E) {
+    let n = input.candles.len();
+    trades.clear();
+    let mut sim = Simulator::with_sink(config, sink);
     sim.book.trades = trades;
-    sim.equity = equity;
     let mut i = 0;
     while i < n {
         if sim.is_idle() {
             // Flat with nothing pending: bars without an entry signal only record equity.
             let next = next_entry(input.signals, i, n, config.allow_short);
-            sim.equity.resize(next, sim.cash);
+            sim.equity.push_flat(next - i, sim.cash);
             i = next;
             if i == n {
                 break;
@@ -303,7 +380,7 @@ pub fn simulate_into(input: &SimInput, config: &SimConfig, out: &mut SimResult) 
         sim.step(input, i, i + 1 < n);
         i += 1;
     }
-    *out = sim.finish(input);
+    sim.finish_with_sink(input)
 }
 
 /// First bar in `from..to` with an entry signal (`to` if none).

@@ -1,0 +1,427 @@
+//! The bar metrics of an equity curve that is never stored: [`BarStream`] takes the curve
+//! as a run produces it and gives, bit for bit, what [`crate::compute`] reads from the
+//! stored curve (return statistics, maximum drawdown, the last equity; a property test).
+//!
+//! A parameter sweep runs thousands of backtests and keeps only their metrics; streaming
+//! spares each of them writing its curve and reading it back, and a stretch without a
+//! position (equity constant) costs the same whatever its length.
+//!
+//! How it stays exact: return `j` (bar `j` to bar `j + 1`) goes to the same partial sum as
+//! in [`ReturnStats::from_equity`] (lane `j % LANES`, the returns after the last whole group
+//! to lane 0) and each lane adds its returns in bar order. When the stored-curve pass skips
+//! flat returns (first return 0 and no risk-free rate; see `bar_pass`), so does the stream:
+//! they add exactly nothing. The drawdown scan is the same per-bar rule, whatever the blocks.
+
+use crate::bar_pass::Lanes;
+use crate::max_drawdown::{DrawdownScanner, MaxDrawdown};
+use crate::returns::{LANES, ReturnStats, bar_return};
+
+/// Bar values generated per batch by [`BarStream::push_mapped`].
+const BATCH: usize = 64;
+
+/// What [`BarStream::finish`] gives: everything [`crate::compute`] reads from the curve.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BarSummary {
+    /// Bars seen.
+    pub bars: usize,
+    /// Equity of the last bar (`None` without bars).
+    pub last: Option<f64>,
+    pub stats: ReturnStats,
+    pub drawdown: MaxDrawdown,
+}
+
+/// How the returns are summed, known from the first return on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    /// Fewer than two bars so far.
+    Start,
+    /// Every return is added, against the first return `shift`.
+    All { shift: f64 },
+    /// First return 0 and no risk-free rate: flat returns are skipped (they add nothing).
+    SkipFlat,
+    /// The first return is undefined, which makes the statistics undefined; only the
+    /// drawdown goes on.
+    Undefined,
+}
+
+/// An equity curve's bar metrics, fed bar by bar in order (see the module documentation).
+/// The most recent bar is held back until the next one comes, so it can still be replaced
+/// ([`BarStream::set_last`]: a run's end-of-data close).
+#[derive(Clone, Debug)]
+pub struct BarStream<'a> {
+    /// Bars expected: returns from `grouped` on go to lane 0, as after the last whole group.
+    grouped: usize,
+    rf_bar: f64,
+    /// Bars taken in, the held one excluded.
+    taken: usize,
+    /// Equity of bar `taken − 1`.
+    prev: f64,
+    held: Option<f64>,
+    mode: Mode,
+    lanes: Lanes,
+    scanner: DrawdownScanner<'a>,
+}
+
+impl<'a> BarStream<'a> {
+    /// A stream for a curve of `ts.len()` bars with these timestamps (Unix ms) and `rf_bar`
+    /// the per-bar risk-free rate (see [`crate::returns::per_bar_rate`]).
+    pub fn new(ts: &'a [i64], rf_bar: f64) -> BarStream<'a> {
+        let returns = ts.len().saturating_sub(1);
+        BarStream {
+            grouped: returns - returns % LANES,
+            rf_bar,
+            taken: 0,
+            prev: f64::NAN,
+            held: None,
+            mode: Mode::Start,
+            lanes: Lanes::new(0.0, rf_bar),
+            scanner: DrawdownScanner::streaming(ts),
+        }
+    }
+
+    /// Bars fed so far.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.taken + usize::from(self.held.is_some())
+    }
+
+    /// No bar fed yet.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The next bar's equity.
+    #[inline]
+    pub fn push(&mut self, value: f64) {
+        if let Some(held) = self.held.replace(value) {
+            self.take(held);
+        }
+    }
+
+    /// Replaces the equity of the last bar fed (nothing without bars).
+    pub fn set_last(&mut self, value: f64) {
+        if let Some(held) = &mut self.held {
+            *held = value;
+        }
+    }
+
+    /// `count` bars whose equity is `value`.
+    pub fn push_flat(&mut self, mut count: usize, value: f64) {
+        // Bar by bar until the stretch can be skipped: its returns known to add nothing and
+        // the last bar fed already at `value`.
+        while count > 0 {
+            if self.mode == Mode::SkipFlat && self.held == Some(value) && flat_skips(value) {
+                break;
+            }
+            self.push(value);
+            count -= 1;
+        }
+        if count == 0 {
+            return;
+        }
+        if let Some(held) = self.held.take() {
+            self.take(held);
+        }
+        // `count` more bars at `value`, each return from `value` to `value`: nothing but the
+        // lowest previous equity. The last bar stays held.
+        self.lanes.floor(value);
+        self.scanner.scan_flat(self.taken, count - 1, value);
+        self.taken += count - 1;
+        self.prev = value;
+        self.held = Some(value);
+    }
+
+    /// One bar per element of `inputs`, its equity `value(input)`.
+    #[inline]
+    pub fn push_mapped(&mut self, inputs: &[f64], value: impl Fn(f64) -> f64) {
+        let Some((&last, body)) = inputs.split_last() else {
+            return;
+        };
+        if let Some(held) = self.held.take() {
+            self.take(held);
+        }
+        let mut batch = [0.0; BATCH];
+        for chunk in body.chunks(BATCH) {
+            let batch = &mut batch[..chunk.len()];
+            for (e, &x) in batch.iter_mut().zip(chunk) {
+                *e = value(x);
+            }
+            self.take_run(batch);
+        }
+        self.held = Some(value(last));
+    }
+
+    /// The metrics of everything fed.
+    pub fn finish(mut self) -> BarSummary {
+        let last = self.held;
+        if let Some(held) = self.held.take() {
+            self.take(held);
+        }
+        let bars = self.taken;
+        let count = bars.saturating_sub(1);
+        let stats = match self.mode {
+            Mode::Start => ReturnStats {
+                rf_bar: self.rf_bar,
+                count,
+                shift: 0.0,
+                sum: 0.0,
+                sum_sq: 0.0,
+                downside_sq: 0.0,
+                undefined: false,
+            },
+            Mode::Undefined => ReturnStats {
+                rf_bar: self.rf_bar,
+                count,
+                shift: 0.0,
+                sum: 0.0,
+                sum_sq: 0.0,
+                downside_sq: 0.0,
+                undefined: true,
+            },
+            Mode::SkipFlat => self.lanes.stats(count, 0.0, self.rf_bar),
+            Mode::All { shift } => self.lanes.stats(count, shift, self.rf_bar),
+        };
+        let drawdown = if bars == 0 {
+            MaxDrawdown {
+                pct: 0.0,
+                duration_bars: 0,
+                duration_ms: 0,
+            }
+        } else {
+            self.scanner.finish_at(bars)
+        };
+        BarSummary {
+            bars,
+            last,
+            stats,
+            drawdown,
+        }
+    }
+
+    /// Takes in one bar for good.
+    #[inline]
+    fn take(&mut self, value: f64) {
+        self.take_run(std::slice::from_ref(&value));
+    }
+
+    /// Takes in bars `taken..taken + values.len()` for good.
+    #[inline]
+    fn take_run(&mut self, mut values: &[f64]) {
+        // The first two bars: the first return decides how the others are summed.
+        while self.taken < 2 {
+            let Some((&value, rest)) = values.split_first() else {
+                return;
+            };
+            self.scanner.scan_values(self.taken, &[value]);
+            if self.taken == 1 {
+                self.mode = match bar_return(self.prev, value) {
+                    None => Mode::Undefined,
+                    Some(shift) if shift == 0.0 && self.rf_bar == 0.0 => Mode::SkipFlat,
+                    Some(shift) => {
+                        self.lanes = Lanes::new(shift, self.rf_bar);
+                        Mode::All { shift }
+                    }
+                };
+                self.add_returns(0, self.prev, &[value]);
+            }
+            self.prev = value;
+            self.taken += 1;
+            values = rest;
+        }
+        if values.is_empty() {
+            return;
+        }
+        self.scanner.scan_values(self.taken, values);
+        self.add_returns(self.taken - 1, self.prev, values);
+        self.prev = *values.last().expect("not empty");
+        self.taken += values.len();
+    }
+
+    /// Returns `first..first + values.len()`: from `prev` to `values[0]`, then from each
+    /// value to the next.
+    #[inline]
+    fn add_returns(&mut self, first: usize, prev: f64, values: &[f64]) {
+        if matches!(self.mode, Mode::Undefined | Mode::Start) {
+            return;
+        }
+        let grouped = self.grouped;
+        let lanes = &mut self.lanes;
+        let one = |lanes: &mut Lanes, j: usize, p: f64, c: f64| {
+            lanes.add(if j < grouped { j % LANES } else { 0 }, p, c);
+        };
+        let (mut i, mut p) = (0, prev);
+        // Up to the first return that starts a group of lanes.
+        while i < values.len() && !(first + i).is_multiple_of(LANES) {
+            one(lanes, first + i, p, values[i]);
+            p = values[i];
+            i += 1;
+        }
+        // Whole groups: returns j .. j + LANES into lanes 0 .. LANES.
+        while i + LANES <= values.len() && first + i + LANES <= grouped {
+            let current: &[f64; LANES] = values[i..i + LANES].try_into().expect("a group");
+            let previous = [p, current[0], current[1], current[2]];
+            lanes.add_group(&previous, current);
+            p = current[LANES - 1];
+            i += LANES;
+        }
+        while i < values.len() {
+            one(lanes, first + i, p, values[i]);
+            p = values[i];
+            i += 1;
+        }
+    }
+}
+
+/// A flat return from `value` adds nothing to the sums when `value` is a positive finite
+/// number (otherwise the return is undefined, which must be seen).
+#[inline]
+fn flat_skips(value: f64) -> bool {
+    value.is_finite() && value > 0.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bar_pass::bar_pass;
+    use proptest::prelude::*;
+
+    /// Bitwise equality of two summaries.
+    fn same(a: &BarSummary, b: &BarSummary) -> bool {
+        let f = |x: f64, y: f64| x.to_bits() == y.to_bits();
+        let (s, t) = (&a.stats, &b.stats);
+        a.bars == b.bars
+            && a.last.map(f64::to_bits) == b.last.map(f64::to_bits)
+            && s.count == t.count
+            && s.undefined == t.undefined
+            && f(s.shift, t.shift)
+            && f(s.rf_bar, t.rf_bar)
+            && (s.undefined
+                || (f(s.sum, t.sum) && f(s.sum_sq, t.sum_sq) && f(s.downside_sq, t.downside_sq)))
+            && f(a.drawdown.pct, b.drawdown.pct)
+            && a.drawdown.duration_bars == b.drawdown.duration_bars
+            && a.drawdown.duration_ms == b.drawdown.duration_ms
+    }
+
+    fn stored(ts: &[i64], equity: &[f64], rf: f64) -> BarSummary {
+        let (stats, drawdown) = bar_pass(ts, equity, rf);
+        BarSummary {
+            bars: equity.len(),
+            last: equity.last().copied(),
+            stats,
+            drawdown,
+        }
+    }
+
+    /// How a run feeds its curve: single bars, flat stretches and mapped stretches.
+    #[derive(Clone, Debug)]
+    enum Piece {
+        One(f64),
+        Flat(usize, f64),
+        /// A held position: `cash + quantity × price` over these prices.
+        Held(f64, f64, Vec<f64>),
+    }
+
+    fn feed(pieces: &[Piece], last: Option<f64>) -> (Vec<f64>, Vec<i64>) {
+        let mut equity = Vec::new();
+        for piece in pieces {
+            match piece {
+                Piece::One(v) => equity.push(*v),
+                Piece::Flat(n, v) => equity.extend(std::iter::repeat_n(*v, *n)),
+                Piece::Held(cash, q, prices) => equity.extend(prices.iter().map(|p| cash + q * p)),
+            }
+        }
+        if let (Some(v), Some(e)) = (last, equity.last_mut()) {
+            *e = v;
+        }
+        let ts = (0..equity.len() as i64)
+            .map(|i| i * 60_000 + i * i)
+            .collect();
+        (equity, ts)
+    }
+
+    fn streamed(pieces: &[Piece], last: Option<f64>, ts: &[i64], rf: f64) -> BarSummary {
+        let mut stream = BarStream::new(ts, rf);
+        for piece in pieces {
+            match piece {
+                Piece::One(v) => stream.push(*v),
+                Piece::Flat(n, v) => stream.push_flat(*n, *v),
+                Piece::Held(cash, q, prices) => stream.push_mapped(prices, |p| cash + q * p),
+            }
+        }
+        if let Some(v) = last {
+            stream.set_last(v);
+        }
+        stream.finish()
+    }
+
+    fn check(pieces: &[Piece], last: Option<f64>, rf: f64) -> Result<(), TestCaseError> {
+        let (equity, ts) = feed(pieces, last);
+        let want = stored(&ts, &equity, rf);
+        let got = streamed(pieces, last, &ts, rf);
+        prop_assert!(same(&got, &want), "{got:?}\nvs\n{want:?}\n{equity:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn edge_cases() {
+        use Piece::*;
+        let cases: Vec<Vec<Piece>> = vec![
+            vec![],
+            vec![One(100.0)],
+            vec![Flat(1, 100.0)],
+            vec![Flat(40, 100.0)],
+            vec![One(100.0), One(101.0), Flat(9, 101.0)],
+            vec![Flat(2, 100.0), Flat(2, 0.0), One(5.0)],
+            vec![Flat(2, 100.0), One(f64::INFINITY), Flat(3, 5.0)],
+            vec![Flat(2, 100.0), One(f64::NAN), Flat(3, 100.0)],
+            vec![One(0.0), Flat(5, 100.0)],
+            vec![One(-1.0), Flat(5, 100.0)],
+            vec![
+                Flat(3, 100.0),
+                Held(1.0, 2.0, (0..200).map(|i| 50.0 + (i % 7) as f64).collect()),
+                Flat(70, 120.0),
+            ],
+        ];
+        for pieces in &cases {
+            for last in [None, Some(90.0), Some(f64::NAN)] {
+                for rf in [0.0, 1e-6] {
+                    check(pieces, last, rf).unwrap();
+                }
+            }
+        }
+    }
+
+    fn piece() -> impl Strategy<Value = Piece> {
+        let value = prop_oneof![
+            8 => 900.0f64..1100.0,
+            1 => Just(1000.0),
+            1 => Just(0.0),
+            1 => Just(f64::NAN),
+        ];
+        prop_oneof![
+            2 => value.clone().prop_map(Piece::One),
+            3 => (0usize..80, value).prop_map(|(n, v)| Piece::Flat(n, v)),
+            4 => (
+                -5.0f64..5.0,
+                0.5f64..2.0,
+                prop::collection::vec(450.0f64..550.0, 0..150)
+            )
+                .prop_map(|(c, q, p)| Piece::Held(c, q, p)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn equals_the_stored_curve(
+            start in prop_oneof![Just(vec![Piece::Flat(2, 1000.0)]), Just(vec![])],
+            pieces in prop::collection::vec(piece(), 0..12),
+            last in prop::option::of(900.0f64..1100.0),
+            rf in prop::sample::select(vec![0.0, 1e-6]),
+        ) {
+            let pieces: Vec<Piece> = start.into_iter().chain(pieces).collect();
+            check(&pieces, last, rf)?;
+        }
+    }
+}
