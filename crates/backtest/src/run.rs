@@ -260,7 +260,9 @@ mod tests {
     }
 
     fn column(n: usize, every: usize, offset: usize) -> Vec<bool> {
-        (0..n).map(|i| (i * 7 + offset).is_multiple_of(every)).collect()
+        (0..n)
+            .map(|i| (i * 7 + offset).is_multiple_of(every))
+            .collect()
     }
 
     proptest! {

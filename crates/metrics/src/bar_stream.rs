@@ -16,7 +16,8 @@ use crate::bar_pass::Lanes;
 use crate::max_drawdown::{DrawdownScanner, MaxDrawdown};
 use crate::returns::{LANES, ReturnStats, bar_return};
 
-/// Bar values generated per batch by [`BarStream::push_mapped`].
+/// Bars [`BarStream::push_mapped`] takes at a time: the drawdown checks each batch against
+/// the peak at once.
 const BATCH: usize = 64;
 
 /// What [`BarStream::finish`] gives: everything [`crate::compute`] reads from the curve.
@@ -141,13 +142,8 @@ impl<'a> BarStream<'a> {
         if let Some(held) = self.held.take() {
             self.take(held);
         }
-        let mut batch = [0.0; BATCH];
         for chunk in body.chunks(BATCH) {
-            let batch = &mut batch[..chunk.len()];
-            for (e, &x) in batch.iter_mut().zip(chunk) {
-                *e = value(x);
-            }
-            self.take_run(batch);
+            self.take_mapped(chunk, &value);
         }
         self.held = Some(value(last));
     }
@@ -202,20 +198,32 @@ impl<'a> BarStream<'a> {
     /// Takes in one bar for good.
     #[inline]
     fn take(&mut self, value: f64) {
-        self.take_run(std::slice::from_ref(&value));
+        if self.taken < 2 || self.mode == Mode::Undefined {
+            self.take_mapped(std::slice::from_ref(&value), &|e| e);
+            return;
+        }
+        // As `take_mapped` does it for one bar.
+        let j = self.taken - 1;
+        let lane = if j < self.grouped { j % LANES } else { 0 };
+        self.lanes.add(lane, self.prev, value);
+        self.scanner.scan_one(self.taken, value);
+        self.prev = value;
+        self.taken += 1;
     }
 
-    /// Takes in bars `taken..taken + values.len()` for good.
+    /// Takes in bars `taken..taken + inputs.len()` for good, with equity `value(input)`:
+    /// the returns and the drawdown in one pass over the inputs.
     #[inline]
-    fn take_run(&mut self, mut values: &[f64]) {
+    fn take_mapped(&mut self, mut inputs: &[f64], value: &impl Fn(f64) -> f64) {
         // The first two bars: the first return decides how the others are summed.
         while self.taken < 2 {
-            let Some((&value, rest)) = values.split_first() else {
+            let Some((&x, rest)) = inputs.split_first() else {
                 return;
             };
-            self.scanner.scan_values(self.taken, &[value]);
+            let e = value(x);
+            self.scanner.scan_values(self.taken, &[e]);
             if self.taken == 1 {
-                self.mode = match bar_return(self.prev, value) {
+                self.mode = match bar_return(self.prev, e) {
                     None => Mode::Undefined,
                     Some(shift) if shift == 0.0 && self.rf_bar == 0.0 => Mode::SkipFlat,
                     Some(shift) => {
@@ -223,54 +231,146 @@ impl<'a> BarStream<'a> {
                         Mode::All { shift }
                     }
                 };
-                self.add_returns(0, self.prev, &[value]);
+                if self.mode != Mode::Undefined {
+                    self.lanes.add(0, self.prev, e);
+                }
             }
-            self.prev = value;
+            self.prev = e;
             self.taken += 1;
-            values = rest;
+            inputs = rest;
         }
-        if values.is_empty() {
+        let Some(&last) = inputs.last() else {
             return;
+        };
+        let first_bar = self.taken;
+        let (low, high) = if self.mode == Mode::Undefined {
+            low_high(inputs, value)
+        } else {
+            self.add_returns(first_bar - 1, inputs, value)
+        };
+        // As `DrawdownScanner::scan_values`: a run that stays below the peak can only deepen
+        // the trough; otherwise bar by bar.
+        if high < self.scanner.peak {
+            self.scanner.lower_trough(low);
+        } else {
+            for (bar, &x) in (first_bar..).zip(inputs) {
+                self.scanner.scan_one(bar, value(x));
+            }
         }
-        self.scanner.scan_values(self.taken, values);
-        self.add_returns(self.taken - 1, self.prev, values);
-        self.prev = *values.last().expect("not empty");
-        self.taken += values.len();
+        self.prev = value(last);
+        self.taken += inputs.len();
     }
 
-    /// Returns `first..first + values.len()`: from `prev` to `values[0]`, then from each
-    /// value to the next.
+    /// Returns `first..first + inputs.len()`, from `self.prev` to `value(inputs[0])`, then
+    /// from each bar to the next; also the lowest and highest of those bars (NaN skipped).
     #[inline]
-    fn add_returns(&mut self, first: usize, prev: f64, values: &[f64]) {
-        if matches!(self.mode, Mode::Undefined | Mode::Start) {
-            return;
-        }
+    fn add_returns(
+        &mut self,
+        first: usize,
+        inputs: &[f64],
+        value: &impl Fn(f64) -> f64,
+    ) -> (f64, f64) {
         let grouped = self.grouped;
         let lanes = &mut self.lanes;
-        let one = |lanes: &mut Lanes, j: usize, p: f64, c: f64| {
+        let mut seen = Extremes::default();
+        let one = |lanes: &mut Lanes, seen: &mut Extremes, j: usize, p: f64, c: f64| {
             lanes.add(if j < grouped { j % LANES } else { 0 }, p, c);
+            seen.see(0, c);
         };
-        let (mut i, mut p) = (0, prev);
+        let (mut i, mut p) = (0, self.prev);
         // Up to the first return that starts a group of lanes.
-        while i < values.len() && !(first + i).is_multiple_of(LANES) {
-            one(lanes, first + i, p, values[i]);
-            p = values[i];
+        while i < inputs.len() && !(first + i).is_multiple_of(LANES) {
+            let c = value(inputs[i]);
+            one(lanes, &mut seen, first + i, p, c);
+            p = c;
             i += 1;
         }
         // Whole groups: returns j .. j + LANES into lanes 0 .. LANES.
-        while i + LANES <= values.len() && first + i + LANES <= grouped {
-            let current: &[f64; LANES] = values[i..i + LANES].try_into().expect("a group");
+        while i + LANES <= inputs.len() && first + i + LANES <= grouped {
+            let x: &[f64; LANES] = inputs[i..i + LANES].try_into().expect("a group");
+            let current = x.map(value);
             let previous = [p, current[0], current[1], current[2]];
-            lanes.add_group(&previous, current);
+            lanes.add_group(&previous, &current);
+            seen.see_group(&current);
             p = current[LANES - 1];
             i += LANES;
         }
-        while i < values.len() {
-            one(lanes, first + i, p, values[i]);
-            p = values[i];
+        while i < inputs.len() {
+            let c = value(inputs[i]);
+            one(lanes, &mut seen, first + i, p, c);
+            p = c;
             i += 1;
         }
+        seen.low_high()
     }
+}
+
+/// The lowest and highest values seen, lane by lane (NaN skipped, as the drawdown scan
+/// skips it).
+#[derive(Clone, Copy)]
+struct Extremes {
+    lows: [f64; LANES],
+    highs: [f64; LANES],
+}
+
+impl Default for Extremes {
+    fn default() -> Extremes {
+        Extremes {
+            lows: [f64::INFINITY; LANES],
+            highs: [f64::NEG_INFINITY; LANES],
+        }
+    }
+}
+
+impl Extremes {
+    #[inline(always)]
+    fn see(&mut self, lane: usize, e: f64) {
+        let (low, high) = (&mut self.lows[lane], &mut self.highs[lane]);
+        *low = if e < *low { e } else { *low };
+        *high = if e > *high { e } else { *high };
+    }
+
+    /// One value per lane, lane by lane (so it vectorises).
+    #[inline(always)]
+    fn see_group(&mut self, group: &[f64; LANES]) {
+        let (mut lows, mut highs) = (self.lows, self.highs);
+        for k in 0..LANES {
+            lows[k] = if group[k] < lows[k] {
+                group[k]
+            } else {
+                lows[k]
+            };
+            highs[k] = if group[k] > highs[k] {
+                group[k]
+            } else {
+                highs[k]
+            };
+        }
+        (self.lows, self.highs) = (lows, highs);
+    }
+
+    #[inline]
+    fn low_high(&self) -> (f64, f64) {
+        let low = self
+            .lows
+            .iter()
+            .fold(f64::INFINITY, |l, &e| if e < l { e } else { l });
+        let high = self
+            .highs
+            .iter()
+            .fold(f64::NEG_INFINITY, |h, &e| if e > h { e } else { h });
+        (low, high)
+    }
+}
+
+/// The lowest and highest of `value(input)` over `inputs`, NaN skipped.
+#[inline]
+fn low_high(inputs: &[f64], value: &impl Fn(f64) -> f64) -> (f64, f64) {
+    let mut seen = Extremes::default();
+    for &x in inputs {
+        seen.see(0, value(x));
+    }
+    seen.low_high()
 }
 
 /// A flat return from `value` adds nothing to the sums when `value` is a positive finite

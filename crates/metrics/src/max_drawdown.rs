@@ -132,8 +132,9 @@ impl<'a> DrawdownScanner<'a> {
         }
     }
 
+    /// Scans bar `bar` with equity `e` (the bar after those scanned before).
     #[inline]
-    fn scan_one(&mut self, bar: usize, e: f64) {
+    pub(crate) fn scan_one(&mut self, bar: usize, e: f64) {
         if e >= self.peak {
             if self.trough < self.peak {
                 self.end_drawdown(bar);
@@ -142,6 +143,13 @@ impl<'a> DrawdownScanner<'a> {
         } else if e < self.trough {
             self.trough = e;
         }
+    }
+
+    /// What scanning bars that all stay below the peak does: the lowest, `low`, may deepen
+    /// the trough.
+    #[inline]
+    pub(crate) fn lower_trough(&mut self, low: f64) {
+        self.trough = if low < self.trough { low } else { self.trough };
     }
 
     /// Scans `count` bars from `first_bar` whose equity is all `value`, in constant time:
