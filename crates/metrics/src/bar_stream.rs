@@ -65,7 +65,8 @@ pub struct BarStream<'a> {
 
 impl<'a> BarStream<'a> {
     /// A stream for a curve of `ts.len()` bars with these timestamps (Unix ms) and `rf_bar`
-    /// the per-bar risk-free rate (see [`crate::returns::per_bar_rate`]).
+    /// the per-bar risk-free rate (see [`crate::returns::per_bar_rate`]). Feed it exactly
+    /// `ts.len()` bars (which returns share a partial sum depends on the count).
     pub fn new(ts: &'a [i64], rf_bar: f64) -> BarStream<'a> {
         let returns = ts.len().saturating_sub(1);
         BarStream {
@@ -155,6 +156,11 @@ impl<'a> BarStream<'a> {
             self.take(held);
         }
         let bars = self.taken;
+        debug_assert_eq!(
+            bars.saturating_sub(1) - bars.saturating_sub(1) % LANES,
+            self.grouped,
+            "a stream is fed the bars it was made for"
+        );
         let count = bars.saturating_sub(1);
         let stats = match self.mode {
             Mode::Start => ReturnStats {
