@@ -1,8 +1,8 @@
 //! One backtest: evaluate the plan, simulate, measure, explain.
 
 use bb_domain::{Candles, Timeframe, Trade};
-use bb_metrics::{BarStream, MetricsInput};
-use bb_simulator::{EquitySink, SimConfig, SimInput, SimResult, simulate_into, simulate_with_sink};
+use bb_metrics::{BarStream, MetricsInput, ReturnSums};
+use bb_simulator::{EquitySink, SimConfig, SimInput, SimResult, simulate, simulate_with_sink};
 use bb_strategy::{Evaluation, NoCache, Plan, StepCache};
 use serde::{Deserialize, Serialize};
 
@@ -74,28 +74,14 @@ pub(crate) fn simulate_and_measure(
     evaluation: &Evaluation,
     config: &BacktestConfig,
 ) -> (SimResult, bb_metrics::Metrics) {
-    let mut sim = SimResult::default();
-    let metrics = simulate_and_measure_into(candles, timeframe, plan, evaluation, config, &mut sim);
-    (sim, metrics)
-}
-
-/// [`simulate_and_measure`] reusing `sim`'s buffers (a sweep worker keeps one).
-pub(crate) fn simulate_and_measure_into(
-    candles: &Candles,
-    timeframe: Timeframe,
-    plan: &Plan,
-    evaluation: &Evaluation,
-    config: &BacktestConfig,
-    sim: &mut SimResult,
-) -> bb_metrics::Metrics {
     let input = SimInput {
         candles,
         signals: &evaluation.signals,
         risk: &plan.risk,
         atr: &evaluation.atr,
     };
-    simulate_into(&input, &config.sim, sim);
-    bb_metrics::compute(&MetricsInput {
+    let sim = simulate(&input, &config.sim);
+    let metrics = bb_metrics::compute(&MetricsInput {
         ts: &candles.ts,
         equity: &sim.equity,
         close: &candles.close,
@@ -104,27 +90,31 @@ pub(crate) fn simulate_and_measure_into(
         timeframe,
         bars_in_market: sim.bars_in_market,
         risk_free_rate: config.risk_free_rate,
-    })
+    });
+    (sim, metrics)
 }
 
 /// The metrics of an evaluated plan, the same as [`simulate_and_measure`]'s, without
 /// storing its equity curve: the bar metrics are taken as the simulation goes (see
-/// [`BarStream`]). `trades` is a buffer to reuse (a sweep worker keeps one).
+/// [`BarStream`]), with the sums of the returns in `return_blocks` blocks
+/// ([`ReturnSums::of_equity`] of the curve). `trades` is a buffer to reuse (a sweep worker
+/// keeps one).
 pub(crate) fn measure_streamed(
     candles: &Candles,
     timeframe: Timeframe,
     plan: &Plan,
     evaluation: &Evaluation,
     config: &BacktestConfig,
+    return_blocks: usize,
     trades: &mut Vec<Trade>,
-) -> bb_metrics::Metrics {
+) -> (bb_metrics::Metrics, Vec<ReturnSums>) {
     let input = SimInput {
         candles,
         signals: &evaluation.signals,
         risk: &plan.risk,
         atr: &evaluation.atr,
     };
-    measure_input_streamed(&input, timeframe, config, trades)
+    measure_input_streamed(&input, timeframe, config, return_blocks, trades)
 }
 
 /// [`measure_streamed`] of a simulation's input.
@@ -132,14 +122,16 @@ fn measure_input_streamed(
     input: &SimInput,
     timeframe: Timeframe,
     config: &BacktestConfig,
+    return_blocks: usize,
     trades: &mut Vec<Trade>,
-) -> bb_metrics::Metrics {
+) -> (bb_metrics::Metrics, Vec<ReturnSums>) {
     let candles = input.candles;
     let rf_bar =
         bb_metrics::returns::per_bar_rate(config.risk_free_rate, timeframe.bars_per_year());
-    let sink = Streamed(BarStream::new(&candles.ts, rf_bar));
+    let stream = BarStream::with_return_blocks(&candles.ts, rf_bar, return_blocks);
     let (sim, Streamed(stream)) =
-        simulate_with_sink(input, &config.sim, std::mem::take(trades), sink);
+        simulate_with_sink(input, &config.sim, std::mem::take(trades), Streamed(stream));
+    let summary = stream.finish();
     let metrics = bb_metrics::compute_streamed(
         &MetricsInput {
             ts: &candles.ts,
@@ -151,10 +143,10 @@ fn measure_input_streamed(
             bars_in_market: sim.bars_in_market,
             risk_free_rate: config.risk_free_rate,
         },
-        &stream.finish(),
+        &summary,
     );
     *trades = sim.trades;
-    metrics
+    (metrics, summary.returns)
 }
 
 /// A simulation's equity fed straight to the bar metrics.
@@ -279,6 +271,7 @@ mod tests {
             stops in 0usize..4,
             time_stop in prop::option::of(1u32..30),
             fee in prop::sample::select(vec![0.0, 0.1]),
+            blocks in prop::sample::select(vec![0usize, 1, 10]),
         ) {
             let candles = bb_domain::synthetic::random_walk(n, seed);
             let signals = Signals {
@@ -313,9 +306,12 @@ mod tests {
             let timeframe = Timeframe::MINUTE;
             let want = stored(&input, timeframe, &config);
             let mut trades = vec![];
-            let got = measure_input_streamed(&input, timeframe, &config, &mut trades);
+            let (got, returns) = measure_input_streamed(&input, timeframe, &config, blocks, &mut trades);
             prop_assert_eq!(format!("{got:?}"), format!("{want:?}"));
-            prop_assert_eq!(trades, simulate(&input, &config.sim).trades);
+            let sim = simulate(&input, &config.sim);
+            prop_assert_eq!(trades, sim.trades);
+            let want_returns = ReturnSums::of_equity(&sim.equity, blocks);
+            prop_assert_eq!(format!("{returns:?}"), format!("{want_returns:?}"));
         }
     }
 }

@@ -17,7 +17,7 @@ use bb_strategy::catalogue::{self, BlockKind, ParamKind};
 use bb_strategy::{CompileOptions, Keep, Series, StepCache, StrategyDocument, compile, validate};
 use serde::{Deserialize, Serialize};
 
-use crate::run::{BacktestConfig, measure_streamed, simulate_and_measure_into};
+use crate::run::{BacktestConfig, measure_streamed};
 
 /// One swept parameter: `node.param` and the values it takes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -257,38 +257,8 @@ pub struct SweepRow {
     pub returns: Vec<ReturnSums>,
 }
 
-/// Sums of a combination's per-bar returns (`equity[i] / equity[i - 1] - 1`, bar 0 has
-/// none) over one block of bars: enough to compute a Sharpe ratio of any union of blocks
-/// without keeping the returns (the overfitting statistics of `bb-robustness`).
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct ReturnSums {
-    /// Returns in the block.
-    pub n: u32,
-    pub sum: f64,
-    pub sum_sq: f64,
-}
-
-impl ReturnSums {
-    /// The sums of `equity`'s per-bar returns cut into `blocks` consecutive blocks of equal
-    /// length (block `b` holds bars `b * len / blocks .. (b + 1) * len / blocks`).
-    pub fn of_equity(equity: &[f64], blocks: usize) -> Vec<ReturnSums> {
-        let mut out = vec![ReturnSums::default(); blocks];
-        let len = equity.len();
-        if blocks == 0 {
-            return out;
-        }
-        for (b, sums) in out.iter_mut().enumerate() {
-            let (start, end) = (b * len / blocks, (b + 1) * len / blocks);
-            for i in start.max(1)..end {
-                let r = equity[i] / equity[i - 1] - 1.0;
-                sums.n += 1;
-                sums.sum += r;
-                sums.sum_sq += r * r;
-            }
-        }
-        out
-    }
-}
+/// Per-block sums of a combination's per-bar returns (see [`SweepOptions::return_blocks`]).
+pub use bb_metrics::ReturnSums;
 
 /// What a sweep computes beyond each combination's metrics.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -427,7 +397,6 @@ pub fn sweep_with(
             scope.spawn(|| {
                 let mut local = Vec::new();
                 let mut doc = doc.clone();
-                let mut sim = bb_simulator::SimResult::default();
                 let mut trades = Vec::new();
                 let mut spare = Vec::new();
                 // One combination: its metrics and return sums, or why it could not run.
@@ -437,29 +406,15 @@ pub fn sweep_with(
                     let evaluation = plan
                         .evaluate_signals_reusing(candles, &cache, &mut spare)
                         .map_err(|e| Some(e.to_string()))?;
-                    let measured = if options.return_blocks == 0 {
-                        // Only the metrics: no equity curve is stored.
-                        let metrics = measure_streamed(
-                            candles,
-                            timeframe,
-                            &plan,
-                            &evaluation,
-                            config,
-                            &mut trades,
-                        );
-                        (metrics, Vec::new())
-                    } else {
-                        let metrics = simulate_and_measure_into(
-                            candles,
-                            timeframe,
-                            &plan,
-                            &evaluation,
-                            config,
-                            &mut sim,
-                        );
-                        let returns = ReturnSums::of_equity(&sim.equity, options.return_blocks);
-                        (metrics, returns)
-                    };
+                    let measured = measure_streamed(
+                        candles,
+                        timeframe,
+                        &plan,
+                        &evaluation,
+                        config,
+                        options.return_blocks,
+                        &mut trades,
+                    );
                     evaluation.recycle(&mut spare);
                     Ok::<_, Option<String>>(measured)
                 };
@@ -677,20 +632,6 @@ mod tests {
                 })
             })
             .count()
-    }
-
-    #[test]
-    fn return_sums_cover_every_return_once() {
-        let equity = [100.0, 110.0, 99.0, 99.0, 108.9, 119.79, 100.0];
-        let sums = ReturnSums::of_equity(&equity, 3);
-        // blocks: bars 0..2, 2..4, 4..7; bar 0 has no return
-        assert_eq!(sums.iter().map(|s| s.n).collect::<Vec<_>>(), vec![1, 2, 3]);
-        let returns: Vec<f64> = equity.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-        let total: f64 = sums.iter().map(|s| s.sum).sum();
-        assert!((total - returns.iter().sum::<f64>()).abs() < 1e-12);
-        assert!((sums[0].sum - 0.1).abs() < 1e-12);
-        assert!((sums[1].sum_sq - (0.01 + 0.0)).abs() < 1e-12);
-        assert!(ReturnSums::of_equity(&equity, 0).is_empty());
     }
 
     #[test]

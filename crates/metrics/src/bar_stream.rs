@@ -14,6 +14,7 @@
 
 use crate::bar_pass::Lanes;
 use crate::max_drawdown::{DrawdownScanner, MaxDrawdown};
+use crate::return_sums::{BlockSums, ReturnSums};
 use crate::returns::{LANES, ReturnStats, bar_return};
 
 /// Bars [`BarStream::push_mapped`] takes at a time: the drawdown checks each batch against
@@ -21,7 +22,7 @@ use crate::returns::{LANES, ReturnStats, bar_return};
 const BATCH: usize = 64;
 
 /// What [`BarStream::finish`] gives: everything [`crate::compute`] reads from the curve.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct BarSummary {
     /// Bars seen.
     pub bars: usize,
@@ -29,6 +30,9 @@ pub struct BarSummary {
     pub last: Option<f64>,
     pub stats: ReturnStats,
     pub drawdown: MaxDrawdown,
+    /// [`ReturnSums::of_equity`] of the curve, when asked for
+    /// ([`BarStream::with_return_blocks`]; empty otherwise).
+    pub returns: Vec<ReturnSums>,
 }
 
 /// How the returns are summed, known from the first return on.
@@ -61,6 +65,7 @@ pub struct BarStream<'a> {
     mode: Mode,
     lanes: Lanes,
     scanner: DrawdownScanner<'a>,
+    blocks: Option<BlockSums>,
 }
 
 impl<'a> BarStream<'a> {
@@ -78,6 +83,16 @@ impl<'a> BarStream<'a> {
             mode: Mode::Start,
             lanes: Lanes::new(0.0, rf_bar),
             scanner: DrawdownScanner::streaming(ts),
+            blocks: None,
+        }
+    }
+
+    /// [`BarStream::new`] that also keeps the sums of the returns in `blocks` blocks of bars,
+    /// bit for bit [`ReturnSums::of_equity`] of the curve.
+    pub fn with_return_blocks(ts: &'a [i64], rf_bar: f64, blocks: usize) -> BarStream<'a> {
+        BarStream {
+            blocks: (blocks > 0).then(|| BlockSums::new(blocks, ts.len())),
+            ..BarStream::new(ts, rf_bar)
         }
     }
 
@@ -126,7 +141,8 @@ impl<'a> BarStream<'a> {
             self.take(held);
         }
         // `count` more bars at `value`, each return from `value` to `value`: nothing but the
-        // lowest previous equity. The last bar stays held.
+        // lowest previous equity (and `value / value − 1` is exactly 0 for the block sums).
+        // The last bar stays held.
         self.lanes.floor(value);
         self.scanner.scan_flat(self.taken, count - 1, value);
         self.taken += count - 1;
@@ -198,6 +214,7 @@ impl<'a> BarStream<'a> {
             last,
             stats,
             drawdown,
+            returns: self.blocks.map(BlockSums::finish).unwrap_or_default(),
         }
     }
 
@@ -212,6 +229,9 @@ impl<'a> BarStream<'a> {
         let j = self.taken - 1;
         let lane = if j < self.grouped { j % LANES } else { 0 };
         self.lanes.add(lane, self.prev, value);
+        if let Some(blocks) = &mut self.blocks {
+            blocks.add(self.taken, value / self.prev - 1.0);
+        }
         self.scanner.scan_one(self.taken, value);
         self.prev = value;
         self.taken += 1;
@@ -228,6 +248,9 @@ impl<'a> BarStream<'a> {
             };
             let e = value(x);
             self.scanner.scan_values(self.taken, &[e]);
+            if let (1, Some(blocks)) = (self.taken, &mut self.blocks) {
+                blocks.add(1, e / self.prev - 1.0);
+            }
             if self.taken == 1 {
                 self.mode = match bar_return(self.prev, e) {
                     None => Mode::Undefined,
@@ -254,6 +277,14 @@ impl<'a> BarStream<'a> {
         } else {
             self.add_returns(first_bar - 1, inputs, value)
         };
+        if let Some(blocks) = &mut self.blocks {
+            let mut p = self.prev;
+            for (bar, &x) in (first_bar..).zip(inputs) {
+                let c = value(x);
+                blocks.add(bar, c / p - 1.0);
+                p = c;
+            }
+        }
         // As `DrawdownScanner::scan_values`: a run that stays below the peak can only deepen
         // the trough; otherwise bar by bar.
         if high < self.scanner.peak {
@@ -407,15 +438,21 @@ mod tests {
             && f(a.drawdown.pct, b.drawdown.pct)
             && a.drawdown.duration_bars == b.drawdown.duration_bars
             && a.drawdown.duration_ms == b.drawdown.duration_ms
+            && a.returns.len() == b.returns.len()
+            && a.returns
+                .iter()
+                .zip(&b.returns)
+                .all(|(x, y)| x.n == y.n && f(x.sum, y.sum) && f(x.sum_sq, y.sum_sq))
     }
 
-    fn stored(ts: &[i64], equity: &[f64], rf: f64) -> BarSummary {
+    fn stored(ts: &[i64], equity: &[f64], rf: f64, blocks: usize) -> BarSummary {
         let (stats, drawdown) = bar_pass(ts, equity, rf);
         BarSummary {
             bars: equity.len(),
             last: equity.last().copied(),
             stats,
             drawdown,
+            returns: ReturnSums::of_equity(equity, blocks),
         }
     }
 
@@ -446,8 +483,14 @@ mod tests {
         (equity, ts)
     }
 
-    fn streamed(pieces: &[Piece], last: Option<f64>, ts: &[i64], rf: f64) -> BarSummary {
-        let mut stream = BarStream::new(ts, rf);
+    fn streamed(
+        pieces: &[Piece],
+        last: Option<f64>,
+        ts: &[i64],
+        rf: f64,
+        blocks: usize,
+    ) -> BarSummary {
+        let mut stream = BarStream::with_return_blocks(ts, rf, blocks);
         for piece in pieces {
             match piece {
                 Piece::One(v) => stream.push(*v),
@@ -461,10 +504,15 @@ mod tests {
         stream.finish()
     }
 
-    fn check(pieces: &[Piece], last: Option<f64>, rf: f64) -> Result<(), TestCaseError> {
+    fn check(
+        pieces: &[Piece],
+        last: Option<f64>,
+        rf: f64,
+        blocks: usize,
+    ) -> Result<(), TestCaseError> {
         let (equity, ts) = feed(pieces, last);
-        let want = stored(&ts, &equity, rf);
-        let got = streamed(pieces, last, &ts, rf);
+        let want = stored(&ts, &equity, rf, blocks);
+        let got = streamed(pieces, last, &ts, rf, blocks);
         prop_assert!(same(&got, &want), "{got:?}\nvs\n{want:?}\n{equity:?}");
         Ok(())
     }
@@ -492,7 +540,9 @@ mod tests {
         for pieces in &cases {
             for last in [None, Some(90.0), Some(f64::NAN)] {
                 for rf in [0.0, 1e-6] {
-                    check(pieces, last, rf).unwrap();
+                    for blocks in [0, 1, 7] {
+                        check(pieces, last, rf, blocks).unwrap();
+                    }
                 }
             }
         }
@@ -525,9 +575,10 @@ mod tests {
             pieces in prop::collection::vec(piece(), 0..12),
             last in prop::option::of(900.0f64..1100.0),
             rf in prop::sample::select(vec![0.0, 1e-6]),
+            blocks in prop::sample::select(vec![0, 1, 3, 10]),
         ) {
             let pieces: Vec<Piece> = start.into_iter().chain(pieces).collect();
-            check(&pieces, last, rf)?;
+            check(&pieces, last, rf, blocks)?;
         }
     }
 }

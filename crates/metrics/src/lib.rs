@@ -31,6 +31,7 @@ pub mod holding_time;
 pub mod max_drawdown;
 pub mod monthly;
 pub mod profit_factor;
+pub mod return_sums;
 pub mod returns;
 pub mod sharpe;
 pub mod sortino;
@@ -48,6 +49,7 @@ use serde::{Deserialize, Serialize};
 pub use bar_stream::{BarStream, BarSummary};
 pub use drawdown::drawdown_series;
 pub use monthly::{MonthlyReturn, monthly_returns};
+pub use return_sums::ReturnSums;
 
 /// Everything the metrics read. `ts`, `equity` (and normally `close`) have one entry per bar.
 #[derive(Clone, Copy, Debug)]
@@ -153,6 +155,7 @@ pub fn compute(input: &MetricsInput<'_>) -> Metrics {
         last: equity.last().copied(),
         stats,
         drawdown,
+        returns: Vec::new(),
     };
     compute_streamed(&MetricsInput { ts, ..*input }, &summary)
 }
@@ -177,6 +180,7 @@ pub fn compute_streamed(input: &MetricsInput<'_>, summary: &BarSummary) -> Metri
         last,
         stats,
         drawdown: dd,
+        returns: _,
     } = *summary;
     let ts = &ts[..bars.min(ts.len())];
     let periods_per_year = timeframe.bars_per_year();
