@@ -74,24 +74,45 @@ pub(crate) fn simulate_and_measure(
     evaluation: &Evaluation,
     config: &BacktestConfig,
 ) -> (SimResult, bb_metrics::Metrics) {
-    let input = SimInput {
+    let sim = simulate(&sim_input(candles, plan, evaluation), &config.sim);
+    let metrics = bb_metrics::compute(&metrics_input(
+        candles,
+        timeframe,
+        config,
+        &sim,
+        &sim.equity,
+    ));
+    (sim, metrics)
+}
+
+/// What the simulator reads of an evaluated plan.
+fn sim_input<'a>(candles: &'a Candles, plan: &'a Plan, evaluation: &'a Evaluation) -> SimInput<'a> {
+    SimInput {
         candles,
         signals: &evaluation.signals,
         risk: &plan.risk,
         atr: &evaluation.atr,
-    };
-    let sim = simulate(&input, &config.sim);
-    let metrics = bb_metrics::compute(&MetricsInput {
+    }
+}
+
+/// What the metrics read of a run, its equity curve `equity` (empty when streamed).
+fn metrics_input<'a>(
+    candles: &'a Candles,
+    timeframe: Timeframe,
+    config: &BacktestConfig,
+    sim: &'a SimResult,
+    equity: &'a [f64],
+) -> MetricsInput<'a> {
+    MetricsInput {
         ts: &candles.ts,
-        equity: &sim.equity,
+        equity,
         close: &candles.close,
         trades: &sim.trades,
         initial_capital: config.sim.initial_capital,
         timeframe,
         bars_in_market: sim.bars_in_market,
         risk_free_rate: config.risk_free_rate,
-    });
-    (sim, metrics)
+    }
 }
 
 /// The metrics of an evaluated plan, the same as [`simulate_and_measure`]'s, without
@@ -108,12 +129,7 @@ pub(crate) fn measure_streamed(
     return_blocks: usize,
     trades: &mut Vec<Trade>,
 ) -> (bb_metrics::Metrics, Vec<ReturnSums>) {
-    let input = SimInput {
-        candles,
-        signals: &evaluation.signals,
-        risk: &plan.risk,
-        atr: &evaluation.atr,
-    };
+    let input = sim_input(candles, plan, evaluation);
     measure_input_streamed(&input, timeframe, config, return_blocks, trades)
 }
 
@@ -133,16 +149,7 @@ fn measure_input_streamed(
         simulate_with_sink(input, &config.sim, std::mem::take(trades), Streamed(stream));
     let summary = stream.finish();
     let metrics = bb_metrics::compute_streamed(
-        &MetricsInput {
-            ts: &candles.ts,
-            equity: &[],
-            close: &candles.close,
-            trades: &sim.trades,
-            initial_capital: config.sim.initial_capital,
-            timeframe,
-            bars_in_market: sim.bars_in_market,
-            risk_free_rate: config.risk_free_rate,
-        },
+        &metrics_input(candles, timeframe, config, &sim, &[]),
         &summary,
     );
     *trades = sim.trades;
@@ -239,16 +246,13 @@ mod tests {
         config: &BacktestConfig,
     ) -> bb_metrics::Metrics {
         let sim = simulate(input, &config.sim);
-        bb_metrics::compute(&MetricsInput {
-            ts: &input.candles.ts,
-            equity: &sim.equity,
-            close: &input.candles.close,
-            trades: &sim.trades,
-            initial_capital: config.sim.initial_capital,
+        bb_metrics::compute(&metrics_input(
+            input.candles,
             timeframe,
-            bars_in_market: sim.bars_in_market,
-            risk_free_rate: config.risk_free_rate,
-        })
+            config,
+            &sim,
+            &sim.equity,
+        ))
     }
 
     fn column(n: usize, every: usize, offset: usize) -> Vec<bool> {

@@ -178,37 +178,24 @@ impl<'a> BarStream<'a> {
             "a stream is fed the bars it was made for"
         );
         let count = bars.saturating_sub(1);
+        // Fewer than two bars, or an undefined first return: no sums, as `from_equity`.
+        let empty = |undefined| ReturnStats {
+            rf_bar: self.rf_bar,
+            count,
+            shift: 0.0,
+            sum: 0.0,
+            sum_sq: 0.0,
+            downside_sq: 0.0,
+            undefined,
+        };
         let stats = match self.mode {
-            Mode::Start => ReturnStats {
-                rf_bar: self.rf_bar,
-                count,
-                shift: 0.0,
-                sum: 0.0,
-                sum_sq: 0.0,
-                downside_sq: 0.0,
-                undefined: false,
-            },
-            Mode::Undefined => ReturnStats {
-                rf_bar: self.rf_bar,
-                count,
-                shift: 0.0,
-                sum: 0.0,
-                sum_sq: 0.0,
-                downside_sq: 0.0,
-                undefined: true,
-            },
+            Mode::Start => empty(false),
+            Mode::Undefined => empty(true),
             Mode::SkipFlat => self.lanes.stats(count, 0.0, self.rf_bar),
             Mode::All { shift } => self.lanes.stats(count, shift, self.rf_bar),
         };
-        let drawdown = if bars == 0 {
-            MaxDrawdown {
-                pct: 0.0,
-                duration_bars: 0,
-                duration_ms: 0,
-            }
-        } else {
-            self.scanner.finish_at(bars)
-        };
+        // Without bars nothing was scanned and the result is zero.
+        let drawdown = self.scanner.finish_at(bars);
         BarSummary {
             bars,
             last,
@@ -226,9 +213,8 @@ impl<'a> BarStream<'a> {
             return;
         }
         // As `take_mapped` does it for one bar.
-        let j = self.taken - 1;
-        let lane = if j < self.grouped { j % LANES } else { 0 };
-        self.lanes.add(lane, self.prev, value);
+        self.lanes
+            .add(lane(self.taken - 1, self.grouped), self.prev, value);
         if let Some(blocks) = &mut self.blocks {
             blocks.add(self.taken, value / self.prev - 1.0);
         }
@@ -311,7 +297,7 @@ impl<'a> BarStream<'a> {
         let lanes = &mut self.lanes;
         let mut seen = Extremes::default();
         let one = |lanes: &mut Lanes, seen: &mut Extremes, j: usize, p: f64, c: f64| {
-            lanes.add(if j < grouped { j % LANES } else { 0 }, p, c);
+            lanes.add(lane(j, grouped), p, c);
             seen.see(0, c);
         };
         let (mut i, mut p) = (0, self.prev);
@@ -408,6 +394,13 @@ fn low_high(inputs: &[f64], value: &impl Fn(f64) -> f64) -> (f64, f64) {
         seen.see(0, value(x));
     }
     seen.low_high()
+}
+
+/// The partial sum of return `j` when the returns from `grouped` on are left over after the
+/// last whole group: as in `ReturnStats::from_equity`.
+#[inline]
+fn lane(j: usize, grouped: usize) -> usize {
+    if j < grouped { j % LANES } else { 0 }
 }
 
 /// A flat return from `value` adds nothing to the sums when `value` is a positive finite
