@@ -125,9 +125,12 @@ impl Lanes {
         }
     }
 
-    /// One group of LANES returns, from `previous[k]` to `current[k]` into lane `k`.
+    /// One group of LANES returns, from `previous[k]` to `current[k]` into lane `k`, but
+    /// not their previous equity into the lowest: the caller does that once for a run of
+    /// groups, with [`Lanes::floor`] (the lowest is one minimum over all lanes, so where
+    /// it is kept does not matter).
     #[inline(always)]
-    pub(crate) fn add_group(&mut self, previous: &[f64; LANES], current: &[f64; LANES]) {
+    pub(crate) fn add_group_sums(&mut self, previous: &[f64; LANES], current: &[f64; LANES]) {
         let mut growth = [0.0; LANES];
         for k in 0..LANES {
             growth[k] = current[k] / previous[k];
@@ -139,12 +142,6 @@ impl Lanes {
             let below = growth[lane] - self.one_rf;
             let below = if below < 0.0 { below } else { 0.0 };
             self.down[lane] += below * below;
-            let p = previous[lane];
-            self.lowest[lane] = if p < self.lowest[lane] {
-                p
-            } else {
-                self.lowest[lane]
-            };
         }
     }
 
@@ -190,7 +187,8 @@ impl Lanes {
         (self.sum, self.sum_sq, self.down, self.lowest) = (sum, sum_sq, down, lowest);
     }
 
-    /// Flat returns from `prev`: they add exactly nothing but `prev` to the lowest.
+    /// `prev` into the lowest previous equity (NaN skipped, as [`Lanes::add`] does); flat
+    /// returns from `prev` add exactly nothing else.
     #[inline(always)]
     pub(crate) fn floor(&mut self, prev: f64) {
         self.lowest[0] = if prev < self.lowest[0] {

@@ -286,6 +286,8 @@ impl<'a> BarStream<'a> {
 
     /// Returns `first..first + inputs.len()`, from `self.prev` to `value(inputs[0])`, then
     /// from each bar to the next; also the lowest and highest of those bars (NaN skipped).
+    /// Every one of `inputs` must be followed by a later bar (as the last bar of a
+    /// `push_mapped` is held back), so each is the previous equity of some return.
     #[inline]
     fn add_returns(
         &mut self,
@@ -313,7 +315,7 @@ impl<'a> BarStream<'a> {
             let x: &[f64; LANES] = inputs[i..i + LANES].try_into().expect("a group");
             let current = x.map(value);
             let previous = [p, current[0], current[1], current[2]];
-            lanes.add_group(&previous, &current);
+            lanes.add_group_sums(&previous, &current);
             seen.see_group(&current);
             p = current[LANES - 1];
             i += LANES;
@@ -324,7 +326,12 @@ impl<'a> BarStream<'a> {
             p = c;
             i += 1;
         }
-        seen.low_high()
+        let (low, high) = seen.low_high();
+        // The groups' previous equity into the lowest: the bar before them and every bar of
+        // theirs, as each is followed by another bar (the stream holds the last one back).
+        lanes.floor(self.prev);
+        lanes.floor(low);
+        (low, high)
     }
 }
 
@@ -530,7 +537,13 @@ mod tests {
                 Flat(70, 120.0),
             ],
         ];
-        for pieces in &cases {
+        // A bar of negative equity just before a held run, at every offset from a group of
+        // lanes (a return from it is finite, so only the lowest equity makes it undefined).
+        let cases = cases.into_iter().chain((0..8).map(|pre| {
+            let prices = (0..20).map(|i| 50.0 + (i % 3) as f64).collect();
+            vec![Flat(2 + pre, 100.0), One(-1.0), Held(1.0, 2.0, prices)]
+        }));
+        for pieces in &cases.collect::<Vec<_>>() {
             for last in [None, Some(90.0), Some(f64::NAN)] {
                 for rf in [0.0, 1e-6] {
                     for blocks in [0, 1, 7] {
@@ -554,7 +567,11 @@ mod tests {
             4 => (
                 -5.0f64..5.0,
                 0.5f64..2.0,
-                prop::collection::vec(450.0f64..550.0, 0..150)
+                // now and then a price of 0 (equity at most 0 inside a held run) or NaN
+                prop::collection::vec(
+                    prop_oneof![60 => 450.0f64..550.0, 1 => Just(0.0), 1 => Just(f64::NAN)],
+                    0..150
+                )
             )
                 .prop_map(|(c, q, p)| Piece::Held(c, q, p)),
         ]
