@@ -135,11 +135,11 @@ impl Lanes {
         for k in 0..LANES {
             growth[k] = current[k] / previous[k];
         }
-        for lane in 0..LANES {
-            let d = growth[lane] - self.one_shift;
+        for (lane, growth) in growth.into_iter().enumerate() {
+            let d = growth - self.one_shift;
             self.sum[lane] += d;
             self.sum_sq[lane] += d * d;
-            let below = growth[lane] - self.one_rf;
+            let below = growth - self.one_rf;
             let below = if below < 0.0 { below } else { 0.0 };
             self.down[lane] += below * below;
         }
