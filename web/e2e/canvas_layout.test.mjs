@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { launchBrowser, repoDir, screenshot, startServer } from "./harness.mjs";
+import { launchBrowser, repoDir, screenshot, settled, startServer } from "./harness.mjs";
 
 const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 const WAIT = { timeout: 20_000 };
@@ -69,7 +69,7 @@ async function openCanvas(page, id, count) {
   await page.waitForFunction((n) => document.querySelectorAll(".react-flow__node").length === n, count, WAIT);
   // Measured, placed and shown (React Flow hides blocks until it has measured them).
   await page.waitForFunction(() => [...document.querySelectorAll(".react-flow__node")].every((n) => getComputedStyle(n).visibility === "visible"), null, WAIT);
-  await page.waitForTimeout(300);
+  await settled(page, ".react-flow__node");
 }
 
 /** Each block's flow position (from its transform) and size. */
@@ -148,7 +148,7 @@ describe("canvas layout", () => {
         const x = (id) => new DOMMatrix(getComputedStyle(document.querySelector(`.react-flow__node[data-id="${id}"]`)).transform).e;
         return x("buy") > x("golden_cross") && x("golden_cross") > x("fast") && x("fast") > x("close");
       }, null, WAIT);
-      await page.waitForTimeout(400);
+      await settled(page, ".react-flow__node");
       const tidy = await blocks(page);
       assert.deepEqual(overlaps(tidy), [], "no two blocks overlap after tidying");
       assert.equal(tidy.buy.x, tidy.sell.x, "Buy and Sell share the last column");
@@ -175,7 +175,7 @@ describe("canvas layout", () => {
       await page.locator(".bb-inspector code", { hasText: "slow" }).waitFor(WAIT);
       await page.getByRole("button", { name: "Add Exponential moving average (EMA)", exact: true }).click();
       await page.locator('.react-flow__node[data-id="ema"]').waitFor(WAIT);
-      await page.waitForTimeout(300);
+      await settled(page, ".react-flow__node");
       let b = await blocks(page);
       assert.ok(b.ema.x >= b.slow.x + b.slow.w, `the new block (x ${b.ema.x}) is right of the selected one (right edge ${b.slow.x + b.slow.w})`);
       assert.ok(b.ema.x <= b.slow.x + b.slow.w + 120, "in the next column");
@@ -187,7 +187,7 @@ describe("canvas layout", () => {
       await page.locator(".bb-flow .react-flow__pane").click({ position: { x: 20, y: 20 } });
       await page.getByRole("button", { name: "Add Number", exact: true }).click();
       await page.locator('.react-flow__node[data-id="constant"]').waitFor(WAIT);
-      await page.waitForTimeout(300);
+      await settled(page, ".react-flow__node");
       b = await blocks(page);
       assert.deepEqual(overlaps(b), [], "it lands on no other block");
       const box = await page.locator('.react-flow__node[data-id="constant"]').boundingBox();

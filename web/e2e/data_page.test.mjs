@@ -4,7 +4,7 @@
 // listed, axe clean, and nothing wider than a 390 px phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe, artifacts, signIn } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts, signIn, settled } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 
@@ -118,7 +118,7 @@ test("the data page lists datasets, imports a dropped file, refuses a bad one, c
     const detail = page.getByRole("region", { name: "TEST-USD, hourly candles" });
     await detail.locator(".chart-canvas canvas").first().waitFor(WAIT);
     await detail.getByText("After 2024-01-01 19:00 until 2024-01-01 23:00: 3 candles missing").waitFor(WAIT);
-    await page.waitForTimeout(300);
+    await settled(page);
     await screenshot(page, "data-page-imported");
 
     // A bad file: refused with the line it failed on.
@@ -148,7 +148,7 @@ test("the data page lists datasets, imports a dropped file, refuses a bad one, c
 
     // A phone.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.waitForTimeout(400);
+    await settled(page);
     assert.deepEqual(await overflows(page), [], "nothing spills out at 390 px");
     await screenshot(page, "data-page-phone");
     await page.locator(".dataset-detail").screenshot({ path: `${artifacts}/data-page-phone-chart.png` });

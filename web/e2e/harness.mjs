@@ -145,6 +145,33 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Resolves once the layout stands still: the viewport, the document's size and the boxes of
+ * the elements matching `selector` are the same on three animation frames in a row (after a
+ * resize, a re-render or an animated move). Waiting on the layout itself, not on a clock.
+ */
+export async function settled(page, selector = "body *") {
+  await page.evaluate(() => {
+    delete window.__bbSettle;
+  });
+  await page.waitForFunction(
+    (sel) => {
+      const root = document.documentElement;
+      const boxes = [...document.querySelectorAll(sel)].slice(0, 3000).map((e) => {
+        const r = e.getBoundingClientRect();
+        return [r.x, r.y, r.width, r.height];
+      });
+      const now = JSON.stringify([innerWidth, innerHeight, root.scrollWidth, root.scrollHeight, boxes]);
+      const seen = (window.__bbSettle ??= { layout: null, frames: 0 });
+      seen.frames = seen.layout === now ? seen.frames + 1 : 0;
+      seen.layout = now;
+      return seen.frames >= 2;
+    },
+    selector,
+    { polling: "raf", timeout: 30_000 },
+  );
+}
+
 /** The demo account that `serve --demo` seeds. */
 export const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 

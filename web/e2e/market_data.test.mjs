@@ -5,7 +5,7 @@
 // the run on it. Axe clean, nothing wider than a 390 px phone, the dialog within 900 px.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe, signIn } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, settled } from "./harness.mjs";
 
 const WAIT = { timeout: 60_000 };
 
@@ -119,7 +119,7 @@ test("the Data page gets ETH-USDT 4-hour candles from Binance and runs a backtes
 
   // A phone: nothing wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.waitForTimeout(200);
+  await settled(page);
   assert.deepEqual(await overflows(page), [], "nothing spills out at 390 px");
   await page.setViewportSize({ width: 1440, height: 900 });
 
@@ -200,7 +200,7 @@ test("with Binance unreachable the Data page says so, and stored datasets still 
     await section.getByRole("combobox", { name: "Market" }).press("Escape");
     await section.getByRole("button", { name: "Get data" }).click();
     await section.getByRole("button", { name: "Get data" }).and(page.locator(":enabled")).waitFor(WAIT);
-    await page.waitForTimeout(300);
+    await settled(page);
     // The same words are not said twice.
     assert.equal(await section.getByRole("alert").count(), 1);
     assert.match(await section.getByRole("alert").innerText(), /stored datasets still work/i);

@@ -97,7 +97,9 @@ test("paper trading a backtest: replay, live ledger, pause, resume, stop", { tim
   // The equity chart is drawn.
   await page.locator(".chart-canvas canvas").first().waitFor(WAIT);
 
-  // Pause: the candle count stands still.
+  // Pause: the candle count stands still. Standing still can only be seen over time: the
+  // count is read once a candle traded just before the pause has had time to arrive, then
+  // again three replay ticks (1 s each) later. These waits observe; they synchronise nothing.
   await page.getByRole("button", { name: "Pause" }).click();
   await page.locator(".run-facts .pill", { hasText: "Paused" }).waitFor(WAIT);
   await page.waitForTimeout(1500);

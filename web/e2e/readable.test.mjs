@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, artifacts, signIn } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts, signIn, settled } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 const DESKTOP = { width: 1440, height: 900 };
@@ -63,13 +63,21 @@ async function hoverChart(page, n, hoverIndex, re, x = 0.5) {
   const canvas = page.locator(".chart-canvas").nth(n);
   await canvas.scrollIntoViewIfNeeded();
   const b = await canvas.boundingBox();
-  let text = "";
+  const hover = page.locator(".chart-hover").nth(hoverIndex);
+  // The chart answers a pointer that moves over it: one pixel further each try, until the
+  // hover line says what is asked (a bar without the value shows another line).
   for (let i = 0; i < 20; i++) {
     await page.mouse.move(b.x + b.width * x + i, b.y + b.height * 0.5);
-    await page.waitForTimeout(100);
-    text = await page.locator(".chart-hover").nth(hoverIndex).innerText();
-    if (re.test(text)) return text;
+    const matched = await page
+      .waitForFunction(
+        ([k, source, flags]) => new RegExp(source, flags).test(document.querySelectorAll(".chart-hover")[k]?.innerText ?? ""),
+        [hoverIndex, re.source, re.flags],
+        { polling: "raf", timeout: 500 },
+      )
+      .then(() => true, () => false);
+    if (matched) return hover.innerText();
   }
+  const text = await hover.innerText();
   assert.match(text, re);
   return text;
 }
@@ -151,7 +159,7 @@ async function journey(page) {
 
   // The same page on a phone.
   await page.setViewportSize(PHONE);
-  await page.waitForTimeout(300);
+  await settled(page);
   assert.deepEqual(await overflows(page), [], "nothing spills at 390 px");
   await screenshot(page, "readable-results-390");
   // Screen-sized views of the phone page, easier to read than the long full page.
@@ -224,7 +232,7 @@ async function journey(page) {
   assert.deepEqual(violations.map((v) => v.id), [], "axe on compare");
   await screenshot(page, "readable-compare-1440");
   await page.setViewportSize(PHONE);
-  await page.waitForTimeout(300);
+  await settled(page);
   assert.deepEqual(await overflows(page, { scrollRegions: true }), [], "compare at 390 px");
   await screenshot(page, "readable-compare-390");
 

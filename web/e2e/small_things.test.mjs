@@ -43,7 +43,8 @@ test("a signed-out first load of / logs no console errors", async () => {
   });
   await page.goto(`${server.url}/`);
   await page.getByRole("heading", { level: 1, name: "Log in" }).waitFor(WAIT);
-  await page.waitForTimeout(1000);
+  // every request the first load makes has been made
+  await page.waitForLoadState("networkidle");
   await screenshot(page, "small-signed-out-first-load");
   assert.deepEqual(errors, [], "no console errors");
   assert.ok(!requests.includes("/api/v1/me"), `no /me before signing in (asked: ${requests.join(", ")})`);
