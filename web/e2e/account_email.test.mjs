@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "n
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, repoDir } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, repoDir, sticksOut } from "./harness.mjs";
 
 /** The repository's virtualenv (`scripts/setup test` installs aiosmtpd into it). */
 const python = resolve(repoDir, ".venv/bin/python");
@@ -201,19 +201,7 @@ function axeFindings(violations) {
 }
 
 /** What is wider than the screen: the page, and any element sticking out of it. */
-async function overflows(page) {
-  return page.evaluate(() => {
-    const out = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
-    for (const el of document.querySelectorAll("main *")) {
-      if (el.closest(".table-wrap, .main-nav")) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width && r.right > root.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} sticks out: right ${Math.round(r.right)}`);
-    }
-    return out.slice(0, 10);
-  });
-}
+const overflows = (page) => sticksOut(page);
 
 /** Axe at 1440 px and at 390 px (where nothing may be wider than the phone), with screenshots. */
 async function checkBothWidths(page, name) {

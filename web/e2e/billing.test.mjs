@@ -16,7 +16,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
-import { startServer, launchBrowser, screenshot, axe, signIn } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, sticksOut } from "./harness.mjs";
 import { startFakeStripe, formEncode } from "./fake-stripe.mjs";
 
 const WAIT = { timeout: 60_000 };
@@ -74,19 +74,7 @@ function axeFindings(violations) {
 }
 
 /** What is wider than the screen: the page, and any element sticking out of it. */
-async function overflows() {
-  return page.evaluate(() => {
-    const out = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
-    for (const el of document.querySelectorAll("main *")) {
-      if (el.closest(".table-wrap, .main-nav")) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width && r.right > root.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} sticks out: right ${Math.round(r.right)}`);
-    }
-    return out.slice(0, 10);
-  });
-}
+const overflows = () => sticksOut(page);
 
 /** Axe at 1440 px, then axe and the overflow check at 390 px; a screenshot of each. */
 async function checkBothWidths(name) {

@@ -4,7 +4,7 @@
 // listed, axe clean, and nothing wider than a 390 px phone.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe, artifacts, signIn, settled } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts, signIn, settled, spillsOut } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 
@@ -61,19 +61,7 @@ async function dropFile(page, name, text) {
   await zone.dispatchEvent("drop", { dataTransfer });
 }
 
-async function overflows(page) {
-  return page.evaluate(() => {
-    const out = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
-    for (const el of document.querySelectorAll(".card, .chart, .section, .drop-zone")) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className}: ${el.scrollWidth} > ${el.clientWidth}`);
-      const r = el.getBoundingClientRect();
-      if (r.right > root.clientWidth + 1) out.push(`${el.className} sticks out: right ${Math.round(r.right)}`);
-    }
-    return out;
-  });
-}
+const overflows = (page) => spillsOut(page, ".card, .chart, .section, .drop-zone");
 
 test("the data page lists datasets, imports a dropped file, refuses a bad one, charts the gaps", async () => {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: true });

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, signIn } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, sticksOut } from "./harness.mjs";
 
 const here = new URL(".", import.meta.url).pathname;
 /** The repository's virtualenv (`scripts/setup test` installs aiosmtpd into it). */
@@ -220,19 +220,7 @@ function axeFindings(violations) {
 
 /** What is wider than the screen: the page, and any element sticking out of it (outside a
  * box that scrolls sideways itself). */
-async function overflows(page) {
-  return page.evaluate(() => {
-    const out = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
-    for (const el of document.querySelectorAll("main *")) {
-      if (el.closest(".table-wrap, .main-nav")) continue;
-      const r = el.getBoundingClientRect();
-      if (r.width && r.right > root.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} sticks out: right ${Math.round(r.right)}`);
-    }
-    return out.slice(0, 10);
-  });
-}
+const overflows = (page) => sticksOut(page);
 
 test("a backtest's email, turned off in Notification settings, and the unsubscribe link", async () => {
   const reg = await call("POST", "/api/v1/auth/register", USER, null);

@@ -172,6 +172,54 @@ export async function settled(page, selector = "body *") {
   );
 }
 
+/**
+ * What sticks out past the right edge of the screen (a phone's, say): the page when it is
+ * wider than the viewport, then up to 10 elements of `main` whose box ends past that edge,
+ * leaving out those inside `skip` (containers that scroll sideways on purpose).
+ */
+export async function sticksOut(page, { skip = ".table-wrap, .main-nav" } = {}) {
+  return page.evaluate((skip) => {
+    const out = [];
+    const root = document.documentElement;
+    if (root.scrollWidth > root.clientWidth + 1) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
+    for (const el of document.querySelectorAll("main *")) {
+      if (el.closest(skip)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width && r.right > root.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}.${el.className} sticks out: right ${Math.round(r.right)}`);
+    }
+    return out.slice(0, 10);
+  }, skip);
+}
+
+/**
+ * What spills out sideways: the page when it is wider than the viewport (naming the
+ * narrowest element past its edge), then each element matching `boxes` whose content is
+ * wider than it or that ends past the edge. With `scrollRegions`, a wide table in a
+ * labelled, focusable scroll region is left out: it scrolls on purpose (compare on a phone).
+ */
+export async function spillsOut(page, boxes, { scrollRegions = false } = {}) {
+  return page.evaluate(([boxes, scrollRegions]) => {
+    const out = [];
+    const root = document.documentElement;
+    const named = (el, n) => `${el.className} "${(el.textContent ?? "").trim().slice(0, n)}"`;
+    if (root.scrollWidth > root.clientWidth + 1) {
+      let widest = null;
+      for (const el of document.body.querySelectorAll("*")) {
+        const r = el.getBoundingClientRect();
+        if (r.right > root.clientWidth + 1 && (!widest || r.width < widest.r.width)) widest = { el, r };
+      }
+      out.push(`page ${root.scrollWidth} > ${root.clientWidth} (${widest ? `${widest.el.tagName}.${named(widest.el, 30)}` : ""})`);
+    }
+    for (const el of document.querySelectorAll(boxes)) {
+      if (scrollRegions && el.matches('.table-wrap[role="region"][tabindex="0"]')) continue;
+      if (el.scrollWidth > el.clientWidth + 1) out.push(`${named(el, 40)}: ${el.scrollWidth} > ${el.clientWidth}`);
+      const r = el.getBoundingClientRect();
+      if (r.right > root.clientWidth + 1) out.push(`${el.className} sticks out: right ${Math.round(r.right)}`);
+    }
+    return out;
+  }, [boxes, scrollRegions]);
+}
+
 /** The demo account that `serve --demo` seeds. */
 export const DEMO = { email: "demo@blockbuilders.local", password: "demo-password-123" };
 

@@ -5,7 +5,7 @@
 // the run on it. Axe clean, nothing wider than a 390 px phone, the dialog within 900 px.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, screenshot, axe, signIn, settled } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, signIn, settled, spillsOut } from "./harness.mjs";
 
 const WAIT = { timeout: 60_000 };
 
@@ -27,19 +27,7 @@ function daysAgo(days) {
   return new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
 }
 
-async function overflows(page) {
-  return page.evaluate(() => {
-    const out = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) out.push(`page ${root.scrollWidth} > ${root.clientWidth}`);
-    for (const el of document.querySelectorAll(".card, .section, .market-picker, .field-row")) {
-      if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className}: ${el.scrollWidth} > ${el.clientWidth}`);
-      const r = el.getBoundingClientRect();
-      if (r.right > root.clientWidth + 1) out.push(`${el.className} sticks out: right ${Math.round(r.right)}`);
-    }
-    return out;
-  });
-}
+const overflows = (page) => spillsOut(page, ".card, .section, .market-picker, .field-row");
 
 /** Remembers, in the page, whether a progress bar was ever shown (a fast fetch shows it briefly). */
 async function watchProgress(page) {

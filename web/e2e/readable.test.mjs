@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startServer, launchBrowser, screenshot, axe, artifacts, signIn, settled } from "./harness.mjs";
+import { startServer, launchBrowser, screenshot, axe, artifacts, signIn, settled, spillsOut } from "./harness.mjs";
 
 const WAIT = { timeout: 30_000 };
 const DESKTOP = { width: 1440, height: 900 };
@@ -26,34 +26,8 @@ after(async () => {
 
 /** Elements wider than their box: the page itself, cards, KPI cards, chart figures, and
  * tables whose wrapper is not a scroll region by design. */
-async function overflows(page, { scrollRegions = false } = {}) {
-  return page.evaluate((scrollRegions) => {
-    const out = [];
-    const root = document.documentElement;
-    if (root.scrollWidth > root.clientWidth + 1) {
-      // Name the widest culprit.
-      let widest = null;
-      for (const el of document.body.querySelectorAll("*")) {
-        const r = el.getBoundingClientRect();
-        if (r.right > root.clientWidth + 1 && (!widest || r.width < widest.r.width)) widest = { el, r };
-      }
-      const w = widest ? `${widest.el.tagName}.${widest.el.className} "${(widest.el.textContent ?? "").trim().slice(0, 30)}"` : "";
-      out.push(`page ${root.scrollWidth} > ${root.clientWidth} (${w})`);
-    }
-    const sel = ".card, .kpi, .chart, .section, .table-wrap, .compare-runs, .facts";
-    for (const el of document.querySelectorAll(sel)) {
-      // A wide table in a labelled, focusable scroll region scrolls on purpose (compare on a phone).
-      if (scrollRegions && el.matches('.table-wrap[role="region"][tabindex="0"]')) continue;
-      if (el.scrollWidth > el.clientWidth + 1) {
-        const name = `${el.className} "${(el.textContent ?? "").trim().slice(0, 40)}"`;
-        out.push(`${name}: ${el.scrollWidth} > ${el.clientWidth}`);
-      }
-      const r = el.getBoundingClientRect();
-      if (r.right > root.clientWidth + 1) out.push(`${el.className} sticks out: right ${Math.round(r.right)}`);
-    }
-    return out;
-  }, scrollRegions);
-}
+const overflows = (page, options) =>
+  spillsOut(page, ".card, .kpi, .chart, .section, .table-wrap, .compare-runs, .facts", options);
 
 /** Numbers of 5+ digits without a thousands separator, or with 5+ decimals on a big value. */
 const LONG_NUMBER = /(?<![\d.,])\d{5,}(?:\.\d+)?(?![\d])|\d{4,}\.\d{2}(?!\d)/;
