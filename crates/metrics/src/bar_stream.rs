@@ -327,8 +327,9 @@ impl<'a> BarStream<'a> {
             i += 1;
         }
         let (low, high) = seen.low_high();
-        // The groups' previous equity into the lowest: the bar before them and every bar of
-        // theirs, as each is followed by another bar (the stream holds the last one back).
+        // The previous equity of these returns into the lowest: the bar before them and every
+        // one of `inputs`, as each is followed by another bar (the stream holds the last one
+        // back). The single returns above put theirs in already; the minimum is the same.
         lanes.floor(self.prev);
         lanes.floor(low);
         (low, high)
