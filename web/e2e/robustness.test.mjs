@@ -89,6 +89,10 @@ test("a sweep's robustness check: verdicts, walk-forward, holdout looks and the 
   assert.equal(await page.getByRole("region", { name: "Walk-forward windows" }).locator("tbody tr").count(), 3);
   await page.getByRole("heading", { name: "Trades reshuffled", exact: true }).waitFor();
   await page.getByText(/seed 7\./).first().waitFor();
+  // A trade simulation's drops are from trade to trade: the page says so and names the
+  // candle-by-candle one; a neighbour's "good" is said in the walk-forward's metric.
+  await page.getByText(/Worst drops here run from one closed trade to the next, so dips while a trade is open do not count: candle by candle, the backtest's own worst drop was \d/).first().waitFor();
+  await page.getByText(/Good means a Sharpe ratio of at least /).waitFor();
   await page.locator("figure.chart canvas").first().waitFor(WAIT);
 
   // The holdout: kept aside, not looked at yet.

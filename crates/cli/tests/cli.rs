@@ -294,7 +294,8 @@ fn robustness_prints_verdicts_keeps_the_holdout_aside_and_repeats_with_its_seed(
     for needle in [
         "checks passed",
         "walk-forward: efficiency",
-        "Out of sample it made",
+        "Walk-forward: Out of sample it made",
+        "Trades reshuffled: The backtest's worst drop from trade to trade",
         "method:",
         "thresholds:",
         "kept aside; add --show-holdout",

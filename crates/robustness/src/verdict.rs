@@ -54,6 +54,23 @@ pub enum Check {
     Stability,
 }
 
+impl Check {
+    /// The check's name as the web app shows it.
+    pub fn title(self) -> &'static str {
+        match self {
+            Check::WalkForward => "Walk-forward",
+            Check::Holdout => "Holdout",
+            Check::TradeShuffle => "Trades reshuffled",
+            Check::Bootstrap => "Trades redrawn",
+            Check::BarBootstrap => "Candles redrawn",
+            Check::RandomEntry => "Random entries",
+            Check::DeflatedSharpe => "Deflated Sharpe",
+            Check::Pbo => "Overfitting (PBO)",
+            Check::Stability => "Neighbouring settings",
+        }
+    }
+}
+
 /// A check's verdict, in words.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -230,7 +247,16 @@ pub fn monte_carlo_verdict(mc: &MonteCarlo) -> Verdict {
         .find(|l| l.loss_pct == LOSS_PCT)
         .map(|l| l.probability)
         .unwrap_or(0.0);
-    let tail = format!("1 history in 20 drops {} or more from a high", pct(dd));
+    // A path of trades only knows the equity between trades: its drops leave out the dips
+    // while a trade is open, so they are said to be counted from trade to trade.
+    let between = match mc.method {
+        Resampling::StationaryBootstrapBars => "",
+        Resampling::ReshuffleTrades | Resampling::BootstrapTrades => " (from trade to trade)",
+    };
+    let tail = format!(
+        "1 history in 20 drops {} or more from a high{between}",
+        pct(dd)
+    );
     let loss_level = if loss <= LOSS_PROBABILITY_PASS {
         Level::Pass
     } else if loss <= LOSS_PROBABILITY_FAIL {
@@ -271,8 +297,8 @@ pub fn monte_carlo_verdict(mc: &MonteCarlo) -> Verdict {
                 Check::TradeShuffle,
                 level,
                 format!(
-                    "The backtest's worst drop ({}) is deeper than in {share:.0}% of {} \
-                     reorderings of its trades, so {meaning}; {tail}.",
+                    "The backtest's worst drop from trade to trade ({}) is deeper than in \
+                     {share:.0}% of {} reorderings of its trades, so {meaning}; {tail}.",
                     pct(mc.original_max_drawdown),
                     mc.runs
                 ),

@@ -5,8 +5,8 @@ use bb_robustness::verdict::{
     stability_verdict,
 };
 use bb_robustness::{
-    Check, DeflatedSharpe, Level, Moments, bootstrap_trades, deflated_sharpe, pbo,
-    random_entry_baseline, reshuffle_trades, stability,
+    Check, DeflatedSharpe, Level, Moments, block_bootstrap_bars, bootstrap_trades, deflated_sharpe,
+    pbo, random_entry_baseline, reshuffle_trades, stability,
 };
 
 #[test]
@@ -98,6 +98,14 @@ fn monte_carlo_levels() {
     );
     assert!(v.headline.contains("lucky"), "{}", v.headline);
     assert!(!v.headline.contains("lose more than"));
+    // A path of trades has no dips inside trades: its drops say so, next to the bar
+    // bootstrap's, which see every candle.
+    assert!(
+        v.headline.contains("worst drop from trade to trade")
+            && v.headline.ends_with("from a high (from trade to trade)."),
+        "{}",
+        v.headline
+    );
     // The same trades with every loss first: the worst order, nothing flattered.
     let mut clustered = spread.clone();
     clustered.sort_by(f64::total_cmp);
@@ -115,6 +123,18 @@ fn monte_carlo_levels() {
     let v = monte_carlo_verdict(&bootstrap_trades(&wild, 1000.0, 300, 1).unwrap());
     assert_eq!((v.check, v.level), (Check::Bootstrap, Level::Fail));
     assert!(v.headline.contains("lose more than 25%"), "{}", v.headline);
+    assert!(
+        v.headline.ends_with("(from trade to trade)."),
+        "{}",
+        v.headline
+    );
+    let bars = monte_carlo_verdict(&block_bootstrap_bars(&wild, 1000.0, Some(5), 300, 1).unwrap());
+    assert_eq!(bars.check, Check::BarBootstrap);
+    assert!(
+        bars.headline.ends_with("or more from a high."),
+        "{}",
+        bars.headline
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ export function blockList(b: Schemas["Catalogue"]): BlockList {
 }
 
 function param(p: Schemas["ParamSpec"]): ParamSpec {
-  const base = { name: p.name, label: p.label, unit: p.unit ?? null };
+  const base = { name: p.name, label: p.label, unit: p.unit ?? null, used_when: p.used_when ?? null };
   switch (p.type) {
     case "choice":
       return { ...base, type: "choice", default: p.default, options: p.options };

@@ -4819,6 +4819,7 @@ export interface components {
             label: string;
             name: string;
             unit?: string | null;
+            used_when?: components["schemas"]["UsedWhen"] | null;
         };
         /** @description How one swept parameter's chosen value moved between windows. */
         ParameterDrift: {
@@ -6205,6 +6206,13 @@ export interface components {
             resets_at?: string | null;
             /** Format: int64 */
             used: number;
+        };
+        /** @description When a parameter matters: while the block's parameter `param` is one of `values`. */
+        UsedWhen: {
+            /** @description A choice parameter of the same block, e.g. `mode`. */
+            param: string;
+            /** @description The values of `param` that use the parameter. */
+            values: string[];
         };
         /** @description An account as the API shows it. */
         UserView: {

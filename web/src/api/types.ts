@@ -187,6 +187,14 @@ export interface BlockParam {
   max?: number;
   unit?: string | null;
   options?: string[];
+  used_when?: UsedWhen | null;
+}
+
+/** A parameter that only matters while another of its block's parameters (a choice such as
+ * `mode`) has one of `values`. */
+export interface UsedWhen {
+  param: string;
+  values: string[];
 }
 
 export interface BlockInfo {
@@ -227,6 +235,7 @@ export interface ParamSpec {
   max?: number;
   options?: string[];
   unit: string | null;
+  used_when?: UsedWhen | null;
 }
 
 // Strategy files and audit packages.

@@ -5,6 +5,7 @@
 // new `data` object only when that block, its problems or its selection change.
 import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
+import { paramUsed } from "../lib/params";
 import { typeWord } from "./catalogue";
 import type { BlockMark } from "./inspectMarks";
 import type { BlockSpec, Diagnostic } from "./types";
@@ -46,12 +47,13 @@ export function humanOption(v: unknown): string {
 
 export function paramSummary(spec: BlockSpec | undefined, params: Record<string, unknown>): string {
   if (!spec || spec.params.length === 0) return "";
-  const shown = spec.params.slice(0, 3).map((p) => {
+  const used = spec.params.filter((p) => paramUsed(p, spec.params, params));
+  const shown = used.slice(0, 3).map((p) => {
     const v = params[p.name] ?? p.default;
     const unit = p.unit && p.type !== "choice" ? (p.unit === "%" ? "%" : ` ${p.unit}`) : "";
     return `${p.label}: ${p.type === "choice" ? humanOption(v) : String(v)}${unit}`;
   });
-  return shown.join(" · ") + (spec.params.length > 3 ? " · …" : "");
+  return shown.join(" · ") + (used.length > 3 ? " · …" : "");
 }
 
 function BlockNodeView({ data }: NodeProps<BlockFlowNode>) {

@@ -5,6 +5,7 @@ import { useMemo, type RefObject } from "react";
 import type { Catalogue } from "./catalogue";
 import { findPort } from "./catalogue";
 import { connect, connectionProblem, disconnect, nodeTitle, setLabel, setParam } from "./doc";
+import { paramUsed } from "../lib/params";
 import { InspectorIntro } from "./InspectorIntro";
 import { ParamField } from "./ParamField";
 import { InputPanels, OutputPanels } from "./PortPanels";
@@ -103,15 +104,18 @@ export function Inspector({ doc, catalogue, node, diags, readOnly, headingRef, a
         {spec && spec.params.length > 0 && (
           <>
             <h3>Settings</h3>
-            {spec.params.map((p) => (
-              <ParamField
-                key={`${node.id}:${p.name}`}
-                p={p}
-                value={node.params[p.name]}
-                diags={diags.filter((d) => d.param === p.name)}
-                onChange={(v) => apply((d) => setParam(d, node.id, p.name, v), `param:${node.id}:${p.name}`)}
-              />
-            ))}
+            {spec.params
+              // A setting the block's mode leaves unused is hidden, unless it has a problem to fix.
+              .filter((p) => paramUsed(p, spec.params, node.params) || diags.some((d) => d.param === p.name))
+              .map((p) => (
+                <ParamField
+                  key={`${node.id}:${p.name}`}
+                  p={p}
+                  value={node.params[p.name]}
+                  diags={diags.filter((d) => d.param === p.name)}
+                  onChange={(v) => apply((d) => setParam(d, node.id, p.name, v), `param:${node.id}:${p.name}`)}
+                />
+              ))}
           </>
         )}
         {spec && spec.inputs.length > 0 && <InputPanels {...ports} spec={spec} />}

@@ -359,21 +359,34 @@ function MonteCarloSection({ report, unit }: { report: LabReport; unit?: string 
         the 95% column.
       </p>
       {all.map((m) => (
-        <MonteCarloCard key={m.method} m={m} unit={unit} />
+        <MonteCarloCard key={m.method} m={m} unit={unit} barDrawdown={report.bar_bootstrap?.original_max_drawdown} />
       ))}
     </section>
   );
 }
 
-function MonteCarloCard({ m, unit }: { m: MonteCarlo; unit?: string }) {
+/** One simulation's table. `barDrawdown` is the backtest's candle-by-candle worst drop (from
+ * the candle bootstrap), named next to a trade simulation's, which only sees equity between
+ * trades. */
+function MonteCarloCard({ m, unit, barDrawdown }: { m: MonteCarlo; unit?: string; barDrawdown?: number }) {
   const t = MC_TITLES[m.method];
   const dd = (v: number) => pct(v * 100, 1, false);
+  const trades = m.method !== "stationary_bootstrap_bars";
   return (
     <div className="card mc-card">
       <h3>{t.title}</h3>
       <p className="help">
         {t.text} {plain(m.runs)} histories of {plain(m.samples)} {m.method === "stationary_bootstrap_bars" ? "candles" : "trades"}
         {m.block_len ? ` in stretches of about ${plain(m.block_len)} candles` : ""}, seed {plain(m.seed)}.
+        {trades && (
+          <>
+            {" "}
+            Worst drops here run from one closed trade to the next, so dips while a trade is open do not count
+            {barDrawdown === undefined
+              ? "."
+              : `: candle by candle, the backtest's own worst drop was ${dd(barDrawdown)} (see “Candles redrawn”).`}
+          </>
+        )}
       </p>
       <div className="table-wrap" role="region" aria-label={`${t.title}: percentiles`} tabIndex={0}>
         <table className="table mc-table">
@@ -495,13 +508,31 @@ function OtherChecks({ report }: { report: LabReport }) {
               <strong>
                 {plain(st.good)} of {plain(st.neighbours)}
               </strong>{" "}
-              neighbours are also good ({st.share === null || st.share === undefined ? "–" : pct(st.share * 100, 0, false)}): they reach{" "}
-              {num(st.threshold, 2)}, against {num(st.chosen_value, 2)} for the chosen settings.
+              neighbours are also good ({st.share === null || st.share === undefined ? "–" : pct(st.share * 100, 0, false)}).{" "}
+              <NeighbourRule report={report} chosen={st.chosen_value} threshold={st.threshold} />
             </p>
           </div>
         )}
       </div>
     </section>
+  );
+}
+
+/** What "good" means for a neighbour, in the walk-forward's own metric: at least half the chosen
+ * settings' value when that is positive, else at least the chosen value itself. */
+function NeighbourRule({ report, chosen, threshold }: { report: LabReport; chosen: number; threshold: number }) {
+  const metric = metricInfo(report.spec.walk_forward.objective);
+  const f = (v: number) => metric.format(v);
+  // "a Sharpe ratio", "a total return": names stay capitalised.
+  const label = /^(Sharpe|Sortino|Calmar)/.test(metric.label) ? metric.label : metric.label[0].toLowerCase() + metric.label.slice(1);
+  return chosen > 0 ? (
+    <>
+      Good means a {label} of at least {f(threshold)}, half of the chosen settings&apos; {f(chosen)}.
+    </>
+  ) : (
+    <>
+      Good means a {label} of at least the chosen settings&apos; own {f(chosen)}.
+    </>
   );
 }
 

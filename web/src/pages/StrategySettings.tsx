@@ -8,6 +8,7 @@ import { specGraph } from "../api/report";
 import type { BlockInfo, Diagnostic, GraphDocument, Strategy, VersionCreated, VersionView } from "../api/types";
 import { Field } from "../components/Field";
 import { num } from "../lib/format";
+import { paramUsed } from "../lib/params";
 import { graphParams, nodeName, type ParamRef } from "./strategyParams";
 
 export function SettingsSection({
@@ -25,7 +26,8 @@ export function SettingsSection({
 }) {
   const queryClient = useQueryClient();
   const [showAll, setShowAll] = useState(false);
-  const params = useMemo(() => graphParams(version.graph, catalogue, showAll), [version.graph, catalogue, showAll]);
+  // Every parameter, so that the form can follow a change of mode before it is saved.
+  const params = useMemo(() => graphParams(version.graph, catalogue, true, true), [version.graph, catalogue]);
   const key = (p: ParamRef) => `${p.node.id}.${p.param.name}`;
   const [values, setValues] = useState<Record<string, string>>({});
   const [saving, setSaving] = useState(false);
@@ -41,7 +43,14 @@ export function SettingsSection({
     setValues((old) => Object.fromEntries(params.map((p) => [key(p), (!fresh && old[key(p)]) || String(p.value)])));
   }, [params, version.version]);
 
-  const changes = params.filter((p) => values[key(p)] !== undefined && values[key(p)] !== String(p.value));
+  // Shown: what the strategy sets and its modes' own settings (a percent stop's distance), or
+  // with `showAll` every default too; never what the block's mode, as edited, leaves unused.
+  const shown = params.filter((p) => {
+    const live = Object.fromEntries((p.block?.params ?? []).map((q) => [q.name, values[`${p.node.id}.${q.name}`] ?? p.node.params?.[q.name]]));
+    if (!paramUsed(p.param, p.block?.params ?? [], live)) return false;
+    return showAll || p.given || !!p.param.used_when;
+  });
+  const changes = shown.filter((p) => values[key(p)] !== undefined && values[key(p)] !== String(p.value));
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -120,7 +129,7 @@ export function SettingsSection({
             </div>
           )}
           <div className="param-grid">
-            {params.map((p) => (
+            {shown.map((p) => (
               <ParamField
                 key={key(p)}
                 p={p}

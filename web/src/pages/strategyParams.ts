@@ -1,12 +1,15 @@
 // The settings of a strategy's blocks, read from a saved version with the block catalogue: the
 // strategy page's settings form and its sweep both list them.
 import type { BlockInfo, BlockParam, StrategyDocument, StrategyNode } from "../api/types";
+import { paramUsed } from "../lib/params";
 
 export interface ParamRef {
   node: StrategyNode;
   block?: BlockInfo;
   param: BlockParam;
   value: unknown;
+  /** The strategy sets it (otherwise it is at its default). */
+  given: boolean;
 }
 
 export function nodeName(node: StrategyNode, block?: BlockInfo): string {
@@ -14,19 +17,21 @@ export function nodeName(node: StrategyNode, block?: BlockInfo): string {
 }
 
 /** The parameters of the graph's blocks with their catalogue entries: those the strategy sets,
- * or with `all` every parameter (the rest at their defaults). */
-export function graphParams(graph: StrategyDocument, catalogue: Map<string, BlockInfo>, all = false): ParamRef[] {
+ * or with `all` every parameter (the rest at their defaults); never one the block's mode leaves
+ * unused (a percent stop's ATR multiple) unless `unused`. */
+export function graphParams(graph: StrategyDocument, catalogue: Map<string, BlockInfo>, all = false, unused = false): ParamRef[] {
   const out: ParamRef[] = [];
   for (const node of graph.nodes) {
     const block = catalogue.get(node.kind);
     const given: Record<string, unknown> = node.params ?? {};
     const params: BlockParam[] = block?.params ?? Object.keys(given).map((name) => ({ name, label: name, type: "number" }));
     for (const param of params) {
+      if (!unused && !paramUsed(param, params, given)) continue;
       const set = given[param.name];
       if (set === undefined && !all) continue;
       const value = set ?? param.default;
       if (value === undefined) continue;
-      out.push({ node, block, param, value });
+      out.push({ node, block, param, value, given: set !== undefined });
     }
   }
   return out;

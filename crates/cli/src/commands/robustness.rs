@@ -155,7 +155,13 @@ fn level(l: Level) -> &'static str {
 }
 
 fn verdict(out: &mut impl Write, v: &Verdict) -> std::io::Result<()> {
-    writeln!(out, "  [{:>7}] {}", level(v.level), v.headline)?;
+    writeln!(
+        out,
+        "  [{:>7}] {}: {}",
+        level(v.level),
+        v.check.title(),
+        v.headline
+    )?;
     writeln!(out, "            method: {}", v.method)?;
     writeln!(out, "            thresholds: {}", v.thresholds)
 }

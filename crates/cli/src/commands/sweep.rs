@@ -21,8 +21,10 @@ pub struct GridArgs {
     /// Candles: CSV with a header, or ccxt-style JSON arrays.
     #[arg(long)]
     pub data: PathBuf,
+    /// Start of the candles used (inclusive), e.g. 2020-01-01.
     #[arg(long)]
     pub from: Option<String>,
+    /// End of the candles used (exclusive).
     #[arg(long)]
     pub to: Option<String>,
     /// A swept parameter: node.param=START..END:STEP or node.param=V1,V2 (repeatable).

@@ -181,24 +181,86 @@ pub fn verdicts(report: &LabReport) -> Vec<Verdict> {
     out
 }
 
-/// The overall verdict in a sentence.
+/// The overall verdict in a sentence, naming the checks that failed or need caution.
 pub fn headline(verdicts: &[Verdict]) -> String {
-    let count = |l: Level| verdicts.iter().filter(|v| v.level == l).count();
-    let (pass, caution, fail) = (
-        count(Level::Pass),
-        count(Level::Caution),
-        count(Level::Fail),
-    );
-    let judged = pass + caution + fail;
+    let at = |l: Level| -> Vec<&str> {
+        verdicts
+            .iter()
+            .filter(|v| v.level == l)
+            .map(|v| v.check.title())
+            .collect()
+    };
+    let (pass, caution, fail) = (at(Level::Pass).len(), at(Level::Caution), at(Level::Fail));
+    let judged = pass + caution.len() + fail.len();
     if judged == 0 {
         return "No check could be judged on this data.".into();
     }
-    let tail = if fail > 0 {
-        "treat the backtest's numbers as luck until a check says otherwise"
-    } else if caution > 0 {
-        "promising, with reasons for caution"
+    let counts = format!(
+        "{pass} of {judged} checks passed, {} need caution, {} failed",
+        caution.len(),
+        fail.len()
+    );
+    if !fail.is_empty() {
+        format!(
+            "{counts}. Failed: {}. One failed check is reason enough to doubt the backtest's \
+             numbers.",
+            fail.join(", ")
+        )
+    } else if !caution.is_empty() {
+        format!(
+            "{counts}: promising, with reasons for caution ({}).",
+            caution.join(", ")
+        )
     } else {
-        "no sign of overfitting in these checks"
-    };
-    format!("{pass} of {judged} checks passed, {caution} need caution, {fail} failed: {tail}.")
+        format!("{counts}: no sign of overfitting in these checks.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judged(check: Check, level: Level) -> Verdict {
+        Verdict {
+            check,
+            level,
+            headline: String::new(),
+            method: String::new(),
+            thresholds: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_headline_names_what_failed_or_needs_caution() {
+        let failed = headline(&[
+            judged(Check::WalkForward, Level::Pass),
+            judged(Check::Pbo, Level::Fail),
+            judged(Check::Stability, Level::Caution),
+            judged(Check::BarBootstrap, Level::Fail),
+            judged(Check::Holdout, Level::Unknown),
+        ]);
+        assert_eq!(
+            failed,
+            "1 of 4 checks passed, 1 need caution, 2 failed. Failed: Overfitting (PBO), \
+             Candles redrawn. One failed check is reason enough to doubt the backtest's numbers."
+        );
+        let caution = headline(&[
+            judged(Check::WalkForward, Level::Pass),
+            judged(Check::RandomEntry, Level::Caution),
+        ]);
+        assert_eq!(
+            caution,
+            "1 of 2 checks passed, 1 need caution, 0 failed: promising, with reasons for \
+             caution (Random entries)."
+        );
+        assert_eq!(
+            headline(&[judged(Check::DeflatedSharpe, Level::Pass)]),
+            "1 of 1 checks passed, 0 need caution, 0 failed: no sign of overfitting in these \
+             checks."
+        );
+        assert_eq!(
+            headline(&[judged(Check::Holdout, Level::Unknown)]),
+            "No check could be judged on this data."
+        );
+    }
 }

@@ -34,7 +34,10 @@ const fn risk(
     }
 }
 
-const ATR_PERIOD: ParamSpec = int("atr_period", "ATR period", 2, 1000, 14, BARS);
+const ATR_PERIOD: ParamSpec =
+    int("atr_period", "ATR period", 2, 1000, 14, BARS).when("mode", ATR_MODE);
+const ATR_MODE: &[&str] = &["atr"];
+const PERCENT_MODE: &[&str] = &["percent"];
 
 pub(super) const BLOCKS: &[BlockSpec] = &[
     action(
@@ -68,7 +71,8 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 &["percent_of_equity", "fixed_amount", "risk_percent"],
                 "percent_of_equity",
             ),
-            num("percent", "Percent", 0.01, 100.0, 100.0, PERCENT),
+            num("percent", "Percent", 0.01, 100.0, 100.0, PERCENT)
+                .when("mode", &["percent_of_equity", "risk_percent"]),
             num(
                 "amount",
                 "Amount",
@@ -76,7 +80,8 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 1e12,
                 1000.0,
                 Some("quote currency"),
-            ),
+            )
+            .when("mode", &["fixed_amount"]),
         ],
     ),
     risk(
@@ -85,7 +90,7 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         "Closes a losing position once the price moves against you by a set distance: a percentage of the entry price, or a multiple of the ATR (so the stop is wider when the market is wilder). Checked inside every bar, not only at the close; if the price gaps past the stop, the fill is at the open, which is worse than the stop price, as in real trading.",
         &[
             choice("mode", "Mode", &["percent", "atr"], "percent"),
-            num("percent", "Distance", 0.01, 99.0, 2.0, PERCENT),
+            num("percent", "Distance", 0.01, 99.0, 2.0, PERCENT).when("mode", PERCENT_MODE),
             ATR_PERIOD,
             num(
                 "atr_multiple",
@@ -94,7 +99,8 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 50.0,
                 2.0,
                 Some("× ATR"),
-            ),
+            )
+            .when("mode", ATR_MODE),
         ],
     ),
     risk(
@@ -108,7 +114,7 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 &["percent", "atr", "reward_risk"],
                 "percent",
             ),
-            num("percent", "Distance", 0.01, 1000.0, 4.0, PERCENT),
+            num("percent", "Distance", 0.01, 1000.0, 4.0, PERCENT).when("mode", PERCENT_MODE),
             ATR_PERIOD,
             num(
                 "atr_multiple",
@@ -117,7 +123,8 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 100.0,
                 3.0,
                 Some("× ATR"),
-            ),
+            )
+            .when("mode", ATR_MODE),
             num(
                 "ratio",
                 "Reward/risk",
@@ -125,7 +132,8 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 100.0,
                 2.0,
                 Some("× stop distance"),
-            ),
+            )
+            .when("mode", &["reward_risk"]),
         ],
     ),
     risk(
@@ -134,7 +142,7 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
         "A stop that follows the best price since you entered, at a fixed distance (a percentage or an ATR multiple), and never moves back. It lets winners run and locks in part of the gain when the trend turns.",
         &[
             choice("mode", "Mode", &["percent", "atr"], "percent"),
-            num("percent", "Distance", 0.01, 99.0, 3.0, PERCENT),
+            num("percent", "Distance", 0.01, 99.0, 3.0, PERCENT).when("mode", PERCENT_MODE),
             ATR_PERIOD,
             num(
                 "atr_multiple",
@@ -143,7 +151,8 @@ pub(super) const BLOCKS: &[BlockSpec] = &[
                 50.0,
                 3.0,
                 Some("× ATR"),
-            ),
+            )
+            .when("mode", ATR_MODE),
         ],
     ),
     risk(

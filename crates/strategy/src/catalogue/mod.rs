@@ -13,7 +13,7 @@ mod transforms;
 pub use example::example;
 pub use inputs::{CANDLE_FIELDS, HIGHER_TIMEFRAMES};
 pub use kind::BlockKind;
-pub use spec::{BlockSpec, Category, ParamKind, ParamSpec, PortSpec, PortType};
+pub use spec::{BlockSpec, Category, ParamKind, ParamSpec, PortSpec, PortType, UsedWhen};
 
 /// Every block, in palette order.
 pub fn blocks() -> impl Iterator<Item = &'static BlockSpec> {
@@ -95,6 +95,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_parameter_used_only_in_some_modes_names_a_choice_of_its_block() {
+        let mut conditional = 0;
+        for b in blocks() {
+            for p in b.params {
+                let Some(when) = p.used_when else { continue };
+                conditional += 1;
+                let Some(ParamKind::Choice { options, .. }) = b.param(when.param).map(|c| c.kind)
+                else {
+                    panic!("{}.{}: {} is not a choice", b.kind, p.name, when.param);
+                };
+                assert!(!when.values.is_empty(), "{}.{}", b.kind, p.name);
+                for v in when.values {
+                    assert!(options.contains(v), "{}.{}: {v}", b.kind, p.name);
+                }
+            }
+        }
+        // Position size, stop loss, take profit and trailing stop: each mode's own settings.
+        assert_eq!(conditional, 12);
+        let stop = blocks().find(|b| b.kind == BlockKind::StopLoss).unwrap();
+        let used = |mode: &str| -> Vec<&str> {
+            stop.params
+                .iter()
+                .filter(|p| p.used_when.is_none_or(|w| w.values.contains(&mode)))
+                .map(|p| p.name)
+                .collect()
+        };
+        assert_eq!(used("percent"), ["mode", "percent"]);
+        assert_eq!(used("atr"), ["mode", "atr_period", "atr_multiple"]);
     }
 
     #[test]

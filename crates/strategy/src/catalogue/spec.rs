@@ -82,6 +82,31 @@ pub struct ParamSpec {
     #[serde(flatten)]
     pub kind: ParamKind,
     pub unit: Option<&'static str>,
+    /// The parameter only matters when another parameter of the block has one of some
+    /// values (a stop's ATR multiple only in ATR mode); absent: it always matters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_when: Option<UsedWhen>,
+}
+
+/// When a parameter matters: while the block's parameter `param` is one of `values`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UsedWhen {
+    /// A choice parameter of the same block, e.g. `mode`.
+    pub param: &'static str,
+    /// The values of `param` that use the parameter.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
+    pub values: &'static [&'static str],
+}
+
+impl ParamSpec {
+    /// This parameter, used only while the block's `param` is one of `values`.
+    pub(super) const fn when(self, param: &'static str, values: &'static [&'static str]) -> Self {
+        ParamSpec {
+            used_when: Some(UsedWhen { param, values }),
+            ..self
+        }
+    }
 }
 
 /// One catalogue entry.
@@ -137,6 +162,7 @@ pub(super) const fn int(
         label,
         kind: ParamKind::Integer { min, max, default },
         unit,
+        used_when: None,
     }
 }
 
@@ -153,6 +179,7 @@ pub(super) const fn num(
         label,
         kind: ParamKind::Number { min, max, default },
         unit,
+        used_when: None,
     }
 }
 
@@ -167,6 +194,7 @@ pub(super) const fn choice(
         label,
         kind: ParamKind::Choice { options, default },
         unit: None,
+        used_when: None,
     }
 }
 
