@@ -263,12 +263,14 @@ async fn fault(url: &str, workers: usize) {
     assert_eq!(status, 201, "{created}");
     let strategy = created["strategy"]["id"].as_str().unwrap().to_owned();
 
-    // Queued with no worker anywhere: a big sweep and a small backtest.
+    // Queued with no worker anywhere: a big sweep and a small backtest. The sweep (about
+    // 2,000 combinations) runs for seconds, so its worker is still computing when the test has
+    // seen its first progress and kills it.
     let (status, sweep) = api
         .post(
             "/api/v1/sweeps",
             json!({ "strategy_id": strategy, "symbol": "BTC-PERP", "timeframe": "1m",
-                    "params": ["fast.period=5..50:5", "slow.period=20..250:5"],
+                    "params": ["fast.period=5..50:1", "slow.period=20..250:5"],
                     "where": ["fast.period<slow.period"] }),
         )
         .await;
@@ -468,8 +470,10 @@ async fn a_job_that_stopped_two_workers_fails_without_a_third_try_on_sqlite() {
     let (status, sweep) = api
         .post(
             "/api/v1/sweeps",
+            // About 4,400 combinations: long enough that neither attempt can finish in the
+            // time the test takes to see it start and kill its worker.
             json!({ "strategy_id": strategy, "symbol": "BTC-PERP", "timeframe": "1m",
-                    "params": ["fast.period=5..50:5", "slow.period=20..250:5"],
+                    "params": ["fast.period=2..40:1", "slow.period=20..250:2"],
                     "where": ["fast.period<slow.period"] }),
         )
         .await;
