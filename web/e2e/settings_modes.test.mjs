@@ -75,7 +75,7 @@ test("a block's settings follow its mode, in the run's table, the settings form 
   const stopNode = page.locator(".react-flow__node").filter({ hasText: "Stop loss" }).first();
   await stopNode.waitFor(WAIT);
   const summary = await stopNode.innerText();
-  assert.match(summary, /Mode: atr/, summary);
+  assert.match(summary, /Mode: ATR/, summary);
   assert.match(summary, /ATR multiple: 2\.5/, summary);
   assert.doesNotMatch(summary, /Distance/, summary);
   assert.deepEqual(errors, [], "no page errors");

@@ -5,7 +5,7 @@
 // new `data` object only when that block, its problems or its selection change.
 import { memo } from "react";
 import { Handle, Position, type Node, type NodeProps } from "@xyflow/react";
-import { paramUsed } from "../lib/params";
+import { optionWords, paramUsed } from "../lib/params";
 import { typeWord } from "./catalogue";
 import type { BlockMark } from "./inspectMarks";
 import type { BlockSpec, Diagnostic } from "./types";
@@ -41,9 +41,7 @@ export function problemWords(errors: number, warnings: number): string {
   return parts.join(", ");
 }
 
-export function humanOption(v: unknown): string {
-  return String(v).replace(/_/g, " ");
-}
+export const humanOption = optionWords;
 
 export function paramSummary(spec: BlockSpec | undefined, params: Record<string, unknown>): string {
   if (!spec || spec.params.length === 0) return "";

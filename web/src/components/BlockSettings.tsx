@@ -6,6 +6,7 @@ import type { BlockInfo } from "../api/types";
 import { useBlocks, versionQuery } from "../hooks/queries";
 import { graphParams, nodeName } from "../pages/strategyParams";
 import { plain } from "../lib/format";
+import { optionWords } from "../lib/params";
 import { ErrorMessage } from "./Field";
 
 export interface SettingsColumn {
@@ -24,7 +25,7 @@ export function settingValue(v: unknown, unit?: string | null): string {
     return unit ? `${s} ${unit}` : s;
   }
   if (typeof v === "boolean") return v ? "Yes" : "No";
-  if (typeof v === "string") return v;
+  if (typeof v === "string") return optionWords(v);
   return JSON.stringify(v);
 }
 

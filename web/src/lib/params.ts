@@ -1,5 +1,6 @@
-// Whether a block's parameter matters with the block's other settings: a stop's ATR multiple
-// only in ATR mode, a fixed amount only when sizing by amount (the catalogue's `used_when`).
+// A block's parameters: whether one matters with the block's other settings (a stop's ATR
+// multiple only in ATR mode, a fixed amount only when sizing by amount: the catalogue's
+// `used_when`), and a choice's value in words.
 import type { UsedWhen } from "../api/types";
 
 interface Param {
@@ -16,3 +17,15 @@ export function paramUsed(param: Param, params: readonly Param[], values: Record
   const value = values?.[when.param] ?? params.find((p) => p.name === when.param)?.default;
   return when.values.includes(String(value));
 }
+
+/** A choice's value in words: "percent of equity", "ATR", "reward/risk". */
+export function optionWords(v: unknown): string {
+  const s = String(v);
+  return OPTION_WORDS[s] ?? s.replace(/_/g, " ");
+}
+
+const OPTION_WORDS: Record<string, string> = {
+  atr: "ATR",
+  reward_risk: "reward/risk",
+  risk_percent: "risk %",
+};

@@ -8,7 +8,7 @@ import { specGraph } from "../api/report";
 import type { BlockInfo, Diagnostic, GraphDocument, Strategy, VersionCreated, VersionView } from "../api/types";
 import { Field } from "../components/Field";
 import { num } from "../lib/format";
-import { paramUsed } from "../lib/params";
+import { optionWords, paramUsed } from "../lib/params";
 import { graphParams, nodeName, type ParamRef } from "./strategyParams";
 
 export function SettingsSection({
@@ -192,7 +192,9 @@ function ParamField({
       <Field label={label} error={error}>
         <select value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)}>
           {p.param.options.map((o) => (
-            <option key={o}>{o}</option>
+            <option key={o} value={o}>
+              {optionWords(o)}
+            </option>
           ))}
         </select>
       </Field>
