@@ -1,7 +1,7 @@
 // Settings follow a block's mode: a percent stop shows its distance, not its ATR period and
 // multiple (the catalogue's `used_when`). The run's settings table leaves them out, the strategy
 // page's form swaps them in as the mode is changed (before saving), the saved version keeps the
-// new mode's settings, and the canvas's block summary names only what is used.
+// new mode's settings, and the canvas's block summary and inspector name only what is used.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startServer, launchBrowser, signIn } from "./harness.mjs";
@@ -78,6 +78,18 @@ test("a block's settings follow its mode, in the run's table, the settings form 
   assert.match(summary, /Mode: ATR/, summary);
   assert.match(summary, /ATR multiple: 2\.5/, summary);
   assert.doesNotMatch(summary, /Distance/, summary);
+  // Its inspector (keyboard: focus the block, Enter) follows a change of mode at once; back in
+  // percent mode the stop keeps the 3% distance version 2 still holds.
+  await page.evaluate(() => document.querySelector('.react-flow__node[data-id="stop"]')?.focus());
+  await page.keyboard.press("Enter");
+  const inspector = page.locator(".bb-inspector");
+  await inspector.locator("h2", { hasText: "Stop loss" }).waitFor(WAIT);
+  await inspector.getByLabel(/^ATR multiple/).waitFor(WAIT);
+  assert.equal(await inspector.getByLabel(/^Distance/).count(), 0, "an ATR stop has no distance to set");
+  await inspector.getByLabel("Mode", { exact: true }).selectOption("percent");
+  await inspector.getByLabel(/^Distance/).waitFor(WAIT);
+  assert.equal(await inspector.getByLabel(/^ATR/).count(), 0, "a percent stop has no ATR settings");
+  await page.waitForFunction(() => /Mode: percent · Distance: 3%/.test(document.querySelector('.react-flow__node[data-id="stop"]')?.textContent ?? ""));
   assert.deepEqual(errors, [], "no page errors");
   await context.close();
 });
