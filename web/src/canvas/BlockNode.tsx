@@ -41,15 +41,13 @@ export function problemWords(errors: number, warnings: number): string {
   return parts.join(", ");
 }
 
-export const humanOption = optionWords;
-
 export function paramSummary(spec: BlockSpec | undefined, params: Record<string, unknown>): string {
   if (!spec || spec.params.length === 0) return "";
   const used = spec.params.filter((p) => paramUsed(p, spec.params, params));
   const shown = used.slice(0, 3).map((p) => {
     const v = params[p.name] ?? p.default;
     const unit = p.unit && p.type !== "choice" ? (p.unit === "%" ? "%" : ` ${p.unit}`) : "";
-    return `${p.label}: ${p.type === "choice" ? humanOption(v) : String(v)}${unit}`;
+    return `${p.label}: ${p.type === "choice" ? optionWords(v) : String(v)}${unit}`;
   });
   return shown.join(" · ") + (used.length > 3 ? " · …" : "");
 }

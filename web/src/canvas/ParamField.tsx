@@ -2,7 +2,7 @@
 // default and unit from the catalogue, and the validator's problems with it.
 import { useEffect, useId, useState } from "react";
 import { plain } from "../lib/format";
-import { humanOption } from "./BlockNode";
+import { optionWords } from "../lib/params";
 import type { Diagnostic, ParamSpec } from "./types";
 
 const BIG = 1e11;
@@ -17,7 +17,7 @@ function withUnit(v: unknown, unit: string | null): string {
 }
 
 export function rangeText(p: ParamSpec): string {
-  if (p.type === "choice") return `Default: ${humanOption(p.default)}.`;
+  if (p.type === "choice") return `Default: ${optionWords(p.default)}.`;
   const hasMin = typeof p.min === "number" && Math.abs(p.min) < BIG;
   const hasMax = typeof p.max === "number" && Math.abs(p.max) < BIG;
   const whole = p.type === "integer" ? "A whole number" : "A number";
@@ -58,7 +58,7 @@ export function ParamField({
           {!(p.options ?? []).includes(String(shown)) && <option value={String(shown)}>{String(shown)} (not allowed)</option>}
           {(p.options ?? []).map((o) => (
             <option key={o} value={o}>
-              {humanOption(o)}
+              {optionWords(o)}
             </option>
           ))}
         </select>

@@ -376,7 +376,7 @@ function MonteCarloCard({ m, unit, barDrawdown }: { m: MonteCarlo; unit?: string
     <div className="card mc-card">
       <h3>{t.title}</h3>
       <p className="help">
-        {t.text} {plain(m.runs)} histories of {plain(m.samples)} {m.method === "stationary_bootstrap_bars" ? "candles" : "trades"}
+        {t.text} {plain(m.runs)} histories of {plain(m.samples)} {trades ? "trades" : "candles"}
         {m.block_len ? ` in stretches of about ${plain(m.block_len)} candles` : ""}, seed {plain(m.seed)}.
         {trades && (
           <>
