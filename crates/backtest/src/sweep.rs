@@ -374,6 +374,7 @@ pub fn sweep_with(
         true
     });
     let total = valid.len();
+    let order = work_order(spec, &valid);
     let cache = SharedCache::new(CACHE_BUDGET_BYTES);
     let compile_options = CompileOptions {
         base_timeframe: Some(timeframe),
@@ -418,11 +419,7 @@ pub fn sweep_with(
                     evaluation.recycle(&mut spare);
                     Ok::<_, Option<String>>(measured)
                 };
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    if k >= total {
-                        break;
-                    }
+                while let Some(&k) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let values = combo(valid[k]);
                     for (axis, v) in spec.axes.iter().zip(&values) {
                         if let Some(node) = doc.node_mut(&axis.node) {
@@ -520,6 +517,33 @@ pub fn check_axes(doc: &StrategyDocument, spec: &SweepSpec) -> Result<(), SweepE
         }
     }
     Ok(())
+}
+
+/// Values per axis in one tile of [`work_order`].
+const TILE: usize = 8;
+
+/// The order in which the workers take the combinations, as indices into `valid` (cells in
+/// grid order): tile after tile of [`TILE`] values along every axis, each tile in grid
+/// order. The combinations of a tile share few indicator outputs (a fast × slow tile reads 8
+/// fast and 8 slow moving averages), so these stay in the processor's cache from one
+/// combination to the next; in grid order, a row of the grid reads every slow average
+/// before the next fast one comes, and they no longer fit. Rows are reported in grid order
+/// whatever the order of work.
+fn work_order(spec: &SweepSpec, valid: &[usize]) -> Vec<usize> {
+    let lens: Vec<usize> = spec.axes.iter().map(|a| a.values.len().max(1)).collect();
+    let tile_of = |mut cell: usize| {
+        // the cell's digits, last axis fastest, as in `combo`; the tiles' in the same radix
+        let (mut tile, mut scale) = (0usize, 1usize);
+        for &len in lens.iter().rev() {
+            tile += (cell % len) / TILE * scale;
+            scale *= len.div_ceil(TILE);
+            cell /= len;
+        }
+        tile
+    };
+    let mut order: Vec<usize> = (0..valid.len()).collect();
+    order.sort_unstable_by_key(|&j| (tile_of(valid[j]), j));
+    order
 }
 
 /// Cache budget for shared step outputs; beyond it, outputs are recomputed. The workers'
@@ -680,6 +704,31 @@ mod tests {
     fn constraints_on_unswept_parameters_are_listed() {
         let s = spec(&["a.p=1..3:1"], &["a.p<b.p", "a.p>=a.p"]);
         assert_eq!(s.unknown_constraint_names(), vec![(0, "b.p".to_string())]);
+    }
+
+    #[test]
+    fn work_goes_tile_by_tile_and_covers_every_combination_once() {
+        let spec = spec(&["a.x=0..19:1", "b.y=0..9:1"], &["a.x<=b.y"]);
+        let mut valid = Vec::new();
+        spec.for_each_valid(|k| {
+            valid.push(k);
+            true
+        });
+        let order = work_order(&spec, &valid);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..valid.len()).collect::<Vec<_>>());
+        // cells are (x, y) with x <= y < 10: the first tile is x, y < 8 (36 cells), in grid
+        // order; then x < 8 with y in 8..10 (16 cells); then x in 8..10 (3 cells)
+        let cells: Vec<(usize, usize)> = order
+            .iter()
+            .map(|&j| (valid[j] / 10, valid[j] % 10))
+            .collect();
+        assert!(cells[..36].iter().all(|&(x, y)| x < 8 && y < 8));
+        assert!(cells[..36].is_sorted());
+        assert!(cells[36..52].iter().all(|&(x, y)| x < 8 && y >= 8));
+        assert!(cells[52..].iter().all(|&(x, _)| x >= 8));
+        assert_eq!(cells.len(), 55);
     }
 
     fn crossover() -> StrategyDocument {

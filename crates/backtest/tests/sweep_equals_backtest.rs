@@ -25,6 +25,9 @@ fn check(strategy: &str, data: &str, axes: &[&str], constraints: &[&str]) {
     let options = SweepOptions { return_blocks: 5 };
     let result = sweep_with(&doc, &candles, &spec, &config, 2, &options, &|_, _| {}).unwrap();
     assert_eq!(result.rows.len(), spec.combination_count());
+    // rows in grid order (the last axis fastest), whatever the order the workers took them
+    // in; every axis here goes up, so that is the values' lexicographic order
+    assert!(result.rows.windows(2).all(|w| w[0].values < w[1].values));
     let plain = SweepOptions { return_blocks: 0 };
     let streamed = sweep_with(&doc, &candles, &spec, &config, 2, &plain, &|_, _| {}).unwrap();
     assert_eq!(streamed.rows.len(), result.rows.len());
