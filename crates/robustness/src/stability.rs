@@ -5,9 +5,10 @@
 //! odometer order (last axis fastest, as `bb_backtest::sweep`), the neighbours of the chosen
 //! cell are the cells at most one step away on every axis (the Chebyshev ball of radius 1,
 //! diagonals included, the cell itself excluded) that exist and have a value. A neighbour is
-//! good when its objective is at least the threshold: `chosen × fraction` when the chosen
-//! value is positive, else the chosen value itself. A peak surrounded by poor neighbours is
-//! a lucky spike; a plateau is robust.
+//! good when its objective is above zero and at least the threshold: `chosen × fraction`
+//! when the chosen value is positive, else the chosen value itself (so next to a losing
+//! choice only a neighbour that does not lose is good). A peak surrounded by poor neighbours
+//! is a lucky spike; a plateau is robust.
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +25,7 @@ pub struct StabilityCell {
     pub coordinates: Vec<usize>,
     /// The cell's objective value.
     pub value: f64,
-    /// Whether the value reaches the threshold.
+    /// Whether the value is above zero and reaches the threshold.
     pub good: bool,
 }
 
@@ -36,7 +37,7 @@ pub struct Stability {
     pub chosen: usize,
     /// The chosen cell's objective value.
     pub chosen_value: f64,
-    /// The value a neighbour must reach to be good.
+    /// The value a neighbour must reach to be good (it must also be above zero).
     pub threshold: f64,
     /// Number of neighbours with a value.
     pub neighbours: usize,
@@ -73,7 +74,7 @@ pub fn good_threshold(chosen: f64, fraction: f64) -> f64 {
 
 /// Stability of cell `chosen` on a grid of `axes` lengths whose cells (odometer order)
 /// have objective `values` (`None`: excluded by a constraint or failed); a neighbour is
-/// good at [`good_threshold`]`(chosen value, good_fraction)`.
+/// good above zero and at [`good_threshold`]`(chosen value, good_fraction)` or more.
 pub fn stability(
     axes: &[usize],
     values: &[Option<f64>],
@@ -121,7 +122,7 @@ pub fn stability(
                     index,
                     coordinates: coords,
                     value,
-                    good: value >= threshold,
+                    good: value > 0.0 && value >= threshold,
                 });
             }
         }

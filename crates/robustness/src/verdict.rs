@@ -198,10 +198,18 @@ pub fn stability_verdict(s: &Stability) -> Verdict {
         pct(STABILITY_PASS),
         pct(STABILITY_FAIL)
     );
-    let method = format!(
-        "The settings one step away on every parameter (diagonals included) compared with the chosen one; a neighbour is good at {:.4} or better.",
-        s.threshold
-    );
+    let losing = s.chosen_value <= 0.0;
+    let method = if losing {
+        format!(
+            "The settings one step away on every parameter (diagonals included) compared with the chosen one; a neighbour is good when it scores above zero (the chosen settings score {:.4}).",
+            s.chosen_value
+        )
+    } else {
+        format!(
+            "The settings one step away on every parameter (diagonals included) compared with the chosen one; a neighbour is good at {:.4} or better.",
+            s.threshold
+        )
+    };
     let Some(share) = s.share else {
         return Verdict {
             check: Check::Stability,
@@ -211,6 +219,18 @@ pub fn stability_verdict(s: &Stability) -> Verdict {
             thresholds,
         };
     };
+    if losing && share < STABILITY_PASS {
+        return Verdict {
+            check: Check::Stability,
+            level: Level::Fail,
+            headline: format!(
+                "The chosen settings score {:.2}, not above zero, and {} of {} neighbouring settings score above zero: there is no good region here to be stable.",
+                s.chosen_value, s.good, s.neighbours
+            ),
+            method,
+            thresholds,
+        };
+    }
     let (level, meaning) = if share >= STABILITY_PASS {
         (Level::Pass, "a broad plateau, not a lucky spike")
     } else if share >= STABILITY_FAIL {

@@ -80,6 +80,22 @@ fn stability_levels() {
     assert_eq!(stability_verdict(&narrow).level, Level::Caution);
     let alone = stability(&[1], &[Some(1.0)], 0, 0.5).unwrap();
     assert_eq!(stability_verdict(&alone).level, Level::Unknown);
+    // The best of a losing grid is no spike: nothing around it is good to begin with.
+    let losing = stability(&[3], &[Some(-3.0), Some(-2.0), Some(-2.5)], 1, 0.5).unwrap();
+    let v = stability_verdict(&losing);
+    assert_eq!(v.level, Level::Fail);
+    assert_eq!(
+        v.headline,
+        "The chosen settings score -2.00, not above zero, and 0 of 2 neighbouring settings score above zero: there is no good region here to be stable."
+    );
+    assert!(
+        v.method.ends_with(
+            "a neighbour is good when it scores above zero (the chosen settings score -2.0000)."
+        ),
+        "{}",
+        v.method
+    );
+    assert!(!stability_verdict(&spike).headline.contains("above zero"));
 }
 
 #[test]

@@ -5561,7 +5561,7 @@ export interface components {
             share?: number | null;
             /**
              * Format: double
-             * @description The value a neighbour must reach to be good.
+             * @description The value a neighbour must reach to be good (it must also be above zero).
              */
             threshold: number;
         };
@@ -5569,7 +5569,7 @@ export interface components {
         StabilityCell: {
             /** @description Position of the cell on each axis. */
             coordinates: number[];
-            /** @description Whether the value reaches the threshold. */
+            /** @description Whether the value is above zero and reaches the threshold. */
             good: boolean;
             /** @description Index of the cell in the sweep's rows (odometer order). */
             index: number;

@@ -519,7 +519,8 @@ function OtherChecks({ report }: { report: LabReport }) {
 }
 
 /** What "good" means for a neighbour, in the walk-forward's own metric: at least half the chosen
- * settings' value when that is positive, else at least the chosen value itself. */
+ * settings' value when that is positive, else above zero (next to a losing choice only a
+ * neighbour that does not lose is good). */
 function NeighbourRule({ report, chosen, threshold }: { report: LabReport; chosen: number; threshold: number }) {
   const metric = metricInfo(report.spec.walk_forward.objective);
   const f = (v: number) => metric.format(v);
@@ -531,7 +532,7 @@ function NeighbourRule({ report, chosen, threshold }: { report: LabReport; chose
     </>
   ) : (
     <>
-      Good means a {label} of at least the chosen settings&apos; own {f(chosen)}.
+      Good means a {label} above zero. The chosen settings&apos; own is {f(chosen)}, so they are not good to begin with.
     </>
   );
 }
