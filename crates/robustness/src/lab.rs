@@ -468,6 +468,7 @@ pub fn run_lab(
                         entry_bar: t.entry_index,
                         exit_bar: t.exit_index,
                         side: t.side,
+                        fills: Some((t.entry_price, t.exit_price)),
                     })
                     .collect();
                 match random_entry_baseline(

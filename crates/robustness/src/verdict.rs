@@ -3,6 +3,7 @@
 //! The thresholds are product choices (reference notes Part 3, "Verdict wording"), not
 //! from the papers; each is a named constant here and is stated in the verdict itself.
 
+use bb_metrics::display::signed_pct;
 use serde::{Deserialize, Serialize};
 
 use crate::montecarlo::random_entry::RandomBaseline;
@@ -368,9 +369,18 @@ pub fn monte_carlo_verdict(mc: &MonteCarlo) -> Verdict {
     }
 }
 
-/// Random entry: pass when p ≤ 0.05, caution 0.05–0.2, fail above 0.2.
+/// Random entry: pass when p ≤ 0.05, caution 0.05–0.2, fail above 0.2. Timing that beats
+/// chance while the strategy still loses (its costs outweigh the edge, say) is a caution,
+/// not a pass: the check would otherwise read as praise for a losing strategy.
 pub fn random_entry_verdict(b: &RandomBaseline) -> Verdict {
-    let (level, meaning) = if b.p_value <= RANDOM_P_PASS {
+    let losing = format!(
+        "the timing beats chance, but the strategy still loses ({} in this test's model, random entries {} at the median)",
+        signed_pct(b.strategy_return * 100.0),
+        signed_pct(b.random_return.p50 * 100.0)
+    );
+    let (level, meaning) = if b.p_value <= RANDOM_P_PASS && b.strategy_return <= 0.0 {
+        (Level::Caution, losing.as_str())
+    } else if b.p_value <= RANDOM_P_PASS {
         (Level::Pass, "the timing beats chance")
     } else if b.p_value <= RANDOM_P_FAIL {
         (
@@ -390,11 +400,11 @@ pub fn random_entry_verdict(b: &RandomBaseline) -> Verdict {
             b.runs
         ),
         method: format!(
-            "The strategy's {} trades placed at random times {} times (seed {}), same holding times, exposure and costs; a permutation test.",
+            "The strategy's {} trades placed at random times {} times (seed {}), same holding times, exposure and costs, each entering and leaving at a bar's open and committing all the equity (the strategy's own trades at their fill prices); a permutation test.",
             b.trades, b.runs, b.seed
         ),
         thresholds: format!(
-            "pass at p ≤ {RANDOM_P_PASS}, caution up to {RANDOM_P_FAIL}, fail above {RANDOM_P_FAIL}"
+            "pass at p ≤ {RANDOM_P_PASS} with a gain, caution up to {RANDOM_P_FAIL} (or at p ≤ {RANDOM_P_PASS} with a loss), fail above {RANDOM_P_FAIL}"
         ),
     }
 }

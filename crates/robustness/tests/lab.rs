@@ -240,3 +240,29 @@ fn a_lab_bigger_than_one_job_may_run_is_refused_before_it_starts() {
     assert!(check_work(exact, 1, 1).is_ok());
     assert!(check_work(exact + 1, 1, 1).is_err());
 }
+
+#[test]
+fn random_entries_take_trades_a_stop_closes_within_their_entry_bar() {
+    // An ATR trailing stop on one-minute candles: some trades are stopped out on the bar
+    // they entered, and the random-entry check must still run on them.
+    let candles = bb_data::read_candles(&root().join("data/demo/btc-perp_1m_2022-01.csv")).unwrap();
+    let text =
+        std::fs::read_to_string(root().join("strategies/macd_trend_atr_trailing.json")).unwrap();
+    let doc = StrategyDocument::from_json(&text).unwrap();
+    let spec = SweepSpec {
+        axes: vec!["trail.atr_multiple=0.5,1".parse().unwrap()],
+        constraints: vec![],
+    };
+    let config = BacktestConfig::default();
+    let report = run_lab(&doc, &candles, &spec, &lab(3, 2), &config, 2, &|_, _| {}).unwrap();
+    let chosen = report.chosen.as_ref().expect("a chosen combination");
+    let random = report.random_entry.as_ref().unwrap_or_else(|| {
+        panic!("no random-entry check: {:?}", report.notes);
+    });
+    assert_eq!(random.trades, chosen.metrics.trades);
+    assert!(
+        report.notes.iter().all(|n| !n.contains("Random entries")),
+        "{:?}",
+        report.notes
+    );
+}

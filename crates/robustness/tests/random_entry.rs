@@ -16,6 +16,7 @@ fn random_trades(g: &mut Gauss, bars: usize) -> Vec<HeldTrade> {
                 entry_bar: entry,
                 exit_bar: entry + len,
                 side: Side::Long,
+                fills: None,
             }
         })
         .collect()
@@ -59,6 +60,7 @@ fn buying_before_every_rise_is_significant() {
             entry_bar: 4 * k,
             exit_bar: 4 * k + 1,
             side: Side::Long,
+            fills: None,
         })
         .collect();
     let runs = 999;
@@ -93,11 +95,64 @@ fn costs_lower_every_return() {
         entry_bar: 2,
         exit_bar: 10,
         side: Side::Long,
+        fills: None,
     }];
     let free = random_entry_baseline(&opens, &trades, 0.0, 0.0, 50, 1).unwrap();
     let paid = random_entry_baseline(&opens, &trades, 0.1, 10.0, 50, 1).unwrap();
     assert!(paid.strategy_return < free.strategy_return);
     assert!(paid.random_return.max < free.random_return.max);
+}
+
+#[test]
+fn a_trade_closed_within_its_entry_bar_costs_its_fees_and_slippage() {
+    // a stop hit on the entry bar: entry and exit on one bar, no price change in the model
+    let opens: Vec<f64> = (0..40).map(|i| 100.0 + (i % 7) as f64).collect();
+    let t = |entry_bar, exit_bar| HeldTrade {
+        entry_bar,
+        exit_bar,
+        side: Side::Long,
+        fills: None,
+    };
+    let trades = [t(3, 3), t(5, 12), t(20, 20)];
+    let b = random_entry_baseline(&opens, &trades, 0.1, 5.0, 200, 7).unwrap();
+    let slip = 5.0 / 1e4;
+    let costs_only = (1.0 - 0.001f64).powi(2) * (1.0 - slip) / (1.0 + slip);
+    let held = (1.0 - 0.001f64).powi(2) * opens[12] * (1.0 - slip) / (opens[5] * (1.0 + slip));
+    assert!((b.strategy_return - (costs_only * costs_only * held - 1.0)).abs() < 1e-12);
+    assert_eq!(b.exposure, 7.0 / 39.0);
+    assert_eq!((b.trades, b.runs), (3, 200));
+    // without costs a trade within one bar changes nothing
+    let free = random_entry_baseline(&opens, &trades, 0.0, 0.0, 200, 7).unwrap();
+    assert!((free.strategy_return - (opens[12] / opens[5] - 1.0)).abs() < 1e-12);
+}
+
+#[test]
+fn the_strategy_is_valued_at_its_own_fills() {
+    // The opens rise 10 → 20, but a stop sold at 9 after the bar opened: the strategy lost.
+    let opens: Vec<f64> = (0..30).map(|i| 10.0 + i as f64).collect();
+    let stopped = HeldTrade {
+        entry_bar: 0,
+        exit_bar: 10,
+        side: Side::Long,
+        fills: Some((10.0, 9.0)),
+    };
+    let b = random_entry_baseline(&opens, &[stopped], 0.0, 0.0, 100, 1).unwrap();
+    assert!((b.strategy_return - (-0.1)).abs() < 1e-15);
+    // every random placement of a 10-bar long trade gains on rising opens
+    assert!(b.random_return.min > 0.0);
+    assert_eq!(b.p_value, 1.0);
+    let at_opens = HeldTrade {
+        fills: None,
+        ..stopped
+    };
+    let b = random_entry_baseline(&opens, &[at_opens], 0.0, 0.0, 100, 1).unwrap();
+    assert!((b.strategy_return - 1.0).abs() < 1e-15);
+    let short = HeldTrade {
+        side: Side::Short,
+        ..stopped
+    };
+    let b = random_entry_baseline(&opens, &[short], 0.0, 0.0, 100, 1).unwrap();
+    assert!((b.strategy_return - 0.1).abs() < 1e-15);
 }
 
 #[test]
@@ -107,6 +162,7 @@ fn bad_inputs_are_named() {
         entry_bar,
         exit_bar,
         side: Side::Long,
+        fills: None,
     };
     assert_eq!(
         random_entry_baseline(&opens, &[], 0.0, 0.0, 10, 0),
@@ -117,7 +173,7 @@ fn bad_inputs_are_named() {
         Err(RandomBaselineError::NoRuns)
     );
     assert_eq!(
-        random_entry_baseline(&opens, &[t(1, 1)], 0.0, 0.0, 10, 0),
+        random_entry_baseline(&opens, &[t(2, 1)], 0.0, 0.0, 10, 0),
         Err(RandomBaselineError::Trade { index: 0, bars: 3 })
     );
     assert_eq!(
@@ -127,6 +183,14 @@ fn bad_inputs_are_named() {
     assert_eq!(
         random_entry_baseline(&[100.0, 0.0], &[t(0, 1)], 0.0, 0.0, 10, 0),
         Err(RandomBaselineError::Price { index: 1 })
+    );
+    let unpriced = HeldTrade {
+        fills: Some((100.0, f64::NAN)),
+        ..t(0, 1)
+    };
+    assert_eq!(
+        random_entry_baseline(&opens, &[t(0, 1), unpriced], 0.0, 0.0, 10, 0),
+        Err(RandomBaselineError::Fill { index: 1 })
     );
     assert_eq!(
         random_entry_baseline(&opens, &[t(0, 1)], -1.0, 0.0, 10, 0),

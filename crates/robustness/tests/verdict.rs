@@ -165,6 +165,7 @@ fn random_entry_levels() {
             entry_bar: 4 * k,
             exit_bar: 4 * k + 1,
             side: Side::Long,
+            fills: None,
         })
         .collect();
     let b = random_entry_baseline(&opens, &trades, 0.0, 0.0, 199, 1).unwrap();
@@ -184,6 +185,17 @@ fn random_entry_levels() {
         .collect();
     let b = random_entry_baseline(&opens, &shorts, 0.0, 0.0, 199, 1).unwrap();
     assert_eq!(random_entry_verdict(&b).level, Level::Fail);
+    // The same perfect timing under costs that eat every gain: it beats chance, yet loses.
+    let b = random_entry_baseline(&opens, &trades, 5.0, 0.0, 199, 1).unwrap();
+    assert!(b.strategy_return < 0.0 && b.p_value <= 0.05, "{b:?}");
+    let v = random_entry_verdict(&b);
+    assert_eq!(v.level, Level::Caution);
+    assert!(
+        v.headline
+            .contains("the timing beats chance, but the strategy still loses (-"),
+        "{}",
+        v.headline
+    );
 }
 
 #[test]

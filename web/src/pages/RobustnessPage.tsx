@@ -462,7 +462,7 @@ function OtherChecks({ report }: { report: LabReport }) {
               times and costs (seed {plain(re.seed)}). If random timing does as well, the entry rules add nothing.
             </p>
             <p>
-              The strategy returned <strong>{r(re.strategy_return)}</strong>; the random entries returned from {r(re.random_return.min)}{" "}
+              With every trade committing all the equity, the strategy returned <strong>{r(re.strategy_return)}</strong>; the random entries returned from {r(re.random_return.min)}{" "}
               to {r(re.random_return.max)} (median {r(re.random_return.p50)}, 90% of them between {r(re.random_return.p5)} and{" "}
               {r(re.random_return.p95)}).
             </p>

@@ -9,8 +9,9 @@
 //! (a buy fills at open × (1 + bps/10⁴), a sell at open × (1 − bps/10⁴)) and `fee_pct`% of
 //! each fill's notional, as the simulator does; each trade commits all equity, so a
 //! placement's total return is the product of its trades' growth factors minus 1. The
-//! strategy's own trades are valued by the same model, so both sides of the comparison
-//! are priced alike. p-value = (1 + #{random ≥ strategy}) / (runs + 1).
+//! strategy's own trades are valued by the same model, at their own fill prices when given
+//! ([`HeldTrade::fills`]: a stop's exit at the stop, not at the open of the bar it was hit
+//! in), so both sides are priced alike and neither sees a price before it could trade. p-value = (1 + #{random ≥ strategy}) / (runs + 1).
 
 use std::collections::BTreeSet;
 
@@ -21,8 +22,10 @@ use crate::quantiles::Distribution;
 use crate::rng::{below, run_rng, shuffle};
 
 /// A trade's position in the bars: entered at the open of `entry_bar`, left at the open of
-/// `exit_bar` (`entry_bar < exit_bar`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// `exit_bar` (`entry_bar <= exit_bar`: equal when a stop closed it within its entry bar,
+/// which the model prices as its costs alone, for the strategy and the random placements
+/// alike).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HeldTrade {
     /// Bar whose open the trade enters at.
@@ -31,6 +34,11 @@ pub struct HeldTrade {
     pub exit_bar: usize,
     /// Long or short.
     pub side: Side,
+    /// The strategy's own entry and exit fill prices, slippage included, when known: its
+    /// trade is then valued at them. A stop's exit fills at the stop, after the move that hit
+    /// it, so valuing it at the exit bar's open would credit the strategy with a price from
+    /// before that move. `None`: at the opens, as the random placements.
+    pub fills: Option<(f64, f64)>,
 }
 
 /// The strategy against random placements of the same trades.
@@ -61,10 +69,12 @@ pub enum RandomBaselineError {
     NoTrades,
     #[error("at least one run is needed")]
     NoRuns,
-    #[error("trade {index} does not enter before it exits inside the {bars} bars")]
+    #[error("trade {index} exits before it enters or after the last of the {bars} bars")]
     Trade { index: usize, bars: usize },
     #[error("open {index} is not a positive finite price")]
     Price { index: usize },
+    #[error("trade {index}'s fill prices are not positive finite prices")]
+    Fill { index: usize },
     #[error("the trades hold {held} bar steps, more than the {available} the bars offer")]
     TooLong { held: usize, available: usize },
     #[error("costs must be finite and non-negative")]
@@ -79,18 +89,23 @@ struct Costs {
 }
 
 impl Costs {
-    /// Growth factor of equity over one trade committing all of it.
+    /// Growth factor of equity over one trade committing all of it, entering at the open of
+    /// bar `entry` and leaving at the open of bar `exit`, slippage against it on both.
     fn growth(&self, opens: &[f64], entry: usize, exit: usize, side: Side) -> f64 {
+        let (up, down) = (1.0 + self.slip, 1.0 - self.slip);
         match side {
-            Side::Long => {
-                let buy = opens[entry] * (1.0 + self.slip);
-                let sell = opens[exit] * (1.0 - self.slip);
-                (1.0 - self.fee).powi(2) * sell / buy
-            }
+            Side::Long => self.growth_of_fills(opens[entry] * up, opens[exit] * down, side),
+            Side::Short => self.growth_of_fills(opens[entry] * down, opens[exit] * up, side),
+        }
+    }
+
+    /// [`Costs::growth`] from the fill prices themselves (slippage included): the fee on
+    /// both fills.
+    fn growth_of_fills(&self, entry: f64, exit: f64, side: Side) -> f64 {
+        match side {
+            Side::Long => (1.0 - self.fee).powi(2) * exit / entry,
             Side::Short => {
-                let sell = opens[entry] * (1.0 - self.slip);
-                let buy = opens[exit] * (1.0 + self.slip);
-                let x = buy / sell;
+                let x = exit / entry;
                 (1.0 - self.fee + (1.0 - x) - self.fee * x).max(0.0)
             }
         }
@@ -121,9 +136,15 @@ pub fn random_entry_baseline(
     let bars = opens.len();
     if let Some(index) = trades
         .iter()
-        .position(|t| t.entry_bar >= t.exit_bar || t.exit_bar >= bars)
+        .position(|t| t.entry_bar > t.exit_bar || t.exit_bar >= bars)
     {
         return Err(RandomBaselineError::Trade { index, bars });
+    }
+    if let Some(index) = trades.iter().position(|t| {
+        t.fills
+            .is_some_and(|(a, b)| !(a.is_finite() && a > 0.0 && b.is_finite() && b > 0.0))
+    }) {
+        return Err(RandomBaselineError::Fill { index });
     }
     let available = bars - 1;
     let held: usize = trades.iter().map(|t| t.exit_bar - t.entry_bar).sum();
@@ -140,7 +161,14 @@ pub fn random_entry_baseline(
             .product::<f64>()
             - 1.0
     };
-    let strategy_return = total(&mut trades.iter().map(|t| (t.entry_bar, t.exit_bar, t.side)));
+    let strategy_return = trades
+        .iter()
+        .map(|t| match t.fills {
+            Some((entry, exit)) => costs.growth_of_fills(entry, exit, t.side),
+            None => costs.growth(opens, t.entry_bar, t.exit_bar, t.side),
+        })
+        .product::<f64>()
+        - 1.0;
 
     let free = available - held;
     let mut shape: Vec<(usize, Side)> = trades
@@ -253,16 +281,19 @@ mod tests {
                 entry_bar: 0,
                 exit_bar: 2,
                 side: Side::Long,
+                fills: None,
             },
             HeldTrade {
                 entry_bar: 3,
                 exit_bar: 6,
                 side: Side::Long,
+                fills: None,
             },
             HeldTrade {
                 entry_bar: 8,
                 exit_bar: 9,
                 side: Side::Long,
+                fills: None,
             },
         ];
         // On a steadily rising series every long placement of 6 bar steps earns... less or
@@ -274,6 +305,7 @@ mod tests {
             entry_bar: 0,
             exit_bar: 9,
             side: Side::Long,
+            fills: None,
         }; 2];
         assert_eq!(
             random_entry_baseline(&opens, &too_long, 0.0, 0.0, 10, 1),
