@@ -11,7 +11,8 @@
 //! placement's total return is the product of its trades' growth factors minus 1. The
 //! strategy's own trades are valued by the same model, at their own fill prices when given
 //! ([`HeldTrade::fills`]: a stop's exit at the stop, not at the open of the bar it was hit
-//! in), so both sides are priced alike and neither sees a price before it could trade. p-value = (1 + #{random ≥ strategy}) / (runs + 1).
+//! in), so both sides are priced alike and neither sees a price before it could trade.
+//! p-value = (1 + #{random ≥ strategy}) / (runs + 1).
 
 use std::collections::BTreeSet;
 
