@@ -6,8 +6,8 @@
 //! cell are the cells at most one step away on every axis (the Chebyshev ball of radius 1,
 //! diagonals included, the cell itself excluded) that exist and have a value. A neighbour is
 //! good when its objective is above zero and at least the threshold: `chosen × fraction`
-//! when the chosen value is positive, else the chosen value itself (so next to a losing
-//! choice only a neighbour that does not lose is good). A peak surrounded by poor neighbours
+//! when the chosen value is positive, else 0 (so next to a losing choice only a neighbour
+//! that does not lose is good). A peak surrounded by poor neighbours
 //! is a lucky spike; a plateau is robust.
 
 use serde::{Deserialize, Serialize};
@@ -62,14 +62,10 @@ pub enum StabilityError {
     Fraction,
 }
 
-/// The threshold a neighbour must reach: `chosen × fraction` when `chosen > 0`, else
-/// `chosen`.
+/// The threshold a neighbour must reach (besides being above zero): `chosen × fraction`
+/// when `chosen > 0`, else 0 (next to a losing choice, not losing is all it takes).
 pub fn good_threshold(chosen: f64, fraction: f64) -> f64 {
-    if chosen > 0.0 {
-        chosen * fraction
-    } else {
-        chosen
-    }
+    if chosen > 0.0 { chosen * fraction } else { 0.0 }
 }
 
 /// Stability of cell `chosen` on a grid of `axes` lengths whose cells (odometer order)

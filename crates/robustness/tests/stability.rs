@@ -61,8 +61,9 @@ fn corner_and_line() {
 
 #[test]
 fn next_to_a_losing_choice_only_a_neighbour_that_does_not_lose_is_good() {
-    assert_eq!(good_threshold(-2.0, 0.5), -2.0);
+    assert_eq!(good_threshold(-2.0, 0.5), 0.0);
     assert_eq!(good_threshold(0.0, 0.5), 0.0);
+    assert_eq!(good_threshold(2.0, 0.5), 1.0);
     // better than the chosen -2 but still losing: not good
     let s = stability(&[3], &[Some(-3.0), Some(-2.0), Some(-1.0)], 1, 0.5).unwrap();
     assert_eq!((s.neighbours, s.good), (2, 0));
