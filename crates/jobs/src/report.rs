@@ -163,12 +163,49 @@ pub enum RunSummary {
 
 /// What a run was asked to do, by its kind.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum RunParameters {
     Backtest(BacktestRequest),
     Sweep(SweepRequest),
     Robustness(RobustnessRequest),
+}
+
+/// `anyOf`, not the derive's `oneOf`: a sweep's or a robustness check's parameters hold every
+/// field of a backtest's (and the request schemas allow more fields), so a sweep's would match
+/// two branches and break `oneOf`. The run's `kind` says which one it is.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RunParameters {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::ToSchema;
+        use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+        AnyOfBuilder::new()
+            .item(Ref::from_schema_name(BacktestRequest::name()))
+            .item(Ref::from_schema_name(SweepRequest::name()))
+            .item(Ref::from_schema_name(RobustnessRequest::name()))
+            .description(Some("What a run was asked to do, by its kind."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RunParameters {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::{PartialSchema, ToSchema};
+        schemas.push((BacktestRequest::name().into(), BacktestRequest::schema()));
+        schemas.push((SweepRequest::name().into(), SweepRequest::schema()));
+        schemas.push((
+            RobustnessRequest::name().into(),
+            RobustnessRequest::schema(),
+        ));
+        <BacktestRequest as ToSchema>::schemas(schemas);
+        <SweepRequest as ToSchema>::schemas(schemas);
+        <RobustnessRequest as ToSchema>::schemas(schemas);
+    }
 }
 
 /// The stored report's format version, written beside the report's own fields.

@@ -167,3 +167,49 @@ fn the_spec_publishes_the_settings_ranges() {
         assert!(!r.initial_capital.max_exclusive);
     }
 }
+
+/// A `oneOf` whose branches extend one another (`SweepRequest` is `allOf` a
+/// `BacktestRequest` and more) can never validate the extended branch's instances: they match
+/// both. Such unions must be `anyOf`.
+#[test]
+fn no_one_of_has_a_branch_that_extends_another() {
+    let spec: serde_json::Value = serde_json::from_str(&bb_server::openapi::spec_json()).unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let name_of = |r: &serde_json::Value| {
+        r["$ref"]
+            .as_str()
+            .and_then(|s| s.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned)
+    };
+    // The schemas `name` is built on through `allOf`, transitively.
+    let bases = |name: &str| {
+        let mut seen = Vec::new();
+        let mut todo = vec![name.to_owned()];
+        while let Some(n) = todo.pop() {
+            for part in schemas[&n]["allOf"].as_array().into_iter().flatten() {
+                if let Some(base) = name_of(part).filter(|b| !seen.contains(b)) {
+                    seen.push(base.clone());
+                    todo.push(base);
+                }
+            }
+        }
+        seen
+    };
+    let mut checked = 0;
+    for (name, schema) in schemas {
+        let Some(branches) = schema["oneOf"].as_array() else {
+            continue;
+        };
+        let names: Vec<String> = branches.iter().filter_map(name_of).collect();
+        for branch in &names {
+            for base in bases(branch) {
+                assert!(
+                    !names.contains(&base),
+                    "{name}: its oneOf branch {branch} extends its branch {base}; use anyOf"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked > 0, "the spec has oneOf unions to check");
+}

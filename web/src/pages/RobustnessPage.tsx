@@ -508,7 +508,7 @@ function OtherChecks({ report }: { report: LabReport }) {
               <strong>
                 {plain(st.good)} of {plain(st.neighbours)}
               </strong>{" "}
-              neighbours are also good ({st.share === null || st.share === undefined ? "–" : pct(st.share * 100, 0, false)}).{" "}
+              neighbours are {st.chosen_value > 0 ? "also " : ""}good ({st.share === null || st.share === undefined ? "–" : pct(st.share * 100, 0, false)}).{" "}
               <NeighbourRule report={report} chosen={st.chosen_value} threshold={st.threshold} />
             </p>
           </div>
